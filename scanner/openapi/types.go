@@ -1,0 +1,85 @@
+// Package openapi turns an OpenAPI 3.0/3.1 or Swagger 2.0 document into the
+// operations authgate scans. It knows nothing about HTTP or rules.
+package openapi
+
+// Security says what an operation declares about authentication.
+type Security int
+
+const (
+	// SecurityUndeclared: neither the operation nor the document declares
+	// a requirement.
+	SecurityUndeclared Security = iota
+	// SecurityRequired: at least one scheme is required and none of the
+	// alternatives is the empty requirement.
+	SecurityRequired
+	// SecurityOptional: a requirement list that includes `{}`, so anonymous
+	// callers are allowed too.
+	SecurityOptional
+	// SecurityPublic: explicitly `security: []`.
+	SecurityPublic
+)
+
+func (s Security) String() string {
+	switch s {
+	case SecurityRequired:
+		return "required"
+	case SecurityOptional:
+		return "optional"
+	case SecurityPublic:
+		return "public"
+	}
+	return "undeclared"
+}
+
+// Param is one parameter of an operation with the value authgate sends by
+// default.
+type Param struct {
+	Name     string
+	In       string // "path", "query", "header" or "cookie"
+	Required bool
+	Type     string // JSON Schema type: "integer", "string", "number", "boolean", "" when unknown
+	Format   string // "uuid", "int64", "email", ...
+	// Example is the first of: the parameter's example, its examples, the
+	// schema's example, default or first enum value. Empty when the
+	// document gives none.
+	Example string
+}
+
+// Operation is one method on one route.
+type Operation struct {
+	Method      string // upper case
+	Path        string // route template as in the document, e.g. /api/orders/{orderId}
+	OperationID string
+	Summary     string
+	Tags        []string
+	Params      []Param
+	Security    Security
+	Schemes     []string // names of the security schemes of the first requirement
+	// Extensions holds the operation's x- extensions that are scalars,
+	// e.g. "x-admin": "true".
+	Extensions map[string]string
+	// Line is the 1-based line of the operation in the document, 0 when
+	// unknown; annotations point at it.
+	Line int
+}
+
+// Scheme is a declared security scheme.
+type Scheme struct {
+	Type   string // "http", "apiKey", "oauth2", "openIdConnect"; Swagger "basic" becomes http/basic
+	Scheme string // for http: "bearer", "basic"
+	In     string // for apiKey: "header", "query", "cookie"
+	Name   string // for apiKey: the header, query or cookie name
+}
+
+// Document is the part of an API description that authgate uses.
+type Document struct {
+	Version string // "3.1.0", "3.0.3", "2.0"
+	Title   string
+	// BasePath is the path prefix of every operation: the path of the
+	// first server URL (3.x) or basePath (2.0), "" for none. It is joined
+	// to the target's base URL; the server's host is never contacted.
+	BasePath        string
+	SecuritySchemes map[string]Scheme
+	// Operations are sorted by path, then method.
+	Operations []Operation
+}
