@@ -14,7 +14,7 @@ type Config struct {
 	PeerAuth  []string `yaml:"peerAuth"`  // "Header: value"
 	Mode      string   `yaml:"mode"`      // "safe" or "active"
 
-	Outputs []Output `yaml:"-"` // from -o and --format
+	Outputs []Output `yaml:"-"` // from --format and -o, or the file's format: and output:
 
 	FailUnder    int      `yaml:"failUnder"`
 	FailOn       string   `yaml:"failOn"` // critical|high|medium|low|none
@@ -28,7 +28,7 @@ type Config struct {
 	Timeout     time.Duration `yaml:"timeout"`     // per request
 	Budget      int           `yaml:"budget"`      // max requests in total
 	Wait        time.Duration `yaml:"wait"`        // wait for the target before scanning
-	Shard       Shard         `yaml:"-"`           // from --shard I/N
+	Shard       Shard         `yaml:"-"`           // from --shard I/N, or the file's shard: "I/N"
 }
 
 // Output is one report destination: Path "" or "-" is stdout.

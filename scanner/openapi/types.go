@@ -54,12 +54,15 @@ type Operation struct {
 	Tags        []string
 	Params      []Param
 	Security    Security
-	Schemes     []string // names of the security schemes of the first requirement
+	// Schemes are the names of the security schemes of the first non-empty
+	// requirement, sorted; also set for SecurityOptional, so that callers
+	// know which credentials the operation accepts.
+	Schemes []string
 	// Extensions holds the operation's x- extensions that are scalars,
 	// e.g. "x-admin": "true".
 	Extensions map[string]string
-	// Line is the 1-based line of the operation in the document, 0 when
-	// unknown; annotations point at it.
+	// Line is the 1-based line of the operation's method key in the
+	// document (JSON or YAML), 0 when unknown; annotations point at it.
 	Line int
 }
 
@@ -80,6 +83,11 @@ type Document struct {
 	// to the target's base URL; the server's host is never contacted.
 	BasePath        string
 	SecuritySchemes map[string]Scheme
-	// Operations are sorted by path, then method.
+	// Operations are sorted by path, then method (alphabetically).
 	Operations []Operation
+	// Warnings are problems that did not stop parsing, one line each, e.g.
+	// a $ref to a missing component (the parameter is then left out) or a
+	// circular reference. Callers show them so a user knows why an
+	// operation has fewer parameters than expected.
+	Warnings []string
 }

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+
+	"github.com/authgate/authgate/demo"
+)
+
+// runDemo serves the built-in demo API on a loopback port and scans it as
+// its two users. `--secure` scans the fixed twin instead; every other scan
+// flag (-o, --format, --fail-under, ...) works as for scan.
+func runDemo(ctx context.Context, args []string, env Env) int {
+	secure := false
+	if i := slices.Index(args, "--secure"); i >= 0 {
+		secure = true
+		args = slices.Delete(slices.Clone(args), i, i+1)
+	}
+	handler, name := demo.Vulnerable(), "vulnerable"
+	if secure {
+		handler, name = demo.Secure(), "secure"
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return exitCode(env, fmt.Errorf("starting the demo API: %w", err))
+	}
+	srv := &http.Server{Handler: handler}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	target := "http://" + ln.Addr().String()
+	fmt.Fprintf(env.Stderr, "authgate: demo: serving the %s demo API at %s, scanning it as alice (--auth) and bob (--peer-auth)\n", name, target)
+	full := append([]string{target,
+		"--auth", "Authorization: Bearer " + demo.AliceToken,
+		"--peer-auth", "Authorization: Bearer " + demo.BobToken,
+	}, args...)
+	cfg, err := parseScanFlags(full, env.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPassed
+	}
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	return scanAndGate(ctx, cfg, env)
+}

@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/authgate/authgate/baseline"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/report"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+	"github.com/authgate/authgate/score"
+)
+
+func runScan(ctx context.Context, args []string, env Env) int {
+	cfg, err := parseScanFlags(args, env.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPassed
+	}
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	return scanAndGate(ctx, cfg, env)
+}
+
+// scanAndGate runs a validated configuration: scan, score, compare with
+// the baseline, write every report and decide the exit code.
+func scanAndGate(ctx context.Context, cfg config.Config, env Env) int {
+	// Open the outputs and read the baseline before scanning, so that a
+	// bad path costs nothing.
+	outs, err := openOutputs(cfg.Outputs, env)
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	defer outs.close()
+	var base *report.Report
+	if cfg.Baseline != "" {
+		if base, err = baseline.Load(cfg.Baseline); err != nil {
+			return exitCode(env, usageError{err})
+		}
+	}
+	primary, peer, err := identities(cfg)
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+
+	prog := newProgress(env)
+	if cfg.BaselineURL != "" {
+		bcfg := cfg
+		bcfg.Target = cfg.BaselineURL
+		prog.label = "baseline"
+		res, err := scanner.Scan(ctx, scanOptions(bcfg, primary, peer, prog.report))
+		prog.finish()
+		if err != nil {
+			return scanError(env, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err))
+		}
+		base = buildReport(res, cfg, nil)
+		prog.label = ""
+	}
+	res, err := scanner.Scan(ctx, scanOptions(cfg, primary, peer, prog.report))
+	prog.finish()
+	if res == nil {
+		return scanError(env, err)
+	}
+	rep := buildReport(res, cfg, base)
+	if werr := outs.write(rep, env); werr != nil {
+		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
+		return ExitScanFailed
+	}
+	switch {
+	case err != nil:
+		return scanError(env, err)
+	case ctx.Err() != nil:
+		fmt.Fprintf(env.Stderr, "authgate: scan interrupted; the report is incomplete\n")
+		return exitInterrupted
+	}
+	if rep.Incomplete != "" {
+		fmt.Fprintf(env.Stderr, "authgate: warning: the scan is incomplete: %s\n", oneLine(rep.Incomplete))
+	}
+	if !rep.Gate.Passed {
+		return ExitGateFailed
+	}
+	return ExitPassed
+}
+
+// scanError maps the scanner's errors to exit codes.
+func scanError(env Env, err error) int {
+	if errors.Is(err, scanner.ErrSpec) || errors.Is(err, scanner.ErrNoOperations) {
+		return exitCode(env, usageError{err})
+	}
+	return exitCode(env, err)
+}
+
+// identities turns --auth and --peer-auth into scanner identities.
+func identities(cfg config.Config) (primary, peer *scanner.Identity, err error) {
+	build := func(name, flagName string, values []string) (*scanner.Identity, error) {
+		if len(values) == 0 {
+			return nil, nil
+		}
+		var hs []scanner.Header
+		for _, v := range values {
+			n, val, err := config.ParseHeader(v)
+			if err != nil {
+				return nil, fmt.Errorf("--%s: %w", flagName, err)
+			}
+			hs = append(hs, scanner.Header{Name: n, Value: val})
+		}
+		return scanner.NewIdentity(name, hs), nil
+	}
+	if primary, err = build("primary", "auth", cfg.Auth); err != nil {
+		return nil, nil, err
+	}
+	if peer, err = build("peer", "peer-auth", cfg.PeerAuth); err != nil {
+		return nil, nil, err
+	}
+	return primary, peer, nil
+}
+
+func scanOptions(cfg config.Config, primary, peer *scanner.Identity, progress func(scanner.Progress)) scanner.Options {
+	return scanner.Options{
+		Target:    cfg.Target,
+		OpenAPI:   cfg.OpenAPI,
+		Endpoints: cfg.Endpoints,
+		Primary:   primary,
+		Peer:      peer,
+		Mode:      finding.Mode(cfg.Mode),
+		Client: scanner.ClientOptions{
+			Rate:        cfg.Rate,
+			Concurrency: cfg.Concurrency,
+			Timeout:     cfg.Timeout,
+			Budget:      cfg.Budget,
+		},
+		Wait:     cfg.Wait,
+		Shard:    [2]int{cfg.Shard.Index, cfg.Shard.Count},
+		Progress: progress,
+		ReadFile: os.ReadFile,
+		Rules:    rules.All(),
+	}
+}
+
+// buildReport scores the result, compares it with the baseline (nil for
+// none) and decides the gate.
+func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *report.Report {
+	findings := baseline.Suppress(res.Findings, cfg.Suppress)
+	rep := &report.Report{
+		Schema:     report.Schema,
+		Tool:       report.Tool{Name: "authgate", Version: version()},
+		Target:     res.Target,
+		StartedAt:  res.StartedAt.UTC().Truncate(time.Millisecond),
+		DurationMs: res.Duration.Milliseconds(),
+		Score:      score.Compute(findings),
+		Scoring:    score.Version,
+		Stats:      report.Stats{Operations: res.Operations, Requests: res.Requests, Errors: res.Errors},
+		Findings:   findings,
+		Incomplete: res.Incomplete,
+	}
+	rep.Grade = score.Grade(rep.Score)
+	gate := score.GateInput{Score: rep.Score, FailUnder: cfg.FailUnder, FailOn: cfg.FailOn, New: findings, MaxScoreDrop: cfg.MaxScoreDrop}
+	if base != nil {
+		d := baseline.Diff(base.Findings, findings)
+		rep.Findings = append(append([]finding.Finding{}, d.New...), d.Unchanged...)
+		rep.Baseline = &report.Baseline{
+			Score: base.Score, New: len(d.New), Fixed: len(d.Fixed), Unchanged: len(d.Unchanged),
+			FixedFindings: nonNil(d.Fixed),
+		}
+		gate.New, gate.HasBaseline, gate.BaselineScore = d.New, true, base.Score
+	}
+	report.Sort(rep.Findings)
+	rep.Findings = nonNil(rep.Findings)
+	rep.Gate = score.Decide(gate)
+	return rep
+}
+
+func nonNil(fs []finding.Finding) []finding.Finding {
+	if fs == nil {
+		return []finding.Finding{}
+	}
+	return fs
+}
+
+// outputs are the opened report destinations.
+type outputs struct {
+	list []openOutput
+}
+
+type openOutput struct {
+	format string
+	w      io.Writer
+	file   *os.File // nil for stdout
+	color  bool
+}
+
+func openOutputs(list []config.Output, env Env) (*outputs, error) {
+	o := &outputs{}
+	for _, out := range list {
+		if out.Path == "" || out.Path == "-" {
+			o.list = append(o.list, openOutput{format: out.Format, w: env.Stdout, color: env.StdoutTerminal && env.Getenv("NO_COLOR") == ""})
+			continue
+		}
+		f, err := os.Create(out.Path)
+		if err != nil {
+			o.close()
+			return nil, fmt.Errorf("cannot write the %s report: %w", out.Format, err)
+		}
+		o.list = append(o.list, openOutput{format: out.Format, w: f, file: f})
+	}
+	return o, nil
+}
+
+func (o *outputs) write(rep *report.Report, env Env) error {
+	for _, out := range o.list {
+		if err := report.Write(out.w, out.format, rep, report.Options{Color: out.color}); err != nil {
+			return err
+		}
+		if out.file != nil {
+			if err := out.file.Sync(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (o *outputs) close() {
+	for _, out := range o.list {
+		if out.file != nil {
+			out.file.Close()
+		}
+	}
+}

@@ -1,0 +1,220 @@
+// Package demo is the small shop API that `authgate demo` serves on a
+// loopback port and scans as its two built-in users, Alice and Bob.
+//
+// It comes as twins with the same routes and the same OpenAPI document.
+// Vulnerable carries the flaws of the motivating Flask + DynamoDB service:
+// GET /user reads any user's record without authentication and answers bad
+// keys with the backend's raw ClientError text, and GET /api/orders/{orderId}
+// checks the token but not who owns the order. Secure is the same service
+// done right, so a scan of it is the picture of a passing gate.
+package demo
+
+import (
+	"crypto/subtle"
+	_ "embed"
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// The built-in identities. The tokens are opaque bearer tokens (not JWTs),
+// so the scan of the demo shows authorization flaws, not token-format ones.
+const (
+	// AliceToken authenticates Alice, the scan's primary identity.
+	AliceToken = "demo-alice-7f3c9a1e5b2d"
+	// BobToken authenticates Bob, the peer identity of the same role.
+	BobToken = "demo-bob-2d8e4f6a0c9b"
+	// AliceUserID is Alice's key in the users store; the OpenAPI document
+	// uses it as the example of GET /user?user_id.
+	AliceUserID = 1
+	// BobUserID is Bob's key in the users store.
+	BobUserID = 2
+	// AliceOrderID is one of Alice's orders; the OpenAPI document uses it
+	// as the example of GET /api/orders/{orderId}.
+	AliceOrderID = 1001
+	// BobOrderID is one of Bob's orders.
+	BobOrderID = 2001
+)
+
+// Identity is one built-in user of the demo with the credentials that
+// authenticate it.
+type Identity struct {
+	Name   string // "alice", "bob": the identity's name in reports
+	UserID int
+	Token  string
+}
+
+// AuthHeader is the identity's credential in the form --auth takes.
+func (i Identity) AuthHeader() string { return "Authorization: Bearer " + i.Token }
+
+// Identities returns the demo's identities, primary (Alice) first. Other
+// users exist in the store but have no token: they are the records an
+// attacker enumerates.
+func Identities() []Identity {
+	return []Identity{
+		{Name: "alice", UserID: AliceUserID, Token: AliceToken},
+		{Name: "bob", UserID: BobUserID, Token: BobToken},
+	}
+}
+
+//go:embed openapi.json
+var openAPIDocument []byte
+
+// OpenAPI returns the OpenAPI 3.0 document both twins serve at
+// /openapi.json.
+func OpenAPI() []byte { return append([]byte(nil), openAPIDocument...) }
+
+// Vulnerable returns the demo API with the planted flaws.
+func Vulnerable() http.Handler {
+	s := newServer()
+	return s.routes(http.HandlerFunc(s.vulnerableUser), s.authenticated(s.vulnerableOrder))
+}
+
+// Secure returns the fixed twin: the same routes and document, with
+// authentication everywhere but the public routes, ownership checks on
+// every object and generic error answers.
+func Secure() http.Handler {
+	s := newServer()
+	return s.routes(s.authenticated(s.secureUser), s.authenticated(s.secureOrder))
+}
+
+// server holds the demo's data. It is never written after construction,
+// so handlers share it without locks.
+type server struct {
+	users    usersTable
+	orders   map[int]Order
+	products []Product
+	tokens   []Identity
+}
+
+func newServer() *server {
+	return &server{
+		users:    usersTable{items: seedUsers()},
+		orders:   seedOrders(),
+		products: seedProducts(),
+		tokens:   Identities(),
+	}
+}
+
+// routes wires the routes both twins share; only the two handlers that
+// differ are passed in.
+func (s *server) routes(user, order http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/openapi.json", onlyGET(http.HandlerFunc(serveOpenAPI)))
+	mux.Handle("/health", onlyGET(http.HandlerFunc(health)))
+	mux.Handle("/api/products", onlyGET(http.HandlerFunc(s.listProducts)))
+	mux.Handle("/api/me", onlyGET(s.authenticated(s.me)))
+	mux.Handle("/api/orders", onlyGET(s.authenticated(s.listOrders)))
+	mux.Handle("/api/orders/{orderId}", onlyGET(order))
+	mux.Handle("/user", onlyGET(user))
+	mux.Handle("/", http.HandlerFunc(notFound))
+	return mux
+}
+
+func serveOpenAPI(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIDocument)
+}
+
+func health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// listProducts is the public catalog: the same for every caller, with or
+// without credentials.
+func (s *server) listProducts(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.products)
+}
+
+func (s *server) me(w http.ResponseWriter, _ *http.Request, caller User) {
+	writeJSON(w, http.StatusOK, caller)
+}
+
+func (s *server) listOrders(w http.ResponseWriter, _ *http.Request, caller User) {
+	writeJSON(w, http.StatusOK, s.ordersOf(caller.UserID))
+}
+
+// authenticated answers 401 unless the request carries a valid bearer
+// token, and passes the caller's record on.
+func (s *server) authenticated(h func(http.ResponseWriter, *http.Request, User)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := bearerToken(r)
+		if !ok {
+			// RFC 6750 section 3: no error code when no credentials were sent.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		caller, ok := s.caller(token)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="`+realm+`", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		h(w, r, caller)
+	})
+}
+
+// realm names the demo in WWW-Authenticate challenges.
+const realm = "authgate-demo"
+
+// caller returns the user a token belongs to. Every token is compared in
+// constant time, so timing does not reveal how much of a guess matched.
+func (s *server) caller(token string) (User, bool) {
+	found := -1
+	for i, id := range s.tokens {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(id.Token)) == 1 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return User{}, false
+	}
+	u, ok := s.users.items[s.tokens[found].UserID]
+	return u, ok
+}
+
+// bearerToken reads "Authorization: Bearer TOKEN"; the scheme name is
+// case-insensitive (RFC 7235 section 2.1).
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// onlyGET answers 405 to anything but GET and HEAD: the demo has no
+// writes, so a scan in active mode cannot change it either.
+func onlyGET(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func notFound(w http.ResponseWriter, _ *http.Request) {
+	writeError(w, http.StatusNotFound, "not found")
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only the demo's own fixed types are encoded; this cannot happen.
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

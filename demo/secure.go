@@ -1,0 +1,45 @@
+package demo
+
+import (
+	"net/http"
+	"strconv"
+)
+
+// secureUser is the correct fix of the motivating route: the key comes
+// from the request but is checked against the authenticated caller, so a
+// caller reads only its own record. Another user's id answers 404 like a
+// missing one, so the answer does not even confirm that the user exists.
+// Malformed keys are refused before they reach the store, with a generic
+// message; a real service would log the details instead.
+func (s *server) secureUser(w http.ResponseWriter, r *http.Request, caller User) {
+	id, err := strconv.Atoi(r.URL.Query().Get("user_id"))
+	if err != nil || id < 1 {
+		writeError(w, http.StatusBadRequest, "bad request")
+		return
+	}
+	if id != caller.UserID {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	u, ok, err := s.users.getItem(strconv.Itoa(id))
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, "internal error")
+	case !ok:
+		writeError(w, http.StatusNotFound, "not found")
+	default:
+		writeJSON(w, http.StatusOK, u)
+	}
+}
+
+// secureOrder looks the order up by id and owner: another user's order is
+// as absent as one that does not exist.
+func (s *server) secureOrder(w http.ResponseWriter, r *http.Request, caller User) {
+	id, err := strconv.Atoi(r.PathValue("orderId"))
+	o, ok := s.orders[id]
+	if err != nil || !ok || o.Owner != caller.UserID {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}

@@ -1,0 +1,33 @@
+// Command authgate is an API authentication security gate for CI. main
+// only wires the process to cli.Run: signals, arguments, environment and
+// standard streams.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/authgate/authgate/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], cli.Env{
+		Stdout:         os.Stdout,
+		Stderr:         os.Stderr,
+		Getenv:         os.Getenv,
+		StdoutTerminal: isTerminal(os.Stdout),
+		StderrTerminal: isTerminal(os.Stderr),
+	})
+	stop()
+	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device (a terminal), without
+// a dependency: enough to choose colour and a live progress line.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

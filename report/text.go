@@ -1,0 +1,195 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+)
+
+// ANSI styles of the text format, used only with Options.Color.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiPurple = "\x1b[35m"
+	ansiCyan   = "\x1b[36m"
+)
+
+var severityStyle = map[finding.Severity]string{
+	finding.SeverityCritical: ansiBold + ansiPurple,
+	finding.SeverityHigh:     ansiBold + ansiRed,
+	finding.SeverityMedium:   ansiYellow,
+	finding.SeverityLow:      ansiCyan,
+	finding.SeverityInfo:     ansiDim,
+}
+
+// textWriter keeps the first write error so that the layout code reads
+// straight through; every untrusted string goes through escapeText before
+// it reaches line.
+type textWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (t *textWriter) line(format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	_, t.err = fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+func (t *textWriter) style(style, s string) string {
+	if !t.color || style == "" {
+		return s
+	}
+	return style + s + ansiReset
+}
+
+// writeText writes the report for a person at a terminal or reading a CI
+// log. Every line starts with text of ours, and target-controlled text is
+// escaped, so a hostile target can neither move the cursor nor issue
+// workflow commands.
+func writeText(w io.Writer, r *Report, opts Options) error {
+	t := &textWriter{w: w, color: opts.Color}
+	fs := sorted(r.Findings)
+
+	tool := t.style(ansiBold, nonEmpty(escapeText(r.Tool.Name), "authgate"))
+	if r.Tool.Version != "" {
+		tool += " " + escapeText(r.Tool.Version)
+	}
+	t.line("%s scan of %s", tool, escapeText(r.Target))
+	t.line("Score:      %s   %s", t.style(gradeStyle(r.Grade), fmt.Sprintf("%d/100 (%s)", r.Score, escapeText(r.Grade))), t.style(ansiDim, "rubric "+escapeText(r.Scoring)))
+	t.line("Scanned:    %d operations, %d requests, %d errors in %s, started %s",
+		r.Stats.Operations, r.Stats.Requests, r.Stats.Errors, duration(r.DurationMs), r.StartedAt.UTC().Format(time.RFC3339))
+	if r.Baseline != nil {
+		t.line("Baseline:   %s", baselineDelta(r))
+	}
+	if r.Incomplete != "" {
+		t.line("Incomplete: %s", t.style(ansiYellow, escapeText(r.Incomplete)))
+	}
+
+	t.line("")
+	if len(fs) == 0 {
+		t.line("No findings.")
+	} else {
+		t.line("Findings: %s", countBySeverity(fs))
+	}
+	prev := finding.Severity(-1)
+	for _, f := range fs {
+		if f.Severity != prev {
+			t.line("")
+			t.line("%s", t.style(severityStyle[f.Severity], strings.ToUpper(f.Severity.String())+":"))
+			prev = f.Severity
+		}
+		t.finding(f, r.Baseline != nil)
+	}
+
+	if r.Baseline != nil && len(r.Baseline.FixedFindings) > 0 {
+		t.line("")
+		t.line("Fixed since the baseline:")
+		for _, f := range sorted(r.Baseline.FixedFindings) {
+			t.line("  %s  %s  %s", t.style(ansiGreen, strings.ToUpper(f.Severity.String())), escapeText(f.Rule), escapeText(operation(f)))
+		}
+	}
+
+	t.line("")
+	if r.Gate.Passed {
+		t.line("Gate %s (fail-under %d, fail-on %s)", t.style(ansiBold+ansiGreen, "PASSED"), r.Gate.FailUnder, escapeText(r.Gate.FailOn))
+	} else {
+		t.line("Gate %s (fail-under %d, fail-on %s):", t.style(ansiBold+ansiRed, "FAILED"), r.Gate.FailUnder, escapeText(r.Gate.FailOn))
+		for _, reason := range r.Gate.Reasons {
+			t.line("  - %s", escapeText(reason))
+		}
+	}
+	return t.err
+}
+
+// finding writes one finding's block: the headline, then indented title,
+// evidence, the first reproduction and the remediation.
+func (t *textWriter) finding(f finding.Finding, withStatus bool) {
+	head := fmt.Sprintf("  %s  %s  %s", t.style(severityStyle[f.Severity], strings.ToUpper(f.Severity.String())), escapeText(f.Rule), escapeText(operation(f)))
+	if withStatus && f.Status != "" {
+		head += "  [" + escapeText(string(f.Status)) + "]"
+	}
+	if !f.Counts() {
+		head += "  " + t.style(ansiDim, "[low confidence, not scored]")
+	}
+	t.line("%s", head)
+	t.line("    %s", escapeText(f.Title))
+	if f.Evidence.Summary != "" {
+		t.line("    Evidence:    %s", escapeText(f.Evidence.Summary))
+	}
+	if len(f.Reproduce) > 0 {
+		t.line("    Reproduce:   %s", t.style(ansiBlue, escapeText(f.Reproduce[0])))
+	}
+	if f.Remediation != "" {
+		t.line("    Remediation: %s", escapeText(f.Remediation))
+	}
+}
+
+func gradeStyle(grade string) string {
+	switch grade {
+	case "A", "B":
+		return ansiBold + ansiGreen
+	case "C", "D":
+		return ansiBold + ansiYellow
+	default:
+		return ansiBold + ansiRed
+	}
+}
+
+// countBySeverity says "3 (1 high, 2 medium)".
+func countBySeverity(fs []finding.Finding) string {
+	var parts []string
+	for sev := finding.SeverityCritical; sev >= finding.SeverityInfo; sev-- {
+		n := 0
+		for i := range fs {
+			if fs[i].Severity == sev {
+				n++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	return fmt.Sprintf("%d (%s)", len(fs), strings.Join(parts, ", "))
+}
+
+// baselineDelta says "85/100 -> 45/100 (-40): 1 new, 1 fixed, 1 unchanged".
+func baselineDelta(r *Report) string {
+	b := r.Baseline
+	return fmt.Sprintf("%d/100 -> %d/100 (%s): %d new, %d fixed, %d unchanged",
+		b.Score, r.Score, signed(r.Score-b.Score), b.New, b.Fixed, b.Unchanged)
+}
+
+func signed(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("+%d", n)
+	}
+	return fmt.Sprintf("%d", n)
+}
+
+// operation names a finding's operation, "GET /user", or "*" for the whole
+// API.
+func operation(f finding.Finding) string {
+	return strings.TrimSpace(f.Method + " " + f.Path)
+}
+
+func duration(ms int64) string {
+	return (time.Duration(ms) * time.Millisecond).String()
+}
+
+func nonEmpty(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}

@@ -1,0 +1,338 @@
+package scanner
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// This file is the response-comparison toolkit every rule shares: what
+// counts as a refusal, what is a soft 404, and how alike two bodies are.
+
+// Refusal says why a response is not a real answer, or "" when it is one.
+func Refusal(r *Response) string {
+	switch {
+	case r == nil || r.Err != nil:
+		return "no answer"
+	case r.Status == http.StatusUnauthorized, r.Status == http.StatusForbidden,
+		r.Status == http.StatusNotFound, r.Status == http.StatusMethodNotAllowed,
+		r.Status == http.StatusGone, r.Status == http.StatusTooManyRequests:
+		return "status " + strconv.Itoa(r.Status)
+	case r.Status >= 300 && r.Status < 400:
+		if loginLocation.MatchString(r.Header.Get("Location")) {
+			return "redirect to a login page"
+		}
+		return "redirect"
+	case r.Status < 200 || r.Status >= 300:
+		return "status " + strconv.Itoa(r.Status)
+	case isLoginForm(r.Body):
+		return "login form"
+	case isDenialBody(r.Body):
+		return "denial in the body"
+	case len(bytes.TrimSpace(r.Body)) == 0:
+		return "empty body"
+	}
+	return ""
+}
+
+var loginLocation = regexp.MustCompile(`(?i)(log-?in|sign-?in|auth|sso|oauth|session|account)`)
+
+var (
+	passwordInput = regexp.MustCompile(`(?i)<input[^>]+type\s*=\s*["']?password`)
+	formTag       = regexp.MustCompile(`(?i)<form\b`)
+)
+
+func isLoginForm(body []byte) bool {
+	return formTag.Match(body) && passwordInput.Match(body)
+}
+
+// denialWords are phrases that, in a short body, mean "you may not".
+var denialWords = regexp.MustCompile(`(?i)\b(unauthori[sz]ed|forbidden|access denied|permission denied|not authori[sz]ed|not allowed|authentication (is )?required|login required|please (log|sign) ?in|invalid (api[ _-]?key|token|credentials|session)|missing (api[ _-]?key|token|credentials|authorization)|token (is )?(expired|invalid|required)|not found|no such)\b`)
+
+// maxDenialBody bounds the bodies searched for denial words: a real record
+// or page may mention "not found" in passing; an error message is short.
+const maxDenialBody = 512
+
+func isDenialBody(body []byte) bool {
+	body = bytes.TrimSpace(body)
+	if len(body) > maxDenialBody {
+		return false
+	}
+	var v map[string]any
+	if json.Unmarshal(body, &v) == nil {
+		for _, k := range []string{"success", "ok", "authorized", "authenticated"} {
+			if b, isBool := v[k].(bool); isBool && !b {
+				return true
+			}
+		}
+		// A JSON body is a denial only when it is an error object, not a
+		// record that happens to contain a word.
+		_, hasError := v["error"]
+		_, hasErrors := v["errors"]
+		_, hasMessage := v["message"]
+		_, hasDetail := v["detail"]
+		if !hasError && !hasErrors && !hasMessage && !hasDetail {
+			return false
+		}
+	}
+	return denialWords.Match(body)
+}
+
+// Similarity is a JSON-aware similarity of two bodies in [0, 1]: 1 for the
+// same content. JSON bodies are compared as sets of path=value tokens, with
+// volatile values (timestamps, uuids, long hex, request ids) normalised;
+// other bodies as sets of words. Key order and whitespace never matter.
+func Similarity(a, b []byte) float64 {
+	if bytes.Equal(a, b) {
+		return 1
+	}
+	ta, tb := tokens(a), tokens(b)
+	if len(ta) == 0 && len(tb) == 0 {
+		return 1
+	}
+	inter := 0
+	for t, n := range ta {
+		inter += min(n, tb[t])
+	}
+	union := 0
+	for _, n := range ta {
+		union += n
+	}
+	for _, n := range tb {
+		union += n
+	}
+	union -= inter
+	if union == 0 {
+		return 1
+	}
+	return float64(inter) / float64(union)
+}
+
+// tokens returns the multiset of tokens of a body.
+func tokens(body []byte) map[string]int {
+	out := map[string]int{}
+	var v any
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && json.Unmarshal(trimmed, &v) == nil {
+		flatten("", v, func(path, value string) { out[path+"="+value]++ })
+		return out
+	}
+	for _, w := range wordRE.FindAllString(string(body), -1) {
+		out[normaliseVolatile(strings.ToLower(w))]++
+	}
+	return out
+}
+
+var wordRE = regexp.MustCompile(`[\p{L}\p{N}_\-.:@/]+`)
+
+// flatten walks a JSON value and calls emit for every scalar with its path.
+// Array indices are dropped from the path, so lists compare as bags.
+func flatten(path string, v any, emit func(path, value string)) {
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 0 {
+			emit(path, "{}")
+		}
+		for k, c := range t {
+			flatten(path+"."+k, c, emit)
+		}
+	case []any:
+		if len(t) == 0 {
+			emit(path, "[]")
+		}
+		for _, c := range t {
+			flatten(path+"[]", c, emit)
+		}
+	case string:
+		if volatileKey.MatchString(lastKey(path)) {
+			emit(path, "<volatile>")
+			return
+		}
+		emit(path, normaliseVolatile(t))
+	case float64:
+		if volatileKey.MatchString(lastKey(path)) {
+			emit(path, "<volatile>")
+			return
+		}
+		emit(path, strconv.FormatFloat(t, 'g', -1, 64))
+	case bool:
+		emit(path, strconv.FormatBool(t))
+	case nil:
+		emit(path, "null")
+	}
+}
+
+func lastKey(path string) string {
+	path = strings.TrimRight(path, "[]")
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// volatileKey matches keys whose values change on every request.
+var volatileKey = regexp.MustCompile(`(?i)^(timestamp|time|now|date|server_?time|request_?id|trace_?id|span_?id|correlation_?id|nonce|csrf(_?token)?|generated_?at|served_?at|expires_?at|uptime)$`)
+
+var volatileValue = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\b`), "<time>"},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>"},
+	{regexp.MustCompile(`(?i)\b[0-9a-f]{24,}\b`), "<hex>"},
+}
+
+func normaliseVolatile(s string) string {
+	for _, v := range volatileValue {
+		if v.re.MatchString(s) {
+			s = v.re.ReplaceAllString(s, v.repl)
+		}
+	}
+	return s
+}
+
+// Fingerprint is a coarse identity of a response used to recognise soft
+// 404s and SPA fallbacks: the status class, the media type and the body's
+// tokens.
+type Fingerprint struct {
+	Status    int
+	MediaType string
+	Body      []byte
+}
+
+// FingerprintOf takes a response's fingerprint.
+func FingerprintOf(r *Response) Fingerprint {
+	return Fingerprint{Status: r.Status, MediaType: mediaType(r.Header), Body: r.Body}
+}
+
+// Matches reports whether r looks like the fingerprinted response: same
+// status, same media type and nearly the same body.
+func (f Fingerprint) Matches(r *Response) bool {
+	if r == nil || r.Err != nil || r.Status != f.Status || mediaType(r.Header) != f.MediaType {
+		return false
+	}
+	return Similarity(f.Body, r.Body) >= soft404Similarity
+}
+
+// soft404Similarity: a response this close to the answer for a random,
+// certainly missing path is the server's catch-all, not the operation.
+const soft404Similarity = 0.9
+
+func mediaType(h http.Header) string {
+	ct := h.Get("Content-Type")
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(ct))
+}
+
+// Record is a JSON object that describes one principal: a user, customer or
+// account, recognised by personal-data keys or an email value.
+type Record struct {
+	// Identifiers are the values of its identifying keys (email, username,
+	// id), used to tell two principals apart.
+	Identifiers []string
+	// PersonalKeys are the personal-data keys found, for evidence.
+	PersonalKeys []string
+}
+
+var (
+	personalKey    = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|phone(_?number)?|mobile|ssn|social_?security(_?number)?|address|street|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
+	identifyingKey = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|user_?name|login|user_?id|account_?id|customer_?id|id|uid|sub)$`)
+	emailValue     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$`)
+)
+
+// PersonalRecord finds the personal data in a JSON body: ok is false when
+// the body is not JSON or holds nothing about a person.
+func PersonalRecord(body []byte) (Record, bool) {
+	var v any
+	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
+		return Record{}, false
+	}
+	var rec Record
+	seen := map[string]bool{}
+	var walk func(any, int)
+	walk = func(v any, depth int) {
+		// Records sit near the top; deep nesting is not worth walking.
+		if depth > maxRecordDepth {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				c := t[k]
+				s, isScalar := scalarString(c)
+				if isScalar && s != "" {
+					if personalKey.MatchString(k) && !seen[k] {
+						seen[k] = true
+						rec.PersonalKeys = append(rec.PersonalKeys, k)
+					}
+					if emailValue.MatchString(s) && !seen["@"+k] {
+						seen["@"+k] = true
+						if !personalKey.MatchString(k) {
+							rec.PersonalKeys = append(rec.PersonalKeys, k)
+						}
+					}
+					if identifyingKey.MatchString(k) || emailValue.MatchString(s) {
+						rec.Identifiers = append(rec.Identifiers, strings.ToLower(k)+"="+s)
+					}
+					continue
+				}
+				walk(c, depth+1)
+			}
+		case []any:
+			for _, c := range t {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(v, 0)
+	if len(rec.PersonalKeys) == 0 {
+		return Record{}, false
+	}
+	return rec, true
+}
+
+const maxRecordDepth = 4
+
+func scalarString(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), true
+	case bool:
+		return strconv.FormatBool(t), true
+	}
+	return "", false
+}
+
+// HasContent reports whether a 2xx body carries data: not empty, not a
+// JSON null, empty object or empty list.
+func HasContent(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	switch string(b) {
+	case "", "null", "{}", "[]", `""`:
+		return false
+	}
+	var v any
+	if json.Unmarshal(b, &v) == nil {
+		nonNull := false
+		flatten("", v, func(_, value string) {
+			if value != "null" && value != "{}" && value != "[]" && value != "" {
+				nonNull = true
+			}
+		})
+		return nonNull
+	}
+	return true
+}

@@ -1,0 +1,126 @@
+package scanner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// owned is an object id that the primary identity sees and the peer does
+// not: evidence that the object belongs to the primary.
+type owned struct {
+	path  string // the operation whose answer held it, e.g. /api/orders
+	key   string // normalised key, e.g. "id", "orderid"
+	value string
+}
+
+// maxOwned bounds the ids kept per key and operation: a few are enough to
+// prove cross-user access, and lists can be long.
+const maxOwned = 3
+
+// harvest reads every parameterless GET operation as the primary and the
+// peer, and keeps the id values only the primary sees. The answers stay in
+// the cache, so rules reuse them.
+func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
+	for i := range ops {
+		op := &ops[i]
+		if op.Method != "GET" || slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "path" }) {
+			continue
+		}
+		t := s.target(op)
+		vals := t.Values()
+		a := t.Send(ctx, s.primary, vals)
+		if !t.Success(a) {
+			continue
+		}
+		b := t.Send(ctx, s.peer, vals)
+		peerSees := map[string]bool{}
+		if b.OK() {
+			for _, kv := range idValues(b.Body) {
+				peerSees[kv[1]] = true
+			}
+		}
+		count := map[string]int{}
+		for _, kv := range idValues(a.Body) {
+			if peerSees[kv[1]] || count[kv[0]] >= maxOwned {
+				continue
+			}
+			count[kv[0]]++
+			s.owned = append(s.owned, owned{path: op.Path, key: kv[0], value: kv[1]})
+		}
+	}
+}
+
+var idKey = regexp.MustCompile(`(?i)^(id|uuid|.*_id|.*Id|.*ID|.*_uuid)$`)
+
+// idValues returns (normalised key, value) pairs of id-like keys in a JSON
+// body, in document order.
+func idValues(body []byte) [][2]string {
+	var v any
+	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
+		return nil
+	}
+	var out [][2]string
+	var walk func(any, int)
+	walk = func(v any, depth int) {
+		if depth > maxRecordDepth {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(t) {
+				if s, ok := scalarString(t[k]); ok && s != "" && idKey.MatchString(k) {
+					out = append(out, [2]string{normKey(k), s})
+					continue
+				}
+				walk(t[k], depth+1)
+			}
+		case []any:
+			for _, c := range t {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(v, 0)
+	return out
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// normKey folds case and separators: user_id, userId and user-id match.
+func normKey(k string) string {
+	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(k))
+}
+
+// selfPaths are collection-less operations that describe the caller.
+var selfPaths = regexp.MustCompile(`(?i)/(me|self|profile|account|user|whoami|current_?user)$`)
+
+// OwnedValues returns ids the primary identity sees and the peer does not
+// that fit parameter p of this operation: ids under the same key name, the
+// "id" of the collection this operation is an item of, or the caller's own
+// id for user-like parameters.
+func (t *Target) OwnedValues(p openapi.Param) []string {
+	name := normKey(p.Name)
+	var out []string
+	for _, o := range t.s.owned {
+		fits := o.key == name ||
+			(o.key == "id" && p.In == "path" && strings.HasPrefix(t.Op.Path, o.path+"/")) ||
+			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user"))
+		if fits && !slices.Contains(out, o.value) {
+			out = append(out, o.value)
+		}
+	}
+	return out
+}

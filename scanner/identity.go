@@ -1,0 +1,166 @@
+package scanner
+
+import (
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// Header is one credential header of an identity.
+type Header struct {
+	Name  string // canonical form
+	Value string
+}
+
+// Identity is a set of credentials the scanner acts as. The anonymous
+// identity has none.
+type Identity struct {
+	Name    string // "anonymous", "primary", "peer" or a configured name
+	Headers []Header
+}
+
+// Anonymous is the identity without credentials.
+var Anonymous = &Identity{Name: "anonymous"}
+
+// NewIdentity builds an identity from "Name: value" pairs already validated
+// by the config package.
+func NewIdentity(name string, headers []Header) *Identity {
+	id := &Identity{Name: name}
+	for _, h := range headers {
+		id.Headers = append(id.Headers, Header{Name: textproto.CanonicalMIMEHeaderKey(h.Name), Value: h.Value})
+	}
+	return id
+}
+
+// IsAnonymous reports whether the identity sends no credentials.
+func (id *Identity) IsAnonymous() bool { return id == nil || len(id.Headers) == 0 }
+
+// apply sets the identity's credential headers on h. Cookies are appended
+// to any Cookie header the request already has.
+func (id *Identity) apply(h http.Header) {
+	if id == nil {
+		return
+	}
+	for _, c := range id.Headers {
+		if c.Name == "Cookie" && h.Get("Cookie") != "" {
+			h.Set("Cookie", h.Get("Cookie")+"; "+c.Value)
+			continue
+		}
+		h.Set(c.Name, c.Value)
+	}
+}
+
+// Scheme names the kind of credential the identity carries, for
+// fingerprints and reports: "bearer", "basic", "cookie", "header:x-api-key"
+// or "none". It never contains the credential itself.
+func (id *Identity) Scheme() string {
+	if id.IsAnonymous() {
+		return "none"
+	}
+	h := id.Headers[0]
+	switch h.Name {
+	case "Authorization":
+		if scheme, _, ok := strings.Cut(h.Value, " "); ok {
+			return strings.ToLower(scheme)
+		}
+		return "authorization"
+	case "Cookie":
+		return "cookie"
+	}
+	return "header:" + strings.ToLower(h.Name)
+}
+
+// credentialHeaders are stripped from every request that is built without
+// an identity, whatever the identities set, so that an anonymous probe is
+// really anonymous.
+var credentialHeaders = []string{"Authorization", "Cookie", "Proxy-Authorization", "X-Api-Key", "Api-Key", "X-Auth-Token", "X-Access-Token"}
+
+// secrets returns every credential value of the identities, and the parts
+// of them worth hiding on their own (a bearer token without "Bearer ", a
+// cookie's value without its name), longest first so that redaction
+// replaces whole values before their parts.
+func secrets(ids []*Identity) []string {
+	var out []string
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		// Values this short are not secrets worth hiding and would
+		// mangle unrelated text ("a", "1").
+		if len(s) >= minSecretLen {
+			out = append(out, s)
+		}
+	}
+	for _, id := range ids {
+		if id == nil {
+			continue
+		}
+		for _, h := range id.Headers {
+			add(h.Value)
+			if _, rest, ok := strings.Cut(h.Value, " "); ok && h.Name == "Authorization" {
+				add(rest)
+			}
+			if h.Name == "Cookie" {
+				for _, part := range strings.Split(h.Value, ";") {
+					if _, v, ok := strings.Cut(part, "="); ok {
+						add(v)
+					}
+				}
+			}
+		}
+	}
+	// Longest first.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// minSecretLen is the shortest credential value redacted inside free text.
+const minSecretLen = 6
+
+// Redactor hides the credentials of the scan's identities in any text.
+type Redactor struct{ secrets []string }
+
+// NewRedactor returns a Redactor for the given identities.
+func NewRedactor(ids ...*Identity) *Redactor { return &Redactor{secrets: secrets(ids)} }
+
+// Redact replaces every known credential in s.
+func (r *Redactor) Redact(s string) string {
+	if r == nil {
+		return s
+	}
+	for _, sec := range r.secrets {
+		if strings.Contains(s, sec) {
+			s = strings.ReplaceAll(s, sec, redacted)
+		}
+	}
+	return s
+}
+
+const redacted = "[REDACTED]"
+
+// redactHeaderValue shows what kind of credential a header carried without
+// its value: "Bearer [REDACTED]", "session=[REDACTED]".
+func redactHeaderValue(name, value string) string {
+	switch textproto.CanonicalMIMEHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization":
+		if scheme, _, ok := strings.Cut(value, " "); ok {
+			return scheme + " " + redacted
+		}
+		return redacted
+	case "Cookie", "Set-Cookie":
+		parts := strings.Split(value, ";")
+		for i, p := range parts {
+			if k, _, ok := strings.Cut(p, "="); ok {
+				// Attributes of Set-Cookie after the first pair are
+				// not secret (Path, Secure, SameSite).
+				if i == 0 || name == "Cookie" || textproto.CanonicalMIMEHeaderKey(name) == "Cookie" {
+					parts[i] = k + "=" + redacted
+				}
+			}
+		}
+		return strings.Join(parts, ";")
+	}
+	return redacted
+}

@@ -1,0 +1,200 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// discoveryPaths are where APIs usually publish their description, most
+// common first (FastAPI, generic, Swagger, springdoc, Express/NestJS).
+var discoveryPaths = []string{
+	"/openapi.json", "/openapi.yaml", "/openapi.yml", "/swagger.json", "/swagger.yaml",
+	"/v3/api-docs", "/v2/api-docs", "/api-docs", "/api/openapi.json", "/api/swagger.json",
+	"/api-docs.json", "/docs/openapi.json", "/swagger/v1/swagger.json", "/api/v1/openapi.json",
+}
+
+// operations collects what to scan: the --openapi document or a
+// discovered one, the --endpoint flags, and the endpoint TARGET names.
+func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([]openapi.Operation, error) {
+	var ops []openapi.Operation
+	switch {
+	case s.opts.OpenAPI != "":
+		doc, err := s.loadSpec(ctx, s.opts.OpenAPI)
+		if err != nil {
+			return nil, err
+		}
+		s.useDoc(doc, s.opts.OpenAPI)
+		endpointOp = nil // TARGET is the base URL when a spec is given
+	case len(s.opts.Endpoints) == 0:
+		if doc, where := s.discover(ctx); doc != nil {
+			s.useDoc(doc, where)
+			endpointOp = nil
+		}
+	default:
+		endpointOp = nil // --endpoint paths are relative to TARGET
+	}
+	if s.doc != nil {
+		ops = append(ops, s.doc.Operations...)
+	}
+	for _, e := range s.opts.Endpoints {
+		method, rest, ok := strings.Cut(strings.TrimSpace(e), " ")
+		if !ok {
+			return nil, fmt.Errorf("%w: --endpoint %q: want \"METHOD /path?query\"", ErrNoOperations, e)
+		}
+		u, err := url.Parse(strings.TrimSpace(rest))
+		if err != nil || !strings.HasPrefix(u.Path, "/") {
+			return nil, fmt.Errorf("%w: --endpoint %q: want \"METHOD /path?query\"", ErrNoOperations, e)
+		}
+		ops = append(ops, endpointOperation(strings.ToUpper(method), u.Path, u.Query()))
+		if s.specSource == "" {
+			s.specSource = "flags"
+		}
+	}
+	if endpointOp != nil {
+		// TARGET named the endpoint: the base is the origin alone.
+		s.base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host}
+		ops = append(ops, *endpointOp)
+		s.specSource = "target URL"
+	}
+	if len(ops) == 0 {
+		return nil, fmt.Errorf("%w: no OpenAPI document found at %s (tried %s, ...); pass --openapi or --endpoint",
+			ErrNoOperations, redactURL(s.base), strings.Join(discoveryPaths[:4], ", "))
+	}
+	slices.SortStableFunc(ops, func(a, b openapi.Operation) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Method, b.Method)
+	})
+	return slices.CompactFunc(ops, func(a, b openapi.Operation) bool {
+		return a.Path == b.Path && a.Method == b.Method
+	}), nil
+}
+
+func (s *scan) useDoc(doc *openapi.Document, source string) {
+	s.doc, s.specSource = doc, source
+}
+
+// loadSpec reads --openapi from a file or a URL. A URL on the target's
+// origin goes through the scanner's client; another origin is fetched
+// without credentials, since the user named it.
+func (s *scan) loadSpec(ctx context.Context, where string) (*openapi.Document, error) {
+	if u, err := url.Parse(where); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		c := s.client
+		if origin(u) != origin(s.base) {
+			c = NewClient(ClientOptions{Concurrency: 1, Timeout: s.opts.Client.Timeout, Origins: []string{origin(u)}})
+		}
+		resp := c.probe(ctx, &Request{Method: "GET", URL: u, Identity: s.primary})
+		if resp.Err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrSpec, where, resp.Err)
+		}
+		if !resp.OK() {
+			return nil, fmt.Errorf("%w: %s: status %d", ErrSpec, where, resp.Status)
+		}
+		doc, err := openapi.Parse(resp.Body, where)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+		}
+		return doc, nil
+	}
+	read := s.opts.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(where)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	doc, err := openapi.Parse(data, where)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSpec, err)
+	}
+	return doc, nil
+}
+
+// discover looks for an API description at the usual paths, under the
+// target's base path first, then at the root.
+func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
+	prefixes := []string{s.base.Path}
+	if s.base.Path != "" {
+		prefixes = append(prefixes, "")
+	}
+	for _, prefix := range prefixes {
+		for _, p := range discoveryPaths {
+			u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: prefix + p}
+			resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary})
+			if !resp.OK() || len(resp.Body) == 0 {
+				continue
+			}
+			doc, err := openapi.Parse(resp.Body, u.String())
+			if err != nil || len(doc.Operations) == 0 {
+				continue
+			}
+			if prefix != s.base.Path {
+				s.base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: prefix}
+			}
+			return doc, u.String()
+		}
+	}
+	return nil, ""
+}
+
+// idSegment matches a path segment that is an object id: digits or a UUID.
+var idSegment = regexp.MustCompile(`^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
+
+// endpointOperation turns a concrete request ("GET /orders/42?user_id=1")
+// into an operation: ids in the path become parameters, so the route
+// template is stable and id rules can vary them; query values become
+// examples.
+func endpointOperation(method, path string, query url.Values) openapi.Operation {
+	op := openapi.Operation{Method: method, Security: openapi.SecurityUndeclared}
+	segs := strings.Split(path, "/")
+	n := 0
+	for i, seg := range segs {
+		if !idSegment.MatchString(seg) {
+			continue
+		}
+		n++
+		name := "id"
+		if n > 1 {
+			name = "id" + strconv.Itoa(n)
+		}
+		typ := "string"
+		if _, err := strconv.Atoi(seg); err == nil {
+			typ = "integer"
+		}
+		segs[i] = "{" + name + "}"
+		op.Params = append(op.Params, openapi.Param{Name: name, In: "path", Required: true, Type: typ, Example: seg})
+	}
+	op.Path = strings.Join(segs, "/")
+	if op.Path == "" {
+		op.Path = "/"
+	}
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		op.Params = append(op.Params, openapi.Param{Name: k, In: "query", Required: true, Type: "string", Example: query.Get(k)})
+	}
+	return op
+}
+
+// docBase is the document's base path unless the target URL already
+// ends with it.
+func (s *scan) docBase() string {
+	if s.doc == nil || s.doc.BasePath == "" || strings.HasSuffix(s.base.Path, s.doc.BasePath) {
+		return ""
+	}
+	return s.doc.BasePath
+}

@@ -1,0 +1,132 @@
+// Package rules holds authgate's checks, one file per rule family. Rules
+// are Go code; the scanner engine owns HTTP: a rule sends requests only
+// through the scanner.Target it is given and confirms every positive with a
+// fresh answer before it reports it.
+package rules
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+)
+
+// All returns every rule in a fixed order.
+func All() []scanner.Rule {
+	return []scanner.Rule{
+		SpecOperationWithoutSecurity{},
+		AuthnMissing{},
+		BOLACrossUserRead{},
+		BOLAIDEnumeration{},
+		VerboseErrorDisclosure{},
+	}
+}
+
+// info returns the catalog entry of a rule id; an unknown id is a
+// programming error caught by the tests.
+func info(id string) finding.RuleInfo {
+	ri, ok := finding.Lookup(id)
+	if !ok {
+		panic("rules: " + id + " is not in the catalog")
+	}
+	return ri
+}
+
+// Similarity thresholds shared by the rules.
+const (
+	// sameContent: two answers this alike show the same object.
+	sameContent = 0.9
+	// differentView: an anonymous answer less alike than this to the
+	// authenticated one is a different (public) view, not the same data.
+	differentView = 0.5
+)
+
+// idParam matches parameter names that select one object or principal.
+var idParam = regexp.MustCompile(`(?i)(^id$|_id$|[a-z]Id$|ID$|^uid$|^uuid$|^user(name)?$|^account$|^customer$|_no$|number$)`)
+
+// idParams returns the keys ("query:user_id") of the operation's path and
+// query parameters that select an object, in parameter order.
+func idParams(t *scanner.Target, vals map[string]string) []string {
+	var out []string
+	for _, p := range t.Op.Params {
+		key := p.In + ":" + p.Name
+		if _, ok := vals[key]; !ok || (p.In != "path" && p.In != "query") {
+			continue
+		}
+		if idParam.MatchString(p.Name) || (p.In == "path" && (p.Type == "integer" || p.Format == "uuid")) {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// with returns a copy of vals with key set to v.
+func with(vals map[string]string, key, v string) map[string]string {
+	out := make(map[string]string, len(vals))
+	for k, x := range vals {
+		out[k] = x
+	}
+	out[key] = v
+	return out
+}
+
+// trailingDigits splits "u-1001" into "u-" and "1001".
+var trailingDigits = regexp.MustCompile(`^(.*?)(\d+)$`)
+
+// neighbours returns up to n guessable keys next to v: for numeric or
+// digit-suffixed keys, the following and preceding numbers with the same
+// width. Keys without digits (uuids, names) have no guessable neighbours.
+func neighbours(v string, n int) []string {
+	m := trailingDigits.FindStringSubmatch(v)
+	if m == nil || len(m[2]) > 18 || strings.Count(v, "-") >= 4 {
+		return nil
+	}
+	prefix, digits := m[1], m[2]
+	num, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, d := range []int64{1, 2, 3, -1, 4, 5, -2} {
+		x := num + d
+		if x < 0 {
+			continue
+		}
+		s := strconv.FormatInt(x, 10)
+		if len(s) < len(digits) {
+			s = strings.Repeat("0", len(digits)-len(s)) + s
+		}
+		out = append(out, prefix+s)
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
+// describe names an operation's request for summaries: "GET /user?user_id=1002".
+func describe(r *scanner.Response) string {
+	u := r.Request.URL
+	s := r.Request.Method + " " + u.Path
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	return s
+}
+
+// fromDocument reports whether the operation comes from the API
+// description (and not from a flag or the target URL).
+func fromDocument(t *scanner.Target) bool {
+	doc := t.Document()
+	if doc == nil {
+		return false
+	}
+	for _, op := range doc.Operations {
+		if op.Method == t.Op.Method && op.Path == t.Op.Path {
+			return true
+		}
+	}
+	return false
+}

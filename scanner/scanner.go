@@ -1,0 +1,340 @@
+// Package scanner is authgate's engine: it turns a target, an API
+// description and identities into operations, sends every request through
+// one bounded client, and runs the rules over each operation.
+package scanner
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// Errors that decide the exit code: the CLI maps them with errors.Is.
+var (
+	// ErrUnreachable: the target never answered within the wait.
+	ErrUnreachable = errors.New("target unreachable")
+	// ErrScanFailed: the scan ran but no request got an answer.
+	ErrScanFailed = errors.New("scan failed")
+	// ErrSpec: the API description could not be read or parsed.
+	ErrSpec = errors.New("invalid API description")
+	// ErrNoOperations: nothing to scan.
+	ErrNoOperations = errors.New("no operations to scan")
+)
+
+// Rule is one check. Check runs once per operation and returns the
+// findings it confirmed; it sends requests only through the Target.
+type Rule interface {
+	Info() finding.RuleInfo
+	Check(ctx context.Context, t *Target) []finding.Finding
+}
+
+// Options is what a scan needs. The CLI fills it from config.Config.
+type Options struct {
+	Target    string         // base URL, or one endpoint's URL
+	OpenAPI   string         // path or URL; "" to discover
+	Endpoints []string       // "METHOD /path?query"
+	Primary   *Identity      // nil: no credentials given
+	Peer      *Identity      // nil: no second identity
+	Mode      finding.Mode   // safe or active
+	Client    ClientOptions  // bounds; Origins are filled by Scan
+	Wait      time.Duration  // how long to wait for the target to answer
+	Shard     [2]int         // {index, count}, 1-based; {0,0}: all
+	Progress  func(Progress) // called as operations finish; may be nil
+	ReadFile  func(string) ([]byte, error)
+	Rules     []Rule
+}
+
+// Progress is reported as the scan advances.
+type Progress struct {
+	Phase       string // "waiting", "discovering", "scanning", "done"
+	Done, Total int    // operations
+	Requests    int
+}
+
+// Result is what a scan found.
+type Result struct {
+	Target     string
+	StartedAt  time.Time
+	Duration   time.Duration
+	Operations int
+	Requests   int
+	Errors     int
+	Findings   []finding.Finding
+	// SpecSource says where the operations came from: a file, a URL on the
+	// target, or "flags".
+	SpecSource string
+	// Incomplete explains why the scan stopped early; "" when it ran to
+	// the end.
+	Incomplete string
+}
+
+// Scan runs the scan. A returned error means no result (see the Err
+// variables); a partial scan returns a Result with Incomplete set.
+func Scan(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	base, endpointOp, err := parseTarget(opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	s := &scan{
+		opts:    opts,
+		base:    base,
+		primary: opts.Primary,
+		peer:    opts.Peer,
+		cache:   map[string]*Response{},
+	}
+	s.redactor = NewRedactor(opts.Primary, opts.Peer)
+	copts := opts.Client
+	copts.Origins = []string{origin(base)}
+	s.client = NewClient(copts)
+
+	s.progress(Progress{Phase: "waiting"})
+	if err := s.waitForTarget(ctx); err != nil {
+		return nil, err
+	}
+	s.progress(Progress{Phase: "discovering"})
+	ops, err := s.operations(ctx, endpointOp)
+	if err != nil {
+		return nil, err
+	}
+	ops = shard(ops, opts.Shard)
+	s.calibrate(ctx)
+	if s.peer != nil {
+		s.harvest(ctx, ops)
+	}
+
+	findings, incomplete := s.run(ctx, ops)
+	res := &Result{
+		Target:     redactURL(base),
+		StartedAt:  start,
+		Duration:   time.Since(start),
+		Operations: len(ops),
+		Requests:   s.client.Sent(),
+		Errors:     s.client.Failed(),
+		Findings:   dedupe(findings),
+		SpecSource: s.specSource,
+		Incomplete: incomplete,
+	}
+	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
+	if res.Requests > 0 && res.Errors == res.Requests {
+		return res, fmt.Errorf("%w: none of %d requests got an answer from %s", ErrScanFailed, res.Requests, res.Target)
+	}
+	return res, nil
+}
+
+// scan is the state of one scan, shared by every operation's Target.
+type scan struct {
+	opts       Options
+	base       *url.URL
+	client     *Client
+	primary    *Identity
+	peer       *Identity
+	redactor   *Redactor
+	doc        *openapi.Document
+	specSource string
+
+	// soft404 holds, per identity name, the answer to a path that
+	// certainly does not exist.
+	soft404 map[string]Fingerprint
+	// owned holds ids that the primary identity sees and the peer does
+	// not (see harvest).
+	owned []owned
+
+	mu     sync.Mutex
+	cache  map[string]*Response
+	done   int
+	progMu sync.Mutex
+}
+
+func (s *scan) progress(p Progress) {
+	if s.opts.Progress == nil {
+		return
+	}
+	s.progMu.Lock()
+	defer s.progMu.Unlock()
+	s.opts.Progress(p)
+}
+
+// parseTarget splits TARGET into the base URL and, when it names one
+// endpoint (it has a query, or a path and nothing else says what to scan),
+// that endpoint as an operation.
+func parseTarget(raw string) (*url.URL, *openapi.Operation, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("%w: target %q is not an http(s) URL", ErrNoOperations, raw)
+	}
+	if u.User != nil {
+		return nil, nil, fmt.Errorf("%w: target URL must not contain credentials", ErrNoOperations)
+	}
+	var op *openapi.Operation
+	if u.RawQuery != "" || (u.Path != "" && u.Path != "/") {
+		o := endpointOperation("GET", u.Path, u.Query())
+		op = &o
+	}
+	base := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimRight(u.Path, "/")}
+	return base, op, nil
+}
+
+// waitForTarget polls the base URL until anything answers over HTTP.
+func (s *scan) waitForTarget(ctx context.Context) error {
+	deadline := time.Now().Add(s.opts.Wait)
+	req := &Request{Method: "GET", URL: s.base}
+	if req.URL.Path == "" {
+		req.URL = s.base.JoinPath("/")
+	}
+	var last error
+	for {
+		// The wait probe goes around the budget and the stats: it is
+		// not part of the scan.
+		resp := s.client.probe(ctx, req)
+		if resp.Err == nil {
+			return nil
+		}
+		last = resp.Err
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(s.base), ctx.Err())
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %s did not answer within %s: %v", ErrUnreachable, redactURL(s.base), s.opts.Wait, last)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(waitInterval):
+		}
+	}
+}
+
+// waitInterval is how often an unreachable target is asked again while
+// waiting: often enough to start soon after a preview comes up.
+const waitInterval = 500 * time.Millisecond
+
+// calibrate learns what the target answers for paths that do not exist,
+// per identity, so soft 404s and SPA fallbacks are not taken for data.
+func (s *scan) calibrate(ctx context.Context) {
+	s.soft404 = map[string]Fingerprint{}
+	for _, id := range s.identities() {
+		u := s.base.JoinPath(s.docBase(), "authgate-missing-7f3a9c2e", "nothing-here")
+		resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: id})
+		if resp.Err == nil {
+			s.soft404[id.Name] = FingerprintOf(resp)
+		}
+	}
+}
+
+// identities returns anonymous, then the primary and peer when present.
+func (s *scan) identities() []*Identity {
+	ids := []*Identity{Anonymous}
+	if s.primary != nil {
+		ids = append(ids, s.primary)
+	}
+	if s.peer != nil {
+		ids = append(ids, s.peer)
+	}
+	return ids
+}
+
+// run checks every operation with every rule of the scan's mode on a
+// bounded pool of workers.
+func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Finding, string) {
+	workers := max(s.opts.Client.Concurrency, 1)
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var all []finding.Finding
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				t := s.target(&ops[i])
+				var fs []finding.Finding
+				for _, r := range s.opts.Rules {
+					if r.Info().Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive {
+						continue
+					}
+					fs = append(fs, r.Check(ctx, t)...)
+				}
+				mu.Lock()
+				all = append(all, fs...)
+				s.done++
+				p := Progress{Phase: "scanning", Done: s.done, Total: len(ops), Requests: s.client.Sent()}
+				mu.Unlock()
+				s.progress(p)
+			}
+		}()
+	}
+	incomplete := ""
+feed:
+	for i := range ops {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			incomplete = "interrupted: " + ctx.Err().Error()
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if incomplete == "" && s.client.budget > 0 && s.client.exhausted() {
+		incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+	}
+	return all, incomplete
+}
+
+// shard keeps operation i of every count, 1-based, so that matrix jobs
+// split the operations without overlap.
+func shard(ops []openapi.Operation, sh [2]int) []openapi.Operation {
+	idx, n := sh[0], sh[1]
+	if n <= 1 {
+		return ops
+	}
+	var out []openapi.Operation
+	for i := range ops {
+		if i%n == idx-1 {
+			out = append(out, ops[i])
+		}
+	}
+	return out
+}
+
+// dedupe keeps one finding per fingerprint (the most confident, then the
+// most severe) and sorts them for deterministic output.
+func dedupe(fs []finding.Finding) []finding.Finding {
+	best := map[string]int{}
+	var out []finding.Finding
+	for _, f := range fs {
+		i, ok := best[f.Fingerprint]
+		if !ok {
+			best[f.Fingerprint] = len(out)
+			out = append(out, f)
+			continue
+		}
+		if f.Confidence > out[i].Confidence || (f.Confidence == out[i].Confidence && f.Severity > out[i].Severity) {
+			out[i] = f
+		}
+	}
+	slices.SortFunc(out, func(a, b finding.Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
+	})
+	if out == nil {
+		out = []finding.Finding{}
+	}
+	return out
+}
+
+// redactURL drops userinfo and query values from a URL meant for display.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
+}

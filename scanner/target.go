@@ -1,0 +1,332 @@
+package scanner
+
+import (
+	"context"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// Target is one operation as rules see it: it builds requests from the
+// operation's parameters, sends them through the scan's client, caches the
+// answers so rules share them, and turns responses into findings.
+type Target struct {
+	Op      *openapi.Operation
+	Primary *Identity // nil when no credentials were given
+	Peer    *Identity // nil when no second identity was given
+	s       *scan
+}
+
+func (s *scan) target(op *openapi.Operation) *Target {
+	return &Target{Op: op, Primary: s.primary, Peer: s.peer, s: s}
+}
+
+// Document is the API description, nil when operations came from flags.
+func (t *Target) Document() *openapi.Document { return t.s.doc }
+
+// Mode is the scan mode.
+func (t *Target) Mode() finding.Mode { return t.s.opts.Mode }
+
+// Main is the identity rules act as by default: the primary identity, or
+// anonymous when none was given.
+func (t *Target) Main() *Identity {
+	if t.Primary != nil {
+		return t.Primary
+	}
+	return Anonymous
+}
+
+// Safe reports whether the operation may be sent with valid credentials in
+// safe mode: only methods that change nothing.
+func (t *Target) Safe() bool {
+	switch t.Op.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// Values returns the default value of every parameter the scanner sends:
+// examples from the description, else a plausible value of the type.
+// Credential parameters are left to the identities.
+func (t *Target) Values() map[string]string {
+	v := map[string]string{}
+	for _, p := range t.Op.Params {
+		if t.isCredential(p) {
+			continue
+		}
+		val := p.Example
+		if val == "" {
+			if !p.Required && p.In != "path" {
+				continue
+			}
+			val = placeholder(p)
+		}
+		v[p.In+":"+p.Name] = val
+	}
+	return v
+}
+
+// placeholder invents a value of the parameter's type.
+func placeholder(p openapi.Param) string {
+	switch {
+	case p.Format == "uuid":
+		return "00000000-0000-4000-8000-000000000001"
+	case p.Format == "email":
+		return "user@example.com"
+	case p.Format == "date":
+		return "2024-01-01"
+	case p.Format == "date-time":
+		return "2024-01-01T00:00:00Z"
+	case p.Type == "boolean":
+		return "true"
+	}
+	return "1"
+}
+
+// isCredential reports whether a parameter carries credentials (declared
+// by a security scheme, or a well-known credential header), which only
+// identities may set.
+func (t *Target) isCredential(p openapi.Param) bool {
+	if p.In == "header" && slices.Contains(credentialHeaders, http.CanonicalHeaderKey(p.Name)) {
+		return true
+	}
+	if doc := t.s.doc; doc != nil {
+		for _, sc := range doc.SecuritySchemes {
+			if sc.Type == "apiKey" && strings.EqualFold(sc.Name, p.Name) && sc.In == p.In {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Param looks up a parameter by key ("query:user_id").
+func (t *Target) Param(key string) (openapi.Param, bool) {
+	for _, p := range t.Op.Params {
+		if p.In+":"+p.Name == key {
+			return p, true
+		}
+	}
+	return openapi.Param{}, false
+}
+
+// Request builds the request for the given parameter values (from Values,
+// possibly changed) as id.
+func (t *Target) Request(id *Identity, values map[string]string) *Request {
+	path := t.Op.Path
+	q := url.Values{}
+	h := http.Header{}
+	var cookies []string
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		in, name, _ := strings.Cut(key, ":")
+		v := values[key]
+		switch in {
+		case "path":
+			path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v))
+		case "query":
+			q.Set(name, v)
+		case "header":
+			h.Set(name, v)
+		case "cookie":
+			cookies = append(cookies, name+"="+v)
+		}
+	}
+	if len(cookies) > 0 {
+		h.Set("Cookie", strings.Join(cookies, "; "))
+	}
+	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: t.s.base.Path + t.s.docBase() + path, RawQuery: q.Encode()}
+	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
+}
+
+// Send sends the operation with values as id, or returns the answer an
+// earlier rule already got for the same request.
+func (t *Target) Send(ctx context.Context, id *Identity, values map[string]string) *Response {
+	req := t.Request(id, values)
+	key := cacheKey(req)
+	t.s.mu.Lock()
+	if r, ok := t.s.cache[key]; ok {
+		t.s.mu.Unlock()
+		return r
+	}
+	t.s.mu.Unlock()
+	r := t.s.client.Do(ctx, req)
+	if r.Err == nil {
+		t.s.mu.Lock()
+		t.s.cache[key] = r
+		t.s.mu.Unlock()
+	}
+	return r
+}
+
+// Resend sends the same request again, bypassing the cache: every positive
+// is confirmed by a fresh answer before it is reported.
+func (t *Target) Resend(ctx context.Context, r *Response) *Response {
+	return t.s.client.Do(ctx, r.Request)
+}
+
+func cacheKey(r *Request) string {
+	var b strings.Builder
+	name := "anonymous"
+	if !r.Identity.IsAnonymous() {
+		name = r.Identity.Name
+	}
+	b.WriteString(name + " " + r.Method + " " + r.URL.String())
+	for _, k := range slices.Sorted(maps.Keys(r.Header)) {
+		b.WriteString("\n" + k + ": " + strings.Join(r.Header[k], ","))
+	}
+	return b.String()
+}
+
+// Success reports whether r is a real answer with data: 2xx, not a
+// refusal, not the server's catch-all for missing paths, not empty.
+func (t *Target) Success(r *Response) bool {
+	if Refusal(r) != "" {
+		return false
+	}
+	name := "anonymous"
+	if !r.Request.Identity.IsAnonymous() {
+		name = r.Request.Identity.Name
+	}
+	if fp, ok := t.s.soft404[name]; ok && fp.Matches(r) {
+		return false
+	}
+	return HasContent(r.Body)
+}
+
+// AuthScheme names how the operation authenticates, for fingerprints: the
+// declared scheme's kind, else the primary identity's, else "none".
+func (t *Target) AuthScheme() string {
+	if doc := t.s.doc; doc != nil && len(t.Op.Schemes) > 0 {
+		if sc, ok := doc.SecuritySchemes[t.Op.Schemes[0]]; ok {
+			switch {
+			case sc.Type == "http":
+				return strings.ToLower(sc.Scheme)
+			case sc.Type == "apiKey":
+				return "apikey:" + sc.In + ":" + strings.ToLower(sc.Name)
+			default:
+				return strings.ToLower(sc.Type)
+			}
+		}
+	}
+	if t.Primary != nil {
+		return t.Primary.Scheme()
+	}
+	return "none"
+}
+
+// NewFinding fills a finding of rule for this operation from the catalog,
+// the decision's summary and the exchanges behind it (redacted and
+// truncated), with a curl command per exchange.
+func (t *Target) NewFinding(rule string, conf finding.Confidence, summary string, rs ...*Response) finding.Finding {
+	info, _ := finding.Lookup(rule)
+	f := finding.Finding{
+		Rule:        rule,
+		Title:       info.Title,
+		Severity:    info.Severity,
+		Confidence:  conf,
+		CWE:         info.CWE,
+		OWASP:       info.OWASP,
+		Method:      t.Op.Method,
+		Path:        t.Op.Path,
+		Fingerprint: finding.Fingerprint(rule, t.Op.Method, t.Op.Path, t.AuthScheme()),
+		Evidence:    finding.Evidence{Summary: t.s.redactor.Redact(summary), Exchanges: []finding.Exchange{}},
+		Reproduce:   []string{},
+		Remediation: info.Remediation,
+	}
+	for _, r := range rs {
+		f.Evidence.Exchanges = append(f.Evidence.Exchanges, t.s.exchange(r))
+		f.Reproduce = append(f.Reproduce, t.s.curl(r.Request))
+	}
+	return f
+}
+
+// Bounds of evidence, so reports stay readable and small.
+const (
+	maxEvidenceBody = 2048
+	// evidenceHeaders are the response headers worth showing.
+)
+
+var evidenceHeaders = []string{"Content-Type", "Location", "Www-Authenticate", "Set-Cookie", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"}
+
+func (s *scan) exchange(r *Response) finding.Exchange {
+	req := r.Request
+	ex := finding.Exchange{
+		Identity:       identityName(req.Identity),
+		Method:         req.Method,
+		URL:            s.redactor.Redact(req.URL.String()),
+		RequestHeaders: map[string]string{},
+		Status:         r.Status,
+	}
+	for k, vs := range req.Header {
+		ex.RequestHeaders[k] = s.redactor.Redact(strings.Join(vs, ", "))
+	}
+	if !req.Identity.IsAnonymous() {
+		for _, h := range req.Identity.Headers {
+			ex.RequestHeaders[h.Name] = redactHeaderValue(h.Name, h.Value)
+		}
+	}
+	if len(ex.RequestHeaders) == 0 {
+		ex.RequestHeaders = nil
+	}
+	for _, k := range evidenceHeaders {
+		if v := r.Header.Values(k); len(v) > 0 {
+			if ex.ResponseHeaders == nil {
+				ex.ResponseHeaders = map[string]string{}
+			}
+			val := strings.Join(v, ", ")
+			if k == "Set-Cookie" {
+				val = redactHeaderValue(k, val)
+			}
+			ex.ResponseHeaders[k] = s.redactor.Redact(val)
+		}
+	}
+	body := r.Body
+	if len(body) > maxEvidenceBody {
+		body, ex.Truncated = body[:maxEvidenceBody], true
+	}
+	ex.Truncated = ex.Truncated || r.Truncated
+	ex.ResponseBody = s.redactor.Redact(strings.ToValidUTF8(string(body), "\uFFFD"))
+	if !utf8.ValidString(ex.ResponseBody) {
+		ex.ResponseBody = ""
+	}
+	return ex
+}
+
+func identityName(id *Identity) string {
+	if id.IsAnonymous() {
+		return "anonymous"
+	}
+	return id.Name
+}
+
+// curl writes a shell-safe curl command for the request, credentials
+// replaced by a placeholder naming the identity.
+func (s *scan) curl(req *Request) string {
+	var b strings.Builder
+	b.WriteString("curl -i")
+	if req.Method != http.MethodGet {
+		b.WriteString(" -X " + shellQuote(req.Method))
+	}
+	b.WriteString(" " + shellQuote(s.redactor.Redact(req.URL.String())))
+	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
+		b.WriteString(" -H " + shellQuote(k+": "+s.redactor.Redact(strings.Join(req.Header[k], ", "))))
+	}
+	if !req.Identity.IsAnonymous() {
+		for _, h := range req.Identity.Headers {
+			b.WriteString(" -H " + shellQuote(h.Name+": "+redactHeaderValue(h.Name, h.Value)))
+		}
+	}
+	return b.String()
+}
+
+// shellQuote single-quotes s for POSIX shells.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

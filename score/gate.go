@@ -1,0 +1,111 @@
+package score
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/report"
+)
+
+// FailOnNone disables the fail-on part of the gate.
+const FailOnNone = "none"
+
+// maxListed bounds how many findings a gate reason names, so that the
+// reason stays one readable line; the rest are counted.
+const maxListed = 5
+
+// GateInput is everything the gate decides on.
+type GateInput struct {
+	Score     int
+	FailUnder int
+	// FailOn is critical, high, medium, low, info or none.
+	FailOn string
+	// New are the findings that count as new: all of them when there is no
+	// baseline.
+	New           []finding.Finding
+	BaselineScore int
+	HasBaseline   bool
+	// MaxScoreDrop is the largest allowed drop below the baseline's score;
+	// -1 turns the check off.
+	MaxScoreDrop int
+}
+
+// Decide applies the gate: it fails when the score is below FailUnder, when
+// a counting new finding is at or above FailOn, or when the score dropped
+// more than MaxScoreDrop below the baseline's. Low-confidence findings never
+// gate, as they never move the score. An unknown FailOn fails the gate (a
+// security gate must not open because of a typo); configuration validation
+// is expected to catch it earlier with a better message.
+func Decide(in GateInput) report.Gate {
+	failOn := strings.ToLower(strings.TrimSpace(in.FailOn))
+	g := report.Gate{FailUnder: in.FailUnder, FailOn: failOn, Reasons: []string{}}
+
+	if in.Score < in.FailUnder {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("score %d is below the threshold %d", in.Score, in.FailUnder))
+	}
+
+	if failOn != FailOnNone {
+		threshold, err := finding.ParseSeverity(failOn)
+		if err != nil {
+			g.Reasons = append(g.Reasons, fmt.Sprintf("fail-on %q is not one of critical, high, medium, low, none", in.FailOn))
+		} else if r := newFindingsReason(in.New, threshold, in.HasBaseline); r != "" {
+			g.Reasons = append(g.Reasons, r)
+		}
+	}
+
+	if in.HasBaseline && in.MaxScoreDrop >= 0 {
+		if drop := in.BaselineScore - in.Score; drop > in.MaxScoreDrop {
+			g.Reasons = append(g.Reasons, fmt.Sprintf("score dropped %s from the baseline's %d to %d, more than the allowed %d",
+				plural(drop, "point"), in.BaselineScore, in.Score, in.MaxScoreDrop))
+		}
+	}
+
+	g.Passed = len(g.Reasons) == 0
+	return g
+}
+
+// newFindingsReason names the counting findings at or above threshold, or
+// returns "" when there are none.
+func newFindingsReason(fs []finding.Finding, threshold finding.Severity, hasBaseline bool) string {
+	var hits []finding.Finding
+	for i := range fs {
+		if fs[i].Counts() && fs[i].Severity >= threshold {
+			hits = append(hits, fs[i])
+		}
+	}
+	if len(hits) == 0 {
+		return ""
+	}
+	report.Sort(hits) // hits is our own copy
+
+	count := plural(len(hits), "finding")
+	if hasBaseline {
+		count = plural(len(hits), "new finding")
+	}
+	names := make([]string, 0, min(len(hits), maxListed))
+	for _, f := range hits[:min(len(hits), maxListed)] {
+		names = append(names, Label(f))
+	}
+	list := strings.Join(names, ", ")
+	if more := len(hits) - len(names); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	return fmt.Sprintf("%s at or above %s: %s", count, threshold, list)
+}
+
+// Label names a finding in one line, "rule METHOD /path", as gate reasons
+// show it. The text is untrusted (the path may come from the target) and is
+// escaped by the writer that shows it.
+func Label(f finding.Finding) string {
+	return strings.Join(slices.DeleteFunc([]string{f.Rule, f.Method, f.Path}, func(s string) bool { return s == "" }), " ")
+}
+
+// plural says "1 point" or "2 points".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
