@@ -16,3 +16,5 @@ require (
 	github.com/pb33f/ordered-map/v2 v2.3.2 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 )
+
+ignore ./examples/flask-dynamodb/node_modules

@@ -34,13 +34,15 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 		}
 		s.useDoc(doc, s.opts.OpenAPI)
 		endpointOp = nil // TARGET is the base URL when a spec is given
-	case len(s.opts.Endpoints) == 0:
+	case len(s.opts.Endpoints) > 0:
+		endpointOp = nil // --endpoint paths are relative to TARGET
+	case !hasQuery(endpointOp):
+		// A TARGET with a query names one endpoint exactly; otherwise
+		// look for a description first.
 		if doc, where := s.discover(ctx); doc != nil {
 			s.useDoc(doc, where)
 			endpointOp = nil
 		}
-	default:
-		endpointOp = nil // --endpoint paths are relative to TARGET
 	}
 	if s.doc != nil {
 		ops = append(ops, s.doc.Operations...)
@@ -78,6 +80,10 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 	return slices.CompactFunc(ops, func(a, b openapi.Operation) bool {
 		return a.Path == b.Path && a.Method == b.Method
 	}), nil
+}
+
+func hasQuery(op *openapi.Operation) bool {
+	return op != nil && slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "query" })
 }
 
 func (s *scan) useDoc(doc *openapi.Document, source string) {

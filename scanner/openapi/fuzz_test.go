@@ -29,6 +29,11 @@ func FuzzParse(f *testing.F) {
 		head + "paths:\n  /a: &x\n    get: {parameters: [{name: a, in: query, schema: *x}]}\n",
 		head + "servers: [{url: '{a}{b}', variables: {a: {default: '/x'}}}]\npaths: {}\n",
 		"swagger: '2.0'\npaths:\n  /a:\n    get:\n      parameters: [{$ref: '#/parameters/p'}]\nparameters:\n  p: {$ref: '#/parameters/p'}\n",
+		"swagger: '2.0'\npaths:\n  /a:\n    get: {parameters: [{name: a, in: query, type: array, items: {$ref: '#/definitions/T'}}]}\n" +
+			"definitions:\n  T: {type: array, items: {$ref: '#/definitions/T'}}\n",
+		head + "paths:\n  /a:\n    get:\n      callbacks: {c: {'x': {$ref: '#/paths/~1a'}}}\n",
+		head + "paths:\n  /a:\n    get:\n      parameters: [{name: q, in: query, schema: {$ref: '#/components/schemas/A'}}]\n" +
+			"components:\n  schemas:\n    A: {anyOf: [{$ref: '#/components/schemas/A'}, {type: string, example: x}]}\n",
 	} {
 		f.Add([]byte(seed))
 	}

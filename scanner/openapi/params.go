@@ -7,17 +7,25 @@ import (
 	"strings"
 
 	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi/datamodel/high/base"
-	v2high "github.com/pb33f/libopenapi/datamodel/high/v2"
-	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
-	"github.com/pb33f/libopenapi/orderedmap"
 )
+
+// Parameters are read from the YAML nodes, not from libopenapi's model:
+// libopenapi drops an operation's whole parameter list when one $ref in it
+// (even a schema's) does not resolve, and authgate would then probe routes
+// with their path parameters missing. Reading the nodes also treats
+// Swagger 2.0, whose parameters carry their type inline, and OpenAPI 3.x
+// alike.
 
 // maxSchemaDepth bounds how far anyOf/oneOf/allOf/items are followed to
 // find a parameter's type or example. FastAPI nests one level
-// (anyOf: [{type: integer}, {type: "null"}]); the bound also stops a walk
-// through circular schema references.
+// (anyOf: [{type: integer}, {type: "null"}]); the bound also ends a walk
+// through recursive schemas.
 const maxSchemaDepth = 4
+
+// maxRefHops bounds a chain of $refs (a $ref to a $ref to ...); chains in
+// real documents are one or two long, and a cycle of pure $refs would
+// otherwise never end.
+const maxRefHops = 16
 
 // maxExponent bounds the exponents plainDecimal expands: 1e400 is already
 // beyond float64, and expanding 1e999999999 exactly would take gigabytes.
@@ -65,107 +73,132 @@ func mergeParams(pathLevel, opLevel []Param) []Param {
 	return out
 }
 
-// v3Params converts OpenAPI 3.x parameters, already resolved by libopenapi.
-func v3Params(list []*v3high.Parameter) []Param {
+// params converts a list of parameter nodes ("parameters:" of a path item
+// or an operation). Unresolvable $refs are skipped; libopenapi has already
+// reported them as warnings.
+func params(root, list *yaml.Node) []Param {
+	list = deref(list)
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil
+	}
 	var out []Param
-	for _, p := range list {
-		if p == nil || p.Name == "" || !locations[p.In] {
+	for _, item := range list.Content {
+		p := follow(root, item)
+		name, in := text(p, "name"), text(p, "in")
+		if p == nil || name == "" || !locations[in] {
 			continue
 		}
 		param := Param{
-			Name: p.Name,
-			In:   p.In,
+			Name: name,
+			In:   in,
 			// Path parameters are always required, whatever the document says.
-			Required: p.In == "path" || (p.Required != nil && *p.Required),
+			Required: in == "path" || isTrue(value(p, "required")),
 		}
-		schema := p.Schema.Schema()
-		var media *v3high.MediaType
+		_, schema := lookup(p, "schema")
+		var media *yaml.Node
 		if schema == nil {
-			// A parameter may describe itself by content instead of schema.
-			if first := p.Content.First(); first != nil && first.Value() != nil {
-				media = first.Value()
-				schema = media.Schema.Schema()
+			// 3.x: a parameter may describe itself by content instead.
+			if _, content := lookup(p, "content"); content != nil {
+				if content = deref(content); content.Kind == yaml.MappingNode && len(content.Content) >= 2 {
+					media = follow(root, content.Content[1])
+					_, schema = lookup(media, "schema")
+				}
 			}
 		}
-		param.Type, param.Format = schemaType(schema, 0)
-		candidates := []*yaml.Node{p.Example, firstExample(p.Examples)}
-		if media != nil {
-			candidates = append(candidates, media.Example, firstExample(media.Examples))
+		if schema == nil {
+			// Swagger 2.0: the parameter carries type, format, items,
+			// default and enum itself.
+			schema = p
 		}
-		if ex, ok := firstScalar(candidates...); ok {
-			param.Example = ex
-		} else {
-			param.Example = schemaExample(schema, 0)
+		param.Type, param.Format = schemaType(root, schema, 0)
+		// x-example is the de-facto Swagger 2.0 extension for an example.
+		ex, ok := firstScalar(value(p, "example"), namedExample(root, p), value(p, "x-example"),
+			value(media, "example"), namedExample(root, media))
+		if !ok {
+			ex = schemaExample(root, schema, 0)
 		}
+		param.Example = ex
 		out = append(out, param)
 	}
 	return out
 }
 
-// v2Params converts Swagger 2.0 parameters, which carry their type inline.
-// x-example is the de-facto Swagger 2.0 extension for a parameter example.
-func v2Params(list []*v2high.Parameter) []Param {
-	var out []Param
-	for _, p := range list {
-		if p == nil || p.Name == "" || !locations[p.In] {
-			continue
-		}
-		param := Param{
-			Name:     p.Name,
-			In:       p.In,
-			Required: p.In == "path" || (p.Required != nil && *p.Required),
-			Type:     p.Type,
-			Format:   p.Format,
-		}
-		var xExample *yaml.Node
-		if p.Extensions != nil {
-			xExample = p.Extensions.GetOrZero("x-example")
-		}
-		candidates := []*yaml.Node{xExample, p.Default, first(p.Enum)}
-		if p.Items != nil {
-			candidates = append(candidates, p.Items.Default, first(p.Items.Enum))
-		}
-		param.Example, _ = firstScalar(candidates...)
-		out = append(out, param)
-	}
-	return out
-}
-
-// schemaType returns the first non-null type of s and its format, looking
-// into anyOf, oneOf and allOf when s itself has none.
-func schemaType(s *base.Schema, depth int) (typ, format string) {
-	if s == nil || depth > maxSchemaDepth {
+// schemaType returns the first non-null type of a schema and its format,
+// looking through $refs and then into anyOf, oneOf and allOf. A $ref's
+// siblings are read before its target, as OpenAPI 3.1 lets them override.
+func schemaType(root, s *yaml.Node, depth int) (typ, format string) {
+	if depth > maxSchemaDepth {
 		return "", ""
 	}
-	for _, t := range s.Type {
-		if t != "null" {
-			return t, s.Format
+	for hop := 0; s != nil && hop <= maxRefHops; hop++ {
+		s = deref(s)
+		if format == "" {
+			format = text(s, "format")
 		}
+		if t := firstType(value(s, "type")); t != "" {
+			return t, format
+		}
+		ref, ok := refOf(s)
+		if !ok {
+			break
+		}
+		s = resolve(root, ref)
 	}
 	for _, branch := range branches(s) {
-		if t, f := schemaType(branch.Schema(), depth+1); t != "" {
+		if t, f := schemaType(root, branch, depth+1); t != "" {
+			if f == "" {
+				f = format
+			}
 			return t, f
 		}
 	}
-	return "", s.Format
+	return "", format
 }
 
-// schemaExample returns the first of the schema's example, examples[0],
-// default and enum[0], then the same from its anyOf/oneOf/allOf branches
-// and its items.
-func schemaExample(s *base.Schema, depth int) string {
-	if s == nil || depth > maxSchemaDepth {
+// firstType reads "type": a string, or (3.1) a list such as
+// [integer, "null"] whose first non-null entry counts.
+func firstType(t *yaml.Node) string {
+	t = deref(t)
+	if t == nil {
 		return ""
 	}
-	if ex, ok := firstScalar(s.Example, first(s.Examples), s.Default, first(s.Enum)); ok {
-		return ex
+	if t.Kind == yaml.ScalarNode && t.Value != "null" {
+		return t.Value
+	}
+	if t.Kind == yaml.SequenceNode {
+		for _, c := range t.Content {
+			if c = deref(c); c.Kind == yaml.ScalarNode && c.Value != "null" {
+				return c.Value
+			}
+		}
+	}
+	return ""
+}
+
+// schemaExample returns the first of a schema's example, examples[0],
+// default and enum[0] (following $refs, siblings first), then the same
+// from its anyOf/oneOf/allOf branches and its items.
+func schemaExample(root, s *yaml.Node, depth int) string {
+	if depth > maxSchemaDepth {
+		return ""
+	}
+	for hop := 0; s != nil && hop <= maxRefHops; hop++ {
+		s = deref(s)
+		if ex, ok := firstScalar(value(s, "example"), value(s, "examples"), value(s, "default"), value(s, "enum")); ok {
+			return ex
+		}
+		ref, ok := refOf(s)
+		if !ok {
+			break
+		}
+		s = resolve(root, ref)
 	}
 	next := branches(s)
-	if s.Items != nil && s.Items.IsA() {
-		next = append(next, s.Items.A)
+	if _, items := lookup(s, "items"); items != nil {
+		next = append(next, items)
 	}
-	for _, branch := range next {
-		if ex := schemaExample(branch.Schema(), depth+1); ex != "" {
+	for _, n := range next {
+		if ex := schemaExample(root, n, depth+1); ex != "" {
 			return ex
 		}
 	}
@@ -173,32 +206,66 @@ func schemaExample(s *base.Schema, depth int) string {
 }
 
 // branches lists a schema's anyOf, oneOf and allOf alternatives in that order.
-func branches(s *base.Schema) []*base.SchemaProxy {
-	out := make([]*base.SchemaProxy, 0, len(s.AnyOf)+len(s.OneOf)+len(s.AllOf))
-	out = append(out, s.AnyOf...)
-	out = append(out, s.OneOf...)
-	return append(out, s.AllOf...)
+func branches(s *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
+	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
+		if list := deref(value(s, key)); list != nil && list.Kind == yaml.SequenceNode {
+			out = append(out, list.Content...)
+		}
+	}
+	return out
 }
 
-// firstExample returns the value of the first named example that has an
-// inline value (externalValue examples are not fetched).
-func firstExample(examples *orderedmap.Map[string, *base.Example]) *yaml.Node {
-	for _, ex := range examples.FromOldest() {
-		if ex != nil && ex.Value != nil {
-			if _, ok := exampleString(ex.Value); ok {
-				return ex.Value
-			}
+// namedExample returns the value of the first entry of an "examples" map
+// (an OpenAPI 3.x parameter or media type) that has an inline value;
+// externalValue examples are not fetched.
+func namedExample(root, n *yaml.Node) *yaml.Node {
+	examples := deref(value(n, "examples"))
+	if examples == nil || examples.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 1; i < len(examples.Content); i += 2 {
+		v := value(follow(root, examples.Content[i]), "value")
+		if _, ok := exampleString(v); ok {
+			return v
 		}
 	}
 	return nil
 }
 
-// first returns the first node of a list, or nil.
-func first(nodes []*yaml.Node) *yaml.Node {
-	if len(nodes) == 0 {
-		return nil
+// follow resolves a chain of local $refs, or returns nil when one does
+// not resolve.
+func follow(root, n *yaml.Node) *yaml.Node {
+	for range maxRefHops {
+		n = deref(n)
+		ref, ok := refOf(n)
+		if !ok {
+			return n
+		}
+		n = resolve(root, ref)
 	}
-	return nodes[0]
+	return nil
+}
+
+// value returns the value node of key in mapping m, or nil.
+func value(m *yaml.Node, key string) *yaml.Node {
+	_, v := lookup(m, key)
+	return v
+}
+
+// text returns the scalar value of key in mapping m, or "".
+func text(m *yaml.Node, key string) string {
+	v := deref(value(m, key))
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return v.Value
+}
+
+// isTrue reports a boolean true, however YAML spells it.
+func isTrue(n *yaml.Node) bool {
+	s, _ := scalarString(n)
+	return s == "true"
 }
 
 // firstScalar returns the string of the first candidate that has one.
@@ -211,8 +278,8 @@ func firstScalar(candidates ...*yaml.Node) (string, bool) {
 	return "", false
 }
 
-// exampleString is scalarString, except that a list gives its first item,
-// as the value to send for an array parameter.
+// exampleString is scalarString, except that a list gives its first item:
+// the value to send for an array parameter, or the first of 3.1 examples.
 func exampleString(n *yaml.Node) (string, bool) {
 	n = deref(n)
 	if n != nil && n.Kind == yaml.SequenceNode && len(n.Content) > 0 {

@@ -155,6 +155,7 @@ func fromOpenAPI(doc *Document, m *v3high.Document, root *yaml.Node) {
 		}
 	}
 	_, global := lookup(root, "security")
+	_, pathNodes := lookup(root, "paths")
 	if m.Paths == nil {
 		return
 	}
@@ -166,6 +167,7 @@ func fromOpenAPI(doc *Document, m *v3high.Document, root *yaml.Node) {
 		if lp == nil {
 			continue
 		}
+		pathParams := params(root, value(follow(root, value(pathNodes, path)), "parameters"))
 		for _, o := range []struct {
 			method     string
 			op         *v3high.Operation
@@ -189,7 +191,7 @@ func fromOpenAPI(doc *Document, m *v3high.Document, root *yaml.Node) {
 				OperationID: o.op.OperationId,
 				Summary:     o.op.Summary,
 				Tags:        o.op.Tags,
-				Params:      mergeParams(v3Params(item.Parameters), v3Params(o.op.Parameters)),
+				Params:      mergeParams(pathParams, params(root, value(o.value, "parameters"))),
 				Extensions:  scalarExtensions(o.op.Extensions),
 			}
 			finish(&op, o.key, o.value, global)
@@ -219,6 +221,7 @@ func fromSwagger(doc *Document, m *v2high.Swagger, root *yaml.Node) {
 		}
 	}
 	_, global := lookup(root, "security")
+	_, pathNodes := lookup(root, "paths")
 	if m.Paths == nil {
 		return
 	}
@@ -230,6 +233,7 @@ func fromSwagger(doc *Document, m *v2high.Swagger, root *yaml.Node) {
 		if lp == nil {
 			continue
 		}
+		pathParams := params(root, value(follow(root, value(pathNodes, path)), "parameters"))
 		// Swagger 2.0 has no TRACE.
 		for _, o := range []struct {
 			method     string
@@ -253,7 +257,7 @@ func fromSwagger(doc *Document, m *v2high.Swagger, root *yaml.Node) {
 				OperationID: o.op.OperationId,
 				Summary:     o.op.Summary,
 				Tags:        o.op.Tags,
-				Params:      mergeParams(v2Params(item.Parameters), v2Params(o.op.Parameters)),
+				Params:      mergeParams(pathParams, params(root, value(o.value, "parameters"))),
 				Extensions:  scalarExtensions(o.op.Extensions),
 			}
 			finish(&op, o.key, o.value, global)
@@ -366,9 +370,20 @@ func warnings(err error) []string {
 	}
 	var out []string
 	for _, e := range unwrapAll(err) {
-		out = append(out, clean(e.Error()))
+		// libopenapi sometimes joins several problems into one message.
+		for line := range strings.Lines(libMessage(e)) {
+			if line = clean(line); line != "" {
+				out = append(out, line)
+			}
+		}
 	}
 	return out
+}
+
+// libMessage is a libopenapi error on one line, without its advice to set
+// a libopenapi option, which authgate's users cannot do.
+func libMessage(err error) string {
+	return strings.Replace(err.Error(), "; set AllowExcessiveAliases for trusted documents", "", 1)
 }
 
 // unwrapAll flattens errors.Join trees.
@@ -389,7 +404,7 @@ func firstLine(err error) string {
 		return "cannot build the document model"
 	}
 	all := unwrapAll(err)
-	msg := clean(all[0].Error())
+	msg := clean(libMessage(all[0]))
 	if len(all) > 1 {
 		msg += fmt.Sprintf(" (and %d more problems)", len(all)-1)
 	}

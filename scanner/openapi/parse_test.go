@@ -201,6 +201,39 @@ func TestParseErrors(t *testing.T) {
 		{"security mapping", head + "paths:\n  /a:\n    get:\n      security: {bearer: []}\n", "line 6: the security of GET /a is a mapping", false},
 		{"global security string", head + "security: bearer\npaths: {}\n", `line 3: the top-level "security" is a string`, false},
 		{"newline in key", head + "paths:\n  \"/a\\n::error::pwned\": 1\n", `path "/a ::error::pwned" is a number`, false},
+		{
+			"parameter ref cycle",
+			head + "paths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/components/parameters/P'\n" +
+				"components:\n  parameters:\n    P: {$ref: '#/components/parameters/Q'}\n    Q: {$ref: '#/components/parameters/P'}\n",
+			`line 11: $ref "#/components/parameters/P" leads back to itself`, false,
+		},
+		{
+			// This one overflowed libopenapi's stack before the cycle check.
+			"swagger parameter ref to itself",
+			"swagger: '2.0'\npaths:\n  /a:\n    get:\n      parameters: [{$ref: '#/parameters/p'}]\nparameters:\n  p: {$ref: '#/parameters/p'}\n",
+			`$ref "#/parameters/p" leads back to itself`, false,
+		},
+		{
+			"swagger items cycle",
+			"swagger: '2.0'\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: a, in: query, type: array, items: {$ref: '#/paths/~1a/get/parameters/0'}}\n",
+			"leads back to itself", false,
+		},
+		{
+			// This one overflowed libopenapi's stack before the cycle check.
+			"swagger items through a recursive definition",
+			"swagger: '2.0'\npaths:\n  /a:\n    get: {parameters: [{name: a, in: query, type: array, items: {$ref: '#/definitions/T'}}]}\n" +
+				"definitions:\n  T: {type: array, items: {$ref: '#/definitions/T'}}\n",
+			`line 6: $ref "#/definitions/T" leads back to itself`, false,
+		},
+		{
+			// This one made libopenapi loop forever before the cycle check.
+			"callback back to its own path",
+			head + "paths:\n  /a:\n    get:\n      callbacks: {c: {'x': {$ref: '#/paths/~1a'}}}\n",
+			`line 6: $ref "#/paths/~1a" leads back to itself`, false,
+		},
+		{"path item ref to itself", head + "paths:\n  /a: {$ref: '#/paths/~1a'}\n", `line 4: $ref "#/paths/~1a" leads back to itself`, false},
+		{"ref to the root", head + "paths:\n  /a: {$ref: '#'}\n", `$ref "#" leads back to itself`, false},
+		{"recursive alias", head + "paths:\n  /a: &a\n    get: {parameters: [*a]}\n", "alias *a leads back to itself", false},
 		{"swagger path item list", "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /a: [1]\n", `line 4: path "/a" is a list`, false},
 	}
 	for _, tt := range tests {
@@ -230,21 +263,20 @@ func TestParseErrors(t *testing.T) {
 func TestParseWarnings(t *testing.T) {
 	const head = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
 	tests := []struct {
-		name  string
-		input string
-		want  string // substring of a warning
+		name       string
+		input      string
+		want       string // substring of a warning
+		wantParams []string
 	}{
 		{
-			name: "missing component",
-			input: head + "paths:\n  /a:\n    get:\n      parameters:\n" +
-				"        - $ref: '#/components/parameters/Nope'\n",
-			want: "#/components/parameters/Nope",
-		},
-		{
-			name: "circular parameter refs",
-			input: head + "paths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/components/parameters/P'\n" +
-				"components:\n  parameters:\n    P: {$ref: '#/components/parameters/Q'}\n    Q: {$ref: '#/components/parameters/P'}\n",
-			want: "circular",
+			// libopenapi alone would drop the whole parameter list.
+			name: "missing components",
+			input: head + "paths:\n  /a/{id}:\n    parameters: [{name: id, in: path, schema: {$ref: '#/components/schemas/Gone'}}]\n" +
+				"    get:\n      parameters:\n        - $ref: '#/components/parameters/Nope'\n" +
+				"        - {name: q, in: query, schema: {type: string}}\n" +
+				"        - {name: r, in: query, schema: {$ref: '#/components/schemas/Missing'}}\n",
+			want:       "#/components/parameters/Nope",
+			wantParams: []string{"id", "q", "r"},
 		},
 		{
 			// Remote and file references are never followed: the document
@@ -252,7 +284,8 @@ func TestParseWarnings(t *testing.T) {
 			name: "remote and file refs",
 			input: head + "paths:\n  /a:\n    get:\n      parameters:\n" +
 				"        - $ref: 'http://169.254.169.254/latest/meta-data'\n        - $ref: '/etc/passwd'\n",
-			want: "169.254.169.254",
+			want:       "169.254.169.254",
+			wantParams: nil,
 		},
 	}
 	for _, tt := range tests {
@@ -262,7 +295,14 @@ func TestParseWarnings(t *testing.T) {
 				t.Fatal(err)
 			}
 			if len(doc.Operations) != 1 {
-				t.Errorf("got %d operations, want 1", len(doc.Operations))
+				t.Fatalf("got %d operations, want 1", len(doc.Operations))
+			}
+			var names []string
+			for _, p := range doc.Operations[0].Params {
+				names = append(names, p.Name)
+			}
+			if !reflect.DeepEqual(names, tt.wantParams) {
+				t.Errorf("params %q, want %q", names, tt.wantParams)
 			}
 			found := false
 			for _, w := range doc.Warnings {
@@ -273,6 +313,32 @@ func TestParseWarnings(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("warnings %q do not mention %q", doc.Warnings, tt.want)
+			}
+		})
+	}
+}
+
+// TestToleratedCycles covers cycles libopenapi handles: through schemas,
+// which it builds lazily, and inside extensions, which it never builds.
+func TestToleratedCycles(t *testing.T) {
+	const head = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n      parameters: [{name: q, in: query, schema: {$ref: '#/components/schemas/A'}}]\n"
+	tests := []struct {
+		name  string
+		input string
+	}{
+		{"schema refers to itself", head + "components:\n  schemas:\n    A: {$ref: '#/components/schemas/A'}\n"},
+		{"two schemas refer to each other", head + "components:\n  schemas:\n    A: {$ref: '#/components/schemas/B'}\n    B: {$ref: '#/components/schemas/A'}\n"},
+		{"recursive property", head + "components:\n  schemas:\n    A: {type: object, properties: {next: {$ref: '#/components/schemas/A'}}}\n"},
+		{"extension refers to itself", head + "x-loop: {$ref: '#/x-loop'}\ncomponents:\n  schemas:\n    A: {type: string}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := Parse([]byte(tt.input), "openapi.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Operations) != 1 || len(doc.Operations[0].Params) != 1 {
+				t.Errorf("got %s, want one operation with one parameter", dump(doc.Operations))
 			}
 		})
 	}

@@ -61,10 +61,12 @@ func (w *refWalker) walk(n *yaml.Node, depth int) error {
 	case yaml.MappingNode:
 		if ref, ok := refOf(n); ok {
 			// Siblings of $ref are annotations (summary, description).
-			return w.enter(w.resolve(ref), n, fmt.Sprintf("$ref %q", ref), depth)
+			return w.enter(resolve(w.root, ref), n, fmt.Sprintf("$ref %q", ref), depth)
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if w.startsSchema(n, n.Content[i].Value) {
+			key := n.Content[i].Value
+			// Extensions are kept as raw nodes, never built.
+			if w.startsSchema(n, key) || strings.HasPrefix(key, "x-") {
 				continue
 			}
 			if err := w.walk(n.Content[i+1], depth+1); err != nil {
@@ -123,9 +125,10 @@ func refOf(m *yaml.Node) (string, bool) {
 	return v.Value, true
 }
 
-// resolve finds the node a local reference ("#/a/b~1c/0") points at, or
-// nil for external, anchor-style or dangling references.
-func (w *refWalker) resolve(ref string) *yaml.Node {
+// resolve finds the node a local reference ("#/a/b~1c/0") points at in
+// the document whose top-level mapping is root, or nil for external,
+// anchor-style or dangling references.
+func resolve(root *yaml.Node, ref string) *yaml.Node {
 	frag, ok := strings.CutPrefix(ref, "#")
 	if !ok {
 		return nil
@@ -134,12 +137,12 @@ func (w *refWalker) resolve(ref string) *yaml.Node {
 		frag = u
 	}
 	if frag == "" {
-		return w.root
+		return root
 	}
 	if frag[0] != '/' {
 		return nil
 	}
-	n := w.root
+	n := root
 	for _, tok := range strings.Split(frag[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		switch n = deref(n); n.Kind {

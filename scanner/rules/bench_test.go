@@ -3,6 +3,7 @@ package rules_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -22,33 +23,53 @@ import (
 func BenchmarkSafeScan(b *testing.B) {
 	for _, n := range []int{10, 100, 1000} {
 		b.Run(fmt.Sprintf("ops=%d", n), func(b *testing.B) {
-			srv := httptest.NewServer(testapi.New(n))
-			defer srv.Close()
-			opts := scanner.Options{
-				Target:  srv.URL,
-				Primary: scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer " + testapi.TokenA}}),
-				Peer:    scanner.NewIdentity("peer", []scanner.Header{{Name: "Authorization", Value: "Bearer " + testapi.TokenB}}),
-				Mode:    finding.ModeSafe,
-				Client:  scanner.ClientOptions{Concurrency: 8, Timeout: 10 * time.Second},
-				Wait:    time.Second,
-				Rules:   rules.All(),
+			res := benchScan(b, testapi.New(n))
+			if res.Operations != n || len(res.Findings) != 0 {
+				b.Fatalf("scanned %d operations with %d findings, want %d and none", res.Operations, len(res.Findings), n)
 			}
-			var res *scanner.Result
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				var err error
-				res, err = scanner.Scan(context.Background(), opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			if res.Operations != n {
-				b.Fatalf("scanned %d operations, want %d", res.Operations, n)
-			}
-			b.ReportMetric(float64(res.Requests)/float64(res.Operations), "requests/operation")
-			b.ReportMetric(float64(res.Requests), "requests/scan")
 		})
 	}
+}
+
+// BenchmarkSafeScanVulnerable is the same scan of an API where every
+// tenth object route skips authentication, so the finding paths
+// (confirmation, evidence) are measured too.
+func BenchmarkSafeScanVulnerable(b *testing.B) {
+	const n = 100
+	res := benchScan(b, testapi.NewVulnerable(n))
+	for _, p := range testapi.VulnerablePaths(n) {
+		found := false
+		for _, f := range res.Findings {
+			found = found || (f.Rule == "authn-missing" && f.Path == p)
+		}
+		if !found {
+			b.Fatalf("authn-missing on GET %s not found", p)
+		}
+	}
+}
+
+func benchScan(b *testing.B, api http.Handler) *scanner.Result {
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	opts := scanner.Options{
+		Target:  srv.URL,
+		Primary: scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer " + testapi.TokenA}}),
+		Peer:    scanner.NewIdentity("peer", []scanner.Header{{Name: "Authorization", Value: "Bearer " + testapi.TokenB}}),
+		Mode:    finding.ModeSafe,
+		Client:  scanner.ClientOptions{Concurrency: 8, Timeout: 10 * time.Second},
+		Wait:    time.Second,
+		Rules:   rules.All(),
+	}
+	var res *scanner.Result
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		res, err = scanner.Scan(context.Background(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.Requests)/float64(res.Operations), "requests/operation")
+	b.ReportMetric(float64(res.Requests), "requests/scan")
+	return res
 }
