@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/authgate/authgate/demo"
 )
@@ -35,10 +36,18 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 
 	target := "http://" + ln.Addr().String()
 	fmt.Fprintf(env.Stderr, "authgate: demo: serving the %s demo API at %s, scanning it as alice (--auth) and bob (--peer-auth)\n", name, target)
-	full := append([]string{target,
+	full := []string{target,
 		"--auth", "Authorization: Bearer " + demo.AliceToken,
 		"--peer-auth", "Authorization: Bearer " + demo.BobToken,
-	}, args...)
+	}
+	if !slices.ContainsFunc(args, func(a string) bool {
+		return a == "--config" || a == "-config" || strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config=")
+	}) {
+		// The demo is self-contained: a .authgate.yml of the project
+		// in the working directory (its target, its spec) is not for it.
+		full = append(full, "--config", "")
+	}
+	full = append(full, args...)
 	cfg, err := parseScanFlags(full, env.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitPassed

@@ -174,6 +174,12 @@ func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *r
 	report.Sort(rep.Findings)
 	rep.Findings = nonNil(rep.Findings)
 	rep.Gate = score.Decide(gate)
+	if rep.Incomplete != "" {
+		// A scan that stopped early never passes silently: what it did
+		// not check could hold anything.
+		rep.Gate.Passed = false
+		rep.Gate.Reasons = append(rep.Gate.Reasons, "the scan is incomplete: "+rep.Incomplete)
+	}
 	return rep
 }
 

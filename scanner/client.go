@@ -32,6 +32,9 @@ const (
 	// record or error page a rule judges, small enough that an endless or
 	// huge body cannot exhaust memory.
 	maxBodyBytes = 1 << 20
+	// maxSpecBytes caps an API description read from the target: large
+	// enterprise documents run to tens of megabytes.
+	maxSpecBytes = 64 << 20
 	// maxRetryAfter caps how long a Retry-After may pause the scan, so a
 	// hostile or misconfigured target cannot stall CI for hours.
 	maxRetryAfter = 30 * time.Second
@@ -47,6 +50,8 @@ type Request struct {
 	URL      *url.URL
 	Header   http.Header // non-credential headers; may be nil
 	Identity *Identity   // nil or Anonymous: no credentials
+	// Limit caps the body read; 0 means maxBodyBytes.
+	Limit int64
 }
 
 // Response is what the target answered. Err is set when there was no HTTP
@@ -86,7 +91,7 @@ type Client struct {
 	origins map[string]bool
 
 	sent   atomic.Int64 // requests that left (or tried to leave) the scanner
-	failed atomic.Int64 // requests without an HTTP answer
+	failed atomic.Int64 // requests without a usable answer (see Do)
 
 	mu         sync.Mutex
 	pauseUntil time.Time // Retry-After pause shared by all requests
@@ -165,14 +170,17 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 			return resp
 		}
 		c.send(ctx, req, resp)
-		if resp.Err != nil {
-			c.failed.Add(1)
-			return resp
-		}
-		if attempt >= maxThrottleResends || !c.throttled(resp) {
-			return resp
+		if resp.Err != nil || attempt >= maxThrottleResends || !c.throttled(resp) {
+			break
 		}
 	}
+	// No answer, the scanner's own throttling, or a proxy saying the
+	// application is not there: not the operation's answer. Counted as
+	// errors, so that a target that is down never passes as a clean scan.
+	if resp.Err != nil || resp.Status == http.StatusTooManyRequests || gatewayDown(resp.Status) {
+		c.failed.Add(1)
+	}
+	return resp
 }
 
 // wait blocks for a concurrency slot, the rate limiter and any shared
@@ -214,6 +222,12 @@ func (c *Client) throttled(resp *Response) bool {
 	}
 	c.mu.Unlock()
 	return true
+}
+
+// gatewayDown reports whether a status is a proxy saying the application
+// behind it is not there (a preview deployment still starting, or down).
+func gatewayDown(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
 }
 
 // retryAfter parses a Retry-After value: delay seconds or an HTTP date.
@@ -266,11 +280,15 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 		return
 	}
 	defer hresp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, maxBodyBytes+1))
+	limit := req.Limit
+	if limit <= 0 {
+		limit = maxBodyBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(hresp.Body, limit+1))
 	resp.Status = hresp.StatusCode
 	resp.Header = hresp.Header
-	if len(body) > maxBodyBytes {
-		body, resp.Truncated = body[:maxBodyBytes], true
+	if int64(len(body)) > limit {
+		body, resp.Truncated = body[:limit], true
 	}
 	if err != nil {
 		// A body cut short still has a status worth judging.

@@ -69,13 +69,28 @@ func isDenialBody(body []byte) bool {
 				return true
 			}
 		}
+		// Frameworks that always answer 200 put the real status inside.
+		for _, k := range []string{"code", "status", "statusCode", "status_code", "errcode", "error_code"} {
+			switch c := v[k].(type) {
+			case float64:
+				if c == 401 || c == 403 || c == 404 {
+					return true
+				}
+			case string:
+				if c == "401" || c == "403" || c == "404" || strings.EqualFold(c, "error") || strings.EqualFold(c, "fail") || strings.EqualFold(c, "failed") {
+					return true
+				}
+			}
+		}
 		// A JSON body is a denial only when it is an error object, not a
 		// record that happens to contain a word.
-		_, hasError := v["error"]
-		_, hasErrors := v["errors"]
-		_, hasMessage := v["message"]
-		_, hasDetail := v["detail"]
-		if !hasError && !hasErrors && !hasMessage && !hasDetail {
+		isError := false
+		for _, k := range []string{"error", "errors", "message", "msg", "detail", "error_description", "errorMessage"} {
+			if _, ok := v[k]; ok {
+				isError = true
+			}
+		}
+		if !isError {
 			return false
 		}
 	}
@@ -160,6 +175,12 @@ func flatten(path string, v any, emit func(path, value string)) {
 		}
 		emit(path, strconv.FormatFloat(t, 'g', -1, 64))
 	case bool:
+		if viewerFlag.MatchString(lastKey(path)) {
+			// Per-viewer permissions differ between two callers
+			// looking at the same object.
+			emit(path, "<flag>")
+			return
+		}
 		emit(path, strconv.FormatBool(t))
 	case nil:
 		emit(path, "null")
@@ -173,6 +194,9 @@ func lastKey(path string) string {
 	}
 	return path
 }
+
+// viewerFlag matches boolean keys that describe the caller, not the object.
+var viewerFlag = regexp.MustCompile(`(?i)^(viewer_?\w*|can_?\w+|is_?(owner|mine|self|admin|editable|author)|may_?\w+|editable|deletable)$`)
 
 // volatileKey matches keys whose values change on every request.
 var volatileKey = regexp.MustCompile(`(?i)^(timestamp|time|now|date|server_?time|request_?id|trace_?id|span_?id|correlation_?id|nonce|csrf(_?token)?|generated_?at|served_?at|expires_?at|uptime)$`)
@@ -246,14 +270,26 @@ var (
 	emailValue     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$`)
 )
 
+// personKey is the subset of personal keys that identifies a person: a
+// store locator has an address and a phone number, but no email or surname.
+var personKey = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|ssn|social_?security(_?number)?|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
+
 // PersonalRecord finds the personal data in a JSON body: ok is false when
-// the body is not JSON or holds nothing about a person.
-func PersonalRecord(body []byte) (Record, bool) {
+// the body is not JSON or identifies no person (an email, a username, a
+// surname, a national id ... — an address or phone alone may be a shop's).
+func PersonalRecord(body []byte) (Record, bool) { return personalRecord(body, true) }
+
+// SingleRecord is PersonalRecord for one object: personal data inside
+// lists (a page of comments with their authors) does not count.
+func SingleRecord(body []byte) (Record, bool) { return personalRecord(body, false) }
+
+func personalRecord(body []byte, inLists bool) (Record, bool) {
 	var v any
 	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
 		return Record{}, false
 	}
 	var rec Record
+	person := false
 	seen := map[string]bool{}
 	var walk func(any, int)
 	walk = func(v any, depth int) {
@@ -272,6 +308,9 @@ func PersonalRecord(body []byte) (Record, bool) {
 				c := t[k]
 				s, isScalar := scalarString(c)
 				if isScalar && s != "" {
+					if personKey.MatchString(k) || emailValue.MatchString(s) {
+						person = true
+					}
 					if personalKey.MatchString(k) && !seen[k] {
 						seen[k] = true
 						rec.PersonalKeys = append(rec.PersonalKeys, k)
@@ -290,13 +329,16 @@ func PersonalRecord(body []byte) (Record, bool) {
 				walk(c, depth+1)
 			}
 		case []any:
+			if !inLists {
+				return
+			}
 			for _, c := range t {
 				walk(c, depth+1)
 			}
 		}
 	}
 	walk(v, 0)
-	if len(rec.PersonalKeys) == 0 {
+	if !person || len(rec.PersonalKeys) == 0 {
 		return Record{}, false
 	}
 	return rec, true
@@ -316,6 +358,10 @@ func scalarString(v any) (string, bool) {
 	return "", false
 }
 
+// pagingKey matches the bookkeeping of an empty page: {"items": [],
+// "total": 0, "page": 1} carries no data.
+var pagingKey = regexp.MustCompile(`(?i)^(total(_?count)?|count|page(_?number|_?size)?|per_?page|limit|offset|size|next|prev(ious)?|has_?more|cursor|next_?cursor|total_?pages)$`)
+
 // HasContent reports whether a 2xx body carries data: not empty, not a
 // JSON null, empty object or empty list.
 func HasContent(body []byte) bool {
@@ -327,8 +373,8 @@ func HasContent(body []byte) bool {
 	var v any
 	if json.Unmarshal(b, &v) == nil {
 		nonNull := false
-		flatten("", v, func(_, value string) {
-			if value != "null" && value != "{}" && value != "[]" && value != "" {
+		flatten("", v, func(path, value string) {
+			if value != "null" && value != "{}" && value != "[]" && value != "" && !pagingKey.MatchString(lastKey(path)) {
 				nonNull = true
 			}
 		})

@@ -78,7 +78,8 @@ func TestPersonalRecord(t *testing.T) {
 		ident int
 	}{
 		{"user record", `{"user_id":"1001","name":"Alice","email":"alice@example.com"}`, true, 2},
-		{"nested", `{"data":{"user":{"id":3,"phone":"+1 555"}}}`, true, 1},
+		{"nested", `{"data":{"user":{"id":3,"email":"c@example.com"}}}`, true, 2},
+		{"shop: address and phone identify no person", `{"id":12,"address":"1 Main St","phone":"+1 555"}`, false, 0},
 		{"email value under another key", `{"contact":"bob@example.org"}`, true, 1},
 		{"product", `{"id":1,"name":"Widget","price":3.5}`, false, 0},
 		{"not json", `hello`, false, 0},

@@ -29,7 +29,7 @@ const maxOwned = 3
 func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 	for i := range ops {
 		op := &ops[i]
-		if op.Method != "GET" || slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "path" }) {
+		if op.Method != "GET" || !safeOperation(op) || slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "path" }) {
 			continue
 		}
 		t := s.target(op)
@@ -115,7 +115,9 @@ func (t *Target) OwnedValues(p openapi.Param) []string {
 	name := normKey(p.Name)
 	var out []string
 	for _, o := range t.s.owned {
-		fits := o.key == name ||
+		// A bare "id" says nothing about the kind of object: it fits only
+		// the items of the collection it was read from.
+		fits := (o.key == name && name != "id") ||
 			(o.key == "id" && p.In == "path" && strings.HasPrefix(t.Op.Path, o.path+"/")) ||
 			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user"))
 		if fits && !slices.Contains(out, o.value) {

@@ -3,6 +3,8 @@ package scanner
 import (
 	"net/http"
 	"net/textproto"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -124,6 +126,21 @@ type Redactor struct{ secrets []string }
 
 // NewRedactor returns a Redactor for the given identities.
 func NewRedactor(ids ...*Identity) *Redactor { return &Redactor{secrets: secrets(ids)} }
+
+// add makes the Redactor hide more values, e.g. credentials found in the
+// target URL's query. Short values are ignored as in secrets.
+func (r *Redactor) add(values ...string) {
+	for _, v := range values {
+		if len(v) >= minSecretLen && !slices.Contains(r.secrets, v) {
+			r.secrets = append(r.secrets, v)
+		}
+	}
+	slices.SortStableFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+}
+
+// credentialParam matches query parameter names that carry credentials.
+// Their values are redacted everywhere and never sent anonymously.
+var credentialParam = regexp.MustCompile(`(?i)^(api[_-]?key|key|access[_-]?token|id[_-]?token|token|auth|auth[_-]?token|secret|client[_-]?secret|password|passwd|pwd|sig|signature|session|session[_-]?id|sid|jwt|x-api-key)$`)
 
 // Redact replaces every known credential in s.
 func (r *Redactor) Redact(s string) string {

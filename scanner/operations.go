@@ -34,8 +34,6 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 		}
 		s.useDoc(doc, s.opts.OpenAPI)
 		endpointOp = nil // TARGET is the base URL when a spec is given
-	case len(s.opts.Endpoints) > 0:
-		endpointOp = nil // --endpoint paths are relative to TARGET
 	case !hasQuery(endpointOp):
 		// A TARGET with a query names one endpoint exactly; otherwise
 		// look for a description first.
@@ -43,6 +41,9 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 			s.useDoc(doc, where)
 			endpointOp = nil
 		}
+	}
+	if len(s.opts.Endpoints) > 0 {
+		endpointOp = nil // TARGET is the base of the --endpoint paths
 	}
 	if s.doc != nil {
 		ops = append(ops, s.doc.Operations...)
@@ -88,6 +89,17 @@ func hasQuery(op *openapi.Operation) bool {
 
 func (s *scan) useDoc(doc *openapi.Document, source string) {
 	s.doc, s.specSource = doc, source
+	// TARGET http://h/api with a description whose paths already start
+	// with /api: the paths are absolute, the prefix must not be doubled.
+	if s.base.Path == "" || len(doc.Operations) == 0 {
+		return
+	}
+	for _, op := range doc.Operations {
+		if op.Path != s.base.Path && !strings.HasPrefix(op.Path, s.base.Path+"/") {
+			return
+		}
+	}
+	s.base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host}
 }
 
 // loadSpec reads --openapi from a file or a URL. A URL on the target's
@@ -95,16 +107,20 @@ func (s *scan) useDoc(doc *openapi.Document, source string) {
 // without credentials, since the user named it.
 func (s *scan) loadSpec(ctx context.Context, where string) (*openapi.Document, error) {
 	if u, err := url.Parse(where); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
-		c := s.client
+		c, id := s.client, s.primary
 		if origin(u) != origin(s.base) {
-			c = NewClient(ClientOptions{Concurrency: 1, Timeout: s.opts.Client.Timeout, Origins: []string{origin(u)}})
+			// Credentials never leave the target's origin.
+			c, id = NewClient(ClientOptions{Concurrency: 1, Timeout: s.opts.Client.Timeout, Origins: []string{origin(u)}}), Anonymous
 		}
-		resp := c.probe(ctx, &Request{Method: "GET", URL: u, Identity: s.primary})
+		resp := c.probe(ctx, &Request{Method: "GET", URL: u, Identity: id, Limit: maxSpecBytes})
 		if resp.Err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrSpec, where, resp.Err)
 		}
 		if !resp.OK() {
 			return nil, fmt.Errorf("%w: %s: status %d", ErrSpec, where, resp.Status)
+		}
+		if resp.Truncated {
+			return nil, fmt.Errorf("%w: %s: larger than %d MiB", ErrSpec, where, maxSpecBytes>>20)
 		}
 		doc, err := openapi.Parse(resp.Body, where)
 		if err != nil {
@@ -137,8 +153,8 @@ func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
 	for _, prefix := range prefixes {
 		for _, p := range discoveryPaths {
 			u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: prefix + p}
-			resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary})
-			if !resp.OK() || len(resp.Body) == 0 {
+			resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary, Limit: maxSpecBytes})
+			if !resp.OK() || len(resp.Body) == 0 || resp.Truncated {
 				continue
 			}
 			doc, err := openapi.Parse(resp.Body, u.String())

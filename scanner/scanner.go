@@ -106,10 +106,20 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, op := range ops {
+		for _, p := range op.Params {
+			if p.In == "query" && credentialParam.MatchString(p.Name) {
+				s.redactor.add(p.Example)
+			}
+		}
+	}
+	all := ops
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
 	if s.peer != nil {
-		s.harvest(ctx, ops)
+		// Over every operation, not just this shard's: a collection and
+		// its items often land in different shards.
+		s.harvest(ctx, all)
 	}
 
 	findings, incomplete := s.run(ctx, ops)
@@ -126,7 +136,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	if res.Requests > 0 && res.Errors == res.Requests {
-		return res, fmt.Errorf("%w: none of %d requests got an answer from %s", ErrScanFailed, res.Requests, res.Target)
+		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
 	}
 	return res, nil
 }
@@ -196,10 +206,13 @@ func (s *scan) waitForTarget(ctx context.Context) error {
 		// The wait probe goes around the budget and the stats: it is
 		// not part of the scan.
 		resp := s.client.probe(ctx, req)
-		if resp.Err == nil {
+		if resp.Err == nil && !gatewayDown(resp.Status) {
 			return nil
 		}
 		last = resp.Err
+		if last == nil {
+			last = fmt.Errorf("it answered %d", resp.Status)
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(s.base), ctx.Err())
 		}
@@ -332,7 +345,7 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 	return out
 }
 
-// redactURL drops userinfo and query values from a URL meant for display.
+// redactURL drops userinfo from a URL meant for display.
 func redactURL(u *url.URL) string {
 	c := *u
 	c.User = nil

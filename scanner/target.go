@@ -5,9 +5,9 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -43,14 +43,21 @@ func (t *Target) Main() *Identity {
 }
 
 // Safe reports whether the operation may be sent with valid credentials in
-// safe mode: only methods that change nothing.
-func (t *Target) Safe() bool {
-	switch t.Op.Method {
+// safe mode: only methods that change nothing, and not the GET routes that
+// change state anyway (GET /logout would end the identities' sessions).
+func (t *Target) Safe() bool { return safeOperation(t.Op) }
+
+func safeOperation(op *openapi.Operation) bool {
+	switch op.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return true
+		return !stateChangingName.MatchString(op.Path) && !stateChangingName.MatchString(op.OperationID)
 	}
 	return false
 }
+
+// stateChangingName matches routes and operation ids that change state even
+// when reached with GET.
+var stateChangingName = regexp.MustCompile(`(?i)(log-?out|log-?off|sign-?out|revoke|delete|remove|destroy|unsubscribe|reset|deactivate|disable|terminate|cancel|invalidate|expire)`)
 
 // Values returns the default value of every parameter the scanner sends:
 // examples from the description, else a plausible value of the type.
@@ -131,6 +138,10 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 		case "path":
 			path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v))
 		case "query":
+			if id.IsAnonymous() && credentialParam.MatchString(name) {
+				// An anonymous request carries no credentials at all.
+				continue
+			}
 			q.Set(name, v)
 		case "header":
 			h.Set(name, v)
@@ -247,12 +258,11 @@ func (t *Target) NewFinding(rule string, conf finding.Confidence, summary string
 	return f
 }
 
-// Bounds of evidence, so reports stay readable and small.
-const (
-	maxEvidenceBody = 2048
-	// evidenceHeaders are the response headers worth showing.
-)
+// maxEvidenceBody bounds the response body kept as evidence, so reports
+// stay readable and small.
+const maxEvidenceBody = 2048
 
+// evidenceHeaders are the response headers worth showing.
 var evidenceHeaders = []string{"Content-Type", "Location", "Www-Authenticate", "Set-Cookie", "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials"}
 
 func (s *scan) exchange(r *Response) finding.Exchange {
@@ -276,26 +286,32 @@ func (s *scan) exchange(r *Response) finding.Exchange {
 		ex.RequestHeaders = nil
 	}
 	for _, k := range evidenceHeaders {
-		if v := r.Header.Values(k); len(v) > 0 {
-			if ex.ResponseHeaders == nil {
-				ex.ResponseHeaders = map[string]string{}
-			}
-			val := strings.Join(v, ", ")
-			if k == "Set-Cookie" {
-				val = redactHeaderValue(k, val)
-			}
-			ex.ResponseHeaders[k] = s.redactor.Redact(val)
+		vs := r.Header.Values(k)
+		if len(vs) == 0 {
+			continue
 		}
+		if ex.ResponseHeaders == nil {
+			ex.ResponseHeaders = map[string]string{}
+		}
+		shown := make([]string, len(vs))
+		for i, v := range vs {
+			if k == "Set-Cookie" {
+				// Each cookie separately: joined values would hide
+				// the second cookie's value from the redaction.
+				v = redactHeaderValue(k, v)
+			}
+			shown[i] = s.redactor.Redact(v)
+		}
+		ex.ResponseHeaders[k] = strings.Join(shown, ", ")
 	}
-	body := r.Body
+	// Redact the whole body before cutting it, so a credential that
+	// straddles the cut cannot leave its first half in the report.
+	body := s.redactor.Redact(strings.ToValidUTF8(string(r.Body), "\uFFFD"))
 	if len(body) > maxEvidenceBody {
-		body, ex.Truncated = body[:maxEvidenceBody], true
+		body, ex.Truncated = strings.ToValidUTF8(body[:maxEvidenceBody], ""), true
 	}
 	ex.Truncated = ex.Truncated || r.Truncated
-	ex.ResponseBody = s.redactor.Redact(strings.ToValidUTF8(string(body), "\uFFFD"))
-	if !utf8.ValidString(ex.ResponseBody) {
-		ex.ResponseBody = ""
-	}
+	ex.ResponseBody = body
 	return ex
 }
 
@@ -311,7 +327,12 @@ func identityName(id *Identity) string {
 func (s *scan) curl(req *Request) string {
 	var b strings.Builder
 	b.WriteString("curl -i")
-	if req.Method != http.MethodGet {
+	switch req.Method {
+	case http.MethodGet:
+	case http.MethodHead:
+		// -X HEAD makes curl wait for a body that never comes.
+		b.WriteString(" -I")
+	default:
 		b.WriteString(" -X " + shellQuote(req.Method))
 	}
 	b.WriteString(" " + shellQuote(s.redactor.Redact(req.URL.String())))

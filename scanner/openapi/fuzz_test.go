@@ -26,6 +26,7 @@ func FuzzParse(f *testing.F) {
 		head + "paths:\n  /a:\n    get:\n      parameters:\n        - $ref: '#/components/parameters/P'\n" +
 			"components:\n  parameters:\n    P: {$ref: '#/components/parameters/P'}\n",
 		head + "paths:\n  /a:\n    $ref: '#/paths/~1a'\n",
+		head + "paths:\n  /a: {$ref: '#/components/pathItems/P'}\ncomponents:\n  pathItems:\n    P: {get: {$ref: '#/components/x-op'}}\n  x-op: {security: []}\n",
 		head + "paths:\n  /a: &x\n    get: {parameters: [{name: a, in: query, schema: *x}]}\n",
 		head + "servers: [{url: '{a}{b}', variables: {a: {default: '/x'}}}]\npaths: {}\n",
 		"swagger: '2.0'\npaths:\n  /a:\n    get:\n      parameters: [{$ref: '#/parameters/p'}]\nparameters:\n  p: {$ref: '#/parameters/p'}\n",

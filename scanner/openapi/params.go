@@ -3,29 +3,22 @@ package openapi
 import (
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pb33f/go-yaml"
 )
 
-// Parameters are read from the YAML nodes, not from libopenapi's model:
-// libopenapi drops an operation's whole parameter list when one $ref in it
-// (even a schema's) does not resolve, and authgate would then probe routes
-// with their path parameters missing. Reading the nodes also treats
-// Swagger 2.0, whose parameters carry their type inline, and OpenAPI 3.x
-// alike.
+// Parameters are read from the YAML nodes (see Parse for why), which also
+// treats Swagger 2.0, whose parameters carry their type inline, and
+// OpenAPI 3.x alike.
 
-// maxSchemaDepth bounds how far anyOf/oneOf/allOf/items are followed to
-// find a parameter's type or example. FastAPI nests one level
-// (anyOf: [{type: integer}, {type: "null"}]); the bound also ends a walk
-// through recursive schemas.
-const maxSchemaDepth = 4
-
-// maxRefHops bounds a chain of $refs (a $ref to a $ref to ...); chains in
-// real documents are one or two long, and a cycle of pure $refs would
-// otherwise never end.
-const maxRefHops = 16
+// maxSchemaNodes bounds how many schemas ($ref targets, anyOf/oneOf/allOf
+// branches, items) are read to find a parameter's type or example. FastAPI
+// needs three (anyOf: [{type: integer}, {type: "null"}]); the bound keeps
+// a wide or recursive schema from making the walk exponential.
+const maxSchemaNodes = 32
 
 // maxExponent bounds the exponents plainDecimal expands: 1e400 is already
 // beyond float64, and expanding 1e999999999 exactly would take gigabytes.
@@ -74,16 +67,16 @@ func mergeParams(pathLevel, opLevel []Param) []Param {
 }
 
 // params converts a list of parameter nodes ("parameters:" of a path item
-// or an operation). Unresolvable $refs are skipped; libopenapi has already
-// reported them as warnings.
-func params(root, list *yaml.Node) []Param {
+// or an operation). Parameters whose $ref does not resolve are left out;
+// brokenRefs reports them.
+func params(r *resolver, list *yaml.Node) []Param {
 	list = deref(list)
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return nil
 	}
 	var out []Param
 	for _, item := range list.Content {
-		p := follow(root, item)
+		p := r.follow(item)
 		name, in := text(p, "name"), text(p, "in")
 		if p == nil || name == "" || !locations[in] {
 			continue
@@ -94,15 +87,13 @@ func params(root, list *yaml.Node) []Param {
 			// Path parameters are always required, whatever the document says.
 			Required: in == "path" || isTrue(value(p, "required")),
 		}
-		_, schema := lookup(p, "schema")
+		schema := value(p, "schema")
 		var media *yaml.Node
 		if schema == nil {
 			// 3.x: a parameter may describe itself by content instead.
-			if _, content := lookup(p, "content"); content != nil {
-				if content = deref(content); content.Kind == yaml.MappingNode && len(content.Content) >= 2 {
-					media = follow(root, content.Content[1])
-					_, schema = lookup(media, "schema")
-				}
+			if content := deref(value(p, "content")); content != nil && content.Kind == yaml.MappingNode && len(content.Content) >= 2 {
+				media = r.follow(content.Content[1])
+				schema = value(media, "schema")
 			}
 		}
 		if schema == nil {
@@ -110,12 +101,12 @@ func params(root, list *yaml.Node) []Param {
 			// default and enum itself.
 			schema = p
 		}
-		param.Type, param.Format = schemaType(root, schema, 0)
+		param.Type, param.Format = schemaType(r, schema)
 		// x-example is the de-facto Swagger 2.0 extension for an example.
-		ex, ok := firstScalar(value(p, "example"), namedExample(root, p), value(p, "x-example"),
-			value(media, "example"), namedExample(root, media))
+		ex, ok := firstScalar(value(p, "example"), namedExample(r, p), value(p, "x-example"),
+			value(media, "example"), namedExample(r, media))
 		if !ok {
-			ex = schemaExample(root, schema, 0)
+			ex = schemaExample(r, schema)
 		}
 		param.Example = ex
 		out = append(out, param)
@@ -123,33 +114,46 @@ func params(root, list *yaml.Node) []Param {
 	return out
 }
 
-// schemaType returns the first non-null type of a schema and its format,
-// looking through $refs and then into anyOf, oneOf and allOf. A $ref's
-// siblings are read before its target, as OpenAPI 3.1 lets them override.
-func schemaType(root, s *yaml.Node, depth int) (typ, format string) {
-	if depth > maxSchemaDepth {
-		return "", ""
-	}
-	for hop := 0; s != nil && hop <= maxRefHops; hop++ {
-		s = deref(s)
-		if format == "" {
-			format = text(s, "format")
+// schemaNodes lists the schemas that describe a parameter, breadth first:
+// the schema itself (so the siblings of a $ref come before its target, as
+// OpenAPI 3.1 lets them override), the target of its $ref, its anyOf,
+// oneOf and allOf branches, and (for examples) its items; then theirs.
+// Each node is listed once and at most maxSchemaNodes are: wide or
+// recursive schemas cannot make this walk long.
+func schemaNodes(r *resolver, s *yaml.Node, withItems bool) []*yaml.Node {
+	var out []*yaml.Node
+	queue := []*yaml.Node{s}
+	for len(queue) > 0 && len(out) < maxSchemaNodes {
+		n := deref(queue[0])
+		queue = queue[1:]
+		if n == nil || n.Kind != yaml.MappingNode || slices.Contains(out, n) {
+			continue
 		}
-		if t := firstType(value(s, "type")); t != "" {
-			return t, format
+		out = append(out, n)
+		if ref, ok := refOf(n); ok {
+			queue = append(queue, r.resolve(ref))
 		}
-		ref, ok := refOf(s)
-		if !ok {
-			break
-		}
-		s = resolve(root, ref)
-	}
-	for _, branch := range branches(s) {
-		if t, f := schemaType(root, branch, depth+1); t != "" {
-			if f == "" {
-				f = format
+		for _, key := range []string{"anyOf", "oneOf", "allOf"} {
+			if list := deref(value(n, key)); list != nil && list.Kind == yaml.SequenceNode {
+				queue = append(queue, list.Content...)
 			}
-			return t, f
+		}
+		if withItems {
+			queue = append(queue, value(n, "items"))
+		}
+	}
+	return out
+}
+
+// schemaType returns the first non-null type among a parameter's schemas
+// and the first format met up to it.
+func schemaType(r *resolver, s *yaml.Node) (typ, format string) {
+	for _, n := range schemaNodes(r, s, false) {
+		if format == "" {
+			format = text(n, "format")
+		}
+		if typ = firstType(value(n, "type")); typ != "" {
+			return typ, format
 		}
 	}
 	return "", format
@@ -175,74 +179,30 @@ func firstType(t *yaml.Node) string {
 	return ""
 }
 
-// schemaExample returns the first of a schema's example, examples[0],
-// default and enum[0] (following $refs, siblings first), then the same
-// from its anyOf/oneOf/allOf branches and its items.
-func schemaExample(root, s *yaml.Node, depth int) string {
-	if depth > maxSchemaDepth {
-		return ""
-	}
-	for hop := 0; s != nil && hop <= maxRefHops; hop++ {
-		s = deref(s)
-		if ex, ok := firstScalar(value(s, "example"), value(s, "examples"), value(s, "default"), value(s, "enum")); ok {
-			return ex
-		}
-		ref, ok := refOf(s)
-		if !ok {
-			break
-		}
-		s = resolve(root, ref)
-	}
-	next := branches(s)
-	if _, items := lookup(s, "items"); items != nil {
-		next = append(next, items)
-	}
-	for _, n := range next {
-		if ex := schemaExample(root, n, depth+1); ex != "" {
+// schemaExample returns the first of example, examples[0], default and
+// enum[0] among a parameter's schemas.
+func schemaExample(r *resolver, s *yaml.Node) string {
+	for _, n := range schemaNodes(r, s, true) {
+		if ex, ok := firstScalar(value(n, "example"), value(n, "examples"), value(n, "default"), value(n, "enum")); ok {
 			return ex
 		}
 	}
 	return ""
 }
 
-// branches lists a schema's anyOf, oneOf and allOf alternatives in that order.
-func branches(s *yaml.Node) []*yaml.Node {
-	var out []*yaml.Node
-	for _, key := range []string{"anyOf", "oneOf", "allOf"} {
-		if list := deref(value(s, key)); list != nil && list.Kind == yaml.SequenceNode {
-			out = append(out, list.Content...)
-		}
-	}
-	return out
-}
-
 // namedExample returns the value of the first entry of an "examples" map
 // (an OpenAPI 3.x parameter or media type) that has an inline value;
 // externalValue examples are not fetched.
-func namedExample(root, n *yaml.Node) *yaml.Node {
+func namedExample(r *resolver, n *yaml.Node) *yaml.Node {
 	examples := deref(value(n, "examples"))
 	if examples == nil || examples.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 1; i < len(examples.Content); i += 2 {
-		v := value(follow(root, examples.Content[i]), "value")
+		v := value(r.follow(examples.Content[i]), "value")
 		if _, ok := exampleString(v); ok {
 			return v
 		}
-	}
-	return nil
-}
-
-// follow resolves a chain of local $refs, or returns nil when one does
-// not resolve.
-func follow(root, n *yaml.Node) *yaml.Node {
-	for range maxRefHops {
-		n = deref(n)
-		ref, ok := refOf(n)
-		if !ok {
-			return n
-		}
-		n = resolve(root, ref)
 	}
 	return nil
 }

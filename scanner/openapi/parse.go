@@ -2,22 +2,21 @@ package openapi
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
-	v2high "github.com/pb33f/libopenapi/datamodel/high/v2"
-	v3high "github.com/pb33f/libopenapi/datamodel/high/v3"
-	"github.com/pb33f/libopenapi/orderedmap"
 )
 
 // ErrNotOpenAPI is wrapped by the errors of Parse when the input is not an
@@ -27,9 +26,8 @@ import (
 var ErrNotOpenAPI = errors.New("not an OpenAPI or Swagger document")
 
 // MaxDocumentBytes bounds the input of Parse. The largest public API
-// descriptions (GitHub's REST API, Stripe's) are around 10 MiB; libopenapi
-// holds several copies of a document in memory, and a target answering with
-// far more than this is misbehaving rather than describing its API.
+// descriptions (GitHub's REST API, Stripe's) are around 10 MiB; a target
+// answering with far more is misbehaving rather than describing its API.
 const MaxDocumentBytes = 32 << 20
 
 // maxMessageLen keeps errors and warnings to one readable line: messages can
@@ -55,16 +53,26 @@ func Load(path string) (*Document, error) {
 
 // Parse reads an OpenAPI 3.0/3.1/3.2 or Swagger 2.0 document, JSON or YAML.
 // source names the document (a file name or URL) in errors, which are one
-// line each. Only local references (#/...) are resolved: the document may
-// come from the scanned target, so it must not make authgate read files or
-// fetch URLs. Unresolvable and circular references are tolerated and reported
-// in Document.Warnings.
+// line each.
+//
+// libopenapi parses the text into YAML nodes (with line numbers, for JSON
+// too) and identifies the specification and its version; the rest is read
+// from the nodes. libopenapi's model is not built: on documents a target
+// can serve it overflows the stack (a Swagger items $ref back to its own
+// parameter, a fatal error no recover catches), loops forever (a callback
+// $ref back to its own path), takes time quadratic in the number of $refs,
+// and drops a whole path item when one $ref in it does not resolve.
+//
+// Only local references (#/...) are resolved: the document may come from
+// the scanned target, so it must not make authgate read files or fetch
+// URLs. Broken references are reported in Document.Warnings; cycles are
+// tolerated.
 func Parse(data []byte, source string) (doc *Document, err error) {
 	defer func() {
-		// libopenapi is large and fed untrusted input; a bug in it must
-		// become an error naming the document, not a crashed scan.
+		// The input is untrusted: a bug met on the way must become an
+		// error naming the document, not a crashed scan.
 		if r := recover(); r != nil {
-			doc, err = nil, fmt.Errorf("%s: cannot read the document (libopenapi failed: %s)", source, clean(fmt.Sprint(r)))
+			doc, err = nil, fmt.Errorf("%s: internal error reading the document: %s", source, clean(fmt.Sprint(r)))
 		}
 	}()
 	if len(data) > MaxDocumentBytes {
@@ -72,6 +80,11 @@ func Parse(data []byte, source string) (doc *Document, err error) {
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("%s: %w: the document is empty", source, ErrNotOpenAPI)
+	}
+	// libopenapi would parse invalid JSON that happens to be valid YAML
+	// (its JSON check is skipped, see libConfig).
+	if looksLikeJSON(data) && !json.Valid(data) {
+		return nil, fmt.Errorf("%s: %w", source, diagnose(data, errors.New("invalid JSON")))
 	}
 	lib, err := libopenapi.NewDocumentWithConfiguration(data, libConfig())
 	if err != nil {
@@ -81,204 +94,128 @@ func Parse(data []byte, source string) (doc *Document, err error) {
 	if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
-	if err := checkRoot(root); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	for _, check := range []func(*yaml.Node) error{checkRoot, checkDuplicateKeys, checkStructure} {
+		if err := check(root); err != nil {
+			return nil, fmt.Errorf("%s: %w", source, err)
+		}
 	}
-	if err := checkStructure(root); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
+	refs := newResolver(root)
+	doc = &Document{
+		Version:         lib.GetVersion(),
+		Title:           text(value(root, "info"), "title"),
+		SecuritySchemes: map[string]Scheme{},
+		Operations:      operations(refs),
+		Warnings:        brokenRefs(refs),
 	}
-	if err := checkRefCycles(root); err != nil {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
-
-	doc = &Document{Version: lib.GetVersion(), SecuritySchemes: map[string]Scheme{}}
 	if lib.GetSpecInfo().SpecFormat == datamodel.OAS2 {
-		m, err := lib.BuildV2Model()
-		if m == nil {
-			return nil, fmt.Errorf("%s: %s", source, firstLine(err))
-		}
-		doc.Warnings = warnings(err)
-		fromSwagger(doc, &m.Model, root)
+		doc.BasePath = trimBasePath(text(root, "basePath"))
+		schemes(doc, refs, value(root, "securityDefinitions"))
 	} else {
-		m, err := lib.BuildV3Model()
-		if m == nil {
-			return nil, fmt.Errorf("%s: %s", source, firstLine(err))
-		}
-		doc.Warnings = warnings(err)
-		fromOpenAPI(doc, &m.Model, root)
+		doc.BasePath = serverPath(refs.follow(first(value(root, "servers"))))
+		schemes(doc, refs, value(value(root, "components"), "securitySchemes"))
 	}
-	sort.SliceStable(doc.Operations, func(i, j int) bool {
-		a, b := doc.Operations[i], doc.Operations[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Method < b.Method
-	})
 	return doc, nil
 }
 
-// libConfig keeps libopenapi local and quiet: no file or remote references
-// (the document is untrusted), and no logging, because its default logger
-// writes to stdout, where authgate's reports go.
+// libConfig keeps libopenapi local, quiet and linear: no file or remote
+// references (the document is untrusted); no logging, because its default
+// logger writes to stdout, where authgate's reports go; and no JSON
+// conversion, whose duplicate-key check compares every key of a mapping
+// with every other (minutes on one huge mapping; checkDuplicateKeys does
+// the same in linear time).
 func libConfig() *datamodel.DocumentConfiguration {
 	cfg := datamodel.NewDocumentConfiguration()
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	cfg.AllowFileReferences = false
 	cfg.AllowRemoteReferences = false
+	cfg.SkipJSONConversion = true
 	return cfg
 }
 
-// fromOpenAPI fills doc from an OpenAPI 3.x model.
-func fromOpenAPI(doc *Document, m *v3high.Document, root *yaml.Node) {
-	if m.Info != nil {
-		doc.Title = m.Info.Title
-	}
-	if len(m.Servers) > 0 && m.Servers[0] != nil {
-		base, err := serverPath(m.Servers[0])
-		if err != nil {
-			doc.Warnings = append(doc.Warnings, clean(err.Error()))
-		}
-		doc.BasePath = base
-	}
-	if m.Components != nil {
-		for name, s := range m.Components.SecuritySchemes.FromOldest() {
-			if s == nil {
-				continue
-			}
-			sch := Scheme{Type: s.Type, In: s.In, Name: s.Name}
-			if s.Type == "http" {
-				// HTTP auth scheme names are case-insensitive (RFC 7235);
-				// rules compare them in lower case.
-				sch.Scheme = strings.ToLower(s.Scheme)
-			}
-			doc.SecuritySchemes[name] = sch
-		}
-	}
-	_, global := lookup(root, "security")
-	_, pathNodes := lookup(root, "paths")
-	if m.Paths == nil {
+// schemes reads components.securitySchemes (3.x) or securityDefinitions
+// (2.0) into doc.
+func schemes(doc *Document, r *resolver, defs *yaml.Node) {
+	defs = deref(defs)
+	if defs == nil || defs.Kind != yaml.MappingNode {
 		return
 	}
-	for path, item := range m.Paths.PathItems.FromOldest() {
-		if item == nil {
+	for i := 0; i+1 < len(defs.Content); i += 2 {
+		s := r.follow(defs.Content[i+1])
+		if s == nil || s.Kind != yaml.MappingNode {
 			continue
 		}
-		lp := item.GoLow()
-		if lp == nil {
-			continue
+		sch := Scheme{Type: text(s, "type"), In: text(s, "in"), Name: text(s, "name")}
+		switch sch.Type {
+		case "http":
+			// HTTP auth scheme names are case-insensitive (RFC 7235);
+			// rules compare them in lower case.
+			sch.Scheme = strings.ToLower(text(s, "scheme"))
+		case "basic":
+			// Swagger's "basic" is OpenAPI 3's http/basic; rules know
+			// only the 3.x vocabulary.
+			sch = Scheme{Type: "http", Scheme: "basic"}
 		}
-		pathParams := params(root, value(follow(root, value(pathNodes, path)), "parameters"))
-		for _, o := range []struct {
-			method     string
-			op         *v3high.Operation
-			key, value *yaml.Node
-		}{
-			{"GET", item.Get, lp.Get.KeyNode, lp.Get.ValueNode},
-			{"PUT", item.Put, lp.Put.KeyNode, lp.Put.ValueNode},
-			{"POST", item.Post, lp.Post.KeyNode, lp.Post.ValueNode},
-			{"DELETE", item.Delete, lp.Delete.KeyNode, lp.Delete.ValueNode},
-			{"OPTIONS", item.Options, lp.Options.KeyNode, lp.Options.ValueNode},
-			{"HEAD", item.Head, lp.Head.KeyNode, lp.Head.ValueNode},
-			{"PATCH", item.Patch, lp.Patch.KeyNode, lp.Patch.ValueNode},
-			{"TRACE", item.Trace, lp.Trace.KeyNode, lp.Trace.ValueNode},
-		} {
-			if o.op == nil {
-				continue
-			}
-			op := Operation{
-				Method:      o.method,
-				Path:        path,
-				OperationID: o.op.OperationId,
-				Summary:     o.op.Summary,
-				Tags:        o.op.Tags,
-				Params:      mergeParams(pathParams, params(root, value(o.value, "parameters"))),
-				Extensions:  scalarExtensions(o.op.Extensions),
-			}
-			finish(&op, o.key, o.value, global)
-			doc.Operations = append(doc.Operations, op)
-		}
+		doc.SecuritySchemes[defs.Content[i].Value] = sch
 	}
 }
 
-// fromSwagger fills doc from a Swagger 2.0 model.
-func fromSwagger(doc *Document, m *v2high.Swagger, root *yaml.Node) {
-	if m.Info != nil {
-		doc.Title = m.Info.Title
+// methods maps the operation keys of a path item to authgate's methods.
+// Swagger 2.0 has no trace, but reading one does no harm.
+var methods = map[string]string{
+	"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE",
+	"options": "OPTIONS", "head": "HEAD", "patch": "PATCH", "trace": "TRACE",
+}
+
+// operations reads every operation of every path from the YAML tree, the
+// same way for OpenAPI 3.x and Swagger 2.0. libopenapi's model is not used
+// here: it drops a whole path item when a $ref in its parameters does not
+// resolve, and does not tell a missing "security" from "security: []".
+func operations(r *resolver) []Operation {
+	paths := deref(value(r.root, "paths"))
+	if paths == nil || paths.Kind != yaml.MappingNode {
+		return nil
 	}
-	doc.BasePath = trimBasePath(m.BasePath)
-	if m.SecurityDefinitions != nil {
-		for name, s := range m.SecurityDefinitions.Definitions.FromOldest() {
-			if s == nil {
-				continue
-			}
-			sch := Scheme{Type: s.Type, In: s.In, Name: s.Name}
-			if s.Type == "basic" {
-				// Swagger's "basic" is OpenAPI 3's http/basic; rules know
-				// only the 3.x vocabulary.
-				sch = Scheme{Type: "http", Scheme: "basic"}
-			}
-			doc.SecuritySchemes[name] = sch
-		}
-	}
-	_, global := lookup(root, "security")
-	_, pathNodes := lookup(root, "paths")
-	if m.Paths == nil {
-		return
-	}
-	for path, item := range m.Paths.PathItems.FromOldest() {
-		if item == nil {
+	global := value(r.root, "security")
+	var ops []Operation
+	for i := 0; i+1 < len(paths.Content); i += 2 {
+		path := paths.Content[i].Value
+		// A path item may be a $ref (to components/pathItems in 3.1).
+		item := r.follow(paths.Content[i+1])
+		if strings.HasPrefix(path, "x-") || item == nil || item.Kind != yaml.MappingNode {
 			continue
 		}
-		lp := item.GoLow()
-		if lp == nil {
-			continue
-		}
-		pathParams := params(root, value(follow(root, value(pathNodes, path)), "parameters"))
-		// Swagger 2.0 has no TRACE.
-		for _, o := range []struct {
-			method     string
-			op         *v2high.Operation
-			key, value *yaml.Node
-		}{
-			{"GET", item.Get, lp.Get.KeyNode, lp.Get.ValueNode},
-			{"PUT", item.Put, lp.Put.KeyNode, lp.Put.ValueNode},
-			{"POST", item.Post, lp.Post.KeyNode, lp.Post.ValueNode},
-			{"DELETE", item.Delete, lp.Delete.KeyNode, lp.Delete.ValueNode},
-			{"OPTIONS", item.Options, lp.Options.KeyNode, lp.Options.ValueNode},
-			{"HEAD", item.Head, lp.Head.KeyNode, lp.Head.ValueNode},
-			{"PATCH", item.Patch, lp.Patch.KeyNode, lp.Patch.ValueNode},
-		} {
-			if o.op == nil {
+		shared := params(r, value(item, "parameters"))
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			key := item.Content[j]
+			method, ok := methods[key.Value]
+			// Some generators write an operation as a $ref of its own.
+			node := r.follow(item.Content[j+1])
+			if !ok || node == nil || node.Kind != yaml.MappingNode {
 				continue
 			}
 			op := Operation{
-				Method:      o.method,
+				Method:      method,
 				Path:        path,
-				OperationID: o.op.OperationId,
-				Summary:     o.op.Summary,
-				Tags:        o.op.Tags,
-				Params:      mergeParams(pathParams, params(root, value(o.value, "parameters"))),
-				Extensions:  scalarExtensions(o.op.Extensions),
+				OperationID: text(node, "operationId"),
+				Summary:     text(node, "summary"),
+				Tags:        stringList(value(node, "tags")),
+				Params:      mergeParams(shared, params(r, value(node, "parameters"))),
+				Extensions:  scalarExtensions(node),
+				Line:        key.Line,
 			}
-			finish(&op, o.key, o.value, global)
-			doc.Operations = append(doc.Operations, op)
+			req := global
+			if own := value(node, "security"); own != nil {
+				req = own
+			}
+			op.Security, op.Schemes = security(req)
+			ops = append(ops, op)
 		}
 	}
-}
-
-// finish sets what both versions read from the YAML nodes: the line of the
-// method key and the security requirement. The nodes are read directly
-// because libopenapi's models do not consistently tell a missing "security"
-// from "security: []".
-func finish(op *Operation, key, value, global *yaml.Node) {
-	if key != nil {
-		op.Line = key.Line
-	}
-	req := global
-	if _, own := lookup(value, "security"); own != nil {
-		req = own
-	}
-	op.Security, op.Schemes = security(req)
+	// Path and method are unique: the duplicate-key check saw to it.
+	slices.SortFunc(ops, func(a, b Operation) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Method, b.Method))
+	})
+	return ops
 }
 
 // security classifies a list of security requirements; nil means none was
@@ -303,7 +240,7 @@ func security(req *yaml.Node) (Security, []string) {
 			for i := 0; i+1 < len(r.Content); i += 2 {
 				schemes = append(schemes, r.Content[i].Value)
 			}
-			sort.Strings(schemes)
+			slices.Sort(schemes)
 		}
 	}
 	return level, schemes
@@ -312,29 +249,28 @@ func security(req *yaml.Node) (Security, []string) {
 // serverVariable matches a {name} placeholder of a server URL.
 var serverVariable = regexp.MustCompile(`\{[^{}]*\}`)
 
-// serverPath returns the path of a 3.x server URL with its variables set to
-// their defaults. Relative URLs are taken as relative to the root, since the
-// document's own location is not known here.
-func serverPath(s *v3high.Server) (string, error) {
-	raw := serverVariable.ReplaceAllStringFunc(s.URL, func(v string) string {
-		name := v[1 : len(v)-1]
-		if s.Variables == nil {
-			return v
-		}
-		if sv := s.Variables.GetOrZero(name); sv != nil && sv.Default != "" {
-			return sv.Default
+// serverPath returns the path of a 3.x server URL with its variables set
+// to their defaults. A relative URL is taken as relative to the root, since
+// where the document itself was found is not known here.
+func serverPath(server *yaml.Node) string {
+	vars := value(server, "variables")
+	raw := serverVariable.ReplaceAllStringFunc(text(server, "url"), func(v string) string {
+		if def := text(value(vars, v[1:len(v)-1]), "default"); def != "" {
+			return def
 		}
 		return v
 	})
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("servers[0].url %q is not a URL, using no base path", s.URL)
+		// No usable path: operations are then joined to the target's
+		// base URL as they are.
+		return ""
 	}
 	p := u.Path
 	if u.Scheme == "" && u.Host == "" && p != "" && !strings.HasPrefix(p, "/") {
 		p = "/" + p
 	}
-	return trimBasePath(p), nil
+	return trimBasePath(p)
 }
 
 // trimBasePath makes a path prefix joinable with a route template: a leading
@@ -347,68 +283,40 @@ func trimBasePath(p string) string {
 	return p
 }
 
-// scalarExtensions keeps the scalar x- extensions, stringified like examples.
-func scalarExtensions(ext *orderedmap.Map[string, *yaml.Node]) map[string]string {
+// scalarExtensions keeps the scalar x- extensions of an operation,
+// stringified like examples.
+func scalarExtensions(op *yaml.Node) map[string]string {
 	var out map[string]string
-	for k, v := range ext.FromOldest() {
-		s, ok := scalarString(v)
+	for i := 0; i+1 < len(op.Content); i += 2 {
+		key := op.Content[i].Value
+		if !strings.HasPrefix(key, "x-") {
+			continue
+		}
+		v, ok := scalarString(op.Content[i+1])
 		if !ok {
 			continue
 		}
 		if out == nil {
 			out = map[string]string{}
 		}
-		out[k] = s
+		out[key] = v
 	}
 	return out
 }
 
-// warnings turns libopenapi's non-fatal build errors into one line each.
-func warnings(err error) []string {
-	if err == nil {
+// stringList returns the scalar items of a list, e.g. an operation's tags.
+func stringList(n *yaml.Node) []string {
+	n = deref(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
 	var out []string
-	for _, e := range unwrapAll(err) {
-		// libopenapi sometimes joins several problems into one message.
-		for line := range strings.Lines(libMessage(e)) {
-			if line = clean(line); line != "" {
-				out = append(out, line)
-			}
+	for _, c := range n.Content {
+		if c = deref(c); c.Kind == yaml.ScalarNode {
+			out = append(out, c.Value)
 		}
 	}
 	return out
-}
-
-// libMessage is a libopenapi error on one line, without its advice to set
-// a libopenapi option, which authgate's users cannot do.
-func libMessage(err error) string {
-	return strings.Replace(err.Error(), "; set AllowExcessiveAliases for trusted documents", "", 1)
-}
-
-// unwrapAll flattens errors.Join trees.
-func unwrapAll(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, unwrapAll(e)...)
-		}
-		return out
-	}
-	return []error{err}
-}
-
-// firstLine reduces a possibly joined error to its first message.
-func firstLine(err error) string {
-	if err == nil {
-		return "cannot build the document model"
-	}
-	all := unwrapAll(err)
-	msg := clean(libMessage(all[0]))
-	if len(all) > 1 {
-		msg += fmt.Sprintf(" (and %d more problems)", len(all)-1)
-	}
-	return msg
 }
 
 // clean makes a message safe to print on one line: the document is

@@ -1,134 +1,53 @@
 package openapi
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/pb33f/go-yaml"
 )
 
-// maxNesting bounds how deep the document tree may go. Real API
-// descriptions stay under a few dozen levels; the walk below and
-// libopenapi's builders recurse once per level.
-const maxNesting = 1000
+// maxRefHops bounds a chain of $refs (a $ref to a $ref to ...); chains in
+// real documents are one or two long, and a cycle of pure $refs would
+// otherwise never end.
+const maxRefHops = 16
 
-// checkRefCycles rejects reference cycles that libopenapi would follow
-// forever. libopenapi builds schemas lazily, so recursive schemas (a tree
-// node whose children are tree nodes) are fine and tolerated. Everything
-// else (parameters, Swagger items, path items, responses...) it builds
-// eagerly, and a cycle there, such as a parameter whose $ref names itself,
-// overflows the stack: a fatal error no recover can catch. So this walk
-// follows local $refs and YAML aliases the way those eager builders do,
-// stops where a schema starts, and reports any cycle it meets.
-func checkRefCycles(root *yaml.Node) error {
-	w := refWalker{
+// indexedMapping is the size (in keys) from which a mapping gets a hash
+// index on first lookup through a $ref: components sections can hold
+// thousands of entries, and scanning them for every $ref is quadratic.
+const indexedMapping = 16
+
+// resolver resolves local references ("#/a/b~1c/0") in one document.
+type resolver struct {
+	root  *yaml.Node // the document's top-level mapping
+	refs  map[string]*yaml.Node
+	index map[*yaml.Node]map[string]*yaml.Node
+}
+
+func newResolver(root *yaml.Node) *resolver {
+	return &resolver{
 		root:  root,
-		state: map[*yaml.Node]walkState{root: walking},
+		refs:  map[string]*yaml.Node{},
+		index: map[*yaml.Node]map[string]*yaml.Node{},
 	}
-	_, comps := lookup(root, "components")
-	w.components = deref(comps)
-	return w.walk(root, 0)
 }
 
-type walkState uint8
-
-const (
-	unvisited walkState = iota
-	walking             // on the current path: reaching it again is a cycle
-	walked              // explored without finding a cycle
-)
-
-type refWalker struct {
-	root       *yaml.Node // the document's top-level mapping
-	components *yaml.Node // its "components" mapping, if any
-	// state covers the nodes entered through a $ref or an alias, the only
-	// ways a YAML tree can share or loop.
-	state map[*yaml.Node]walkState
+// resolve returns the node a local reference points at, or nil for
+// external, anchor-style ("#foo") or dangling references.
+func (r *resolver) resolve(ref string) *yaml.Node {
+	if n, ok := r.refs[ref]; ok {
+		return n
+	}
+	n := r.find(ref)
+	r.refs[ref] = n
+	return n
 }
 
-func (w *refWalker) walk(n *yaml.Node, depth int) error {
-	if n == nil {
-		return nil
-	}
-	if depth > maxNesting {
-		return fmt.Errorf("line %d: the document is nested more than %d levels deep", n.Line, maxNesting)
-	}
-	switch n.Kind {
-	case yaml.AliasNode:
-		return w.enter(n.Alias, n, "alias *"+n.Value, depth)
-	case yaml.MappingNode:
-		if ref, ok := refOf(n); ok {
-			// Siblings of $ref are annotations (summary, description).
-			return w.enter(resolve(w.root, ref), n, fmt.Sprintf("$ref %q", ref), depth)
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key := n.Content[i].Value
-			// Extensions are kept as raw nodes, never built.
-			if w.startsSchema(n, key) || strings.HasPrefix(key, "x-") {
-				continue
-			}
-			if err := w.walk(n.Content[i+1], depth+1); err != nil {
-				return err
-			}
-		}
-	case yaml.SequenceNode, yaml.DocumentNode:
-		for _, c := range n.Content {
-			if err := w.walk(c, depth+1); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// enter walks the target of a $ref or alias once, and reports a cycle if
-// the target is already on the path being walked.
-func (w *refWalker) enter(target, from *yaml.Node, what string, depth int) error {
-	if target == nil {
-		return nil // unresolvable: libopenapi reports it as a warning
-	}
-	switch w.state[target] {
-	case walking:
-		return fmt.Errorf("line %d: %s leads back to itself; reference cycles are only supported through schemas", from.Line, clean(what))
-	case walked:
-		return nil
-	}
-	w.state[target] = walking
-	err := w.walk(target, depth+1)
-	w.state[target] = walked
-	return err
-}
-
-// startsSchema reports whether key of mapping m holds a schema or a
-// collection of schemas, which libopenapi builds lazily.
-func (w *refWalker) startsSchema(m *yaml.Node, key string) bool {
-	switch key {
-	case "schema", "itemSchema":
-		return true
-	case "definitions":
-		return m == w.root
-	case "schemas":
-		return m == w.components
-	}
-	return false
-}
-
-// refOf returns the value of a mapping's "$ref" key.
-func refOf(m *yaml.Node) (string, bool) {
-	_, v := lookup(m, "$ref")
-	v = deref(v)
-	if v == nil || v.Kind != yaml.ScalarNode {
-		return "", false
-	}
-	return v.Value, true
-}
-
-// resolve finds the node a local reference ("#/a/b~1c/0") points at in
-// the document whose top-level mapping is root, or nil for external,
-// anchor-style or dangling references.
-func resolve(root *yaml.Node, ref string) *yaml.Node {
+func (r *resolver) find(ref string) *yaml.Node {
 	frag, ok := strings.CutPrefix(ref, "#")
 	if !ok {
 		return nil
@@ -137,17 +56,17 @@ func resolve(root *yaml.Node, ref string) *yaml.Node {
 		frag = u
 	}
 	if frag == "" {
-		return root
+		return r.root
 	}
 	if frag[0] != '/' {
 		return nil
 	}
-	n := root
+	n := r.root
 	for _, tok := range strings.Split(frag[1:], "/") {
 		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 		switch n = deref(n); n.Kind {
 		case yaml.MappingNode:
-			_, n = lookup(n, tok)
+			n = r.member(n, tok)
 		case yaml.SequenceNode:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(n.Content) {
@@ -162,4 +81,98 @@ func resolve(root *yaml.Node, ref string) *yaml.Node {
 		}
 	}
 	return deref(n)
+}
+
+// member looks key up in mapping m, through a hash index for large ones.
+func (r *resolver) member(m *yaml.Node, key string) *yaml.Node {
+	if len(m.Content) < 2*indexedMapping {
+		return value(m, key)
+	}
+	idx, ok := r.index[m]
+	if !ok {
+		idx = make(map[string]*yaml.Node, len(m.Content)/2)
+		for i := len(m.Content) - 2; i >= 0; i -= 2 { // the first of duplicates wins, as in lookup
+			idx[m.Content[i].Value] = m.Content[i+1]
+		}
+		r.index[m] = idx
+	}
+	return idx[key]
+}
+
+// follow resolves a chain of local $refs, or returns nil when one does
+// not resolve.
+func (r *resolver) follow(n *yaml.Node) *yaml.Node {
+	for range maxRefHops {
+		n = deref(n)
+		ref, ok := refOf(n)
+		if !ok {
+			return n
+		}
+		n = r.resolve(ref)
+	}
+	return nil
+}
+
+// refOf returns the value of a mapping's "$ref" key.
+func refOf(m *yaml.Node) (string, bool) {
+	v := deref(value(m, "$ref"))
+	if v == nil || v.Kind != yaml.ScalarNode {
+		return "", false
+	}
+	return v.Value, true
+}
+
+// maxWarnings bounds Document.Warnings: a document with thousands of
+// broken references needs fixing, not thousands of lines of output.
+const maxWarnings = 20
+
+// brokenRefs lists the local $refs that do not resolve, circular chains
+// of pure $refs, and the external references, which are never followed.
+// Extensions (x-...) are skipped: their content is free-form.
+func brokenRefs(r *resolver) []string {
+	type broken struct {
+		line int
+		msg  string
+	}
+	var found []broken
+	// The walk is iterative and does not enter aliases, so each node of the
+	// tree is seen once, however deep or shared it is.
+	stack := []*yaml.Node{r.root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || n.Kind == yaml.AliasNode {
+			continue
+		}
+		if n.Kind != yaml.MappingNode {
+			stack = append(stack, n.Content...)
+			continue
+		}
+		if ref, ok := refOf(n); ok {
+			line := value(n, "$ref").Line
+			switch {
+			case !strings.HasPrefix(ref, "#"):
+				found = append(found, broken{line, fmt.Sprintf("$ref %q points outside the document; external references are not followed", ref)})
+			case r.resolve(ref) == nil:
+				found = append(found, broken{line, fmt.Sprintf("$ref %q does not resolve", ref)})
+			case r.follow(n) == nil:
+				found = append(found, broken{line, fmt.Sprintf("$ref %q is circular or a chain of more than %d references", ref, maxRefHops)})
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if !strings.HasPrefix(n.Content[i].Value, "x-") {
+				stack = append(stack, n.Content[i+1])
+			}
+		}
+	}
+	slices.SortStableFunc(found, func(a, b broken) int { return cmp.Compare(a.line, b.line) })
+	var out []string
+	for i, b := range found {
+		if i == maxWarnings {
+			out = append(out, fmt.Sprintf("and %d more broken references", len(found)-i))
+			break
+		}
+		out = append(out, clean(fmt.Sprintf("line %d: %s", b.line, b.msg)))
+	}
+	return out
 }

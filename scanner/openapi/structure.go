@@ -10,19 +10,15 @@ import (
 	"github.com/pb33f/go-yaml"
 )
 
-// This file checks the shape of the parsed YAML tree before libopenapi
-// builds its model: libopenapi silently skips a path item that is a string
-// or parameters that are not a list, and authgate would then scan less than
-// the user asked for without saying why.
-
-// methods are the operation keys of a path item, lower case as written.
-var methods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+// This file checks the parsed YAML tree before it is read: a path item
+// that is a string, or parameters that are not a list, would otherwise be
+// skipped, and authgate would scan less than the user asked for without
+// saying why.
 
 // diagnose explains why libopenapi refused data; it runs only on that error
 // path, so parsing again here costs nothing in the common case.
 func diagnose(data []byte, libErr error) error {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) > 0 && trimmed[0] == '{' {
+	if looksLikeJSON(data) {
 		var raw json.RawMessage
 		if err := json.Unmarshal(data, &raw); err != nil {
 			return fmt.Errorf("%w: not valid JSON%s: %s", ErrNotOpenAPI, jsonErrorLine(data, err), clean(err.Error()))
@@ -34,6 +30,9 @@ func diagnose(data []byte, libErr error) error {
 		if errors.As(err, &le) && le.Mark.Line > 0 {
 			return fmt.Errorf("%w: not valid YAML at line %d: %s", ErrNotOpenAPI, le.Mark.Line, clean(le.Message))
 		}
+		if le != nil {
+			return fmt.Errorf("%w: not valid YAML: %s", ErrNotOpenAPI, clean(le.Message))
+		}
 		return fmt.Errorf("%w: not valid YAML: %s", ErrNotOpenAPI, clean(err.Error()))
 	}
 	root := &node
@@ -43,14 +42,68 @@ func diagnose(data []byte, libErr error) error {
 	if err := checkRoot(root); err != nil {
 		return err
 	}
-	msg := libErr.Error()
-	// libopenapi's check for duplicate keys; its prefixes name its
-	// internals, not the user's problem.
-	if rest, ok := strings.CutPrefix(msg, "failed to decode YAML to JSON: "); ok {
-		rest = strings.TrimPrefix(rest, "yaml: construct errors: ")
-		return fmt.Errorf("not valid YAML: %s", clean(rest))
+	return errors.New(clean(libErr.Error()))
+}
+
+// looksLikeJSON tells JSON from YAML the way libopenapi does: a JSON
+// document is an object.
+func looksLikeJSON(data []byte) bool {
+	trimmed := bytes.TrimSpace(data)
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// smallMapping is the size (in keys) up to which checkDuplicateKeys
+// compares keys pairwise, cheaper than a map for the small mappings that
+// make up most of a document.
+const smallMapping = 8
+
+// checkDuplicateKeys rejects a mapping that repeats a key, in linear time:
+// YAML forbids it, and the second "get:" of a path would otherwise hide
+// the first from the scan.
+func checkDuplicateKeys(root *yaml.Node) error {
+	stack := []*yaml.Node{root}
+	var seen map[string]int
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || n.Kind == yaml.AliasNode {
+			continue // an alias's target is checked where it is written
+		}
+		stack = append(stack, n.Content...)
+		if n.Kind != yaml.MappingNode || len(n.Content) < 4 {
+			continue
+		}
+		if len(n.Content) <= 2*smallMapping {
+			for i := 0; i < len(n.Content); i += 2 {
+				for j := i + 2; j < len(n.Content); j += 2 {
+					a, b := n.Content[i], n.Content[j]
+					if a.Kind == yaml.ScalarNode && b.Kind == yaml.ScalarNode && a.Value == b.Value {
+						return duplicateKey(b, a)
+					}
+				}
+			}
+			continue
+		}
+		clear(seen)
+		if seen == nil {
+			seen = make(map[string]int, len(n.Content)/2)
+		}
+		for i := 0; i < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if first, dup := seen[k.Value]; dup {
+				return duplicateKey(k, n.Content[first])
+			}
+			seen[k.Value] = i
+		}
 	}
-	return errors.New(clean(msg))
+	return nil
+}
+
+func duplicateKey(dup, first *yaml.Node) error {
+	return fmt.Errorf("line %d: key %q is already defined at line %d", dup.Line, clean(dup.Value), first.Line)
 }
 
 // jsonErrorLine turns the byte offset of a JSON syntax error into " at line N".
@@ -96,9 +149,9 @@ func checkVersion(v *yaml.Node, field, name string, prefixes ...string) error {
 	return fmt.Errorf("unsupported %s version %q (authgate reads Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2)", name, clean(v.Value))
 }
 
-// checkStructure rejects the shapes that libopenapi would silently skip in
-// what authgate reads: paths, path items, operations, parameter lists and
-// security requirement lists.
+// checkStructure rejects the shapes that would otherwise be skipped
+// silently in what authgate reads: paths, path items, operations,
+// parameter lists and security requirement lists.
 func checkStructure(root *yaml.Node) error {
 	if _, sec := lookup(root, "security"); sec != nil {
 		if err := checkSecurity(sec, `the top-level "security"`); err != nil {
@@ -126,13 +179,13 @@ func checkStructure(root *yaml.Node) error {
 				return err
 			}
 		}
-		for _, m := range methods {
-			_, op := lookup(item, m)
-			op = deref(op)
-			if op == nil {
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			method, ok := methods[item.Content[j].Value]
+			op := deref(item.Content[j+1])
+			if !ok {
 				continue
 			}
-			what := strings.ToUpper(m) + " " + clean(path)
+			what := method + " " + clean(path)
 			if op.Kind != yaml.MappingNode {
 				return fmt.Errorf("line %d: %s is %s, want an operation (a mapping)", op.Line, what, kindName(op))
 			}
@@ -234,4 +287,13 @@ func kindName(n *yaml.Node) string {
 		return "a boolean"
 	}
 	return "a scalar"
+}
+
+// first returns the first item of a list node, or nil.
+func first(list *yaml.Node) *yaml.Node {
+	list = deref(list)
+	if list == nil || list.Kind != yaml.SequenceNode || len(list.Content) == 0 {
+		return nil
+	}
+	return list.Content[0]
 }

@@ -85,9 +85,10 @@ type Document struct {
 	SecuritySchemes map[string]Scheme
 	// Operations are sorted by path, then method (alphabetically).
 	Operations []Operation
-	// Warnings are problems that did not stop parsing, one line each, e.g.
-	// a $ref to a missing component (the parameter is then left out) or a
-	// circular reference. Callers show them so a user knows why an
-	// operation has fewer parameters than expected.
+	// Warnings are problems that did not stop parsing, one line each with
+	// its line number: $refs that do not resolve (a parameter behind one is
+	// left out), circular $ref chains, and external $refs, which are never
+	// followed. At most 20, then a count of the rest. Callers show them so
+	// a user knows why an operation has fewer parameters than expected.
 	Warnings []string
 }

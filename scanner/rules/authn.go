@@ -15,7 +15,9 @@ import (
 // for them, or (without a description) they hand personal records to
 // anyone. Public and optional-auth operations, refusals, soft 404s, empty
 // answers and anonymous views that differ from the authenticated one are
-// not findings.
+// not findings; identical content that is the same for every caller and
+// holds no personal data is reported with low confidence only (it may be
+// public content declared as protected).
 type AuthnMissing struct{}
 
 // Info implements scanner.Rule.
@@ -33,36 +35,55 @@ func (AuthnMissing) Check(ctx context.Context, t *scanner.Target) []finding.Find
 	if !t.Success(anon) {
 		return nil
 	}
+	rec, personal := scanner.PersonalRecord(anon.Body)
 	exchanges := []*scanner.Response{anon}
-	var authed *scanner.Response
+	sameAsAuthed, perUser := false, false
 	if t.Primary != nil {
-		authed = t.Send(ctx, t.Primary, vals)
+		authed := t.Send(ctx, t.Primary, vals)
 		if t.Success(authed) {
-			if scanner.Similarity(anon.Body, authed.Body) < differentView {
+			sim := scanner.Similarity(anon.Body, authed.Body)
+			if sim < differentView && !personal {
 				// Anonymous callers get another view: optional auth.
 				return nil
 			}
 			exchanges = append(exchanges, authed)
+			sameAsAuthed = sim >= sameContent
+			if t.Peer != nil && sameAsAuthed {
+				// The primary's answer differs from the peer's: it is the
+				// primary's own data, and anonymous callers get it.
+				peer := t.Send(ctx, t.Peer, vals)
+				perUser = t.Success(peer) && scanner.Similarity(authed.Body, peer.Body) < sameContent
+			}
 		}
 	}
 
 	var conf finding.Confidence
 	var summary string
-	switch t.Op.Security {
-	case openapi.SecurityRequired:
-		conf = finding.ConfidenceHigh
-		summary = fmt.Sprintf("The API description requires %s authentication for %s %s, but %s without credentials answered %d with data.",
+	switch {
+	case t.Op.Security == openapi.SecurityRequired:
+		summary = fmt.Sprintf("The API description requires %s authentication for %s %s, but %s without credentials answered %d with data",
 			strings.Join(t.Op.Schemes, " or "), t.Op.Method, t.Op.Path, describe(anon), anon.Status)
-	default:
-		rec, ok := scanner.PersonalRecord(anon.Body)
-		if !ok {
-			// Without a declared requirement, only personal data shows
-			// that the operation should have been protected.
-			return nil
+		switch {
+		case personal:
+			conf = finding.ConfidenceHigh
+			summary += fmt.Sprintf(": personal data (%s).", strings.Join(rec.PersonalKeys, ", "))
+		case perUser:
+			conf = finding.ConfidenceHigh
+			summary += fmt.Sprintf(": the same answer identity %q gets, which differs from %q's.", t.Primary.Name, t.Peer.Name)
+		default:
+			// Nothing shows the content is private: it may be public
+			// content declared as protected.
+			conf = finding.ConfidenceLow
+			summary += "; nothing in it is personal or specific to one user, so it may be public content: if so, declare it with `security: []`."
 		}
+	case personal:
+		// Without a declared requirement, only personal data shows that
+		// the operation should have been protected.
 		conf = finding.ConfidenceMedium
 		summary = fmt.Sprintf("%s without credentials answered %d with personal data (%s).",
 			describe(anon), anon.Status, strings.Join(rec.PersonalKeys, ", "))
+	default:
+		return nil
 	}
 
 	again := t.Resend(ctx, anon)

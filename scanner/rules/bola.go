@@ -7,6 +7,7 @@ import (
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/openapi"
 )
 
 // BOLACrossUserRead reports operations where the peer identity reads an
@@ -94,7 +95,9 @@ const (
 
 // Check implements scanner.Rule.
 func (BOLAIDEnumeration) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	if !t.Safe() {
+	// Operations declared public or optional-auth serve everyone by
+	// design (a public directory).
+	if !t.Safe() || t.Op.Security == openapi.SecurityPublic || t.Op.Security == openapi.SecurityOptional {
 		return nil
 	}
 	id := t.Main()
@@ -118,7 +121,7 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 	}
 	var own *record
 	if r := t.Send(ctx, id, vals); t.Success(r) {
-		if rec, ok := scanner.PersonalRecord(r.Body); ok {
+		if rec, ok := scanner.SingleRecord(r.Body); ok {
 			own = &record{r, strings.Join(rec.Identifiers, ",")}
 		}
 	}
@@ -128,7 +131,7 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 		if !t.Success(r) {
 			continue
 		}
-		rec, ok := scanner.PersonalRecord(r.Body)
+		rec, ok := scanner.SingleRecord(r.Body)
 		if !ok || len(rec.Identifiers) == 0 {
 			continue
 		}

@@ -2,8 +2,11 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
@@ -31,7 +34,10 @@ type leak struct {
 var leaks = []leak{
 	{"a Python traceback", regexp.MustCompile(`Traceback \(most recent call last\)|File "[^"\n]+\.py", line \d+`)},
 	{"an AWS SDK (botocore) error message", regexp.MustCompile(`An error occurred \(\w+\) when calling the \w+ operation`)},
-	{"a DynamoDB exception", regexp.MustCompile(`\b(com\.amazonaws\.dynamodb\.\S+#)?(ValidationException|ResourceNotFoundException|ConditionalCheckFailedException|ProvisionedThroughputExceededException|SerializationException)\b`)},
+	// The bare names (ValidationException) are ordinary AWS-style error
+	// types; only the service-qualified form or DynamoDB's own wording
+	// reveals the backend.
+	{"a DynamoDB exception", regexp.MustCompile(`com\.amazonaws\.dynamodb\.v\d+#\w+Exception|The AttributeValue for a key attribute cannot contain|Size of hashkey has exceeded|provided key element does not match the schema`)},
 	{"an AWS SDK class name", regexp.MustCompile(`\b(botocore\.exceptions\.\w+|com\.amazonaws\.[\w.]+|software\.amazon\.awssdk\.[\w.]+)`)},
 	{"a Java stack trace", regexp.MustCompile(`(?m)^\s*at [\w$.<>]+\([\w$]+\.(java|kt|scala):\d+\)|Exception in thread "`)},
 	{"a Go panic", regexp.MustCompile(`goroutine \d+ \[running\]|panic: runtime error:`)},
@@ -111,12 +117,45 @@ func findLeak(r *scanner.Response) (leak, string) {
 		// error disclosure.
 		return leak{}, ""
 	}
+	body := r.Body
+	// A stack trace inside a JSON string has its newlines escaped; match
+	// the decoded strings too.
+	if decoded := jsonStrings(r.Body); decoded != "" {
+		body = append(append(append([]byte{}, body...), '\n'), decoded...)
+	}
 	for _, l := range leaks {
-		if m := l.re.Find(r.Body); m != nil {
+		if m := l.re.Find(body); m != nil {
 			return l, string(m)
 		}
 	}
 	return leak{}, ""
+}
+
+// jsonStrings joins the string values of a JSON body, one per line.
+func jsonStrings(body []byte) string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case string:
+			b.WriteString(t)
+			b.WriteByte('\n')
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				walk(t[k])
+			}
+		case []any:
+			for _, c := range t {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
 }
 
 func shorten(s string, n int) string {

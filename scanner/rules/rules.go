@@ -44,7 +44,11 @@ const (
 )
 
 // idParam matches parameter names that select one object or principal.
-var idParam = regexp.MustCompile(`(?i)(^id$|_id$|[a-z]Id$|ID$|^uid$|^uuid$|^user(name)?$|^account$|^customer$|_no$|number$)`)
+// The camel-case suffix is case-sensitive: orderId is an id, paid is not.
+var idParam = regexp.MustCompile(`^(?i:id|uid|uuid|user|username|user_?name|account|customer)$|(?i:[_-]id)$|[a-z]Id$|ID$|(?i:_no|_number)$`)
+
+// pagingParam matches parameters that select a page, not an object.
+var pagingParam = regexp.MustCompile(`(?i)(page|offset|limit|size|count|cursor|sort|order_?by|per_?page)`)
 
 // idParams returns the keys ("query:user_id") of the operation's path and
 // query parameters that select an object, in parameter order.
@@ -53,6 +57,9 @@ func idParams(t *scanner.Target, vals map[string]string) []string {
 	for _, p := range t.Op.Params {
 		key := p.In + ":" + p.Name
 		if _, ok := vals[key]; !ok || (p.In != "path" && p.In != "query") {
+			continue
+		}
+		if pagingParam.MatchString(p.Name) {
 			continue
 		}
 		if idParam.MatchString(p.Name) || (p.In == "path" && (p.Type == "integer" || p.Format == "uuid")) {
