@@ -3,9 +3,10 @@ package scanner
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -284,49 +285,58 @@ func PersonalRecord(body []byte) (Record, bool) { return personalRecord(body, tr
 func SingleRecord(body []byte) (Record, bool) { return personalRecord(body, false) }
 
 func personalRecord(body []byte, inLists bool) (Record, bool) {
-	var v any
-	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
-		return Record{}, false
-	}
 	var rec Record
 	person := false
 	seen := map[string]bool{}
+	EachScalar(body, inLists, func(k, s string) {
+		if s == "" {
+			return
+		}
+		if personKey.MatchString(k) || emailValue.MatchString(s) {
+			person = true
+		}
+		if personalKey.MatchString(k) && !seen[k] {
+			seen[k] = true
+			rec.PersonalKeys = append(rec.PersonalKeys, k)
+		}
+		if emailValue.MatchString(s) && !seen["@"+k] {
+			seen["@"+k] = true
+			if !personalKey.MatchString(k) {
+				rec.PersonalKeys = append(rec.PersonalKeys, k)
+			}
+		}
+		if identifyingKey.MatchString(k) || emailValue.MatchString(s) {
+			rec.Identifiers = append(rec.Identifiers, strings.ToLower(k)+"="+s)
+		}
+	})
+	if !person || len(rec.PersonalKeys) == 0 {
+		return Record{}, false
+	}
+	return rec, true
+}
+
+// EachScalar calls fn with the key and text of every scalar in a JSON
+// body's objects, keys sorted, objects nested at most maxRecordDepth deep
+// (records sit near the top). With inLists false, lists are not entered.
+// It reports whether the body is JSON.
+func EachScalar(body []byte, inLists bool, fn func(key, value string)) bool {
+	var v any
+	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
+		return false
+	}
 	var walk func(any, int)
 	walk = func(v any, depth int) {
-		// Records sit near the top; deep nesting is not worth walking.
 		if depth > maxRecordDepth {
 			return
 		}
 		switch t := v.(type) {
 		case map[string]any:
-			keys := make([]string, 0, len(t))
-			for k := range t {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				c := t[k]
-				s, isScalar := scalarString(c)
-				if isScalar && s != "" {
-					if personKey.MatchString(k) || emailValue.MatchString(s) {
-						person = true
-					}
-					if personalKey.MatchString(k) && !seen[k] {
-						seen[k] = true
-						rec.PersonalKeys = append(rec.PersonalKeys, k)
-					}
-					if emailValue.MatchString(s) && !seen["@"+k] {
-						seen["@"+k] = true
-						if !personalKey.MatchString(k) {
-							rec.PersonalKeys = append(rec.PersonalKeys, k)
-						}
-					}
-					if identifyingKey.MatchString(k) || emailValue.MatchString(s) {
-						rec.Identifiers = append(rec.Identifiers, strings.ToLower(k)+"="+s)
-					}
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				if s, ok := scalarString(t[k]); ok {
+					fn(k, s)
 					continue
 				}
-				walk(c, depth+1)
+				walk(t[k], depth+1)
 			}
 		case []any:
 			if !inLists {
@@ -338,10 +348,7 @@ func personalRecord(body []byte, inLists bool) (Record, bool) {
 		}
 	}
 	walk(v, 0)
-	if !person || len(rec.PersonalKeys) == 0 {
-		return Record{}, false
-	}
-	return rec, true
+	return true
 }
 
 const maxRecordDepth = 4

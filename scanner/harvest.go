@@ -1,9 +1,7 @@
 package scanner
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,42 +59,13 @@ var idKey = regexp.MustCompile(`(?i)^(id|uuid|.*_id|.*Id|.*ID|.*_uuid)$`)
 // idValues returns (normalised key, value) pairs of id-like keys in a JSON
 // body, in document order.
 func idValues(body []byte) [][2]string {
-	var v any
-	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
-		return nil
-	}
 	var out [][2]string
-	var walk func(any, int)
-	walk = func(v any, depth int) {
-		if depth > maxRecordDepth {
-			return
+	EachScalar(body, true, func(k, s string) {
+		if s != "" && idKey.MatchString(k) {
+			out = append(out, [2]string{normKey(k), s})
 		}
-		switch t := v.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(t) {
-				if s, ok := scalarString(t[k]); ok && s != "" && idKey.MatchString(k) {
-					out = append(out, [2]string{normKey(k), s})
-					continue
-				}
-				walk(t[k], depth+1)
-			}
-		case []any:
-			for _, c := range t {
-				walk(c, depth+1)
-			}
-		}
-	}
-	walk(v, 0)
+	})
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // normKey folds case and separators: user_id, userId and user-id match.

@@ -2,11 +2,8 @@ package rules
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
@@ -131,36 +128,20 @@ func findLeak(r *scanner.Response) (leak, string) {
 	return leak{}, ""
 }
 
-// jsonStrings joins the string values of a JSON body, one per line.
+// jsonStrings joins the scalar values of a JSON body, one per line.
 func jsonStrings(body []byte) string {
-	var v any
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
 	var b strings.Builder
-	var walk func(any)
-	walk = func(v any) {
-		switch t := v.(type) {
-		case string:
-			b.WriteString(t)
-			b.WriteByte('\n')
-		case map[string]any:
-			for _, k := range slices.Sorted(maps.Keys(t)) {
-				walk(t[k])
-			}
-		case []any:
-			for _, c := range t {
-				walk(c)
-			}
-		}
-	}
-	walk(v)
+	scanner.EachScalar(body, true, func(_, v string) {
+		b.WriteString(v)
+		b.WriteByte('\n')
+	})
 	return b.String()
 }
 
+// shorten cuts s to at most n bytes on a rune boundary.
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
