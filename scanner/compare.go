@@ -263,6 +263,10 @@ type Record struct {
 	Identifiers []string
 	// PersonalKeys are the personal-data keys found, for evidence.
 	PersonalKeys []string
+	// Private is set when the record holds data a person would not
+	// publish (email, phone, birth date, national or account numbers),
+	// not just a name or username as on a public profile or comment.
+	Private bool
 }
 
 var (
@@ -274,6 +278,9 @@ var (
 // personKey is the subset of personal keys that identifies a person: a
 // store locator has an address and a phone number, but no email or surname.
 var personKey = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|ssn|social_?security(_?number)?|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
+
+// publicPersonKey matches the personal keys that public profiles show.
+var publicPersonKey = regexp.MustCompile(`(?i)^(user_?name|login|first_?name|last_?name|full_?name|surname)$`)
 
 // PersonalRecord finds the personal data in a JSON body: ok is false when
 // the body is not JSON or identifies no person (an email, a username, a
@@ -294,6 +301,9 @@ func personalRecord(body []byte, inLists bool) (Record, bool) {
 		}
 		if personKey.MatchString(k) || emailValue.MatchString(s) {
 			person = true
+		}
+		if (personalKey.MatchString(k) && !publicPersonKey.MatchString(k)) || emailValue.MatchString(s) {
+			rec.Private = true
 		}
 		if personalKey.MatchString(k) && !seen[k] {
 			seen[k] = true

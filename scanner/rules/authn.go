@@ -20,6 +20,11 @@ import (
 // public content declared as protected).
 type AuthnMissing struct{}
 
+func isPrivateRecord(body []byte) bool {
+	rec, ok := scanner.SingleRecord(body)
+	return ok && rec.Private
+}
+
 // Info implements scanner.Rule.
 func (AuthnMissing) Info() finding.RuleInfo { return info("authn-missing") }
 
@@ -76,9 +81,10 @@ func (AuthnMissing) Check(ctx context.Context, t *scanner.Target) []finding.Find
 			conf = finding.ConfidenceLow
 			summary += "; nothing in it is personal or specific to one user, so it may be public content: if so, declare it with `security: []`."
 		}
-	case personal:
-		// Without a declared requirement, only personal data shows that
-		// the operation should have been protected.
+	case isPrivateRecord(anon.Body):
+		// Without a declared requirement, only one person's private data
+		// shows that the operation should have been protected: a list
+		// of comments with their authors' names is public content.
 		conf = finding.ConfidenceMedium
 		summary = fmt.Sprintf("%s without credentials answered %d with personal data (%s).",
 			describe(anon), anon.Status, strings.Join(rec.PersonalKeys, ", "))

@@ -74,9 +74,10 @@ func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]strin
 
 // BOLAIDEnumeration reports operations where one identity (or none) reads
 // the records of several different principals by guessing keys next to
-// the example one (?user_id=1001, 1002, 1003 ...). Only answers that hold
-// personal data count, each record must identify a different principal,
-// and the answers must differ from each other, so public catalogs, soft
+// the example one (?user_id=1001, 1002, 1003 ...). Only single records
+// with private data (an email, a phone ... not just a public username)
+// count, each must identify a different principal, and the answers must
+// differ from each other, so public catalogs and profiles, pages, soft
 // 404s and "same answer for every id" are not findings.
 type BOLAIDEnumeration struct{}
 
@@ -131,8 +132,10 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 		if !t.Success(r) {
 			continue
 		}
+		// Public profiles (a username, a display name) are meant to be
+		// read by others; private data (email, phone ...) is not.
 		rec, ok := scanner.SingleRecord(r.Body)
-		if !ok || len(rec.Identifiers) == 0 {
+		if !ok || !rec.Private || len(rec.Identifiers) == 0 {
 			continue
 		}
 		who := strings.Join(rec.Identifiers, ",")
