@@ -250,15 +250,14 @@ func security(req *yaml.Node) (Security, []string) {
 var serverVariable = regexp.MustCompile(`\{[^{}]*\}`)
 
 // serverPath returns the path of a 3.x server URL with its variables set
-// to their defaults. A relative URL is taken as relative to the root, since
-// where the document itself was found is not known here.
+// to their defaults; a variable without one (the specification requires
+// it) is left empty rather than sent as "{name}". A relative URL is taken
+// as relative to the root, since where the document itself was found is
+// not known here.
 func serverPath(server *yaml.Node) string {
 	vars := value(server, "variables")
 	raw := serverVariable.ReplaceAllStringFunc(text(server, "url"), func(v string) string {
-		if def := text(value(vars, v[1:len(v)-1]), "default"); def != "" {
-			return def
-		}
-		return v
+		return text(value(vars, v[1:len(v)-1]), "default")
 	})
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -506,6 +506,8 @@ func TestBasePath(t *testing.T) {
 			servers: "servers: [{url: '{scheme}://{host}/{base}/v1', variables: {scheme: {default: https}, host: {default: h.example}, base: {default: api}}}]",
 			want:    "/api/v1",
 		},
+		{name: "variable without default", servers: "servers: [{url: 'https://{host}/api/{version}/x', variables: {version: {default: 2}}}]", want: "/api/2/x"},
+		{name: "not a URL", servers: "servers: [{url: 'http://[::1'}]", want: ""},
 		{name: "swagger none", swagger: true, want: ""},
 		{name: "swagger slash", swagger: true, servers: "basePath: /", want: ""},
 		{name: "swagger path", swagger: true, servers: "basePath: /v2/", want: "/v2"},
@@ -669,7 +671,7 @@ func TestParseTooLarge(t *testing.T) {
 }
 
 // TestParseConcurrent runs Parse from several goroutines, for the race
-// detector: libopenapi keeps some package-level caches.
+// detector: the parser must share nothing between calls.
 func TestParseConcurrent(t *testing.T) {
 	var docs [][]byte
 	for _, f := range []string{"petstore.yaml", "fastapi.json", "swagger.json"} {

@@ -19,6 +19,7 @@ const (
 	SecurityPublic
 )
 
+// String returns the lower-case name of s, as reports and logs show it.
 func (s Security) String() string {
 	switch s {
 	case SecurityRequired:
