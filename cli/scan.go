@@ -68,6 +68,9 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env) int {
 	if res == nil {
 		return scanError(env, err)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
+	}
 	rep := buildReport(res, cfg, base)
 	if werr := outs.write(rep, env); werr != nil {
 		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))

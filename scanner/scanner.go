@@ -75,6 +75,9 @@ type Result struct {
 	// Incomplete explains why the scan stopped early; "" when it ran to
 	// the end.
 	Incomplete string
+	// Warnings are problems that did not stop the scan, e.g. references
+	// in the API description that do not resolve.
+	Warnings []string
 }
 
 // Scan runs the scan. A returned error means no result (see the Err
@@ -133,6 +136,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		Findings:   dedupe(findings),
 		SpecSource: s.specSource,
 		Incomplete: incomplete,
+	}
+	if s.doc != nil {
+		res.Warnings = s.doc.Warnings
 	}
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	if res.Requests > 0 && res.Errors == res.Requests {
