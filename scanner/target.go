@@ -340,8 +340,12 @@ func (s *scan) curl(req *Request) string {
 		b.WriteString(" -H " + shellQuote(k+": "+s.redactor.Redact(strings.Join(req.Header[k], ", "))))
 	}
 	if !req.Identity.IsAnonymous() {
+		// The placeholder names the identity, so that two commands of
+		// a cross-user finding say whose credentials to paste.
+		mark := "[REDACTED:" + req.Identity.Name + "]"
 		for _, h := range req.Identity.Headers {
-			b.WriteString(" -H " + shellQuote(h.Name+": "+redactHeaderValue(h.Name, h.Value)))
+			v := strings.ReplaceAll(redactHeaderValue(h.Name, h.Value), redacted, mark)
+			b.WriteString(" -H " + shellQuote(h.Name+": "+v))
 		}
 	}
 	return b.String()
