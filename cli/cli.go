@@ -51,6 +51,7 @@ Usage:
   authgate scan TARGET [flags]         scan a running API (authgate scan -h for flags)
   authgate demo                        scan the built-in vulnerable demo API
   authgate diff BASE.json HEAD.json    compare two reports: new / fixed / unchanged findings
+  authgate merge -o OUT.json IN...     merge shard reports into one and gate it (authgate merge -h)
   authgate version                     print the version
 
 Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error, 3 scan could not run.
@@ -75,6 +76,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runDemo(ctx, rest, env)
 	case "diff":
 		err = runDiff(rest, env)
+	case "merge":
+		return runMerge(rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintf(env.Stdout, "authgate %s\n", version())
 		return ExitPassed

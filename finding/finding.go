@@ -161,6 +161,16 @@ func Fingerprint(rule, method, route, authScheme string) string {
 	return FingerprintVersion + ":" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 
+// Outranks reports whether f should replace g, its duplicate (same
+// fingerprint): the more confident wins, then the more severe. The scanner
+// and `authgate merge` keep duplicates the same way.
+func (f *Finding) Outranks(g *Finding) bool {
+	if f.Confidence != g.Confidence {
+		return f.Confidence > g.Confidence
+	}
+	return f.Severity > g.Severity
+}
+
 // Counts moves in the score: a low-confidence finding is shown but does not
 // move the score.
 func (f *Finding) Counts() bool { return f.Confidence > ConfidenceLow }

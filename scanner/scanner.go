@@ -337,7 +337,7 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 			out = append(out, f)
 			continue
 		}
-		if f.Confidence > out[i].Confidence || (f.Confidence == out[i].Confidence && f.Severity > out[i].Severity) {
+		if f.Outranks(&out[i]) {
 			out[i] = f
 		}
 	}

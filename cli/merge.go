@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/baseline"
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/report"
+	"github.com/authgate/authgate/scanner"
+)
+
+// mergeUsage is the help of `authgate merge`.
+const mergeUsage = `Usage: authgate merge -o OUT.json [flags] IN.json...
+
+Merge the JSON reports of the shards of one scan (authgate scan --shard I/N)
+into one report, then score and gate it once, exactly as one unsharded scan
+would be. Every input must be a report of the same target written by the
+same authgate version. Findings seen by several shards are kept once.
+
+Reports:
+  --format FORMAT            report to stdout: text, json, sarif, markdown, junit; repeatable
+  -o, --output [FORMAT=]PATH report to a file; format from the extension when omitted; repeatable
+                             (without --format and -o: text to stdout)
+
+Gate:
+  --fail-under N             fail when the score is below N (default 70)
+  --fail-on SEVERITY         fail on a new finding at or above critical|high|medium|low|none (default high)
+  --baseline PATH            an earlier JSON report; only findings not in it are new
+  --max-score-drop N         fail when the score dropped more than N points below the baseline's
+
+Exit codes: 0 gate passed, 1 gate failed, 2 usage error or unreadable report.
+`
+
+// mergeValidationTarget stands in for TARGET when the merge's gate and
+// output settings are validated: merge takes no TARGET (it comes from the
+// shard reports), and config.Validate requires one.
+const mergeValidationTarget = "http://127.0.0.1"
+
+// runMerge loads shard reports, merges them, and scores and gates the
+// result with buildReport, the same code a scan's report goes through.
+func runMerge(args []string, env Env) int {
+	cfg, inputs, err := parseMergeFlags(args, env.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPassed
+	}
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	// The inputs are read before any output is created, so that an
+	// output that names an input cannot truncate it first.
+	shards := make([]*report.Report, len(inputs))
+	for i, path := range inputs {
+		if shards[i], err = loadShard(path); err != nil {
+			return exitCode(env, usageError{err})
+		}
+	}
+	res, err := mergeShards(inputs, shards)
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	var base *report.Report
+	if cfg.Baseline != "" {
+		if base, err = baseline.Load(cfg.Baseline); err != nil {
+			return exitCode(env, usageError{err})
+		}
+	}
+	outs, err := openOutputs(cfg.Outputs, env)
+	if err != nil {
+		return exitCode(env, usageError{err})
+	}
+	defer outs.close()
+
+	rep := buildReport(res, cfg, base)
+	if werr := outs.write(rep, env); werr != nil {
+		// As for scan: the inputs were fine, the destination was not.
+		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
+		return ExitScanFailed
+	}
+	if rep.Incomplete != "" {
+		fmt.Fprintf(env.Stderr, "authgate: warning: the merged scan is incomplete: %s\n", safeText(rep.Incomplete))
+	}
+	if !rep.Gate.Passed {
+		return ExitGateFailed
+	}
+	return ExitPassed
+}
+
+// parseMergeFlags reads merge's flags and input paths. Flags may come
+// before or after the inputs, as for scan. Gate flags default as for scan;
+// no config file is read, since the shards' scan settings are already
+// baked into their reports.
+func parseMergeFlags(args []string, stderr io.Writer) (config.Config, []string, error) {
+	cfg := config.Default()
+	var formats, outputs []string
+	var flagErr error
+	fset := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fset.SetOutput(io.Discard)
+	fset.Usage = func() {}
+	integer := func(name string, ptr *int) {
+		fset.Func(name, "", func(v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil && flagErr == nil {
+				flagErr = config.Invalidf("--%s: want a whole number", name)
+			}
+			*ptr = n
+			return nil
+		})
+	}
+	fset.Func("format", "", func(v string) error { formats = append(formats, v); return nil })
+	output := func(v string) error { outputs = append(outputs, v); return nil }
+	fset.Func("o", "", output)
+	fset.Func("output", "", output)
+	integer("fail-under", &cfg.FailUnder)
+	fset.StringVar(&cfg.FailOn, "fail-on", cfg.FailOn, "")
+	fset.StringVar(&cfg.Baseline, "baseline", "", "")
+	integer("max-score-drop", &cfg.MaxScoreDrop)
+
+	var inputs []string
+	for {
+		err := fset.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, mergeUsage)
+			return config.Config{}, nil, flag.ErrHelp
+		}
+		if err != nil {
+			return config.Config{}, nil, config.Invalidf("%s (authgate merge -h for help)", flagError(err))
+		}
+		if flagErr != nil {
+			return config.Config{}, nil, flagErr
+		}
+		rest := fset.Args()
+		// Every merge flag takes a value, as every scan flag does.
+		if endedAtTerminator(args[:len(args)-len(rest)]) {
+			inputs = append(inputs, rest...)
+			break
+		}
+		if len(rest) == 0 {
+			break
+		}
+		inputs = append(inputs, rest[0])
+		args = rest[1:]
+	}
+	if len(inputs) == 0 {
+		return config.Config{}, nil, config.Invalidf("merge needs at least one shard report: authgate merge -o OUT.json IN.json...")
+	}
+
+	var err error
+	if formats != nil || outputs != nil {
+		if cfg.Outputs, err = config.BuildOutputs(formats, outputs); err != nil {
+			return config.Config{}, nil, err
+		}
+	}
+	if len(cfg.Outputs) == 0 {
+		cfg.Outputs = []config.Output{{Format: config.FormatText, Path: config.Stdout}}
+	}
+	probe := cfg
+	probe.Target = mergeValidationTarget
+	if err := probe.Validate(); err != nil {
+		return config.Config{}, nil, err
+	}
+	if err := checkMergePaths(inputs, cfg.Outputs); err != nil {
+		return config.Config{}, nil, err
+	}
+	return cfg, inputs, nil
+}
+
+// checkMergePaths rejects an input given twice, whose stats would count
+// twice, and an output that is also an input: a second run of
+// "merge -o merged.json *.json" would otherwise merge its own last result.
+func checkMergePaths(inputs []string, outs []config.Output) error {
+	seen := map[string]bool{}
+	for _, in := range inputs {
+		p := filepath.Clean(in)
+		if seen[p] {
+			return config.Invalidf("%s is given twice; each shard report is merged once", in)
+		}
+		seen[p] = true
+	}
+	for _, o := range outs {
+		if o.Path != config.Stdout && o.Path != "" && seen[filepath.Clean(o.Path)] {
+			return config.Invalidf("output %s is also an input; write the merged report elsewhere", o.Path)
+		}
+	}
+	return nil
+}
+
+// loadShard reads one shard report with baseline.Load, whose messages say
+// "baseline PATH: …"; here the file is a shard report, so the prefix is
+// replaced rather than repeated.
+func loadShard(path string) (*report.Report, error) {
+	r, err := baseline.Load(path)
+	if err == nil {
+		return r, nil
+	}
+	if cause := errors.Unwrap(err); cause != nil {
+		err = cause
+	} else {
+		err = errors.New(strings.TrimPrefix(err.Error(), "baseline "+path+": "))
+	}
+	return nil, fmt.Errorf("shard report %s: %w", path, err)
+}
+
+// mergeShards combines shard reports (paths name them in errors and in
+// the incomplete reason) into the scanner result one scan of all the
+// operations would have given, for buildReport to score and gate:
+//
+//   - every shard must have the same target and tool version: a shard of
+//     another deployment, or a stale artifact of an older release with
+//     other rules, would make the union mean nothing;
+//   - findings are the union by fingerprint; of duplicates (properties of
+//     the whole API, such as a token's lifetime, are seen by every shard)
+//     the most confident is kept, then the most severe, the preference the
+//     scanner's own dedupe applies within one scan; statuses are cleared,
+//     since a shard's baseline is not the merge's;
+//   - operations, requests and errors are summed (each shard scans its
+//     own operations); the start is the earliest shard's, and the duration
+//     the longest shard's, since shards of a matrix run in parallel;
+//   - Incomplete names every incomplete shard and why.
+//
+// The shards' scoring versions are not compared: the score is recomputed
+// from the findings under this authgate's rubric, which the merged report
+// records.
+func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, error) {
+	first := shards[0]
+	res := &scanner.Result{Target: first.Target, StartedAt: first.StartedAt}
+	var longest int64
+	var incomplete []string
+	index := map[string]int{}
+	for i, r := range shards {
+		if r.Target != first.Target {
+			return nil, config.Invalidf("shard reports of different targets: %s scanned %q, %s scanned %q",
+				paths[0], safeText(first.Target), paths[i], safeText(r.Target))
+		}
+		if r.Tool.Version != first.Tool.Version {
+			return nil, config.Invalidf("shard reports of different authgate versions: %s was written by %q, %s by %q; run every shard with the same version",
+				paths[0], safeText(first.Tool.Version), paths[i], safeText(r.Tool.Version))
+		}
+		if r.StartedAt.Before(res.StartedAt) {
+			res.StartedAt = r.StartedAt
+		}
+		longest = max(longest, r.DurationMs)
+		res.Operations += r.Stats.Operations
+		res.Requests += r.Stats.Requests
+		res.Errors += r.Stats.Errors
+		if r.Incomplete != "" {
+			incomplete = append(incomplete, paths[i]+": "+r.Incomplete)
+		}
+		for _, f := range r.Findings {
+			f.Status = ""
+			k := mergeKey(&f)
+			if j, ok := index[k]; ok {
+				if f.Outranks(&res.Findings[j]) {
+					res.Findings[j] = f
+				}
+				continue
+			}
+			index[k] = len(res.Findings)
+			res.Findings = append(res.Findings, f)
+		}
+	}
+	res.Duration = time.Duration(longest) * time.Millisecond
+	res.Incomplete = strings.Join(incomplete, "; ")
+	return res, nil
+}
+
+// mergeKey identifies one finding across shards as baseline.Diff does:
+// by fingerprint, or for a finding without one by rule, method and path.
+func mergeKey(f *finding.Finding) string {
+	if f.Fingerprint != "" {
+		return f.Fingerprint
+	}
+	return "\x00" + f.Rule + "\x00" + f.Method + "\x00" + f.Path
+}
