@@ -18,17 +18,17 @@ type Options struct {
 	Color bool
 }
 
-// writers maps a format name to its writer. sarif and junit join it when
-// they are written; until then Write refuses them with
-// ErrUnsupportedFormat.
+// writers maps a format name to its writer.
 var writers = map[string]func(io.Writer, *Report, Options) error{
 	"text":     writeText,
 	"json":     writeJSON,
 	"markdown": writeMarkdown,
+	"sarif":    writeSARIF,
+	"junit":    writeJUnit,
 }
 
 // formatOrder is the order Formats lists them in: the default first.
-var formatOrder = []string{"text", "json", "markdown"}
+var formatOrder = []string{"text", "json", "markdown", "sarif", "junit"}
 
 // Formats lists the formats Write supports, for flag help and validation.
 func Formats() []string {

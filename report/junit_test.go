@@ -1,0 +1,149 @@
+package report
+
+import (
+	"encoding/xml"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/finding"
+)
+
+func parseJUnit(t *testing.T, out []byte) junitTestSuites {
+	t.Helper()
+	if !strings.HasPrefix(string(out), xml.Header) {
+		t.Errorf("output does not start with the XML declaration")
+	}
+	var doc junitTestSuites
+	if err := xml.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("output is not XML: %v\n%s", err, out)
+	}
+	if len(doc.Suites) != 1 {
+		t.Fatalf("want one testsuite, got %d", len(doc.Suites))
+	}
+	return doc
+}
+
+func TestJUnitContent(t *testing.T) {
+	doc := parseJUnit(t, write(t, "junit", fixture()))
+	s := doc.Suites[0]
+	if doc.Name != "authgate" || s.Name != "authgate" || doc.Tests != 3 || s.Tests != 3 || len(s.Cases) != 3 {
+		t.Fatalf("suites = %+v", doc)
+	}
+	// authn-missing is new and high (fail-on high): failing. The verbose
+	// error is medium: passing, details in system-out. The gate failed.
+	if doc.Failures != 2 || s.Failures != 2 || s.Time != "4.213" || s.Timestamp != "2025-03-04T05:06:07" {
+		t.Errorf("counts/time = %+v", s)
+	}
+	authn, verbose, gate := s.Cases[0], s.Cases[1], s.Cases[2]
+	if authn.Classname != "authgate.authn-missing" || authn.Name != "GET /user" || authn.Failure == nil ||
+		authn.Failure.Type != "high" || authn.Failure.Message != "Protected operation answers without credentials" ||
+		!strings.Contains(authn.Failure.Text, "Reproduce: curl -i 'http://127.0.0.1:8080/user?user_id=1'") {
+		t.Errorf("authn case = %+v", authn)
+	}
+	if verbose.Classname != "authgate.verbose-error-disclosure" || verbose.Failure != nil ||
+		verbose.SystemOut == nil || !strings.Contains(verbose.SystemOut.Text, "Location: app.py:12") {
+		t.Errorf("verbose case = %+v", verbose)
+	}
+	if gate.Name != "gate" || gate.Failure == nil || gate.Failure.Type != "gate" ||
+		!strings.Contains(gate.Failure.Text, "- score 65 is below the threshold 70\n") {
+		t.Errorf("gate case = %+v", gate)
+	}
+}
+
+func TestJUnitFailures(t *testing.T) {
+	f := func(sev finding.Severity, conf finding.Confidence, status finding.Status) finding.Finding {
+		return finding.Finding{Rule: "r", Method: "GET", Path: "/" + sev.String() + "/" + string(status), Severity: sev, Confidence: conf, Status: status}
+	}
+	findings := []finding.Finding{
+		f(finding.SeverityCritical, finding.ConfidenceHigh, ""),
+		f(finding.SeverityHigh, finding.ConfidenceHigh, finding.StatusNew),
+		f(finding.SeverityHigh, finding.ConfidenceHigh, finding.StatusExisting), // in the baseline: does not gate
+		f(finding.SeverityHigh, finding.ConfidenceLow, ""),                      // low confidence: does not count
+		f(finding.SeverityMedium, finding.ConfidenceMedium, ""),
+		f(finding.SeverityLow, finding.ConfidenceHigh, ""),
+		f(finding.SeverityInfo, finding.ConfidenceHigh, ""),
+	}
+	tests := []struct {
+		name     string
+		failOn   string
+		passed   bool
+		failures int // findings failing, plus the gate when it failed
+	}{
+		{"fail-on high", "high", false, 2 + 1},
+		{"fail-on medium", "medium", false, 3 + 1},
+		{"fail-on low", "LOW", false, 4 + 1},
+		{"fail-on critical, gate passed", "critical", true, 1},
+		{"fail-on none", "none", true, 0},
+		{"empty fail-on uses the default high", "", true, 2},
+		{"unknown fail-on uses the default high", "severe", true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Report{Findings: findings, Gate: Gate{Passed: tt.passed, FailOn: tt.failOn}}
+			doc := parseJUnit(t, write(t, "junit", r))
+			s := doc.Suites[0]
+			failing := 0
+			for _, c := range s.Cases {
+				if c.Failure != nil {
+					failing++
+					if c.SystemOut != nil {
+						t.Errorf("%s has both a failure and system-out", c.Name)
+					}
+				} else if c.SystemOut == nil || c.SystemOut.Text == "" {
+					t.Errorf("passing case %s has no system-out", c.Name)
+				}
+			}
+			if s.Tests != len(findings)+1 || s.Failures != tt.failures || failing != tt.failures || doc.Failures != tt.failures {
+				t.Errorf("tests %d failures %d (counted %d), want %d %d", s.Tests, s.Failures, failing, len(findings)+1, tt.failures)
+			}
+			gate := s.Cases[len(s.Cases)-1]
+			if gate.Name != "gate" || (gate.Failure == nil) != tt.passed {
+				t.Errorf("gate case = %+v, passed %v", gate, tt.passed)
+			}
+		})
+	}
+}
+
+func TestJUnitHostileContent(t *testing.T) {
+	for name, r := range map[string]*Report{"hostile": hostile(), "hostile xml": hostileXML()} {
+		t.Run(name, func(t *testing.T) {
+			out := write(t, "junit", r)
+			assertNoRawControls(t, out)
+			// Target markup only ever appears escaped or inside CDATA, which
+			// the structure and round-trip checks below prove.
+			for _, s := range []string{"\ufffe", "\uffff", "\ufffd"} {
+				if strings.Contains(string(out), s) {
+					t.Errorf("output contains %q raw:\n%s", s, out)
+				}
+			}
+			doc := parseJUnit(t, out)
+			s := doc.Suites[0]
+			if len(s.Cases) != 2 || s.Tests != 2 {
+				t.Fatalf("injected markup changed the structure: %+v", s)
+			}
+			c := s.Cases[0]
+			if c.Failure == nil || !strings.Contains(c.Failure.Text, "Evidence: "+xmlText(r.Findings[0].Evidence.Summary)+"\n") {
+				t.Errorf("hostile finding = %+v", c)
+			}
+			if name == "hostile xml" && !strings.Contains(c.Failure.Text, "Title: title x<script>") ||
+				!strings.Contains(c.Failure.Text, "Remediation: "+xmlText(r.Findings[0].Remediation)+"\n") {
+				t.Errorf("CDATA did not round-trip the text:\n%s", c.Failure.Text)
+			}
+			for _, text := range []string{c.Name, c.Failure.Message, c.Failure.Text, s.Cases[1].Failure.Text} {
+				for _, line := range strings.Split(text, "\n") {
+					if strings.HasPrefix(strings.TrimSpace(line), "::") {
+						t.Errorf("line starts a workflow command: %q", line)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestJUnitEmpty(t *testing.T) {
+	doc := parseJUnit(t, write(t, "junit", &Report{Gate: Gate{Passed: true}}))
+	s := doc.Suites[0]
+	if s.Tests != 1 || s.Failures != 0 || s.Timestamp != "" || s.Time != "0.000" || s.Cases[0].Name != "gate" {
+		t.Errorf("empty report = %+v", s)
+	}
+}

@@ -1,0 +1,400 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/authgate/authgate/finding"
+)
+
+// SARIF constants. GitHub code scanning accepts only SARIF 2.1.0 and reads
+// $schema to tell the version.
+const (
+	sarifSchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+	sarifVersion   = "2.1.0"
+	// sarifDriverName is fixed rather than Report.Tool.Name: code scanning
+	// groups alerts by tool name, so it must not change between runs.
+	sarifDriverName = "authgate"
+	// projectURI is the tool's informationUri, also the base of rule pages.
+	projectURI = "https://github.com/authgate/authgate"
+	// ruleDocsURI is where docs/rules/<id>.md is rendered.
+	ruleDocsURI = projectURI + "/blob/main/docs/rules/"
+	// fingerprintKey versions partialFingerprints the way GitHub's own
+	// keys do ("primaryLocationLineHash/v1"); finding.Fingerprint carries
+	// its own version too.
+	fingerprintKey = "authgate/v1"
+	// logicalLocationKind is the SARIF kind closest to an HTTP operation:
+	// it is the unit of code that handles the request.
+	logicalLocationKind = "function"
+	// asciiDEL is the one ASCII control character encoding/json does not
+	// escape.
+	asciiDEL = 0x7f
+)
+
+// SARIF levels (SARIF 2.1.0 §3.27.10).
+const (
+	sarifError   = "error"
+	sarifWarning = "warning"
+	sarifNote    = "note"
+)
+
+// securitySeverity is the CVSS-like score GitHub code scanning reads from a
+// rule's properties["security-severity"] to show critical (≥ 9.0), high
+// (7.0–8.9), medium (4.0–6.9) or low (0.1–3.9); the values sit inside those
+// bands so that GitHub shows the same severity authgate does.
+var securitySeverity = map[finding.Severity]string{
+	finding.SeverityCritical: "9.5",
+	finding.SeverityHigh:     "8.0",
+	finding.SeverityMedium:   "5.5",
+	finding.SeverityLow:      "3.0",
+	finding.SeverityInfo:     "0.0",
+}
+
+// sarifLevel maps a severity to a SARIF level: what fails a review is an
+// error, what deserves a look a warning, the rest notes.
+func sarifLevel(s finding.Severity) string {
+	switch {
+	case s >= finding.SeverityHigh:
+		return sarifError
+	case s == finding.SeverityMedium:
+		return sarifWarning
+	default:
+		return sarifNote
+	}
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifMessage struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID                   string             `json:"id"`
+	Name                 string             `json:"name"`
+	ShortDescription     sarifMessage       `json:"shortDescription"`
+	FullDescription      sarifMessage       `json:"fullDescription"`
+	Help                 sarifMessage       `json:"help"`
+	HelpURI              string             `json:"helpUri"`
+	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
+	Properties           sarifRuleProps     `json:"properties"`
+}
+
+type sarifConfiguration struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	Tags             []string `json:"tags"`
+	SecuritySeverity string   `json:"security-severity"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifMessage      `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	BaselineState       string            `json:"baselineState,omitempty"`
+	Properties          sarifResultProps  `json:"properties"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogicalLocation struct {
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+type sarifResultProps struct {
+	Method     string   `json:"method"`
+	Path       string   `json:"path"`
+	Confidence string   `json:"confidence"`
+	OWASP      string   `json:"owasp"`
+	CWE        string   `json:"cwe"`
+	Status     string   `json:"status,omitempty"`
+	Reproduce  []string `json:"reproduce"`
+}
+
+// sarifBaselineState maps a finding's status to SARIF's own field, so
+// that SARIF viewers can tell new findings without authgate's properties.
+var sarifBaselineState = map[finding.Status]string{
+	finding.StatusNew:      "new",
+	finding.StatusExisting: "unchanged",
+}
+
+// writeSARIF writes the report as one SARIF 2.1.0 run for GitHub code
+// scanning (github/codeql-action/upload-sarif) and other SARIF viewers:
+// rules for every rule with a finding, sorted by id, and one result per
+// finding in the order every writer uses. Indented, [] never null, one
+// trailing newline.
+func writeSARIF(w io.Writer, r *Report, _ Options) error {
+	fs := sorted(r.Findings)
+	rules, index := sarifRules(fs)
+	results := make([]sarifResult, 0, len(fs))
+	for _, f := range fs {
+		results = append(results, sarifResultOf(f, index[f.Rule]))
+	}
+	log := sarifLog{
+		Schema:  sarifSchemaURI,
+		Version: sarifVersion,
+		Runs: []sarifRun{{
+			Tool: sarifTool{Driver: sarifDriver{
+				Name:           sarifDriverName,
+				Version:        r.Tool.Version,
+				InformationURI: projectURI,
+				Rules:          rules,
+			}},
+			Results: results,
+		}},
+	}
+	data, err := json.MarshalIndent(&log, "", "  ")
+	if err != nil {
+		return err
+	}
+	// As for JSON: the file may be printed to a CI log (-o -), where the
+	// runner acts on "##[" anywhere; inside a string \u0023 is the same "#".
+	data = bytes.ReplaceAll(data, []byte(legacyWorkflowCommand), []byte(`#\u0023[`))
+	// encoding/json leaves DEL raw; it can only occur inside a string.
+	data = bytes.ReplaceAll(data, []byte{asciiDEL}, []byte(`\u007f`))
+	data = append(escapeUnsafeRunes(data), '\n')
+	_, err = w.Write(data)
+	return err
+}
+
+// sarifRules returns the metadata of every rule that has a finding, sorted
+// by id, and each rule's index in that list for result.ruleIndex.
+func sarifRules(fs []finding.Finding) ([]sarifRule, map[string]int) {
+	// highest is the worst severity seen per rule: GitHub reads an alert's
+	// severity only from its rule's security-severity, so the rule shows
+	// the worst of its findings here.
+	highest := map[string]finding.Severity{}
+	first := map[string]finding.Finding{}
+	for _, f := range fs {
+		if s, ok := highest[f.Rule]; !ok || f.Severity > s {
+			highest[f.Rule] = f.Severity
+		}
+		if _, ok := first[f.Rule]; !ok {
+			first[f.Rule] = f
+		}
+	}
+	ids := make([]string, 0, len(first))
+	for id := range first {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+
+	rules := make([]sarifRule, 0, len(ids))
+	index := make(map[string]int, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		rules = append(rules, sarifRuleOf(id, first[id], highest[id]))
+	}
+	return rules, index
+}
+
+// sarifRuleOf builds one rule from the catalog. A rule the catalog does not
+// know (a newer scanner, a hand-made report) falls back to its first
+// finding's metadata, which is escaped because it did not come from us.
+func sarifRuleOf(id string, f finding.Finding, worst finding.Severity) sarifRule {
+	info, known := finding.Lookup(id)
+	remediationMD := info.Remediation // the catalog's own Markdown
+	if !known {
+		info = finding.RuleInfo{
+			ID: id, Title: f.Title, CWE: f.CWE, OWASP: f.OWASP,
+			Severity: f.Severity, Remediation: f.Remediation,
+		}
+		remediationMD = EscapeMarkdown(f.Remediation)
+	}
+	docs := ruleDocsURI + url.PathEscape(id) + ".md"
+	title := escapeText(info.Title)
+	remediation := escapeText(info.Remediation)
+
+	var full strings.Builder
+	full.WriteString(title)
+	if refs := joinNonEmpty(", ", info.CWE, owaspLabel(info.OWASP)); refs != "" {
+		full.WriteString(" (" + escapeText(refs) + ")")
+	}
+	full.WriteString(".")
+	if info.Mode != "" {
+		fmt.Fprintf(&full, " authgate checks it in %s mode.", info.Mode)
+	}
+
+	tags := []string{"security"}
+	if info.CWE != "" {
+		tags = append(tags, escapeText(info.CWE))
+		// GitHub code scanning lists CWEs from tags of this form, as
+		// CodeQL writes them.
+		if n, ok := strings.CutPrefix(info.CWE, "CWE-"); ok && isDigits(n) {
+			tags = append(tags, "external/cwe/cwe-"+n)
+		}
+	}
+	if info.OWASP != "" {
+		tags = append(tags, escapeText(info.OWASP))
+	}
+
+	return sarifRule{
+		ID:               id,
+		Name:             pascalCase(id),
+		ShortDescription: sarifMessage{Text: title},
+		FullDescription:  sarifMessage{Text: full.String()},
+		Help: sarifMessage{
+			Text:     remediation + "\n\nDocumentation: " + docs,
+			Markdown: "**Remediation:** " + remediationMD + "\n\n[Rule documentation](" + docs + ")",
+		},
+		HelpURI:              docs,
+		DefaultConfiguration: sarifConfiguration{Level: sarifLevel(info.Severity)},
+		Properties: sarifRuleProps{
+			Tags:             tags,
+			SecuritySeverity: securitySeverity[clampSeverity(worst)],
+		},
+	}
+}
+
+// sarifResultOf builds one result. Everything in it that the target shaped
+// (path, evidence, reproduction) is plain text with control characters
+// made visible.
+func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
+	operation := escapeText(f.Method + " " + f.Path)
+	msg := escapeText(f.Title) + ": " + operation
+	if f.Evidence.Summary != "" {
+		msg += ": " + escapeText(f.Evidence.Summary)
+	}
+	msg = escapeSARIFLinks(msg)
+
+	var loc sarifLocation
+	if f.Location != nil && f.Location.File != "" {
+		loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: repoURI(f.Location.File)}}
+		if f.Location.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Location.Line}
+		}
+	} else {
+		// GitHub code scanning needs at least one location per result
+		// to display it, and a black-box finding has no file until the
+		// Action maps it to the spec or a route handler. The operation is
+		// what the finding is about, so it is the logical location: valid
+		// SARIF that viewers show, and matched across runs through
+		// partialFingerprints, which never depend on a location here.
+		// GitHub cannot anchor such a result to a line of code.
+		loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: operation, Kind: logicalLocationKind}}
+	}
+
+	reproduce := make([]string, 0, len(f.Reproduce))
+	reproduce = append(reproduce, f.Reproduce...)
+	return sarifResult{
+		RuleID:              f.Rule,
+		RuleIndex:           ruleIndex,
+		Level:               sarifLevel(f.Severity),
+		Message:             sarifMessage{Text: msg},
+		Locations:           []sarifLocation{loc},
+		PartialFingerprints: map[string]string{fingerprintKey: f.Fingerprint},
+		BaselineState:       sarifBaselineState[f.Status],
+		Properties: sarifResultProps{
+			Method:     f.Method,
+			Path:       f.Path,
+			Confidence: f.Confidence.String(),
+			OWASP:      f.OWASP,
+			CWE:        f.CWE,
+			Status:     string(f.Status),
+			Reproduce:  reproduce,
+		},
+	}
+}
+
+// escapeSARIFLinks escapes square brackets, which SARIF plain-text messages
+// use for embedded links ("[text](uri)", SARIF 2.1.0 §3.11.6), so that a
+// target cannot turn its text into a link in a SARIF viewer.
+func escapeSARIFLinks(s string) string {
+	return strings.NewReplacer(`[`, `\[`, `]`, `\]`).Replace(s)
+}
+
+// repoURI turns a repository-relative file name into a relative URI
+// reference with forward slashes, percent-encoding what a URI cannot hold
+// (code scanning resolves it against the repository root).
+func repoURI(file string) string {
+	p := path.Clean(strings.ReplaceAll(file, `\`, "/"))
+	p = strings.TrimLeft(strings.TrimPrefix(p, "./"), "/")
+	// String, unlike EscapedPath, writes "./" before a first segment with
+	// a colon, which would otherwise read as a URI scheme.
+	return (&url.URL{Path: p}).String()
+}
+
+// pascalCase turns a kebab-case rule id into the identifier-like name SARIF
+// suggests for reportingDescriptor.name ("authn-missing" → "AuthnMissing").
+func pascalCase(id string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(id, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		runes := []rune(part)
+		b.WriteString(strings.ToUpper(string(runes[0])) + string(runes[1:]))
+	}
+	return b.String()
+}
+
+// owaspLabel names an OWASP API Top 10 entry for a sentence.
+func owaspLabel(id string) string {
+	if id == "" {
+		return ""
+	}
+	return "OWASP " + id
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), sep)
+}
+
+func isDigits(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
+}
+
+// clampSeverity keeps an out-of-range severity (a hand-edited report) from
+// producing an empty security-severity.
+func clampSeverity(s finding.Severity) finding.Severity {
+	return min(max(s, finding.SeverityInfo), finding.SeverityCritical)
+}

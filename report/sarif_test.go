@@ -1,0 +1,435 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/authgate/authgate/finding"
+)
+
+// sarifSchemaFile is the official OASIS SARIF 2.1.0 JSON schema (errata01,
+// $id https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json),
+// copied unchanged from github.com/oasis-tcs/sarif-spec, file
+// Schemata/sarif-schema-2.1.0.json at commit
+// 0a8091f7d4057e57b6d8d9b56129e5f918747b34. Tests read it from disk: no
+// network.
+const sarifSchemaFile = "testdata/sarif-schema-2.1.0.json"
+
+// passingReport is the fixture with no findings and a passed gate, as the
+// existing golden tests build it.
+func passingReport() *Report {
+	r := fixture()
+	r.Findings = nil
+	r.Baseline = nil
+	r.Score, r.Grade = 100, "A"
+	r.Gate = Gate{Passed: true, FailUnder: 70, FailOn: "high"}
+	return r
+}
+
+// checkGolden compares out with testdata/name, rewriting it under -update.
+func checkGolden(t *testing.T, name string, out []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(out, want) {
+		t.Errorf("output differs from %s (run with -update to accept):\n%s", golden, out)
+	}
+}
+
+func write(t *testing.T, format string, r *Report) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := Write(&b, format, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestNewFormatsGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		format string
+		r      func() *Report
+	}{
+		{"report.sarif", "sarif", fixture},
+		{"passing.sarif", "sarif", passingReport},
+		{"report.junit.xml", "junit", fixture},
+		{"passing.junit.xml", "junit", passingReport},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.r()
+			out := write(t, tt.format, r)
+			checkGolden(t, tt.name, out)
+			if !reflect.DeepEqual(r, tt.r()) {
+				t.Error("Write modified the report")
+			}
+			if again := write(t, tt.format, r); !bytes.Equal(again, out) {
+				t.Error("second Write differs")
+			}
+			if !bytes.HasSuffix(out, []byte(">\n")) && !bytes.HasSuffix(out, []byte("}\n")) || bytes.HasSuffix(out, []byte("\n\n")) {
+				t.Errorf("output does not end in exactly one newline: %q", out[max(0, len(out)-5):])
+			}
+		})
+	}
+}
+
+// sarifSchema compiles the vendored SARIF schema once per test.
+func sarifSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	f, err := os.Open(sarifSchemaFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("parse %s: %v", sarifSchemaFile, err)
+	}
+	c := jsonschema.NewCompiler()
+	// Formats (uri, uri-reference, date-time) are checked too: GitHub
+	// rejects a SARIF file whose URIs do not parse.
+	c.AssertFormat()
+	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatalf("compile %s: %v", sarifSchemaFile, err)
+	}
+	return s
+}
+
+func TestSARIFSchemaValid(t *testing.T) {
+	schema := sarifSchema(t)
+	noLocation := fixture()
+	noLocation.Findings = append(noLocation.Findings, finding.Finding{
+		Rule: "not-in-catalog", Title: "future rule", Severity: finding.SeverityLow, Method: "POST", Path: "*",
+		Fingerprint: "v1:future", Location: &finding.Location{File: `dir\with space\ünï.py`, Line: 0},
+	})
+	tests := []struct {
+		name string
+		r    *Report
+	}{
+		{"fixture", fixture()},
+		{"passing", passingReport()},
+		{"hostile", hostile()},
+		{"hostile xml", hostileXML()},
+		{"unknown rule and odd file", noLocation},
+		{"empty report", &Report{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := write(t, "sarif", tt.r)
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("SARIF output does not validate: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// TestSARIFSchemaRejects proves the schema check can fail.
+func TestSARIFSchemaRejects(t *testing.T) {
+	schema := sarifSchema(t)
+	for name, doc := range map[string]string{
+		"wrong version":   `{"version":"2.0.0","runs":[]}`,
+		"level":           `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"a"}},"results":[{"message":{"text":"x"},"level":"critical"}]}]}`,
+		"unknown member":  `{"version":"2.1.0","runs":[],"extra":1}`,
+		"negative line":   `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"a"}},"results":[{"message":{"text":"x"},"locations":[{"physicalLocation":{"region":{"startLine":0}}}]}]}]}`,
+		"missing message": `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"a"}},"results":[{"ruleId":"x"}]}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if schema.Validate(v) == nil {
+				t.Errorf("schema accepted %s", doc)
+			}
+		})
+	}
+}
+
+// sarifDoc is the part of a SARIF log the tests look at.
+type sarifDoc struct {
+	Schema  string `json:"$schema"`
+	Version string `json:"version"`
+	Runs    []struct {
+		Tool struct {
+			Driver struct {
+				Name, Version, InformationURI string
+				Rules                         []struct {
+					ID, Name, HelpURI                 string
+					ShortDescription, FullDescription struct{ Text string }
+					Help                              struct{ Text, Markdown string }
+					DefaultConfiguration              struct{ Level string }
+					Properties                        struct {
+						Tags             []string
+						SecuritySeverity string `json:"security-severity"`
+					}
+				}
+			}
+		}
+		Results []struct {
+			RuleID              string
+			RuleIndex           int
+			Level               string
+			Message             struct{ Text string }
+			PartialFingerprints map[string]string
+			BaselineState       string
+			Locations           []struct {
+				PhysicalLocation *struct {
+					ArtifactLocation struct{ URI string }
+					Region           *struct{ StartLine int }
+				}
+				LogicalLocations []struct{ FullyQualifiedName, Kind string }
+			}
+			Properties struct {
+				Method, Path, Confidence, OWASP, CWE, Status string
+				Reproduce                                    []string
+			}
+		}
+	}
+}
+
+func parseSARIF(t *testing.T, out []byte) sarifDoc {
+	t.Helper()
+	var d sarifDoc
+	if err := json.Unmarshal(out, &d); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(d.Runs) != 1 {
+		t.Fatalf("want one run, got %d", len(d.Runs))
+	}
+	return d
+}
+
+func TestSARIFContent(t *testing.T) {
+	out := write(t, "sarif", fixture())
+	d := parseSARIF(t, out)
+	if d.Schema != sarifSchemaURI || d.Version != "2.1.0" {
+		t.Errorf("$schema %q version %q", d.Schema, d.Version)
+	}
+	drv := d.Runs[0].Tool.Driver
+	if drv.Name != "authgate" || drv.Version != "1.0.0" || drv.InformationURI != "https://github.com/authgate/authgate" {
+		t.Errorf("driver = %+v", drv)
+	}
+	if len(drv.Rules) != 2 || drv.Rules[0].ID != "authn-missing" || drv.Rules[1].ID != "verbose-error-disclosure" {
+		t.Fatalf("rules not the fixture's two, sorted: %+v", drv.Rules)
+	}
+	authn := drv.Rules[0]
+	info, _ := finding.Lookup("authn-missing")
+	if authn.ShortDescription.Text != info.Title || authn.Name != "AuthnMissing" ||
+		authn.DefaultConfiguration.Level != "error" || authn.Properties.SecuritySeverity != "8.0" ||
+		!strings.Contains(authn.Help.Text, info.Remediation) ||
+		!strings.Contains(authn.Help.Markdown, "(https://github.com/authgate/authgate/blob/main/docs/rules/authn-missing.md)") ||
+		authn.HelpURI != "https://github.com/authgate/authgate/blob/main/docs/rules/authn-missing.md" {
+		t.Errorf("authn-missing rule = %+v", authn)
+	}
+	if want := []string{"security", "CWE-306", "external/cwe/cwe-306", "API2:2023"}; !reflect.DeepEqual(authn.Properties.Tags, want) {
+		t.Errorf("tags = %v, want %v", authn.Properties.Tags, want)
+	}
+	if got := drv.Rules[1].Properties.SecuritySeverity; got != "5.5" {
+		t.Errorf("medium rule security-severity = %q", got)
+	}
+
+	res := d.Runs[0].Results
+	if len(res) != 2 {
+		t.Fatalf("want 2 results, got %d", len(res))
+	}
+	for _, r := range res {
+		if drv.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s has ruleIndex %d pointing at %s", r.RuleID, r.RuleIndex, drv.Rules[r.RuleIndex].ID)
+		}
+		if len(r.Locations) != 1 {
+			t.Errorf("result %s has %d locations", r.RuleID, len(r.Locations))
+		}
+	}
+	first, second := res[0], res[1]
+	if first.RuleID != "authn-missing" || first.Level != "error" || first.BaselineState != "new" ||
+		first.PartialFingerprints["authgate/v1"] != finding.Fingerprint("authn-missing", "GET", "/user", "bearer") ||
+		first.Message.Text != "Protected operation answers without credentials: GET /user: anonymous GET /user?user_id=1 answered 200 with the same record as the primary identity" {
+		t.Errorf("first result = %+v", first)
+	}
+	// No location: the operation as a logical location.
+	if loc := first.Locations[0]; loc.PhysicalLocation != nil || len(loc.LogicalLocations) != 1 ||
+		loc.LogicalLocations[0].FullyQualifiedName != "GET /user" || loc.LogicalLocations[0].Kind != "function" {
+		t.Errorf("first location = %+v", loc)
+	}
+	if p := first.Properties; p.Method != "GET" || p.Path != "/user" || p.Confidence != "high" || p.OWASP != "API2:2023" ||
+		p.CWE != "CWE-306" || p.Status != "new" || len(p.Reproduce) != 1 {
+		t.Errorf("first properties = %+v", p)
+	}
+	if second.Level != "warning" || second.BaselineState != "unchanged" {
+		t.Errorf("second result = %+v", second)
+	}
+	if loc := second.Locations[0]; loc.PhysicalLocation == nil || loc.PhysicalLocation.ArtifactLocation.URI != "app.py" ||
+		loc.PhysicalLocation.Region == nil || loc.PhysicalLocation.Region.StartLine != 12 || loc.LogicalLocations != nil {
+		t.Errorf("second location = %+v", loc)
+	}
+}
+
+func TestSARIFLevels(t *testing.T) {
+	tests := []struct {
+		sev      finding.Severity
+		level    string
+		severity string
+	}{
+		{finding.SeverityCritical, "error", "9.5"},
+		{finding.SeverityHigh, "error", "8.0"},
+		{finding.SeverityMedium, "warning", "5.5"},
+		{finding.SeverityLow, "note", "3.0"},
+		{finding.SeverityInfo, "note", "0.0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sev.String(), func(t *testing.T) {
+			r := &Report{Findings: []finding.Finding{{Rule: "custom-rule", Severity: tt.sev, Method: "GET", Path: "/"}}}
+			d := parseSARIF(t, write(t, "sarif", r))
+			rule, res := d.Runs[0].Tool.Driver.Rules[0], d.Runs[0].Results[0]
+			if res.Level != tt.level || rule.DefaultConfiguration.Level != tt.level || rule.Properties.SecuritySeverity != tt.severity {
+				t.Errorf("level %q default %q security-severity %q, want %q %q", res.Level, rule.DefaultConfiguration.Level, rule.Properties.SecuritySeverity, tt.level, tt.severity)
+			}
+		})
+	}
+}
+
+// TestSARIFRuleSeverityIsWorst: GitHub shows the rule's severity, so a
+// rule with a critical and a low finding is critical.
+func TestSARIFRuleSeverityIsWorst(t *testing.T) {
+	r := &Report{Findings: []finding.Finding{
+		{Rule: "authn-missing", Severity: finding.SeverityLow, Path: "/a"},
+		{Rule: "authn-missing", Severity: finding.SeverityCritical, Path: "/b"},
+	}}
+	d := parseSARIF(t, write(t, "sarif", r))
+	rules := d.Runs[0].Tool.Driver.Rules
+	if len(rules) != 1 || rules[0].Properties.SecuritySeverity != "9.5" || rules[0].DefaultConfiguration.Level != "error" {
+		t.Errorf("rules = %+v", rules)
+	}
+	if res := d.Runs[0].Results; res[0].RuleIndex != 0 || res[1].RuleIndex != 0 || res[0].Level != "error" || res[1].Level != "note" {
+		t.Errorf("results = %+v", res)
+	}
+}
+
+func TestSARIFEmptyArrays(t *testing.T) {
+	out := string(write(t, "sarif", &Report{Findings: []finding.Finding{{Rule: "x"}}}))
+	if strings.Contains(out, "null") {
+		t.Errorf("output contains null:\n%s", out)
+	}
+	for _, field := range []string{`"reproduce": []`, `"results": [`} {
+		if !strings.Contains(out, field) {
+			t.Errorf("output lacks %s", field)
+		}
+	}
+	if out := string(write(t, "sarif", &Report{})); !strings.Contains(out, `"rules": []`) || !strings.Contains(out, `"results": []`) {
+		t.Errorf("empty report:\n%s", out)
+	}
+}
+
+func TestSARIFHostileContent(t *testing.T) {
+	for name, r := range map[string]*Report{"hostile": hostile(), "hostile xml": hostileXML()} {
+		t.Run(name, func(t *testing.T) {
+			out := write(t, "sarif", r)
+			assertNoRawControls(t, out)
+			d := parseSARIF(t, out)
+			res := d.Runs[0].Results[0]
+			msg := res.Message.Text
+			for i := range len(msg) {
+				if (msg[i] == '[' || msg[i] == ']') && (i == 0 || msg[i-1] != '\\') {
+					t.Errorf("message has an unescaped bracket at %d, a SARIF link could form: %q", i, msg)
+					break
+				}
+			}
+			if strings.ContainsAny(msg, "\n\r") {
+				t.Errorf("message spans lines: %q", msg)
+			}
+			if loc := res.Locations[0].PhysicalLocation; loc != nil {
+				u, err := url.Parse(loc.ArtifactLocation.URI)
+				if err != nil || u.Scheme != "" || u.Host != "" || strings.ContainsAny(loc.ArtifactLocation.URI, " \x1b\n") {
+					t.Errorf("artifact uri %q is not a relative URI reference (%v)", loc.ArtifactLocation.URI, err)
+				}
+			}
+			// Data fields keep valid UTF-8 content: JSON escaping is
+			// lossless.
+			if utf8.ValidString(r.Findings[0].Path) && res.Properties.Path != r.Findings[0].Path {
+				t.Error("JSON escaping changed the path")
+			}
+		})
+	}
+}
+
+func TestRepoURI(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"app.py", "app.py"},
+		{"./src/app.py", "src/app.py"},
+		{`src\handlers\user.go`, "src/handlers/user.go"},
+		{"/abs/app.py", "abs/app.py"},
+		{"dir with space/a#b?.py", "dir%20with%20space/a%23b%3F.py"},
+		{"c:/x.py", "./c:/x.py"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := repoURI(tt.in); got != tt.want {
+				t.Errorf("repoURI(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// assertNoRawControls fails when out holds a control character other than
+// the newlines of its own layout, or a character a terminal or the Actions
+// runner would act on.
+func assertNoRawControls(t *testing.T, out []byte) {
+	t.Helper()
+	for i, c := range out {
+		if c < 0x20 && c != '\n' || c == 0x7f {
+			t.Errorf("output has raw control byte %#x at %d", c, i)
+			return
+		}
+	}
+	for _, s := range []string{"\u009b", "\u202e", "\U000E0001"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("output contains %q raw", s)
+		}
+	}
+	if m := workflowCommand.Find(out); m != nil {
+		t.Errorf("output contains a workflow command %q", m)
+	}
+}
+
+// hostileXML adds what breaks XML to the hostile report: a CDATA end,
+// characters XML 1.0 forbids, invalid UTF-8 and a noncharacter.
+func hostileXML() *Report {
+	r := hostile()
+	bad := "]]> <![CDATA[ x ]]> \x00\x01\x08\x0b\x0c\x1f\x7f \xff\xfe \ufffe\uffff </testcase><testcase name=\"x\"> &lt; '\" ::error::x"
+	f := &r.Findings[0]
+	f.Rule = "authn-missing"
+	f.Title += bad
+	f.Path += bad
+	f.Evidence.Summary = "\n::error::" + bad
+	f.Reproduce = append(f.Reproduce, bad)
+	f.Remediation += bad
+	f.Location = &finding.Location{File: "a" + bad, Line: 3}
+	r.Gate.Reasons = append(r.Gate.Reasons, bad, "\n::error::gate")
+	return r
+}
