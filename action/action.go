@@ -1,0 +1,320 @@
+// Package action is the thin adapter between authgate and the GitHub
+// Actions runner, over go-githubactions: it turns the Action's inputs into
+// a config.Config, reads the triggering event, and writes outputs, the job
+// summary and workflow-command annotations. It makes no GitHub API calls
+// (ghapi does) and runs no scan (cli does).
+package action
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/authgate/authgate/config"
+)
+
+// Action wraps the runner's environment and command stream.
+type Action struct {
+	gh     *githubactions.Action
+	getenv func(string) string
+}
+
+// New returns an Action reading the environment through getenv and writing
+// workflow commands to w (the step's log).
+func New(getenv func(string) string, w io.Writer) *Action {
+	return &Action{
+		gh:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(w)),
+		getenv: getenv,
+	}
+}
+
+// Settings are the Action's inputs that are not scan configuration.
+type Settings struct {
+	Token     string
+	CheckName string
+	Annotate  bool
+	// Comment is the comment input; nil means "default": true on pull
+	// requests, false elsewhere.
+	Comment    *bool
+	SARIFPath  string
+	ReportPath string
+}
+
+// Defaults of the inputs, as in action.yml.
+const (
+	DefaultCheckName  = "authgate"
+	DefaultSARIFPath  = "authgate.sarif"
+	DefaultReportPath = "authgate.json"
+)
+
+// Inputs reads every input of action.yml. The credential inputs are masked
+// with add-mask before anything else is printed. The config file (input
+// `config`, else .authgate.yml in the workspace if present) is read first
+// and inputs win over it; the file's target and baselineUrl are ignored,
+// because in a pull request the file comes from the pull request's code
+// and must not be able to send the workflow's credentials elsewhere.
+func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
+	auth := lines(a.gh.GetInput("auth-header"))
+	peer := lines(a.gh.GetInput("peer-auth-header"))
+	for _, h := range append(append([]string{}, auth...), peer...) {
+		if _, v, err := config.ParseHeader(h); err == nil {
+			a.gh.AddMask(v)
+		}
+		a.gh.AddMask(h)
+	}
+	if t := a.gh.GetInput("github-token"); t != "" {
+		a.gh.AddMask(t)
+	}
+
+	cfg := config.Default()
+	if path := a.gh.GetInput("config"); path != "" {
+		loaded, err := config.Load(a.workspacePath(path))
+		if err != nil {
+			return cfg, Settings{}, err
+		}
+		cfg = loaded
+	} else if def := a.workspacePath(config.DefaultFile); fileExists(def) {
+		loaded, err := config.Load(def)
+		if err != nil {
+			return cfg, Settings{}, err
+		}
+		cfg = loaded
+	}
+	cfg.Target, cfg.BaselineURL = "", ""
+
+	var errs []string
+	str := func(name string, dst *string) {
+		if v := a.gh.GetInput(name); v != "" {
+			*dst = v
+		}
+	}
+	str("target", &cfg.Target)
+	if cfg.Target == "" {
+		cfg.Target = ev.DeploymentURL
+	}
+	str("openapi", &cfg.OpenAPI)
+	if cfg.OpenAPI != "" && !strings.Contains(cfg.OpenAPI, "://") {
+		cfg.OpenAPI = a.workspacePath(cfg.OpenAPI)
+	}
+	if e := lines(a.gh.GetInput("endpoints")); len(e) > 0 {
+		cfg.Endpoints = e
+	}
+	if len(auth) > 0 {
+		cfg.Auth = auth
+	}
+	if len(peer) > 0 {
+		cfg.PeerAuth = peer
+	}
+	str("mode", &cfg.Mode)
+	str("fail-on", &cfg.FailOn)
+	str("baseline", &cfg.Baseline)
+	if cfg.Baseline != "" {
+		cfg.Baseline = a.workspacePath(cfg.Baseline)
+	}
+	str("baseline-url", &cfg.BaselineURL)
+	integer := func(name string, dst *int) {
+		if v := a.gh.GetInput(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("input %s: %q is not a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	integer("fail-under", &cfg.FailUnder)
+	integer("max-score-drop", &cfg.MaxScoreDrop)
+	if v := a.gh.GetInput("rate"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input rate: %q is not a number", v))
+		} else {
+			cfg.Rate = r
+		}
+	}
+	if v := a.gh.GetInput("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input wait: %q is not a duration like 2m or 30s", v))
+		} else {
+			cfg.Wait = d
+		}
+	}
+	if v := a.gh.GetInput("shard"); v != "" {
+		s, err := config.ParseShard(v)
+		if err != nil {
+			errs = append(errs, "input shard: "+err.Error())
+		} else {
+			cfg.Shard = s
+		}
+	}
+
+	set := Settings{
+		Token:      a.gh.GetInput("github-token"),
+		CheckName:  a.gh.GetInput("check-name"),
+		Annotate:   true,
+		SARIFPath:  a.gh.GetInput("sarif"),
+		ReportPath: a.gh.GetInput("report"),
+	}
+	if set.CheckName == "" {
+		set.CheckName = DefaultCheckName
+	}
+	if set.SARIFPath == "" {
+		set.SARIFPath = DefaultSARIFPath
+	}
+	if set.ReportPath == "" {
+		set.ReportPath = DefaultReportPath
+	}
+	boolean := func(name string) *bool {
+		v := a.gh.GetInput(name)
+		if v == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input %s: %q is not true or false", name, v))
+			return nil
+		}
+		return &b
+	}
+	if b := boolean("annotate"); b != nil {
+		set.Annotate = *b
+	}
+	set.Comment = boolean("comment")
+
+	// The reports the Action always writes, for upload-artifact and
+	// upload-sarif, plus the text report in the log.
+	cfg.Outputs = []config.Output{
+		{Format: "text", Path: config.Stdout},
+		{Format: "json", Path: a.workspacePath(set.ReportPath)},
+		{Format: "sarif", Path: a.workspacePath(set.SARIFPath)},
+	}
+	if len(errs) > 0 {
+		return cfg, set, config.Invalidf("%s", strings.Join(errs, "; "))
+	}
+	if cfg.Target == "" {
+		return cfg, set, config.Invalidf("input target is required (or run on a deployment_status event, whose environment_url is used)")
+	}
+	return cfg, set, cfg.Validate()
+}
+
+// lines splits a multi-line input into its non-empty lines.
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// workspacePath makes a relative path relative to the workspace (the
+// container's working directory is not guaranteed to be it).
+func (a *Action) workspacePath(p string) string {
+	ws := a.getenv("GITHUB_WORKSPACE")
+	if ws == "" || p == "" || strings.HasPrefix(p, "/") {
+		return p
+	}
+	return strings.TrimRight(ws, "/") + "/" + p
+}
+
+var fileExists = func(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// Event is what authgate needs of the triggering event.
+type Event struct {
+	Name        string // pull_request, pull_request_target, push, schedule, workflow_dispatch, deployment_status
+	Owner, Repo string
+	APIURL      string
+	Workspace   string
+	// PR is the pull request number, 0 outside pull requests.
+	PR int
+	// HeadSHA is the commit check runs go on: the pull request's head
+	// (not the merge commit GITHUB_SHA points at), else GITHUB_SHA.
+	HeadSHA string
+	// Fork is set for a pull request from another repository: its token
+	// is read-only, so no check run or comment can be written.
+	Fork bool
+	// DeploymentURL is the environment_url (else target_url) of a
+	// deployment_status event.
+	DeploymentURL string
+}
+
+// Event reads the triggering event from GITHUB_EVENT_PATH and the
+// runner's variables.
+func (a *Action) Event() (Event, error) {
+	ctx, err := a.gh.Context()
+	if err != nil {
+		return Event{}, fmt.Errorf("reading the workflow context: %w", err)
+	}
+	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA}
+	ev.Owner, ev.Repo = ctx.Repo()
+	var payload struct {
+		PullRequest *struct {
+			Number int `json:"number"`
+			Head   struct {
+				SHA  string `json:"sha"`
+				Repo *struct {
+					FullName string `json:"full_name"`
+					Fork     bool   `json:"fork"`
+				} `json:"repo"`
+			} `json:"head"`
+			Base struct {
+				Repo struct {
+					FullName string `json:"full_name"`
+				} `json:"repo"`
+			} `json:"base"`
+		} `json:"pull_request"`
+		DeploymentStatus *struct {
+			EnvironmentURL string `json:"environment_url"`
+			TargetURL      string `json:"target_url"`
+			State          string `json:"state"`
+		} `json:"deployment_status"`
+		Deployment *struct {
+			SHA string `json:"sha"`
+		} `json:"deployment"`
+	}
+	if ctx.Event != nil {
+		// Context already parsed the file into a map; re-decode it into
+		// the typed shape.
+		raw, err := json.Marshal(ctx.Event)
+		if err == nil {
+			err = json.Unmarshal(raw, &payload)
+		}
+		if err != nil {
+			return ev, fmt.Errorf("reading the event payload: %w", err)
+		}
+	}
+	if pr := payload.PullRequest; pr != nil {
+		ev.PR = pr.Number
+		if pr.Head.SHA != "" {
+			ev.HeadSHA = pr.Head.SHA
+		}
+		if pr.Head.Repo == nil || !strings.EqualFold(pr.Head.Repo.FullName, pr.Base.Repo.FullName) {
+			// A deleted head repository or another one: a fork.
+			ev.Fork = true
+		}
+	}
+	if ds := payload.DeploymentStatus; ds != nil {
+		ev.DeploymentURL = ds.EnvironmentURL
+		if ev.DeploymentURL == "" {
+			ev.DeploymentURL = ds.TargetURL
+		}
+		if payload.Deployment != nil && payload.Deployment.SHA != "" {
+			ev.HeadSHA = payload.Deployment.SHA
+		}
+	}
+	return ev, nil
+}
+
+// IsPullRequest reports whether the event is a pull request.
+func (e Event) IsPullRequest() bool { return e.PR > 0 }

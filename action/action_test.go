@@ -1,0 +1,240 @@
+package action
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/report"
+)
+
+// runner is the environment a GitHub runner gives a container action.
+type runner struct {
+	env map[string]string
+	log bytes.Buffer
+	dir string
+}
+
+func newRunner(t *testing.T, event, payload string) *runner {
+	t.Helper()
+	dir := t.TempDir()
+	r := &runner{dir: dir, env: map[string]string{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_WORKSPACE":    dir,
+		"GITHUB_REPOSITORY":   "octo/shop",
+		"GITHUB_SHA":          "mergesha",
+		"GITHUB_EVENT_NAME":   event,
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+	}}
+	if payload != "" {
+		p := filepath.Join(dir, "event.json")
+		if err := os.WriteFile(p, []byte(payload), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r.env["GITHUB_EVENT_PATH"] = p
+	}
+	return r
+}
+
+func (r *runner) action() *Action {
+	return New(func(k string) string { return r.env[k] }, &r.log)
+}
+
+func (r *runner) input(name, value string) { r.env["INPUT_"+strings.ToUpper(name)] = value }
+
+const (
+	prSameRepo = `{"pull_request":{"number":7,"head":{"sha":"headsha","repo":{"full_name":"octo/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`
+	prFork     = `{"pull_request":{"number":8,"head":{"sha":"forksha","repo":{"full_name":"mallory/shop","fork":true}},"base":{"repo":{"full_name":"octo/shop"}}}}`
+	deployment = `{"deployment_status":{"state":"success","environment_url":"https://pr-7.preview.example.com","target_url":"https://ci.example.com/log"},"deployment":{"sha":"deploysha"}}`
+)
+
+func TestEvent(t *testing.T) {
+	tests := []struct {
+		name, event, payload string
+		want                 Event
+	}{
+		{"pull request", "pull_request", prSameRepo, Event{Name: "pull_request", PR: 7, HeadSHA: "headsha"}},
+		{"fork pull request", "pull_request", prFork, Event{Name: "pull_request", PR: 8, HeadSHA: "forksha", Fork: true}},
+		{"push", "push", `{"after":"x"}`, Event{Name: "push", HeadSHA: "mergesha"}},
+		{"schedule", "schedule", `{"schedule":"0 3 * * *"}`, Event{Name: "schedule", HeadSHA: "mergesha"}},
+		{"deployment status", "deployment_status", deployment, Event{Name: "deployment_status", HeadSHA: "deploysha", DeploymentURL: "https://pr-7.preview.example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRunner(t, tt.event, tt.payload)
+			ev, err := r.action().Event()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Owner != "octo" || ev.Repo != "shop" {
+				t.Errorf("repo = %s/%s", ev.Owner, ev.Repo)
+			}
+			if ev.Name != tt.want.Name || ev.PR != tt.want.PR || ev.HeadSHA != tt.want.HeadSHA || ev.Fork != tt.want.Fork || ev.DeploymentURL != tt.want.DeploymentURL {
+				t.Errorf("event = %+v, want %+v", ev, tt.want)
+			}
+		})
+	}
+}
+
+func TestInputs(t *testing.T) {
+	r := newRunner(t, "pull_request", prSameRepo)
+	r.input("target", "http://127.0.0.1:8080")
+	r.input("auth-header", "Authorization: Bearer s3cret-primary\nX-Tenant: acme")
+	r.input("peer-auth-header", "Authorization: Bearer s3cret-peer")
+	r.input("endpoints", "GET /user?user_id=1\n\nGET /health\n")
+	r.input("fail-under", "80")
+	r.input("fail-on", "medium")
+	r.input("wait", "2m")
+	r.input("shard", "2/3")
+	r.input("openapi", "api/openapi.yaml")
+	r.input("comment", "false")
+	a := r.action()
+	cfg, set, err := a.Inputs(Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target != "http://127.0.0.1:8080" || len(cfg.Auth) != 2 || len(cfg.PeerAuth) != 1 || len(cfg.Endpoints) != 2 ||
+		cfg.FailUnder != 80 || cfg.FailOn != "medium" || cfg.Wait.Minutes() != 2 || cfg.Shard != (config.Shard{Index: 2, Count: 3}) {
+		t.Errorf("config = %+v", cfg)
+	}
+	if cfg.OpenAPI != filepath.Join(r.dir, "api/openapi.yaml") {
+		t.Errorf("openapi = %q, want it in the workspace", cfg.OpenAPI)
+	}
+	if set.CheckName != DefaultCheckName || !set.Annotate || set.Comment == nil || *set.Comment {
+		t.Errorf("settings = %+v", set)
+	}
+	formats := map[string]string{}
+	for _, o := range cfg.Outputs {
+		formats[o.Format] = o.Path
+	}
+	if formats["json"] != filepath.Join(r.dir, DefaultReportPath) || formats["sarif"] != filepath.Join(r.dir, DefaultSARIFPath) {
+		t.Errorf("outputs = %+v", cfg.Outputs)
+	}
+	// Every credential is masked before anything else is printed.
+	for _, secret := range []string{"Bearer s3cret-primary", "Bearer s3cret-peer"} {
+		if !strings.Contains(r.log.String(), "::add-mask::"+secret) {
+			t.Errorf("%q was not masked; log:\n%s", secret, r.log.String())
+		}
+	}
+}
+
+func TestInputsTargetFromDeployment(t *testing.T) {
+	r := newRunner(t, "deployment_status", deployment)
+	a := r.action()
+	ev, err := a.Event()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := a.Inputs(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target != "https://pr-7.preview.example.com" {
+		t.Errorf("target = %q", cfg.Target)
+	}
+}
+
+func TestInputsIgnoreTheRepositorysTarget(t *testing.T) {
+	r := newRunner(t, "pull_request", prSameRepo)
+	// A pull request may change .authgate.yml: it must not redirect the
+	// workflow's credentials to its own host.
+	os.WriteFile(filepath.Join(r.dir, ".authgate.yml"), []byte("target: http://evil.example\nbaselineUrl: http://evil.example\nfailUnder: 90\n"), 0o600)
+	r.input("target", "http://127.0.0.1:8080")
+	cfg, _, err := r.action().Inputs(Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Target != "http://127.0.0.1:8080" || cfg.BaselineURL != "" || cfg.FailUnder != 90 {
+		t.Errorf("config = target %q, baseline-url %q, fail-under %d", cfg.Target, cfg.BaselineURL, cfg.FailUnder)
+	}
+}
+
+func TestInputErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		want   string
+	}{
+		{"no target", map[string]string{}, "target is required"},
+		{"bad fail-under", map[string]string{"target": "http://127.0.0.1:1", "fail-under": "lots"}, "fail-under"},
+		{"bad wait", map[string]string{"target": "http://127.0.0.1:1", "wait": "5"}, "wait"},
+		{"bad comment", map[string]string{"target": "http://127.0.0.1:1", "comment": "maybe"}, "comment"},
+		{"bad mode", map[string]string{"target": "http://127.0.0.1:1", "mode": "reckless"}, "mode"},
+		{"bad header keeps the secret out", map[string]string{"target": "http://127.0.0.1:1", "auth-header": "Bearer hunter2-secret"}, "auth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRunner(t, "push", "")
+			for k, v := range tt.inputs {
+				r.input(k, v)
+			}
+			_, _, err := r.action().Inputs(Event{})
+			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want config.ErrInvalid mentioning %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Fatalf("the error repeats a credential: %v", err)
+			}
+		})
+	}
+}
+
+func TestOutputsAndSummary(t *testing.T) {
+	r := newRunner(t, "push", "")
+	a := r.action()
+	rep := &report.Report{Score: 65, Grade: "D", Findings: []finding.Finding{{Rule: "authn-missing"}}, Gate: report.Gate{Passed: false},
+		Baseline: &report.Baseline{New: 1, Fixed: 2}}
+	if err := a.SetOutputs(rep, "authgate.json", "authgate.sarif"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Summary("## authgate: 65/100\n"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(r.env["GITHUB_OUTPUT"])
+	for _, want := range []string{"score<<", "\n65\n", "grade<<", "passed<<", "\nfalse\n", "new-findings-count<<", "fixed-findings-count<<", "\n2\n", "report-path<<", "sarif-path<<"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, out)
+		}
+	}
+	sum, _ := os.ReadFile(r.env["GITHUB_STEP_SUMMARY"])
+	if !strings.Contains(string(sum), "65/100") {
+		t.Errorf("summary = %q", sum)
+	}
+	// An unwritable output file is an error, not a panic.
+	r.env["GITHUB_OUTPUT"] = filepath.Join(r.dir, "no", "such", "dir", "output")
+	if err := a.SetOutputs(rep, "a", "b"); err == nil {
+		t.Error("writing to a missing directory must fail")
+	}
+}
+
+func TestLogAnnotationsAggregateAndEscape(t *testing.T) {
+	r := newRunner(t, "pull_request", prFork)
+	var fs []finding.Finding
+	for i := range 25 {
+		fs = append(fs, finding.Finding{Rule: "authn-missing", Severity: finding.SeverityHigh, Method: "GET",
+			Path: "/x\n::error::pwned%0A" + strings.Repeat("y", i), Title: "t",
+			Location: &finding.Location{File: "app.py", Line: 12}})
+	}
+	r.action().LogAnnotations(fs)
+	log := r.log.String()
+	if n := strings.Count(log, "::error "); n != MaxLogAnnotations {
+		t.Errorf("%d error annotations, want %d", n, MaxLogAnnotations)
+	}
+	if !strings.Contains(log, "15 more findings") {
+		t.Errorf("no aggregate notice:\n%s", log)
+	}
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::error::pwned") {
+			t.Fatalf("target text started a workflow command: %q", line)
+		}
+	}
+	if !strings.Contains(log, "file=app.py,line=12") {
+		t.Errorf("annotations do not point at the file:\n%s", log)
+	}
+}
