@@ -55,5 +55,6 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
-	return scanAndGate(ctx, cfg, env)
+	_, code := scanAndGate(ctx, cfg, env, nil)
+	return code
 }

@@ -26,28 +26,31 @@ func runScan(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
-	return scanAndGate(ctx, cfg, env)
+	_, code := scanAndGate(ctx, cfg, env, nil)
+	return code
 }
 
 // scanAndGate runs a validated configuration: scan, score, compare with
-// the baseline, write every report and decide the exit code.
-func scanAndGate(ctx context.Context, cfg config.Config, env Env) int {
+// the baseline, let decorate add to the report (the Action adds source
+// locations), write every report and decide the exit code. The report is
+// nil when the scan produced none.
+func scanAndGate(ctx context.Context, cfg config.Config, env Env, decorate func(*report.Report)) (*report.Report, int) {
 	// Open the outputs and read the baseline before scanning, so that a
 	// bad path costs nothing.
 	outs, err := openOutputs(cfg.Outputs, env)
 	if err != nil {
-		return exitCode(env, usageError{err})
+		return nil, exitCode(env, usageError{err})
 	}
 	defer outs.close()
 	var base *report.Report
 	if cfg.Baseline != "" {
 		if base, err = baseline.Load(cfg.Baseline); err != nil {
-			return exitCode(env, usageError{err})
+			return nil, exitCode(env, usageError{err})
 		}
 	}
 	primary, peer, err := identities(cfg)
 	if err != nil {
-		return exitCode(env, usageError{err})
+		return nil, exitCode(env, usageError{err})
 	}
 
 	prog := newProgress(env)
@@ -58,7 +61,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env) int {
 		res, err := scanner.Scan(ctx, scanOptions(bcfg, primary, peer, prog.report))
 		prog.finish()
 		if err != nil {
-			return scanError(env, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err))
+			return nil, scanError(env, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err))
 		}
 		base = buildReport(res, cfg, nil)
 		prog.label = ""
@@ -66,30 +69,33 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env) int {
 	res, err := scanner.Scan(ctx, scanOptions(cfg, primary, peer, prog.report))
 	prog.finish()
 	if res == nil {
-		return scanError(env, err)
+		return nil, scanError(env, err)
 	}
 	for _, w := range res.Warnings {
 		fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
 	}
 	rep := buildReport(res, cfg, base)
+	if decorate != nil {
+		decorate(rep)
+	}
 	if werr := outs.write(rep, env); werr != nil {
 		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
-		return ExitScanFailed
+		return rep, ExitScanFailed
 	}
 	switch {
 	case err != nil:
-		return scanError(env, err)
+		return rep, scanError(env, err)
 	case ctx.Err() != nil:
 		fmt.Fprintf(env.Stderr, "authgate: scan interrupted; the report is incomplete\n")
-		return exitInterrupted
+		return rep, exitInterrupted
 	}
 	if rep.Incomplete != "" {
 		fmt.Fprintf(env.Stderr, "authgate: warning: the scan is incomplete: %s\n", oneLine(rep.Incomplete))
 	}
 	if !rep.Gate.Passed {
-		return ExitGateFailed
+		return rep, ExitGateFailed
 	}
-	return ExitPassed
+	return rep, ExitPassed
 }
 
 // scanError maps the scanner's errors to exit codes.
