@@ -74,6 +74,8 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return runScan(ctx, rest, env)
 	case "demo":
 		return runDemo(ctx, rest, env)
+	case "action":
+		return runAction(ctx, env)
 	case "diff":
 		err = runDiff(rest, env)
 	case "merge":

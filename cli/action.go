@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/authgate/authgate/action"
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/ghapi"
+	"github.com/authgate/authgate/locate"
+	"github.com/authgate/authgate/report"
+)
+
+// runAction is the container Action's entry point (action.yml runs
+// `authgate action`): inputs and event from the runner, a check run on the
+// head commit, the scan, then annotations, the sticky comment, outputs and
+// the job summary. The exit code is the CLI's. GitHub API problems never
+// fail the job: without write access it falls back to log annotations and
+// the summary, and says so once.
+func runAction(ctx context.Context, env Env) int {
+	a := action.New(env.Getenv, env.Stdout)
+	ev, err := a.Event()
+	if err != nil {
+		a.Error("authgate: " + err.Error())
+		return ExitUsage
+	}
+	cfg, set, err := a.Inputs(ev)
+	if err != nil {
+		a.Error("authgate: " + oneLine(err.Error()))
+		return ExitUsage
+	}
+
+	gh := newGitHub(a, ev, set, env)
+	checkID := gh.start(ctx)
+
+	var finder *locate.Finder
+	if set.Annotate && ev.Workspace != "" {
+		if f, err := locate.New(ev.Workspace, cfg.OpenAPI); err == nil {
+			finder = f
+		}
+	}
+	rep, code := scanAndGate(ctx, cfg, env, func(r *report.Report) {
+		if finder == nil {
+			return
+		}
+		for i := range r.Findings {
+			if loc, ok := finder.Locate(r.Findings[i].Method, r.Findings[i].Path); ok {
+				r.Findings[i].Location = &loc
+			}
+		}
+	})
+	if rep == nil {
+		gh.fail(ctx, checkID, "authgate could not scan "+cfg.Target+"; see the job log.")
+		return code
+	}
+
+	md := markdown(rep)
+	if err := a.Summary(md); err != nil {
+		a.Warning("authgate: " + err.Error())
+	}
+	if err := a.SetOutputs(rep, set.ReportPath, set.SARIFPath); err != nil {
+		a.Warning("authgate: " + err.Error())
+	}
+	if !gh.finish(ctx, checkID, rep, md) && set.Annotate {
+		a.LogAnnotations(rep.Findings)
+	}
+	comment := ev.IsPullRequest()
+	if set.Comment != nil {
+		comment = *set.Comment && ev.IsPullRequest()
+	}
+	if comment {
+		gh.comment(ctx, ev.PR, cfg.Shard.String(), md)
+	}
+	return code
+}
+
+func markdown(rep *report.Report) string {
+	var b bytes.Buffer
+	if err := report.Write(&b, "markdown", rep, report.Options{}); err != nil {
+		return "authgate: the summary could not be written: " + err.Error()
+	}
+	return b.String()
+}
+
+// github is the GitHub API side of the Action, or nothing when the token
+// cannot write (a fork's pull request, missing permissions, no token).
+type github struct {
+	a        *action.Action
+	ev       action.Event
+	set      action.Settings
+	client   *ghapi.Client
+	notified bool
+}
+
+func newGitHub(a *action.Action, ev action.Event, set action.Settings, env Env) *github {
+	g := &github{a: a, ev: ev, set: set}
+	switch {
+	case set.Token == "":
+		g.readOnly("no github-token was given")
+	case ev.Fork:
+		g.readOnly("the pull request comes from a fork, whose token is read-only")
+	case ev.Owner == "" || ev.Repo == "":
+		g.readOnly("the repository is unknown (GITHUB_REPOSITORY is not set)")
+	default:
+		c, err := ghapi.New(set.Token, ev.APIURL, ghapi.WithLogger(func(s string) {
+			fmt.Fprintln(env.Stderr, "authgate: github: "+oneLine(s))
+		}))
+		if err != nil {
+			g.readOnly(err.Error())
+			break
+		}
+		g.client = c
+	}
+	return g
+}
+
+// readOnly switches to the fallback and prints one notice saying why.
+func (g *github) readOnly(why string) {
+	g.client = nil
+	if g.notified {
+		return
+	}
+	g.notified = true
+	g.a.Notice("authgate: no check run or pull request comment: " + why + ". Findings are shown as log annotations and in the job summary instead.")
+}
+
+// failed handles a GitHub API error: a permission error switches to the
+// fallback; anything else is a warning. Neither fails the job.
+func (g *github) failed(what string, err error) {
+	if errors.Is(err, ghapi.ErrPermission) {
+		g.readOnly("the token cannot write (" + what + ": " + oneLine(err.Error()) + "); grant checks: write and pull-requests: write")
+		return
+	}
+	g.a.Warning("authgate: " + what + ": " + oneLine(err.Error()))
+}
+
+func (g *github) start(ctx context.Context) int64 {
+	if g.client == nil || g.ev.HeadSHA == "" {
+		return 0
+	}
+	id, err := g.client.StartCheckRun(ctx, g.ev.Owner, g.ev.Repo, g.set.CheckName, g.ev.HeadSHA)
+	if err != nil {
+		g.failed("creating the check run", err)
+		return 0
+	}
+	return id
+}
+
+// finish completes the check run with the annotations and the summary;
+// it reports whether the annotations reached GitHub.
+func (g *github) finish(ctx context.Context, id int64, rep *report.Report, md string) bool {
+	if g.client == nil || id == 0 {
+		return false
+	}
+	conclusion := "success"
+	if !rep.Gate.Passed {
+		conclusion = "failure"
+	}
+	title := fmt.Sprintf("score %d/100 (%s), %d findings", rep.Score, rep.Grade, len(rep.Findings))
+	var anns []ghapi.Annotation
+	if g.set.Annotate {
+		anns = annotations(rep.Findings)
+	}
+	if err := g.client.CompleteCheckRun(ctx, g.ev.Owner, g.ev.Repo, id, conclusion, title, md, anns); err != nil {
+		g.failed("completing the check run", err)
+		return false
+	}
+	return true
+}
+
+func (g *github) fail(ctx context.Context, id int64, summary string) {
+	if g.client == nil || id == 0 {
+		return
+	}
+	if err := g.client.CompleteCheckRun(ctx, g.ev.Owner, g.ev.Repo, id, "failure", "the scan could not run", summary, nil); err != nil {
+		g.failed("completing the check run", err)
+	}
+}
+
+func (g *github) comment(ctx context.Context, pr int, shard, md string) {
+	if g.client == nil {
+		return
+	}
+	scope := []string{"check=" + g.set.CheckName}
+	if shard != "" {
+		scope = append(scope, "shard="+shard)
+	}
+	if _, err := g.client.UpsertComment(ctx, g.ev.Owner, g.ev.Repo, pr, ghapi.Marker(scope...), md); err != nil {
+		g.failed("writing the pull request comment", err)
+	}
+}
+
+// annotations turns findings with a known location into check-run
+// annotations; the others appear in the summary only.
+func annotations(fs []finding.Finding) []ghapi.Annotation {
+	var out []ghapi.Annotation
+	for _, f := range fs {
+		if f.Location == nil || f.Location.File == "" || f.Location.Line <= 0 {
+			continue
+		}
+		level := "notice"
+		switch {
+		case f.Severity >= finding.SeverityHigh:
+			level = "failure"
+		case f.Severity == finding.SeverityMedium:
+			level = "warning"
+		}
+		details := strings.Join(f.Reproduce, "\n")
+		out = append(out, ghapi.Annotation{
+			Path: f.Location.File, StartLine: f.Location.Line, EndLine: f.Location.Line, Level: level,
+			Title:      fmt.Sprintf("%s: %s %s", f.Rule, f.Method, f.Path),
+			Message:    f.Title + ". " + f.Evidence.Summary + "\n\n" + f.Remediation,
+			RawDetails: details,
+		})
+	}
+	return out
+}

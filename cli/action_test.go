@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/demo"
+	"github.com/authgate/authgate/ghapi/ghtest"
+)
+
+// actionRun is one run of the container Action with only the environment
+// a GitHub runner gives it.
+type actionRun struct {
+	env       map[string]string
+	workspace string
+	log       bytes.Buffer
+	stderr    bytes.Buffer
+}
+
+const prEvent = `{"pull_request":{"number":42,"head":{"sha":"headsha1","repo":{"full_name":"octo/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`
+const forkEvent = `{"pull_request":{"number":43,"head":{"sha":"forksha","repo":{"full_name":"mallory/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`
+
+func newActionRun(t *testing.T, workspace, target, apiURL, event string) *actionRun {
+	t.Helper()
+	dir := t.TempDir()
+	evPath := filepath.Join(dir, "event.json")
+	if err := os.WriteFile(evPath, []byte(event), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &actionRun{workspace: workspace, env: map[string]string{
+		"GITHUB_ACTIONS":             "true",
+		"GITHUB_EVENT_NAME":          "pull_request",
+		"GITHUB_EVENT_PATH":          evPath,
+		"GITHUB_REPOSITORY":          "octo/shop",
+		"GITHUB_SHA":                 "mergesha",
+		"GITHUB_WORKSPACE":           workspace,
+		"GITHUB_API_URL":             apiURL,
+		"GITHUB_OUTPUT":              filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY":        filepath.Join(dir, "summary"),
+		"INPUT_TARGET":               target,
+		"INPUT_AUTH-HEADER":          "Authorization: Bearer " + demo.AliceToken,
+		"INPUT_PEER-AUTH-HEADER":     "Authorization: Bearer " + demo.BobToken,
+		"INPUT_GITHUB-TOKEN":         ghtest.Token,
+		"INPUT_RATE":                 "0",
+		"INPUT_WAIT":                 "5s",
+		"INPUT_CHECK-NAME":           "authgate",
+		"INPUT_FAIL-UNDER":           "70",
+		"INPUT_FAIL-ON":              "high",
+		"INPUT_ANNOTATE":             "true",
+		"INPUT_SARIF":                "authgate.sarif",
+		"INPUT_REPORT":               "authgate.json",
+		"INPUT_MODE":                 "safe",
+		"INPUT_CONFIG":               "",
+		"INPUT_ENDPOINTS":            "",
+		"INPUT_BASELINE":             "",
+		"INPUT_BASELINE-URL":         "",
+		"INPUT_MAX-SCORE-DROP":       "",
+		"INPUT_SHARD":                "",
+		"INPUT_COMMENT":              "",
+		"INPUT_OPENAPI":              "",
+		"RUNNER_TEMP":                dir,
+		"GITHUB_ACTION_REPOSITORY":   "authgate/authgate",
+		"GITHUB_RUN_ID":              "1",
+		"GITHUB_RUN_ATTEMPT":         "1",
+		"GITHUB_RETENTION_DAYS":      "90",
+		"GITHUB_REF_PROTECTED":       "false",
+		"GITHUB_RUN_NUMBER":          "7",
+		"GITHUB_REPOSITORY_OWNER":    "octo",
+		"GITHUB_REPOSITORY_OWNER_ID": "1",
+	}}
+}
+
+func (r *actionRun) run() int {
+	return Run(context.Background(), []string{"action"}, Env{
+		Stdout: &r.log, Stderr: &r.stderr,
+		Getenv: func(k string) string { return r.env[k] },
+	})
+}
+
+// workspaceWithRoutes is a repository whose source declares the demo's
+// routes, so annotations have a line to point at.
+func workspaceWithRoutes(t *testing.T) string {
+	t.Helper()
+	ws := t.TempDir()
+	src := "from flask import Flask\napp = Flask(__name__)\n\n\n@app.route('/user')\ndef get_user():\n    pass\n\n\n@app.get('/api/orders/<int:order_id>')\ndef get_order(order_id):\n    pass\n"
+	if err := os.WriteFile(filepath.Join(ws, "app.py"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// TestActionEndToEnd runs the whole Action twice on one pull request: a
+// check run on the head commit with annotations on the route handlers,
+// exactly one sticky comment, outputs, summary, JSON and SARIF files, and
+// the gate's exit code.
+func TestActionEndToEnd(t *testing.T) {
+	api := httptest.NewServer(demo.Vulnerable())
+	defer api.Close()
+	gh := ghtest.New(t)
+	ws := workspaceWithRoutes(t)
+
+	for i := range 2 {
+		r := newActionRun(t, ws, api.URL, gh.URL, prEvent)
+		if code := r.run(); code != ExitGateFailed {
+			t.Fatalf("run %d: exit %d, want 1\nlog:\n%s\nstderr:\n%s", i, code, r.log.String(), r.stderr.String())
+		}
+		// The runner hides masked values; add-mask itself must carry them.
+		for _, line := range strings.Split(r.log.String()+r.stderr.String(), "\n") {
+			if strings.Contains(line, demo.AliceToken) && !strings.HasPrefix(line, "::add-mask::") {
+				t.Fatalf("a credential appears in the log: %q", line)
+			}
+		}
+		out, _ := os.ReadFile(r.env["GITHUB_OUTPUT"])
+		if !strings.Contains(string(out), "passed<<") || !strings.Contains(string(out), "\nfalse\n") {
+			t.Errorf("outputs:\n%s", out)
+		}
+		sum, _ := os.ReadFile(r.env["GITHUB_STEP_SUMMARY"])
+		if !strings.Contains(string(sum), "authn-missing") {
+			t.Errorf("the job summary lacks the findings")
+		}
+	}
+	for _, f := range []string{"authgate.json", "authgate.sarif"} {
+		if _, err := os.Stat(filepath.Join(ws, f)); err != nil {
+			t.Errorf("%s not written to the workspace: %v", f, err)
+		}
+	}
+
+	runs := gh.CheckRuns()
+	if len(runs) != 2 {
+		t.Fatalf("%d check runs, want one per run", len(runs))
+	}
+	cr := runs[1]
+	if cr.HeadSHA != "headsha1" || cr.Status != "completed" || cr.Conclusion != "failure" || cr.Name != "authgate" {
+		t.Errorf("check run = %+v", cr)
+	}
+	for _, a := range cr.Annotations {
+		// @app.route('/user') is line 5, the orders route line 10.
+		if a.Path != "app.py" || (a.StartLine != 5 && a.StartLine != 10) {
+			t.Errorf("annotation on %s:%d", a.Path, a.StartLine)
+		}
+	}
+	if len(cr.Annotations) == 0 {
+		t.Fatal("no annotations")
+	}
+	comments := gh.Comments("octo", "shop", 42)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments after two runs, want exactly one", len(comments))
+	}
+	if comments[0].Edits != 1 || !strings.Contains(comments[0].Body, "authn-missing") {
+		t.Errorf("comment = %+v", comments[0])
+	}
+}
+
+// TestActionReadOnlyToken degrades to log annotations and the summary,
+// says so once, and keeps the gate's exit code.
+func TestActionReadOnlyToken(t *testing.T) {
+	api := httptest.NewServer(demo.Vulnerable())
+	defer api.Close()
+	gh := ghtest.New(t)
+	gh.ReadOnly()
+	r := newActionRun(t, workspaceWithRoutes(t), api.URL, gh.URL, prEvent)
+	if code := r.run(); code != ExitGateFailed {
+		t.Fatalf("exit %d, want 1 (the gate, not the token)\n%s\n%s", code, r.log.String(), r.stderr.String())
+	}
+	log := r.log.String()
+	if n := strings.Count(log, "::notice::authgate: no check run"); n != 1 {
+		t.Errorf("%d fallback notices, want exactly one:\n%s", n, log)
+	}
+	if !strings.Contains(log, "::error ") {
+		t.Errorf("no log annotations:\n%s", log)
+	}
+	if len(gh.Comments("octo", "shop", 42)) != 0 {
+		t.Error("a read-only token wrote a comment")
+	}
+}
+
+// TestActionForkMakesNoAPICalls: the token of a fork's pull request is
+// read-only, so the Action does not even try.
+func TestActionForkMakesNoAPICalls(t *testing.T) {
+	api := httptest.NewServer(demo.Secure())
+	defer api.Close()
+	gh := ghtest.New(t)
+	r := newActionRun(t, workspaceWithRoutes(t), api.URL, gh.URL, forkEvent)
+	if code := r.run(); code != ExitPassed {
+		t.Fatalf("exit %d, want 0 for the secure API\n%s\n%s", code, r.log.String(), r.stderr.String())
+	}
+	if n := gh.RequestCount(); n != 0 {
+		t.Errorf("%d GitHub API requests for a fork, want 0", n)
+	}
+	if !strings.Contains(r.log.String(), "fork") {
+		t.Errorf("the notice does not say why:\n%s", r.log.String())
+	}
+}
+
+func TestActionExitCodes(t *testing.T) {
+	gh := ghtest.New(t)
+	t.Run("missing target", func(t *testing.T) {
+		r := newActionRun(t, t.TempDir(), "", gh.URL, prEvent)
+		if code := r.run(); code != ExitUsage {
+			t.Fatalf("exit %d, want 2", code)
+		}
+		if !strings.Contains(r.log.String(), "::error::") {
+			t.Errorf("no error annotation:\n%s", r.log.String())
+		}
+	})
+	t.Run("unreachable target", func(t *testing.T) {
+		r := newActionRun(t, t.TempDir(), "http://"+freePort(t), gh.URL, prEvent)
+		r.env["INPUT_WAIT"] = "300ms"
+		if code := r.run(); code != ExitScanFailed {
+			t.Fatalf("exit %d, want 3\n%s", code, r.stderr.String())
+		}
+	})
+}

@@ -1,0 +1,90 @@
+package ghapi
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// truncateLines returns s unchanged when it fits in limit bytes, else the
+// longest prefix that ends on a line boundary followed by a "… N more lines"
+// notice, the whole within limit bytes. GitHub counts characters; a byte
+// never holds more than one, so a byte budget is safe for any script. The
+// cut never splits a UTF-8 rune, and a Markdown code fence left open by the
+// cut is closed so that the notice renders as text.
+func truncateLines(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	total := strings.Count(s, "\n") + 1
+	// Room for the worst case: a newline, a closing fence and the notice
+	// with the largest count it can carry.
+	reserve := len("\n") + len(closingFence) + len(moreLines(total))
+	cut := runeFloor(s, max(limit-reserve, 0))
+	if i := strings.LastIndexByte(s[:cut], '\n'); i >= 0 {
+		cut = i + 1
+	}
+	kept, rest := s[:cut], s[cut:]
+	n := strings.Count(rest, "\n")
+	if !strings.HasSuffix(rest, "\n") {
+		n++
+	}
+	var b strings.Builder
+	b.WriteString(kept)
+	if kept != "" && !strings.HasSuffix(kept, "\n") {
+		b.WriteByte('\n')
+	}
+	if fenceOpen(kept) {
+		b.WriteString(closingFence)
+	}
+	b.WriteString(moreLines(n))
+	out := b.String()
+	if len(out) > limit { // only when limit is smaller than the notice itself
+		out = out[:runeFloor(out, limit)]
+	}
+	return out
+}
+
+// closingFence ends a fenced code block that the cut left open.
+const closingFence = "```\n"
+
+// moreLines is the notice that replaces what was cut. The blank line in
+// front ends a Markdown table, which would otherwise swallow it as a row.
+func moreLines(n int) string {
+	if n == 1 {
+		return "\n… 1 more line\n"
+	}
+	return fmt.Sprintf("\n… %d more lines\n", n)
+}
+
+// truncateRunes cuts s to at most limit bytes without splitting a rune, for
+// one-line fields such as annotation titles.
+func truncateRunes(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	return s[:runeFloor(s, limit)]
+}
+
+// runeFloor returns the largest i <= n at which s can be cut without
+// splitting a UTF-8 sequence.
+func runeFloor(s string, n int) int {
+	if n >= len(s) {
+		return len(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
+
+// fenceOpen reports whether s ends inside a ``` code fence.
+func fenceOpen(s string) bool {
+	open := false
+	for line := range strings.Lines(s) {
+		if strings.HasPrefix(strings.TrimLeft(line, " "), "```") {
+			open = !open
+		}
+	}
+	return open
+}
