@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -215,4 +217,59 @@ func TestActionExitCodes(t *testing.T) {
 			t.Fatalf("exit %d, want 3\n%s", code, r.stderr.String())
 		}
 	})
+}
+
+// TestActionHostileTarget: everything the target returns is untrusted (a
+// preview is built from the pull request's code). Its text must not inject
+// HTML, mentions or workflow commands into the comment, the summary, the
+// check run or the log.
+func TestActionHostileTarget(t *testing.T) {
+	const evil = "<script>alert(1)</script> @octocat [click](http://evil.example) \n::error::pwned ##[error]pwned"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.URL.Query().Get("user_id")
+		if r.URL.Path != "/user" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if id == "" || len(id) > 100 {
+			w.WriteHeader(500)
+			json.NewEncoder(w).Encode(map[string]string{"error": "Traceback (most recent call last):\n" + evil})
+			return
+		}
+		// The hostile text as a key: the evidence summary names the keys
+		// that hold personal data, so it reaches every report.
+		json.NewEncoder(w).Encode(map[string]string{"user_id": id, "email": "u" + id + "@example.com", evil: "v" + id + "@example.com"})
+	}))
+	defer api.Close()
+	gh := ghtest.New(t)
+	r := newActionRun(t, t.TempDir(), api.URL+"/user?user_id=1", gh.URL, prEvent)
+	delete(r.env, "INPUT_AUTH-HEADER")
+	delete(r.env, "INPUT_PEER-AUTH-HEADER")
+	if code := r.run(); code != ExitGateFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, r.log.String(), r.stderr.String())
+	}
+	comments := gh.Comments("octo", "shop", 42)
+	if len(comments) != 1 {
+		t.Fatalf("%d comments", len(comments))
+	}
+	sum, _ := os.ReadFile(r.env["GITHUB_STEP_SUMMARY"])
+	runs := gh.CheckRuns()
+	texts := map[string]string{"comment": comments[0].Body, "summary": string(sum), "check run": runs[0].Summary}
+	for name, text := range texts {
+		if !strings.Contains(text, "verbose-error-disclosure") || !strings.Contains(text, "octocat") {
+			t.Errorf("%s lacks the finding or its hostile evidence:\n%s", name, text)
+		}
+		for _, bad := range []string{"<script>", "@octocat", "](http://evil.example)"} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s contains %q raw", name, bad)
+			}
+		}
+	}
+	for _, line := range strings.Split(r.log.String()+"\n"+r.stderr.String(), "\n") {
+		l := strings.TrimSpace(line)
+		if strings.HasPrefix(l, "::error::pwned") || strings.Contains(l, "##[error]pwned") {
+			t.Errorf("target text became a workflow command: %q", line)
+		}
+	}
 }
