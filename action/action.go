@@ -235,6 +235,9 @@ type Event struct {
 	Name        string // pull_request, pull_request_target, push, schedule, workflow_dispatch, deployment_status
 	Owner, Repo string
 	APIURL      string
+	// Job is the job's id in the workflow (GITHUB_JOB): part of the
+	// sticky comment's scope, so two jobs never overwrite each other.
+	Job string
 	Workspace   string
 	// PR is the pull request number, 0 outside pull requests.
 	PR int
@@ -256,7 +259,7 @@ func (a *Action) Event() (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("reading the workflow context: %w", err)
 	}
-	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA}
+	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA, Job: ctx.Job}
 	ev.Owner, ev.Repo = ctx.Repo()
 	var payload struct {
 		PullRequest *struct {

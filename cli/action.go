@@ -184,7 +184,12 @@ func (g *github) comment(ctx context.Context, pr int, shard, md string) {
 	if g.client == nil {
 		return
 	}
+	// One comment per check name, job and shard: matrix shards and
+	// several jobs of one pull request keep their own comments.
 	scope := []string{"check=" + g.set.CheckName}
+	if g.ev.Job != "" {
+		scope = append(scope, "job="+g.ev.Job)
+	}
 	if shard != "" {
 		scope = append(scope, "shard="+shard)
 	}

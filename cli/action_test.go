@@ -273,3 +273,32 @@ func TestActionHostileTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestActionScopesAndFaults: shards keep their own comments, and transient
+// GitHub faults are retried without failing anything.
+func TestActionScopesAndFaults(t *testing.T) {
+	api := httptest.NewServer(demo.Vulnerable())
+	defer api.Close()
+	gh := ghtest.New(t)
+	ws := workspaceWithRoutes(t)
+	for _, shard := range []string{"1/2", "2/2", "1/2"} {
+		gh.FailNext(1, 502, nil)
+		r := newActionRun(t, ws, api.URL, gh.URL, prEvent)
+		r.env["INPUT_SHARD"] = shard
+		r.env["GITHUB_JOB"] = "scan"
+		if code := r.run(); code != ExitGateFailed && code != ExitPassed {
+			t.Fatalf("shard %s: exit %d\n%s", shard, code, r.stderr.String())
+		}
+		if strings.Contains(r.log.String(), "::warning::authgate") {
+			t.Errorf("shard %s: a transient 502 became a warning:\n%s", shard, r.log.String())
+		}
+	}
+	if n := len(gh.Comments("octo", "shop", 42)); n != 2 {
+		t.Fatalf("%d comments, want one per shard", n)
+	}
+	for _, cr := range gh.CheckRuns() {
+		if cr.Status != "completed" {
+			t.Errorf("check run %d left %s", cr.ID, cr.Status)
+		}
+	}
+}
