@@ -237,8 +237,8 @@ type Event struct {
 	APIURL      string
 	// Job is the job's id in the workflow (GITHUB_JOB): part of the
 	// sticky comment's scope, so two jobs never overwrite each other.
-	Job string
-	Workspace   string
+	Job       string
+	Workspace string
 	// PR is the pull request number, 0 outside pull requests.
 	PR int
 	// HeadSHA is the commit check runs go on: the pull request's head
