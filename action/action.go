@@ -23,14 +23,18 @@ import (
 type Action struct {
 	gh     *githubactions.Action
 	getenv func(string) string
+	// printed counts the annotations printed per level, against GitHub's
+	// per-step display limit.
+	printed map[string]int
 }
 
 // New returns an Action reading the environment through getenv and writing
 // workflow commands to w (the step's log).
 func New(getenv func(string) string, w io.Writer) *Action {
 	return &Action{
-		gh:     githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(w)),
-		getenv: getenv,
+		gh:      githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(w)),
+		getenv:  getenv,
+		printed: map[string]int{},
 	}
 }
 
@@ -51,6 +55,10 @@ const (
 	DefaultCheckName  = "authgate"
 	DefaultSARIFPath  = "authgate.sarif"
 	DefaultReportPath = "authgate.json"
+	// DefaultWait is how long the Action waits for the target when
+	// neither the wait input nor the config file says: previews come up
+	// late.
+	DefaultWait = 2 * time.Minute
 )
 
 // Inputs reads every input of action.yml. The credential inputs are masked
@@ -63,10 +71,9 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	auth := lines(a.gh.GetInput("auth-header"))
 	peer := lines(a.gh.GetInput("peer-auth-header"))
 	for _, h := range append(append([]string{}, auth...), peer...) {
-		if _, v, err := config.ParseHeader(h); err == nil {
-			a.gh.AddMask(v)
+		for _, s := range secretParts(h) {
+			a.gh.AddMask(s)
 		}
-		a.gh.AddMask(h)
 	}
 	if t := a.gh.GetInput("github-token"); t != "" {
 		a.gh.AddMask(t)
@@ -111,6 +118,8 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	if len(peer) > 0 {
 		cfg.PeerAuth = peer
 	}
+	// action.yml gives these inputs no default, so that an empty input
+	// leaves the config file's value (or the built-in default) alone.
 	str("mode", &cfg.Mode)
 	str("fail-on", &cfg.FailOn)
 	str("baseline", &cfg.Baseline)
@@ -145,6 +154,10 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 		} else {
 			cfg.Wait = d
 		}
+	} else if cfg.Wait == config.DefaultWait {
+		// A preview deployment comes up late: in the Action, wait longer
+		// than the CLI's default unless told otherwise.
+		cfg.Wait = DefaultWait
 	}
 	if v := a.gh.GetInput("shard"); v != "" {
 		s, err := config.ParseShard(v)
@@ -204,6 +217,33 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	return cfg, set, cfg.Validate()
 }
 
+// secretParts returns what to mask of one "Header: value" line: the line,
+// the value, and the parts the scanner's redactor also hides (a bearer
+// token without its scheme, each cookie's value).
+func secretParts(h string) []string {
+	out := []string{h}
+	name, v, err := config.ParseHeader(h)
+	if err != nil {
+		return out
+	}
+	out = append(out, v)
+	if _, rest, ok := strings.Cut(v, " "); ok && strings.EqualFold(name, "Authorization") {
+		out = append(out, strings.TrimSpace(rest))
+	}
+	if strings.EqualFold(name, "Cookie") {
+		for _, part := range strings.Split(v, ";") {
+			if _, cv, ok := strings.Cut(part, "="); ok && len(strings.TrimSpace(cv)) >= minMaskLen {
+				out = append(out, strings.TrimSpace(cv))
+			}
+		}
+	}
+	return out
+}
+
+// minMaskLen: shorter values are not masked on their own, since the
+// runner would then hide every occurrence of, say, "1" in the log.
+const minMaskLen = 6
+
 // lines splits a multi-line input into its non-empty lines.
 func lines(s string) []string {
 	var out []string
@@ -235,6 +275,9 @@ type Event struct {
 	Name        string // pull_request, pull_request_target, push, schedule, workflow_dispatch, deployment_status
 	Owner, Repo string
 	APIURL      string
+	// Workflow is the workflow's name (GITHUB_WORKFLOW), part of the
+	// sticky comment's scope.
+	Workflow string
 	// Job is the job's id in the workflow (GITHUB_JOB): part of the
 	// sticky comment's scope, so two jobs never overwrite each other.
 	Job       string
@@ -259,7 +302,7 @@ func (a *Action) Event() (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("reading the workflow context: %w", err)
 	}
-	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA, Job: ctx.Job}
+	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA, Job: ctx.Job, Workflow: ctx.Workflow}
 	ev.Owner, ev.Repo = ctx.Repo()
 	var payload struct {
 		PullRequest *struct {
@@ -302,8 +345,10 @@ func (a *Action) Event() (Event, error) {
 		if pr.Head.SHA != "" {
 			ev.HeadSHA = pr.Head.SHA
 		}
-		if pr.Head.Repo == nil || !strings.EqualFold(pr.Head.Repo.FullName, pr.Base.Repo.FullName) {
-			// A deleted head repository or another one: a fork.
+		// A deleted head repository or another one: a fork. Only on
+		// pull_request is its token read-only; pull_request_target runs
+		// with the base repository's token.
+		if ev.Name == "pull_request" && (pr.Head.Repo == nil || !strings.EqualFold(pr.Head.Repo.FullName, pr.Base.Repo.FullName)) {
 			ev.Fork = true
 		}
 	}

@@ -190,7 +190,7 @@ func TestOutputsAndSummary(t *testing.T) {
 	a := r.action()
 	rep := &report.Report{Score: 65, Grade: "D", Findings: []finding.Finding{{Rule: "authn-missing"}}, Gate: report.Gate{Passed: false},
 		Baseline: &report.Baseline{New: 1, Fixed: 2}}
-	if err := a.SetOutputs(rep, "authgate.json", "authgate.sarif"); err != nil {
+	if err := a.SetOutputs(rep, false, "authgate.json", "authgate.sarif"); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Summary("## authgate: 65/100\n"); err != nil {
@@ -208,7 +208,7 @@ func TestOutputsAndSummary(t *testing.T) {
 	}
 	// An unwritable output file is an error, not a panic.
 	r.env["GITHUB_OUTPUT"] = filepath.Join(r.dir, "no", "such", "dir", "output")
-	if err := a.SetOutputs(rep, "a", "b"); err == nil {
+	if err := a.SetOutputs(rep, false, "a", "b"); err == nil {
 		t.Error("writing to a missing directory must fail")
 	}
 }
@@ -236,5 +236,61 @@ func TestLogAnnotationsAggregateAndEscape(t *testing.T) {
 	}
 	if !strings.Contains(log, "file=app.py,line=12") {
 		t.Errorf("annotations do not point at the file:\n%s", log)
+	}
+}
+
+func TestPullRequestTargetForkCanWrite(t *testing.T) {
+	r := newRunner(t, "pull_request_target", prFork)
+	ev, err := r.action().Event()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Fork {
+		t.Error("pull_request_target runs with the base repository's token: not a read-only fork")
+	}
+}
+
+func TestInputsDefaultsLeaveTheConfigFile(t *testing.T) {
+	r := newRunner(t, "push", "")
+	os.WriteFile(filepath.Join(r.dir, ".authgate.yml"), []byte("failUnder: 90\nfailOn: medium\nrate: 5\n"), 0o600)
+	r.input("target", "http://127.0.0.1:8080")
+	cfg, _, err := r.action().Inputs(Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.FailUnder != 90 || cfg.FailOn != "medium" || cfg.Rate != 5 || cfg.Wait != DefaultWait {
+		t.Errorf("config = fail-under %d, fail-on %s, rate %v, wait %v", cfg.FailUnder, cfg.FailOn, cfg.Rate, cfg.Wait)
+	}
+}
+
+func TestMaskCoversTheRedactedParts(t *testing.T) {
+	r := newRunner(t, "push", "")
+	r.input("target", "http://127.0.0.1:8080")
+	r.input("auth-header", "Authorization: Bearer tok-abcdef123\nCookie: session=sess-999888; theme=dark")
+	if _, _, err := r.action().Inputs(Event{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"::add-mask::tok-abcdef123", "::add-mask::sess-999888"} {
+		if !strings.Contains(r.log.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+}
+
+func TestLogAnnotationsKeepTheSummaryNotice(t *testing.T) {
+	r := newRunner(t, "pull_request", prFork)
+	a := r.action()
+	a.Notice("authgate: no check run or pull request comment: fork")
+	var fs []finding.Finding
+	for range 12 {
+		fs = append(fs, finding.Finding{Rule: "spec-operation-without-security", Severity: finding.SeverityLow, Method: "GET", Path: "/x"})
+	}
+	a.LogAnnotations(fs)
+	log := r.log.String()
+	if n := strings.Count(log, "::notice"); n > MaxLogAnnotations {
+		t.Errorf("%d notices, GitHub shows %d", n, MaxLogAnnotations)
+	}
+	if !strings.Contains(log, "more findings") {
+		t.Errorf("the summary notice is missing:\n%s", log)
 	}
 }

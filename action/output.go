@@ -26,12 +26,14 @@ func (a *Action) fileCommand(env string, f func()) (err error) {
 }
 
 // SetOutputs writes the Action's outputs (action.yml) for a finished scan.
-func (a *Action) SetOutputs(r *report.Report, reportPath, sarifPath string) error {
+// passed is the run's verdict (exit code 0), not only the gate's: a scan
+// that could not run never passes.
+func (a *Action) SetOutputs(r *report.Report, passed bool, reportPath, sarifPath string) error {
 	out := []struct{ k, v string }{
 		{"score", strconv.Itoa(r.Score)},
 		{"grade", r.Grade},
 		{"findings-count", strconv.Itoa(len(r.Findings))},
-		{"passed", strconv.FormatBool(r.Gate.Passed)},
+		{"passed", strconv.FormatBool(passed)},
 		{"report-path", reportPath},
 		{"sarif-path", sarifPath},
 	}
@@ -54,13 +56,13 @@ func (a *Action) Summary(markdown string) error {
 }
 
 // Notice prints one notice annotation.
-func (a *Action) Notice(msg string) { a.gh.Noticef("%s", clean(msg)) }
+func (a *Action) Notice(msg string) { a.printed["notice"]++; a.gh.Noticef("%s", clean(msg)) }
 
 // Warning prints one warning annotation.
-func (a *Action) Warning(msg string) { a.gh.Warningf("%s", clean(msg)) }
+func (a *Action) Warning(msg string) { a.printed["warning"]++; a.gh.Warningf("%s", clean(msg)) }
 
 // Error prints one error annotation.
-func (a *Action) Error(msg string) { a.gh.Errorf("%s", clean(msg)) }
+func (a *Action) Error(msg string) { a.printed["error"]++; a.gh.Errorf("%s", clean(msg)) }
 
 // MaxLogAnnotations is how many annotations of one level the fallback
 // prints one by one. GitHub shows at most 10 error and 10 warning
@@ -74,15 +76,20 @@ const MaxLogAnnotations = 10
 // annotations, on their file and line when known, at most
 // MaxLogAnnotations per level, the rest summed up in one notice.
 func (a *Action) LogAnnotations(fs []finding.Finding) {
-	shown := map[string]int{}
 	hidden := 0
 	for _, f := range fs {
 		level := logLevel(f.Severity)
-		if shown[level] >= MaxLogAnnotations {
+		// Count what this step printed already, and keep one notice
+		// for the "N more" line, which must not be the one dropped.
+		limit := MaxLogAnnotations
+		if level == "notice" {
+			limit--
+		}
+		if a.printed[level] >= limit {
 			hidden++
 			continue
 		}
-		shown[level]++
+		a.printed[level]++
 		fields := map[string]string{"title": clean("authgate " + f.Rule)}
 		if f.Location != nil && f.Location.File != "" {
 			fields["file"] = f.Location.File

@@ -3,9 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/action"
 	"github.com/authgate/authgate/finding"
@@ -42,18 +48,33 @@ func runAction(ctx context.Context, env Env) int {
 			finder = f
 		}
 	}
-	rep, code := scanAndGate(ctx, cfg, env, func(r *report.Report) {
-		if finder == nil {
-			return
-		}
-		for i := range r.Findings {
-			if loc, ok := finder.Locate(r.Findings[i].Method, r.Findings[i].Path); ok {
-				r.Findings[i].Location = &loc
+	rep, code := scanAndGate(ctx, cfg, env, &hooks{
+		decorate: func(r *report.Report) {
+			if finder == nil {
+				return
 			}
-		}
+			for i := range r.Findings {
+				if loc, ok := finder.Locate(r.Findings[i].Method, r.Findings[i].Path); ok {
+					r.Findings[i].Location = &loc
+				}
+			}
+		},
+		sarifFallback: sarifFallback(env, ev.Workspace, cfg.OpenAPI),
 	})
+	// The check run and the comment are finished even when the job is
+	// being cancelled: a check left "in progress" blocks a required
+	// status forever.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
 	if rep == nil {
-		gh.fail(ctx, checkID, "authgate could not scan "+cfg.Target+"; see the job log.")
+		msg := "authgate could not scan " + displayTarget(cfg.Target) + " (exit code " + strconv.Itoa(code) + "); see the job log."
+		if err := a.Summary("## authgate: the scan could not run\n\n" + report.EscapeMarkdown(msg) + "\n"); err != nil {
+			a.Warning("authgate: " + err.Error())
+		}
+		if err := a.SetOutputs(&report.Report{Grade: "F", Findings: []finding.Finding{}}, false, set.ReportPath, set.SARIFPath); err != nil {
+			a.Warning("authgate: " + err.Error())
+		}
+		gh.fail(ctx, checkID, msg)
 		return code
 	}
 
@@ -61,10 +82,10 @@ func runAction(ctx context.Context, env Env) int {
 	if err := a.Summary(md); err != nil {
 		a.Warning("authgate: " + err.Error())
 	}
-	if err := a.SetOutputs(rep, set.ReportPath, set.SARIFPath); err != nil {
+	if err := a.SetOutputs(rep, code == ExitPassed, set.ReportPath, set.SARIFPath); err != nil {
 		a.Warning("authgate: " + err.Error())
 	}
-	if !gh.finish(ctx, checkID, rep, md) && set.Annotate {
+	if !gh.finish(ctx, checkID, rep, md, code) && set.Annotate {
 		a.LogAnnotations(rep.Findings)
 	}
 	comment := ev.IsPullRequest()
@@ -72,9 +93,62 @@ func runAction(ctx context.Context, env Env) int {
 		comment = *set.Comment && ev.IsPullRequest()
 	}
 	if comment {
-		gh.comment(ctx, ev.PR, cfg.Shard.String(), md)
+		gh.comment(ctx, ev.PR, commentScope(set, ev, cfg.Shard.String(), cfg.Target), md)
 	}
 	return code
+}
+
+// sarifFallback picks the file that SARIF results without a location point
+// at: the API description when it is in the repository, else the workflow
+// file that ran the scan (GITHUB_WORKFLOW_REF), both real files, so code
+// scanning accepts and shows the alert.
+func sarifFallback(env Env, workspace, spec string) finding.Location {
+	if workspace != "" && spec != "" {
+		if rel, err := filepath.Rel(workspace, spec); err == nil && !strings.HasPrefix(rel, "..") && !filepath.IsAbs(rel) {
+			return finding.Location{File: filepath.ToSlash(rel), Line: 1}
+		}
+	}
+	// owner/repo/.github/workflows/ci.yml@refs/heads/main
+	ref := env.Getenv("GITHUB_WORKFLOW_REF")
+	if i := strings.Index(ref, "/.github/"); i >= 0 {
+		path, _, _ := strings.Cut(ref[i+1:], "@")
+		return finding.Location{File: path, Line: 1}
+	}
+	return finding.Location{}
+}
+
+// finishTimeout bounds the GitHub calls made after the scan, which run
+// even when the job is cancelled.
+const finishTimeout = 2 * time.Minute
+
+// displayTarget shows a target without its query (it may carry an API key)
+// or credentials.
+func displayTarget(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the target"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// commentScope makes the sticky comment's marker: one comment per
+// workflow, job, check name and shard (or target, for a matrix over
+// environments without shards), so that no two jobs overwrite each other.
+func commentScope(set action.Settings, ev action.Event, shard, target string) []string {
+	scope := []string{"check=" + set.CheckName}
+	if ev.Workflow != "" {
+		scope = append(scope, "workflow="+ev.Workflow)
+	}
+	if ev.Job != "" {
+		scope = append(scope, "job="+ev.Job)
+	}
+	if shard != "" {
+		scope = append(scope, "shard="+shard)
+	} else {
+		sum := sha256.Sum256([]byte(displayTarget(target)))
+		scope = append(scope, "target="+hex.EncodeToString(sum[:4]))
+	}
+	return scope
 }
 
 func markdown(rep *report.Report) string {
@@ -151,15 +225,21 @@ func (g *github) start(ctx context.Context) int64 {
 
 // finish completes the check run with the annotations and the summary;
 // it reports whether the annotations reached GitHub.
-func (g *github) finish(ctx context.Context, id int64, rep *report.Report, md string) bool {
+func (g *github) finish(ctx context.Context, id int64, rep *report.Report, md string, code int) bool {
 	if g.client == nil || id == 0 {
 		return false
 	}
+	// The conclusion follows the exit code, not only the gate: a scan
+	// that could not run (every request failed, interrupted) is never a
+	// green check.
 	conclusion := "success"
-	if !rep.Gate.Passed {
+	if code != ExitPassed {
 		conclusion = "failure"
 	}
 	title := fmt.Sprintf("score %d/100 (%s), %d findings", rep.Score, rep.Grade, len(rep.Findings))
+	if code == ExitScanFailed {
+		title = "the scan could not run completely: " + title
+	}
 	var anns []ghapi.Annotation
 	if g.set.Annotate {
 		anns = annotations(rep.Findings)
@@ -180,18 +260,9 @@ func (g *github) fail(ctx context.Context, id int64, summary string) {
 	}
 }
 
-func (g *github) comment(ctx context.Context, pr int, shard, md string) {
+func (g *github) comment(ctx context.Context, pr int, scope []string, md string) {
 	if g.client == nil {
 		return
-	}
-	// One comment per check name, job and shard: matrix shards and
-	// several jobs of one pull request keep their own comments.
-	scope := []string{"check=" + g.set.CheckName}
-	if g.ev.Job != "" {
-		scope = append(scope, "job="+g.ev.Job)
-	}
-	if shard != "" {
-		scope = append(scope, "shard="+shard)
 	}
 	if _, err := g.client.UpsertComment(ctx, g.ev.Owner, g.ev.Repo, pr, ghapi.Marker(scope...), md); err != nil {
 		g.failed("writing the pull request comment", err)

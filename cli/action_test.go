@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/authgate/authgate/demo"
@@ -300,5 +301,52 @@ func TestActionScopesAndFaults(t *testing.T) {
 		if cr.Status != "completed" {
 			t.Errorf("check run %d left %s", cr.ID, cr.Status)
 		}
+	}
+}
+
+func TestSARIFFallback(t *testing.T) {
+	ws := t.TempDir()
+	env := Env{Getenv: func(k string) string {
+		return map[string]string{"GITHUB_WORKFLOW_REF": "octo/shop/.github/workflows/authgate.yml@refs/pull/42/merge"}[k]
+	}}
+	if got := sarifFallback(env, ws, filepath.Join(ws, "api", "openapi.yaml")); got.File != "api/openapi.yaml" {
+		t.Errorf("spec in the workspace: %+v", got)
+	}
+	if got := sarifFallback(env, ws, "/elsewhere/openapi.yaml"); got.File != ".github/workflows/authgate.yml" {
+		t.Errorf("spec outside: %+v", got)
+	}
+	if got := sarifFallback(Env{Getenv: func(string) string { return "" }}, ws, ""); got.File != "" {
+		t.Errorf("nothing known: %+v", got)
+	}
+}
+
+// TestActionFailedScanIsNeverGreen: a target that stops answering after
+// the readiness probe gives exit 3, and the check run, the outputs and the
+// exit code all say failure.
+func TestActionFailedScanIsNeverGreen(t *testing.T) {
+	var n atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			return // the readiness probe
+		}
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer api.Close()
+	gh := ghtest.New(t)
+	r := newActionRun(t, t.TempDir(), api.URL, gh.URL, prEvent)
+	r.env["INPUT_ENDPOINTS"] = "GET /user?user_id=1"
+	if code := r.run(); code != ExitScanFailed {
+		t.Fatalf("exit %d, want 3\n%s", code, r.stderr.String())
+	}
+	runs := gh.CheckRuns()
+	if len(runs) != 1 || runs[0].Conclusion != "failure" || runs[0].Status != "completed" {
+		t.Fatalf("check runs = %+v", runs)
+	}
+	out, _ := os.ReadFile(r.env["GITHUB_OUTPUT"])
+	if !strings.Contains(string(out), "passed<<") || strings.Contains(string(out), "\ntrue\n") {
+		t.Errorf("passed must be false:\n%s", out)
 	}
 }

@@ -79,7 +79,7 @@ func runMerge(args []string, env Env) int {
 	defer outs.close()
 
 	rep := buildReport(res, cfg, base)
-	if werr := outs.write(rep, env); werr != nil {
+	if werr := outs.write(rep, env, nil); werr != nil {
 		// As for scan: the inputs were fine, the destination was not.
 		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
 		return ExitScanFailed

@@ -31,10 +31,10 @@ func runScan(ctx context.Context, args []string, env Env) int {
 }
 
 // scanAndGate runs a validated configuration: scan, score, compare with
-// the baseline, let decorate add to the report (the Action adds source
+// the baseline, let the hooks add to the report (the Action adds source
 // locations), write every report and decide the exit code. The report is
 // nil when the scan produced none.
-func scanAndGate(ctx context.Context, cfg config.Config, env Env, decorate func(*report.Report)) (*report.Report, int) {
+func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*report.Report, int) {
 	// Open the outputs and read the baseline before scanning, so that a
 	// bad path costs nothing.
 	outs, err := openOutputs(cfg.Outputs, env)
@@ -75,10 +75,10 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, decorate func(
 		fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
 	}
 	rep := buildReport(res, cfg, base)
-	if decorate != nil {
-		decorate(rep)
+	if h != nil && h.decorate != nil {
+		h.decorate(rep)
 	}
-	if werr := outs.write(rep, env); werr != nil {
+	if werr := outs.write(rep, env, h); werr != nil {
 		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
 		return rep, ExitScanFailed
 	}
@@ -228,9 +228,24 @@ func openOutputs(list []config.Output, env Env) (*outputs, error) {
 	return o, nil
 }
 
-func (o *outputs) write(rep *report.Report, env Env) error {
+// hooks are what the Action adds to the scan pipeline.
+type hooks struct {
+	// decorate changes the report before it is written (locations).
+	decorate func(*report.Report)
+	// sarifFallback is the file SARIF results without a location point
+	// at (code scanning needs a physical location on every result).
+	sarifFallback finding.Location
+}
+
+func (o *outputs) write(rep *report.Report, env Env, h *hooks) error {
 	for _, out := range o.list {
-		if err := report.Write(out.w, out.format, rep, report.Options{Color: out.color}); err != nil {
+		var err error
+		if out.format == "sarif" && h != nil {
+			err = report.WriteSARIF(out.w, rep, h.sarifFallback)
+		} else {
+			err = report.Write(out.w, out.format, rep, report.Options{Color: out.color})
+		}
+		if err != nil {
 			return err
 		}
 		if out.file != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -37,6 +38,21 @@ const (
 	// asciiDEL is the one ASCII control character encoding/json does not
 	// escape.
 	asciiDEL = 0x7f
+	// defaultFallbackFile anchors findings without a Location when the
+	// caller knows no better file (the registered "sarif" writer, i.e. the
+	// CLI). GitHub code scanning fails the whole upload when one result
+	// lacks a physical location ("locationFromSarifResult: expected a
+	// physical location"), so a file is required; the config file is the
+	// one the scan is set up in and where such a finding is suppressed, and
+	// it is the same every run, so alerts do not move when other findings
+	// change (unlike "the first located finding's file"). It may not exist
+	// in the repository: codeql-action's upload only skips fingerprinting
+	// for a missing file (src/fingerprints.ts, "Unable to compute
+	// fingerprint for non-existent file", a debug message) and
+	// partialFingerprints already carries ours, so the alert is kept,
+	// shown without a code preview. Not "." or a URL: a directory gets no
+	// preview either and code scanning rejects URI schemes other than file.
+	defaultFallbackFile = ".authgate.yml"
 )
 
 // SARIF levels (SARIF 2.1.0 §3.27.10).
@@ -169,17 +185,35 @@ var sarifBaselineState = map[finding.Status]string{
 	finding.StatusExisting: "unchanged",
 }
 
-// writeSARIF writes the report as one SARIF 2.1.0 run for GitHub code
+// writeSARIF is the registered "sarif" writer: it knows no file of the
+// caller's, so unlocated findings go to defaultFallbackFile.
+func writeSARIF(w io.Writer, r *Report, _ Options) error {
+	return WriteSARIF(w, r, finding.Location{})
+}
+
+// WriteSARIF writes the report as one SARIF 2.1.0 run for GitHub code
 // scanning (github/codeql-action/upload-sarif) and other SARIF viewers:
 // rules for every rule with a finding, sorted by id, and one result per
 // finding in the order every writer uses. Indented, [] never null, one
 // trailing newline.
-func writeSARIF(w io.Writer, r *Report, _ Options) error {
+//
+// Code scanning rejects the whole file when one result has no physical
+// location, so a finding without a Location is anchored at fallback (the
+// Action passes the OpenAPI file or its workflow file; Line 0 means the
+// whole file) and keeps its operation as a logical location. An empty
+// fallback.File means defaultFallbackFile.
+func WriteSARIF(w io.Writer, r *Report, fallback finding.Location) error {
+	if r == nil {
+		return errors.New("write sarif: no report")
+	}
+	if !isFileURI(repoURI(fallback.File)) {
+		fallback = finding.Location{File: defaultFallbackFile}
+	}
 	fs := sorted(r.Findings)
 	rules, index := sarifRules(fs)
 	results := make([]sarifResult, 0, len(fs))
 	for _, f := range fs {
-		results = append(results, sarifResultOf(f, index[f.Rule]))
+		results = append(results, sarifResultOf(f, index[f.Rule], fallback))
 	}
 	log := sarifLog{
 		Schema:  sarifSchemaURI,
@@ -300,7 +334,7 @@ func sarifRuleOf(id string, f finding.Finding, worst finding.Severity) sarifRule
 // sarifResultOf builds one result. Everything in it that the target shaped
 // (path, evidence, reproduction) is plain text with control characters
 // made visible.
-func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
+func sarifResultOf(f finding.Finding, ruleIndex int, fallback finding.Location) sarifResult {
 	operation := escapeText(f.Method + " " + f.Path)
 	msg := escapeText(f.Title) + ": " + operation
 	if f.Evidence.Summary != "" {
@@ -309,19 +343,17 @@ func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
 	msg = escapeSARIFLinks(msg)
 
 	var loc sarifLocation
-	if f.Location != nil && f.Location.File != "" {
-		loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: repoURI(f.Location.File)}}
-		if f.Location.Line > 0 {
-			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Location.Line}
-		}
+	if f.Location != nil && isFileURI(repoURI(f.Location.File)) {
+		loc.PhysicalLocation = sarifPhysicalLocationOf(*f.Location)
 	} else {
-		// GitHub code scanning needs at least one location per result
-		// to display it, and a black-box finding has no file until the
-		// Action maps it to the spec or a route handler. The operation is
-		// what the finding is about, so it is the logical location: valid
-		// SARIF that viewers show, and matched across runs through
+		// A black-box finding has no file until the Action maps it to the
+		// spec or a route handler, but code scanning needs a physical
+		// location on every result (see defaultFallbackFile), so it is
+		// anchored at the fallback file. The operation is what the
+		// finding is about, so it stays the logical location, which
+		// SARIF viewers show; alerts are matched across runs through
 		// partialFingerprints, which never depend on a location here.
-		// GitHub cannot anchor such a result to a line of code.
+		loc.PhysicalLocation = sarifPhysicalLocationOf(fallback)
 		loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: operation, Kind: logicalLocationKind}}
 	}
 
@@ -347,6 +379,17 @@ func sarifResultOf(f finding.Finding, ruleIndex int) sarifResult {
 	}
 }
 
+// sarifPhysicalLocationOf turns a location into SARIF's. A line below 1
+// (unknown) leaves the region out, which SARIF and code scanning read as
+// the whole file; startLine 0 would be invalid SARIF.
+func sarifPhysicalLocationOf(l finding.Location) *sarifPhysicalLocation {
+	p := &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: repoURI(l.File)}}
+	if l.Line > 0 {
+		p.Region = &sarifRegion{StartLine: l.Line}
+	}
+	return p
+}
+
 // escapeSARIFLinks escapes square brackets, which SARIF plain-text messages
 // use for embedded links ("[text](uri)", SARIF 2.1.0 §3.11.6), so that a
 // target cannot turn its text into a link in a SARIF viewer.
@@ -363,6 +406,13 @@ func repoURI(file string) string {
 	// String, unlike EscapedPath, writes "./" before a first segment with
 	// a colon, which would otherwise read as a URI scheme.
 	return (&url.URL{Path: p}).String()
+}
+
+// isFileURI reports whether a repoURI result names something below the
+// repository root: an empty name cleans to "." and "/" to "", neither a
+// file an alert can point at.
+func isFileURI(uri string) bool {
+	return uri != "" && uri != "."
 }
 
 // pascalCase turns a kebab-case rule id into the identifier-like name SARIF

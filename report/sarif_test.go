@@ -149,6 +149,97 @@ func TestSARIFSchemaValid(t *testing.T) {
 	}
 }
 
+// TestSARIFEveryResultHasPhysicalLocation: GitHub code scanning rejects the
+// whole upload when one result lacks a physical location, so every result
+// of a report with unlocated findings has an artifact URI, with or without
+// a fallback from the caller, and a region only when it starts at line 1
+// or later.
+func TestSARIFEveryResultHasPhysicalLocation(t *testing.T) {
+	schema := sarifSchema(t)
+	unlocated := func() *Report {
+		r := fixture()
+		r.Findings = append(r.Findings,
+			finding.Finding{Rule: "authn-missing", Method: "POST", Path: "/a", Fingerprint: "v1:a"},
+			finding.Finding{Rule: "authn-missing", Method: "PUT", Path: "/b", Fingerprint: "v1:b", Location: &finding.Location{}},
+			finding.Finding{Rule: "authn-missing", Method: "GET", Path: "/c", Fingerprint: "v1:c", Location: &finding.Location{File: "/", Line: -3}},
+			finding.Finding{Rule: "authn-missing", Method: "GET", Path: "/d", Fingerprint: "v1:d", Location: &finding.Location{File: "api.py", Line: -1}},
+		)
+		return r
+	}
+	tests := []struct {
+		name     string
+		fallback finding.Location
+		wantURI  string
+		wantLine int // 0: no region
+	}{
+		{"no fallback", finding.Location{}, ".authgate.yml", 0},
+		{"fallback file", finding.Location{File: `api\openapi.yaml`}, "api/openapi.yaml", 0},
+		{"fallback line", finding.Location{File: "./openapi.yaml", Line: 7}, "openapi.yaml", 7},
+		{"fallback negative line", finding.Location{File: "openapi.yaml", Line: -2}, "openapi.yaml", 0},
+		{"fallback root", finding.Location{File: "/", Line: 4}, ".authgate.yml", 0},
+		{"fallback dot", finding.Location{File: "."}, ".authgate.yml", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := unlocated()
+			var b bytes.Buffer
+			if err := WriteSARIF(&b, r, tt.fallback); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r, unlocated()) {
+				t.Error("WriteSARIF modified the report")
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("SARIF output does not validate: %v", err)
+			}
+			res := parseSARIF(t, b.Bytes()).Runs[0].Results
+			if len(res) != len(r.Findings) {
+				t.Fatalf("want %d results, got %d", len(r.Findings), len(res))
+			}
+			fallbacks := 0
+			for i, re := range res {
+				if len(re.Locations) == 0 || re.Locations[0].PhysicalLocation == nil || re.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
+					t.Errorf("result %d (%s %s) has no physicalLocation.artifactLocation.uri: %+v", i, re.Properties.Method, re.Properties.Path, re.Locations)
+					continue
+				}
+				pl := re.Locations[0].PhysicalLocation
+				if pl.Region != nil && pl.Region.StartLine < 1 {
+					t.Errorf("result %d has startLine %d", i, pl.Region.StartLine)
+				}
+				if len(re.Locations[0].LogicalLocations) == 0 {
+					continue // located finding
+				}
+				fallbacks++
+				if op := re.Properties.Method + " " + re.Properties.Path; re.Locations[0].LogicalLocations[0].FullyQualifiedName != op {
+					t.Errorf("result %d logical location %+v, want %q", i, re.Locations[0].LogicalLocations, op)
+				}
+				gotLine := 0
+				if pl.Region != nil {
+					gotLine = pl.Region.StartLine
+				}
+				if pl.ArtifactLocation.URI != tt.wantURI || gotLine != tt.wantLine {
+					t.Errorf("result %d at %q line %d, want %q line %d", i, pl.ArtifactLocation.URI, gotLine, tt.wantURI, tt.wantLine)
+				}
+			}
+			// GET /user and the three without a usable file; api.py with
+			// an unknown line is located, at the whole file.
+			if fallbacks != 4 {
+				t.Errorf("%d results at the fallback, want 4", fallbacks)
+			}
+		})
+	}
+}
+
+func TestWriteSARIFNilReport(t *testing.T) {
+	if err := WriteSARIF(&bytes.Buffer{}, nil, finding.Location{}); err == nil {
+		t.Error("WriteSARIF(nil) returned no error")
+	}
+}
+
 // TestSARIFSchemaRejects proves the schema check can fail.
 func TestSARIFSchemaRejects(t *testing.T) {
 	schema := sarifSchema(t)
@@ -272,8 +363,10 @@ func TestSARIFContent(t *testing.T) {
 		first.Message.Text != "Protected operation answers without credentials: GET /user: anonymous GET /user?user_id=1 answered 200 with the same record as the primary identity" {
 		t.Errorf("first result = %+v", first)
 	}
-	// No location: the operation as a logical location.
-	if loc := first.Locations[0]; loc.PhysicalLocation != nil || len(loc.LogicalLocations) != 1 ||
+	// No location: the default fallback file as a whole, the operation as
+	// a logical location.
+	if loc := first.Locations[0]; loc.PhysicalLocation == nil || loc.PhysicalLocation.ArtifactLocation.URI != ".authgate.yml" ||
+		loc.PhysicalLocation.Region != nil || len(loc.LogicalLocations) != 1 ||
 		loc.LogicalLocations[0].FullyQualifiedName != "GET /user" || loc.LogicalLocations[0].Kind != "function" {
 		t.Errorf("first location = %+v", loc)
 	}

@@ -174,13 +174,18 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 			break
 		}
 	}
-	// No answer, the scanner's own throttling, or a proxy saying the
-	// application is not there: not the operation's answer. Counted as
-	// errors, so that a target that is down never passes as a clean scan.
-	if resp.Err != nil || resp.Status == http.StatusTooManyRequests || gatewayDown(resp.Status) {
+	if !usable(resp) {
 		c.failed.Add(1)
 	}
 	return resp
+}
+
+// usable reports whether a response is the operation's answer. No answer,
+// the scanner's own throttling, or a proxy saying the application is not
+// there are not: they count as errors, so that a target that is down never
+// passes as a clean scan.
+func usable(resp *Response) bool {
+	return resp.Err == nil && resp.Status != http.StatusTooManyRequests && !gatewayDown(resp.Status)
 }
 
 // wait blocks for a concurrency slot, the rate limiter and any shared

@@ -268,6 +268,7 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var all []finding.Finding
+	unanswered := 0
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -284,6 +285,9 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 				}
 				mu.Lock()
 				all = append(all, fs...)
+				if t.unanswered > 0 && t.answered == 0 {
+					unanswered++
+				}
 				s.done++
 				p := Progress{Phase: "scanning", Done: s.done, Total: len(ops), Requests: s.client.Sent()}
 				mu.Unlock()
@@ -303,8 +307,12 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if incomplete == "" && s.client.budget > 0 && s.client.exhausted() {
+	switch {
+	case incomplete != "":
+	case s.client.budget > 0 && s.client.exhausted():
 		incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+	case unanswered > 0:
+		incomplete = fmt.Sprintf("%d of %d operations got no usable answer (connection errors, timeouts, 429 or 502-504)", unanswered, len(ops))
 	}
 	return all, incomplete
 }

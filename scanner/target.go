@@ -21,6 +21,11 @@ type Target struct {
 	Primary *Identity // nil when no credentials were given
 	Peer    *Identity // nil when no second identity was given
 	s       *scan
+
+	// answered and unanswered count this operation's requests with and
+	// without a usable answer (see Client.Do), so that an operation the
+	// target never really answered is not mistaken for a clean one.
+	answered, unanswered int
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
@@ -164,10 +169,12 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 	t.s.mu.Lock()
 	if r, ok := t.s.cache[key]; ok {
 		t.s.mu.Unlock()
+		t.count(r)
 		return r
 	}
 	t.s.mu.Unlock()
 	r := t.s.client.Do(ctx, req)
+	t.count(r)
 	if r.Err == nil {
 		t.s.mu.Lock()
 		t.s.cache[key] = r
@@ -176,10 +183,20 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 	return r
 }
 
+func (t *Target) count(r *Response) {
+	if usable(r) {
+		t.answered++
+	} else {
+		t.unanswered++
+	}
+}
+
 // Resend sends the same request again, bypassing the cache: every positive
 // is confirmed by a fresh answer before it is reported.
 func (t *Target) Resend(ctx context.Context, r *Response) *Response {
-	return t.s.client.Do(ctx, r.Request)
+	again := t.s.client.Do(ctx, r.Request)
+	t.count(again)
+	return again
 }
 
 func cacheKey(r *Request) string {
