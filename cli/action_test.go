@@ -154,7 +154,9 @@ func TestActionEndToEnd(t *testing.T) {
 	if len(comments) != 1 {
 		t.Fatalf("%d comments after two runs, want exactly one", len(comments))
 	}
-	if comments[0].Edits != 1 || !strings.Contains(comments[0].Body, "authn-missing") {
+	// The second run updates the comment in place, or leaves it when the
+	// body came out the same.
+	if comments[0].Edits > 1 || !strings.Contains(comments[0].Body, "authn-missing") {
 		t.Errorf("comment = %+v", comments[0])
 	}
 }

@@ -2,6 +2,9 @@ package ghapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -82,16 +85,38 @@ func (n *checkNames) set(id int64, name string) {
 
 // StartCheckRun creates an in-progress check run on headSHA and returns its
 // id, so that the pull request shows the scan as running while it runs.
+// When the create fails in a way that may have created the run anyway (5xx,
+// timeout), it looks for the run among headSHA's in-progress runs named
+// name, recognised by a random external_id sent with the create, and
+// creates one more only when it is not there: a run left "in progress"
+// forever would block the pull request.
 func (c *Client) StartCheckRun(ctx context.Context, owner, repo, name, headSHA string) (int64, error) {
 	if name == "" || headSHA == "" {
 		return 0, fmt.Errorf("ghapi: start check run: name and head sha are required")
 	}
-	run, _, err := c.gh.Checks.CreateCheckRun(ctx, owner, repo, github.CreateCheckRunOptions{
-		Name:      name,
-		HeadSHA:   headSHA,
-		Status:    github.String("in_progress"),
-		StartedAt: &github.Timestamp{Time: time.Now()},
-	})
+	opts := github.CreateCheckRunOptions{
+		Name:       name,
+		HeadSHA:    headSHA,
+		ExternalID: github.String(externalID()),
+		Status:     github.String(statusInProgress),
+		StartedAt:  &github.Timestamp{Time: time.Now()},
+	}
+	run, _, err := c.gh.Checks.CreateCheckRun(ctx, owner, repo, opts)
+	if err != nil && outcomeUnknown(ctx, err) {
+		createErr := classify("start check run", err)
+		found, lerr := c.findCheckRun(ctx, owner, repo, name, headSHA, opts.GetExternalID())
+		switch {
+		case lerr != nil:
+			return 0, errors.Join(createErr, lerr)
+		case found != nil:
+			run, err = found, nil
+		default:
+			run, _, err = c.gh.Checks.CreateCheckRun(ctx, owner, repo, opts)
+			if err != nil {
+				return 0, errors.Join(createErr, classify("start check run again", err))
+			}
+		}
+	}
 	if err != nil {
 		return 0, classify("start check run", err)
 	}
@@ -100,56 +125,149 @@ func (c *Client) StartCheckRun(ctx context.Context, owner, repo, name, headSHA s
 	return id, nil
 }
 
+// statusInProgress is the status of a started, unfinished check run.
+const statusInProgress = "in_progress"
+
+// checkRunsPerPage is the largest page GitHub serves; in-progress runs of
+// one name on one commit never fill it.
+const checkRunsPerPage = 100
+
+// externalIDBytes of randomness make the external_id of two runs collide
+// practically never.
+const externalIDBytes = 16
+
+// externalID returns a random external_id that tells this client's run apart
+// from a same-named run of a concurrent job on the same commit.
+func externalID() string {
+	b := make([]byte, externalIDBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return "authgate-" + hex.EncodeToString(b)
+}
+
+// findCheckRun returns headSHA's in-progress run named name with externalID,
+// or nil.
+func (c *Client) findCheckRun(ctx context.Context, owner, repo, name, headSHA, externalID string) (*github.CheckRun, error) {
+	res, _, err := c.gh.Checks.ListCheckRunsForRef(ctx, owner, repo, headSHA, &github.ListCheckRunsOptions{
+		CheckName: github.String(name),
+		Status:    github.String(statusInProgress),
+		// "all": the default "latest" hides a run once a newer one of the
+		// same name exists, and a concurrent job may have made one.
+		Filter:      github.String("all"),
+		ListOptions: github.ListOptions{PerPage: checkRunsPerPage},
+	})
+	if err != nil {
+		return nil, classify("list check runs", err)
+	}
+	for _, run := range res.CheckRuns {
+		if run.GetName() == name && run.GetStatus() == statusInProgress && run.GetExternalID() == externalID {
+			return run, nil
+		}
+	}
+	return nil, nil
+}
+
 // CompleteCheckRun uploads annotations in batches of at most
 // MaxAnnotationsPerRequest (GitHub appends each batch to the run), the last
 // batch together with the conclusion ("success", "failure" or "neutral"),
 // title and summary. A summary longer than MaxOutputChars is cut on a line
-// boundary with a "… N more lines" notice. Annotations are validated before
-// any request, so a bad one never leaves the run half-annotated.
+// boundary with a "… N more lines" notice. A run must never stay "in
+// progress", so an invalid annotation is skipped and a failed batch stops
+// the upload, but the completing request is still sent, with a line saying
+// that some annotations could not be sent; those errors are returned joined
+// with any error of the completing request.
 func (c *Client) CompleteCheckRun(ctx context.Context, owner, repo string, id int64, conclusion, title, summary string, annotations []Annotation) error {
 	switch conclusion {
 	case ConclusionSuccess, ConclusionFailure, ConclusionNeutral:
 	default:
 		return fmt.Errorf("ghapi: complete check run: unsupported conclusion %q", conclusion)
 	}
-	anns := make([]*github.CheckRunAnnotation, 0, len(annotations))
-	for i, a := range annotations {
-		ga, err := toGitHub(a)
-		if err != nil {
-			return fmt.Errorf("ghapi: complete check run: annotation %d: %w", i, err)
-		}
-		anns = append(anns, ga)
-	}
+	anns, annErr := convert(annotations)
 	name, err := c.checkName(ctx, owner, repo, id)
 	if err != nil {
-		return err
+		return errors.Join(annErr, err)
 	}
 	title = truncateRunes(firstLine(title), maxCheckTitle)
 	if title == "" {
 		title = name
 	}
-	summary = truncateLines(summary, MaxOutputChars)
-
-	batches := batch(anns, MaxAnnotationsPerRequest)
-	for i, b := range batches {
+	update := func(b []*github.CheckRunAnnotation, summary string, complete bool) error {
 		opts := github.UpdateCheckRunOptions{
 			Name:   name,
 			Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(summary), Annotations: b},
 		}
-		last := i == len(batches)-1
-		if last {
+		if complete {
 			opts.Status = github.String("completed")
 			opts.Conclusion = github.String(conclusion)
 			opts.CompletedAt = &github.Timestamp{Time: time.Now()}
 		}
-		if _, _, err := c.gh.Checks.UpdateCheckRun(ctx, owner, repo, id, opts); err != nil {
-			if last {
-				return classify("complete check run", err)
-			}
-			return classify(fmt.Sprintf("annotate check run (batch %d of %d)", i+1, len(batches)), err)
+		_, _, err := c.gh.Checks.UpdateCheckRun(ctx, owner, repo, id, opts)
+		return err
+	}
+
+	batches := batch(anns, MaxAnnotationsPerRequest)
+	var sendErr error
+	for i, b := range batches[:len(batches)-1] {
+		if err := update(b, withNotice(summary, annErr), false); err != nil {
+			sendErr = classify(fmt.Sprintf("annotate check run (batch %d of %d)", i+1, len(batches)), err)
+			break
 		}
 	}
-	return nil
+	if sendErr == nil {
+		err := update(batches[len(batches)-1], withNotice(summary, annErr), true)
+		if err == nil {
+			return annErr
+		}
+		err = classify("complete check run", err)
+		if errors.Is(err, ErrPermission) || errors.Is(err, ErrRateLimited) || ctx.Err() != nil {
+			return errors.Join(annErr, err) // sending it again without annotations cannot help
+		}
+		sendErr = err
+	}
+	annErr = errors.Join(annErr, sendErr)
+	if err := update(nil, withNotice(summary, annErr), true); err != nil {
+		return errors.Join(annErr, classify("complete check run", err))
+	}
+	return annErr
+}
+
+// maxNoticeError bounds the error text quoted in the summary notice; the
+// full error is returned to the caller.
+const maxNoticeError = 1000
+
+// withNotice appends a line explaining why annotations are missing, cutting
+// summary so that the whole fits MaxOutputChars.
+func withNotice(summary string, err error) string {
+	if err == nil {
+		return truncateLines(summary, MaxOutputChars)
+	}
+	msg := truncateRunes(strings.Join(strings.Fields(err.Error()), " "), maxNoticeError)
+	// A code span keeps whatever the message quotes from rendering as
+	// Markdown, HTML or an @mention.
+	notice := "\n\nSome annotations could not be sent: `" + strings.ReplaceAll(msg, "`", "'") + "`\n"
+	return strings.TrimRight(truncateLines(summary, MaxOutputChars-len(notice)), "\n") + notice
+}
+
+// convert validates and converts annotations, skipping invalid ones; the
+// error counts them and names the first.
+func convert(annotations []Annotation) ([]*github.CheckRunAnnotation, error) {
+	anns := make([]*github.CheckRunAnnotation, 0, len(annotations))
+	var first error
+	bad := 0
+	for i, a := range annotations {
+		ga, err := toGitHub(a)
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("annotation %d: %w", i, err)
+			}
+			bad++
+			continue
+		}
+		anns = append(anns, ga)
+	}
+	if first != nil {
+		return anns, fmt.Errorf("ghapi: complete check run: %d invalid annotations skipped, first: %w", bad, first)
+	}
+	return anns, nil
 }
 
 // checkName returns the run's name, asking GitHub when the run was started

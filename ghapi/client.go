@@ -64,6 +64,8 @@ type Client struct {
 	waitMax  time.Duration
 	logf     func(string)
 	names    checkNames
+	// commenter is the login whose comments UpsertComment may edit.
+	commenter string
 }
 
 // Option configures a Client built by New.
@@ -105,6 +107,24 @@ func WithLogger(logf func(string)) Option {
 	return func(c *Client) { c.logf = logf }
 }
 
+// DefaultCommenter is the login GitHub shows as the author of comments made
+// with a workflow's GITHUB_TOKEN.
+const DefaultCommenter = "github-actions[bot]"
+
+// WithCommenter names the login that comments made with the token appear
+// under, because UpsertComment only ever edits that login's comments: a
+// human who quotes or copies the marker must never have their comment
+// overwritten. The default fits GITHUB_TOKEN; with a personal access token
+// pass the token owner's login. Finding it out by asking GitHub would need
+// scopes a GITHUB_TOKEN lacks. An empty login keeps the default.
+func WithCommenter(login string) Option {
+	return func(c *Client) {
+		if login = strings.TrimSpace(login); login != "" {
+			c.commenter = login
+		}
+	}
+}
+
 // New returns a client for the REST API at baseURL ("" means
 // https://api.github.com; the Action passes GITHUB_API_URL, which also
 // covers GitHub Enterprise Server) authenticated with token.
@@ -121,6 +141,8 @@ func New(token, baseURL string, opts ...Option) (*Client, error) {
 		retryMax: defaultRetryMax,
 		waitMin:  defaultWaitMin,
 		waitMax:  defaultWaitMax,
+
+		commenter: DefaultCommenter,
 	}
 	for _, opt := range opts {
 		opt(c)
@@ -137,7 +159,8 @@ func New(token, baseURL string, opts ...Option) (*Client, error) {
 		// cannot build its typed errors (ErrorResponse, RateLimitError).
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	gh := github.NewClient(&http.Client{Transport: &retryablehttp.RoundTripper{Client: c.retry}}).WithAuthToken(token)
+	transport := methodTransport{next: &retryablehttp.RoundTripper{Client: c.retry}}
+	gh := github.NewClient(&http.Client{Transport: transport}).WithAuthToken(token)
 	gh.BaseURL = base
 	gh.UserAgent = userAgent
 	c.gh = gh
@@ -165,13 +188,32 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// methodKey carries the request method to checkRetry, which only sees the
+// context, the response and the error.
+type methodKey struct{}
+
+// methodTransport records the method in the request context before the
+// retrying transport sees the request.
+type methodTransport struct{ next http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t methodTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.next.RoundTrip(req.WithContext(context.WithValue(req.Context(), methodKey{}, req.Method)))
+}
+
 // checkRetry retries what GitHub documents as transient: 5xx gateway and
 // server errors, 429, and 403 only when Retry-After marks a secondary rate
 // limit. Every other 4xx is final, above all a permission 403/404, which
-// would only fail again after wasting the backoff.
+// would only fail again after wasting the backoff. A POST is retried only
+// when GitHub refused it (429, or 403 with Retry-After): after a 5xx or a
+// timeout GitHub has often created the resource anyway, so a blind retry
+// would create it twice; the callers recover by looking for it first.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	if method, _ := ctx.Value(methodKey{}).(string); method == http.MethodPost {
+		return resp != nil && err == nil && refusedStatus(resp), nil
 	}
 	if err != nil || resp == nil {
 		// Network errors: the default policy knows which are permanent
@@ -185,13 +227,39 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 func retryableStatus(resp *http.Response) bool {
 	switch resp.StatusCode {
 	case http.StatusInternalServerError, http.StatusBadGateway,
-		http.StatusServiceUnavailable, http.StatusGatewayTimeout,
-		http.StatusTooManyRequests:
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return refusedStatus(resp)
+}
+
+// refusedStatus reports a rate limit: GitHub turned the request away before
+// acting on it, so even a POST is safe to send again.
+func refusedStatus(resp *http.Response) bool {
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests:
 		return true
 	case http.StatusForbidden:
 		return resp.Header.Get("Retry-After") != ""
 	}
 	return false
+}
+
+// outcomeUnknown reports whether a failed write may still have taken
+// effect: GitHub answered 5xx, or no answer arrived (timeout, reset).
+// A done ctx is excluded because the caller gave up on purpose; a timeout
+// of one attempt is not.
+func outcomeUnknown(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Response != nil && er.Response.StatusCode >= http.StatusInternalServerError
+	}
+	var rle *github.RateLimitError
+	var abuse *github.AbuseRateLimitError
+	return !errors.As(err, &rle) && !errors.As(err, &abuse)
 }
 
 // backoff waits as long as GitHub asks (Retry-After, or x-ratelimit-reset

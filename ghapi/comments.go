@@ -2,6 +2,7 @@ package ghapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -76,12 +77,15 @@ func validMarker(marker string) bool {
 
 // UpsertComment keeps one comment per marker on pull request (or issue)
 // number: it pages through all comments (per_page 100, following Link
-// headers), updates the one that contains marker in place, or creates it.
-// It reports whether it created one. The marker is put on the first line
-// and the rest of body is cut to fit MaxCommentChars, so truncation never
-// loses the marker and a later run never adds a duplicate. When several
-// comments carry the marker (a user may quote it), a bot's is preferred,
-// then the oldest.
+// headers), updates the oldest one that contains marker and was written by
+// the token's login (see WithCommenter), or creates one. It reports whether
+// it created one. Comments by anyone else are never edited, even when they
+// carry the marker (a user may quote it, or plant it to have the bot
+// overwrite their words). The marker is put on the first line and the rest
+// of body is cut to fit MaxCommentChars, so truncation never loses the
+// marker and a later run never adds a duplicate. When the create fails in a
+// way that may have created the comment anyway (5xx, timeout), the comments
+// are listed again before one more create, so a retry adds no duplicate.
 func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number int, marker, body string) (created bool, err error) {
 	if !validMarker(marker) {
 		return false, fmt.Errorf("ghapi: upsert comment: marker %q is not an html comment", marker)
@@ -92,18 +96,39 @@ func (c *Client) UpsertComment(ctx context.Context, owner, repo string, number i
 		return false, err
 	}
 	if existing != nil {
-		if existing.GetBody() == full {
-			return false, nil // unchanged: spare a request and an "edited" mark
-		}
-		if _, _, err := c.gh.Issues.EditComment(ctx, owner, repo, existing.GetID(), &github.IssueComment{Body: github.String(full)}); err != nil {
-			return false, classify("update comment", err)
-		}
-		return false, nil
+		return false, c.editComment(ctx, owner, repo, existing, full)
 	}
-	if _, _, err := c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: github.String(full)}); err != nil {
+	_, _, err = c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: github.String(full)})
+	if err == nil {
+		return true, nil
+	}
+	if !outcomeUnknown(ctx, err) {
 		return false, classify("create comment", err)
 	}
+	createErr := classify("create comment", err)
+	existing, err = c.findComment(ctx, owner, repo, number, marker)
+	if err != nil {
+		return false, errors.Join(createErr, err)
+	}
+	if existing != nil { // the failed create went through after all
+		return true, c.editComment(ctx, owner, repo, existing, full)
+	}
+	if _, _, err := c.gh.Issues.CreateComment(ctx, owner, repo, number, &github.IssueComment{Body: github.String(full)}); err != nil {
+		return false, errors.Join(createErr, classify("create comment again", err))
+	}
 	return true, nil
+}
+
+// editComment sets existing's body to full unless it already is, sparing a
+// request and an "edited" mark.
+func (c *Client) editComment(ctx context.Context, owner, repo string, existing *github.IssueComment, full string) error {
+	if existing.GetBody() == full {
+		return nil
+	}
+	if _, _, err := c.gh.Issues.EditComment(ctx, owner, repo, existing.GetID(), &github.IssueComment{Body: github.String(full)}); err != nil {
+		return classify("update comment", err)
+	}
+	return nil
 }
 
 // commentBody places marker first and cuts the rest to fit.
@@ -112,10 +137,10 @@ func commentBody(marker, body string) string {
 	return marker + "\n" + truncateLines(rest, MaxCommentChars-len(marker)-len("\n"))
 }
 
-// findComment returns the comment carrying marker, or nil.
+// findComment returns the oldest comment by c.commenter carrying marker, or
+// nil.
 func (c *Client) findComment(ctx context.Context, owner, repo string, number int, marker string) (*github.IssueComment, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: commentsPerPage}}
-	var first *github.IssueComment
 	for page := 1; ; page++ {
 		if page > maxCommentPages {
 			return nil, fmt.Errorf("ghapi: list comments: more than %d pages", maxCommentPages)
@@ -125,18 +150,12 @@ func (c *Client) findComment(ctx context.Context, owner, repo string, number int
 			return nil, classify("list comments", err)
 		}
 		for _, cm := range comments {
-			if !strings.Contains(cm.GetBody(), marker) {
-				continue
-			}
-			if cm.GetUser().GetType() == "Bot" {
+			if strings.EqualFold(cm.GetUser().GetLogin(), c.commenter) && strings.Contains(cm.GetBody(), marker) {
 				return cm, nil
-			}
-			if first == nil {
-				first = cm
 			}
 		}
 		if resp.NextPage == 0 || resp.NextPage == opts.Page {
-			return first, nil
+			return nil, nil
 		}
 		opts.Page = resp.NextPage
 	}

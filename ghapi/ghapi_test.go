@@ -183,27 +183,62 @@ func TestCompleteCheckRunStartedElsewhere(t *testing.T) {
 	}
 }
 
-func TestCompleteCheckRunRejectsBadInputBeforeSending(t *testing.T) {
+func TestCompleteCheckRunRejectsBadConclusionBeforeSending(t *testing.T) {
+	srv := ghtest.New(t)
+	c := newClient(t, srv)
+	err := c.CompleteCheckRun(context.Background(), owner, repo, 1, "skipped", "t", "s", annotations(1))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if n := srv.RequestCount(); n != 0 {
+		t.Errorf("sent %d requests, want none", n)
+	}
+}
+
+// A run left "in progress" blocks the pull request forever, so a failed
+// annotation upload must still complete the run.
+func TestCompleteCheckRunCompletesDespiteAnnotationFailures(t *testing.T) {
+	bad := ghapi.Annotation{Path: "a.py", StartLine: 1, Level: "error", Message: "m"}
 	tests := []struct {
-		name       string
-		conclusion string
-		ann        ghapi.Annotation
+		name            string
+		anns            []ghapi.Annotation
+		fault           ghtest.Fault // injected once after the run started; zero for none
+		wantAnnotations int
+		wantPatches     int
 	}{
-		{"unknown conclusion", "skipped", annotations(1)[0]},
-		{"unknown level", "success", ghapi.Annotation{Path: "a.py", StartLine: 1, Level: "error", Message: "m"}},
-		{"empty path", "success", ghapi.Annotation{StartLine: 1, Level: "notice", Message: "m"}},
-		{"empty message", "success", ghapi.Annotation{Path: "a.py", StartLine: 1, Level: "notice"}},
+		{"first batch of two refused", annotations(60), ghtest.Fault{Status: http.StatusUnprocessableEntity}, 0, 2},
+		{"last batch refused", annotations(60), ghtest.Fault{Method: http.MethodPatch, Status: http.StatusUnprocessableEntity, Skip: 1}, 50, 3},
+		{"completing batch refused", annotations(10), ghtest.Fault{Status: http.StatusUnprocessableEntity}, 0, 2},
+		{"invalid annotations skipped", append(annotations(3), bad, bad), ghtest.Fault{}, 3, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := ghtest.New(t)
 			c := newClient(t, srv)
-			err := c.CompleteCheckRun(context.Background(), owner, repo, 1, tt.conclusion, "t", "s", []ghapi.Annotation{tt.ann})
-			if err == nil {
-				t.Fatal("want an error")
+			ctx := context.Background()
+			id, err := c.StartCheckRun(ctx, owner, repo, "authgate", sha)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if n := srv.RequestCount(); n != 0 {
-				t.Errorf("sent %d requests, want none", n)
+			if tt.fault.Status != 0 {
+				srv.Inject(1, tt.fault)
+			}
+			err = c.CompleteCheckRun(ctx, owner, repo, id, ghapi.ConclusionFailure, "Score 42 (F)", "summary", tt.anns)
+			if err == nil {
+				t.Error("want the annotation error returned")
+			}
+			run := srv.CheckRuns()[0]
+			if run.Status != "completed" || run.Conclusion != "failure" {
+				t.Fatalf("run status %q conclusion %q, want completed failure", run.Status, run.Conclusion)
+			}
+			if !strings.HasPrefix(run.Summary, "summary\n") || !strings.Contains(run.Summary, "Some annotations could not be sent: `") {
+				t.Errorf("summary %q does not explain the missing annotations", run.Summary)
+			}
+			if len(run.Annotations) != tt.wantAnnotations {
+				t.Errorf("%d annotations recorded, want %d", len(run.Annotations), tt.wantAnnotations)
+			}
+			if got := countRequests(srv, http.MethodPatch, "/check-runs/"); got != tt.wantPatches {
+				t.Errorf("%d PATCH requests, want %d", got, tt.wantPatches)
 			}
 		})
 	}
@@ -361,28 +396,41 @@ func TestReadOnlyTokenIsPermissionErrorWithoutRetry(t *testing.T) {
 
 func TestRetryPolicy(t *testing.T) {
 	retryAfter := map[string]string{"Retry-After": "1"}
+	// start sends one POST; upsert lists (GET) before it creates (POST).
+	start := func(c *ghapi.Client) error {
+		_, err := c.StartCheckRun(context.Background(), owner, repo, "authgate", sha)
+		return err
+	}
+	upsert := func(c *ghapi.Client) error {
+		_, err := c.UpsertComment(context.Background(), owner, repo, pr, ghapi.Marker("check=authgate"), "report")
+		return err
+	}
 	tests := []struct {
 		name         string
+		call         func(*ghapi.Client) error
 		faults       int
 		status       int
 		header       map[string]string
 		wantErr      error // nil: success
 		wantRequests int
+		wantRetries  int
 	}{
-		{"transient 502 twice", 2, http.StatusBadGateway, nil, nil, 3},
-		{"500 then success", 1, http.StatusInternalServerError, nil, nil, 2},
-		{"504 then success", 1, http.StatusGatewayTimeout, nil, nil, 2},
-		{"secondary rate limit", 1, http.StatusForbidden, retryAfter, nil, 2},
-		{"429", 1, http.StatusTooManyRequests, nil, nil, 2},
-		{"429 with exhausted budget", 1, http.StatusTooManyRequests,
-			map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "1"}, nil, 2},
-		{"404 is permission", 1, http.StatusNotFound, nil, ghapi.ErrPermission, 1},
-		{"401 is permission", 1, http.StatusUnauthorized, nil, ghapi.ErrPermission, 1},
-		{"403 without Retry-After", 1, http.StatusForbidden, nil, ghapi.ErrPermission, 1},
-		{"422 is final", 1, http.StatusUnprocessableEntity, nil, errAny, 1},
-		{"501 is final", 1, http.StatusNotImplemented, nil, errAny, 1},
-		{"503 beyond the retry budget", 10, http.StatusServiceUnavailable, nil, errAny, 5},
-		{"secondary rate limit that never lifts", 10, http.StatusForbidden, retryAfter, ghapi.ErrRateLimited, 5},
+		{"GET: transient 502 twice", upsert, 2, http.StatusBadGateway, nil, nil, 4, 2},
+		{"GET: 500 then success", upsert, 1, http.StatusInternalServerError, nil, nil, 3, 1},
+		{"GET: 504 then success", upsert, 1, http.StatusGatewayTimeout, nil, nil, 3, 1},
+		{"GET: 501 is final", upsert, 1, http.StatusNotImplemented, nil, errAny, 1, 0},
+		{"GET: 503 beyond the retry budget", upsert, 10, http.StatusServiceUnavailable, nil, errAny, 5, 4},
+		{"POST: secondary rate limit", start, 1, http.StatusForbidden, retryAfter, nil, 2, 1},
+		{"POST: 429", start, 1, http.StatusTooManyRequests, nil, nil, 2, 1},
+		{"POST: 429 with exhausted budget", start, 1, http.StatusTooManyRequests,
+			map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "1"}, nil, 2, 1},
+		// A 5xx POST is not retried: the run is looked for, then created once more.
+		{"POST: 502 is not retried", start, 1, http.StatusBadGateway, nil, nil, 3, 0},
+		{"POST: 404 is permission", start, 1, http.StatusNotFound, nil, ghapi.ErrPermission, 1, 0},
+		{"POST: 401 is permission", start, 1, http.StatusUnauthorized, nil, ghapi.ErrPermission, 1, 0},
+		{"POST: 403 without Retry-After", start, 1, http.StatusForbidden, nil, ghapi.ErrPermission, 1, 0},
+		{"POST: 422 is final", start, 1, http.StatusUnprocessableEntity, nil, errAny, 1, 0},
+		{"POST: secondary rate limit that never lifts", start, 10, http.StatusForbidden, retryAfter, ghapi.ErrRateLimited, 5, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -395,7 +443,7 @@ func TestRetryPolicy(t *testing.T) {
 				defer mu.Unlock()
 				logged = append(logged, s)
 			}))
-			_, err := c.StartCheckRun(context.Background(), owner, repo, "authgate", sha)
+			err := tt.call(c)
 			switch {
 			case tt.wantErr == nil && err != nil:
 				t.Fatalf("err = %v, want success", err)
@@ -407,13 +455,13 @@ func TestRetryPolicy(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			if n := srv.RequestCount(); n != tt.wantRequests {
-				t.Errorf("%d requests, want %d", n, tt.wantRequests)
+				t.Errorf("%d requests, want %d: %+v", n, tt.wantRequests, srv.Requests())
 			}
-			if len(logged) != tt.wantRequests-1 {
-				t.Errorf("logged %d retries, want %d: %q", len(logged), tt.wantRequests-1, logged)
+			if len(logged) != tt.wantRetries {
+				t.Errorf("logged %d retries, want %d: %q", len(logged), tt.wantRetries, logged)
 			}
-			if tt.wantErr == nil && len(srv.CheckRuns()) != 1 {
-				t.Error("check run not created after retries")
+			if tt.wantErr == nil && len(srv.CheckRuns())+len(srv.Comments(owner, repo, pr)) != 1 {
+				t.Error("want exactly one check run or comment after the retries")
 			}
 		})
 	}
@@ -479,5 +527,120 @@ func TestMarker(t *testing.T) {
 	}
 	if strings.Contains(ghapi.Marker("check=a", "shard=1"), ghapi.Marker("check=a")) {
 		t.Error("a shorter scope's marker is found inside a longer one's")
+	}
+}
+
+// A comment carrying the marker is only ever edited when the token's login
+// wrote it: anyone can paste the marker into their own comment.
+func TestUpsertCommentNeverEditsOthersComments(t *testing.T) {
+	marker := ghapi.Marker("check=authgate", "job=scan")
+	tests := []struct {
+		name      string
+		opts      []ghapi.Option
+		seedLogin string // author of a seeded comment with the marker
+		wantMine  string // login expected on the sticky comment
+		wantTotal int
+	}{
+		{"human's marked comment left alone", nil, "mallory", ghtest.BotLogin, 2},
+		{"other bot's marked comment left alone", nil, "dependabot[bot]", ghtest.BotLogin, 2},
+		{"own comment found case-insensitively", []ghapi.Option{ghapi.WithCommenter("OctoCat")}, "octocat", "octocat", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ghtest.New(t)
+			seeded := srv.AddComment(owner, repo, pr, tt.seedLogin, "lol "+marker+" pwned")
+			c := newClient(t, srv, tt.opts...)
+			for i := range 2 {
+				if _, err := c.UpsertComment(context.Background(), owner, repo, pr, marker, fmt.Sprintf("results %d", i)); err != nil {
+					t.Fatalf("UpsertComment %d: %v", i, err)
+				}
+			}
+			all := srv.Comments(owner, repo, pr)
+			if len(all) != tt.wantTotal {
+				t.Fatalf("%d comments, want %d", len(all), tt.wantTotal)
+			}
+			mine := 0
+			for _, cm := range all {
+				switch {
+				case cm.ID == seeded && cm.Login != tt.wantMine:
+					if cm.Edits != 0 || cm.Body != "lol "+marker+" pwned" {
+						t.Errorf("%s's comment was edited: %q", cm.Login, cm.Body)
+					}
+				case cm.Login == tt.wantMine || strings.EqualFold(cm.Login, tt.wantMine):
+					mine++
+					if cm.Body != marker+"\nresults 1" {
+						t.Errorf("sticky comment body %q, want the second report", cm.Body)
+					}
+				}
+			}
+			if mine != 1 {
+				t.Errorf("%d comments by %s, want exactly 1", mine, tt.wantMine)
+			}
+		})
+	}
+}
+
+// GitHub sometimes creates the resource and still answers 502; a blind
+// retry of the POST would then create a second one.
+func TestWriteAfterAmbiguousFailureDoesNotDuplicate(t *testing.T) {
+	post502 := ghtest.Fault{Method: http.MethodPost, Status: http.StatusBadGateway}
+	created502 := ghtest.Fault{Method: http.MethodPost, Status: http.StatusBadGateway, AfterHandling: true}
+	tests := []struct {
+		name      string
+		fault     ghtest.Fault
+		comment   bool // UpsertComment, else StartCheckRun
+		wantPosts int
+	}{
+		{"check run created, answered 502", created502, false, 1},
+		{"check run refused with 502", post502, false, 2},
+		{"comment created, answered 502", created502, true, 1},
+		{"comment refused with 502", post502, true, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ghtest.New(t)
+			srv.Inject(1, tt.fault)
+			c := newClient(t, srv)
+			ctx := context.Background()
+			if tt.comment {
+				created, err := c.UpsertComment(ctx, owner, repo, pr, ghapi.Marker("check=authgate"), "report")
+				if err != nil || !created {
+					t.Fatalf("UpsertComment = %v, %v; want created", created, err)
+				}
+				if got := srv.Comments(owner, repo, pr); len(got) != 1 || got[0].Body != ghapi.Marker("check=authgate")+"\nreport" {
+					t.Fatalf("comments = %+v, want exactly one with the report", got)
+				}
+			} else {
+				id, err := c.StartCheckRun(ctx, owner, repo, "authgate", sha)
+				if err != nil {
+					t.Fatalf("StartCheckRun: %v", err)
+				}
+				runs := srv.CheckRuns()
+				if len(runs) != 1 || runs[0].ID != id || runs[0].Status != "in_progress" {
+					t.Fatalf("runs = %+v, want exactly one in progress with id %d", runs, id)
+				}
+			}
+			if got := countRequests(srv, http.MethodPost, "/"); got != tt.wantPosts {
+				t.Errorf("%d POST requests, want %d", got, tt.wantPosts)
+			}
+		})
+	}
+}
+
+// A concurrent job's in-progress run of the same name is not taken over.
+func TestStartCheckRunDoesNotReuseAnotherJobsRun(t *testing.T) {
+	srv := ghtest.New(t)
+	ctx := context.Background()
+	other, err := newClient(t, srv).StartCheckRun(ctx, owner, repo, "authgate", sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(1, ghtest.Fault{Method: http.MethodPost, Status: http.StatusBadGateway})
+	id, err := newClient(t, srv).StartCheckRun(ctx, owner, repo, "authgate", sha)
+	if err != nil {
+		t.Fatalf("StartCheckRun: %v", err)
+	}
+	if id == other || len(srv.CheckRuns()) != 2 {
+		t.Errorf("got run %d (other job's is %d), %d runs; want a run of its own", id, other, len(srv.CheckRuns()))
 	}
 }

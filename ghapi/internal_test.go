@@ -62,6 +62,7 @@ func TestBackoffIsCapped(t *testing.T) {
 }
 
 func TestTruncateLines(t *testing.T) {
+	rows := strings.Repeat("aaaa\n", 20)
 	tests := []struct {
 		name  string
 		in    string
@@ -71,6 +72,14 @@ func TestTruncateLines(t *testing.T) {
 		{"fits", "a\nb\n", 4, "a\nb\n"},
 		{"cut on line", strings.Repeat("aaaa\n", 10), 40, "aaaa\naaaa\naaaa\n\n… 7 more lines\n"},
 		{"single line", strings.Repeat("é", 20), 22, "\n… 1 more line\n"},
+		{"open details closed before notice", "<details><summary>s</summary>\n\n" + rows + "</details>\n", 70,
+			"<details><summary>s</summary>\n\naaaa\n</details>\n\n… 20 more lines\n"},
+		{"nested details all closed", "<details>\n<DETAILS open>\n" + rows + "</details>\n</details>\n", 70,
+			"<details>\n<DETAILS open>\n</details>\n</details>\n\n… 22 more lines\n"},
+		{"closed details not closed again", "<details>x</details>\n" + rows, 70,
+			"<details>x</details>\n" + strings.Repeat("aaaa\n", 5) + "\n… 15 more lines\n"},
+		{"details inside a code fence ignored", "```\n<details>\n" + rows, 70,
+			"```\n<details>\n" + strings.Repeat("aaaa\n", 6) + "```\n\n… 14 more lines\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,10 +92,12 @@ func TestTruncateLines(t *testing.T) {
 			}
 		})
 	}
-	for limit := range 40 { // tiny limits must neither panic nor overflow
-		s := truncateLines(strings.Repeat("日本\n", 10), limit)
-		if len(s) > limit || !utf8.ValidString(s) {
-			t.Fatalf("limit %d: %q", limit, s)
+	for limit := range 80 { // tiny limits must neither panic nor overflow
+		for _, in := range []string{strings.Repeat("日本\n", 10), strings.Repeat("<details>\n", 10)} {
+			s := truncateLines(in, limit)
+			if len(s) > limit || !utf8.ValidString(s) {
+				t.Fatalf("limit %d: %q", limit, s)
+			}
 		}
 	}
 }

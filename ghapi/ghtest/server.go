@@ -55,6 +55,7 @@ type CheckRun struct {
 	Owner, Repo string
 	Name        string
 	HeadSHA     string
+	ExternalID  string
 	Status      string // "queued", "in_progress" or "completed"
 	Conclusion  string
 	Title       string
@@ -84,9 +85,20 @@ type Request struct {
 	Status int
 }
 
-type fault struct {
-	status int
-	header map[string]string
+// Fault is an injected failure; see Inject.
+type Fault struct {
+	// Method limits the fault to requests with this method ("POST"); ""
+	// matches any request.
+	Method string
+	// Status and Header are what the request is answered with.
+	Status int
+	Header map[string]string
+	// AfterHandling lets the request take effect before its answer is
+	// replaced, as when GitHub creates a comment and still answers 502.
+	AfterHandling bool
+	// Skip lets that many matching requests through before the fault
+	// applies, e.g. to fail the second batch of annotations.
+	Skip int
 }
 
 // Server is the fake GitHub. All methods are safe for concurrent use.
@@ -99,7 +111,7 @@ type Server struct {
 	comments  []*Comment
 	requests  []Request
 	readOnly  bool
-	faults    []fault
+	faults    []Fault
 }
 
 // New starts a server that is closed when the test ends. Point ghapi.New at
@@ -111,6 +123,7 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/check-runs", s.createCheckRun)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/check-runs/{id}", s.getCheckRun)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/check-runs/{id}", s.updateCheckRun)
+	mux.HandleFunc("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", s.listCheckRuns)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
@@ -134,10 +147,24 @@ func (s *Server) ReadOnly() {
 // GitHub-like message, e.g. FailNext(2, 502, nil), or FailNext(1, 403,
 // map[string]string{"Retry-After": "1"}) for a secondary rate limit.
 func (s *Server) FailNext(n, status int, header map[string]string) {
+	s.Inject(n, Fault{Status: status, Header: header})
+}
+
+// FailNextAfterHandling makes the next n requests take effect and then
+// answer status, e.g. FailNextAfterHandling(1, 502): the comment or check
+// run is created but the client is told it failed.
+func (s *Server) FailNextAfterHandling(n, status int) {
+	s.Inject(n, Fault{Status: status, AfterHandling: true})
+}
+
+// Inject queues n copies of f. Each request consumes the first queued fault
+// whose Method matches it, so Inject(1, Fault{Method: "POST", Status: 502})
+// lets the reads before the write through.
+func (s *Server) Inject(n int, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for range n {
-		s.faults = append(s.faults, fault{status: status, header: header})
+		s.faults = append(s.faults, f)
 	}
 }
 
@@ -225,19 +252,32 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			return
 		}
 		s.mu.Lock()
-		var f *fault
-		if len(s.faults) > 0 {
-			f = &s.faults[0]
-			s.faults = s.faults[1:]
+		var f *Fault
+		for i := range s.faults {
+			if m := s.faults[i].Method; m == "" || strings.EqualFold(m, r.Method) {
+				if s.faults[i].Skip > 0 {
+					s.faults[i].Skip--
+					continue
+				}
+				picked := s.faults[i]
+				f = &picked
+				s.faults = slices.Delete(s.faults, i, i+1)
+				break
+			}
 		}
 		readOnly := s.readOnly
 		s.mu.Unlock()
-		if f != nil {
-			writeError(rec, f.status, faultMessage(f.status, f.header), f.header)
+		if f != nil && !f.AfterHandling {
+			writeError(rec, f.Status, faultMessage(f.Status, f.Header), f.Header)
 			return
 		}
 		if readOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			writeError(rec, http.StatusForbidden, "Resource not accessible by integration", nil)
+			return
+		}
+		if f != nil {
+			next.ServeHTTP(httptest.NewRecorder(), r) // the effect stays, the answer is lost
+			writeError(rec, f.Status, faultMessage(f.Status, f.Header), f.Header)
 			return
 		}
 		next.ServeHTTP(rec, r)
@@ -292,6 +332,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 type checkRunRequest struct {
 	Name       *string `json:"name"`
 	HeadSHA    string  `json:"head_sha"`
+	ExternalID string  `json:"external_id"`
 	Status     string  `json:"status"`
 	Conclusion string  `json:"conclusion"`
 	Output     *struct {
@@ -360,7 +401,7 @@ func (s *Server) createCheckRun(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.nextID++
-	cr := &CheckRun{ID: s.nextID, Owner: r.PathValue("owner"), Repo: r.PathValue("repo"), Name: *req.Name, HeadSHA: req.HeadSHA, Status: "queued"}
+	cr := &CheckRun{ID: s.nextID, Owner: r.PathValue("owner"), Repo: r.PathValue("repo"), Name: *req.Name, HeadSHA: req.HeadSHA, ExternalID: req.ExternalID, Status: "queued"}
 	apply(cr, &req)
 	s.checkRuns[cr.ID] = cr
 	resp := checkRunJSON(cr)
@@ -440,10 +481,52 @@ func apply(cr *CheckRun, req *checkRunRequest) {
 	}
 }
 
+// listCheckRuns serves the check runs of a commit, filtered like GitHub by
+// check_name, status and filter ("latest", the default, keeps the newest
+// run of each name; "all" keeps every one), newest first and paginated.
+func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	perPage := min(max(queryInt(r, "per_page", defaultPerPage), 1), maxPerPage)
+	page := max(queryInt(r, "page", 1), 1)
+	s.mu.Lock()
+	var runs []*CheckRun
+	for _, cr := range s.checkRuns {
+		if cr.Owner == r.PathValue("owner") && cr.Repo == r.PathValue("repo") && cr.HeadSHA == r.PathValue("ref") {
+			runs = append(runs, cr)
+		}
+	}
+	slices.SortFunc(runs, func(a, b *CheckRun) int { return cmp.Compare(b.ID, a.ID) })
+	if q.Get("filter") != "all" {
+		seen := make(map[string]bool)
+		runs = slices.DeleteFunc(runs, func(cr *CheckRun) bool {
+			dup := seen[cr.Name]
+			seen[cr.Name] = true
+			return dup
+		})
+	}
+	runs = slices.DeleteFunc(runs, func(cr *CheckRun) bool {
+		return q.Has("check_name") && cr.Name != q.Get("check_name") || q.Has("status") && cr.Status != q.Get("status")
+	})
+	lastPage := max((len(runs)+perPage-1)/perPage, 1)
+	from := min((page-1)*perPage, len(runs))
+	to := min(from+perPage, len(runs))
+	out := make([]map[string]any, 0, to-from)
+	for _, cr := range runs[from:to] {
+		out = append(out, checkRunJSON(cr))
+	}
+	total := len(runs)
+	s.mu.Unlock()
+	if links := linkHeader(r, page, lastPage, perPage); links != "" {
+		w.Header().Set("Link", links)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"total_count": total, "check_runs": out})
+}
+
 func checkRunJSON(cr *CheckRun) map[string]any {
 	return map[string]any{
 		"id": cr.ID, "name": cr.Name, "head_sha": cr.HeadSHA, "status": cr.Status,
-		"conclusion": nullable(cr.Conclusion),
+		"external_id": cr.ExternalID,
+		"conclusion":  nullable(cr.Conclusion),
 		"output": map[string]any{
 			"title": cr.Title, "summary": cr.Summary, "annotations_count": len(cr.Annotations),
 		},

@@ -104,3 +104,90 @@ func TestServerPaginatesComments(t *testing.T) {
 		})
 	}
 }
+
+func TestServerListsCheckRunsForRef(t *testing.T) {
+	srv := ghtest.New(t)
+	auth := "Bearer " + ghtest.Token
+	for _, body := range []string{
+		`{"name":"authgate","head_sha":"abc","status":"completed","conclusion":"success"}`,
+		`{"name":"authgate","head_sha":"abc","status":"in_progress","external_id":"x1"}`,
+		`{"name":"lint","head_sha":"abc","status":"in_progress"}`,
+		`{"name":"authgate","head_sha":"def","status":"in_progress"}`,
+	} {
+		if resp, b := do(t, srv, "POST", "/repos/o/r/check-runs", auth, body); resp.StatusCode != 201 {
+			t.Fatalf("seed: %d %s", resp.StatusCode, b)
+		}
+	}
+	tests := []struct {
+		query   string
+		wantIDs []string // external ids, newest first
+		wantLen int
+	}{
+		{"", nil, 2}, // latest per name: authgate (in progress) and lint
+		{"?check_name=authgate&status=in_progress", []string{"x1"}, 1},
+		{"?check_name=authgate&status=completed", nil, 0}, // hidden by the newer run
+		{"?check_name=authgate&status=completed&filter=all", []string{""}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			_, body := do(t, srv, "GET", "/repos/o/r/commits/abc/check-runs"+tt.query, auth, "")
+			var got struct {
+				Total int `json:"total_count"`
+				Runs  []struct {
+					ExternalID string `json:"external_id"`
+				} `json:"check_runs"`
+			}
+			if err := json.Unmarshal([]byte(body), &got); err != nil || len(got.Runs) != tt.wantLen || got.Total != tt.wantLen {
+				t.Fatalf("got %+v (%v), want %d runs", got, err, tt.wantLen)
+			}
+			for i, id := range tt.wantIDs {
+				if got.Runs[i].ExternalID != id {
+					t.Errorf("run %d external_id %q, want %q", i, got.Runs[i].ExternalID, id)
+				}
+			}
+		})
+	}
+}
+
+func TestServerFaultKinds(t *testing.T) {
+	auth := "Bearer " + ghtest.Token
+	post := `{"body":"hi"}`
+	tests := []struct {
+		name         string
+		inject       func(*ghtest.Server)
+		wantStatuses []int // of GET, POST, POST
+		wantComments int
+	}{
+		{"refused", func(s *ghtest.Server) { s.FailNext(1, 502, nil) }, []int{502, 201, 201}, 2},
+		{"after handling", func(s *ghtest.Server) { s.FailNextAfterHandling(2, 502) }, []int{502, 502, 201}, 2},
+		{"POST only", func(s *ghtest.Server) { s.Inject(1, ghtest.Fault{Method: "POST", Status: 502}) }, []int{200, 502, 201}, 1},
+		{"skip one POST", func(s *ghtest.Server) {
+			s.Inject(1, ghtest.Fault{Method: "POST", Status: 502, AfterHandling: true, Skip: 1})
+		}, []int{200, 201, 502}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ghtest.New(t)
+			tt.inject(srv)
+			var got []int
+			resp, _ := do(t, srv, "GET", "/repos/o/r/issues/1/comments", auth, "")
+			got = append(got, resp.StatusCode)
+			for range 2 {
+				resp, _ := do(t, srv, "POST", "/repos/o/r/issues/1/comments", auth, post)
+				got = append(got, resp.StatusCode)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantStatuses) {
+				t.Errorf("statuses %v, want %v", got, tt.wantStatuses)
+			}
+			comments := srv.Comments("o", "r", 1)
+			if len(comments) != tt.wantComments {
+				t.Errorf("%d comments, want %d", len(comments), tt.wantComments)
+			}
+			for _, c := range comments {
+				if c.Login != ghtest.BotLogin {
+					t.Errorf("created comment by %q, want %q", c.Login, ghtest.BotLogin)
+				}
+			}
+		})
+	}
+}
