@@ -55,6 +55,12 @@ func (a *Action) Summary(markdown string) error {
 	return a.fileCommand("GITHUB_STEP_SUMMARY", func() { a.gh.AddStepSummary(markdown) })
 }
 
+// Group starts a collapsible section of the log; EndGroup ends it.
+func (a *Action) Group(title string) { a.gh.Group(clean(title)) }
+
+// EndGroup ends the section Group started.
+func (a *Action) EndGroup() { a.gh.EndGroup() }
+
 // Notice prints one notice annotation.
 func (a *Action) Notice(msg string) { a.printed["notice"]++; a.gh.Noticef("%s", clean(msg)) }
 

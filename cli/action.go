@@ -48,6 +48,7 @@ func runAction(ctx context.Context, env Env) int {
 			finder = f
 		}
 	}
+	a.Group("authgate scan of " + displayTarget(cfg.Target))
 	rep, code := scanAndGate(ctx, cfg, env, &hooks{
 		decorate: func(r *report.Report) {
 			if finder == nil {
@@ -61,6 +62,7 @@ func runAction(ctx context.Context, env Env) int {
 		},
 		sarifFallback: sarifFallback(env, ev.Workspace, cfg.OpenAPI),
 	})
+	a.EndGroup()
 	// The check run and the comment are finished even when the job is
 	// being cancelled: a check left "in progress" blocks a required
 	// status forever.
