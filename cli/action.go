@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,8 +44,12 @@ func runAction(ctx context.Context, env Env) int {
 	checkID := gh.start(ctx)
 
 	var finder *locate.Finder
+	spec := cfg.OpenAPI
+	if spec == "" || strings.Contains(spec, "://") {
+		spec = repoSpec(ev.Workspace)
+	}
 	if set.Annotate && ev.Workspace != "" {
-		if f, err := locate.New(ev.Workspace, cfg.OpenAPI); err == nil {
+		if f, err := locate.New(ev.Workspace, spec); err == nil {
 			finder = f
 		}
 	}
@@ -60,7 +65,7 @@ func runAction(ctx context.Context, env Env) int {
 				}
 			}
 		},
-		sarifFallback: sarifFallback(env, ev.Workspace, cfg.OpenAPI),
+		sarifFallback: sarifFallback(env, ev.Workspace, spec),
 	})
 	a.EndGroup()
 	// The check run and the comment are finished even when the job is
@@ -98,6 +103,29 @@ func runAction(ctx context.Context, env Env) int {
 		gh.comment(ctx, ev.PR, commentScope(set, ev, cfg.Shard.String(), cfg.Target), md)
 	}
 	return code
+}
+
+// specNames are where repositories usually keep their API description,
+// for annotations when the scan read it from the target (or a URL).
+var specNames = []string{
+	"openapi.yaml", "openapi.yml", "openapi.json", "swagger.yaml", "swagger.yml", "swagger.json",
+	"api/openapi.yaml", "api/openapi.yml", "api/openapi.json", "docs/openapi.yaml", "docs/openapi.json",
+	"spec/openapi.yaml", "openapi/openapi.yaml",
+}
+
+// repoSpec finds the repository's API description at the usual places,
+// "" when there is none.
+func repoSpec(workspace string) string {
+	if workspace == "" {
+		return ""
+	}
+	for _, name := range specNames {
+		p := filepath.Join(workspace, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // sarifFallback picks the file that SARIF results without a location point

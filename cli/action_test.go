@@ -352,3 +352,29 @@ func TestActionFailedScanIsNeverGreen(t *testing.T) {
 		t.Errorf("passed must be false:\n%s", out)
 	}
 }
+
+// TestActionAnnotatesTheRepositorysSpec: the scan discovers the
+// description on the target, and the annotations still point at the
+// operation in the repository's copy of it.
+func TestActionAnnotatesTheRepositorysSpec(t *testing.T) {
+	api := httptest.NewServer(demo.Vulnerable())
+	defer api.Close()
+	gh := ghtest.New(t)
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "openapi.json"), demo.OpenAPI(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newActionRun(t, ws, api.URL, gh.URL, prEvent)
+	if code := r.run(); code != ExitGateFailed {
+		t.Fatalf("exit %d\n%s", code, r.stderr.String())
+	}
+	runs := gh.CheckRuns()
+	if len(runs) != 1 || len(runs[0].Annotations) == 0 {
+		t.Fatalf("check runs = %+v", runs)
+	}
+	for _, a := range runs[0].Annotations {
+		if a.Path != "openapi.json" || a.StartLine < 2 {
+			t.Errorf("annotation at %s:%d, want the operation in openapi.json", a.Path, a.StartLine)
+		}
+	}
+}
