@@ -48,6 +48,9 @@ type Settings struct {
 	Comment    *bool
 	SARIFPath  string
 	ReportPath string
+	// Merge lists shard reports (workspace paths) to merge and gate
+	// instead of scanning: the last job of a sharded matrix.
+	Merge []string
 }
 
 // Defaults of the inputs, as in action.yml.
@@ -201,6 +204,10 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	}
 	set.Comment = boolean("comment")
 
+	for _, m := range lines(a.gh.GetInput("merge")) {
+		set.Merge = append(set.Merge, a.workspacePath(m))
+	}
+
 	// The reports the Action always writes, for upload-artifact and
 	// upload-sarif, plus the text report in the log.
 	cfg.Outputs = []config.Output{
@@ -211,11 +218,23 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	if len(errs) > 0 {
 		return cfg, set, config.Invalidf("%s", strings.Join(errs, "; "))
 	}
+	if len(set.Merge) > 0 {
+		// Merging scans nothing: the target comes from the shard
+		// reports. Validate the rest with a stand-in target.
+		cfg.Target = mergeTarget
+		err := cfg.Validate()
+		cfg.Target = ""
+		return cfg, set, err
+	}
 	if cfg.Target == "" {
 		return cfg, set, config.Invalidf("input target is required (or run on a deployment_status event, whose environment_url is used)")
 	}
 	return cfg, set, cfg.Validate()
 }
+
+// mergeTarget stands in for the target when a merge's settings are
+// validated: config.Validate requires one, and a merge has none.
+const mergeTarget = "http://127.0.0.1"
 
 // secretParts returns what to mask of one "Header: value" line: the line,
 // the value, and the parts the scanner's redactor also hides (a bearer

@@ -53,8 +53,7 @@ func runAction(ctx context.Context, env Env) int {
 			finder = f
 		}
 	}
-	a.Group("authgate scan of " + displayTarget(cfg.Target))
-	rep, code := scanAndGate(ctx, cfg, env, &hooks{
+	h := &hooks{
 		decorate: func(r *report.Report) {
 			if finder == nil {
 				return
@@ -66,7 +65,16 @@ func runAction(ctx context.Context, env Env) int {
 			}
 		},
 		sarifFallback: sarifFallback(env, ev.Workspace, spec),
-	})
+	}
+	var rep *report.Report
+	var code int
+	if len(set.Merge) > 0 {
+		a.Group(fmt.Sprintf("authgate merge of %d shard reports", len(set.Merge)))
+		rep, code = mergeAndGate(set.Merge, cfg, env, h)
+	} else {
+		a.Group("authgate scan of " + displayTarget(cfg.Target))
+		rep, code = scanAndGate(ctx, cfg, env, h)
+	}
 	a.EndGroup()
 	// The check run and the comment are finished even when the job is
 	// being cancelled: a check left "in progress" blocks a required
@@ -74,7 +82,11 @@ func runAction(ctx context.Context, env Env) int {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	if rep == nil {
-		msg := "authgate could not scan " + displayTarget(cfg.Target) + " (exit code " + strconv.Itoa(code) + "); see the job log."
+		what := "scan " + displayTarget(cfg.Target)
+		if len(set.Merge) > 0 {
+			what = "merge the shard reports"
+		}
+		msg := "authgate could not " + what + " (exit code " + strconv.Itoa(code) + "); see the job log."
 		if err := a.Summary("## authgate: the scan could not run\n\n" + report.EscapeMarkdown(msg) + "\n"); err != nil {
 			a.Warning("authgate: " + err.Error())
 		}

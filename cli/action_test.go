@@ -378,3 +378,35 @@ func TestActionAnnotatesTheRepositorysSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestActionMerge is the last job of a sharded matrix: the Action merges
+// the shard reports, gates once, and writes one check run and comment.
+func TestActionMerge(t *testing.T) {
+	api := httptest.NewServer(demo.Vulnerable())
+	defer api.Close()
+	ws := t.TempDir()
+	for _, shard := range []string{"1", "2"} {
+		code, _, stderr := run(t, "scan", api.URL, "--shard", shard+"/2", "--rate", "0", "--config", "",
+			"--auth", "Authorization: Bearer "+demo.AliceToken, "--peer-auth", "Authorization: Bearer "+demo.BobToken,
+			"-o", filepath.Join(ws, "shard-"+shard+".json"), "--fail-on", "none", "--fail-under", "0")
+		if code != ExitPassed {
+			t.Fatalf("shard %s: exit %d: %s", shard, code, stderr)
+		}
+	}
+	gh := ghtest.New(t)
+	r := newActionRun(t, ws, "", gh.URL, prEvent)
+	r.env["INPUT_MERGE"] = "shard-1.json\nshard-2.json"
+	if code := r.run(); code != ExitGateFailed {
+		t.Fatalf("exit %d, want 1 (the merged findings fail the gate)\n%s\n%s", code, r.log.String(), r.stderr.String())
+	}
+	merged := readReport(t, filepath.Join(ws, "authgate.json"))
+	if got := ruleSet(merged); !got["bola-cross-user-read"] || !got["authn-missing"] {
+		t.Errorf("merged findings: %v", got)
+	}
+	if runs := gh.CheckRuns(); len(runs) != 1 || runs[0].Conclusion != "failure" {
+		t.Errorf("check runs = %+v", runs)
+	}
+	if n := len(gh.Comments("octo", "shop", 42)); n != 1 {
+		t.Errorf("%d comments", n)
+	}
+}

@@ -54,43 +54,55 @@ func runMerge(args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
+	_, code := mergeAndGate(inputs, cfg, env, nil)
+	return code
+}
+
+// mergeAndGate merges the shard reports at inputs, scores and gates the
+// result, writes cfg's outputs and returns the report (nil when there is
+// none) with the exit code. The Action's merge input uses it too.
+func mergeAndGate(inputs []string, cfg config.Config, env Env, h *hooks) (*report.Report, int) {
 	// The inputs are read before any output is created, so that an
 	// output that names an input cannot truncate it first.
+	var err error
 	shards := make([]*report.Report, len(inputs))
 	for i, path := range inputs {
 		if shards[i], err = loadShard(path); err != nil {
-			return exitCode(env, usageError{err})
+			return nil, exitCode(env, usageError{err})
 		}
 	}
 	res, err := mergeShards(inputs, shards)
 	if err != nil {
-		return exitCode(env, usageError{err})
+		return nil, exitCode(env, usageError{err})
 	}
 	var base *report.Report
 	if cfg.Baseline != "" {
 		if base, err = baseline.Load(cfg.Baseline); err != nil {
-			return exitCode(env, usageError{err})
+			return nil, exitCode(env, usageError{err})
 		}
 	}
 	outs, err := openOutputs(cfg.Outputs, env)
 	if err != nil {
-		return exitCode(env, usageError{err})
+		return nil, exitCode(env, usageError{err})
 	}
 	defer outs.close()
 
 	rep := buildReport(res, cfg, base)
-	if werr := outs.write(rep, env, nil); werr != nil {
+	if h != nil && h.decorate != nil {
+		h.decorate(rep)
+	}
+	if werr := outs.write(rep, env, h); werr != nil {
 		// As for scan: the inputs were fine, the destination was not.
 		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
-		return ExitScanFailed
+		return rep, ExitScanFailed
 	}
 	if rep.Incomplete != "" {
 		fmt.Fprintf(env.Stderr, "authgate: warning: the merged scan is incomplete: %s\n", safeText(rep.Incomplete))
 	}
 	if !rep.Gate.Passed {
-		return ExitGateFailed
+		return rep, ExitGateFailed
 	}
-	return ExitPassed
+	return rep, ExitPassed
 }
 
 // parseMergeFlags reads merge's flags and input paths. Flags may come
