@@ -88,21 +88,10 @@ func mergeAndGate(inputs []string, cfg config.Config, env Env, h *hooks) (*repor
 	defer outs.close()
 
 	rep := buildReport(res, cfg, base)
-	if h != nil && h.decorate != nil {
-		h.decorate(rep)
-	}
-	if werr := outs.write(rep, env, h); werr != nil {
-		// As for scan: the inputs were fine, the destination was not.
-		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
+	if !publish(rep, outs, env, h) {
 		return rep, ExitScanFailed
 	}
-	if rep.Incomplete != "" {
-		fmt.Fprintf(env.Stderr, "authgate: warning: the merged scan is incomplete: %s\n", safeText(rep.Incomplete))
-	}
-	if !rep.Gate.Passed {
-		return rep, ExitGateFailed
-	}
-	return rep, ExitPassed
+	return rep, verdict(rep, env)
 }
 
 // parseMergeFlags reads merge's flags and input paths. Flags may come

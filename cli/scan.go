@@ -75,11 +75,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
 	}
 	rep := buildReport(res, cfg, base)
-	if h != nil && h.decorate != nil {
-		h.decorate(rep)
-	}
-	if werr := outs.write(rep, env, h); werr != nil {
-		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(werr.Error()))
+	if !publish(rep, outs, env, h) {
 		return rep, ExitScanFailed
 	}
 	switch {
@@ -89,13 +85,32 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		fmt.Fprintf(env.Stderr, "authgate: scan interrupted; the report is incomplete\n")
 		return rep, exitInterrupted
 	}
+	return rep, verdict(rep, env)
+}
+
+// publish lets the hooks add to the report and writes every output. A
+// report that cannot be written is exit code 3: the inputs were fine, the
+// destination was not.
+func publish(rep *report.Report, outs *outputs, env Env, h *hooks) bool {
+	if h != nil && h.decorate != nil {
+		h.decorate(rep)
+	}
+	if err := outs.write(rep, env, h); err != nil {
+		fmt.Fprintf(env.Stderr, "authgate: writing the report: %s\n", oneLine(err.Error()))
+		return false
+	}
+	return true
+}
+
+// verdict is the exit code of a written report's gate.
+func verdict(rep *report.Report, env Env) int {
 	if rep.Incomplete != "" {
-		fmt.Fprintf(env.Stderr, "authgate: warning: the scan is incomplete: %s\n", oneLine(rep.Incomplete))
+		fmt.Fprintf(env.Stderr, "authgate: warning: the scan is incomplete: %s\n", safeText(rep.Incomplete))
 	}
 	if !rep.Gate.Passed {
-		return rep, ExitGateFailed
+		return ExitGateFailed
 	}
-	return rep, ExitPassed
+	return ExitPassed
 }
 
 // scanError maps the scanner's errors to exit codes.
