@@ -84,31 +84,9 @@ func parseScanFlags(args []string, stderr io.Writer) (config.Config, error) {
 	sf := &scanFlags{replaced: map[string]bool{}}
 	fset := sf.flagSet()
 
-	var positional []string
-	for {
-		err := fset.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, scanUsage)
-			return config.Config{}, flag.ErrHelp
-		}
-		if err != nil {
-			return config.Config{}, config.Invalidf("%s (authgate scan -h for help)", flagError(err))
-		}
-		if sf.err != nil {
-			return config.Config{}, sf.err
-		}
-		rest := fset.Args()
-		if endedAtTerminator(args[:len(args)-len(rest)]) {
-			positional = append(positional, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		// Go's flag package stops at the first non-flag; take it as a
-		// positional and carry on, so flags may follow TARGET.
-		positional = append(positional, rest[0])
-		args = rest[1:]
+	positional, err := parseInterleaved(fset, args, "scan", scanUsage, stderr, func() error { return sf.err })
+	if err != nil {
+		return config.Config{}, err
 	}
 	if len(positional) > 1 {
 		// The extra arguments are not repeated: a forgotten --auth would
@@ -261,6 +239,39 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	})
 	duration("wait", func(c *config.Config) *time.Duration { return &c.Wait })
 	return fset
+}
+
+// parseInterleaved parses flags that may come before, between and after
+// the positional arguments, which it returns. Go's flag package stops at
+// the first non-flag; it is taken as a positional and parsing carries on.
+// -h prints usage and returns flag.ErrHelp; a flag's own error (checked
+// by valueErr after each pass) wins over the flag package's.
+func parseInterleaved(fset *flag.FlagSet, args []string, cmd, usage string, stderr io.Writer, valueErr func() error) ([]string, error) {
+	var positional []string
+	for {
+		err := fset.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usage)
+			return nil, flag.ErrHelp
+		}
+		if err != nil {
+			return nil, config.Invalidf("%s (authgate %s -h for help)", flagError(err), cmd)
+		}
+		if err := valueErr(); err != nil {
+			return nil, err
+		}
+		rest := fset.Args()
+		// Every flag takes a value, so the consumed arguments end at
+		// "--" exactly when the terminator stopped parsing.
+		if endedAtTerminator(args[:len(args)-len(rest)]) {
+			return append(positional, rest...), nil
+		}
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
 }
 
 // endedAtTerminator reports whether flag parsing over consumed stopped at

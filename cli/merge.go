@@ -124,36 +124,14 @@ func parseMergeFlags(args []string, stderr io.Writer) (config.Config, []string, 
 	fset.StringVar(&cfg.Baseline, "baseline", "", "")
 	integer("max-score-drop", &cfg.MaxScoreDrop)
 
-	var inputs []string
-	for {
-		err := fset.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, mergeUsage)
-			return config.Config{}, nil, flag.ErrHelp
-		}
-		if err != nil {
-			return config.Config{}, nil, config.Invalidf("%s (authgate merge -h for help)", flagError(err))
-		}
-		if flagErr != nil {
-			return config.Config{}, nil, flagErr
-		}
-		rest := fset.Args()
-		// Every merge flag takes a value, as every scan flag does.
-		if endedAtTerminator(args[:len(args)-len(rest)]) {
-			inputs = append(inputs, rest...)
-			break
-		}
-		if len(rest) == 0 {
-			break
-		}
-		inputs = append(inputs, rest[0])
-		args = rest[1:]
+	inputs, err := parseInterleaved(fset, args, "merge", mergeUsage, stderr, func() error { return flagErr })
+	if err != nil {
+		return config.Config{}, nil, err
 	}
 	if len(inputs) == 0 {
 		return config.Config{}, nil, config.Invalidf("merge needs at least one shard report: authgate merge -o OUT.json IN.json...")
 	}
 
-	var err error
 	if formats != nil || outputs != nil {
 		if cfg.Outputs, err = config.BuildOutputs(formats, outputs); err != nil {
 			return config.Config{}, nil, err
