@@ -191,6 +191,15 @@ func (t *Target) count(r *Response) {
 	}
 }
 
+// Do sends a request the rule built itself (from Request, with extra
+// headers such as Origin), bypassing the cache. It still goes through the
+// scan's one client: scope guard, limiter, budget.
+func (t *Target) Do(ctx context.Context, req *Request) *Response {
+	r := t.s.client.Do(ctx, req)
+	t.count(r)
+	return r
+}
+
 // Resend sends the same request again, bypassing the cache: every positive
 // is confirmed by a fresh answer before it is reported.
 func (t *Target) Resend(ctx context.Context, r *Response) *Response {
