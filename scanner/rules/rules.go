@@ -13,15 +13,17 @@ import (
 	"github.com/authgate/authgate/scanner"
 )
 
-// All returns every rule in a fixed order.
+// All returns every rule in a fixed order. Some rules keep per-scan state,
+// so call All once per scan.
 func All() []scanner.Rule {
-	return []scanner.Rule{
+	rules := []scanner.Rule{
 		SpecOperationWithoutSecurity{},
 		AuthnMissing{},
 		BOLACrossUserRead{},
 		BOLAIDEnumeration{},
 		VerboseErrorDisclosure{},
 	}
+	return append(rules, MisconfigRules()...)
 }
 
 // info returns the catalog entry of a rule id; an unknown id is a

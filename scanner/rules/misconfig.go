@@ -1,0 +1,459 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// This file holds the transport and configuration rules: CORS, cookies,
+// credentials in URLs or over plain HTTP, and secrets in answers.
+
+// MisconfigRules returns this family's rules in a fixed order. Call it once
+// per scan: the API-wide rules keep per-scan state in their values.
+func MisconfigRules() []scanner.Rule {
+	return []scanner.Rule{
+		&CORSCredentialedOriginReflection{},
+		&CookieInsecure{},
+		APIKeyInQuery{},
+		&CleartextCredentials{},
+		CredentialsInResponse{},
+	}
+}
+
+// once remembers, per target origin, that an API-wide finding was already
+// reported, so that the other operations skip their probes. Check runs
+// concurrently; the scan's dedupe by fingerprint still removes the
+// duplicates of operations that probed at the same time.
+type once struct {
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+func (o *once) isDone(key string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.done[key]
+}
+
+func (o *once) markDone(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done == nil {
+		o.done = map[string]bool{}
+	}
+	o.done[key] = true
+}
+
+// apiWide turns an operation's finding into one for the whole API.
+func apiWide(f finding.Finding, key string) finding.Finding {
+	f.Method, f.Path = "*", "*"
+	f.Fingerprint = finding.Fingerprint(f.Rule, "*", "*", key)
+	return f
+}
+
+// newFinding is Target.NewFinding with the secrets the target leaked in
+// its answers (password hashes, keys; see secretsIn) hidden from the
+// evidence: the engine's redactor only knows the scan's own credentials.
+func newFinding(t *scanner.Target, rule string, conf finding.Confidence, summary string, rs ...*scanner.Response) finding.Finding {
+	f := t.NewFinding(rule, conf, summary, rs...)
+	var values []string
+	for _, r := range rs {
+		_, v := secretsIn(r.Body)
+		values = append(values, v...)
+	}
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+	for i := range f.Evidence.Exchanges {
+		for _, v := range values {
+			f.Evidence.Exchanges[i].ResponseBody = strings.ReplaceAll(f.Evidence.Exchanges[i].ResponseBody, v, "[REDACTED]")
+		}
+	}
+	return f
+}
+
+// originOf returns scheme://host of the operation's requests.
+func originOf(t *scanner.Target) *url.URL {
+	return t.Request(scanner.Anonymous, nil).URL
+}
+
+// CORSCredentialedOriginReflection reports APIs that echo an arbitrary
+// Origin (or `null`) in Access-Control-Allow-Origin together with
+// Access-Control-Allow-Credentials: true, which lets any web page read the
+// API with its visitors' cookies or credentials. A wildcard `*` (browsers
+// refuse it with credentials) and allow-lists are not findings.
+type CORSCredentialedOriginReflection struct {
+	reported once
+	mu       sync.Mutex
+	probed   int
+}
+
+// maxCORSProbes is how many operations are probed for CORS: the policy is
+// one middleware for the whole API in practice, and probing every
+// operation would add two requests to each.
+const maxCORSProbes = 4
+
+// probe reports whether one more operation may be probed.
+func (c *CORSCredentialedOriginReflection) probe() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.probed >= maxCORSProbes {
+		return false
+	}
+	c.probed++
+	return true
+}
+
+// evilOrigin is an origin no API can trust: .invalid never resolves (RFC 2606).
+const evilOrigin = "https://evil.authgate.invalid"
+
+// Info implements scanner.Rule.
+func (*CORSCredentialedOriginReflection) Info() finding.RuleInfo {
+	return info("cors-credentialed-origin-reflection")
+}
+
+// Check implements scanner.Rule.
+func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	const id = "cors-credentialed-origin-reflection"
+	key := originOf(t).Host
+	if !t.Safe() || c.reported.isDone(key) || !c.probe() {
+		return nil
+	}
+	vals := t.Values()
+	for _, o := range []string{evilOrigin, "null"} {
+		req := t.Request(t.Main(), vals)
+		req.Header.Set("Origin", o)
+		r := t.Do(ctx, req)
+		if !reflectsWithCredentials(r, o) {
+			continue
+		}
+		if again := t.Resend(ctx, r); !reflectsWithCredentials(again, o) {
+			continue
+		}
+		summary := fmt.Sprintf("%s with `Origin: %s` answered %d with `Access-Control-Allow-Origin: %s` and `Access-Control-Allow-Credentials: true`: any web page can read the API with its visitors' credentials.",
+			describe(r), o, r.Status, o)
+		conf := finding.ConfidenceHigh
+		if !t.Success(r) {
+			// The policy shows on a refusal; another operation may still
+			// show it on data, so keep probing.
+			conf = finding.ConfidenceMedium
+		} else {
+			c.reported.markDone(key)
+		}
+		return []finding.Finding{apiWide(newFinding(t, id, conf, summary, r), t.AuthScheme())}
+	}
+	return nil
+}
+
+// reflectsWithCredentials reports whether r allows origin o with credentials.
+func reflectsWithCredentials(r *scanner.Response, o string) bool {
+	return r != nil && r.Err == nil &&
+		r.Header.Get("Access-Control-Allow-Origin") == o &&
+		strings.EqualFold(strings.TrimSpace(r.Header.Get("Access-Control-Allow-Credentials")), "true")
+}
+
+// CookieInsecure reports session-like cookies set in the answers to the
+// scan's own requests without HttpOnly or SameSite, and over HTTPS without
+// Secure (over plain HTTP a missing Secure is the cleartext problem, not
+// the cookie's). One finding per cookie name; values are never shown.
+type CookieInsecure struct{ reported once }
+
+// Info implements scanner.Rule.
+func (*CookieInsecure) Info() finding.RuleInfo { return info("cookie-insecure") }
+
+// sessionCookie matches the names frameworks give session cookies.
+var sessionCookie = regexp.MustCompile(`(?i)(^|[_.-])(session|sess|sid|ssid|token|auth|jwt)([_.-]|$)|^(connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|laravel_session|_session_id)$|session`)
+
+// minRandomCookie is the shortest value taken for a session id when the
+// name says nothing: 16 characters is 64+ bits in hex, shorter values are
+// preferences ("en", "dark").
+const minRandomCookie = 16
+
+// randomValue matches opaque, token-like values.
+var randomValue = regexp.MustCompile(`^[A-Za-z0-9+/=_.%-]+$`)
+
+func looksRandom(v string) bool {
+	if len(v) < minRandomCookie || !randomValue.MatchString(v) {
+		return false
+	}
+	return strings.ContainsAny(v, "0123456789") && strings.IndexFunc(v, func(r rune) bool {
+		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
+	}) >= 0
+}
+
+// Check implements scanner.Rule.
+func (c *CookieInsecure) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	if !t.Safe() {
+		return nil
+	}
+	vals := t.Values()
+	var out []finding.Finding
+	for _, id := range []*scanner.Identity{t.Main(), scanner.Anonymous} {
+		// Send is cached: other rules already asked the same.
+		r := t.Send(ctx, id, vals)
+		if r.Err != nil {
+			continue
+		}
+		for _, line := range r.Header.Values("Set-Cookie") {
+			ck, err := http.ParseSetCookie(line)
+			if err != nil || ck.Value == "" || ck.MaxAge < 0 {
+				// Deleting a cookie exposes nothing.
+				continue
+			}
+			if !sessionCookie.MatchString(ck.Name) && (ck.HttpOnly || !looksRandom(ck.Value)) {
+				continue
+			}
+			missing := cookieMissing(ck, r.Request.URL.Scheme == "https")
+			key := originOf(t).Host + " " + ck.Name
+			if len(missing) == 0 || c.reported.isDone(key) {
+				continue
+			}
+			c.reported.markDone(key)
+			summary := fmt.Sprintf("%s set the session cookie %q without %s.", describe(r), safeName(ck.Name), strings.Join(missing, ", "))
+			out = append(out, apiWide(newFinding(t, "cookie-insecure", finding.ConfidenceHigh, summary, r), "cookie:"+strings.ToLower(ck.Name)))
+		}
+	}
+	return out
+}
+
+// cookieMissing lists the protective attributes ck lacks.
+func cookieMissing(ck *http.Cookie, https bool) []string {
+	var missing []string
+	if https && !ck.Secure {
+		missing = append(missing, "Secure")
+	}
+	if !ck.HttpOnly {
+		missing = append(missing, "HttpOnly")
+	}
+	if ck.SameSite == 0 {
+		missing = append(missing, "SameSite")
+	}
+	return missing
+}
+
+// safeName keeps a target-chosen name printable and inert in Markdown.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r) {
+			return r
+		}
+		return '?'
+	}, shorten(s, maxNameLen))
+}
+
+// maxNameLen bounds a target-chosen name in a summary.
+const maxNameLen = 64
+
+// APIKeyInQuery reports credentials carried in the URL: an apiKey scheme
+// declared `in: query` (from the description, no request), and query
+// parameters with credential names that the API accepts in place of
+// authentication (an answer with the key, a refusal without it).
+type APIKeyInQuery struct{}
+
+// Info implements scanner.Rule.
+func (APIKeyInQuery) Info() finding.RuleInfo { return info("api-key-in-query") }
+
+// queryCredential matches query parameter names that carry a credential.
+// Every name here is also redacted by the engine (its credentialParam).
+var queryCredential = regexp.MustCompile(`(?i)^(api[_-]?key|x-api-key|key|access[_-]?token|auth[_-]?token|token|auth|jwt)$`)
+
+// Check implements scanner.Rule.
+func (APIKeyInQuery) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	const id = "api-key-in-query"
+	var out []finding.Finding
+	if doc := t.Document(); doc != nil && fromDocument(t) {
+		for _, name := range t.Op.Schemes {
+			sc, ok := doc.SecuritySchemes[name]
+			if !ok || sc.Type != "apiKey" || sc.In != "query" {
+				continue
+			}
+			f := newFinding(t, id, finding.ConfidenceMedium, fmt.Sprintf(
+				"The API description declares the security scheme %q as an API key in the query parameter %q: keys in URLs end up in logs, proxies and browser history.",
+				safeName(name), safeName(sc.Name)))
+			out = append(out, apiWide(f, "apikey:query:"+strings.ToLower(sc.Name)))
+		}
+	}
+	if !t.Safe() {
+		return out
+	}
+	for _, p := range t.Op.Params {
+		if p.In != "query" || p.Example == "" || !queryCredential.MatchString(p.Name) {
+			continue
+		}
+		if f, ok := keyAccepted(ctx, t, p); ok {
+			out = append(out, f)
+			break
+		}
+	}
+	return out
+}
+
+// keyAccepted sends the operation anonymously with and without the key
+// parameter p (the engine never sends credential parameters anonymously,
+// so the rule adds it itself).
+func keyAccepted(ctx context.Context, t *scanner.Target, p openapi.Param) (finding.Finding, bool) {
+	vals := t.Values()
+	without := t.Send(ctx, scanner.Anonymous, vals)
+	if t.Success(without) {
+		return finding.Finding{}, false
+	}
+	req := t.Request(scanner.Anonymous, vals)
+	q := req.URL.Query()
+	q.Set(p.Name, p.Example)
+	req.URL.RawQuery = q.Encode()
+	with := t.Do(ctx, req)
+	if !t.Success(with) || !t.Success(t.Resend(ctx, with)) {
+		return finding.Finding{}, false
+	}
+	summary := fmt.Sprintf("%s answered %d with data when the credential was in the query parameter %q, and %d without it: the API accepts keys in URLs, which end up in logs, proxies and browser history.",
+		describe(without), with.Status, safeName(p.Name), without.Status)
+	return newFinding(t, "api-key-in-query", finding.ConfidenceHigh, summary, with, without), true
+}
+
+// CleartextCredentials reports APIs that accept credentials over plain
+// HTTP on a public address. Loopback, private and link-local addresses are
+// not findings: that is a scan of a local or internal deployment.
+type CleartextCredentials struct {
+	// IsLocal decides whether a host is local or internal; nil means
+	// LocalHost. Tests set it because they can only serve on 127.0.0.1.
+	IsLocal  func(host string) bool
+	reported once
+}
+
+// Info implements scanner.Rule.
+func (*CleartextCredentials) Info() finding.RuleInfo { return info("cleartext-credentials") }
+
+// LocalHost reports whether host (a name or an IP, without port) is
+// loopback, private (RFC 1918, fc00::/7), link-local or a local name.
+// Names are not resolved: the scanner sends nothing but its requests.
+func LocalHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasSuffix(host, ".local") {
+		return true
+	}
+	if i := strings.IndexByte(host, '%'); i >= 0 {
+		// IPv6 zone: fe80::1%eth0 is link-local.
+		host = host[:i]
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified()
+}
+
+// Check implements scanner.Rule.
+func (c *CleartextCredentials) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	u := originOf(t)
+	isLocal := c.IsLocal
+	if isLocal == nil {
+		isLocal = LocalHost
+	}
+	if t.Primary == nil || !t.Safe() || u.Scheme != "http" || isLocal(u.Hostname()) || c.reported.isDone(u.Host) {
+		return nil
+	}
+	if t.Op.Security == openapi.SecurityPublic || t.Op.Security == openapi.SecurityOptional {
+		return nil
+	}
+	vals := t.Values()
+	authed := t.Send(ctx, t.Primary, vals)
+	if !t.Success(authed) {
+		return nil
+	}
+	// The credentials must be what got the answer: a public operation
+	// answers everyone.
+	if t.Op.Security != openapi.SecurityRequired && t.Success(t.Send(ctx, scanner.Anonymous, vals)) {
+		return nil
+	}
+	if !t.Success(t.Resend(ctx, authed)) {
+		return nil
+	}
+	c.reported.markDone(u.Host)
+	summary := fmt.Sprintf("%s over plain HTTP to the public host %s answered %d with data to identity %q's credentials: they cross the network unencrypted.",
+		describe(authed), safeName(u.Hostname()), authed.Status, t.Primary.Name)
+	return []finding.Finding{apiWide(newFinding(t, "cleartext-credentials", finding.ConfidenceHigh, summary, authed), t.AuthScheme())}
+}
+
+// CredentialsInResponse reports successful answers that carry password
+// hashes or secrets: crypt-format hashes anywhere, hex digests under
+// password keys, and non-empty, unmasked values under secret keys.
+type CredentialsInResponse struct{}
+
+// Info implements scanner.Rule.
+func (CredentialsInResponse) Info() finding.RuleInfo { return info("credentials-in-response") }
+
+var (
+	// cryptHash matches self-describing password hash formats: bcrypt,
+	// argon2, scrypt, PBKDF2 (passlib, Django, Werkzeug), sha-crypt.
+	cryptHash = regexp.MustCompile(`^(\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(id|i|d)\$\S+|\$scrypt\$\S+|\$7\$\S+|\$pbkdf2(-sha\d+)?\$\S+|pbkdf2_sha\d+\$\d+\$\S+|pbkdf2:sha\d+:\d+\$\S+|scrypt:\d+:\d+:\d+\$\S+|\$[56]\$\S+)$`)
+	// hexDigest matches MD5, SHA-1 and SHA-256 hex digests; only under a
+	// password key, since content hashes and ETags look the same.
+	hexDigest   = regexp.MustCompile(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+	passwordKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|pass|password_?hash|hashed_?password|pwd_?hash|pass_?hash|hash)$`)
+	// secretKey matches keys whose value is a secret whatever it looks like.
+	secretKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|secret|client_?secret|api_?key|private_?key|secret_?key|secret_?access_?key|aws_?secret_?access_?key)$`)
+	// masked matches values that hide the secret: "****", "•••", "[REDACTED]".
+	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?redacted\]?|hidden|null|none|true|false|)$|\*{3,}`)
+)
+
+// minSecretValue is the shortest value taken for a leaked secret; shorter
+// ones are flags or placeholders.
+const minSecretValue = 4
+
+// Check implements scanner.Rule.
+func (CredentialsInResponse) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	if !t.Safe() {
+		return nil
+	}
+	r := t.Send(ctx, t.Main(), t.Values())
+	if !t.Success(r) {
+		return nil
+	}
+	leaks, _ := secretsIn(r.Body)
+	if len(leaks) == 0 {
+		return nil
+	}
+	again := t.Resend(ctx, r)
+	if !t.Success(again) {
+		return nil
+	}
+	if l, _ := secretsIn(again.Body); len(l) == 0 {
+		return nil
+	}
+	summary := fmt.Sprintf("%s answered %d with %s.", describe(r), r.Status, strings.Join(leaks, ", "))
+	return []finding.Finding{newFinding(t, "credentials-in-response", finding.ConfidenceHigh, summary, r)}
+}
+
+// secretsIn describes the secrets in a JSON body ("a bcrypt hash under
+// \"password_hash\"") and returns their values for redaction.
+func secretsIn(body []byte) (leaks, values []string) {
+	scanner.EachScalar(body, true, func(k, v string) {
+		v = strings.TrimSpace(v)
+		var what string
+		switch {
+		case cryptHash.MatchString(v):
+			what = "a password hash"
+		case passwordKey.MatchString(k) && hexDigest.MatchString(v) && !strings.EqualFold(k, "hash"):
+			what = "a hex password digest"
+		case secretKey.MatchString(k) && len(v) >= minSecretValue && !masked.MatchString(v):
+			what = "a secret value"
+		default:
+			return
+		}
+		d := fmt.Sprintf("%s under %q", what, safeName(k))
+		if !slices.Contains(leaks, d) {
+			leaks = append(leaks, d)
+		}
+		values = append(values, v)
+	})
+	return leaks, values
+}
