@@ -1,0 +1,690 @@
+package rules
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"maps"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+)
+
+// JWTRules returns the JWT rules of one scan. Their values keep per-scan
+// state (which operation was probed, what was found offline), so call it
+// once per scan.
+func JWTRules() []scanner.Rule {
+	return []scanner.Rule{
+		&JWTAlgNone{},
+		&JWTSignatureNotVerified{},
+		&JWTWeakHMACSecret{},
+		&JWTLifetimeExcessive{},
+		&JWTSensitiveClaims{},
+	}
+}
+
+// jwtToken is a compact JWS as the primary identity carries it.
+type jwtToken struct {
+	raw          string
+	header       map[string]any
+	claims       map[string]any
+	sig          []byte
+	payloadB64   string // the payload segment exactly as captured
+	signingInput string // "header.payload" segments as captured
+	alg          string
+}
+
+var jwtB64 = base64.RawURLEncoding
+
+// parseJWT reads a compact JWS; anything else (opaque tokens, JWE with
+// five segments, broken JSON) is not a JWT for these rules.
+func parseJWT(s string) (*jwtToken, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return nil, false
+	}
+	hb, err := jwtB64.DecodeString(parts[0])
+	if err != nil {
+		return nil, false
+	}
+	pb, err := jwtB64.DecodeString(parts[1])
+	if err != nil {
+		return nil, false
+	}
+	sig, err := jwtB64.DecodeString(parts[2])
+	if err != nil {
+		return nil, false
+	}
+	tok := &jwtToken{raw: s, sig: sig, payloadB64: parts[1], signingInput: parts[0] + "." + parts[1]}
+	if json.Unmarshal(hb, &tok.header) != nil || tok.header == nil {
+		return nil, false
+	}
+	alg, ok := tok.header["alg"].(string)
+	if !ok || alg == "" {
+		return nil, false
+	}
+	tok.alg = alg
+	dec := json.NewDecoder(strings.NewReader(string(pb)))
+	dec.UseNumber()
+	if dec.Decode(&tok.claims) != nil || tok.claims == nil {
+		return nil, false
+	}
+	return tok, true
+}
+
+// jwtCredential is where the primary identity's JWT sits: which header,
+// and the text around the token in its value ("Bearer ", "session=").
+type jwtCredential struct {
+	base           *scanner.Identity
+	header         int
+	prefix, suffix string
+	tok            *jwtToken
+}
+
+// jwtCandidate matches a compact-JWS-shaped substring of a header value.
+var jwtCandidate = regexp.MustCompile(`[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// findJWT finds the first JWT in id's credentials: a bearer token, a
+// cookie value, or a custom header's value.
+func findJWT(id *scanner.Identity) (jwtCredential, bool) {
+	if id.IsAnonymous() {
+		return jwtCredential{}, false
+	}
+	for i, h := range id.Headers {
+		for _, loc := range jwtCandidate.FindAllStringIndex(h.Value, -1) {
+			if tok, ok := parseJWT(h.Value[loc[0]:loc[1]]); ok {
+				return jwtCredential{base: id, header: i, prefix: h.Value[:loc[0]], suffix: h.Value[loc[1]:], tok: tok}, true
+			}
+		}
+	}
+	return jwtCredential{}, false
+}
+
+// with returns the identity name carrying token in place of the real one.
+// Forged identities need their own names: the response cache keys on it.
+func (c jwtCredential) with(name, token string) *scanner.Identity {
+	hs := slices.Clone(c.base.Headers)
+	hs[c.header].Value = c.prefix + token + c.suffix
+	return scanner.NewIdentity(c.base.Name+"+"+name, hs)
+}
+
+// jwtSegment base64url-encodes v's JSON.
+func jwtSegment(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Values decoded from JSON always encode again.
+		return ""
+	}
+	return jwtB64.EncodeToString(b)
+}
+
+// withAlg returns the token's header with alg replaced, encoded.
+func (tok *jwtToken) headerWithAlg(alg string) string {
+	h := make(map[string]any, len(tok.header))
+	for k, v := range tok.header {
+		h[k] = v
+	}
+	h["alg"] = alg
+	return jwtSegment(h)
+}
+
+// jwtHMACHash returns the hash of an HS* algorithm, nil for others.
+func jwtHMACHash(alg string) func() hash.Hash {
+	switch alg {
+	case "HS256":
+		return sha256.New
+	case "HS384":
+		return sha512.New384
+	case "HS512":
+		return sha512.New
+	}
+	return nil
+}
+
+func jwtSign(h func() hash.Hash, key []byte, input string) string {
+	m := hmac.New(h, key)
+	m.Write([]byte(input))
+	return jwtB64.EncodeToString(m.Sum(nil))
+}
+
+// jwtRandomHex returns n random bytes in hex; the controls and the foreign
+// key must be unguessable, not just different.
+func jwtRandomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// corruptSignature returns the token with every signature byte altered.
+func (tok *jwtToken) corruptSignature() string {
+	sig := slices.Clone(tok.sig)
+	if len(sig) == 0 {
+		sig = []byte("authgate")
+	}
+	for i := range sig {
+		sig[i] ^= 0x5a
+	}
+	return tok.signingInput + "." + jwtB64.EncodeToString(sig)
+}
+
+// jwtAPIWide turns a finding into one about the whole API: a token property
+// has one cause whichever operation showed it. The fingerprint uses the
+// primary identity's scheme rather than the operation's, because which
+// operation is probed first depends on worker timing and fingerprints
+// must be stable across runs.
+func jwtAPIWide(t *scanner.Target, rule string, conf finding.Confidence, summary string, rs ...*scanner.Response) finding.Finding {
+	f := t.NewFinding(rule, conf, summary, rs...)
+	f.Method, f.Path = "*", "*"
+	f.Fingerprint = finding.Fingerprint(rule, "*", "*", t.Primary.Scheme())
+	return f
+}
+
+// maxJWTProbeOperations bounds how many operations a probing rule tries
+// when the first ones cannot decide (they accept garbage tokens too).
+const maxJWTProbeOperations = 3
+
+// jwtProbe runs a probing rule on the first operation that can decide it,
+// once per scan. The engine calls Check from several workers at once; the
+// mutex makes the probes of one rule run one at a time.
+type jwtProbe struct {
+	mu    sync.Mutex
+	done  bool
+	tries int
+}
+
+// probeFunc sends the rule's forged tokens; decisive is false when the
+// operation cannot tell (its controls were accepted).
+type probeFunc func(ctx context.Context, p jwtProbeContext) (fs []finding.Finding, decisive bool)
+
+// jwtProbeContext is an operation where the real token is needed and works.
+type jwtProbeContext struct {
+	t    *scanner.Target
+	cred jwtCredential
+	vals map[string]string
+	real *scanner.Response
+}
+
+func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwtToken) bool, probe probeFunc) []finding.Finding {
+	if t.Primary == nil || !t.Safe() {
+		return nil
+	}
+	cred, ok := findJWT(t.Primary)
+	if !ok || (accept != nil && !accept(cred.tok)) {
+		return nil
+	}
+	pr.mu.Lock()
+	stop := pr.done || pr.tries >= maxJWTProbeOperations
+	pr.mu.Unlock()
+	if stop {
+		return nil
+	}
+	vals := t.Values()
+	real := t.Send(ctx, t.Primary, vals)
+	if !t.Success(real) {
+		return nil
+	}
+	if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
+		// Anonymous callers get an answer: tokens prove nothing here.
+		return nil
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if pr.done || pr.tries >= maxJWTProbeOperations {
+		return nil
+	}
+	pr.tries++
+	fs, decisive := probe(ctx, jwtProbeContext{t: t, cred: cred, vals: vals, real: real})
+	pr.done = decisive
+	return fs
+}
+
+// accepted reports whether a forged token got the real token's answer.
+func (p jwtProbeContext) accepted(r *scanner.Response) bool {
+	return p.t.Success(r) && scanner.Similarity(r.Body, p.real.Body) >= sameContent
+}
+
+// confirmed resends an accepted forged request and checks it again.
+func (p jwtProbeContext) confirmed(ctx context.Context, r *scanner.Response) bool {
+	return p.accepted(p.t.Resend(ctx, r))
+}
+
+// Control identity names, shared by the rules so the cache answers the
+// second rule's controls.
+const (
+	jwtAlteredName = "jwt-altered-signature"
+	jwtRandomName  = "jwt-random"
+)
+
+func (p jwtProbeContext) sendAltered(ctx context.Context) *scanner.Response {
+	return p.t.Send(ctx, p.cred.with(jwtAlteredName, p.cred.tok.corruptSignature()), p.vals)
+}
+
+// jwtRandomToken is the same for the whole process so the cache shares the
+// random control between rules; it is unguessable all the same.
+var jwtRandomToken = sync.OnceValue(func() string { return "authgate-" + jwtRandomHex(24) })
+
+func (p jwtProbeContext) sendRandom(ctx context.Context) *scanner.Response {
+	return p.t.Send(ctx, p.cred.with(jwtRandomName, jwtRandomToken()), p.vals)
+}
+
+// JWTAlgNone reports APIs that accept the primary identity's JWT
+// re-encoded with alg "none" and no signature. It needs proof that the
+// operation checks tokens at all: the same token with a corrupted
+// signature, and a random string, must be refused (otherwise the cause is
+// jwt-signature-not-verified or no check at all, not alg none).
+type JWTAlgNone struct{ probe jwtProbe }
+
+// Info implements scanner.Rule.
+func (*JWTAlgNone) Info() finding.RuleInfo { return info("jwt-alg-none") }
+
+// jwtNoneSpellings are the spellings of "none" libraries have accepted.
+var jwtNoneSpellings = []string{"none", "None", "NONE", "nOnE"}
+
+// Check implements scanner.Rule.
+func (r *JWTAlgNone) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	return r.probe.run(ctx, t, nil, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
+		altered := p.sendAltered(ctx)
+		random := p.sendRandom(ctx)
+		if p.t.Success(altered) || p.t.Success(random) {
+			return nil, false
+		}
+		for _, alg := range jwtNoneSpellings {
+			forged := p.cred.tok.headerWithAlg(alg) + "." + p.cred.tok.payloadB64 + "."
+			resp := p.t.Send(ctx, p.cred.with("jwt-alg-"+strings.ToLower(alg), forged), p.vals)
+			if !p.accepted(resp) || !p.confirmed(ctx, resp) {
+				continue
+			}
+			summary := fmt.Sprintf("The primary identity's JWT re-encoded with header alg %q, the same claims and an empty signature was accepted: %s answered %d with the same data as the real token, while the token with a corrupted signature (%d) and a random token (%d) were refused.",
+				alg, describe(resp), resp.Status, altered.Status, random.Status)
+			return []finding.Finding{jwtAPIWide(p.t, "jwt-alg-none", finding.ConfidenceHigh, summary, resp, altered)}, true
+		}
+		return nil, true
+	})
+}
+
+// JWTSignatureNotVerified reports APIs that accept the primary identity's
+// JWT with its signature altered, stripped, or replaced by one made with
+// another key. A random non-JWT token must be refused, proving the
+// operation checks credentials. All variants share one cause: one finding.
+type JWTSignatureNotVerified struct{ probe jwtProbe }
+
+// Info implements scanner.Rule.
+func (*JWTSignatureNotVerified) Info() finding.RuleInfo { return info("jwt-signature-not-verified") }
+
+// Check implements scanner.Rule.
+func (r *JWTSignatureNotVerified) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	return r.probe.run(ctx, t, nil, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
+		random := p.sendRandom(ctx)
+		if p.t.Success(random) {
+			return nil, false
+		}
+		tok := p.cred.tok
+		foreignHeader := tok.headerWithAlg("HS256")
+		foreignInput := foreignHeader + "." + tok.payloadB64
+		variants := []struct{ name, what, token string }{
+			{jwtAlteredName, "altered signature", ""},
+			{"jwt-stripped-signature", "stripped signature", tok.signingInput + "."},
+			{"jwt-foreign-key", "HS256 signature made with a random key", foreignInput + "." + jwtSign(sha256.New, []byte(jwtRandomHex(32)), foreignInput)},
+		}
+		var accepted []string
+		var first *scanner.Response
+		for _, v := range variants {
+			var resp *scanner.Response
+			if v.name == jwtAlteredName {
+				resp = p.sendAltered(ctx)
+			} else {
+				resp = p.t.Send(ctx, p.cred.with(v.name, v.token), p.vals)
+			}
+			if !p.accepted(resp) {
+				continue
+			}
+			if first == nil {
+				if !p.confirmed(ctx, resp) {
+					continue
+				}
+				first = resp
+			}
+			accepted = append(accepted, v.what)
+		}
+		if first == nil {
+			return nil, true
+		}
+		summary := fmt.Sprintf("The primary identity's JWT was accepted with its claims unchanged and a broken signature (%s): %s answered %d with the same data as the real token, while a random token was refused (%d). The signature is not verified.",
+			strings.Join(accepted, "; "), describe(first), first.Status, random.Status)
+		return []finding.Finding{jwtAPIWide(p.t, "jwt-signature-not-verified", finding.ConfidenceHigh, summary, first, random)}, true
+	})
+}
+
+// jwtWeakSecrets are HMAC keys found in tutorials, framework defaults
+// and example configurations. They are tried offline against the captured
+// token: no request is sent per candidate.
+var jwtWeakSecrets = []string{
+	"", "secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key", "mysecret",
+	"my-secret", "my_secret", "mysecretkey", "my-secret-key", "my_secret_key", "supersecret", "super-secret",
+	"super_secret", "supersecretkey", "topsecret", "s3cr3t", "s3cret", "changeme", "change-me", "change_me",
+	"changeit", "password", "Password", "password123", "passw0rd", "123456", "12345678", "1234567890",
+	"qwerty", "admin", "root", "default", "key", "jwt", "jwt_secret", "jwt-secret", "jwtsecret",
+	"jwtSecret", "JWT_SECRET", "jwt_secret_key", "jwt-secret-key", "jwtkey", "jwt_key", "token",
+	"tokensecret", "token_secret", "auth", "authsecret", "auth_secret", "test", "testing", "testsecret",
+	"test_secret", "dev", "development", "devsecret", "dev_secret", "prod", "production", "local",
+	"example", "sample", "demo", "hello", "helloworld", "hello world", "foobar", "foo", "bar", "abc123",
+	"letmein", "private", "privatekey", "private_key", "your-256-bit-secret", "your-384-bit-secret",
+	"your-512-bit-secret", "your_jwt_secret", "your-jwt-secret", "yoursecret", "your-secret",
+	"your_secret_key", "your-secret-key", "YOUR_SECRET_KEY", "secretOrPrivateKey", "shhhhh",
+	"shhhhhared-secret", "keyboard cat", "gophers", "AllYourBase", "django-insecure", "flask-secret",
+	"super-secret-key", "my_precious", "app_secret", "appsecret", "api_secret", "apisecret",
+	"access_token_secret", "refresh_token_secret", "HS256", "jwt-key", "ThisIsMySecretKey",
+}
+
+// FindWeakHMACSecret reports whether token is an HS256/384/512 JWT signed
+// with one of the built-in weak secrets, offline. tried is the number of
+// candidates computed, for benchmarks.
+func FindWeakHMACSecret(token string) (secret string, tried int, ok bool) {
+	tok, parsed := parseJWT(token)
+	if !parsed {
+		return "", 0, false
+	}
+	i, tried := jwtCrack(tok)
+	if i < 0 {
+		return "", tried, false
+	}
+	return jwtWeakSecrets[i], tried, true
+}
+
+// jwtCrack returns the index of the weak secret that signed tok, or -1.
+func jwtCrack(tok *jwtToken) (index, tried int) {
+	h := jwtHMACHash(tok.alg)
+	if h == nil || len(tok.sig) == 0 {
+		return -1, 0
+	}
+	input := []byte(tok.signingInput)
+	for i, s := range jwtWeakSecrets {
+		m := hmac.New(h, []byte(s))
+		m.Write(input)
+		tried++
+		if hmac.Equal(m.Sum(nil), tok.sig) {
+			return i, tried
+		}
+	}
+	return -1, tried
+}
+
+// JWTWeakHMACSecret reports APIs whose HS256/384/512 tokens are signed
+// with a guessable key. The key is found offline; then the token's claims
+// are signed again with it (the header re-encoded so that the token is one
+// the scanner minted, not the captured one) and sent once.
+type JWTWeakHMACSecret struct {
+	probe  jwtProbe
+	once   sync.Once
+	secret int // index in jwtWeakSecrets, -1 when none
+}
+
+// Info implements scanner.Rule.
+func (*JWTWeakHMACSecret) Info() finding.RuleInfo { return info("jwt-weak-hmac-secret") }
+
+// Check implements scanner.Rule.
+func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	cracked := func(tok *jwtToken) bool {
+		r.once.Do(func() { r.secret, _ = jwtCrack(tok) })
+		return r.secret >= 0
+	}
+	return r.probe.run(ctx, t, cracked, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
+		tok := p.cred.tok
+		secret := jwtWeakSecrets[r.secret]
+		// The same header, with a space JSON ignores, so the signature
+		// differs from the captured token's.
+		hb, _ := jwtB64.DecodeString(strings.SplitN(tok.signingInput, ".", 2)[0])
+		header := jwtB64.EncodeToString(append([]byte(" "), hb...))
+		input := header + "." + tok.payloadB64
+		minted := input + "." + jwtSign(jwtHMACHash(tok.alg), []byte(secret), input)
+		resp := p.t.Send(ctx, p.cred.with("jwt-weak-secret", minted), p.vals)
+		if !p.accepted(resp) {
+			return nil, true
+		}
+		summary := fmt.Sprintf("The primary identity's %s JWT is signed with a key from authgate's built-in list of weak secrets (entry %d, %s). A token the scanner signed with that key, with the same claims, was accepted: %s answered %d with the same data as the real token. Anyone can mint tokens for any user.",
+			jwtSafeName(tok.alg), r.secret+1, jwtMaskSecret(secret), describe(resp), resp.Status)
+		return []finding.Finding{jwtAPIWide(p.t, "jwt-weak-hmac-secret", finding.ConfidenceHigh, summary, resp)}, true
+	})
+}
+
+// jwtMaskSecret shows a found key's shape without the key: reports are
+// posted where people who must not learn it can read them.
+func jwtMaskSecret(s string) string {
+	switch n := len(s); {
+	case n == 0:
+		return "the empty string"
+	case n <= 3:
+		return fmt.Sprintf("%d characters", n)
+	default:
+		return fmt.Sprintf("%d characters, %q…", n, s[:1])
+	}
+}
+
+// jwtOnce runs an offline rule once per scan, on the first operation of
+// a scan whose primary identity carries a JWT.
+type jwtOnce struct {
+	mu   sync.Mutex
+	done bool
+}
+
+func (o *jwtOnce) take(t *scanner.Target) (*jwtToken, bool) {
+	if t.Primary == nil {
+		return nil, false
+	}
+	cred, ok := findJWT(t.Primary)
+	if !ok {
+		return nil, false
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done {
+		return nil, false
+	}
+	o.done = true
+	return cred.tok, true
+}
+
+// maxTokenLifetime is the longest access-token lifetime accepted: a day
+// covers every workday session; longer-lived tokens are refresh tokens or
+// mistakes, and a stolen one stays useful for too long.
+const maxTokenLifetime = 24 * time.Hour
+
+// JWTLifetimeExcessive reports a primary identity's JWT without exp, or
+// valid for longer than maxTokenLifetime (exp - iat, or exp - now without
+// iat). It sends nothing.
+type JWTLifetimeExcessive struct {
+	once jwtOnce
+	now  func() time.Time // nil: time.Now
+}
+
+// Info implements scanner.Rule.
+func (*JWTLifetimeExcessive) Info() finding.RuleInfo { return info("jwt-lifetime-excessive") }
+
+// Check implements scanner.Rule.
+func (r *JWTLifetimeExcessive) Check(_ context.Context, t *scanner.Target) []finding.Finding {
+	tok, ok := r.once.take(t)
+	if !ok {
+		return nil
+	}
+	now := time.Now
+	if r.now != nil {
+		now = r.now
+	}
+	var summary string
+	exp, hasExp := jwtNumericClaim(tok.claims, "exp")
+	iat, hasIat := jwtNumericClaim(tok.claims, "iat")
+	switch {
+	case tok.claims["exp"] == nil:
+		summary = "The primary identity's JWT has no exp claim: it never expires, so a leaked token works until the signing key changes."
+	case !hasExp:
+		// An exp that is not a number: libraries disagree, not ours to judge.
+		return nil
+	case hasIat && exp-iat > maxTokenLifetime.Seconds():
+		summary = fmt.Sprintf("The primary identity's JWT is valid for %s (exp - iat), more than the %s policy.",
+			jwtLifetime(exp-iat), maxTokenLifetime)
+	case !hasIat && exp-float64(now().Unix()) > maxTokenLifetime.Seconds():
+		summary = fmt.Sprintf("The primary identity's JWT has no iat and is still valid for %s (exp - now), more than the %s policy.",
+			jwtLifetime(exp-float64(now().Unix())), maxTokenLifetime)
+	default:
+		return nil
+	}
+	return []finding.Finding{jwtAPIWide(t, "jwt-lifetime-excessive", finding.ConfidenceMedium, summary)}
+}
+
+func jwtNumericClaim(claims map[string]any, name string) (float64, bool) {
+	n, ok := claims[name].(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+func jwtLifetime(seconds float64) string {
+	d := time.Duration(seconds) * time.Second
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%.0f days", d.Hours()/24)
+	}
+	return d.Round(time.Minute).String()
+}
+
+// JWTSensitiveClaims reports a primary identity's JWT whose claims hold
+// secrets or sensitive personal data: anyone holding the token can base64-
+// decode them. Claim names are reported, never their values. It sends
+// nothing.
+type JWTSensitiveClaims struct{ once jwtOnce }
+
+// Info implements scanner.Rule.
+func (*JWTSensitiveClaims) Info() finding.RuleInfo { return info("jwt-sensitive-claims") }
+
+var (
+	// jwtSecretClaim names claims that hold a secret when they hold a string.
+	jwtSecretClaim = regexp.MustCompile(`(?i)^(.*[_-])?(password|passwd|pwd|pass|passphrase|secret|client_?secret|private_?key|api_?key|apikey)$`)
+	// jwtPersonalClaim names claims that hold sensitive personal data.
+	jwtPersonalClaim = regexp.MustCompile(`(?i)^(.*[_-])?(ssn|social_?security(_?number)?|credit_?card(_?number)?|card_?number|cc_?num(ber)?|pan|cvv|cvc|iban)$`)
+	// jwtSSNValue and jwtHashValue are values sensitive whatever their claim's name.
+	jwtSSNValue  = regexp.MustCompile(`^\d{3}-\d{2}-\d{4}$`)
+	jwtHashValue = regexp.MustCompile(`^\$(2[abxy]|argon2(id|i|d)|scrypt|pbkdf2[-_a-z0-9]*)\$`)
+	jwtCardValue = regexp.MustCompile(`^(4\d{12}(\d{3})?|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(011|5\d\d)\d{12})$`)
+)
+
+// maxJWTClaimDepth bounds the walk of nested claims.
+const maxJWTClaimDepth = 4
+
+// Check implements scanner.Rule.
+func (r *JWTSensitiveClaims) Check(_ context.Context, t *scanner.Target) []finding.Finding {
+	tok, ok := r.once.take(t)
+	if !ok {
+		return nil
+	}
+	var hits []string
+	var walk func(path string, v any, depth int)
+	walk = func(path string, v any, depth int) {
+		if depth > maxJWTClaimDepth {
+			return
+		}
+		key := path[strings.LastIndex(path, ".")+1:]
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(jwtJoinClaim(path, k), x[k], depth+1)
+			}
+		case []any:
+			for _, e := range x {
+				walk(path, e, depth+1)
+			}
+		case string:
+			digits := strings.NewReplacer(" ", "", "-", "").Replace(x)
+			switch {
+			case x == "":
+			case jwtSecretClaim.MatchString(key):
+				hits = append(hits, jwtSafeName(path)+" (secret)")
+			case jwtPersonalClaim.MatchString(key):
+				hits = append(hits, jwtSafeName(path)+" (personal data)")
+			case jwtHashValue.MatchString(x):
+				hits = append(hits, jwtSafeName(path)+" (password hash)")
+			case jwtSSNValue.MatchString(x):
+				hits = append(hits, jwtSafeName(path)+" (social security number)")
+			case jwtCardValue.MatchString(digits) && jwtLuhn(digits):
+				hits = append(hits, jwtSafeName(path)+" (payment card number)")
+			}
+		case json.Number:
+			if jwtPersonalClaim.MatchString(key) {
+				hits = append(hits, jwtSafeName(path)+" (personal data)")
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(tok.claims)) {
+		walk(k, tok.claims[k], 0)
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	hits = slices.Compact(hits)
+	summary := fmt.Sprintf("The primary identity's JWT carries sensitive claims readable by anyone holding it (values not shown): %s.", strings.Join(hits, ", "))
+	return []finding.Finding{jwtAPIWide(t, "jwt-sensitive-claims", finding.ConfidenceHigh, summary)}
+}
+
+func jwtJoinClaim(path, k string) string {
+	if path == "" {
+		return k
+	}
+	return path + "." + k
+}
+
+// jwtLuhn reports whether digits pass the payment-card checksum.
+func jwtLuhn(digits string) bool {
+	sum := 0
+	for i := range len(digits) {
+		d := int(digits[len(digits)-1-i] - '0')
+		if d < 0 || d > 9 {
+			return false
+		}
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// maxJWTNameLen bounds a claim name shown in a report.
+const maxJWTNameLen = 64
+
+// jwtSafeName keeps a token-supplied name printable and inert in Markdown
+// and HTML reports: letters, digits, '_', '-', '.' only.
+func jwtSafeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
+			return r
+		}
+		return '?'
+	}, s)
+	if len(s) > maxJWTNameLen {
+		s = s[:maxJWTNameLen] + "…"
+	}
+	if s == "" {
+		return "(empty)"
+	}
+	return "`" + s + "`"
+}
