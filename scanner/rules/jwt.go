@@ -186,10 +186,7 @@ func (tok *jwtToken) corruptSignature() string {
 // operation is probed first depends on worker timing and fingerprints
 // must be stable across runs.
 func jwtAPIWide(t *scanner.Target, rule string, conf finding.Confidence, summary string, rs ...*scanner.Response) finding.Finding {
-	f := t.NewFinding(rule, conf, summary, rs...)
-	f.Method, f.Path = "*", "*"
-	f.Fingerprint = finding.Fingerprint(rule, "*", "*", t.Primary.Scheme())
-	return f
+	return apiWide(t.NewFinding(rule, conf, summary, rs...), t.Primary.Scheme())
 }
 
 // maxJWTProbeOperations bounds how many operations a probing rule tries
@@ -667,24 +664,11 @@ func jwtLuhn(digits string) bool {
 	return sum%10 == 0
 }
 
-// maxJWTNameLen bounds a claim name shown in a report.
-const maxJWTNameLen = 64
-
 // jwtSafeName keeps a token-supplied name printable and inert in Markdown
 // and HTML reports: letters, digits, '_', '-', '.' only.
 func jwtSafeName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
-			return r
-		}
-		return '?'
-	}, s)
-	if len(s) > maxJWTNameLen {
-		s = s[:maxJWTNameLen] + "…"
-	}
 	if s == "" {
 		return "(empty)"
 	}
-	return "`" + s + "`"
+	return "`" + safeName(s) + "`"
 }

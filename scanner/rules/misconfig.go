@@ -57,6 +57,8 @@ func (o *once) markDone(key string) {
 
 // apiWide turns an operation's finding into one for the whole API.
 func apiWide(f finding.Finding, key string) finding.Finding {
+	// key stands for the auth scheme in the fingerprint: callers pass
+	// something that does not depend on which operation came first.
 	f.Method, f.Path = "*", "*"
 	f.Fingerprint = finding.Fingerprint(f.Rule, "*", "*", key)
 	return f
@@ -149,7 +151,7 @@ func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner
 		} else {
 			c.reported.markDone(key)
 		}
-		return []finding.Finding{apiWide(newFinding(t, id, conf, summary, r), t.AuthScheme())}
+		return []finding.Finding{apiWide(newFinding(t, id, conf, summary, r), t.Main().Scheme())}
 	}
 	return nil
 }
@@ -380,7 +382,7 @@ func (c *CleartextCredentials) Check(ctx context.Context, t *scanner.Target) []f
 	c.reported.markDone(u.Host)
 	summary := fmt.Sprintf("%s over plain HTTP to the public host %s answered %d with data to identity %q's credentials: they cross the network unencrypted.",
 		describe(authed), safeName(u.Hostname()), authed.Status, t.Primary.Name)
-	return []finding.Finding{apiWide(newFinding(t, "cleartext-credentials", finding.ConfidenceHigh, summary, authed), t.AuthScheme())}
+	return []finding.Finding{apiWide(newFinding(t, "cleartext-credentials", finding.ConfidenceHigh, summary, authed), t.Main().Scheme())}
 }
 
 // CredentialsInResponse reports successful answers that carry password

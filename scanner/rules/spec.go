@@ -28,11 +28,8 @@ func (SpecOperationWithoutSecurity) Check(_ context.Context, t *scanner.Target) 
 	const id = "spec-operation-without-security"
 	if len(t.Document().SecuritySchemes) == 0 {
 		// One finding for the whole API: every operation shares the cause.
-		f := t.NewFinding(id, finding.ConfidenceHigh,
-			"The API description declares no security scheme, so no operation says whether it needs authentication.")
-		f.Method, f.Path = "*", "*"
-		f.Fingerprint = finding.Fingerprint(id, "*", "*", "none")
-		return []finding.Finding{f}
+		return []finding.Finding{apiWide(t.NewFinding(id, finding.ConfidenceHigh,
+			"The API description declares no security scheme, so no operation says whether it needs authentication."), "none")}
 	}
 	return []finding.Finding{t.NewFinding(id, finding.ConfidenceHigh, fmt.Sprintf(
 		"%s %s declares no security requirement and the document has no global one; mark it `security: []` if it is public on purpose.",
