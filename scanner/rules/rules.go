@@ -23,6 +23,7 @@ func All() []scanner.Rule {
 		BOLAIDEnumeration{},
 		VerboseErrorDisclosure{},
 	}
+	rules = append(rules, InvalidTokenRules()...)
 	rules = append(rules, JWTRules()...)
 	return append(rules, MisconfigRules()...)
 }

@@ -1,0 +1,290 @@
+package rules
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// InvalidTokenRules returns the rules that send garbage in place of the
+// primary identity's credentials. Their values keep per-scan state (which
+// auth mechanism was probed), so call it once per scan.
+func InvalidTokenRules() []scanner.Rule {
+	return []scanner.Rule{&InvalidTokenAccepted{}}
+}
+
+// InvalidTokenAccepted reports APIs that accept garbage in place of the
+// primary identity's credentials: a random value of the same shape, the
+// real token cut in half, another scheme, an empty value. Accepting any of
+// them means the credential is not really checked, whatever its kind, so
+// it is probed once per auth mechanism, on the first GET operation where
+// the primary identity gets data and anonymous callers are refused.
+type InvalidTokenAccepted struct {
+	mu sync.Mutex
+	// done holds the auth mechanisms (Identity.Scheme) already probed.
+	done map[string]bool
+}
+
+// Info implements scanner.Rule.
+func (*InvalidTokenAccepted) Info() finding.RuleInfo { return info("authn-invalid-token-accepted") }
+
+// garbageKind is one way of spoiling a credential.
+type garbageKind int
+
+const (
+	garbageRandom      garbageKind = iota // random value, same length and character classes
+	garbageTruncated                      // the real value's first half
+	garbageWrongScheme                    // Basic instead of Bearer (and back); a foreign value otherwise
+	garbageEmpty                          // the scheme with nothing after it
+)
+
+// garbageVariants name the kinds for identities ("primary+garbage-random")
+// and summaries, in the order they are sent.
+var garbageVariants = []struct {
+	kind       garbageKind
+	name, what string
+}{
+	{garbageRandom, "garbage-random", "a random value of the same length and alphabet"},
+	{garbageTruncated, "garbage-truncated", "the real value truncated to half its length"},
+	{garbageWrongScheme, "garbage-wrong-scheme", "a random value under another scheme"},
+	{garbageEmpty, "garbage-empty", "an empty value"},
+}
+
+// foreignValueBytes is the size of the random value sent where a scheme
+// cannot be swapped (cookies, API-key headers): long enough to be
+// unguessable.
+const foreignValueBytes = 16
+
+// Check implements scanner.Rule.
+func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	if t.Primary == nil || t.Primary.IsAnonymous() || t.Op.Method != http.MethodGet || !t.Safe() ||
+		t.Op.Security == openapi.SecurityPublic {
+		return nil
+	}
+	key := t.Primary.Scheme()
+	if r.probed(key) {
+		return nil
+	}
+	vals := t.Values()
+	real := t.Send(ctx, t.Primary, vals)
+	if !t.Success(real) {
+		return nil
+	}
+	anon := t.Send(ctx, scanner.Anonymous, vals)
+	if t.Success(anon) {
+		// Anonymous callers get an answer: credentials prove nothing here.
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done[key] {
+		return nil
+	}
+	if r.done == nil {
+		r.done = map[string]bool{}
+	}
+	r.done[key] = true
+
+	var accepted []string
+	var evidence []*scanner.Response
+	var hide []string // parts of the real credentials a forged value carries
+	seen := map[string]bool{credentialKey(t.Primary.Headers): true}
+	for _, v := range garbageVariants {
+		hs, parts := forgeHeaders(t.Primary.Headers, v.kind)
+		if seen[credentialKey(hs)] {
+			// A short credential spoils the same way twice, or not at all.
+			continue
+		}
+		seen[credentialKey(hs)] = true
+		resp := t.Send(ctx, scanner.NewIdentity(t.Primary.Name+"+"+v.name, hs), vals)
+		if !sameAnswer(t, resp, real) || !sameAnswer(t, t.Resend(ctx, resp), real) {
+			continue
+		}
+		accepted = append(accepted, v.what)
+		evidence = append(evidence, resp)
+		hide = append(hide, parts...)
+	}
+	if len(accepted) == 0 {
+		return nil
+	}
+	summary := fmt.Sprintf("Garbage in place of the primary identity's %s credentials was accepted: %s answered %d with the same data as the real credentials (confirmed by a second request) for %s, while an anonymous request was refused (%d). The credential is not verified.",
+		safeName(key), describe(evidence[0]), evidence[0].Status, strings.Join(accepted, "; "), anon.Status)
+	f := apiWide(t.NewFinding("authn-invalid-token-accepted", finding.ConfidenceHigh, summary, append(evidence, anon)...), key)
+	return []finding.Finding{hideParts(f, hide)}
+}
+
+func (r *InvalidTokenAccepted) probed(key string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.done[key]
+}
+
+// sameAnswer reports whether a forged request got the real answer.
+func sameAnswer(t *scanner.Target, r, real *scanner.Response) bool {
+	return t.Success(r) && scanner.Similarity(r.Body, real.Body) >= sameContent
+}
+
+func credentialKey(hs []scanner.Header) string {
+	var b strings.Builder
+	for _, h := range hs {
+		b.WriteString(h.Name + ": " + h.Value + "\n")
+	}
+	return b.String()
+}
+
+// forgeHeaders returns the credential headers spoiled by kind, and the
+// parts of the real values they still carry (the truncated halves), which
+// must be hidden from the report like the credentials themselves.
+func forgeHeaders(real []scanner.Header, kind garbageKind) ([]scanner.Header, []string) {
+	hs := slices.Clone(real)
+	var parts []string
+	spoil := func(v string) string {
+		if kind == garbageTruncated {
+			parts = append(parts, v[:len(v)/2])
+		}
+		return spoilValue(v, kind)
+	}
+	for i, h := range hs {
+		switch h.Name {
+		case "Authorization", "Proxy-Authorization":
+			scheme, tok, ok := strings.Cut(h.Value, " ")
+			switch {
+			case kind == garbageWrongScheme:
+				other := "Basic"
+				if strings.EqualFold(scheme, "basic") {
+					other = "Bearer"
+				}
+				hs[i].Value = other + " " + base64.StdEncoding.EncodeToString(randomBytes(foreignValueBytes))
+			case ok:
+				hs[i].Value = scheme + " " + spoil(tok)
+			default:
+				hs[i].Value = spoil(h.Value)
+			}
+		case "Cookie":
+			pairs := strings.Split(h.Value, ";")
+			for j, p := range pairs {
+				if name, v, ok := strings.Cut(p, "="); ok {
+					pairs[j] = name + "=" + spoil(v)
+				}
+			}
+			hs[i].Value = strings.Join(pairs, ";")
+		default:
+			hs[i].Value = spoil(h.Value)
+		}
+	}
+	return hs, parts
+}
+
+// spoilValue spoils one credential value (a token without its scheme, a
+// cookie's value, an API key).
+func spoilValue(v string, kind garbageKind) string {
+	switch kind {
+	case garbageRandom:
+		return sameShape(v)
+	case garbageTruncated:
+		return v[:len(v)/2]
+	case garbageWrongScheme:
+		// Cookies and API keys have no scheme: a value of another shape.
+		return fmt.Sprintf("%x", randomBytes(foreignValueBytes))
+	}
+	return ""
+}
+
+// Character classes sameShape draws from, so that a random value passes
+// any format check the real one passes (length, alphabet, separators).
+const (
+	lowerChars = "abcdefghijklmnopqrstuvwxyz"
+	upperChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	digitChars = "0123456789"
+)
+
+// sameShape returns a random value as long as v with every letter and
+// digit replaced by a random one of its class; separators stay in place.
+func sameShape(v string) string {
+	for {
+		b := []byte(v)
+		for i, c := range b {
+			switch {
+			case c >= 'a' && c <= 'z':
+				b[i] = randomChar(lowerChars)
+			case c >= 'A' && c <= 'Z':
+				b[i] = randomChar(upperChars)
+			case c >= '0' && c <= '9':
+				b[i] = randomChar(digitChars)
+			}
+		}
+		// A value with no letters or digits cannot change; one that
+		// came out equal to the real value must be drawn again.
+		if s := string(b); s != v || s == strings.Map(keepSeparators, v) {
+			return s
+		}
+	}
+}
+
+// keepSeparators drops letters and digits.
+func keepSeparators(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+		return -1
+	}
+	return r
+}
+
+func randomChar(set string) byte {
+	n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+	if err != nil {
+		// crypto/rand does not fail on supported platforms.
+		return set[0]
+	}
+	return set[n.Int64()]
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// minHiddenPart is the shortest part of a real credential hidden in the
+// evidence: shorter strings would mangle unrelated text.
+const minHiddenPart = 6
+
+// hideParts removes parts of the real credentials (a truncated token the
+// target may echo) from the finding's evidence and commands: the engine's
+// redactor only knows the whole values.
+func hideParts(f finding.Finding, parts []string) finding.Finding {
+	slices.SortFunc(parts, func(a, b string) int { return len(b) - len(a) })
+	hide := func(s string) string {
+		for _, p := range parts {
+			if len(p) >= minHiddenPart {
+				s = strings.ReplaceAll(s, p, "[REDACTED]")
+			}
+		}
+		return s
+	}
+	f.Evidence.Summary = hide(f.Evidence.Summary)
+	for i := range f.Evidence.Exchanges {
+		ex := &f.Evidence.Exchanges[i]
+		ex.URL = hide(ex.URL)
+		ex.ResponseBody = hide(ex.ResponseBody)
+		for k, v := range ex.RequestHeaders {
+			ex.RequestHeaders[k] = hide(v)
+		}
+		for k, v := range ex.ResponseHeaders {
+			ex.ResponseHeaders[k] = hide(v)
+		}
+	}
+	for i := range f.Reproduce {
+		f.Reproduce[i] = hide(f.Reproduce[i])
+	}
+	return f
+}
