@@ -39,18 +39,18 @@ type Rule interface {
 
 // Options is what a scan needs. The CLI fills it from config.Config.
 type Options struct {
-	Target    string         // base URL, or one endpoint's URL
-	OpenAPI   string         // path or URL; "" to discover
-	Endpoints []string       // "METHOD /path?query"
-	Primary   *Identity      // nil: no credentials given
-	Peer      *Identity      // nil: no second identity
-	Mode      finding.Mode   // safe or active
-	Client    ClientOptions  // bounds; Origins are filled by Scan
-	Wait      time.Duration  // how long to wait for the target to answer
-	Shard     [2]int         // {index, count}, 1-based; {0,0}: all
-	Progress  func(Progress) // called as operations finish; may be nil
-	ReadFile  func(string) ([]byte, error)
-	Rules     []Rule
+	Target    string                       // base URL, or one endpoint's URL
+	OpenAPI   string                       // path or URL; "" to discover
+	Endpoints []string                     // "METHOD /path?query"
+	Primary   *Identity                    // nil: no credentials given
+	Peer      *Identity                    // nil: no second identity
+	Mode      finding.Mode                 // safe or active
+	Client    ClientOptions                // bounds; Origins are filled by Scan
+	Wait      time.Duration                // how long to wait for the target to answer
+	Shard     [2]int                       // {index, count}, 1-based; {0,0}: all
+	Progress  func(Progress)               // called as operations finish; may be nil
+	ReadFile  func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
+	Rules     []Rule                       // the checks, from rules.All() (once per scan)
 }
 
 // Progress is reported as the scan advances.
