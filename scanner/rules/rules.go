@@ -25,6 +25,7 @@ func All() []scanner.Rule {
 	}
 	rules = append(rules, InvalidTokenRules()...)
 	rules = append(rules, JWTRules()...)
+	rules = append(rules, JWTConfusionRules()...)
 	return append(rules, MisconfigRules()...)
 }
 
