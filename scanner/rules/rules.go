@@ -23,6 +23,7 @@ func All() []scanner.Rule {
 		BOLAIDEnumeration{},
 		VerboseErrorDisclosure{},
 	}
+	rules = append(rules, BFLARules()...)
 	rules = append(rules, InvalidTokenRules()...)
 	rules = append(rules, JWTRules()...)
 	rules = append(rules, JWTConfusionRules()...)

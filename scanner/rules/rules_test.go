@@ -167,6 +167,12 @@ type scanOpts struct {
 
 func scan(t *testing.T, h http.Handler, o scanOpts) []finding.Finding {
 	t.Helper()
+	return scanRules(t, h, o, rules.All())
+}
+
+// scanRules is scan with an explicit rule list.
+func scanRules(t *testing.T, h http.Handler, o scanOpts, rs []scanner.Rule) []finding.Finding {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	opts := scanner.Options{
@@ -175,7 +181,7 @@ func scan(t *testing.T, h http.Handler, o scanOpts) []finding.Finding {
 		Mode:      finding.ModeSafe,
 		Client:    scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second, Budget: 5000},
 		Wait:      time.Second,
-		Rules:     rules.All(),
+		Rules:     rs,
 		ReadFile:  os.ReadFile,
 	}
 	if o.spec != "" {
