@@ -66,15 +66,25 @@ func refused(r *scanner.Response) bool {
 }
 
 // adminTags are the tags that declare an operation administrative.
-var adminTags = []string{"admin", "administration", "internal", "management", "ops"}
+var adminTags = []string{"admin", "administration"}
+
+// weakAdminTags name areas that are often, not always, administrative:
+// "internal" tools for signed-in staff, "ops" in a logistics API.
+var weakAdminTags = []string{"internal", "management", "ops"}
 
 // adminSegments are the path segments that name an administrative area.
 // Only whole segments count: /api/badminton-courts is not one.
-var adminSegments = []string{"admin", "administration", "internal", "manage", "management", "backoffice", "staff", "superuser", "ops"}
+var adminSegments = []string{"admin", "administration", "backoffice", "superuser"}
+
+// weakAdminSegments are segments that are administrative in some APIs and
+// ordinary in others (/restaurants/1/staff, /ops/shipments,
+// /manage/subscriptions, /internal/health for signed-in users).
+var weakAdminSegments = []string{"internal", "manage", "management", "staff", "ops"}
 
 // flagExtensions are x- extensions that declare an operation
-// administrative when true.
-var flagExtensions = []string{"x-admin", "x-internal"}
+// administrative when true. x-internal is not one: Redocly and Stoplight
+// use it for "hide from the public docs".
+var flagExtensions = []string{"x-admin"}
 
 // roleExtensions are x- extensions that name the required role(s).
 var roleExtensions = []string{"x-role", "x-roles", "x-required-role"}
@@ -99,6 +109,17 @@ func administrative(op *openapi.Operation) (why string, conf finding.Confidence,
 	for _, seg := range strings.Split(op.Path, "/") {
 		if slices.Contains(adminSegments, strings.ToLower(seg)) {
 			return "path segment /" + safeName(seg) + "/", finding.ConfidenceMedium, true
+		}
+	}
+	// Weak signals are shown, not scored: low confidence.
+	for _, tag := range op.Tags {
+		if slices.Contains(weakAdminTags, strings.ToLower(strings.TrimSpace(tag))) {
+			return "tagged " + safeName(tag), finding.ConfidenceLow, true
+		}
+	}
+	for _, seg := range strings.Split(op.Path, "/") {
+		if slices.Contains(weakAdminSegments, strings.ToLower(seg)) {
+			return "path segment /" + safeName(seg) + "/", finding.ConfidenceLow, true
 		}
 	}
 	if strings.HasPrefix(strings.ToLower(op.OperationID), "admin") {

@@ -97,13 +97,29 @@ type jwtCredential struct {
 // jwtCandidate matches a compact-JWS-shaped substring of a header value.
 var jwtCandidate = regexp.MustCompile(`[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
-// findJWT finds the first JWT in id's credentials: a bearer token, a
-// cookie value, or a custom header's value.
+// findJWT finds the JWT in id's credentials: the Authorization header
+// first, then cookies, then other headers — an identity may also carry a
+// long-lived public key (Supabase's apikey) that is not the user's token.
 func findJWT(id *scanner.Identity) (jwtCredential, bool) {
 	if id.IsAnonymous() {
 		return jwtCredential{}, false
 	}
-	for i, h := range id.Headers {
+	rank := func(name string) int {
+		switch name {
+		case "Authorization":
+			return 0
+		case "Cookie":
+			return 1
+		}
+		return 2
+	}
+	order := make([]int, len(id.Headers))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rank(id.Headers[a].Name) - rank(id.Headers[b].Name) })
+	for _, i := range order {
+		h := id.Headers[i]
 		for _, loc := range jwtCandidate.FindAllStringIndex(h.Value, -1) {
 			if tok, ok := parseJWT(h.Value[loc[0]:loc[1]]); ok {
 				return jwtCredential{base: id, header: i, prefix: h.Value[:loc[0]], suffix: h.Value[loc[1]:], tok: tok}, true
@@ -168,15 +184,12 @@ func jwtRandomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// corruptSignature returns the token with every signature byte altered.
+// corruptSignature returns the token with a random signature of the same
+// length: random, not a reversible change, so that a target echoing the
+// forged token back cannot reveal the real signature.
 func (tok *jwtToken) corruptSignature() string {
-	sig := slices.Clone(tok.sig)
-	if len(sig) == 0 {
-		sig = []byte("authgate")
-	}
-	for i := range sig {
-		sig[i] ^= 0x5a
-	}
+	sig := make([]byte, max(len(tok.sig), 8))
+	rand.Read(sig)
 	return tok.signingInput + "." + jwtB64.EncodeToString(sig)
 }
 
@@ -585,6 +598,10 @@ var (
 const maxJWTClaimDepth = 4
 
 // Check implements scanner.Rule.
+// jwtIDClaim matches claims that hold identifiers: the registered ones and
+// any key ending in id.
+var jwtIDClaim = regexp.MustCompile(`(?i)^(sub|jti|sid|oid|aud|iss|azp|tid|kid)$|id$`)
+
 func (r *JWTSensitiveClaims) Check(_ context.Context, t *scanner.Target) []finding.Finding {
 	tok, ok := r.once.take(t)
 	if !ok {
@@ -618,7 +635,9 @@ func (r *JWTSensitiveClaims) Check(_ context.Context, t *scanner.Target) []findi
 				hits = append(hits, jwtSafeName(path)+" (password hash)")
 			case jwtSSNValue.MatchString(x):
 				hits = append(hits, jwtSafeName(path)+" (social security number)")
-			case jwtCardValue.MatchString(digits) && jwtLuhn(digits):
+			case jwtCardValue.MatchString(digits) && jwtLuhn(digits) && !jwtIDClaim.MatchString(key):
+				// Identifiers (sub, jti, user ids) are long numbers that
+				// pass the card checksum one time in ten.
 				hits = append(hits, jwtSafeName(path)+" (payment card number)")
 			}
 		case json.Number:

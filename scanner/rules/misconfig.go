@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -73,6 +74,15 @@ func newFinding(t *scanner.Target, rule string, conf finding.Confidence, summary
 	for _, r := range rs {
 		_, v := secretsIn(r.Body)
 		values = append(values, v...)
+	}
+	// The raw body may hold the value JSON-escaped (PHP writes "\/" for
+	// "/"): hide that form too.
+	for _, v := range slices.Clone(values) {
+		if b, err := json.Marshal(v); err == nil {
+			if esc := strings.ReplaceAll(string(b[1:len(b)-1]), "/", `\/`); esc != v {
+				values = append(values, esc)
+			}
+		}
 	}
 	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
 	for i := range f.Evidence.Exchanges {
@@ -151,9 +161,29 @@ func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner
 		} else {
 			c.reported.markDone(key)
 		}
+		if !usesCookies(t, r) {
+			// A browser sends cookies on its own, never a bearer token:
+			// with token-only authentication a foreign page has nothing
+			// to ride on. Shown, not scored.
+			conf = finding.ConfidenceLow
+			summary += " The API seems to authenticate with tokens only (no cookies seen), which browsers do not send by themselves."
+		}
 		return []finding.Finding{apiWide(newFinding(t, id, conf, summary, r), t.Main().Scheme())}
 	}
 	return nil
+}
+
+// usesCookies reports whether cookies are in play: the identity sends one,
+// or the answer sets one.
+func usesCookies(t *scanner.Target, r *scanner.Response) bool {
+	if id := t.Main(); !id.IsAnonymous() {
+		for _, h := range id.Headers {
+			if h.Name == "Cookie" {
+				return true
+			}
+		}
+	}
+	return len(r.Header.Values("Set-Cookie")) > 0
 }
 
 // reflectsWithCredentials reports whether r allows origin o with credentials.
@@ -211,7 +241,11 @@ func (c *CookieInsecure) Check(ctx context.Context, t *scanner.Target) []finding
 				// Deleting a cookie exposes nothing.
 				continue
 			}
-			if !sessionCookie.MatchString(ck.Name) && (ck.HttpOnly || !looksRandom(ck.Value)) {
+			if infraCookie.MatchString(ck.Name) {
+				continue
+			}
+			named := sessionCookie.MatchString(ck.Name) && !csrfCookie.MatchString(ck.Name)
+			if !named && (ck.HttpOnly || !looksRandom(ck.Value)) {
 				continue
 			}
 			missing := cookieMissing(ck, r.Request.URL.Scheme == "https")
@@ -221,11 +255,26 @@ func (c *CookieInsecure) Check(ctx context.Context, t *scanner.Target) []finding
 			}
 			c.reported.markDone(key)
 			summary := fmt.Sprintf("%s set the session cookie %q without %s.", describe(r), safeName(ck.Name), strings.Join(missing, ", "))
-			out = append(out, apiWide(newFinding(t, "cookie-insecure", finding.ConfidenceHigh, summary, r), "cookie:"+strings.ToLower(ck.Name)))
+			// A name that says "session" is evidence; a random-looking
+			// value alone may be a tracking or load-balancer cookie.
+			conf := finding.ConfidenceHigh
+			if !named {
+				conf = finding.ConfidenceLow
+			}
+			out = append(out, apiWide(newFinding(t, "cookie-insecure", conf, summary, r), "cookie:"+strings.ToLower(ck.Name)))
 		}
 	}
 	return out
 }
+
+// csrfCookie matches anti-CSRF cookies, which scripts must read (the
+// double-submit pattern of Angular, Laravel, Django): HttpOnly would break
+// them, so only Secure and SameSite are expected.
+var csrfCookie = regexp.MustCompile(`(?i)(xsrf|csrf)`)
+
+// infraCookie matches analytics and load-balancer cookies, which carry no
+// session.
+var infraCookie = regexp.MustCompile(`(?i)^(awsalb\w*|awselb\w*|_ga\w*|_gid|_gat\w*|_fbp|arraffinity\w*|bigipserver\w*|__cf_bm|__cfduid|cf_clearance|_dd_s)$`)
 
 // cookieMissing lists the protective attributes ck lacks.
 func cookieMissing(ck *http.Cookie, https bool) []string {
@@ -233,7 +282,7 @@ func cookieMissing(ck *http.Cookie, https bool) []string {
 	if https && !ck.Secure {
 		missing = append(missing, "Secure")
 	}
-	if !ck.HttpOnly {
+	if !ck.HttpOnly && !csrfCookie.MatchString(ck.Name) {
 		missing = append(missing, "HttpOnly")
 	}
 	if ck.SameSite == 0 {
@@ -288,7 +337,7 @@ func (APIKeyInQuery) Check(ctx context.Context, t *scanner.Target) []finding.Fin
 		return out
 	}
 	for _, p := range t.Op.Params {
-		if p.In != "query" || p.Example == "" || !queryCredential.MatchString(p.Name) {
+		if p.In != "query" || p.Example == "" || !queryCredential.MatchString(p.Name) || t.Op.Security == openapi.SecurityPublic {
 			continue
 		}
 		if f, ok := keyAccepted(ctx, t, p); ok {
@@ -305,7 +354,9 @@ func (APIKeyInQuery) Check(ctx context.Context, t *scanner.Target) []finding.Fin
 func keyAccepted(ctx context.Context, t *scanner.Target, p openapi.Param) (finding.Finding, bool) {
 	vals := t.Values()
 	without := t.Send(ctx, scanner.Anonymous, vals)
-	if t.Success(without) {
+	// Only an authentication refusal shows the parameter is a
+	// credential: a 400 "key is required" is an ordinary parameter.
+	if without.Err != nil || (without.Status != http.StatusUnauthorized && without.Status != http.StatusForbidden) {
 		return finding.Finding{}, false
 	}
 	req := t.Request(scanner.Anonymous, vals)
@@ -404,7 +455,12 @@ var (
 	// secretKey matches keys whose value is a secret whatever it looks like.
 	secretKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|secret|client_?secret|api_?key|private_?key|secret_?key|secret_?access_?key|aws_?secret_?access_?key)$`)
 	// masked matches values that hide the secret: "****", "•••", "[REDACTED]".
-	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?redacted\]?|hidden|null|none|true|false|)$|\*{3,}`)
+	// masked matches values shown partly or not at all: "****",
+	// "sk_live_••••4242", "xxxx-xxxx-9f3a".
+	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?redacted\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
+	// publishable matches keys that are public by design: Stripe's
+	// publishable keys, Firebase and Google browser keys.
+	publishable = regexp.MustCompile(`^(pk_(live|test)_|AIza|pub_|public_)`)
 )
 
 // minSecretValue is the shortest value taken for a leaked secret; shorter
@@ -432,7 +488,12 @@ func (CredentialsInResponse) Check(ctx context.Context, t *scanner.Target) []fin
 		return nil
 	}
 	summary := fmt.Sprintf("%s answered %d with %s.", describe(r), r.Status, strings.Join(leaks, ", "))
-	return []finding.Finding{newFinding(t, "credentials-in-response", finding.ConfidenceHigh, summary, r)}
+	conf := finding.ConfidenceHigh
+	if t.Op.Security == openapi.SecurityPublic {
+		// A public configuration endpoint may publish a key on purpose.
+		conf = finding.ConfidenceMedium
+	}
+	return []finding.Finding{newFinding(t, "credentials-in-response", conf, summary, r)}
 }
 
 // secretsIn describes the secrets in a JSON body ("a bcrypt hash under
@@ -446,7 +507,7 @@ func secretsIn(body []byte) (leaks, values []string) {
 			what = "a password hash"
 		case passwordKey.MatchString(k) && hexDigest.MatchString(v) && !strings.EqualFold(k, "hash"):
 			what = "a hex password digest"
-		case secretKey.MatchString(k) && len(v) >= minSecretValue && !masked.MatchString(v):
+		case secretKey.MatchString(k) && len(v) >= minSecretValue && !masked.MatchString(v) && !publishable.MatchString(v):
 			what = "a secret value"
 		default:
 			return
