@@ -1,13 +1,10 @@
 package rules_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -101,23 +98,7 @@ paths:
 
 func invScan(t *testing.T, h http.Handler, spec string, primary *scanner.Identity) []finding.Finding {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	opts := scanner.Options{
-		Target:   srv.URL,
-		OpenAPI:  "spec.yaml",
-		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
-		Primary:  primary,
-		Mode:     finding.ModeSafe,
-		Client:   scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second, Budget: 5000},
-		Wait:     time.Second,
-		Rules:    rules.InvalidTokenRules(),
-	}
-	res, err := scanner.Scan(context.Background(), opts)
-	if err != nil {
-		t.Fatalf("scan: %v", err)
-	}
-	return res.Findings
+	return scanRules(t, h, scanOpts{spec: spec, primary: primary}, rules.InvalidTokenRules())
 }
 
 func TestInvalidTokenAccepted(t *testing.T) {

@@ -2,7 +2,6 @@ package rules_test
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,7 +14,6 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -222,28 +220,7 @@ paths:
 // confusionScan scans h with the algorithm-confusion rule.
 func confusionScan(t *testing.T, h http.Handler, primary *scanner.Identity) []finding.Finding {
 	t.Helper()
-	opts := jwtScanOptions(t, h, confusionSpec, primary)
-	opts.Rules = rules.JWTConfusionRules()
-	res, err := scanner.Scan(context.Background(), opts)
-	if err != nil {
-		t.Fatalf("scan: %v", err)
-	}
-	return res.Findings
-}
-
-func jwtScanOptions(t *testing.T, h http.Handler, spec string, primary *scanner.Identity) scanner.Options {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return scanner.Options{
-		Target:   srv.URL,
-		OpenAPI:  "spec.yaml",
-		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
-		Primary:  primary,
-		Mode:     finding.ModeSafe,
-		Client:   scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second, Budget: 5000},
-		Wait:     time.Second,
-	}
+	return scanRules(t, h, scanOpts{spec: confusionSpec, primary: primary}, rules.JWTConfusionRules())
 }
 
 func TestJWTAlgConfusion(t *testing.T) {

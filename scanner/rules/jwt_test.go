@@ -1,13 +1,11 @@
 package rules_test
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -148,23 +146,7 @@ paths:
 // jwtScan scans h with the JWT rules as the given primary identity.
 func jwtScan(t *testing.T, h http.Handler, spec string, primary *scanner.Identity) []finding.Finding {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	opts := scanner.Options{
-		Target:   srv.URL,
-		OpenAPI:  "spec.yaml",
-		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
-		Primary:  primary,
-		Mode:     finding.ModeSafe,
-		Client:   scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second, Budget: 5000},
-		Wait:     time.Second,
-		Rules:    rules.JWTRules(),
-	}
-	res, err := scanner.Scan(context.Background(), opts)
-	if err != nil {
-		t.Fatalf("scan: %v", err)
-	}
-	return res.Findings
+	return scanRules(t, h, scanOpts{spec: spec, primary: primary}, rules.JWTRules())
 }
 
 func bearer(token string) *scanner.Identity {

@@ -163,6 +163,9 @@ type scanOpts struct {
 	path      string   // appended to the server URL as TARGET
 	auth      string   // primary bearer token, "" for none
 	peer      string   // peer bearer token, "" for none
+	// primary, when set, is the primary identity itself (cookies, other
+	// headers); it wins over auth.
+	primary *scanner.Identity
 }
 
 func scan(t *testing.T, h http.Handler, o scanOpts) []finding.Finding {
@@ -190,6 +193,9 @@ func scanRules(t *testing.T, h http.Handler, o scanOpts, rs []scanner.Rule) []fi
 	}
 	if o.auth != "" {
 		opts.Primary = scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer " + o.auth}})
+	}
+	if o.primary != nil {
+		opts.Primary = o.primary
 	}
 	if o.peer != "" {
 		opts.Peer = scanner.NewIdentity("peer", []scanner.Header{{Name: "Authorization", Value: "Bearer " + o.peer}})
