@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -84,19 +85,24 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 
 	cfg := config.Default()
 	if path := a.gh.GetInput("config"); path != "" {
-		loaded, err := config.Load(a.workspacePath(path))
+		loaded, err := config.LoadEnv(a.workspacePath(path), a.lookupEnv)
 		if err != nil {
 			return cfg, Settings{}, err
 		}
 		cfg = loaded
 	} else if def := a.workspacePath(config.DefaultFile); fileExists(def) {
-		loaded, err := config.Load(def)
+		loaded, err := config.LoadEnv(def, a.lookupEnv)
 		if err != nil {
 			return cfg, Settings{}, err
 		}
 		cfg = loaded
 	}
 	cfg.Target, cfg.BaselineURL = "", ""
+	// The file's credentials come from ${VAR}s; GitHub masks only values
+	// that came from secrets, so mask them all before anything prints.
+	for _, s := range configSecrets(cfg) {
+		a.gh.AddMask(s)
+	}
 
 	var errs []string
 	str := func(name string, dst *string) {
@@ -258,6 +264,39 @@ func secretParts(h string) []string {
 	}
 	return out
 }
+
+// lookupEnv reads the config file's ${VAR}s from the Action's
+// environment; an empty variable counts as unset, as it does for a secret
+// a fork's workflow does not get.
+func (a *Action) lookupEnv(name string) (string, bool) {
+	v := a.getenv(name)
+	return v, v != ""
+}
+
+// configSecrets returns what to mask of the config file's credentials:
+// its auth and peerAuth headers, every identity's headers and login
+// password.
+func configSecrets(cfg config.Config) []string {
+	var out []string
+	hs := append(append([]string{}, cfg.Auth...), cfg.PeerAuth...)
+	for _, id := range cfg.Identities {
+		hs = append(hs, id.Headers...)
+		if l := id.Login; l != nil {
+			for k, v := range l.Body {
+				if s, ok := v.(string); ok && len(s) >= minMaskLen && (k == l.PasswordField || passwordKey.MatchString(k)) {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	for _, h := range hs {
+		out = append(out, secretParts(h)...)
+	}
+	return out
+}
+
+// passwordKey matches login body fields that hold a password or secret.
+var passwordKey = regexp.MustCompile(`(?i)(pass|pwd|secret|pin|otp|token|key)`)
 
 // minMaskLen: shorter values are not masked on their own, since the
 // runner would then hide every occurrence of, say, "1" in the log.

@@ -277,6 +277,37 @@ func TestMaskCoversTheRedactedParts(t *testing.T) {
 	}
 }
 
+// TestMaskCoversTheConfigFilesIdentities: credentials the config file
+// reads from ${VAR}s are masked like the auth-header input.
+func TestMaskCoversTheConfigFilesIdentities(t *testing.T) {
+	r := newRunner(t, "push", "")
+	r.input("target", "http://127.0.0.1:8080")
+	r.env["ALICE_TOKEN"] = "tok-alice-777666"
+	r.env["MALLORY_PASSWORD"] = "Mallory-Pw-55443"
+	os.WriteFile(filepath.Join(r.dir, ".authgate.yml"), []byte(`identities:
+  - name: alice
+    headers: {Authorization: "Bearer ${ALICE_TOKEN}"}
+  - name: mallory
+    throwaway: true
+    login:
+      path: /login
+      body: {username: mallory, password: "${MALLORY_PASSWORD}"}
+      token: json:token
+`), 0o600)
+	cfg, _, err := r.action().Inputs(Event{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Identities) != 2 || cfg.Identities[0].Headers[0] != "Authorization: Bearer tok-alice-777666" {
+		t.Fatalf("identities = %+v", cfg.Identities)
+	}
+	for _, want := range []string{"::add-mask::tok-alice-777666", "::add-mask::Mallory-Pw-55443"} {
+		if !strings.Contains(r.log.String(), want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+}
+
 func TestLogAnnotationsKeepTheSummaryNotice(t *testing.T) {
 	r := newRunner(t, "pull_request", prFork)
 	a := r.action()

@@ -10,12 +10,17 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/demo"
+	"github.com/authgate/authgate/finding"
 )
 
 // runDemo serves the built-in demo API on a loopback port and scans it as
 // its two users. `--secure` scans the fixed twin instead; every other scan
-// flag (-o, --format, --fail-under, ...) works as for scan.
+// flag (-o, --format, --fail-under, ...) works as for scan. With
+// `--mode active` the demo's throw-away account, mallory, is added with
+// its login flow, so that the active rules have an account to lock out
+// and log out; alice and bob stay the primary and the peer.
 func runDemo(ctx context.Context, args []string, env Env) int {
 	secure := false
 	if i := slices.Index(args, "--secure"); i >= 0 {
@@ -55,6 +60,31 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
+	if cfg.Mode == string(finding.ModeActive) {
+		cfg.Identities = append(cfg.Identities, demoThrowaway())
+		if err := cfg.Validate(); err != nil {
+			return exitCode(env, usageError{err})
+		}
+		fmt.Fprintf(env.Stderr, "authgate: demo: active mode: logging in as %s (POST /api/login), the throw-away account the active rules may lock out and log out\n", demo.MalloryUser)
+	}
 	_, code := scanAndGate(ctx, cfg, env, nil)
 	return code
+}
+
+// demoThrowaway is the demo's throw-away identity: the account the active
+// rules may lock out, log out or change, logged in by the demo's login.
+func demoThrowaway() config.Identity {
+	return config.Identity{
+		Name:      demo.MalloryUser,
+		Role:      config.RoleUser,
+		Throwaway: true,
+		Login: &config.Login{
+			Method: http.MethodPost,
+			Path:   "/api/login",
+			Format: "json",
+			Body:   map[string]any{"username": demo.MalloryUser, "password": demo.MalloryPassword},
+			Token:  "json:access_token",
+			Send:   "Authorization: Bearer {token}",
+		},
+	}
 }

@@ -48,8 +48,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 			return nil, exitCode(env, usageError{err})
 		}
 	}
-	primary, peer, err := identities(cfg)
-	if err != nil {
+	if _, err := identities(cfg); err != nil {
 		return nil, exitCode(env, usageError{err})
 	}
 
@@ -58,7 +57,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		bcfg := cfg
 		bcfg.Target = cfg.BaselineURL
 		prog.label = "baseline"
-		res, err := scanner.Scan(ctx, scanOptions(bcfg, primary, peer, prog.report))
+		res, err := scanner.Scan(ctx, scanOptions(bcfg, prog.report))
 		prog.finish()
 		if err != nil {
 			return nil, scanError(env, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err))
@@ -66,7 +65,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		base = buildReport(res, cfg, nil)
 		prog.label = ""
 	}
-	res, err := scanner.Scan(ctx, scanOptions(cfg, primary, peer, prog.report))
+	res, err := scanner.Scan(ctx, scanOptions(cfg, prog.report))
 	prog.finish()
 	if res == nil {
 		return nil, scanError(env, err)
@@ -115,45 +114,26 @@ func verdict(rep *report.Report, env Env) int {
 
 // scanError maps the scanner's errors to exit codes.
 func scanError(env Env, err error) int {
-	if errors.Is(err, scanner.ErrSpec) || errors.Is(err, scanner.ErrNoOperations) {
+	if errors.Is(err, scanner.ErrSpec) || errors.Is(err, scanner.ErrNoOperations) || errors.Is(err, scanner.ErrLogin) {
 		return exitCode(env, usageError{err})
 	}
 	return exitCode(env, err)
 }
 
-// identities turns --auth and --peer-auth into scanner identities.
-func identities(cfg config.Config) (primary, peer *scanner.Identity, err error) {
-	build := func(name, flagName string, values []string) (*scanner.Identity, error) {
-		if len(values) == 0 {
-			return nil, nil
-		}
-		var hs []scanner.Header
-		for _, v := range values {
-			n, val, err := config.ParseHeader(v)
-			if err != nil {
-				return nil, fmt.Errorf("--%s: %w", flagName, err)
-			}
-			hs = append(hs, scanner.Header{Name: n, Value: val})
-		}
-		return scanner.NewIdentity(name, hs), nil
-	}
-	if primary, err = build("primary", "auth", cfg.Auth); err != nil {
-		return nil, nil, err
-	}
-	if peer, err = build("peer", "peer-auth", cfg.PeerAuth); err != nil {
-		return nil, nil, err
-	}
-	return primary, peer, nil
-}
-
-func scanOptions(cfg config.Config, primary, peer *scanner.Identity, progress func(scanner.Progress)) scanner.Options {
+// scanOptions builds one scan's options. Identities are built afresh for
+// each scan: a login's token belongs to one deployment.
+func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Options {
+	ids, _ := identities(cfg) // checked before the first scan
 	return scanner.Options{
-		Target:    cfg.Target,
-		OpenAPI:   cfg.OpenAPI,
-		Endpoints: cfg.Endpoints,
-		Primary:   primary,
-		Peer:      peer,
-		Mode:      finding.Mode(cfg.Mode),
+		Target:     cfg.Target,
+		OpenAPI:    cfg.OpenAPI,
+		Endpoints:  cfg.Endpoints,
+		Primary:    ids.primary,
+		Peer:       ids.peer,
+		Admin:      ids.admin,
+		Identities: ids.all,
+		Flows:      scanner.Flows(cfg.Flows),
+		Mode:       finding.Mode(cfg.Mode),
 		Client: scanner.ClientOptions{
 			Rate:        cfg.Rate,
 			Concurrency: cfg.Concurrency,
@@ -165,6 +145,7 @@ func scanOptions(cfg config.Config, primary, peer *scanner.Identity, progress fu
 		Progress: progress,
 		ReadFile: os.ReadFile,
 		Rules:    rules.All(),
+		APIRules: rules.APIRules(),
 	}
 }
 

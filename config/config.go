@@ -14,6 +14,17 @@ type Config struct {
 	PeerAuth  []string `yaml:"peerAuth"`  // "Header: value"
 	Mode      string   `yaml:"mode"`      // "safe" or "active"
 
+	// Identities are the named accounts of the config file. Primary and
+	// Peer name the two of them that act as the primary and peer
+	// identity; empty picks the first and second non-throw-away user.
+	// Auth and PeerAuth, when set, win over them.
+	Identities []Identity `yaml:"identities"`
+	Primary    string     `yaml:"primary"`
+	Peer       string     `yaml:"peer"`
+	// Flows names the operations the active rules exercise, each
+	// "METHOD /path"; empty ones are found in the API description.
+	Flows Flows `yaml:"flows"`
+
 	Outputs []Output `yaml:"-"` // from --format and -o, or the file's format: and output:
 
 	FailUnder    int      `yaml:"failUnder"`
@@ -29,6 +40,56 @@ type Config struct {
 	Budget      int           `yaml:"budget"`      // max requests in total
 	Wait        time.Duration `yaml:"wait"`        // wait for the target before scanning
 	Shard       Shard         `yaml:"-"`           // from --shard I/N, or the file's shard: "I/N"
+}
+
+// Identity is one named account. Its credentials are static Headers, a
+// Login flow, or both (the headers are then sent with the login's token).
+// ${VAR} in any value is read from the environment when the file is
+// loaded, so that secrets stay in CI's secret store.
+type Identity struct {
+	Name      string
+	Role      string   // RoleUser (default) or RoleAdmin
+	Throwaway bool     // active rules may lock it out, log it out, change it
+	Headers   []string // "Header: value"; cookies: as "Cookie: a=1; b=2"
+	Login     *Login
+}
+
+// Roles of an identity.
+const (
+	RoleUser  = "user"
+	RoleAdmin = "admin"
+)
+
+// Login is how an identity gets its token: one request to the target,
+// then the token taken from the answer.
+type Login struct {
+	Method string         // default POST
+	Path   string         // on the target's origin, e.g. /api/login
+	Format string         // "json" (default) or "form": how Body is encoded
+	Body   map[string]any // the request's fields, values ${VAR}-expanded
+	// UsernameField and PasswordField name Body's fields that hold the
+	// account name and password; empty: found by name (username, email,
+	// login…; password, pass, pwd…).
+	UsernameField string
+	PasswordField string
+	// Token says where the answer carries the token: "json:<dotted.path>",
+	// "header:<Name>" or "cookie:<name>".
+	Token string
+	// Send is the header the token is sent in, with {token} where it goes;
+	// default "Authorization: Bearer {token}" for json and header tokens,
+	// "Cookie: <name>={token}" for cookie tokens.
+	Send string
+	// Lifetime re-logs in after this long; 0: only when the token's JWT
+	// exp has passed or the target answers 401.
+	Lifetime time.Duration
+}
+
+// Flows names, as "METHOD /path", the operations the active rules need.
+type Flows struct {
+	Check    string // an operation that needs a login, e.g. GET /api/me
+	Logout   string // e.g. POST /api/logout
+	Register string // e.g. POST /api/register
+	Recovery string // e.g. POST /api/password/forgot
 }
 
 // Output is one report destination: Path "" or "-" is stdout.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,8 +49,25 @@ func readFile(path string) ([]byte, error) {
 	return data, nil
 }
 
+// LoadEnv is Load with the environment that ${NAME} references read
+// through lookup instead of os.LookupEnv; nil is an empty environment.
+func LoadEnv(path string, lookup LookupEnv) (Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	return parseFileEnv(path, data, lookup)
+}
+
 // parseFile is Load without the file system; name is only for messages.
 func parseFile(name string, data []byte) (Config, error) {
+	return parseFileEnv(name, data, os.LookupEnv)
+}
+
+func parseFileEnv(name string, data []byte, lookup LookupEnv) (Config, error) {
 	cfg := Default()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
@@ -82,7 +101,7 @@ func parseFile(name string, data []byte) (Config, error) {
 		return Config{}, invalidf("%s:%d: want a mapping of settings (key: value), got %s", name, root.Line, kindName(root))
 	}
 
-	st := loadState{cfg: &cfg}
+	st := loadState{cfg: &cfg, lookup: lookup}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := resolve(root.Content[i]), resolve(root.Content[i+1])
@@ -99,6 +118,11 @@ func parseFile(name string, data []byte) (Config, error) {
 		}
 		seen[key] = k.Line
 		if err := f.set(&st, v); err != nil {
+			// A nested value says where it is; others are the key's value.
+			var ne *nodeError
+			if errors.As(err, &ne) {
+				return Config{}, invalidf("%s:%d: %s: %w", name, ne.line, ne.at, ne.err)
+			}
 			return Config{}, invalidf("%s:%d: %s: %w", name, v.Line, key, err)
 		}
 	}
@@ -116,7 +140,11 @@ func parseFile(name string, data []byte) (Config, error) {
 type loadState struct {
 	cfg              *Config
 	formats, outputs []string
+	lookup           LookupEnv // for ${NAME}
 }
+
+// expand is expandEnv with the file's environment.
+func (st *loadState) expand(s string) (string, error) { return expandEnv(s, st.lookup) }
 
 // field is one config-file key. Keys are the flags' names in camelCase.
 type field struct {
@@ -125,13 +153,23 @@ type field struct {
 }
 
 // fields lists every key the config file accepts: every scan flag but
-// --config, plus suppress.
+// --config, plus suppress and the file-only identities, primary, peer
+// and flows.
 var fields = []field{
 	{"target", str(func(c *Config) *string { return &c.Target })},
 	{"openapi", str(func(c *Config) *string { return &c.OpenAPI })},
 	{"endpoints", list(func(c *Config) *[]string { return &c.Endpoints })},
-	{"auth", headers(func(c *Config) *[]string { return &c.Auth })},
-	{"peerAuth", headers(func(c *Config) *[]string { return &c.PeerAuth })},
+	{"auth", headers("auth", func(c *Config) *[]string { return &c.Auth })},
+	{"peerAuth", headers("peerAuth", func(c *Config) *[]string { return &c.PeerAuth })},
+	{"identities", decodeIdentities},
+	{"primary", str(func(c *Config) *string { return &c.Primary })},
+	{"peer", str(func(c *Config) *string { return &c.Peer })},
+	{"flows", func(st *loadState, n *yaml.Node) error {
+		if isNull(n) {
+			return nil
+		}
+		return decodeMapping(st, n, where{setting: "flows"}, flowFields, &st.cfg.Flows, "")
+	}},
 	{"mode", str(func(c *Config) *string { return &c.Mode })},
 	{"format", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.formats) }},
 	{"output", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.outputs) }},
@@ -184,16 +222,19 @@ func fieldByKey(key string) (field, bool) {
 // so that a commented-out value in a template means "not set".
 
 func str(ptr func(*Config) *string) func(*loadState, *yaml.Node) error {
-	return func(st *loadState, n *yaml.Node) error {
-		if isNull(n) {
-			return nil
-		}
-		if n.Kind != yaml.ScalarNode {
-			return fmt.Errorf("want a string, got %s", kindName(n))
-		}
-		*ptr(st.cfg) = n.Value
+	return func(st *loadState, n *yaml.Node) error { return decodeString(n, ptr(st.cfg)) }
+}
+
+// decodeString reads a scalar's text; null leaves dst alone.
+func decodeString(n *yaml.Node, dst *string) error {
+	if isNull(n) {
 		return nil
 	}
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a string, got %s", kindName(n))
+	}
+	*dst = n.Value
+	return nil
 }
 
 func integer(ptr func(*Config) *int) func(*loadState, *yaml.Node) error {
@@ -225,20 +266,36 @@ func number(ptr func(*Config) *float64) func(*loadState, *yaml.Node) error {
 }
 
 func duration(ptr func(*Config) *time.Duration) func(*loadState, *yaml.Node) error {
-	return func(st *loadState, n *yaml.Node) error {
-		if isNull(n) {
-			return nil
-		}
-		if n.Kind != yaml.ScalarNode {
-			return fmt.Errorf("want a duration such as 10s or 1m30s, got %s", kindName(n))
-		}
-		d, err := time.ParseDuration(n.Value)
-		if err != nil {
-			return fmt.Errorf("want a duration such as 10s or 1m30s, got %s", describe(n))
-		}
-		*ptr(st.cfg) = d
+	return func(st *loadState, n *yaml.Node) error { return decodeDuration(n, ptr(st.cfg)) }
+}
+
+// decodeDuration reads a Go duration such as 1m30s; null leaves dst alone.
+func decodeDuration(n *yaml.Node, dst *time.Duration) error {
+	if isNull(n) {
 		return nil
 	}
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want a duration such as 10s or 1m30s, got %s", kindName(n))
+	}
+	d, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 10s or 1m30s, got %s", describe(n))
+	}
+	*dst = d
+	return nil
+}
+
+// decodeBool reads true or false; null leaves dst alone.
+func decodeBool(n *yaml.Node, dst *bool) error {
+	if isNull(n) {
+		return nil
+	}
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+		return fmt.Errorf("want true or false, got %s", describe(n))
+	}
+	*dst = b
+	return nil
 }
 
 func list(ptr func(*Config) *[]string) func(*loadState, *yaml.Node) error {
@@ -279,49 +336,85 @@ func decodeList(n *yaml.Node, dst *[]string) error {
 //
 // The last is what "- Authorization: Bearer x" parses as, which users
 // write expecting a string. Errors never quote a value: it is a secret.
-func headers(ptr func(*Config) *[]string) func(*loadState, *yaml.Node) error {
+func headers(key string, ptr func(*Config) *[]string) func(*loadState, *yaml.Node) error {
 	return func(st *loadState, n *yaml.Node) error {
-		var out []string
-		addPairs := func(m *yaml.Node) error {
-			for i := 0; i+1 < len(m.Content); i += 2 {
-				k, v := resolve(m.Content[i]), resolve(m.Content[i+1])
-				if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode || isNull(v) {
-					return errors.New(`want "Header: value" pairs with string values`)
-				}
-				out = append(out, k.Value+": "+v.Value)
-			}
-			return nil
+		return decodeHeaders(st, n, where{setting: key}, ptr(st.cfg))
+	}
+}
+
+// decodeHeaders reads the shapes headers describes, expanding ${NAME} in
+// each value; at names the setting in an expansion error.
+func decodeHeaders(st *loadState, n *yaml.Node, at where, dst *[]string) error {
+	var out []string
+	add := func(item *yaml.Node, name, value string) error {
+		v, err := st.expand(value)
+		if err != nil {
+			return &nodeError{line: item.Line, at: at, err: err}
 		}
-		switch {
-		case isNull(n):
-			return nil
-		case n.Kind == yaml.ScalarNode:
-			out = []string{n.Value}
-		case n.Kind == yaml.MappingNode:
-			if err := addPairs(n); err != nil {
-				return err
-			}
-		case n.Kind == yaml.SequenceNode:
-			out = make([]string, 0, len(n.Content))
-			for i, item := range n.Content {
-				item = resolve(item)
-				switch {
-				case item.Kind == yaml.ScalarNode && !isNull(item):
-					out = append(out, item.Value)
-				case item.Kind == yaml.MappingNode:
-					if err := addPairs(item); err != nil {
-						return err
-					}
-				default:
-					return fmt.Errorf(`item %d: want "Header: value", got %s`, i+1, kindName(item))
-				}
-			}
-		default:
-			return fmt.Errorf(`want "Header: value" or a list of them, got %s`, kindName(n))
-		}
-		*ptr(st.cfg) = out
+		out = append(out, name+": "+v)
 		return nil
 	}
+	// addLine expands only what follows the colon: the header name is
+	// not a place for a variable, and one without a colon is left for
+	// Validate to report.
+	addLine := func(item *yaml.Node) error {
+		name, value, ok := strings.Cut(item.Value, ":")
+		if !ok {
+			out = append(out, item.Value)
+			return nil
+		}
+		v, err := st.expand(value)
+		if err != nil {
+			return &nodeError{line: item.Line, at: at, err: err}
+		}
+		out = append(out, name+":"+v)
+		return nil
+	}
+	addPairs := func(m *yaml.Node) error {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			k, v := resolve(m.Content[i]), resolve(m.Content[i+1])
+			if k.Kind != yaml.ScalarNode || v.Kind != yaml.ScalarNode || isNull(v) {
+				return errors.New(`want "Header: value" pairs with string values`)
+			}
+			if err := add(v, k.Value, v.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	switch {
+	case isNull(n):
+		return nil
+	case n.Kind == yaml.ScalarNode:
+		if err := addLine(n); err != nil {
+			return err
+		}
+	case n.Kind == yaml.MappingNode:
+		if err := addPairs(n); err != nil {
+			return err
+		}
+	case n.Kind == yaml.SequenceNode:
+		out = make([]string, 0, len(n.Content))
+		for i, item := range n.Content {
+			item = resolve(item)
+			switch {
+			case item.Kind == yaml.ScalarNode && !isNull(item):
+				if err := addLine(item); err != nil {
+					return err
+				}
+			case item.Kind == yaml.MappingNode:
+				if err := addPairs(item); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf(`item %d: want "Header: value", got %s`, i+1, kindName(item))
+			}
+		}
+	default:
+		return fmt.Errorf(`want "Header: value" or a list of them, got %s`, kindName(n))
+	}
+	*dst = out
+	return nil
 }
 
 // maxAliasHops bounds alias resolution; YAML cannot chain aliases, so one
@@ -393,17 +486,20 @@ func yamlError(name string, err error) error {
 
 // suggest offers the key a user probably meant: the same key in another
 // case style (flags are kebab-case, keys camelCase) or one a typo away.
-func suggest(key string) string {
+func suggest(key string) string { return suggestFrom(key, Keys()) }
+
+// suggestFrom is suggest among keys, or "" when none is close.
+func suggestFrom(key string, keys []string) string {
 	norm := func(s string) string {
 		return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s))
 	}
 	best, bestDist := "", maxSuggestDistance+1
-	for _, f := range fields {
-		if norm(f.key) == norm(key) {
-			return fmt.Sprintf(" (did you mean %q?)", f.key)
+	for _, k := range keys {
+		if norm(k) == norm(key) {
+			return fmt.Sprintf(" (did you mean %q?)", k)
 		}
-		if d := editDistance(norm(f.key), norm(key)); d < bestDist {
-			best, bestDist = f.key, d
+		if d := editDistance(norm(k), norm(key)); d < bestDist {
+			best, bestDist = k, d
 		}
 	}
 	if best == "" {
@@ -440,4 +536,418 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// where names a place inside a setting for messages: the setting
+// ("identities[2] (mallory)", "flows") and the path of keys under it
+// ("login.body.password").
+type where struct{ setting, field string }
+
+func (w where) String() string {
+	if w.field == "" {
+		return w.setting
+	}
+	return w.setting + ": " + w.field
+}
+
+// key is the place of key k under w.
+func (w where) key(k string) where {
+	k = pathKey(k)
+	if w.field == "" {
+		w.field = k
+	} else {
+		w.field += "." + k
+	}
+	return w
+}
+
+// item is the place of list item i (0-based) under w, shown 1-based as
+// the other messages count items.
+func (w where) item(i int) where {
+	w.field += fmt.Sprintf("[%d]", i+1)
+	return w
+}
+
+// plainKey is what a key may look like to be shown unquoted in a path.
+var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// pathKey shows a user's key (a login body's field name) in a path; an
+// odd one is quoted so that a message stays on one line.
+func pathKey(k string) string {
+	if plainKey.MatchString(k) {
+		return k
+	}
+	return fmt.Sprintf("%q", truncate(k))
+}
+
+// nodeError is a problem at one place inside a setting, so that a
+// nested mistake is reported on its own line rather than the setting's.
+type nodeError struct {
+	line int
+	at   where
+	err  error
+}
+
+func (e *nodeError) Error() string { return fmt.Sprintf("line %d: %s: %v", e.line, e.at, e.err) }
+func (e *nodeError) Unwrap() error { return e.err }
+
+func errAt(n *yaml.Node, at where, format string, a ...any) error {
+	return &nodeError{line: n.Line, at: at, err: fmt.Errorf(format, a...)}
+}
+
+// subField is one key of a mapping nested in the file, such as an
+// identity's or a login's.
+type subField[T any] struct {
+	key string
+	set func(st *loadState, dst *T, n *yaml.Node, at where) error
+}
+
+func subKeys[T any](fs []subField[T]) []string {
+	keys := make([]string, len(fs))
+	for i, f := range fs {
+		keys[i] = f.key
+	}
+	return keys
+}
+
+// decodeMapping fills dst from mapping n as strictly as the top level:
+// unknown and repeated keys are errors. hint follows an unknown key's
+// message when no known key is close to it.
+func decodeMapping[T any](st *loadState, n *yaml.Node, at where, fs []subField[T], dst *T, hint string) error {
+	if n.Kind != yaml.MappingNode {
+		return errAt(n, at, "want a mapping (key: value), got %s", kindName(n))
+	}
+	keys := subKeys(fs)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || isNull(k) {
+			return errAt(k, at, "want a field name, got %s", kindName(k))
+		}
+		idx := slices.Index(keys, k.Value)
+		if idx < 0 {
+			s := suggestFrom(k.Value, keys)
+			if s == "" {
+				s = hint
+			}
+			return errAt(k, at, "unknown field %q%s", truncate(k.Value), s)
+		}
+		if line, dup := seen[k.Value]; dup {
+			return errAt(k, at, "%s is set twice (first on line %d)", k.Value, line)
+		}
+		seen[k.Value] = k.Line
+		if err := fs[idx].set(st, dst, v, at.key(k.Value)); err != nil {
+			var ne *nodeError
+			if errors.As(err, &ne) {
+				return err
+			}
+			return &nodeError{line: v.Line, at: at.key(k.Value), err: err}
+		}
+	}
+	return nil
+}
+
+// Values a login fills in when the file leaves them out.
+const (
+	DefaultLoginMethod = "POST"
+	BodyJSON           = "json" // Login.Format: the body is a JSON object
+	BodyForm           = "form" // Login.Format: the body is application/x-www-form-urlencoded
+	// TokenPlaceholder is where Login.Send puts the token.
+	TokenPlaceholder = "{token}"
+	// DefaultBearerSend is Login.Send for json: and header: tokens.
+	DefaultBearerSend = "Authorization: Bearer " + TokenPlaceholder
+)
+
+// identityLoad is an Identity being read: cookies are folded into its
+// headers once all its keys are known.
+type identityLoad struct {
+	Identity
+	cookies []string
+}
+
+// identityFields lists the keys of one identity, in documentation order.
+var identityFields = []subField[identityLoad]{
+	{"name", func(_ *loadState, d *identityLoad, n *yaml.Node, _ where) error { return decodeString(n, &d.Name) }},
+	{"role", func(_ *loadState, d *identityLoad, n *yaml.Node, _ where) error { return decodeString(n, &d.Role) }},
+	{"throwaway", func(_ *loadState, d *identityLoad, n *yaml.Node, _ where) error { return decodeBool(n, &d.Throwaway) }},
+	{"headers", func(st *loadState, d *identityLoad, n *yaml.Node, at where) error {
+		return decodeHeaders(st, n, at, &d.Headers)
+	}},
+	{"cookies", func(st *loadState, d *identityLoad, n *yaml.Node, at where) error {
+		return decodeCookies(st, n, at, &d.cookies)
+	}},
+	{"login", func(st *loadState, d *identityLoad, n *yaml.Node, at where) error {
+		if isNull(n) {
+			return nil
+		}
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("want a mapping (path:, body:, token:, …), got %s", kindName(n))
+		}
+		l := &Login{}
+		if err := decodeMapping(st, n, at, loginFields, l, " (the request's fields go under body:)"); err != nil {
+			return err
+		}
+		l.Method = strings.ToUpper(l.Method) // as --endpoint: servers match methods case-sensitively
+		if l.Method == "" {
+			l.Method = DefaultLoginMethod
+		}
+		if l.Format == "" {
+			l.Format = BodyJSON
+		}
+		if l.Send == "" {
+			l.Send = defaultSend(l.Token)
+		}
+		d.Login = l
+		return nil
+	}},
+}
+
+// loginFields lists the keys of an identity's login, in documentation order.
+var loginFields = []subField[Login]{
+	{"method", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.Method) }},
+	{"path", func(st *loadState, l *Login, n *yaml.Node, _ where) error {
+		if err := decodeString(n, &l.Path); err != nil {
+			return err
+		}
+		p, err := st.expand(l.Path)
+		l.Path = p
+		return err
+	}},
+	{"format", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.Format) }},
+	{"body", func(st *loadState, l *Login, n *yaml.Node, at where) error {
+		if isNull(n) {
+			return nil
+		}
+		if n.Kind != yaml.MappingNode {
+			return fmt.Errorf("want a mapping of field names to values, got %s", kindName(n))
+		}
+		budget := maxBodyValues
+		v, err := decodeValue(st, n, at, 0, &budget)
+		if err != nil {
+			return err
+		}
+		l.Body = v.(map[string]any)
+		return nil
+	}},
+	{"usernameField", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.UsernameField) }},
+	{"passwordField", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.PasswordField) }},
+	{"token", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.Token) }},
+	{"send", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeString(n, &l.Send) }},
+	{"lifetime", func(_ *loadState, l *Login, n *yaml.Node, _ where) error { return decodeDuration(n, &l.Lifetime) }},
+}
+
+// flowFields lists the keys of flows, in documentation order.
+var flowFields = []subField[Flows]{
+	{"check", func(_ *loadState, f *Flows, n *yaml.Node, _ where) error { return decodeString(n, &f.Check) }},
+	{"logout", func(_ *loadState, f *Flows, n *yaml.Node, _ where) error { return decodeString(n, &f.Logout) }},
+	{"register", func(_ *loadState, f *Flows, n *yaml.Node, _ where) error { return decodeString(n, &f.Register) }},
+	{"recovery", func(_ *loadState, f *Flows, n *yaml.Node, _ where) error { return decodeString(n, &f.Recovery) }},
+}
+
+// defaultSend is the header a token goes back in when Send is not set:
+// a cookie token as the same cookie, any other as a bearer token. It is
+// "" for a token Validate will refuse.
+func defaultSend(token string) string {
+	source, name, err := ParseToken(token)
+	switch {
+	case err != nil:
+		return ""
+	case source == TokenCookie:
+		return "Cookie: " + name + "=" + TokenPlaceholder
+	}
+	return DefaultBearerSend
+}
+
+// decodeIdentities reads the identities list. Each identity's messages
+// are labelled with its place and name, found before its other keys.
+func decodeIdentities(st *loadState, n *yaml.Node) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		return fmt.Errorf("want a list of identities (- name: …), got %s", kindName(n))
+	}
+	out := make([]Identity, 0, len(n.Content))
+	for i, item := range n.Content {
+		item = resolve(item)
+		at := where{setting: identityLabel(i, mappingName(item))}
+		if item.Kind != yaml.MappingNode {
+			return errAt(item, at, "want a mapping (name:, headers:, login:, …), got %s", kindName(item))
+		}
+		var id identityLoad
+		if err := decodeMapping(st, item, at, identityFields, &id, " (credentials go under headers:, cookies: or login:)"); err != nil {
+			return err
+		}
+		if id.Role == "" {
+			id.Role = RoleUser
+		}
+		if id.cookies != nil {
+			id.Headers = append(id.Headers, "Cookie: "+strings.Join(id.cookies, "; "))
+		}
+		out = append(out, id.Identity)
+	}
+	st.cfg.Identities = out
+	return nil
+}
+
+// mappingName is the scalar under "name" in mapping n, or "".
+func mappingName(n *yaml.Node) string {
+	if n.Kind != yaml.MappingNode {
+		return ""
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind == yaml.ScalarNode && k.Value == "name" && v.Kind == yaml.ScalarNode && !isNull(v) {
+			return v.Value
+		}
+	}
+	return ""
+}
+
+// identityLabel names identity i (0-based) in messages, 1-based as the
+// other messages count items, with its name when the name is a valid one
+// (an invalid one could break the message's line).
+func identityLabel(i int, name string) string {
+	if validIdentityName(name) {
+		return fmt.Sprintf("identities[%d] (%s)", i+1, name)
+	}
+	return fmt.Sprintf("identities[%d]", i+1)
+}
+
+// decodeCookies reads a mapping of cookie name to value into "name=value"
+// strings, expanding ${NAME} in the values. Messages quote no value, and
+// no name that is not a valid one (it may be a mistyped credential).
+func decodeCookies(st *loadState, n *yaml.Node, at where, dst *[]string) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("want a mapping of cookie name to value, got %s", kindName(n))
+	}
+	out := make([]string, 0, len(n.Content)/2)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || !validToken(k.Value) {
+			return errAt(k, at, "a cookie name is not valid (letters, digits and !#$%%&'*+-.^_`|~ only)")
+		}
+		if line, dup := seen[k.Value]; dup {
+			return errAt(k, at, "cookie %q is set twice (first on line %d)", k.Value, line)
+		}
+		seen[k.Value] = k.Line
+		if v.Kind != yaml.ScalarNode || isNull(v) {
+			return errAt(v, at, "cookie %q: want a string value, got %s", k.Value, kindName(v))
+		}
+		val, err := st.expand(v.Value)
+		if err != nil {
+			return errAt(v, at, "cookie %q: %w", k.Value, err)
+		}
+		if strings.ContainsAny(val, ";\r\n") {
+			return errAt(v, at, "cookie %q: the value contains ; or a line break, which would end the cookie", k.Value)
+		}
+		out = append(out, k.Value+"="+val)
+	}
+	*dst = out
+	return nil
+}
+
+// Bounds on a login body. A real one is a handful of fields; the bounds
+// stop a hostile or broken file (aliases can nest a value in itself or
+// repeat it exponentially) from exhausting memory or the stack.
+const (
+	maxBodyDepth  = 32
+	maxBodyValues = 10000
+)
+
+// decodeValue turns a login body's YAML into what encoding/json writes:
+// map[string]any, []any, string (${NAME}-expanded), int64, float64, bool
+// or nil. Messages never quote a value.
+func decodeValue(st *loadState, n *yaml.Node, at where, depth int, budget *int) (any, error) {
+	n = resolve(n)
+	*budget--
+	switch {
+	case *budget < 0:
+		return nil, errAt(n, at, "more than %d values; a login body is a few fields", maxBodyValues)
+	case depth > maxBodyDepth:
+		return nil, errAt(n, at, "nested more than %d levels deep", maxBodyDepth)
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := resolve(n.Content[i])
+			if k.Kind != yaml.ScalarNode || isNull(k) {
+				return nil, errAt(k, at, "want a field name, got %s", kindName(k))
+			}
+			if k.ShortTag() == "!!merge" {
+				return nil, errAt(k, at, "merge keys (<<) are not supported; write the fields out")
+			}
+			if line, dup := seen[k.Value]; dup {
+				return nil, errAt(k, at, "field %s is set twice (first on line %d)", pathKey(k.Value), line)
+			}
+			seen[k.Value] = k.Line
+			v, err := decodeValue(st, n.Content[i+1], at.key(k.Value), depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		list := make([]any, 0, len(n.Content))
+		for i, item := range n.Content {
+			v, err := decodeValue(st, item, at.item(i), depth+1, budget)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, v)
+		}
+		return list, nil
+	case yaml.ScalarNode:
+		return decodeScalar(st, n, at)
+	}
+	return nil, errAt(n, at, "want a value, got %s", kindName(n))
+}
+
+// bigInt matches what YAML writes as an integer, for one that yaml.v3
+// turned into a float because it does not fit 64 bits: sent as a float
+// it would silently lose digits.
+var bigInt = regexp.MustCompile(`^[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9_]+)$`)
+
+// decodeScalar keeps YAML's types: an int stays int64 and a float
+// float64, so that a JSON body carries what the file says.
+func decodeScalar(st *loadState, n *yaml.Node, at where) (any, error) {
+	switch n.ShortTag() {
+	case "!!null":
+		return nil, nil
+	case "!!bool":
+		var b bool
+		if err := n.Decode(&b); err != nil {
+			return nil, errAt(n, at, "not a valid boolean")
+		}
+		return b, nil
+	case "!!int":
+		var i int64
+		if err := n.Decode(&i); err != nil {
+			return nil, errAt(n, at, "a whole number too large for 64 bits; quote it to send a string")
+		}
+		return i, nil
+	case "!!float":
+		if bigInt.MatchString(n.Value) { // yaml.v3 makes an int that overflows a float
+			return nil, errAt(n, at, "a whole number too large for 64 bits; quote it to send a string")
+		}
+		var f float64
+		if err := n.Decode(&f); err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, errAt(n, at, "not a finite number, which JSON cannot carry; quote it to send a string")
+		}
+		return f, nil
+	case "!!str", "!!timestamp": // a date is sent as written
+		s, err := st.expand(n.Value)
+		if err != nil {
+			return nil, &nodeError{line: n.Line, at: at, err: err}
+		}
+		return s, nil
+	}
+	return nil, errAt(n, at, "want a string, number, boolean or null, got %s", kindName(n))
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"os"
@@ -251,15 +252,8 @@ func TestKeysMatchConfigTags(t *testing.T) {
 // TestDocsExample loads the example in docs/config.md, so the documented
 // file is always a valid one, and checks that it shows every key.
 func TestDocsExample(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "docs", "config.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(doc)
-	if m == nil {
-		t.Fatal("docs/config.md has no ```yaml example")
-	}
-	example := m[1]
+	setRealisticEnv(t)
+	example := docsExample(t)
 	c, err := parseFile("docs/config.md", example)
 	if err != nil {
 		t.Fatalf("the example does not load: %v", err)
@@ -270,12 +264,38 @@ func TestDocsExample(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Errorf("the example does not validate: %v", err)
 	}
-	// Every key appears, set or commented out, at the start of a line.
+	// Every key appears, set or commented out, at the start of a line;
+	// nested keys indented, possibly as a list item.
 	for _, k := range Keys() {
 		if !regexp.MustCompile(`(?m)^#? ?` + regexp.QuoteMeta(k) + `:`).Match(example) {
 			t.Errorf("the example does not show key %q", k)
 		}
 	}
+	nested := slices.Concat(subKeys(identityFields), subKeys(loginFields), subKeys(flowFields))
+	for _, k := range nested {
+		if !regexp.MustCompile(`(?m)^#? *(- )?` + regexp.QuoteMeta(k) + `:`).Match(example) {
+			t.Errorf("the example does not show nested key %q", k)
+		}
+	}
+}
+
+// docsExample returns the first ```yaml block under "## Example" in
+// docs/config.md: the full example (other sections show snippets).
+func docsExample(t *testing.T) []byte {
+	t.Helper()
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "config.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := bytes.Cut(doc, []byte("\n## Example\n"))
+	if !ok {
+		t.Fatal(`docs/config.md has no "## Example" section`)
+	}
+	m := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindSubmatch(section)
+	if m == nil {
+		t.Fatal("docs/config.md has no ```yaml example under ## Example")
+	}
+	return m[1]
 }
 
 // FuzzLoad feeds hostile YAML to the loader: it must never panic, every
@@ -299,6 +319,10 @@ func FuzzLoad(f *testing.F) {
 		"\xff\xfe",
 		"{{{{{{{{{{",
 		"auth: {a: {b: {c: d}}}\n",
+		"identities:\n  - name: a\n    headers: {X: '${A}'}\n    cookies: {s: x}\n    login: {path: /l, token: json:t, body: {a: [1, 2.5, true, null, {b: c}]}}\nprimary: a\nflows: {check: GET /me}\n",
+		"identities:\n  - name: a\n    login: {body: &b {x: [*b]}}\n",
+		"identities: [{name: \"a\\nb\", login: {body: {\"k\\n\": $x}}}]\n",
+		"identities: [{login: {token: 'cookie:a', send: '', format: form, body: {a: [1]}}}]\npeer: a\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))
@@ -320,4 +344,263 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// setSecrets puts the variables the identity tests reference into the
+// environment; every value holds "SECRET" so that a test can tell when
+// an error repeats one.
+func setSecrets(t *testing.T) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"ALICE_TOKEN":      "SECRET-alice",
+		"ALICE_SESSION":    "SECRET-session",
+		"BOB_TOKEN":        "SECRET-bob",
+		"MALLORY_PASSWORD": "SECRET-mallory",
+		"API_KEY":          "SECRET-key",
+		"EMPTY_VAR":        "",
+		"GITHUB_TOKEN":     "SECRET-gh",
+		"SEMI":             "SECRET;x=1",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+func TestParseIdentities(t *testing.T) {
+	const name = ".authgate.yml"
+	setSecrets(t)
+	tests := []struct {
+		name    string
+		yaml    string
+		check   func(t *testing.T, c Config)
+		wantErr string // exact message; "" for success
+	}{
+		{
+			name: "the documented shape",
+			yaml: `
+identities:
+  - name: alice
+    role: user
+    headers:
+      Authorization: Bearer ${ALICE_TOKEN}
+    cookies:
+      session: ${ALICE_SESSION}
+      theme: dark
+  - name: mallory
+    throwaway: true
+    login:
+      method: post
+      path: /api/login?key=${API_KEY}
+      format: json
+      body: {email: mallory@example.com, password: "${MALLORY_PASSWORD}", remember: true, tries: 3, ratio: 0.5, note: null, tags: [a, "$${x}"], nested: {pin: "${BOB_TOKEN}"}}
+      usernameField: email
+      passwordField: password
+      token: json:data.access_token
+      send: "X-Auth: {token}"
+      lifetime: 15m
+  - name: root
+    role: admin
+    headers: "Authorization: Bearer ${BOB_TOKEN}"
+primary: alice
+peer: mallory
+flows:
+  check: GET /api/me
+  logout: POST /api/logout
+  register: POST /api/register
+  recovery: POST /api/password/forgot
+`,
+			check: func(t *testing.T, c Config) {
+				want := []Identity{
+					{Name: "alice", Role: RoleUser, Headers: []string{"Authorization: Bearer SECRET-alice", "Cookie: session=SECRET-session; theme=dark"}},
+					{Name: "mallory", Role: RoleUser, Throwaway: true, Login: &Login{
+						Method: "POST", Path: "/api/login?key=SECRET-key", Format: BodyJSON,
+						Body: map[string]any{
+							"email": "mallory@example.com", "password": "SECRET-mallory", "remember": true,
+							"tries": int64(3), "ratio": 0.5, "note": nil, "tags": []any{"a", "${x}"},
+							"nested": map[string]any{"pin": "SECRET-bob"},
+						},
+						UsernameField: "email", PasswordField: "password",
+						Token: "json:data.access_token", Send: "X-Auth: {token}", Lifetime: 15 * time.Minute,
+					}},
+					{Name: "root", Role: RoleAdmin, Headers: []string{"Authorization: Bearer SECRET-bob"}},
+				}
+				if !reflect.DeepEqual(c.Identities, want) {
+					t.Errorf("Identities\n got %#v\nwant %#v", c.Identities, want)
+				}
+				if c.Primary != "alice" || c.Peer != "mallory" {
+					t.Errorf("Primary, Peer = %q, %q; want alice, mallory", c.Primary, c.Peer)
+				}
+				wantFlows := Flows{Check: "GET /api/me", Logout: "POST /api/logout", Register: "POST /api/register", Recovery: "POST /api/password/forgot"}
+				if c.Flows != wantFlows {
+					t.Errorf("Flows = %+v; want %+v", c.Flows, wantFlows)
+				}
+			},
+		},
+		{
+			name: "login defaults",
+			yaml: "identities:\n  - name: a\n    login: {path: /login, token: json:token}\n  - name: b\n    login: {path: /login, token: header:X-Token}\n  - name: c\n    login: {path: /login, token: cookie:sid, format: form}\n",
+			check: func(t *testing.T, c Config) {
+				for i, want := range []Login{
+					{Method: "POST", Path: "/login", Format: "json", Token: "json:token", Send: "Authorization: Bearer {token}"},
+					{Method: "POST", Path: "/login", Format: "json", Token: "header:X-Token", Send: "Authorization: Bearer {token}"},
+					{Method: "POST", Path: "/login", Format: "form", Token: "cookie:sid", Send: "Cookie: sid={token}"},
+				} {
+					if got := c.Identities[i].Login; got == nil || !reflect.DeepEqual(*got, want) {
+						t.Errorf("identity %d login = %+v; want %+v", i+1, got, want)
+					}
+					if c.Identities[i].Role != RoleUser {
+						t.Errorf("identity %d role = %q; want the default user", i+1, c.Identities[i].Role)
+					}
+				}
+			},
+		},
+		{
+			name: "invalid token leaves send empty for Validate",
+			yaml: "identities:\n  - name: a\n    login: {path: /login, token: jwt}\n",
+			check: func(t *testing.T, c Config) {
+				if s := c.Identities[0].Login.Send; s != "" {
+					t.Errorf("Send = %q; want empty", s)
+				}
+			},
+		},
+		{
+			name: "headers in every shape",
+			yaml: "identities:\n  - name: a\n    headers:\n      - \"Authorization: Bearer ${ALICE_TOKEN}\"\n      - X-Key: ${API_KEY}\n  - name: b\n    headers: [\"X-A: 1\", \"X-B:$${literal}\"]\n",
+			check: func(t *testing.T, c Config) {
+				if got, want := c.Identities[0].Headers, []string{"Authorization: Bearer SECRET-alice", "X-Key: SECRET-key"}; !slices.Equal(got, want) {
+					t.Errorf("a headers = %q; want %q", got, want)
+				}
+				if got, want := c.Identities[1].Headers, []string{"X-A: 1", "X-B:${literal}"}; !slices.Equal(got, want) {
+					t.Errorf("b headers = %q; want %q", got, want)
+				}
+			},
+		},
+		{
+			name: "auth and peerAuth are expanded",
+			yaml: "auth: \"Authorization: Bearer ${ALICE_TOKEN}\"\npeerAuth:\n  Authorization: Bearer ${BOB_TOKEN}\n",
+			check: func(t *testing.T, c Config) {
+				if !slices.Equal(c.Auth, []string{"Authorization: Bearer SECRET-alice"}) || !slices.Equal(c.PeerAuth, []string{"Authorization: Bearer SECRET-bob"}) {
+					t.Errorf("auth %q peerAuth %q", c.Auth, c.PeerAuth)
+				}
+			},
+		},
+		{
+			name: "quoted numbers stay strings, dates as written",
+			yaml: "identities:\n  - name: a\n    login: {path: /l, token: json:t, body: {pin: \"0123\", born: 2001-12-14, big: 9007199254740993}}\n",
+			check: func(t *testing.T, c Config) {
+				b := c.Identities[0].Login.Body
+				if b["pin"] != "0123" || b["born"] != "2001-12-14" || b["big"] != int64(9007199254740993) {
+					t.Errorf("Body = %#v", b)
+				}
+			},
+		},
+		{
+			name: "nulls leave things unset",
+			yaml: "identities:\n  - name: a\n    headers: \"X: 1\"\n    login:\n    cookies:\n    role:\nflows:\nprimary:\n",
+			check: func(t *testing.T, c Config) {
+				id := c.Identities[0]
+				if id.Login != nil || id.Role != RoleUser || !slices.Equal(id.Headers, []string{"X: 1"}) || c.Flows != (Flows{}) {
+					t.Errorf("got %+v flows %+v", id, c.Flows)
+				}
+			},
+		},
+		{name: "null identities", yaml: "identities:\n", check: isDefault},
+		{
+			name: "anchors share a login",
+			yaml: "identities:\n  - name: a\n    login: &l {path: /l, token: json:t, body: {user: a}}\n  - name: b\n    login: *l\n",
+			check: func(t *testing.T, c Config) {
+				if c.Identities[1].Login == nil || c.Identities[1].Login.Path != "/l" {
+					t.Errorf("b login = %+v", c.Identities[1].Login)
+				}
+				if c.Identities[0].Login == c.Identities[1].Login {
+					t.Error("the two identities share one *Login; a change to one would change both")
+				}
+			},
+		},
+
+		{name: "identities as a mapping", yaml: "identities:\n  alice: {}\n", wantErr: ".authgate.yml:2: identities: want a list of identities (- name: …), got a mapping"},
+		{name: "identity as a string", yaml: "identities:\n  - alice\n", wantErr: ".authgate.yml:2: identities[1]: want a mapping (name:, headers:, login:, …), got a str"},
+		{name: "unknown identity key", yaml: "identities:\n  - name: alice\n    nmae: x\n", wantErr: `.authgate.yml:3: identities[1] (alice): unknown field "nmae" (did you mean "name"?)`},
+		{name: "credential as an identity key", yaml: "identities:\n  - name: alice\n    Authorization: Bearer SECRET\n", wantErr: `.authgate.yml:3: identities[1] (alice): unknown field "Authorization" (credentials go under headers:, cookies: or login:)`},
+		{name: "password next to the login", yaml: "identities:\n  - name: m\n    login:\n      path: /l\n      password: SECRET\n", wantErr: `.authgate.yml:5: identities[1] (m): login: unknown field "password" (the request's fields go under body:)`},
+		{name: "typo in a login key", yaml: "identities:\n  - name: m\n    login:\n      tokn: json:t\n", wantErr: `.authgate.yml:4: identities[1] (m): login: unknown field "tokn" (did you mean "token"?)`},
+		{name: "identity key twice", yaml: "identities:\n  - name: a\n    role: user\n    role: admin\n", wantErr: ".authgate.yml:4: identities[1] (a): role is set twice (first on line 3)"},
+		{name: "label without a valid name", yaml: "identities:\n  - name: \"a b\"\n    role: [x]\n", wantErr: ".authgate.yml:3: identities[1]: role: want a string, got a list"},
+		{name: "second identity named", yaml: "identities:\n  - name: a\n  - role: user\n    name: b\n    throwaway: yes\n", wantErr: `.authgate.yml:5: identities[2] (b): throwaway: want true or false, got "yes"`},
+		{name: "login as a string", yaml: "identities:\n  - name: a\n    login: /api/login\n", wantErr: ".authgate.yml:3: identities[1] (a): login: want a mapping (path:, body:, token:, …), got a str"},
+		{name: "body as a list", yaml: "identities:\n  - name: a\n    login:\n      body: [SECRET]\n", wantErr: ".authgate.yml:4: identities[1] (a): login.body: want a mapping of field names to values, got a list"},
+		{name: "body merge key inside", yaml: "identities:\n  - name: a\n    login:\n      body:\n        <<: {password: SECRET}\n", wantErr: ".authgate.yml:5: identities[1] (a): login.body: merge keys (<<) are not supported; write the fields out"},
+		{name: "body key twice", yaml: "identities:\n  - name: a\n    login:\n      body:\n        user: a\n        user: SECRET\n", wantErr: ".authgate.yml:6: identities[1] (a): login.body: field user is set twice (first on line 5)"},
+		{name: "body nests itself", yaml: "identities:\n  - name: a\n    login:\n      body: {l: &l [*l]}\n", wantErr: "login.body.l" + strings.Repeat("[1]", maxBodyDepth) + ": nested more than 32 levels deep"},
+		{name: "body huge number", yaml: "identities:\n  - name: a\n    login:\n      body: {pin: 99999999999999999999999}\n", wantErr: ".authgate.yml:4: identities[1] (a): login.body.pin: a whole number too large for 64 bits; quote it to send a string"},
+		{name: "body NaN", yaml: "identities:\n  - name: a\n    login:\n      body: {x: .nan}\n", wantErr: ".authgate.yml:4: identities[1] (a): login.body.x: not a finite number, which JSON cannot carry; quote it to send a string"},
+		{name: "body binary", yaml: "identities:\n  - name: a\n    login:\n      body: {x: !!binary U0VDUkVU}\n", wantErr: ".authgate.yml:4: identities[1] (a): login.body.x: want a string, number, boolean or null, got a binary"},
+		{name: "body odd key quoted", yaml: "identities:\n  - name: a\n    login:\n      body: {\"a\\nb\": \"${NOPE}\"}\n", wantErr: `.authgate.yml:4: identities[1] (a): login.body."a\nb": environment variable NOPE is not set`},
+		{name: "lifetime without unit", yaml: "identities:\n  - name: a\n    login:\n      lifetime: 15\n", wantErr: `.authgate.yml:4: identities[1] (a): login.lifetime: want a duration such as 10s or 1m30s, got "15"`},
+		{name: "cookies as a list", yaml: "identities:\n  - name: a\n    cookies: [SECRET]\n", wantErr: ".authgate.yml:3: identities[1] (a): cookies: want a mapping of cookie name to value, got a list"},
+		{name: "bad cookie name", yaml: "identities:\n  - name: a\n    cookies:\n      \"s SECRET\": x\n", wantErr: ".authgate.yml:4: identities[1] (a): cookies: a cookie name is not valid (letters, digits and !#$%&'*+-.^_`|~ only)"},
+		{name: "cookie twice", yaml: "identities:\n  - name: a\n    cookies:\n      s: SECRET\n      s: SECRET\n", wantErr: `.authgate.yml:5: identities[1] (a): cookies: cookie "s" is set twice (first on line 4)`},
+		{name: "cookie with a semicolon", yaml: "identities:\n  - name: a\n    cookies:\n      s: ${SEMI}\n", wantErr: `.authgate.yml:4: identities[1] (a): cookies: cookie "s": the value contains ; or a line break, which would end the cookie`},
+		{name: "cookie as a mapping", yaml: "identities:\n  - name: a\n    cookies:\n      s: {v: SECRET}\n", wantErr: `.authgate.yml:4: identities[1] (a): cookies: cookie "s": want a string value, got a mapping`},
+		{name: "identity headers nested", yaml: "identities:\n  - name: a\n    headers:\n      - X: {a: SECRET}\n", wantErr: `.authgate.yml:4: identities[1] (a): headers: want "Header: value" pairs with string values`},
+
+		{name: "unset variable in a body", yaml: "identities:\n  - name: alice\n    headers: \"X: 1\"\n  - name: mallory\n    login:\n      body:\n        password: ${MALLORY_PASSWORD_X}\n", wantErr: ".authgate.yml:7: identities[2] (mallory): login.body.password: environment variable MALLORY_PASSWORD_X is not set"},
+		{name: "unset variable in a body list", yaml: "identities:\n  - name: a\n    login:\n      body:\n        codes: [\"${ALICE_TOKEN}\", \"${NOPE}\"]\n", wantErr: ".authgate.yml:5: identities[1] (a): login.body.codes[2]: environment variable NOPE is not set"},
+		{name: "empty variable", yaml: "identities:\n  - name: a\n    login:\n      body: {password: \"${EMPTY_VAR}\"}\n", wantErr: ".authgate.yml:4: identities[1] (a): login.body.password: environment variable EMPTY_VAR is not set (it is empty; secrets are empty in workflows run from forks)"},
+		{name: "unset variable in a header", yaml: "identities:\n  - name: a\n    headers:\n      - \"X-A: 1\"\n      - \"Authorization: Bearer ${NOPE}\"\n", wantErr: ".authgate.yml:5: identities[1] (a): headers: environment variable NOPE is not set"},
+		{name: "unset variable in a header mapping", yaml: "identities:\n  - name: a\n    headers:\n      X-A: ${ALICE_TOKEN}\n      X-B: ${NOPE}\n", wantErr: ".authgate.yml:5: identities[1] (a): headers: environment variable NOPE is not set"},
+		{name: "unset variable in a cookie", yaml: "identities:\n  - name: a\n    cookies:\n      s: ${NOPE}\n", wantErr: `.authgate.yml:4: identities[1] (a): cookies: cookie "s": environment variable NOPE is not set`},
+		{name: "unset variable in the path", yaml: "identities:\n  - name: a\n    login:\n      path: /l?k=${NOPE}\n", wantErr: ".authgate.yml:4: identities[1] (a): login.path: environment variable NOPE is not set"},
+		{name: "runner token refused", yaml: "identities:\n  - name: a\n    headers: \"Authorization: Bearer ${GITHUB_TOKEN}\"\n", wantErr: ".authgate.yml:3: identities[1] (a): headers: environment variable GITHUB_TOKEN is refused"},
+		{name: "actions token refused in a body", yaml: "identities:\n  - name: a\n    login: {body: {t: \"${ACTIONS_RUNTIME_TOKEN}\"}}\n", wantErr: "login.body.t: environment variable ACTIONS_RUNTIME_TOKEN is refused"},
+		{name: "unclosed brace", yaml: "identities:\n  - name: a\n    login: {body: {password: \"SECRET${X\"}}\n", wantErr: "login.body.password: ${ without a closing }; write $$ for a literal $"},
+		{name: "bad variable name", yaml: "identities:\n  - name: a\n    login: {body: {password: \"${SECRET-1}\"}}\n", wantErr: "login.body.password: ${…} holds no valid environment variable name"},
+		{name: "bare dollar name", yaml: "auth: \"Authorization: Bearer $ALICE_TOKEN\"\n", wantErr: ".authgate.yml:1: auth: found $ followed by a name without braces; write ${NAME} for an environment variable or $$ for a literal $"},
+		{name: "unset variable in auth", yaml: "auth:\n  - \"X-A: 1\"\n  - \"Authorization: Bearer ${NOPE}\"\n", wantErr: ".authgate.yml:3: auth: environment variable NOPE is not set"},
+		{name: "runner variable in peerAuth", yaml: "peerAuth:\n  Authorization: Bearer ${RUNNER_TOKEN}\n", wantErr: ".authgate.yml:2: peerAuth: environment variable RUNNER_TOKEN is refused"},
+
+		{name: "flows as a list", yaml: "flows: [GET /me]\n", wantErr: ".authgate.yml:1: flows: want a mapping (key: value), got a list"},
+		{name: "unknown flow", yaml: "flows:\n  chek: GET /me\n", wantErr: `.authgate.yml:2: flows: unknown field "chek" (did you mean "check"?)`},
+		{name: "flow as a list", yaml: "flows:\n  logout:\n    - POST /logout\n", wantErr: ".authgate.yml:3: flows: logout: want a string, got a list"},
+		{name: "primary as a list", yaml: "primary: [a]\n", wantErr: ".authgate.yml:1: primary: want a string, got a list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseFile(name, []byte(tc.yaml))
+			if tc.wantErr != "" {
+				if err == nil {
+					t.Fatalf("parseFile = %+v; want error %q", c, tc.wantErr)
+				}
+				if !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error\n got %q\nwant %q", err, tc.wantErr)
+				}
+				checkErr(t, err, "")
+				if strings.Contains(err.Error(), "SECRET") {
+					t.Errorf("error %q repeats a credential", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseFile: %v", err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestLoadEnv(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "a.yml")
+	if err := os.WriteFile(p, []byte("auth: \"Authorization: Bearer ${TOKEN}\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TOKEN", "from-os") // must not be read
+	c, err := LoadEnv(p, func(k string) (string, bool) { return "from-lookup-" + k, true })
+	if err != nil || !slices.Equal(c.Auth, []string{"Authorization: Bearer from-lookup-TOKEN"}) {
+		t.Errorf("LoadEnv = %q, %v; want the lookup's value", c.Auth, err)
+	}
+	c, err = Load(p)
+	if err != nil || !slices.Equal(c.Auth, []string{"Authorization: Bearer from-os"}) {
+		t.Errorf("Load = %q, %v; want the environment's value", c.Auth, err)
+	}
+	_, err = LoadEnv(p, nil)
+	checkErr(t, err, p+":1: auth: environment variable TOKEN is not set")
 }

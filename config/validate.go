@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -106,6 +108,18 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.validateOutputs(add)
+	c.validateIdentities(add)
+	for _, f := range []struct{ key, value string }{
+		{"check", c.Flows.Check}, {"logout", c.Flows.Logout},
+		{"register", c.Flows.Register}, {"recovery", c.Flows.Recovery},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if _, _, err := ParseEndpoint(f.value); err != nil {
+			add("flows: "+f.key, "%v", err)
+		}
+	}
 
 	if len(p) == 0 {
 		return nil
@@ -175,4 +189,248 @@ func oneOf(s string, list []string) bool {
 		}
 	}
 	return false
+}
+
+// Token sources of Login.Token, the part before the colon.
+const (
+	TokenJSON   = "json"   // json:<dotted.path> in the answer's JSON body
+	TokenHeader = "header" // header:<Name> of the answer
+	TokenCookie = "cookie" // cookie:<name> the answer sets
+)
+
+// ParseToken splits a Login.Token, "json:<dotted.path>",
+// "header:<Name>" or "cookie:<name>", into its source and name. A JSON
+// path's parts are object keys or, for arrays, indexes (data.tokens.0).
+func ParseToken(s string) (source, name string, err error) {
+	const want = `want "json:<dotted.path>", "header:<Name>" or "cookie:<name>", e.g. "json:access_token"`
+	source, name, ok := strings.Cut(s, ":")
+	if !ok {
+		return "", "", invalidf("%s", want)
+	}
+	switch source {
+	case TokenJSON:
+		for _, part := range strings.Split(name, ".") {
+			if part == "" || strings.IndexFunc(part, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+				return "", "", invalidf("the JSON path after json: needs non-empty parts separated by dots, without spaces, e.g. json:data.access_token")
+			}
+		}
+	case TokenHeader, TokenCookie:
+		if !validToken(name) {
+			return "", "", invalidf("the %s name after %s: is missing or not a valid name (letters, digits and !#$%%&'*+-.^_`|~ only)", source, source)
+		}
+	default:
+		return "", "", invalidf("%s", want)
+	}
+	return source, name, nil
+}
+
+// reservedNames are the words reports use for roles, which an identity
+// named so would make ambiguous.
+var reservedNames = []string{"anonymous", "primary", "peer"}
+
+// roles are the values of Identity.Role.
+var roles = []string{RoleUser, RoleAdmin}
+
+// maxIdentityName bounds a name: it is shown in every report and
+// message, and a name is a word, not a sentence.
+const maxIdentityName = 64
+
+// validIdentityName reports whether s is a well-formed identity name
+// (reserved words aside): letters, digits, _, . and -.
+func validIdentityName(s string) bool {
+	if s == "" || len(s) > maxIdentityName {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) && (c < '0' || c > '9') && c != '_' && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// validateIdentities checks every identity, and primary and peer.
+// Messages never repeat a header value, a body value or a login path,
+// which hold credentials once ${NAME} is expanded.
+func (c *Config) validateIdentities(add func(name, format string, a ...any)) {
+	first := map[string]string{} // lower-cased name -> label of its first identity
+	for i := range c.Identities {
+		id := &c.Identities[i]
+		label := identityLabel(i, id.Name)
+		at := func(field string) string { return label + ": " + field }
+		switch {
+		case id.Name == "":
+			add(at("name"), "required (letters, digits, _, . and -)")
+		case !validIdentityName(id.Name):
+			add(at("name"), "%q: use at most %d letters, digits, _, . and -", truncate(id.Name), maxIdentityName)
+		case oneOf(strings.ToLower(id.Name), reservedNames):
+			add(at("name"), "%q is reserved (reports use %s for roles); choose another", id.Name, strings.Join(reservedNames, ", "))
+		default:
+			lower := strings.ToLower(id.Name)
+			if prev, dup := first[lower]; dup {
+				add(at("name"), "already the name of %s (names are compared ignoring case)", prev)
+			} else {
+				first[lower] = label
+			}
+		}
+		if id.Role != "" && !oneOf(id.Role, roles) {
+			add(at("role"), "%q is not one of %s", truncate(id.Role), strings.Join(roles, ", "))
+		}
+		if len(id.Headers) == 0 && id.Login == nil {
+			add(label, "no credentials: give headers:, cookies: or a login:")
+		}
+		if id.Throwaway && id.Login == nil {
+			add(at("throwaway"), "a throw-away identity needs a login: (active rules log it out, lock it out or change it, and only a login gets it back)")
+		}
+		cookies := 0
+		for j, h := range id.Headers {
+			name, _, err := ParseHeader(h)
+			if err != nil {
+				add(at(fmt.Sprintf("headers #%d", j+1)), "%v", err)
+				continue
+			}
+			if strings.EqualFold(name, "Cookie") {
+				cookies++
+			}
+		}
+		if cookies > 1 {
+			// RFC 6265 §5.4: a client sends at most one Cookie header.
+			add(at("headers"), "more than one Cookie header; put every cookie under cookies: or in one Cookie header")
+		}
+		if id.Login != nil {
+			validateLogin(id.Login, func(field, format string, a ...any) { add(at("login."+field), format, a...) })
+		}
+	}
+	c.validatePrimaryPeer(add)
+}
+
+// validateLogin checks one login; add names the login's field.
+func validateLogin(l *Login, add func(field, format string, a ...any)) {
+	if !validToken(l.Method) {
+		add("method", "%q is not an HTTP method", truncate(l.Method))
+	}
+	if msg := checkLoginPath(l.Path); msg != "" {
+		add("path", "%s", msg)
+	}
+	switch l.Format {
+	case BodyJSON:
+	case BodyForm:
+		for _, k := range slices.Sorted(maps.Keys(l.Body)) {
+			switch l.Body[k].(type) {
+			case string, bool, int, int64, float64:
+			default:
+				add("body."+pathKey(k), "a form field must be a string, number or boolean (only json bodies nest)")
+			}
+		}
+	default:
+		add("format", "%q is not one of %s, %s", truncate(l.Format), BodyJSON, BodyForm)
+	}
+	for _, f := range []struct{ key, value string }{{"usernameField", l.UsernameField}, {"passwordField", l.PasswordField}} {
+		if f.value == "" {
+			continue
+		}
+		if _, ok := l.Body[f.value]; !ok {
+			add(f.key, "%q is not a field of login.body", truncate(f.value))
+		}
+	}
+	tokenOK := false
+	if l.Token == "" {
+		add("token", `required: where the answer carries the token, e.g. "json:access_token", "header:X-Auth-Token" or "cookie:session"`)
+	} else if _, _, err := ParseToken(l.Token); err != nil {
+		add("token", "%v", err)
+	} else {
+		tokenOK = true
+	}
+	// Load fills send from a valid token, so an empty one follows from a
+	// token problem already reported. A send without the placeholder
+	// would send a fixed credential: it is not quoted.
+	switch _, _, err := ParseHeader(l.Send); {
+	case l.Send == "" && !tokenOK:
+	case err != nil:
+		add("send", "%v", err)
+	default:
+		if n := strings.Count(l.Send, TokenPlaceholder); n != 1 {
+			add("send", "want %s exactly once, where the token goes (found it %d times)", TokenPlaceholder, n)
+		}
+	}
+	if l.Lifetime < 0 {
+		add("lifetime", "%s must not be negative (0: until the token expires or the target answers 401)", l.Lifetime)
+	}
+}
+
+// checkLoginPath returns what is wrong with a login path, or "". A login
+// always goes to the target's origin: a URL here would send the account's
+// password elsewhere. The message never repeats the path, which may hold
+// an expanded secret.
+func checkLoginPath(p string) string {
+	switch {
+	case p == "":
+		return `required: the login request's path on the target, e.g. "/api/login"`
+	case !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//"):
+		return `must start with a single "/": a path on the target, not a URL (a login always goes to the target's origin)`
+	case strings.Contains(p, "#"):
+		return "must not contain a fragment (#)"
+	case strings.IndexFunc(p, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0:
+		return "must not contain spaces or control characters (percent-encode them)"
+	}
+	if _, err := url.ParseRequestURI(p); err != nil {
+		return "not a valid request path"
+	}
+	return ""
+}
+
+// validatePrimaryPeer checks the identities primary and peer name.
+func (c *Config) validatePrimaryPeer(add func(name, format string, a ...any)) {
+	for _, r := range []struct{ key, name, why string }{
+		{"primary", c.Primary, "the primary identity must be a regular user; admin identities are used only by bfla-privilege-escalation"},
+		{"peer", c.Peer, "the peer must be a regular user like the primary: cross-user checks read one user's objects as another"},
+	} {
+		if r.name == "" {
+			continue
+		}
+		id := c.identity(r.name)
+		switch {
+		case id == nil:
+			add(r.key, "%q is not the name of an identity", truncate(r.name))
+		case id.Role == RoleAdmin:
+			add(r.key, "%q has role admin; %s", id.Name, r.why)
+		}
+	}
+	if c.Primary != "" && c.Primary == c.Peer {
+		add("peer", "%q is also the primary; the peer must be a second account", truncate(c.Peer))
+	}
+}
+
+// identity returns the identity named name, or nil.
+func (c *Config) identity(name string) *Identity {
+	for i := range c.Identities {
+		if c.Identities[i].Name == name {
+			return &c.Identities[i]
+		}
+	}
+	return nil
+}
+
+// PrimaryPeer returns the identities that act as the primary and the
+// peer: those Primary and Peer name, else the first and second identity
+// of role user that is not throw-away (one already chosen is skipped).
+// Throw-away accounts are left out because active rules may log them out
+// or lock them mid-scan. Either result may be nil. Auth and PeerAuth are
+// not considered: when set, they win over both.
+func (c *Config) PrimaryPeer() (primary, peer *Identity) {
+	primary, peer = c.identity(c.Primary), c.identity(c.Peer)
+	for i := range c.Identities {
+		id := &c.Identities[i]
+		if id.Throwaway || (id.Role != RoleUser && id.Role != "") || id == primary || id == peer {
+			continue
+		}
+		switch {
+		case primary == nil && c.Primary == "":
+			primary = id
+		case peer == nil && c.Peer == "":
+			peer = id
+		}
+	}
+	return primary, peer
 }

@@ -32,8 +32,9 @@ type Product struct {
 	Price float64 `json:"price"`
 }
 
-// seedUsers are the store's records. Only Alice and Bob have tokens; the
-// others are what an attacker enumerates. Addresses use the reserved
+// seedUsers are the store's records. Only Alice and Bob have tokens and
+// only Mallory, the throw-away account, a password; the others are what an
+// attacker enumerates. Addresses use the reserved
 // example.com domain and phone numbers the fictional 555-01xx range.
 func seedUsers() map[int]User {
 	users := []User{
@@ -42,6 +43,7 @@ func seedUsers() map[int]User {
 		{UserID: 3, Name: "Carol Diaz", Email: "carol.diaz@example.com", Phone: "+1-202-555-0103"},
 		{UserID: 4, Name: "Dave Okafor", Email: "dave.okafor@example.com", Phone: "+1-202-555-0104"},
 		{UserID: 5, Name: "Erin Novak", Email: "erin.novak@example.com", Phone: "+1-202-555-0105"},
+		{UserID: MalloryUserID, Name: "Mallory Throwaway", Email: "mallory.throwaway@example.com", Phone: "+1-202-555-0106"},
 	}
 	m := make(map[int]User, len(users))
 	for _, u := range users {

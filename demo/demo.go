@@ -5,8 +5,12 @@
 // Vulnerable carries the flaws of the motivating Flask + DynamoDB service:
 // GET /user reads any user's record without authentication and answers bad
 // keys with the backend's raw ClientError text, and GET /api/orders/{orderId}
-// checks the token but not who owns the order. Secure is the same service
-// done right, so a scan of it is the picture of a passing gate.
+// checks the token but not who owns the order. For `--mode active` it also
+// has a password login (POST /api/login) and a logout (POST /api/logout)
+// for its throw-away account, mallory: the vulnerable login allows any
+// number of failed attempts and says whether a username exists, and its
+// logout leaves the token working. Secure is the same service done right,
+// so a scan of it is the picture of a passing gate.
 package demo
 
 import (
@@ -14,7 +18,9 @@ import (
 	_ "embed"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 )
 
 // The built-in identities. The tokens are opaque bearer tokens (not JWTs),
@@ -34,6 +40,16 @@ const (
 	AliceOrderID = 1001
 	// BobOrderID is one of Bob's orders.
 	BobOrderID = 2001
+
+	// MalloryUser and MalloryPassword log in the throw-away account at
+	// POST /api/login, the one account that active rules may lock out and
+	// log out. Only it has a password: alice's and bob's tokens are
+	// issued out of band, so no active rule can lock the scan's primary
+	// and peer out.
+	MalloryUser     = "mallory"
+	MalloryPassword = "Throwaway-Demo-Passw0rd"
+	// MalloryUserID is the throw-away account's key in the users store.
+	MalloryUserID = 6
 )
 
 // Identity is one built-in user of the demo with the credentials that
@@ -65,48 +81,76 @@ var openAPIDocument []byte
 func OpenAPI() []byte { return append([]byte(nil), openAPIDocument...) }
 
 // Vulnerable returns the demo API with the planted flaws.
-func Vulnerable() http.Handler {
-	s := newServer()
-	return s.routes(http.HandlerFunc(s.vulnerableUser), s.authenticated(s.vulnerableOrder))
-}
+func Vulnerable() http.Handler { return newServer(time.Now).vulnerable() }
 
 // Secure returns the fixed twin: the same routes and document, with
 // authentication everywhere but the public routes, ownership checks on
-// every object and generic error answers.
-func Secure() http.Handler {
-	s := newServer()
-	return s.routes(s.authenticated(s.secureUser), s.authenticated(s.secureOrder))
+// every object, generic error answers, a limit on failed logins and a
+// logout that ends the session.
+func Secure() http.Handler { return newServer(time.Now).secure() }
+
+func (s *server) vulnerable() http.Handler {
+	return s.routes(variant{
+		user:   http.HandlerFunc(s.vulnerableUser),
+		order:  s.authenticated(s.vulnerableOrder),
+		login:  http.HandlerFunc(s.vulnerableLogin),
+		logout: s.authenticated(s.vulnerableLogout),
+	})
 }
 
-// server holds the demo's data. It is never written after construction,
-// so handlers share it without locks.
+func (s *server) secure() http.Handler {
+	return s.routes(variant{
+		user:   s.authenticated(s.secureUser),
+		order:  s.authenticated(s.secureOrder),
+		login:  http.HandlerFunc(s.secureLogin),
+		logout: s.authenticated(s.secureLogout),
+	})
+}
+
+// server holds the demo's data. The records are never written after
+// construction, so handlers share them without locks; the login state
+// (sessions, failed logins) has locks of its own.
 type server struct {
 	users    usersTable
 	orders   map[int]Order
 	products []Product
 	tokens   []Identity
+	accounts map[string]account // username -> password login
+	sessions *sessions
+	failures *failures
+	now      func() time.Time // the clock of sessions and lockouts; tests set it
 }
 
-func newServer() *server {
+func newServer(now func() time.Time) *server {
 	return &server{
 		users:    usersTable{items: seedUsers()},
 		orders:   seedOrders(),
 		products: seedProducts(),
 		tokens:   Identities(),
+		accounts: seedAccounts(),
+		sessions: newSessions(),
+		failures: newFailures(),
+		now:      now,
 	}
 }
 
-// routes wires the routes both twins share; only the two handlers that
-// differ are passed in.
-func (s *server) routes(user, order http.Handler) http.Handler {
+// variant holds the handlers in which the twins differ.
+type variant struct {
+	user, order, login, logout http.Handler
+}
+
+// routes wires the routes both twins share with the handlers of one twin.
+func (s *server) routes(v variant) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/openapi.json", onlyGET(http.HandlerFunc(serveOpenAPI)))
 	mux.Handle("/health", onlyGET(http.HandlerFunc(health)))
 	mux.Handle("/api/products", onlyGET(http.HandlerFunc(s.listProducts)))
 	mux.Handle("/api/me", onlyGET(s.authenticated(s.me)))
 	mux.Handle("/api/orders", onlyGET(s.authenticated(s.listOrders)))
-	mux.Handle("/api/orders/{orderId}", onlyGET(order))
-	mux.Handle("/user", onlyGET(user))
+	mux.Handle("/api/orders/{orderId}", onlyGET(v.order))
+	mux.Handle("/user", onlyGET(v.user))
+	mux.Handle("/api/login", onlyPOST(v.login))
+	mux.Handle("/api/logout", onlyPOST(v.logout))
 	mux.Handle("/", http.HandlerFunc(notFound))
 	return mux
 }
@@ -159,19 +203,24 @@ func (s *server) authenticated(h func(http.ResponseWriter, *http.Request, User))
 // realm names the demo in WWW-Authenticate challenges.
 const realm = "authgate-demo"
 
-// caller returns the user a token belongs to. Every token is compared in
-// constant time, so timing does not reveal how much of a guess matched.
+// caller returns the user a token belongs to: a built-in token or a live
+// session of the login. Every built-in token is compared in constant
+// time, so timing does not reveal how much of a guess matched; sessions
+// are looked up by the token's digest.
 func (s *server) caller(token string) (User, bool) {
-	found := -1
-	for i, id := range s.tokens {
+	userID := 0
+	for _, id := range s.tokens {
 		if subtle.ConstantTimeCompare([]byte(token), []byte(id.Token)) == 1 {
-			found = i
+			userID = id.UserID
 		}
 	}
-	if found < 0 {
-		return User{}, false
+	if userID == 0 {
+		var ok bool
+		if userID, ok = s.sessions.user(token, s.now()); !ok {
+			return User{}, false
+		}
 	}
-	u, ok := s.users.items[s.tokens[found].UserID]
+	u, ok := s.users.items[userID]
 	return u, ok
 }
 
@@ -186,12 +235,18 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// onlyGET answers 405 to anything but GET and HEAD: the demo has no
-// writes, so a scan in active mode cannot change it either.
-func onlyGET(h http.Handler) http.Handler {
+// onlyGET answers 405 to anything but GET and HEAD: the demo's records
+// have no writes, so a scan in active mode cannot change them either.
+func onlyGET(h http.Handler) http.Handler { return only(h, http.MethodGet, http.MethodHead) }
+
+// onlyPOST guards the login and the logout, the demo's only writes: they
+// change nothing but the login state.
+func onlyPOST(h http.Handler) http.Handler { return only(h, http.MethodPost) }
+
+func only(h http.Handler, methods ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
+		if !slices.Contains(methods, r.Method) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
 			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
 			return
 		}

@@ -247,16 +247,21 @@ func TestOpenAPIDocument(t *testing.T) {
 				paths = append(paths, p)
 			}
 			slices.Sort(paths)
-			want := []string{"/api/me", "/api/orders", "/api/orders/{orderId}", "/api/products", "/health", "/user"}
+			want := []string{"/api/login", "/api/logout", "/api/me", "/api/orders", "/api/orders/{orderId}", "/api/products", "/health", "/user"}
 			if !slices.Equal(paths, want) {
 				t.Fatalf("paths = %v, want %v", paths, want)
 			}
-			public := map[string]bool{"/health": true, "/api/products": true}
+			public := map[string]bool{"/health": true, "/api/products": true, "/api/login": true}
+			posts := map[string]bool{"/api/login": true, "/api/logout": true}
 			examples := map[string]string{}
 			for path, item := range doc.Paths {
-				op, ok := item["get"]
+				method := "get"
+				if posts[path] {
+					method = "post"
+				}
+				op, ok := item[method]
 				if !ok || len(item) != 1 {
-					t.Errorf("%s: want exactly one GET operation, got %d", path, len(item))
+					t.Errorf("%s: want exactly one %s operation, got %v", path, method, item)
 					continue
 				}
 				if isPublic := op.Security != nil && len(*op.Security) == 0; isPublic != public[path] {

@@ -43,3 +43,40 @@ func (s *server) secureOrder(w http.ResponseWriter, r *http.Request, caller User
 	}
 	writeJSON(w, http.StatusOK, o)
 }
+
+// secureLogin gives an unknown username and a wrong password the same
+// answer, and after maxFailedLogins consecutive failures for one username
+// (existing or not) refuses its logins with 429 and Retry-After for
+// lockoutWindow; a successful login resets the count. See lockoutWindow
+// for why the window is short.
+func (s *server) secureLogin(w http.ResponseWriter, r *http.Request) {
+	c, err := readCredentials(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad request")
+		return
+	}
+	var a account
+	v, wait := s.failures.attempt(c.Username, s.now(), func() bool {
+		var ok bool
+		a, _, ok = s.check(c)
+		return ok
+	})
+	switch v {
+	case throttled:
+		throttle(w, wait)
+	case refused:
+		refuseLogin(w, invalidCredentials)
+	default:
+		s.grant(w, a)
+	}
+}
+
+// secureLogout ends the session whose token it was sent with. The
+// built-in tokens are not sessions (they are issued out of band, like API
+// keys) and stay valid.
+func (s *server) secureLogout(w http.ResponseWriter, r *http.Request, _ User) {
+	if token, ok := bearerToken(r); ok {
+		s.sessions.revoke(token)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -41,3 +41,31 @@ func (s *server) vulnerableOrder(w http.ResponseWriter, r *http.Request, _ User)
 	}
 	writeJSON(w, http.StatusOK, o)
 }
+
+// vulnerableLogin logs the throw-away account in with its password.
+// Planted flaws: failed logins are never limited, so a password can be
+// guessed at full speed (CWE-307); and an unknown username and a wrong
+// password get different messages, so the answer tells which accounts
+// exist (CWE-204).
+func (s *server) vulnerableLogin(w http.ResponseWriter, r *http.Request) {
+	c, err := readCredentials(w, r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad request")
+		return
+	}
+	a, exists, ok := s.check(c)
+	switch {
+	case !exists:
+		refuseLogin(w, unknownUser)
+	case !ok:
+		refuseLogin(w, wrongPassword)
+	default:
+		s.grant(w, a)
+	}
+}
+
+// vulnerableLogout answers like a logout but ends nothing: the token keeps
+// working until it expires (CWE-613).
+func (s *server) vulnerableLogout(w http.ResponseWriter, _ *http.Request, _ User) {
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,14 @@ type Request struct {
 	Identity *Identity   // nil or Anonymous: no credentials
 	// Limit caps the body read; 0 means maxBodyBytes.
 	Limit int64
+	// Body is sent with ContentType; only active rules send bodies.
+	Body        []byte
+	ContentType string
+	// ThrottleIsAnswer marks a request whose 429 is what the rule wants
+	// to know (a login rate limit): it is returned at once, not re-sent
+	// after Retry-After, not counted as an error, and does not pause the
+	// rest of the scan. The rule stops sending when it sees one.
+	ThrottleIsAnswer bool
 }
 
 // Response is what the target answered. Err is set when there was no HTTP
@@ -170,7 +179,7 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 			return resp
 		}
 		c.send(ctx, req, resp)
-		if resp.Err != nil || attempt >= maxThrottleResends || !c.throttled(resp) {
+		if resp.Err != nil || attempt >= maxThrottleResends || req.ThrottleIsAnswer || !c.throttled(resp) {
 			break
 		}
 	}
@@ -185,6 +194,9 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 // there are not: they count as errors, so that a target that is down never
 // passes as a clean scan.
 func usable(resp *Response) bool {
+	if resp.Err == nil && resp.Status == http.StatusTooManyRequests && resp.Request != nil && resp.Request.ThrottleIsAnswer {
+		return true
+	}
 	return resp.Err == nil && resp.Status != http.StatusTooManyRequests && !gatewayDown(resp.Status)
 }
 
@@ -259,10 +271,17 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 	}
 	defer func() { <-c.slots }()
 
-	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL.String(), nil)
+	var reqBody io.Reader
+	if req.Body != nil {
+		reqBody = bytes.NewReader(req.Body)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.Method, req.URL.String(), reqBody)
 	if err != nil {
 		resp.Err = err
 		return
+	}
+	if req.ContentType != "" {
+		hreq.Header.Set("Content-Type", req.ContentType)
 	}
 	for k, vs := range req.Header {
 		hreq.Header[k] = append([]string(nil), vs...)

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Header is one credential header of an identity.
@@ -15,11 +18,35 @@ type Header struct {
 }
 
 // Identity is a set of credentials the scanner acts as. The anonymous
-// identity has none.
+// identity has none. An identity with a Login gets its token when the scan
+// starts and again when the token expires; its credentials are read with
+// Creds, which is safe while another goroutine logs in again.
 type Identity struct {
-	Name    string // "anonymous", "primary", "peer" or a configured name
-	Headers []Header
+	Name      string // "anonymous", "primary", "peer" or a configured name
+	Role      string // RoleUser or RoleAdmin; "" is a user
+	Throwaway bool   // active rules may lock it out, log it out, change it
+	Login     *Login // nil: static credentials only
+
+	mu      sync.RWMutex
+	static  []Header // configured headers, always sent
+	headers []Header // static plus the login's token header
+
+	// login state, guarded by loginMu so that one re-login serves every
+	// request that noticed the expiry.
+	loginMu  sync.Mutex
+	loggedIn time.Time
+	expires  time.Time // zero: unknown
+	relogins int
+	// successes counts 2xx answers to the current token: a 401 to a
+	// token that worked before means it expired.
+	successes atomic.Int64
 }
+
+// Roles of an identity.
+const (
+	RoleUser  = "user"
+	RoleAdmin = "admin"
+)
 
 // Anonymous is the identity without credentials.
 var Anonymous = &Identity{Name: "anonymous"}
@@ -29,13 +56,35 @@ var Anonymous = &Identity{Name: "anonymous"}
 func NewIdentity(name string, headers []Header) *Identity {
 	id := &Identity{Name: name}
 	for _, h := range headers {
-		id.Headers = append(id.Headers, Header{Name: textproto.CanonicalMIMEHeaderKey(h.Name), Value: h.Value})
+		id.static = append(id.static, Header{Name: textproto.CanonicalMIMEHeaderKey(h.Name), Value: h.Value})
 	}
+	id.headers = id.static
 	return id
 }
 
+// Creds returns the headers the identity sends now. The slice is the
+// caller's.
+func (id *Identity) Creds() []Header {
+	if id == nil {
+		return nil
+	}
+	id.mu.RLock()
+	defer id.mu.RUnlock()
+	return slices.Clone(id.headers)
+}
+
+// setToken replaces the login's token header, keeping the static ones.
+func (id *Identity) setToken(h Header) {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	id.headers = append(slices.Clone(id.static), h)
+}
+
+// IsAdmin reports whether the identity has the admin role.
+func (id *Identity) IsAdmin() bool { return id != nil && id.Role == RoleAdmin }
+
 // IsAnonymous reports whether the identity sends no credentials.
-func (id *Identity) IsAnonymous() bool { return id == nil || len(id.Headers) == 0 }
+func (id *Identity) IsAnonymous() bool { return id == nil || len(id.Creds()) == 0 }
 
 // apply sets the identity's credential headers on h. Cookies are appended
 // to any Cookie header the request already has.
@@ -43,7 +92,7 @@ func (id *Identity) apply(h http.Header) {
 	if id == nil {
 		return
 	}
-	for _, c := range id.Headers {
+	for _, c := range id.Creds() {
 		if c.Name == "Cookie" && h.Get("Cookie") != "" {
 			h.Set("Cookie", h.Get("Cookie")+"; "+c.Value)
 			continue
@@ -59,7 +108,7 @@ func (id *Identity) Scheme() string {
 	if id.IsAnonymous() {
 		return "none"
 	}
-	h := id.Headers[0]
+	h := id.Creds()[0]
 	switch h.Name {
 	case "Authorization":
 		if scheme, _, ok := strings.Cut(h.Value, " "); ok {
@@ -95,7 +144,7 @@ func secrets(ids []*Identity) []string {
 		if id == nil {
 			continue
 		}
-		for _, h := range id.Headers {
+		for _, h := range id.Creds() {
 			add(h.Value)
 			if _, rest, ok := strings.Cut(h.Value, " "); ok && h.Name == "Authorization" {
 				add(rest)
@@ -121,8 +170,12 @@ func secrets(ids []*Identity) []string {
 // minSecretLen is the shortest credential value redacted inside free text.
 const minSecretLen = 6
 
-// Redactor hides the credentials of the scan's identities in any text.
-type Redactor struct{ secrets []string }
+// Redactor hides the credentials of the scan's identities in any text. It
+// learns new ones (tokens from logins) while the scan runs.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets []string
+}
 
 // NewRedactor returns a Redactor for the given identities.
 func NewRedactor(ids ...*Identity) *Redactor { return &Redactor{secrets: secrets(ids)} }
@@ -130,6 +183,8 @@ func NewRedactor(ids ...*Identity) *Redactor { return &Redactor{secrets: secrets
 // add makes the Redactor hide more values, e.g. credentials found in the
 // target URL's query. Short values are ignored as in secrets.
 func (r *Redactor) add(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, v := range values {
 		if len(v) >= minSecretLen && !slices.Contains(r.secrets, v) {
 			r.secrets = append(r.secrets, v)
@@ -147,6 +202,8 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil {
 		return s
 	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	for _, sec := range r.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, redacted)

@@ -153,7 +153,7 @@ func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
 	for _, prefix := range prefixes {
 		for _, p := range discoveryPaths {
 			u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: prefix + p}
-			resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary, Limit: maxSpecBytes})
+			resp := s.do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary, Limit: maxSpecBytes})
 			if !resp.OK() || len(resp.Body) == 0 || resp.Truncated {
 				continue
 			}

@@ -39,18 +39,25 @@ type Rule interface {
 
 // Options is what a scan needs. The CLI fills it from config.Config.
 type Options struct {
-	Target    string                       // base URL, or one endpoint's URL
-	OpenAPI   string                       // path or URL; "" to discover
-	Endpoints []string                     // "METHOD /path?query"
-	Primary   *Identity                    // nil: no credentials given
-	Peer      *Identity                    // nil: no second identity
-	Mode      finding.Mode                 // safe or active
-	Client    ClientOptions                // bounds; Origins are filled by Scan
-	Wait      time.Duration                // how long to wait for the target to answer
-	Shard     [2]int                       // {index, count}, 1-based; {0,0}: all
-	Progress  func(Progress)               // called as operations finish; may be nil
-	ReadFile  func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
-	Rules     []Rule                       // the checks, from rules.All() (once per scan)
+	Target    string    // base URL, or one endpoint's URL
+	OpenAPI   string    // path or URL; "" to discover
+	Endpoints []string  // "METHOD /path?query"
+	Primary   *Identity // nil: no credentials given
+	Peer      *Identity // nil: no second identity
+	Admin     *Identity // nil: no identity with the admin role
+	// Identities are every configured identity (Primary, Peer and Admin
+	// among them when they come from the config); those with a Login
+	// log in when the scan starts.
+	Identities []*Identity
+	Flows      Flows
+	Mode       finding.Mode                 // safe or active
+	Client     ClientOptions                // bounds; Origins are filled by Scan
+	Wait       time.Duration                // how long to wait for the target to answer
+	Shard      [2]int                       // {index, count}, 1-based; {0,0}: all
+	Progress   func(Progress)               // called as operations finish; may be nil
+	ReadFile   func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
+	Rules      []Rule                       // the checks, from rules.All() (once per scan)
+	APIRules   []APIRule                    // whole-API checks, from rules.APIRules()
 }
 
 // Progress is reported as the scan advances.
@@ -93,15 +100,19 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		base:    base,
 		primary: opts.Primary,
 		peer:    opts.Peer,
+		admin:   opts.Admin,
 		cache:   map[string]*Response{},
 	}
-	s.redactor = NewRedactor(opts.Primary, opts.Peer)
+	s.redactor = NewRedactor(append([]*Identity{opts.Primary, opts.Peer, opts.Admin}, opts.Identities...)...)
 	copts := opts.Client
 	copts.Origins = []string{origin(base)}
 	s.client = NewClient(copts)
 
 	s.progress(Progress{Phase: "waiting"})
 	if err := s.waitForTarget(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.logInAll(ctx); err != nil {
 		return nil, err
 	}
 	s.progress(Progress{Phase: "discovering"})
@@ -126,6 +137,18 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	findings, incomplete := s.run(ctx, ops)
+	var skipped []string
+	if len(opts.APIRules) > 0 && opts.Shard[0] <= 1 && incomplete == "" {
+		// API rules look at the whole API: one shard runs them.
+		var fs []finding.Finding
+		fs, skipped = s.runAPIRules(ctx, all)
+		findings = append(findings, fs...)
+		if ctx.Err() != nil {
+			incomplete = "interrupted: " + ctx.Err().Error()
+		} else if s.client.exhausted() {
+			incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+		}
+	}
 	res := &Result{
 		Target:     redactURL(base),
 		StartedAt:  start,
@@ -140,6 +163,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if s.doc != nil {
 		res.Warnings = s.doc.Warnings
 	}
+	res.Warnings = append(res.Warnings, skipped...)
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	if res.Requests > 0 && res.Errors == res.Requests {
 		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
@@ -154,6 +178,7 @@ type scan struct {
 	client     *Client
 	primary    *Identity
 	peer       *Identity
+	admin      *Identity
 	redactor   *Redactor
 	doc        *openapi.Document
 	specSource string
@@ -167,6 +192,7 @@ type scan struct {
 
 	mu     sync.Mutex
 	cache  map[string]*Response
+	check  *Target // the check flow, once found
 	done   int
 	progMu sync.Mutex
 }
@@ -242,11 +268,28 @@ func (s *scan) calibrate(ctx context.Context) {
 	s.soft404 = map[string]Fingerprint{}
 	for _, id := range s.identities() {
 		u := s.base.JoinPath(s.docBase(), "authgate-missing-7f3a9c2e", "nothing-here")
-		resp := s.client.Do(ctx, &Request{Method: "GET", URL: u, Identity: id})
+		resp := s.do(ctx, &Request{Method: "GET", URL: u, Identity: id})
 		if resp.Err == nil {
 			s.soft404[id.Name] = FingerprintOf(resp)
 		}
 	}
+}
+
+// logInAll logs in every identity with a login flow, resolving the login
+// paths against the target URL first.
+func (s *scan) logInAll(ctx context.Context) error {
+	seen := map[*Identity]bool{}
+	for _, id := range append([]*Identity{s.primary, s.peer, s.admin}, s.opts.Identities...) {
+		if id == nil || id.Login == nil || seen[id] {
+			continue
+		}
+		seen[id] = true
+		id.Login.at = s.loginURL(id.Login)
+		if err := s.logIn(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // identities returns anonymous, then the primary and peer when present.

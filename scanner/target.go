@@ -20,6 +20,7 @@ type Target struct {
 	Op      *openapi.Operation
 	Primary *Identity // nil when no credentials were given
 	Peer    *Identity // nil when no second identity was given
+	Admin   *Identity // nil when no identity has the admin role
 	s       *scan
 
 	// answered and unanswered count this operation's requests with and
@@ -29,7 +30,7 @@ type Target struct {
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
-	return &Target{Op: op, Primary: s.primary, Peer: s.peer, s: s}
+	return &Target{Op: op, Primary: s.primary, Peer: s.peer, Admin: s.admin, s: s}
 }
 
 // Document is the API description, nil when operations came from flags.
@@ -173,7 +174,7 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 		return r
 	}
 	t.s.mu.Unlock()
-	r := t.s.client.Do(ctx, req)
+	r := t.s.do(ctx, req)
 	t.count(r)
 	if r.Err == nil {
 		t.s.mu.Lock()
@@ -195,7 +196,7 @@ func (t *Target) count(r *Response) {
 // headers such as Origin), bypassing the cache. It still goes through the
 // scan's one client: scope guard, limiter, budget.
 func (t *Target) Do(ctx context.Context, req *Request) *Response {
-	r := t.s.client.Do(ctx, req)
+	r := t.s.do(ctx, req)
 	t.count(r)
 	return r
 }
@@ -203,7 +204,7 @@ func (t *Target) Do(ctx context.Context, req *Request) *Response {
 // Resend sends the same request again, bypassing the cache: every positive
 // is confirmed by a fresh answer before it is reported.
 func (t *Target) Resend(ctx context.Context, r *Response) *Response {
-	again := t.s.client.Do(ctx, r.Request)
+	again := t.s.do(ctx, r.Request)
 	t.count(again)
 	return again
 }
@@ -304,7 +305,7 @@ func (s *scan) exchange(r *Response) finding.Exchange {
 		ex.RequestHeaders[k] = s.redactor.Redact(strings.Join(vs, ", "))
 	}
 	if !req.Identity.IsAnonymous() {
-		for _, h := range req.Identity.Headers {
+		for _, h := range req.Identity.Creds() {
 			ex.RequestHeaders[h.Name] = redactHeaderValue(h.Name, h.Value)
 		}
 	}
@@ -365,11 +366,23 @@ func (s *scan) curl(req *Request) string {
 	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 		b.WriteString(" -H " + shellQuote(k+": "+s.redactor.Redact(strings.Join(req.Header[k], ", "))))
 	}
+	if req.Body != nil {
+		if req.ContentType != "" {
+			b.WriteString(" -H " + shellQuote("Content-Type: "+req.ContentType))
+		}
+		// The body as sent, with the identities' passwords and tokens
+		// hidden like everywhere else.
+		body := s.redactor.Redact(strings.ToValidUTF8(string(req.Body), "\uFFFD"))
+		if len(body) > maxEvidenceBody {
+			body = strings.ToValidUTF8(body[:maxEvidenceBody], "")
+		}
+		b.WriteString(" --data-raw " + shellQuote(body))
+	}
 	if !req.Identity.IsAnonymous() {
 		// The placeholder names the identity, so that two commands of
 		// a cross-user finding say whose credentials to paste.
 		mark := "[REDACTED:" + req.Identity.Name + "]"
-		for _, h := range req.Identity.Headers {
+		for _, h := range req.Identity.Creds() {
 			v := strings.ReplaceAll(redactHeaderValue(h.Name, h.Value), redacted, mark)
 			b.WriteString(" -H " + shellQuote(h.Name+": "+v))
 		}

@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/rules"
 )
 
@@ -210,5 +212,295 @@ func TestBFLACompositeCorrectAPI(t *testing.T) {
 				t.Fatalf("false positives on a correct API:%s", list(bad))
 			}
 		})
+	}
+}
+
+// bflaOpsToken is the token of the role API's administrator, "ops".
+const bflaOpsToken = "tok-ops-admin-5555"
+
+// opsIdentity is the scan's identity of role admin.
+func opsIdentity() *scanner.Identity {
+	id := scanner.NewIdentity("ops", []scanner.Header{{Name: "Authorization", Value: "Bearer " + bflaOpsToken}})
+	id.Role = scanner.RoleAdmin
+	return id
+}
+
+// roleFlaws selects what the role API gets wrong.
+type roleFlaws struct {
+	adminUsersOpen   bool   // /api/admin/users checks the token, not the role
+	adminUsersNoAuth bool   // /api/admin/users needs no token at all
+	auditOpenTo      string // the user id let into /api/audit besides the admin
+}
+
+// roleAPI is a team-scoped API with two regular users (alice, team red;
+// bob, team blue) and an administrator.
+func roleAPI(f roleFlaws) http.Handler {
+	team := map[string]string{"1001": "red", "1002": "blue"}
+	who := func(r *http.Request) (id string, admin bool) {
+		if r.Header.Get("Authorization") == "Bearer "+bflaOpsToken {
+			return "ops", true
+		}
+		return caller(r), false
+	}
+	reports := []map[string]any{
+		{"team": "red", "quarter": "Q1", "revenue": 1200}, {"team": "red", "quarter": "Q2", "revenue": 1300},
+		{"team": "blue", "quarter": "Q1", "revenue": 900}, {"team": "blue", "quarter": "Q2", "revenue": 950},
+		{"team": "green", "quarter": "Q1", "revenue": 400}, {"team": "green", "quarter": "Q2", "revenue": 450},
+	}
+	audit := []map[string]any{
+		{"at": "2024-03-01", "actor": "root", "action": "role.grant", "subject": "1003"},
+		{"at": "2024-03-02", "actor": "1001", "action": "login", "subject": "1001"},
+		{"at": "2024-03-02", "actor": "root", "action": "export.users", "subject": "all"},
+		{"at": "2024-03-03", "actor": "1002", "action": "password.change", "subject": "1002"},
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/admin/users", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		switch {
+		case f.adminUsersNoAuth:
+		case me == "":
+			unauthorized(w)
+			return
+		case !admin && !f.adminUsersOpen:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"users": []map[string]any{users["1001"], users["1002"], users["1003"], users["1004"]}})
+	})
+	mux.HandleFunc("GET /api/backoffice/stats", func(w http.ResponseWriter, r *http.Request) {
+		if me, _ := who(r); me == "" {
+			unauthorized(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"signups": 42, "churn": 3, "mrr": 123456})
+	})
+	// Tagged admin but meant for users: the admin account has no profile.
+	mux.HandleFunc("GET /api/admin/profile", func(w http.ResponseWriter, r *http.Request) {
+		switch me, admin := who(r); {
+		case me == "":
+			unauthorized(w)
+		case admin:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"profile": users[me]})
+		}
+	})
+	mux.HandleFunc("GET /api/reports", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		if me == "" {
+			unauthorized(w)
+			return
+		}
+		rows := []map[string]any{}
+		for _, row := range reports {
+			if admin || row["team"] == team[me] {
+				rows = append(rows, row)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"rows": rows})
+	})
+	mux.HandleFunc("GET /api/audit", func(w http.ResponseWriter, r *http.Request) {
+		switch me, admin := who(r); {
+		case me == "":
+			unauthorized(w)
+		case admin || me == f.auditOpenTo:
+			writeJSON(w, http.StatusOK, map[string]any{"events": audit})
+		default:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+		}
+	})
+	mux.HandleFunc("GET /api/orders", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		if me == "" {
+			unauthorized(w)
+			return
+		}
+		list := []map[string]any{}
+		for _, id := range []string{"501", "502", "601"} {
+			if admin || orders[id]["owner"] == me {
+				list = append(list, orders[id])
+			}
+		}
+		writeJSON(w, http.StatusOK, list)
+	})
+	mux.HandleFunc("GET /api/orders/{orderId}", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		if me == "" {
+			unauthorized(w)
+			return
+		}
+		o, ok := orders[r.PathValue("orderId")]
+		if !ok || (!admin && o["owner"] != me) {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// roleSpecPaths are the role API's path items, by path.
+var roleSpecPaths = map[string]string{
+	"/api/admin/users":      "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/backoffice/stats": "    get:\n      tags: [stats]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/profile":    "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/reports":          "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/audit":            "    get:\n      tags: [activity]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/orders":           "    get:\n      tags: [orders]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/orders/{orderId}": "    get:\n      tags: [orders]\n      parameters:\n        - {name: orderId, in: path, required: true, schema: {type: integer}, example: 501}\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/users/{id}": "    delete:\n      tags: [admin]\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: integer}, example: 1003}\n      responses: {\"204\": {description: gone}}\n",
+}
+
+// roleSpec is an OpenAPI document with the given paths of the role API.
+func roleSpec(t *testing.T, paths ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("openapi: 3.0.3\ninfo: {title: roles, version: \"1\"}\ncomponents:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\nsecurity:\n  - bearerAuth: []\npaths:\n")
+	for _, p := range paths {
+		item, ok := roleSpecPaths[p]
+		if !ok {
+			t.Fatalf("no path item for %s", p)
+		}
+		b.WriteString("  " + p + ":\n" + item)
+	}
+	return b.String()
+}
+
+// TestBFLAWithAdmin checks that an admin identity's answers decide: the
+// admin comparison is the proof (high confidence whatever the signal), a
+// scoped view is not a finding, and unsignalled operations are judged by
+// one user refused while the other gets the admin's answer.
+func TestBFLAWithAdmin(t *testing.T) {
+	high := finding.ConfidenceHigh
+	tests := []struct {
+		name  string
+		flaws roleFlaws
+		paths []string
+		peer  string // peer token, "" for none
+		want  map[string]finding.Confidence
+	}{
+		{"vulnerable: /admin/users lists everyone to any token", roleFlaws{adminUsersOpen: true},
+			[]string{"/api/admin/users"}, bobToken, map[string]finding.Confidence{"/api/admin/users": high}},
+		{"vulnerable without a peer", roleFlaws{adminUsersOpen: true},
+			[]string{"/api/admin/users"}, "", map[string]finding.Confidence{"/api/admin/users": high}},
+		{"fixed: users get 403", roleFlaws{},
+			[]string{"/api/admin/users"}, bobToken, nil},
+		{"anonymous gets the list too: authn-missing's business", roleFlaws{adminUsersNoAuth: true},
+			[]string{"/api/admin/users"}, bobToken, nil},
+		{"path signal only: the admin comparison makes it high", roleFlaws{},
+			[]string{"/api/backoffice/stats"}, bobToken, map[string]finding.Confidence{"/api/backoffice/stats": high}},
+		{"admin refused: not administrative here", roleFlaws{},
+			[]string{"/api/admin/profile"}, bobToken, nil},
+		{"admins see more: users get their team's rows", roleFlaws{},
+			[]string{"/api/reports"}, bobToken, nil},
+		{"unsignalled /api/audit: bob refused, alice gets the admin's log", roleFlaws{auditOpenTo: "1001"},
+			[]string{"/api/audit"}, bobToken, map[string]finding.Confidence{"/api/audit": high}},
+		{"unsignalled /api/audit: alice refused, bob gets the admin's log", roleFlaws{auditOpenTo: "1002"},
+			[]string{"/api/audit"}, bobToken, map[string]finding.Confidence{"/api/audit": high}},
+		{"unsignalled /api/audit: both users refused", roleFlaws{},
+			[]string{"/api/audit"}, bobToken, nil},
+		{"unsignalled /api/audit without a peer: not judged", roleFlaws{auditOpenTo: "1001"},
+			[]string{"/api/audit"}, "", nil},
+		{"unsignalled /api/audit: peer token rejected (401) is no role check", roleFlaws{auditOpenTo: "1001"},
+			[]string{"/api/audit"}, "tok-expired-000000", nil},
+		{"unsignalled /api/orders: admin sees all, users their own", roleFlaws{},
+			[]string{"/api/orders"}, bobToken, nil},
+		{"unsignalled /api/orders/{orderId}: bob's 404 is ownership, not role", roleFlaws{},
+			[]string{"/api/orders/{orderId}"}, bobToken, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := scanOpts{spec: roleSpec(t, tt.paths...), auth: aliceToken, peer: tt.peer, admin: opsIdentity()}
+			fs := scanRules(t, roleAPI(tt.flaws), opts, rules.BFLARules())
+			got := bflaFindings(fs)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v; findings:%s", got, tt.want, list(fs))
+			}
+			for path, conf := range tt.want {
+				if c, ok := got[path]; !ok || c != conf {
+					t.Errorf("%s: got confidence %v (found %v), want %v", path, c, ok, conf)
+				}
+			}
+		})
+	}
+}
+
+// TestBFLAWithAdminEvidence checks what admin-backed findings show: the
+// regular identity's answer, the admin's, and for an unsignalled
+// operation the refused user's; never a token.
+func TestBFLAWithAdminEvidence(t *testing.T) {
+	tests := []struct {
+		name       string
+		flaws      roleFlaws
+		path       string
+		identities []string // exchanges' identities, in order
+		statuses   []int
+		summary    []string // phrases the summary must hold
+	}{
+		{"declared", roleFlaws{adminUsersOpen: true}, "/api/admin/users",
+			[]string{"primary", "ops"}, []int{200, 200}, []string{"tagged admin", `"ops"`, `"primary"`}},
+		{"observed", roleFlaws{auditOpenTo: "1001"}, "/api/audit",
+			[]string{"primary", "ops", "peer"}, []int{200, 200, 403}, []string{`"peer" was refused (status 403)`, `"primary" of the same role`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := scanOpts{spec: roleSpec(t, tt.path), auth: aliceToken, peer: bobToken, admin: opsIdentity()}
+			fs := scanRules(t, roleAPI(tt.flaws), opts, rules.BFLARules())
+			if len(fs) != 1 || fs[0].Path != tt.path {
+				t.Fatalf("want one finding on %s, got:%s", tt.path, list(fs))
+			}
+			f := fs[0]
+			var ids []string
+			var statuses []int
+			for _, ex := range f.Evidence.Exchanges {
+				ids, statuses = append(ids, ex.Identity), append(statuses, ex.Status)
+			}
+			if !slices.Equal(ids, tt.identities) || !slices.Equal(statuses, tt.statuses) {
+				t.Errorf("exchanges: identities %v statuses %v, want %v %v", ids, statuses, tt.identities, tt.statuses)
+			}
+			for _, s := range tt.summary {
+				if !strings.Contains(f.Evidence.Summary, s) {
+					t.Errorf("summary lacks %q: %s", s, f.Evidence.Summary)
+				}
+			}
+			text := f.Evidence.Summary + strings.Join(f.Reproduce, "\n")
+			for _, ex := range f.Evidence.Exchanges {
+				for _, v := range ex.RequestHeaders {
+					text += "\n" + v
+				}
+			}
+			for _, tok := range []string{aliceToken, bobToken, bflaOpsToken} {
+				if strings.Contains(text, tok) {
+					t.Errorf("token leaked: %s", tok)
+				}
+			}
+		})
+	}
+}
+
+// TestBFLAWithAdminSendsNoWrites scans a spec with an administrative
+// DELETE: safe mode must never send it with anyone's credentials.
+func TestBFLAWithAdminSendsNoWrites(t *testing.T) {
+	var mu sync.Mutex
+	var writes []string
+	api := roleAPI(roleFlaws{adminUsersOpen: true, auditOpenTo: "1001"})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && r.Header.Get("Authorization") != "" {
+			mu.Lock()
+			writes = append(writes, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+		}
+		api.ServeHTTP(w, r)
+	})
+	opts := scanOpts{spec: roleSpec(t, "/api/admin/users", "/api/admin/users/{id}", "/api/audit"), auth: aliceToken, peer: bobToken, admin: opsIdentity()}
+	fs := scanRules(t, h, opts, rules.BFLARules())
+	if !has(fs, "bfla-privilege-escalation", "GET", "/api/admin/users") {
+		t.Errorf("the scan did not run: no finding on GET /api/admin/users:%s", list(fs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(writes) > 0 {
+		t.Fatalf("safe mode sent state-changing requests with credentials: %v", writes)
 	}
 }

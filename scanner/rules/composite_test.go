@@ -49,6 +49,7 @@ var compositeUsers = map[string]compositeUser{
 	"1003": {"1003", "Carol Danvers", "carol@example.com", "user"},
 	"1004": {"1004", "Dave Bowman", "dave@example.com", "user"},
 	"1005": {"1005", "Root Admin", "admin@example.com", "admin"},
+	"1006": {"1006", "Mallory Throwaway", "mallory@example.com", "user"},
 }
 
 // compositeOrders are the orders, each with its owner.
@@ -75,6 +76,10 @@ type compositeAPI struct {
 	// correct API never sets them.
 	skipSignature bool // accept any signature
 	noOwnerCheck  bool // GET /api/orders/{orderId} serves anyone's order
+
+	// accounts holds the login state of the active flows (see
+	// composite_active_test.go).
+	accounts *compositeAccounts
 }
 
 func newCompositeAPI(t *testing.T) *compositeAPI {
@@ -83,7 +88,7 @@ func newCompositeAPI(t *testing.T) *compositeAPI {
 	if _, err := rand.Read(key); err != nil {
 		t.Fatalf("key: %v", err)
 	}
-	return &compositeAPI{key: key, now: time.Now}
+	return &compositeAPI{key: key, now: time.Now, accounts: newCompositeAccounts()}
 }
 
 var b64 = base64.RawURLEncoding
@@ -135,8 +140,9 @@ func (a *compositeAPI) verify(raw string) (u compositeUser, ok bool) {
 	var claims struct {
 		Sub string `json:"sub"`
 		Exp int64  `json:"exp"`
+		JTI string `json:"jti"`
 	}
-	if json.Unmarshal(pb, &claims) != nil || claims.Exp <= a.now().Unix() {
+	if json.Unmarshal(pb, &claims) != nil || claims.Exp <= a.now().Unix() || a.accounts.revoked(claims.JTI) {
 		return u, false
 	}
 	u, ok = compositeUsers[claims.Sub]
@@ -155,6 +161,12 @@ const (
 func (a *compositeAPI) caller(r *http.Request) (compositeUser, authState) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			if u, ok := a.accounts.session(c.Value); ok {
+				return u, authValid
+			}
+			return compositeUser{}, authInvalid
+		}
 		return compositeUser{}, authNone
 	}
 	scheme, tok, ok := strings.Cut(h, " ")
@@ -345,6 +357,7 @@ func (a *compositeAPI) handler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]int{"users": len(compositeUsers), "orders": len(compositeOrders)})
 	}))
+	a.accountRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return cors(mux)
 }

@@ -98,9 +98,9 @@ func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []f
 	var accepted []string
 	var evidence []*scanner.Response
 	var hide []string // parts of the real credentials a forged value carries
-	seen := map[string]bool{credentialKey(t.Primary.Headers): true}
+	seen := map[string]bool{credentialKey(t.Primary.Creds()): true}
 	for _, v := range garbageVariants {
-		hs, parts := forgeHeaders(t.Primary.Headers, v.kind)
+		hs, parts := forgeHeaders(t.Primary.Creds(), v.kind)
 		if seen[credentialKey(hs)] {
 			// A short credential spoils the same way twice, or not at all.
 			continue

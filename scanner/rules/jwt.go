@@ -113,13 +113,14 @@ func findJWT(id *scanner.Identity) (jwtCredential, bool) {
 		}
 		return 2
 	}
-	order := make([]int, len(id.Headers))
+	creds := id.Creds()
+	order := make([]int, len(creds))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return rank(id.Headers[a].Name) - rank(id.Headers[b].Name) })
+	slices.SortStableFunc(order, func(a, b int) int { return rank(creds[a].Name) - rank(creds[b].Name) })
 	for _, i := range order {
-		h := id.Headers[i]
+		h := creds[i]
 		for _, loc := range jwtCandidate.FindAllStringIndex(h.Value, -1) {
 			if tok, ok := parseJWT(h.Value[loc[0]:loc[1]]); ok {
 				return jwtCredential{base: id, header: i, prefix: h.Value[:loc[0]], suffix: h.Value[loc[1]:], tok: tok}, true
@@ -132,7 +133,7 @@ func findJWT(id *scanner.Identity) (jwtCredential, bool) {
 // with returns the identity name carrying token in place of the real one.
 // Forged identities need their own names: the response cache keys on it.
 func (c jwtCredential) with(name, token string) *scanner.Identity {
-	hs := slices.Clone(c.base.Headers)
+	hs := slices.Clone(c.base.Creds())
 	hs[c.header].Value = c.prefix + token + c.suffix
 	return scanner.NewIdentity(c.base.Name+"+"+name, hs)
 }

@@ -177,7 +177,7 @@ func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner
 // or the answer sets one.
 func usesCookies(t *scanner.Target, r *scanner.Response) bool {
 	if id := t.Main(); !id.IsAnonymous() {
-		for _, h := range id.Headers {
+		for _, h := range id.Creds() {
 			if h.Name == "Cookie" {
 				return true
 			}

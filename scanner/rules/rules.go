@@ -143,3 +143,13 @@ func fromDocument(t *scanner.Target) bool {
 	}
 	return false
 }
+
+// APIRules returns the whole-API rules (the active session, account and
+// login rules) in a fixed order; call it once per scan. The rules that
+// send failed logins come last: a correct API locks the throw-away
+// account after them, and the other rules need it logged in.
+func APIRules() []scanner.APIRule {
+	rules := SessionRules()
+	rules = append(rules, AccountRules()...)
+	return append(rules, LoginRules()...)
+}

@@ -164,8 +164,18 @@ type scanOpts struct {
 	auth      string   // primary bearer token, "" for none
 	peer      string   // peer bearer token, "" for none
 	// primary, when set, is the primary identity itself (cookies, other
-	// headers); it wins over auth.
+	// headers, a login flow); it wins over auth.
 	primary *scanner.Identity
+	// admin is the identity with the admin role, if any.
+	admin *scanner.Identity
+	// identities are further configured identities (throw-away ones).
+	identities []*scanner.Identity
+	flows      scanner.Flows
+	mode       finding.Mode // "" is safe
+	// apiRules replaces rules.APIRules() when set.
+	apiRules []scanner.APIRule
+	// onResult, when set, sees the whole result (warnings, requests).
+	onResult func(*scanner.Result)
 }
 
 func scan(t *testing.T, h http.Handler, o scanOpts) []finding.Finding {
@@ -186,6 +196,16 @@ func scanRules(t *testing.T, h http.Handler, o scanOpts, rs []scanner.Rule) []fi
 		Wait:      time.Second,
 		Rules:     rs,
 		ReadFile:  os.ReadFile,
+		Admin:     o.admin,
+		Flows:     o.flows,
+		APIRules:  o.apiRules,
+	}
+	if o.mode != "" {
+		opts.Mode = o.mode
+	}
+	opts.Identities = append(opts.Identities, o.identities...)
+	if o.admin != nil {
+		opts.Identities = append(opts.Identities, o.admin)
 	}
 	if o.spec != "" {
 		opts.OpenAPI = "spec.yaml"
@@ -200,9 +220,15 @@ func scanRules(t *testing.T, h http.Handler, o scanOpts, rs []scanner.Rule) []fi
 	if o.peer != "" {
 		opts.Peer = scanner.NewIdentity("peer", []scanner.Header{{Name: "Authorization", Value: "Bearer " + o.peer}})
 	}
+	if o.primary != nil && o.primary.Login != nil {
+		opts.Identities = append(opts.Identities, o.primary)
+	}
 	res, err := scanner.Scan(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
+	}
+	if o.onResult != nil {
+		o.onResult(res)
 	}
 	return res.Findings
 }

@@ -1,0 +1,314 @@
+package scanner
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrLogin: a configured identity could not log in because of its
+// credentials or its login settings (exit code 2: fix the config).
+var ErrLogin = errors.New("login failed")
+
+// Login is how an identity gets its token: one request to the target's
+// origin, then the token taken from the answer's JSON, a header or a
+// cookie, and sent in the Send header.
+type Login struct {
+	Method        string         // default POST
+	Path          string         // relative to the target URL, like --endpoint
+	Format        string         // "json" (default) or "form"
+	Body          map[string]any // the request's fields
+	UsernameField string         // "" : found by name
+	PasswordField string         // "" : found by name
+	TokenFrom     string         // "json", "header" or "cookie"
+	TokenName     string         // dotted JSON path, header name or cookie name
+	Send          string         // "Header: value" with {token}
+	Lifetime      time.Duration  // 0: until the JWT's exp or a 401
+
+	// at is Path resolved against the target URL when the scan starts,
+	// before a description can change the scan's base.
+	at *url.URL
+}
+
+// Field names recognised when UsernameField / PasswordField are not set.
+var (
+	usernameFieldName = regexp.MustCompile(`(?i)^(user_?name|user|email|e-?mail|login|account|phone|handle|user_?id)$`)
+	passwordFieldName = regexp.MustCompile(`(?i)^(pass(word)?|pwd|passwd|secret|pin)$`)
+)
+
+// Field returns the body field whose name matches re, or set when given.
+func (l *Login) field(set string, re *regexp.Regexp) string {
+	if set != "" {
+		return set
+	}
+	for _, k := range slices.Sorted(maps.Keys(l.Body)) {
+		if re.MatchString(k) {
+			return k
+		}
+	}
+	return ""
+}
+
+// UsernameKey is the body field holding the account name; "" when none.
+func (l *Login) UsernameKey() string { return l.field(l.UsernameField, usernameFieldName) }
+
+// PasswordKey is the body field holding the password; "" when none.
+func (l *Login) PasswordKey() string { return l.field(l.PasswordField, passwordFieldName) }
+
+// Username is the account name the login sends; "" when unknown.
+func (l *Login) Username() string {
+	if v, ok := l.Body[l.UsernameKey()]; ok && v != nil {
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+// Password is the password the login sends; "" when unknown.
+func (l *Login) Password() string {
+	if k := l.PasswordKey(); k != "" {
+		if s, ok := l.Body[k].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// encode returns the body with changes applied (a nil value removes the
+// field) and its content type.
+func (l *Login) encode(changes map[string]any) ([]byte, string) {
+	fields := make(map[string]any, len(l.Body))
+	for k, v := range l.Body {
+		fields[k] = v
+	}
+	for k, v := range changes {
+		if v == nil {
+			delete(fields, k)
+			continue
+		}
+		fields[k] = v
+	}
+	if l.Format == "form" {
+		form := url.Values{}
+		for k, v := range fields {
+			form.Set(k, fmt.Sprint(v))
+		}
+		return []byte(form.Encode()), "application/x-www-form-urlencoded"
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		// The config package only lets JSON-encodable values through.
+		b = []byte("{}")
+	}
+	return b, "application/json"
+}
+
+// token takes the token out of a login answer.
+func (l *Login) token(r *Response) (string, bool) {
+	if r == nil || r.Err != nil || r.Status < 200 || r.Status >= 300 {
+		return "", false
+	}
+	switch l.TokenFrom {
+	case "header":
+		v := strings.TrimSpace(r.Header.Get(l.TokenName))
+		if scheme, rest, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "bearer") {
+			v = rest
+		}
+		return v, v != ""
+	case "cookie":
+		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+			if c.Name == l.TokenName && c.Value != "" {
+				return c.Value, true
+			}
+		}
+		return "", false
+	}
+	var v any
+	if json.Unmarshal(r.Body, &v) != nil {
+		return "", false
+	}
+	for _, part := range strings.Split(l.TokenName, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return "", false
+			}
+			v = x[i]
+		default:
+			return "", false
+		}
+	}
+	s, ok := v.(string)
+	return s, ok && s != ""
+}
+
+// header is the credential header carrying token.
+func (l *Login) header(token string) Header {
+	name, value, _ := strings.Cut(l.Send, ":")
+	return Header{Name: textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), Value: strings.ReplaceAll(strings.TrimSpace(value), "{token}", token)}
+}
+
+// loginURL resolves l.Path against the target URL once, when the scan
+// starts (see Login.at).
+func (s *scan) loginURL(l *Login) *url.URL {
+	if l.at != nil {
+		return l.at
+	}
+	u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: s.base.Path + l.Path}
+	if p, q, ok := strings.Cut(l.Path, "?"); ok {
+		u.Path, u.RawQuery = s.base.Path+p, q
+	}
+	return u
+}
+
+// loginRequest builds l's request with changes to its fields, sent with
+// as's static credentials only (an API key some logins need), never a
+// token.
+func (s *scan) loginRequest(l *Login, as *Identity, changes map[string]any) *Request {
+	body, ctype := l.encode(changes)
+	u := *s.loginURL(l)
+	req := &Request{Method: l.Method, URL: &u, Body: body, ContentType: ctype, Identity: Anonymous}
+	if as != nil && len(as.static) > 0 {
+		req.Identity = NewIdentity(as.Name+"/login", as.static)
+	}
+	return req
+}
+
+// logIn logs id in with its Login and installs the token. Failures that
+// are the credentials' or the settings' fault wrap ErrLogin; the target
+// failing to answer wraps ErrUnreachable, answering 5xx or 429
+// ErrScanFailed.
+func (s *scan) logIn(ctx context.Context, id *Identity) error {
+	l := id.Login
+	s.redactor.add(l.Password())
+	req := s.loginRequest(l, id, nil)
+	// A 429 to a login is the account's lockout or the login's rate
+	// limit: waiting out a Retry-After of minutes would stall the scan,
+	// so it fails the login at once.
+	req.ThrottleIsAnswer = true
+	resp := s.do(ctx, req)
+	what := fmt.Sprintf("identity %s: login %s %s", id.Name, l.Method, l.Path)
+	switch {
+	case resp.Err != nil:
+		return fmt.Errorf("%w: %s: %v", ErrUnreachable, what, resp.Err)
+	case resp.Status == http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %s answered 429: the account or the login is rate-limited; try again later", ErrScanFailed, what)
+	case resp.Status >= 500:
+		return fmt.Errorf("%w: %s answered %d", ErrScanFailed, what, resp.Status)
+	case resp.Status < 200 || resp.Status >= 300:
+		return fmt.Errorf("%w: %s answered %d; check the credentials and the login settings", ErrLogin, what, resp.Status)
+	}
+	tok, ok := l.token(resp)
+	if !ok {
+		return fmt.Errorf("%w: %s answered %d without a token at %s:%s", ErrLogin, what, resp.Status, l.TokenFrom, l.TokenName)
+	}
+	s.redactor.add(tok)
+	id.setToken(l.header(tok))
+	id.loggedIn = time.Now()
+	id.expires = tokenExpiry(tok, id.loggedIn, l.Lifetime)
+	id.successes.Store(0)
+	return nil
+}
+
+// expiryMargin re-logs in this long before a token's exp, so that a
+// request in flight does not carry a token that expires on the way.
+const expiryMargin = 30 * time.Second
+
+// tokenExpiry is when a token should be replaced: its JWT exp (less a
+// margin) or the configured lifetime, whichever comes first; zero when
+// neither is known.
+func tokenExpiry(tok string, now time.Time, lifetime time.Duration) time.Time {
+	var at time.Time
+	if lifetime > 0 {
+		at = now.Add(lifetime)
+	}
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return at
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return at
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return at
+	}
+	exp, err := claims.Exp.Float64()
+	if err != nil || exp <= 0 {
+		return at
+	}
+	jwtAt := time.Unix(int64(exp), 0).Add(-expiryMargin)
+	if at.IsZero() || jwtAt.Before(at) {
+		return jwtAt
+	}
+	return at
+}
+
+// maxRelogins bounds the logins after the first one per identity: a token
+// that keeps failing is a broken configuration, not something to hammer
+// the login with.
+const maxRelogins = 20
+
+// refresh logs id in again when its token has expired, or (after401) when
+// the target refused a token that had worked before. It reports whether
+// the identity now has other credentials than seen, so that the caller
+// sends its request again.
+func (s *scan) refresh(ctx context.Context, id *Identity, after401 bool, seen []Header) bool {
+	id.loginMu.Lock()
+	defer id.loginMu.Unlock()
+	if !slices.Equal(id.Creds(), seen) {
+		return true // another request logged in again meanwhile
+	}
+	switch {
+	case id.relogins >= maxRelogins:
+		return false
+	case after401:
+		// A 401 to a token that never worked since the last login is
+		// the operation refusing this identity, not an expiry.
+		if id.successes.Load() == 0 {
+			return false
+		}
+	case id.expires.IsZero() || time.Now().Before(id.expires):
+		return false
+	}
+	id.relogins++
+	return s.logIn(ctx, id) == nil
+}
+
+// do sends a request as its identity, logging the identity in again first
+// when its token has expired, and once more after a 401 to a token that
+// used to work. Every request of the scan goes through here.
+func (s *scan) do(ctx context.Context, req *Request) *Response {
+	id := req.Identity
+	if id == nil || id.Login == nil {
+		return s.client.Do(ctx, req)
+	}
+	seen := id.Creds()
+	if s.refresh(ctx, id, false, seen) {
+		seen = id.Creds()
+	}
+	resp := s.client.Do(ctx, req)
+	switch {
+	case resp.Status == http.StatusUnauthorized && s.refresh(ctx, id, true, seen):
+		resp = s.client.Do(ctx, req)
+	case resp.OK():
+		id.successes.Add(1)
+	}
+	return resp
+}

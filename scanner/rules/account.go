@@ -1,0 +1,403 @@
+package rules
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+)
+
+// This file holds the account rules: the password policy of registration
+// and what the password recovery answers. Both are active-only: the first
+// creates accounts the scanner cannot delete, the second starts a recovery
+// for the throw-away identity (an e-mail to its owner).
+
+// AccountRules returns the account rules in a fixed order.
+func AccountRules() []scanner.APIRule {
+	return []scanner.APIRule{WeakPasswordPolicy{}, PasswordRecoveryTokenExposed{}}
+}
+
+var (
+	_ scanner.APIRule = WeakPasswordPolicy{}
+	_ scanner.APIRule = PasswordRecoveryTokenExposed{}
+)
+
+// accountNameBytes is the randomness of an invented account name: 48 bits,
+// so that two runs never ask for the same name.
+const accountNameBytes = 6
+
+// accountNamePrefix marks every account the scanner creates, so that the
+// API's owner can find and delete them.
+const accountNamePrefix = "authgate-"
+
+// accountEmailDomain is reserved for examples (RFC 2606): mail to an
+// invented address reaches nobody.
+const accountEmailDomain = "@example.com"
+
+// acctFreshName invents an account name of the shape l's username has: an
+// e-mail address when the login sends one.
+func acctFreshName(l *scanner.Login) string {
+	name := accountNamePrefix + hex.EncodeToString(randomBytes(accountNameBytes))
+	if strings.Contains(l.Username(), "@") || strings.Contains(strings.ToLower(l.UsernameKey()), "mail") {
+		name += accountEmailDomain
+	}
+	return name
+}
+
+// strongPasswordBytes makes the control password 28 characters long: above
+// every minimum length seen in practice (NIST asks for 8, many ask for 12
+// or 16) and below the maximums some APIs still set (often 32 or 64).
+const strongPasswordBytes = 12
+
+// acctStrongPassword is a control password that any policy accepts: upper and
+// lower case, a digit and a symbol for composition rules, random so that
+// no deny list holds it.
+func acctStrongPassword() string {
+	return "Ag7#" + hex.EncodeToString(randomBytes(strongPasswordBytes))
+}
+
+// acctBody encodes fields the way l sends its login: JSON, or a form.
+func acctBody(l *scanner.Login, fields map[string]any) ([]byte, string, error) {
+	if l.Format == "form" {
+		form := url.Values{}
+		for k, v := range fields {
+			form.Set(k, fmt.Sprint(v))
+		}
+		return []byte(form.Encode()), "application/x-www-form-urlencoded", nil
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode the request body: %w", err)
+	}
+	return b, "application/json", nil
+}
+
+// acctPost sends t anonymously with fields as its body: registration
+// and recovery are for people who are not logged in.
+func acctPost(ctx context.Context, t *scanner.Target, l *scanner.Login, fields map[string]any) (*scanner.Response, error) {
+	body, ctype, err := acctBody(l, fields)
+	if err != nil {
+		return nil, err
+	}
+	r := t.Request(scanner.Anonymous, t.Values())
+	r.Body, r.ContentType = body, ctype
+	return t.Do(ctx, r), nil
+}
+
+// acctUnusable reports an answer that says nothing about the request: none, a
+// server error, or the target's rate limit.
+func acctUnusable(r *scanner.Response) bool {
+	return r == nil || r.Err != nil || r.Status >= 500 || r.Status == 429
+}
+
+// acctStatus describes an answer's status for a skip message.
+func acctStatus(r *scanner.Response) string {
+	if r == nil || r.Err != nil {
+		return "no answer"
+	}
+	return fmt.Sprintf("status %d", r.Status)
+}
+
+// acctOp is "METHOD /path" of t's operation.
+func acctOp(t *scanner.Target) string { return t.Op.Method + " " + t.Op.Path }
+
+// WeakPasswordPolicy registers a new account with a trivial password and
+// logs in with it. It is active-only because every account it manages to
+// create stays: there is no generic way to delete one.
+type WeakPasswordPolicy struct{}
+
+// Info returns the catalog entry.
+func (WeakPasswordPolicy) Info() finding.RuleInfo { return info("weak-password-policy") }
+
+// weakPasswordTries are tried in order; the first one accepted ends the
+// rule, so at most one account gets a trivial password. "123456" heads
+// every published list of breached passwords and is shorter than the 8
+// characters NIST SP 800-63B asks for. "12345678" meets that length but
+// is on every such list: accepting it means the policy counts characters
+// without checking a deny list, which 800-63B (5.1.1.2) also requires.
+var weakPasswordTries = []struct{ password, why string }{
+	{"123456", "6 digits, the most common password in breach lists"},
+	{"12345678", "8 digits in sequence, on every list of breached passwords"},
+}
+
+// CheckAPI registers with trivial passwords; an account it can then log
+// into is the finding. When every trivial password is refused, one
+// registration with a strong password tells a policy from a request the
+// scanner cannot build.
+func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	const rule = "weak-password-policy"
+	if a.Mode() != finding.ModeActive {
+		return nil
+	}
+	reg, ok := a.Flow(ctx, scanner.FlowRegister)
+	if !ok {
+		a.Skip(rule, "no registration operation (name it in flows.register)")
+		return nil
+	}
+	logins := a.Logins()
+	if len(logins) == 0 {
+		a.Skip(rule, "no identity with a login, whose body shows what a registration sends")
+		return nil
+	}
+	l := logins[0]
+	uk, pk := l.UsernameKey(), l.PasswordKey()
+	if uk == "" || pk == "" {
+		a.Skip(rule, fmt.Sprintf("the login %s %s has no username or password field (set usernameField and passwordField)", l.Method, l.Path))
+		return nil
+	}
+	register := func(user, password string) (*scanner.Response, bool) {
+		fields := map[string]any{}
+		for k, v := range l.Body {
+			fields[k] = v
+		}
+		fields[uk], fields[pk] = user, password
+		r, err := acctPost(ctx, reg, l, fields)
+		if err != nil {
+			a.Skip(rule, err.Error())
+			return nil, false
+		}
+		if acctUnusable(r) {
+			a.Skip(rule, fmt.Sprintf("the registration %s answered with %s", acctOp(reg), acctStatus(r)))
+			return nil, false
+		}
+		return r, true
+	}
+	logIn := func(user, password string) (*scanner.Response, bool) {
+		r := a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
+		_, ok := a.Token(l, r)
+		return r, ok
+	}
+
+	for _, tp := range weakPasswordTries {
+		if ctx.Err() != nil || a.Exhausted() {
+			return nil
+		}
+		user := acctFreshName(l)
+		r, ok := register(user, tp.password)
+		if !ok {
+			return nil
+		}
+		if r.Status >= 400 {
+			continue
+		}
+		// 2xx, or a form's redirect: only a login proves the account.
+		login, in := logIn(user, tp.password)
+		if in {
+			// A registration that logs the account in answers a token
+			// too: hide it like the login's.
+			a.Token(l, r)
+			summary := fmt.Sprintf("%s created the account %s with the password %q (%s), and the login %s %s let it in. The account stays on the target: delete it.",
+				acctOp(reg), user, tp.password, tp.why, l.Method, l.Path)
+			return []finding.Finding{reg.NewFinding(rule, finding.ConfidenceHigh, summary, r, login)}
+		}
+		if r.OK() {
+			a.Skip(rule, fmt.Sprintf("the registration %s answered %d, but the new account %s could not log in (%s): it may need an e-mail confirmation or an approval", acctOp(reg), r.Status, user, acctStatus(login)))
+			return nil
+		}
+		// A redirect that created nothing: the form sent back with an error.
+	}
+
+	if ctx.Err() != nil || a.Exhausted() {
+		return nil
+	}
+	user, password := acctFreshName(l), acctStrongPassword()
+	r, ok := register(user, password)
+	if !ok {
+		return nil
+	}
+	if r.OK() {
+		return nil // the policy refused the trivial passwords: fixed
+	}
+	if r.Status < 400 {
+		if _, in := logIn(user, password); in {
+			return nil
+		}
+	}
+	a.Skip(rule, fmt.Sprintf("the registration %s refused a strong password too (%s): it needs fields the login body does not show", acctOp(reg), acctStatus(r)))
+	return nil
+}
+
+// PasswordRecoveryTokenExposed asks for a password reset of the throw-away
+// account and looks for the reset secret in the answer: whoever gets it
+// can set the password of any account. Active-only: it sends the account's
+// owner a recovery e-mail.
+type PasswordRecoveryTokenExposed struct{}
+
+// Info returns the catalog entry.
+func (PasswordRecoveryTokenExposed) Info() finding.RuleInfo {
+	return info("password-recovery-token-exposed")
+}
+
+// CheckAPI sends one recovery request for the throw-away account and, when
+// its answer holds a reset secret, a second one to confirm.
+func (PasswordRecoveryTokenExposed) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	const rule = "password-recovery-token-exposed"
+	if a.Mode() != finding.ModeActive {
+		return nil
+	}
+	rec, ok := a.Flow(ctx, scanner.FlowRecovery)
+	if !ok {
+		a.Skip(rule, "no password recovery operation (name it in flows.recovery)")
+		return nil
+	}
+	throwaways := a.Throwaways()
+	if len(throwaways) == 0 {
+		a.Skip(rule, "no throw-away identity with a login: the recovery e-mail would go to a real account")
+		return nil
+	}
+	l := throwaways[0].Login
+	uk, user := l.UsernameKey(), l.Username()
+	if uk == "" || user == "" {
+		a.Skip(rule, fmt.Sprintf("the login %s %s of %s has no username field (set usernameField)", l.Method, l.Path, throwaways[0].Name))
+		return nil
+	}
+	r, err := acctPost(ctx, rec, l, map[string]any{uk: user})
+	if err != nil {
+		a.Skip(rule, err.Error())
+		return nil
+	}
+	if !r.OK() {
+		a.Skip(rule, fmt.Sprintf("the recovery request %s for %s answered with %s", acctOp(rec), throwaways[0].Name, acctStatus(r)))
+		return nil
+	}
+	first := resetSecrets(r.Body, user)
+	if len(first) == 0 || ctx.Err() != nil || a.Exhausted() {
+		return nil
+	}
+	again := rec.Resend(ctx, r)
+	if !again.OK() {
+		return nil
+	}
+	s, ok := confirmedSecret(first, resetSecrets(again.Body, user))
+	if !ok {
+		return nil
+	}
+	summary := fmt.Sprintf("%s answered two recovery requests for the throw-away account %s with the reset secret itself (%s: %d characters): whoever asks for a reset can set any account's password.",
+		acctOp(rec), throwaways[0].Name, s.where, len(s.value))
+	return []finding.Finding{rec.NewFinding(rule, finding.ConfidenceHigh, summary, r, again)}
+}
+
+// resetSecret is a value in a recovery answer that looks like the secret
+// sent to the account's owner.
+type resetSecret struct {
+	where  string // the JSON key or the link parameter, safe to show
+	value  string
+	strong bool // the name says reset, recovery or one-time code
+}
+
+// resetStrongNames are keys and link parameters (lower case, without _ -
+// and .) that only a reset or one-time secret goes by.
+var resetStrongNames = map[string]bool{
+	"resettoken": true, "recoverytoken": true, "passwordresettoken": true, "resetpasswordtoken": true,
+	"passwordtoken": true, "resetcode": true, "recoverycode": true, "passwordresetcode": true,
+	"resetkey": true, "recoverykey": true, "resetsecret": true, "verificationcode": true,
+	"verifycode": true, "confirmationcode": true, "securitycode": true, "otp": true, "otpcode": true,
+	"onetimecode": true, "onetimepassword": true, "onetimetoken": true, "passcode": true,
+	"magictoken": true, "magiclinktoken": true,
+}
+
+// resetWeakNames are generic names that hold a reset secret in some APIs
+// and a status or a constant in others ({"code": 20000}); their values
+// must look random (see confirmedSecret). Ids (id, requestId, messageId)
+// are never secrets: they name the request, not the reset.
+var resetWeakNames = map[string]bool{"token": true, "code": true}
+
+// resetLinkNames are the generic link parameters of a reset link.
+var resetLinkNames = map[string]bool{"token": true, "code": true, "key": true}
+
+// minResetSecret is the shortest value taken for a secret: a 4-digit PIN
+// is the shortest one-time code in use.
+const minResetSecret = 4
+
+// minResetRandomLooking is the length from which a generic value with a
+// digit is taken for a token even when it does not change between answers
+// (an API may hand out the same unexpired token again); a status code or
+// an error number is shorter.
+const minResetRandomLooking = 16
+
+// resetNotSecret matches values that hide or stand for a secret rather than
+// being one.
+var resetNotSecret = regexp.MustCompile(`(?i)^(true|false|null|none|sent|ok|x{4,}|\*+|•+|\[?redacted\]?|hidden)$|\*{3}|•`)
+
+// resetDigit: random tokens and one-time codes nearly always hold one.
+var resetDigit = regexp.MustCompile(`[0-9]`)
+
+// resetLink finds URLs with a query in text: absolute, or a path.
+var resetLink = regexp.MustCompile(`(?i)(?:https?://|/)[^\s"'<>\\]*\?[^\s"'<>\\]+`)
+
+func resetSecretName(name string) string {
+	return strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(name))
+}
+
+// resetSecretLike reports whether v could be a reset secret: long enough, one
+// word, not a mask, not the account name that was sent.
+func resetSecretLike(v, sent string) bool {
+	return len(v) >= minResetSecret && !strings.ContainsAny(v, " \t\r\n") &&
+		!resetNotSecret.MatchString(v) && !strings.EqualFold(v, sent)
+}
+
+// resetSecrets lists the reset secrets a recovery answer seems to hold:
+// values under reset-token keys, and token parameters of links (in JSON
+// strings, or anywhere in a body that is not JSON).
+func resetSecrets(body []byte, sent string) []resetSecret {
+	var out []resetSecret
+	links := func(text string) {
+		for _, raw := range resetLink.FindAllString(strings.ReplaceAll(text, "&amp;", "&"), -1) {
+			u, err := url.Parse(raw)
+			if err != nil {
+				continue
+			}
+			for name, vs := range u.Query() {
+				n := resetSecretName(name)
+				if !resetStrongNames[n] && !resetLinkNames[n] {
+					continue
+				}
+				for _, v := range vs {
+					if resetSecretLike(v, sent) {
+						out = append(out, resetSecret{where: "a link's " + safeName(name) + "= parameter", value: v, strong: resetStrongNames[n]})
+					}
+				}
+			}
+		}
+	}
+	isJSON := scanner.EachScalar(body, true, func(k, v string) {
+		v = strings.TrimSpace(v)
+		if n := resetSecretName(k); (resetStrongNames[n] || resetWeakNames[n]) && resetSecretLike(v, sent) {
+			out = append(out, resetSecret{where: safeName(k), value: v, strong: resetStrongNames[n]})
+		}
+		links(v)
+	})
+	if !isJSON {
+		links(string(body))
+	}
+	return out
+}
+
+// confirmedSecret picks a secret of the first answer that the second
+// answer holds too, at the same place: strong names first. A generic name
+// needs a value with a digit that is long or changed between the answers:
+// a fresh one-time code changes, {"code": 20000} does not.
+func confirmedSecret(first, second []resetSecret) (resetSecret, bool) {
+	for _, strong := range []bool{true, false} {
+		for _, s := range first {
+			if s.strong != strong {
+				continue
+			}
+			for _, t := range second {
+				if t.where != s.where {
+					continue
+				}
+				if s.strong || resetDigit.MatchString(s.value) && (len(s.value) >= minResetRandomLooking || t.value != s.value) {
+					return s, true
+				}
+			}
+		}
+	}
+	return resetSecret{}, false
+}

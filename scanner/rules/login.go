@@ -1,0 +1,567 @@
+package rules
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// This file holds the login rules: unlimited failed logins, answers that
+// tell existing accounts from unknown ones, and logins without a second
+// factor. They act only on throw-away identities, whose accounts a scan
+// may lock out.
+
+// LoginRules returns the login rules in the order they must run: the two
+// that need a working login first, login-no-rate-limit last because it
+// may leave the throw-away account locked.
+func LoginRules() []scanner.APIRule {
+	return []scanner.APIRule{PasswordOnlyAuthentication{}, UserEnumeration{}, LoginNoRateLimit{}}
+}
+
+var (
+	_ scanner.APIRule = LoginNoRateLimit{}
+	_ scanner.APIRule = UserEnumeration{}
+	_ scanner.APIRule = PasswordOnlyAuthentication{}
+)
+
+// loginFailures is how many failed logins in a row login-no-rate-limit
+// sends. Lockout thresholds in use are 3 to 10 (OWASP's Authentication
+// Cheat Sheet examples, Windows and Entra ID default to 10), so a limit
+// that protects anyone has struck well before 30, while 30 stays far below
+// NIST SP 800-63B's ceiling of 100 consecutive failures: a polite burst,
+// not a brute force.
+const loginFailures = 30
+
+// loginNamePrefix marks every account name the scanner invents, so that
+// the API's owner recognises them in the logs.
+const loginNamePrefix = "authgate-"
+
+// loginRandomBytes is the randomness of invented names and wrong
+// passwords: 48 bits, so that two runs never send the same one.
+const loginRandomBytes = 6
+
+// loginShortNameBytes keeps an invented plain user name at 16 characters
+// ("authgate" and 8 hex digits), the commonest maximum length of user
+// names; 32 bits suffice for a name that only has to not exist.
+const loginShortNameBytes = 4
+
+// loginAccount is one login operation with the throw-away identity that
+// uses it.
+type loginAccount struct {
+	id *scanner.Identity
+	l  *scanner.Login
+}
+
+// loginAccounts returns, in mode active only, one throw-away identity per
+// distinct login operation whose login has the fields need asks for; it
+// records why the rule does not run when there is none.
+func loginAccounts(a *scanner.API, rule string, need func(*scanner.Login) bool, missing string) []loginAccount {
+	if a.Mode() != finding.ModeActive {
+		return nil
+	}
+	ids := a.Throwaways()
+	if len(ids) == 0 {
+		a.Skip(rule, "no throw-away identity with a login flow (an identity with throwaway: true and a login in .authgate.yml)")
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []loginAccount
+	for _, id := range ids {
+		l := id.Login
+		key := strings.ToUpper(l.Method) + " " + l.Path
+		if seen[key] || !need(l) {
+			continue
+		}
+		seen[key] = true
+		out = append(out, loginAccount{id: id, l: l})
+	}
+	if len(out) == 0 {
+		a.Skip(rule, missing)
+	}
+	return out
+}
+
+func hasPassword(l *scanner.Login) bool { return l.PasswordKey() != "" }
+
+func hasUserAndPassword(l *scanner.Login) bool {
+	return l.PasswordKey() != "" && l.Username() != ""
+}
+
+// loginStop reports whether a rule must stop sending: cancelled, or the
+// request budget spent.
+func loginStop(ctx context.Context, a *scanner.API) bool {
+	return ctx.Err() != nil || a.Exhausted()
+}
+
+// loginWrongPassword is a random password no account has.
+func loginWrongPassword() string {
+	return loginNamePrefix + "wrong-" + hex.EncodeToString(randomBytes(loginRandomBytes))
+}
+
+// loginAnswered reports whether r is the application's answer: not a
+// transport error, the budget, or a proxy saying the application is not
+// there.
+func loginAnswered(r *scanner.Response) bool {
+	return r != nil && r.Err == nil && r.Status != http.StatusBadGateway &&
+		r.Status != http.StatusServiceUnavailable && r.Status != http.StatusGatewayTimeout
+}
+
+// loginThrottleWords are what a throttled answer says about the client.
+var loginThrottleWords = regexp.MustCompile(`(?i)(too many|rate[ _-]?limit|throttl|slow down|try again (later|in\b)|retry (later|in\b)|wait \d+ ?(s|secs?|seconds?|mins?|minutes?)\b)`)
+
+// loginLockWords are what an answer of a protected account says: locked,
+// blocked, a CAPTCHA to solve, attempts counted down.
+var loginLockWords = regexp.MustCompile(`(?i)(captcha|turnstile|locked|lock-?out|blocked|suspended|temporarily (disabled|unavailable)|attempts? (remaining|left)|remaining attempts)`)
+
+// loginThrottled says how r shows that the client is being throttled, ""
+// when it does not: 429, Retry-After, a rate-limit header counted down to
+// zero, or a too-many-requests message.
+func loginThrottled(r *scanner.Response) string {
+	switch {
+	case r.Status == http.StatusTooManyRequests:
+		return "status 429"
+	case r.Header.Get("Retry-After") != "":
+		return "a Retry-After header"
+	case r.Header.Get("RateLimit-Remaining") == "0" || r.Header.Get("X-RateLimit-Remaining") == "0":
+		return "a rate-limit header at 0"
+	case loginThrottleWords.Match(r.Body):
+		return "a too-many-attempts message"
+	}
+	return ""
+}
+
+// loginProtection says how r shows brute-force protection, "" when it
+// shows none: throttling, 423 Locked, or a lockout or CAPTCHA message.
+func loginProtection(r *scanner.Response) string {
+	if why := loginThrottled(r); why != "" {
+		return why
+	}
+	switch {
+	case r.Status == http.StatusLocked:
+		return "status 423"
+	case loginLockWords.Match(r.Body):
+		return "a lockout or CAPTCHA message"
+	}
+	return ""
+}
+
+// LoginNoRateLimit reports login operations that let a client try
+// passwords without limit: many failed logins in a row for one account
+// all get the same plain failure, and the right password still works
+// after them (so the account was not silently locked either). It sends
+// failed logins for throw-away identities only, because a working limit
+// may lock the account out.
+type LoginNoRateLimit struct{}
+
+// Info implements scanner.APIRule.
+func (LoginNoRateLimit) Info() finding.RuleInfo { return info("login-no-rate-limit") }
+
+// CheckAPI implements scanner.APIRule.
+func (LoginNoRateLimit) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	const rule = "login-no-rate-limit"
+	var out []finding.Finding
+	for _, acc := range loginAccounts(a, rule, hasPassword, "the throw-away identity's login has no password field to vary") {
+		if loginStop(ctx, a) {
+			break
+		}
+		if f, ok := unlimitedLogins(ctx, a, acc); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// unlimitedLogins sends loginFailures failed logins for acc and then the
+// right one; it stops at the first sign of protection.
+func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (finding.Finding, bool) {
+	l := acc.l
+	var first, last *scanner.Response
+	for range loginFailures {
+		if loginStop(ctx, a) {
+			return finding.Finding{}, false
+		}
+		r := a.Attempt(ctx, l, map[string]any{l.PasswordKey(): loginWrongPassword()}, nil)
+		if !loginAnswered(r) || r.Status >= http.StatusInternalServerError {
+			return finding.Finding{}, false
+		}
+		if _, accepted := a.Token(l, r); accepted {
+			// A wrong password let in is not a rate-limit question.
+			return finding.Finding{}, false
+		}
+		if loginProtection(r) != "" {
+			return finding.Finding{}, false
+		}
+		if first == nil {
+			first = r
+		} else if r.Status != first.Status {
+			// A changed answer may be a limit we do not recognise.
+			return finding.Finding{}, false
+		}
+		last = r
+	}
+	if loginStop(ctx, a) {
+		return finding.Finding{}, false
+	}
+	ok := a.Attempt(ctx, l, nil, nil)
+	if _, in := a.Token(l, ok); !in {
+		// The account is locked: the lockout is the protection.
+		return finding.Finding{}, false
+	}
+	summary := fmt.Sprintf("%d failed logins in a row for the throw-away identity %q, each with a random wrong password, all got the same plain failure (status %d): no 429 or 423, no Retry-After, no lockout, CAPTCHA or too-many-attempts message. The right password still logged in right after, so the account was not locked either: passwords can be guessed against this login without limit. Evidence: the first and the last failure, then the successful login.",
+		loginFailures, acc.id.Name, first.Status)
+	return a.LoginTarget(l).NewFinding("login-no-rate-limit", finding.ConfidenceHigh, summary, first, last, ok), true
+}
+
+// UserEnumeration reports logins and password recoveries that answer
+// differently for an existing account than for an unknown one: the
+// throw-away identity's name against an invented name of the same shape,
+// each with a wrong password. Echoed names and volatile fields do not
+// count, and the difference must show again in a second round.
+type UserEnumeration struct{}
+
+// Info implements scanner.APIRule.
+func (UserEnumeration) Info() finding.RuleInfo { return info("user-enumeration") }
+
+// CheckAPI implements scanner.APIRule.
+func (UserEnumeration) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	const rule = "user-enumeration"
+	accts := loginAccounts(a, rule, hasUserAndPassword, "the throw-away identity's login has no user name or no password field")
+	var out []finding.Finding
+	for _, acc := range accts {
+		if loginStop(ctx, a) {
+			return out
+		}
+		l := acc.l
+		send := func(user string) *scanner.Response {
+			return a.Attempt(ctx, l, map[string]any{l.UsernameKey(): user, l.PasswordKey(): loginWrongPassword()}, nil)
+		}
+		failed := func(r *scanner.Response) bool {
+			_, in := a.Token(l, r)
+			return !in
+		}
+		known := l.Username()
+		if diff, rs, ok := enumCompare(ctx, a, send, failed, known, enumFakeName(known)); ok {
+			summary := fmt.Sprintf("A failed login (wrong password) for the existing account of the throw-away identity %q and one for an invented account name of the same shape got different answers: %s. Sent twice, with the same difference: the login tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
+				acc.id.Name, diff)
+			out = append(out, a.LoginTarget(l).NewFinding(rule, enumConfidence(rs), summary, rs[0], rs[1]))
+		}
+	}
+	if len(accts) == 0 || loginStop(ctx, a) {
+		return out
+	}
+	if f, ok := enumRecovery(ctx, a, accts[0]); ok {
+		out = append(out, f)
+	}
+	return out
+}
+
+// enumRecovery compares the recovery flow's answers for the throw-away's
+// account name and an invented one, sent as a JSON body with the login's
+// user name field.
+func enumRecovery(ctx context.Context, a *scanner.API, acc loginAccount) (finding.Finding, bool) {
+	t, ok := a.Flow(ctx, scanner.FlowRecovery)
+	if !ok {
+		return finding.Finding{}, false
+	}
+	key := acc.l.UsernameKey()
+	send := func(user string) *scanner.Response {
+		b, err := json.Marshal(map[string]string{key: user})
+		if err != nil {
+			return &scanner.Response{Err: err}
+		}
+		r := t.Request(scanner.Anonymous, t.Values())
+		r.Body, r.ContentType = b, "application/json"
+		// A throttled recovery is an answer to see, not to wait out.
+		r.ThrottleIsAnswer = true
+		return t.Do(ctx, r)
+	}
+	anyAnswer := func(*scanner.Response) bool { return true }
+	known := acc.l.Username()
+	diff, rs, ok := enumCompare(ctx, a, send, anyAnswer, known, enumFakeName(known))
+	if !ok {
+		return finding.Finding{}, false
+	}
+	summary := fmt.Sprintf("The password recovery %s %s answered differently for the existing account of the throw-away identity %q (field %q) and for an invented account name of the same shape: %s. Sent twice, with the same difference: recovery tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
+		t.Op.Method, t.Op.Path, acc.id.Name, key, diff)
+	return t.NewFinding("user-enumeration", enumConfidence(rs), summary, rs[0], rs[1]), true
+}
+
+// enumConfidence is high when the statuses differ, medium when only the
+// bodies do: a body difference the normalisation missed is still possible.
+func enumConfidence(rs [4]*scanner.Response) finding.Confidence {
+	if rs[0].Status != rs[1].Status {
+		return finding.ConfidenceHigh
+	}
+	return finding.ConfidenceMedium
+}
+
+// enumCompare sends the known and the invented name, and when the answers
+// differ, both once more. It returns the difference, with the four
+// answers (known, invented, known, invented), only when it showed twice in
+// answers that are otherwise stable. accept says whether an answer is one
+// the comparison may use (a failed login, not a token).
+func enumCompare(ctx context.Context, a *scanner.API, send func(string) *scanner.Response, accept func(*scanner.Response) bool, known, invented string) (string, [4]*scanner.Response, bool) {
+	var rs [4]*scanner.Response
+	usable := func(r *scanner.Response) bool {
+		// Throttling is about the client, whichever request it hit:
+		// it says nothing about the account.
+		return loginAnswered(r) && loginThrottled(r) == "" && accept(r)
+	}
+	for i := range rs {
+		if loginStop(ctx, a) {
+			return "", rs, false
+		}
+		name := known
+		if i%2 == 1 {
+			name = invented
+		}
+		rs[i] = send(name)
+		if !usable(rs[i]) {
+			return "", rs, false
+		}
+		if i == 1 && enumDiff(rs[0], rs[1], known, invented) == "" {
+			return "", rs, false
+		}
+	}
+	diff := enumDiff(rs[0], rs[1], known, invented)
+	if enumDiff(rs[2], rs[3], known, invented) == "" {
+		return "", rs, false
+	}
+	// Each name's two answers must agree, or the difference may be noise
+	// (a counter, an id the normalisation does not know).
+	if rs[0].Status != rs[2].Status || rs[1].Status != rs[3].Status {
+		return "", rs, false
+	}
+	if rs[0].Status == rs[1].Status &&
+		(scanner.Similarity(enumNormalise(rs[0].Body, known), enumNormalise(rs[2].Body, known)) < sameContent ||
+			scanner.Similarity(enumNormalise(rs[1].Body, invented), enumNormalise(rs[3].Body, invented)) < sameContent) {
+		return "", rs, false
+	}
+	return diff, rs, true
+}
+
+// enumDiff says how the answers for the known and the invented name
+// differ, "" when they are the same but for the echoed name and volatile
+// fields.
+func enumDiff(known, invented *scanner.Response, knownName, inventedName string) string {
+	if known.Status != invented.Status {
+		return fmt.Sprintf("status %d for the existing account, %d for the invented one", known.Status, invented.Status)
+	}
+	sim := scanner.Similarity(enumNormalise(known.Body, knownName), enumNormalise(invented.Body, inventedName))
+	if sim >= sameContent {
+		return ""
+	}
+	return fmt.Sprintf("the same status %d, but bodies that differ beyond the echoed account name and volatile fields (similarity %.2f)", known.Status, sim)
+}
+
+// enumNameMark replaces an account name echoed in an answer.
+const enumNameMark = "authgate-account-name"
+
+// minEchoedPart is the shortest local part of an e-mail address removed
+// from answers on its own: shorter ones would mangle unrelated words.
+const minEchoedPart = 3
+
+// enumNormalise removes name from body as the answer may echo it: as
+// sent, JSON- or URL-escaped, or only the local part of an e-mail address.
+func enumNormalise(body []byte, name string) []byte {
+	if name == "" {
+		return body
+	}
+	forms := []string{name}
+	if b, err := json.Marshal(name); err == nil {
+		forms = append(forms, strings.Trim(string(b), `"`))
+	}
+	forms = append(forms, url.QueryEscape(name), url.PathEscape(name))
+	if local, _, ok := strings.Cut(name, "@"); ok && len(local) >= minEchoedPart {
+		forms = append(forms, local)
+	}
+	// Longest first: the alternation takes the first form that matches.
+	slices.SortFunc(forms, func(x, y string) int { return len(y) - len(x) })
+	quoted := make([]string, len(forms))
+	for i, f := range forms {
+		quoted[i] = regexp.QuoteMeta(f)
+	}
+	re := regexp.MustCompile(`(?i)(` + strings.Join(quoted, "|") + `)`)
+	return re.ReplaceAllLiteral(body, []byte(enumNameMark))
+}
+
+// enumPhoneLike matches account names made of digits: phone numbers,
+// numeric ids.
+var enumPhoneLike = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]*$`)
+
+// enumFakeName invents an account name of known's shape, so that a format
+// check cannot tell the two apart: an address at the same domain for an
+// e-mail address, the same digit pattern for a phone number or numeric
+// id, else a prefixed random name with known's separator.
+func enumFakeName(known string) string {
+	if i := strings.LastIndex(known, "@"); i > 0 {
+		return loginNamePrefix + hex.EncodeToString(randomBytes(loginRandomBytes)) + known[i:]
+	}
+	if enumPhoneLike.MatchString(known) {
+		b := []byte(known)
+		seen := false
+		for i, c := range b {
+			if c < '0' || c > '9' {
+				continue
+			}
+			if seen {
+				b[i] = '0' + randomBytes(1)[0]%10
+			}
+			seen = true
+		}
+		return string(b)
+	}
+	sep := ""
+	for _, s := range []string{"_", ".", "-"} {
+		if strings.Contains(known, s) {
+			sep = s
+			break
+		}
+	}
+	return strings.TrimSuffix(loginNamePrefix, "-") + sep + hex.EncodeToString(randomBytes(loginShortNameBytes))
+}
+
+// PasswordOnlyAuthentication reports, for information, logins that hand
+// out a token for a password alone when nothing in the answer or the API
+// description offers a second factor.
+type PasswordOnlyAuthentication struct{}
+
+// Info implements scanner.APIRule.
+func (PasswordOnlyAuthentication) Info() finding.RuleInfo {
+	return info("password-only-authentication")
+}
+
+// CheckAPI implements scanner.APIRule.
+func (PasswordOnlyAuthentication) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	const rule = "password-only-authentication"
+	accts := loginAccounts(a, rule, func(*scanner.Login) bool { return true }, "no throw-away identity with a login flow")
+	if len(accts) == 0 || mfaInDescription(a.Operations()) != "" {
+		return nil
+	}
+	var out []finding.Finding
+	for _, acc := range accts {
+		if loginStop(ctx, a) {
+			break
+		}
+		first, ok := passwordOnlyLogin(ctx, a, acc.l)
+		if !ok || loginStop(ctx, a) {
+			continue
+		}
+		if _, again := passwordOnlyLogin(ctx, a, acc.l); !again {
+			continue
+		}
+		t := a.LoginTarget(acc.l)
+		summary := fmt.Sprintf("The throw-away identity %q logged in at %s %s with its password alone and got its token at once, twice. Neither the login's answer nor the API description mentions a second factor (MFA, OTP, TOTP, 2FA, WebAuthn, a challenge or verification code): a stolen or guessed password is enough to take over an account.",
+			acc.id.Name, t.Op.Method, t.Op.Path)
+		out = append(out, t.NewFinding(rule, finding.ConfidenceMedium, summary, first))
+	}
+	return out
+}
+
+// passwordOnlyLogin logs l in and reports whether the answer hands out a
+// token without offering a second factor.
+func passwordOnlyLogin(ctx context.Context, a *scanner.API, l *scanner.Login) (*scanner.Response, bool) {
+	r := a.Attempt(ctx, l, nil, nil)
+	tok, ok := a.Token(l, r)
+	if !ok {
+		return r, false
+	}
+	return r, mfaInAnswer(r, tok) == ""
+}
+
+// mfaAnswerWords name a second factor in a login answer; the API
+// description is searched with mfaAPIWords, which leave out the words
+// that name ordinary resources there (/challenges of a game).
+var (
+	mfaAnswerWords = regexp.MustCompile(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code)|verification[_ -]?code|security[_ -]?code|challenge|authenticator[_ -]?(app|code))([^a-z0-9]|$)`)
+	mfaAPIWords    = regexp.MustCompile(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code))([^a-z0-9]|$)`)
+)
+
+// mfaCamel splits camelCase words ("mfaRequired", "OTPCode") so that the
+// word patterns see their parts.
+var mfaCamel = []*regexp.Regexp{regexp.MustCompile(`([a-z0-9])([A-Z])`), regexp.MustCompile(`([A-Z]+)([A-Z][a-z])`)}
+
+func mfaWords(s string) string {
+	for _, re := range mfaCamel {
+		s = re.ReplaceAllString(s, "${1}_${2}")
+	}
+	return strings.ToLower(s)
+}
+
+// maxMFAValue is the longest JSON string value without spaces searched
+// for second-factor words: longer ones are tokens and ids, whose random
+// letters could spell "otp".
+const maxMFAValue = 24
+
+// mfaInAnswer says what in a login answer offers a second factor, "" when
+// nothing does. The token itself is left out.
+func mfaInAnswer(r *scanner.Response, token string) string {
+	var parts []string
+	for k := range r.Header {
+		parts = append(parts, k)
+	}
+	var v any
+	if json.Unmarshal(r.Body, &v) == nil {
+		mfaJSONWords(v, &parts)
+	} else {
+		for _, w := range strings.Fields(strings.ReplaceAll(string(r.Body), token, " ")) {
+			if len(w) <= maxMFAValue {
+				parts = append(parts, w)
+			}
+		}
+	}
+	for _, p := range parts {
+		if m := mfaAnswerWords.FindStringSubmatch(mfaWords(p)); m != nil {
+			return m[2]
+		}
+	}
+	return ""
+}
+
+// mfaJSONWords collects the keys of a JSON value and its string values
+// that read as words, not tokens.
+func mfaJSONWords(v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			*out = append(*out, k)
+			mfaJSONWords(c, out)
+		}
+	case []any:
+		for _, c := range x {
+			mfaJSONWords(c, out)
+		}
+	case string:
+		if strings.ContainsAny(x, " \t") || len(x) <= maxMFAValue {
+			*out = append(*out, x)
+		}
+	}
+}
+
+// mfaInDescription names the first operation whose path, operation id,
+// summary, tags or parameters offer a second factor, "" when none does.
+func mfaInDescription(ops []openapi.Operation) string {
+	for _, op := range ops {
+		texts := []string{op.Path, op.OperationID, op.Summary}
+		texts = append(texts, op.Tags...)
+		for _, p := range op.Params {
+			texts = append(texts, p.Name)
+		}
+		for _, s := range texts {
+			if mfaAPIWords.MatchString(mfaWords(s)) {
+				return op.Method + " " + op.Path
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,489 @@
+package rules_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+// The login test API: one account (the throw-away's), a login and a
+// password recovery, each with switches for its protections and flaws.
+
+// loginPassword is the throw-away account's password; it must never show
+// in a finding.
+const loginPassword = "Corr3ct-Horse-Battery"
+
+// loginPolicy selects what the login test API does.
+type loginPolicy struct {
+	lockAfter   int    // per account: locked after this many failures (0: never)
+	lockStatus  int    // the locked answer's status; 0: the plain failure (a silent lockout)
+	lockMessage string // the locked answer's error message
+	ipLimit     int    // per client: 429 after this many failures (0: never)
+	retryAfter  string // Retry-After on the per-client 429
+	hintAfter   int    // failures after which the failure carries hint (0: never)
+	hint        string // e.g. a CAPTCHA request
+	hintStatus  int    // the status of the failure with a hint; 0: 401
+	hintHeader  bool   // the hint goes into a Retry-After header instead
+
+	unknownMessage string // the failure message for unknown accounts; "": the same as for wrong passwords
+	unknownStatus  int    // the failure status for unknown accounts; 0: 401
+	echo           bool   // failures echo the account name
+	volatile       bool   // answers carry a fresh request id and time
+	emailOnly      bool   // account names that are not e-mail addresses get 422
+
+	recoveryLeaks bool // recovery says "no such account" for unknown ones
+
+	mfaAnswer bool // the login answer asks for a second factor
+}
+
+// loginTestAPI is the login test API's state; its clock is moved on by
+// the test between rules, so lockouts and Retry-After windows end without
+// the test waiting.
+type loginTestAPI struct {
+	p       loginPolicy
+	account string
+
+	mu          sync.Mutex
+	offset      time.Duration
+	failures    map[string]int
+	lockedUntil map[string]time.Time
+	ipFailures  int
+	ipUntil     time.Time
+	wrong       int // logins with a wrong password, for the test
+	recoveries  int // recovery requests, for the test
+	invented    int // requests naming an invented account, for the test
+}
+
+func newLoginTestAPI(account string, p loginPolicy) *loginTestAPI {
+	return &loginTestAPI{p: p, account: account, failures: map[string]int{}, lockedUntil: map[string]time.Time{}}
+}
+
+// later moves the API's clock on by an hour: past every lockout.
+func (api *loginTestAPI) later() {
+	api.mu.Lock()
+	api.offset += time.Hour
+	api.mu.Unlock()
+}
+
+func (api *loginTestAPI) counts() (wrong, recoveries, invented int) {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return api.wrong, api.recoveries, api.invented
+}
+
+// loginFields reads the account name ("username" or "email") and password.
+func loginFields(r *http.Request) (user, password string) {
+	var body struct{ Username, Email, Password string }
+	json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<16)).Decode(&body)
+	user = body.Username
+	if user == "" {
+		user = body.Email
+	}
+	return user, body.Password
+}
+
+func (api *loginTestAPI) failure(w http.ResponseWriter, status int, msg string) {
+	body := map[string]any{"error": msg}
+	if api.p.volatile {
+		body["request_id"] = randomHex(8)
+		body["timestamp"] = time.Now().UTC().Format(time.RFC3339Nano)
+	}
+	writeJSON(w, status, body)
+}
+
+func (api *loginTestAPI) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		user, password := loginFields(r)
+		p := api.p
+		api.mu.Lock()
+		defer api.mu.Unlock()
+		now := time.Now().Add(api.offset)
+		if user != api.account {
+			api.invented++
+		}
+		if password != loginPassword {
+			api.wrong++
+		}
+		if p.emailOnly && !strings.Contains(user, "@") {
+			api.failure(w, http.StatusUnprocessableEntity, "email: not a valid e-mail address")
+			return
+		}
+		if p.ipLimit > 0 && now.After(api.ipUntil) && api.ipFailures >= p.ipLimit {
+			api.ipFailures = 0
+		}
+		if p.ipLimit > 0 && api.ipFailures >= p.ipLimit {
+			if p.retryAfter != "" {
+				w.Header().Set("Retry-After", p.retryAfter)
+			}
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "slow down"})
+			return
+		}
+		if p.lockAfter > 0 && now.Before(api.lockedUntil[user]) {
+			if p.lockStatus == 0 {
+				api.failure(w, http.StatusUnauthorized, "invalid username or password")
+				return
+			}
+			api.failure(w, p.lockStatus, p.lockMessage)
+			return
+		}
+		exists := user == api.account
+		if !exists || password != loginPassword {
+			api.failures[user]++
+			api.ipFailures++
+			if api.ipFailures == p.ipLimit {
+				api.ipUntil = now.Add(time.Minute)
+			}
+			if p.lockAfter > 0 && api.failures[user] >= p.lockAfter {
+				api.lockedUntil[user] = now.Add(15 * time.Minute)
+			}
+			status, msg := http.StatusUnauthorized, "invalid username or password"
+			if !exists && p.unknownStatus != 0 {
+				status = p.unknownStatus
+			}
+			if !exists && p.unknownMessage != "" {
+				msg = p.unknownMessage
+			}
+			if p.echo {
+				msg += " for " + user
+			}
+			if p.hintAfter > 0 && api.failures[user] > p.hintAfter {
+				switch {
+				case p.hintHeader:
+					w.Header().Set("Retry-After", "30")
+				case p.hintStatus != 0:
+					status, msg = p.hintStatus, p.hint
+				default:
+					msg += "; " + p.hint
+				}
+			}
+			api.failure(w, status, msg)
+			return
+		}
+		api.failures[user] = 0
+		body := map[string]any{"token": "tok-" + randomHex(16), "token_type": "Bearer"}
+		if p.mfaAnswer {
+			body["mfa_required"] = true
+			body["challenge"] = "totp"
+		}
+		writeJSON(w, http.StatusOK, body)
+	})
+	mux.HandleFunc("POST /password/forgot", func(w http.ResponseWriter, r *http.Request) {
+		user, _ := loginFields(r)
+		api.mu.Lock()
+		api.recoveries++
+		if user != api.account {
+			api.invented++
+		}
+		api.mu.Unlock()
+		if api.p.recoveryLeaks && user != api.account {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no account with this name"})
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]string{"message": "If the account exists, we sent an e-mail with a reset link."})
+	})
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-") {
+			unauthorized(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"name": api.account})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// loginSpec is the login test API's description; extra paths are appended.
+const loginSpec = `openapi: 3.0.3
+info: {title: login, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+security:
+  - bearerAuth: []
+paths:
+  /me:
+    get:
+      responses: {"200": {description: me}}
+  /login:
+    post:
+      security: []
+      operationId: logIn
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"200": {description: token}, "401": {description: invalid}}
+`
+
+const loginRecoverySpec = loginSpec + `  /password/forgot:
+    post:
+      security: []
+      requestBody: {content: {application/json: {schema: {type: object}}}}
+      responses: {"202": {description: maybe sent}}
+`
+
+// loginThrowaway is a fresh throw-away identity logging in with account
+// in field key of a JSON body.
+func loginThrowaway(key, account string) *scanner.Identity {
+	id := scanner.NewIdentity("mallory", nil)
+	id.Throwaway = true
+	id.Login = &scanner.Login{Method: "POST", Path: "/login", Format: "json",
+		Body:      map[string]any{key: account, "password": loginPassword},
+		TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
+	return id
+}
+
+// loginLater runs a rule, then moves the test API's clock on, as the rest
+// of a real scan would: lockouts and Retry-After windows are over when the
+// scanner logs the throw-away identity in again.
+type loginLater struct {
+	scanner.APIRule
+	api *loginTestAPI
+}
+
+func (r loginLater) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	fs := r.APIRule.CheckAPI(ctx, a)
+	r.api.later()
+	return fs
+}
+
+// loginCase is one scan of the login test API with one rule.
+type loginCase struct {
+	name    string
+	policy  loginPolicy
+	spec    string // "": loginSpec
+	key     string // the login's account field; "": username
+	account string // "": mallory
+	method  string
+	path    string
+	want    bool
+	// maxWrong bounds the logins with a wrong password the rule may send
+	// (it stops at the first sign of protection); 0: no bound.
+	maxWrong int
+}
+
+func (c loginCase) scan(t *testing.T, rule scanner.APIRule) ([]finding.Finding, *loginTestAPI, *scanner.Result) {
+	t.Helper()
+	key, account, spec := c.key, c.account, c.spec
+	if key == "" {
+		key = "username"
+	}
+	if account == "" {
+		account = "mallory"
+	}
+	if spec == "" {
+		spec = loginSpec
+	}
+	api := newLoginTestAPI(account, c.policy)
+	var res *scanner.Result
+	fs := scanRules(t, api.handler(), scanOpts{
+		spec: spec, mode: finding.ModeActive,
+		identities: []*scanner.Identity{loginThrowaway(key, account)},
+		apiRules:   []scanner.APIRule{loginLater{rule, api}},
+		onResult:   func(r *scanner.Result) { res = r },
+	}, nil)
+	return fs, api, res
+}
+
+func runLoginCases(t *testing.T, rule scanner.APIRule, ruleID string, cases []loginCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, api, res := tt.scan(t, rule)
+			if got := has(fs, ruleID, tt.method, tt.path); got != tt.want {
+				t.Fatalf("%s on %s %s: got %v, want %v; findings:%s\nwarnings: %q", ruleID, tt.method, tt.path, got, tt.want, list(fs), res.Warnings)
+			}
+			if wrong, _, _ := api.counts(); tt.maxWrong > 0 && wrong > tt.maxWrong {
+				t.Errorf("%d logins with a wrong password, want at most %d: the rule must stop at the first sign of protection", wrong, tt.maxWrong)
+			}
+		})
+	}
+}
+
+func TestLoginNoRateLimit(t *testing.T) {
+	const id = "login-no-rate-limit"
+	runLoginCases(t, rules.LoginNoRateLimit{}, id, []loginCase{
+		{name: "unlimited failures", method: "POST", path: "/login", want: true},
+		{name: "unlimited failures with request ids and times", policy: loginPolicy{volatile: true}, method: "POST", path: "/login", want: true},
+		{name: "unlimited failures echoing the name", policy: loginPolicy{echo: true}, method: "POST", path: "/login", want: true},
+
+		{name: "fixed: account locked after 5 with 423", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusLocked, lockMessage: "locked"},
+			method: "POST", path: "/login", maxWrong: 6},
+		{name: "fixed: account locked after 5, 401 saying so", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusUnauthorized, lockMessage: "account temporarily locked"},
+			method: "POST", path: "/login", maxWrong: 6},
+		{name: "fixed: account locked after 5, 403", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusForbidden, lockMessage: "forbidden"},
+			method: "POST", path: "/login", maxWrong: 6},
+		{name: "fixed: silent lockout after 5 (the right password fails too)", policy: loginPolicy{lockAfter: 5},
+			method: "POST", path: "/login"},
+		{name: "fixed: per-client 429 after 10 with Retry-After 60", policy: loginPolicy{ipLimit: 10, retryAfter: "60"},
+			method: "POST", path: "/login", maxWrong: 11},
+		{name: "fixed: per-client 429 after 10 without Retry-After", policy: loginPolicy{ipLimit: 10},
+			method: "POST", path: "/login", maxWrong: 11},
+		{name: "fixed: CAPTCHA asked after 3", policy: loginPolicy{hintAfter: 3, hint: "solve the CAPTCHA to continue"},
+			method: "POST", path: "/login", maxWrong: 4},
+		{name: "fixed: Retry-After on the failure after 3", policy: loginPolicy{hintAfter: 3, hintHeader: true},
+			method: "POST", path: "/login", maxWrong: 4},
+		{name: "fixed: attempts counted down", policy: loginPolicy{hintAfter: 1, hint: "4 attempts remaining"},
+			method: "POST", path: "/login", maxWrong: 2},
+	})
+}
+
+// TestLoginNoRateLimitEvidence: the finding shows the first and last
+// failures and the successful login, and never the password or token.
+func TestLoginNoRateLimitEvidence(t *testing.T) {
+	fs, api, _ := loginCase{}.scan(t, rules.LoginNoRateLimit{})
+	if len(fs) != 1 {
+		t.Fatalf("want one finding, got:%s", list(fs))
+	}
+	f := fs[0]
+	if f.Confidence != finding.ConfidenceHigh || f.Severity != finding.SeverityHigh {
+		t.Errorf("confidence %v severity %v, want high and high", f.Confidence, f.Severity)
+	}
+	var statuses []int
+	for _, ex := range f.Evidence.Exchanges {
+		statuses = append(statuses, ex.Status)
+	}
+	if len(statuses) != 3 || statuses[0] != 401 || statuses[1] != 401 || statuses[2] != 200 {
+		t.Errorf("evidence statuses %v, want [401 401 200]", statuses)
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), loginPassword) || strings.Contains(string(b), `"tok-`) {
+		t.Errorf("the finding shows the password or the token: %s", b)
+	}
+	if wrong, _, _ := api.counts(); wrong < 10 {
+		t.Errorf("only %d failed logins before reporting", wrong)
+	}
+}
+
+func TestUserEnumeration(t *testing.T) {
+	const id = "user-enumeration"
+	const email = "mallory@example.com"
+	runLoginCases(t, rules.UserEnumeration{}, id, []loginCase{
+		{name: "login: different message", policy: loginPolicy{unknownMessage: "no such user"}, method: "POST", path: "/login", want: true},
+		{name: "login: 404 for unknown accounts", policy: loginPolicy{unknownStatus: http.StatusNotFound}, method: "POST", path: "/login", want: true},
+		{name: "login: e-mail account, different message", policy: loginPolicy{unknownMessage: "no account with this email", emailOnly: true},
+			key: "email", account: email, method: "POST", path: "/login", want: true},
+		{name: "recovery: 404 for unknown accounts", policy: loginPolicy{recoveryLeaks: true}, spec: loginRecoverySpec,
+			key: "email", account: email, method: "POST", path: "/password/forgot", want: true},
+
+		{name: "fixed login: one generic message", method: "POST", path: "/login"},
+		{name: "fixed login: generic message echoing the name", policy: loginPolicy{echo: true}, method: "POST", path: "/login"},
+		{name: "fixed login: e-mail echoed", policy: loginPolicy{echo: true, emailOnly: true}, key: "email", account: email, method: "POST", path: "/login"},
+		{name: "fixed login: request ids and times", policy: loginPolicy{volatile: true}, method: "POST", path: "/login"},
+		{name: "fixed login: e-mail format checked", policy: loginPolicy{emailOnly: true}, key: "email", account: email, method: "POST", path: "/login"},
+		{name: "fixed login: the client throttled in between", policy: loginPolicy{ipLimit: 1, retryAfter: "60"}, method: "POST", path: "/login"},
+		{name: "fixed recovery: one generic message", spec: loginRecoverySpec, key: "email", account: email, method: "POST", path: "/password/forgot"},
+	})
+}
+
+// TestUserEnumerationSendsInventedNames: the comparison really ran (an
+// invented account name reached login and recovery), so that the fixed
+// cases above cannot pass by sending nothing.
+func TestUserEnumerationSendsInventedNames(t *testing.T) {
+	c := loginCase{spec: loginRecoverySpec, key: "email", account: "mallory@example.com"}
+	fs, api, _ := c.scan(t, rules.UserEnumeration{})
+	if len(fs) > 0 {
+		t.Errorf("no finding wanted on the fixed API:%s", list(fs))
+	}
+	if _, recoveries, invented := api.counts(); recoveries < 2 || invented < 2 {
+		t.Errorf("recoveries %d, invented names %d: want both flows compared", recoveries, invented)
+	}
+}
+
+func TestPasswordOnlyAuthentication(t *testing.T) {
+	const id = "password-only-authentication"
+	runLoginCases(t, rules.PasswordOnlyAuthentication{}, id, []loginCase{
+		{name: "token for a password alone", method: "POST", path: "/login", want: true},
+		{name: "a /challenges resource is not a second factor", spec: loginSpec + `  /challenges:
+    get:
+      responses: {"200": {description: game challenges}}
+`, method: "POST", path: "/login", want: true},
+
+		{name: "fixed: the answer asks for a second factor", policy: loginPolicy{mfaAnswer: true}, method: "POST", path: "/login"},
+		{name: "fixed: the API offers /mfa/verify", spec: loginSpec + `  /mfa/verify:
+    post:
+      security: []
+      responses: {"200": {description: token}}
+`, method: "POST", path: "/login"},
+		{name: "fixed: an operation id names TOTP", spec: loginSpec + `  /account/factors:
+    post:
+      operationId: enrollTOTPDevice
+      responses: {"201": {description: enrolled}}
+`, method: "POST", path: "/login"},
+		{name: "fixed: a parameter names the one-time password", spec: loginSpec + `  /session/verify:
+    post:
+      security: []
+      parameters: [{name: oneTimePassword, in: query, required: true, schema: {type: string}}]
+      responses: {"200": {description: token}}
+`, method: "POST", path: "/login"},
+	})
+}
+
+// TestLoginRulesSkipWithoutThrowaway: without a throw-away identity each
+// rule says why it did not run and sends no login of its own.
+func TestLoginRulesSkipWithoutThrowaway(t *testing.T) {
+	for _, rule := range rules.LoginRules() {
+		id := rule.Info().ID
+		t.Run(id, func(t *testing.T) {
+			api := newLoginTestAPI("mallory", loginPolicy{unknownMessage: "no such user", recoveryLeaks: true})
+			regular := loginThrowaway("username", "mallory")
+			regular.Throwaway = false
+			var warnings []string
+			fs := scanRules(t, api.handler(), scanOpts{
+				spec: loginRecoverySpec, mode: finding.ModeActive,
+				identities: []*scanner.Identity{regular},
+				apiRules:   []scanner.APIRule{rule},
+				onResult:   func(r *scanner.Result) { warnings = r.Warnings },
+			}, nil)
+			if has(fs, id, "POST", "/login") || has(fs, id, "POST", "/password/forgot") {
+				t.Errorf("finding without a throw-away identity:%s", list(fs))
+			}
+			skipped := false
+			for _, w := range warnings {
+				skipped = skipped || strings.Contains(w, id+" not run")
+			}
+			if !skipped {
+				t.Errorf("want a %q warning, got %q", id+" not run", warnings)
+			}
+			if wrong, recoveries, invented := api.counts(); wrong+recoveries+invented > 0 {
+				t.Errorf("sent %d wrong-password logins, %d recoveries, %d invented names without a throw-away identity", wrong, recoveries, invented)
+			}
+		})
+	}
+}
+
+// TestLoginRulesSafeMode: in safe mode the login rules send nothing; the
+// same scan in active mode is the control that the counts can rise.
+func TestLoginRulesSafeMode(t *testing.T) {
+	for _, mode := range []finding.Mode{finding.ModeSafe, finding.ModeActive} {
+		t.Run(string(mode), func(t *testing.T) {
+			api := newLoginTestAPI("mallory", loginPolicy{})
+			var rs []scanner.APIRule
+			for _, r := range rules.LoginRules() {
+				rs = append(rs, loginLater{r, api})
+			}
+			fs := scanRules(t, api.handler(), scanOpts{
+				spec: loginRecoverySpec, mode: mode,
+				identities: []*scanner.Identity{loginThrowaway("username", "mallory")},
+				apiRules:   rs,
+			}, nil)
+			wrong, recoveries, invented := api.counts()
+			sent := wrong + recoveries + invented
+			if mode == finding.ModeSafe && (sent > 0 || len(fs) > 0) {
+				t.Errorf("safe mode: %d wrong-password logins, %d recoveries, %d invented names, findings:%s", wrong, recoveries, invented, list(fs))
+			}
+			if mode == finding.ModeActive && (wrong == 0 || recoveries == 0 || invented == 0) {
+				t.Errorf("active mode control: %d wrong-password logins, %d recoveries, %d invented names; want all above 0", wrong, recoveries, invented)
+			}
+		})
+	}
+}
