@@ -1,10 +1,13 @@
 package rules_test
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -340,5 +343,67 @@ func TestCompositeActiveFlawedTwins(t *testing.T) {
 				t.Fatalf("want %s on %s %s; got:%s\nwarnings: %q", tt.rule, tt.method, tt.path, list(fs), warnings)
 			}
 		})
+	}
+}
+
+// TestCompositeActiveAllFlaws: with every account flow broken at once,
+// each rule still finds its flaw; one rule's traffic (a lockout, a
+// logout) must not hide another's.
+func TestCompositeActiveAllFlaws(t *testing.T) {
+	api := newCompositeAPI(t)
+	api.accounts.flaws = compositeFlaws{noRateLimit: true, enumerates: true, keepsSessions: true, fixation: true, weakPasswords: true, leaksRecovery: true}
+	fs, warnings := compositeActiveScan(t, api, compositeThrowaways())
+	for _, want := range []struct{ rule, method, path string }{
+		{"login-no-rate-limit", "POST", "/api/login"},
+		{"user-enumeration", "POST", "/api/login"},
+		{"session-not-invalidated-on-logout", "POST", "/api/logout"},
+		{"session-fixation", "POST", "/api/session"},
+		{"weak-password-policy", "POST", "/api/register"},
+		{"password-recovery-token-exposed", "POST", "/api/password/forgot"},
+	} {
+		if !has(fs, want.rule, want.method, want.path) {
+			t.Errorf("want %s on %s %s", want.rule, want.method, want.path)
+		}
+	}
+	if t.Failed() {
+		t.Logf("got:%s\nwarnings: %q", list(fs), warnings)
+	}
+}
+
+// TestCompositeSafeModeSendsOnlyTheLogins records a safe scan with every
+// kind of identity (static tokens, an admin, two throw-away logins) and
+// the whole catalog: the only requests that are not GET, HEAD or OPTIONS
+// are the configured logins, once per identity, with their configured
+// bodies. No logout, registration, recovery or failed login is sent.
+func TestCompositeSafeModeSendsOnlyTheLogins(t *testing.T) {
+	api := newCompositeAPI(t)
+	h := api.handler()
+	var mu sync.Mutex
+	var writes []string
+	rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+		default:
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			mu.Lock()
+			writes = append(writes, r.Method+" "+r.URL.Path+" "+string(body))
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+	admin := scanner.NewIdentity("ops", []scanner.Header{{Name: "Authorization", Value: "Bearer " + api.token(t, "1005")}})
+	admin.Role = scanner.RoleAdmin
+	scan(t, rec, scanOpts{
+		spec: compositeAccountSpec, auth: api.token(t, "1001"), peer: api.token(t, "1002"),
+		admin: admin, identities: compositeThrowaways(),
+	})
+	login := `{"email":"mallory@example.com","password":"` + malloryPassword + `"}`
+	want := []string{"POST /api/login " + login, "POST /api/session " + login}
+	mu.Lock()
+	defer mu.Unlock()
+	slices.Sort(writes)
+	if !slices.Equal(writes, want) {
+		t.Fatalf("safe mode sent these writes:\n%s\nwant only the two configured logins", strings.Join(writes, "\n"))
 	}
 }

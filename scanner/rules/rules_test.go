@@ -178,8 +178,13 @@ type scanOpts struct {
 	onResult func(*scanner.Result)
 }
 
+// scan runs the whole catalog: every operation rule and, unless o names
+// its own, every API rule.
 func scan(t *testing.T, h http.Handler, o scanOpts) []finding.Finding {
 	t.Helper()
+	if o.apiRules == nil {
+		o.apiRules = rules.APIRules()
+	}
 	return scanRules(t, h, o, rules.All())
 }
 
