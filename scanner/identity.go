@@ -84,7 +84,14 @@ func (id *Identity) setToken(h Header) {
 func (id *Identity) IsAdmin() bool { return id != nil && id.Role == RoleAdmin }
 
 // IsAnonymous reports whether the identity sends no credentials.
-func (id *Identity) IsAnonymous() bool { return id == nil || len(id.Creds()) == 0 }
+func (id *Identity) IsAnonymous() bool {
+	if id == nil {
+		return true
+	}
+	id.mu.RLock()
+	defer id.mu.RUnlock()
+	return len(id.headers) == 0
+}
 
 // apply sets the identity's credential headers on h. Cookies are appended
 // to any Cookie header the request already has.
