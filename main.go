@@ -13,7 +13,14 @@ import (
 )
 
 func main() {
+	// The first SIGINT or SIGTERM cancels the scan, which then writes its
+	// partial report (marked incomplete, exit 3); after it, the signals'
+	// default is back, so a second one ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := cli.Run(ctx, os.Args[1:], cli.Env{
 		Stdout:         os.Stdout,
 		Stderr:         os.Stderr,
