@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -274,29 +273,25 @@ func (a *Action) lookupEnv(name string) (string, bool) {
 }
 
 // configSecrets returns what to mask of the config file's credentials:
-// its auth and peerAuth headers, every identity's headers and login
-// password.
+// every value its ${VAR}s expanded to (headers, cookies, login bodies and
+// paths), and its auth and peerAuth headers and identities' headers with
+// their parts.
 func configSecrets(cfg config.Config) []string {
 	var out []string
+	for _, v := range cfg.Secrets {
+		if len(v) >= minMaskLen {
+			out = append(out, v)
+		}
+	}
 	hs := append(append([]string{}, cfg.Auth...), cfg.PeerAuth...)
 	for _, id := range cfg.Identities {
 		hs = append(hs, id.Headers...)
-		if l := id.Login; l != nil {
-			for k, v := range l.Body {
-				if s, ok := v.(string); ok && len(s) >= minMaskLen && (k == l.PasswordField || passwordKey.MatchString(k)) {
-					out = append(out, s)
-				}
-			}
-		}
 	}
 	for _, h := range hs {
 		out = append(out, secretParts(h)...)
 	}
 	return out
 }
-
-// passwordKey matches login body fields that hold a password or secret.
-var passwordKey = regexp.MustCompile(`(?i)(pass|pwd|secret|pin|otp|token|key)`)
 
 // minMaskLen: shorter values are not masked on their own, since the
 // runner would then hide every occurrence of, say, "1" in the log.

@@ -24,6 +24,9 @@ type Config struct {
 	// Flows names the operations the active rules exercise, each
 	// "METHOD /path"; empty ones are found in the API description.
 	Flows Flows `yaml:"flows"`
+	// Secrets are the values the file's ${VAR}s expanded to, for the
+	// Action to mask; never written anywhere.
+	Secrets []string `yaml:"-"`
 
 	Outputs []Output `yaml:"-"` // from --format and -o, or the file's format: and output:
 

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,10 @@ type LookupEnv func(name string) (value string, ok bool)
 // ${GITHUB_TOKEN} in a header would send the workflow's token to
 // whatever the pull request deploys.
 var refusedEnvPrefixes = []string{"GITHUB_", "ACTIONS_", "RUNNER_", "INPUT_"}
+
+// refusedEnvNames are the GitHub CLI's names for the same token, which
+// workflows commonly export.
+var refusedEnvNames = []string{"GH_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_TOKEN"}
 
 // errBareDollar explains a "$NAME" without braces: left literal it would
 // send the text "$TOKEN" as a credential and the scan would quietly run
@@ -76,6 +81,10 @@ func expandEnv(s string, lookup LookupEnv) (string, error) {
 // lookupVar reads one variable, refusing the runner's own.
 func lookupVar(name string, lookup LookupEnv) (string, error) {
 	upper := strings.ToUpper(name) // Windows' environment ignores case
+	if slices.Contains(refusedEnvNames, upper) {
+		return "", fmt.Errorf("environment variable %s is refused: it holds the workflow's GitHub token, and a config file may come from a pull request; "+
+			"copy the value you mean into a variable of your own (env: MY_TOKEN: ${{ secrets.MY_TOKEN }})", name)
+	}
 	for _, p := range refusedEnvPrefixes {
 		if strings.HasPrefix(upper, p) {
 			return "", fmt.Errorf("environment variable %s is refused: %s variables hold the CI runner's own tokens and settings, and a config file may come from a pull request; "+

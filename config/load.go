@@ -144,7 +144,20 @@ type loadState struct {
 }
 
 // expand is expandEnv with the file's environment.
-func (st *loadState) expand(s string) (string, error) { return expandEnv(s, st.lookup) }
+// Every value a variable gives is kept in Config.Secrets, so that the
+// Action can mask it wherever it sits in the file.
+func (st *loadState) expand(s string) (string, error) {
+	return expandEnv(s, func(name string) (string, bool) {
+		if st.lookup == nil {
+			return "", false
+		}
+		v, ok := st.lookup(name)
+		if ok && v != "" && !slices.Contains(st.cfg.Secrets, v) {
+			st.cfg.Secrets = append(st.cfg.Secrets, v)
+		}
+		return v, ok
+	})
+}
 
 // field is one config-file key. Keys are the flags' names in camelCase.
 type field struct {
@@ -915,6 +928,9 @@ func decodeValue(st *loadState, n *yaml.Node, at where, depth int, budget *int) 
 // it would silently lose digits.
 var bigInt = regexp.MustCompile(`^[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9_]+)$`)
 
+// leadingZero matches integers written with a leading zero (0123, -007).
+var leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
+
 // decodeScalar keeps YAML's types: an int stays int64 and a float
 // float64, so that a JSON body carries what the file says.
 func decodeScalar(st *loadState, n *yaml.Node, at where) (any, error) {
@@ -928,6 +944,11 @@ func decodeScalar(st *loadState, n *yaml.Node, at where) (any, error) {
 		}
 		return b, nil
 	case "!!int":
+		if leadingZero.MatchString(n.Value) {
+			// YAML 1.1 readers take 0123 as octal, others as 123: a PIN
+			// or password written so is never what the file means.
+			return nil, errAt(n, at, "a number with a leading zero; quote it to send it as written")
+		}
 		var i int64
 		if err := n.Decode(&i); err != nil {
 			return nil, errAt(n, at, "a whole number too large for 64 bits; quote it to send a string")

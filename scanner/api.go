@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,7 +103,7 @@ func (a *API) Operations() []openapi.Operation { return a.ops }
 // Skip records that rule did not run and why; the scan shows it as a
 // warning so that a user knows what active mode did not cover.
 func (a *API) Skip(rule, why string) {
-	a.skipped = append(a.skipped, fmt.Sprintf("%s not run: %s", rule, why))
+	a.skipped = append(a.skipped, a.s.redactor.Redact(fmt.Sprintf("%s not run: %s", rule, why)))
 }
 
 // Exhausted reports whether the request budget is spent: rules stop.
@@ -112,18 +113,34 @@ func (a *API) Exhausted() bool { return a.s.client.exhausted() }
 // operation when it has one, else one built like --endpoint's.
 func (a *API) Target(method, path string) *Target {
 	method = strings.ToUpper(method)
+	if p, _, ok := strings.Cut(path, "?"); ok {
+		for i := range a.ops {
+			if a.ops[i].Method == method && a.ops[i].Path == p {
+				return a.s.target(&a.ops[i])
+			}
+		}
+	}
 	for i := range a.ops {
 		if a.ops[i].Method == method && a.ops[i].Path == path {
 			return a.s.target(&a.ops[i])
 		}
 	}
-	op := endpointOperation(method, path, nil)
+	var query url.Values
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		path, query = p, parseQuery(q)
+	}
+	op := endpointOperation(method, path, query)
 	return a.s.target(&op)
 }
 
 // LoginTarget is the login operation of l as a Target, for findings about
 // it; requests to it are sent with Attempt.
-func (a *API) LoginTarget(l *Login) *Target { return a.Target(l.Method, l.Path) }
+func (a *API) LoginTarget(l *Login) *Target {
+	// The route without its query: a query may hold a client secret,
+	// and findings name routes.
+	path, _, _ := strings.Cut(l.Path, "?")
+	return a.Target(l.Method, path)
+}
 
 // Attempt sends l's login with fields changed (nil removes one) and extra
 // headers (a planted session cookie), as anonymous. A 429 is returned as
@@ -247,6 +264,11 @@ func (a *API) findCheck(ctx context.Context) (*Target, bool) {
 		return t, true
 	}
 	return nil, false
+}
+
+func parseQuery(q string) url.Values {
+	v, _ := url.ParseQuery(q)
+	return v
 }
 
 func hasPathParam(op *openapi.Operation) bool {

@@ -56,6 +56,9 @@ type Request struct {
 	// Body is sent with ContentType; only active rules send bodies.
 	Body        []byte
 	ContentType string
+	// shownBody, when set, is Body as reports show it (passwords
+	// hidden); otherwise Body is shown redacted like any text.
+	shownBody []byte
 	// ThrottleIsAnswer marks a request whose 429 is what the rule wants
 	// to know (a login rate limit): it is returned at once, not re-sent
 	// after Retry-After, not counted as an error, and does not pause the

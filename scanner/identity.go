@@ -1,8 +1,11 @@
 package scanner
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,8 +38,10 @@ type Identity struct {
 	// request that noticed the expiry.
 	loginMu  sync.Mutex
 	loggedIn time.Time
-	expires  time.Time // zero: unknown
-	relogins int
+	expires  time.Time       // zero: unknown
+	refusing map[string]bool // "METHOD /path" that answered 401 to a fresh login
+	// relogins counts logins since the last success (see maxRelogins).
+	relogins atomic.Int64
 	// successes counts 2xx answers to the current token: a 401 to a
 	// token that worked before means it expired.
 	successes atomic.Int64
@@ -165,12 +170,43 @@ func secrets(ids []*Identity) []string {
 			}
 		}
 	}
+	var forms []string
+	for _, sec := range out {
+		forms = append(forms, encodedForms(sec)...)
+	}
+	out = append(out, forms...)
 	// Longest first.
 	for i := 1; i < len(out); i++ {
 		for j := i; j > 0 && len(out[j]) > len(out[j-1]); j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
+	return out
+}
+
+// encodedForms returns the other ways a secret appears once an encoder
+// had it: JSON-escaped (Go's HTML-safe form, plain, and PHP's escaped
+// slashes) and URL query- or path-escaped.
+func encodedForms(sec string) []string {
+	var out []string
+	add := func(f string) {
+		if f != sec && len(f) >= minSecretLen && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	quoted, _ := json.Marshal(sec)
+	html := strings.TrimSuffix(strings.TrimPrefix(string(quoted), `"`), `"`)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(sec)
+	plain := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(b.String()), `"`), `"`)
+	for _, f := range []string{html, plain} {
+		add(f)
+		add(strings.ReplaceAll(f, "/", `\/`))
+	}
+	add(url.QueryEscape(sec))
+	add(url.PathEscape(sec))
 	return out
 }
 
@@ -193,8 +229,10 @@ func (r *Redactor) add(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, v := range values {
-		if len(v) >= minSecretLen && !slices.Contains(r.secrets, v) {
-			r.secrets = append(r.secrets, v)
+		for _, f := range append([]string{v}, encodedForms(v)...) {
+			if len(f) >= minSecretLen && !slices.Contains(r.secrets, f) {
+				r.secrets = append(r.secrets, f)
+			}
 		}
 	}
 	slices.SortStableFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })

@@ -85,8 +85,10 @@ func (l *Login) Password() string {
 }
 
 // encode returns the body with changes applied (a nil value removes the
-// field) and its content type.
-func (l *Login) encode(changes map[string]any) ([]byte, string) {
+// field), its content type, and the body as shown in reports: every
+// password-like field, at any depth, replaced by a placeholder, so that a
+// password is hidden whatever its length, type or encoding.
+func (l *Login) encode(changes map[string]any) (body []byte, ctype string, shown []byte) {
 	fields := make(map[string]any, len(l.Body))
 	for k, v := range l.Body {
 		fields[k] = v
@@ -98,7 +100,13 @@ func (l *Login) encode(changes map[string]any) ([]byte, string) {
 		}
 		fields[k] = v
 	}
-	if l.Format == "form" {
+	body, ctype = encodeFields(l.Format, fields)
+	shown, _ = encodeFields(l.Format, l.hidePasswords(fields).(map[string]any))
+	return body, ctype, shown
+}
+
+func encodeFields(format string, fields map[string]any) ([]byte, string) {
+	if format == "form" {
 		form := url.Values{}
 		for k, v := range fields {
 			form.Set(k, fmt.Sprint(v))
@@ -113,9 +121,38 @@ func (l *Login) encode(changes map[string]any) ([]byte, string) {
 	return b, "application/json"
 }
 
+// hidePasswords returns a copy of v with the values of password-like keys
+// replaced by the redaction placeholder.
+func (l *Login) hidePasswords(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if k == l.PasswordField || passwordFieldName.MatchString(k) {
+				out[k] = redacted
+				continue
+			}
+			out[k] = l.hidePasswords(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = l.hidePasswords(e)
+		}
+		return out
+	}
+	return v
+}
+
 // token takes the token out of a login answer.
 func (l *Login) token(r *Response) (string, bool) {
-	if r == nil || r.Err != nil || r.Status < 200 || r.Status >= 300 {
+	if r == nil || r.Err != nil || r.Status < 200 || r.Status >= 400 {
+		return "", false
+	}
+	if r.Status >= 300 && l.TokenFrom != "cookie" {
+		// Only form logins answer with a redirect (POST-redirect-GET),
+		// and they carry the session in a cookie.
 		return "", false
 	}
 	switch l.TokenFrom {
@@ -126,12 +163,22 @@ func (l *Login) token(r *Response) (string, bool) {
 		}
 		return v, v != ""
 	case "cookie":
+		// The last live cookie of the name: frameworks often clear the
+		// old session (Max-Age=0, an expiry in the past) before setting
+		// the new one.
+		var tok string
 		for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-			if c.Name == l.TokenName && c.Value != "" {
-				return c.Value, true
+			if c.Name != l.TokenName {
+				continue
 			}
+			expired := c.MaxAge < 0 || (!c.Expires.IsZero() && c.Expires.Before(time.Now()))
+			if expired || c.Value == "" {
+				tok = ""
+				continue
+			}
+			tok = c.Value
 		}
-		return "", false
+		return tok, tok != ""
 	}
 	var v any
 	if json.Unmarshal(r.Body, &v) != nil {
@@ -161,15 +208,25 @@ func (l *Login) header(token string) Header {
 	return Header{Name: textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)), Value: strings.ReplaceAll(strings.TrimSpace(value), "{token}", token)}
 }
 
-// loginURL resolves l.Path against the target URL once, when the scan
-// starts (see Login.at).
-func (s *scan) loginURL(l *Login) *url.URL {
+// loginURL resolves l.Path against base once, when the scan starts (see
+// Login.at). The path keeps its percent-encoding; credential parameters
+// of its query are hidden wherever the URL is shown.
+func (s *scan) loginURL(l *Login, base *url.URL) *url.URL {
 	if l.at != nil {
 		return l.at
 	}
-	u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: s.base.Path + l.Path}
-	if p, q, ok := strings.Cut(l.Path, "?"); ok {
-		u.Path, u.RawQuery = s.base.Path+p, q
+	u := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: base.Path + l.Path}
+	if p, err := url.Parse(l.Path); err == nil {
+		u.Path = base.Path + p.Path
+		if p.RawPath != "" {
+			u.RawPath = base.EscapedPath() + p.EscapedPath()
+		}
+		u.RawQuery = p.RawQuery
+		for name, vs := range p.Query() {
+			if credentialParam.MatchString(name) {
+				s.redactor.add(vs...)
+			}
+		}
 	}
 	return u
 }
@@ -178,9 +235,9 @@ func (s *scan) loginURL(l *Login) *url.URL {
 // as's static credentials only (an API key some logins need), never a
 // token.
 func (s *scan) loginRequest(l *Login, as *Identity, changes map[string]any) *Request {
-	body, ctype := l.encode(changes)
-	u := *s.loginURL(l)
-	req := &Request{Method: l.Method, URL: &u, Body: body, ContentType: ctype, Identity: Anonymous}
+	body, ctype, shown := l.encode(changes)
+	u := *s.loginURL(l, s.base)
+	req := &Request{Method: l.Method, URL: &u, Body: body, ContentType: ctype, Identity: Anonymous, shownBody: shown}
 	if as != nil && len(as.static) > 0 {
 		req.Identity = NewIdentity(as.Name+"/login", as.static)
 	}
@@ -200,7 +257,9 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 	// so it fails the login at once.
 	req.ThrottleIsAnswer = true
 	resp := s.do(ctx, req)
-	what := fmt.Sprintf("identity %s: login %s %s", id.Name, l.Method, l.Path)
+	// The path without its query: a query may hold a client secret.
+	path, _, _ := strings.Cut(l.Path, "?")
+	what := fmt.Sprintf("identity %s: login %s %s", id.Name, l.Method, path)
 	switch {
 	case resp.Err != nil:
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, what, resp.Err)
@@ -208,11 +267,12 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 		return fmt.Errorf("%w: %s answered 429: the account or the login is rate-limited; try again later", ErrScanFailed, what)
 	case resp.Status >= 500:
 		return fmt.Errorf("%w: %s answered %d", ErrScanFailed, what, resp.Status)
-	case resp.Status < 200 || resp.Status >= 300:
-		return fmt.Errorf("%w: %s answered %d; check the credentials and the login settings", ErrLogin, what, resp.Status)
 	}
 	tok, ok := l.token(resp)
-	if !ok {
+	switch {
+	case !ok && (resp.Status < 200 || resp.Status >= 300):
+		return fmt.Errorf("%w: %s answered %d; check the credentials and the login settings", ErrLogin, what, resp.Status)
+	case !ok:
 		return fmt.Errorf("%w: %s answered %d without a token at %s:%s", ErrLogin, what, resp.Status, l.TokenFrom, l.TokenName)
 	}
 	s.redactor.add(tok)
@@ -224,12 +284,14 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 }
 
 // expiryMargin re-logs in this long before a token's exp, so that a
-// request in flight does not carry a token that expires on the way.
+// request in flight does not carry a token that expires on the way; a
+// quarter of the lifetime for tokens that live less than two minutes.
 const expiryMargin = 30 * time.Second
 
-// tokenExpiry is when a token should be replaced: its JWT exp (less a
-// margin) or the configured lifetime, whichever comes first; zero when
-// neither is known.
+// tokenExpiry is when a token should be replaced: its JWT lifetime (exp
+// less iat, counted from the local login time, so a server clock that is
+// off does not matter) less a margin, or the configured lifetime,
+// whichever comes first; zero when neither is known.
 func tokenExpiry(tok string, now time.Time, lifetime time.Duration) time.Time {
 	var at time.Time
 	if lifetime > 0 {
@@ -245,6 +307,7 @@ func tokenExpiry(tok string, now time.Time, lifetime time.Duration) time.Time {
 	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
+		Iat json.Number `json:"iat"`
 	}
 	if json.Unmarshal(payload, &claims) != nil {
 		return at
@@ -253,17 +316,24 @@ func tokenExpiry(tok string, now time.Time, lifetime time.Duration) time.Time {
 	if err != nil || exp <= 0 {
 		return at
 	}
-	jwtAt := time.Unix(int64(exp), 0).Add(-expiryMargin)
+	life := time.Unix(int64(exp), 0).Sub(now)
+	if iat, err := claims.Iat.Float64(); err == nil && iat > 0 && iat < exp {
+		life = time.Duration(exp-iat) * time.Second
+	}
+	if life <= 0 {
+		return at // already past on our clock and no iat: rely on the 401
+	}
+	jwtAt := now.Add(life - min(expiryMargin, life/4))
 	if at.IsZero() || jwtAt.Before(at) {
 		return jwtAt
 	}
 	return at
 }
 
-// maxRelogins bounds the logins after the first one per identity: a token
-// that keeps failing is a broken configuration, not something to hammer
-// the login with.
-const maxRelogins = 20
+// maxRelogins bounds the logins in a row that did not help (no success
+// since): a token that keeps failing is a broken configuration, not
+// something to hammer the login with.
+const maxRelogins = 5
 
 // refresh logs id in again when its token has expired, or (after401) when
 // the target refused a token that had worked before. It reports whether
@@ -276,7 +346,7 @@ func (s *scan) refresh(ctx context.Context, id *Identity, after401 bool, seen []
 		return true // another request logged in again meanwhile
 	}
 	switch {
-	case id.relogins >= maxRelogins:
+	case id.relogins.Load() >= maxRelogins:
 		return false
 	case after401:
 		// A 401 to a token that never worked since the last login is
@@ -287,13 +357,15 @@ func (s *scan) refresh(ctx context.Context, id *Identity, after401 bool, seen []
 	case id.expires.IsZero() || time.Now().Before(id.expires):
 		return false
 	}
-	id.relogins++
+	id.relogins.Add(1)
 	return s.logIn(ctx, id) == nil
 }
 
 // do sends a request as its identity, logging the identity in again first
 // when its token has expired, and once more after a 401 to a token that
-// used to work. Every request of the scan goes through here.
+// used to work. An operation that still answers 401 after a fresh login
+// refuses the identity itself: it never causes a login again. Every
+// request of the scan goes through here.
 func (s *scan) do(ctx context.Context, req *Request) *Response {
 	id := req.Identity
 	if id == nil || id.Login == nil {
@@ -304,11 +376,31 @@ func (s *scan) do(ctx context.Context, req *Request) *Response {
 		seen = id.Creds()
 	}
 	resp := s.client.Do(ctx, req)
-	switch {
-	case resp.Status == http.StatusUnauthorized && s.refresh(ctx, id, true, seen):
+	if resp.Status == http.StatusUnauthorized && !id.refuses(req) && s.refresh(ctx, id, true, seen) {
 		resp = s.client.Do(ctx, req)
-	case resp.OK():
+		if resp.Status == http.StatusUnauthorized {
+			id.markRefusing(req)
+		}
+	}
+	if resp.OK() {
 		id.successes.Add(1)
+		id.relogins.Store(0)
 	}
 	return resp
+}
+
+// refuses reports whether req's operation answered 401 to a fresh login.
+func (id *Identity) refuses(req *Request) bool {
+	id.loginMu.Lock()
+	defer id.loginMu.Unlock()
+	return id.refusing[req.Method+" "+req.URL.Path]
+}
+
+func (id *Identity) markRefusing(req *Request) {
+	id.loginMu.Lock()
+	defer id.loginMu.Unlock()
+	if id.refusing == nil {
+		id.refusing = map[string]bool{}
+	}
+	id.refusing[req.Method+" "+req.URL.Path] = true
 }

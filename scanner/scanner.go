@@ -112,7 +112,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err := s.waitForTarget(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.logInAll(ctx); err != nil {
+	if err := s.logInAll(ctx, endpointOp); err != nil {
 		return nil, err
 	}
 	s.progress(Progress{Phase: "discovering"})
@@ -276,15 +276,20 @@ func (s *scan) calibrate(ctx context.Context) {
 }
 
 // logInAll logs in every identity with a login flow, resolving the login
-// paths against the target URL first.
-func (s *scan) logInAll(ctx context.Context) error {
+// paths against the target URL first: its origin when it names one
+// endpoint with a query (TARGET http://h/user?user_id=1), else the URL.
+func (s *scan) logInAll(ctx context.Context, endpointOp *openapi.Operation) error {
+	base := s.base
+	if hasQuery(endpointOp) {
+		base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host}
+	}
 	seen := map[*Identity]bool{}
 	for _, id := range append([]*Identity{s.primary, s.peer, s.admin}, s.opts.Identities...) {
 		if id == nil || id.Login == nil || seen[id] {
 			continue
 		}
 		seen[id] = true
-		id.Login.at = s.loginURL(id.Login)
+		id.Login.at = s.loginURL(id.Login, base)
 		if err := s.logIn(ctx, id); err != nil {
 			return err
 		}

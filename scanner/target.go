@@ -372,7 +372,11 @@ func (s *scan) curl(req *Request) string {
 		}
 		// The body as sent, with the identities' passwords and tokens
 		// hidden like everywhere else.
-		body := s.redactor.Redact(strings.ToValidUTF8(string(req.Body), "\uFFFD"))
+		shown := req.Body
+		if req.shownBody != nil {
+			shown = req.shownBody
+		}
+		body := s.redactor.Redact(strings.ToValidUTF8(string(shown), "\uFFFD"))
 		if len(body) > maxEvidenceBody {
 			body = strings.ToValidUTF8(body[:maxEvidenceBody], "")
 		}
