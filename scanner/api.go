@@ -74,7 +74,7 @@ func (a *API) Main() *Identity {
 func (a *API) Throwaways() []*Identity {
 	var out []*Identity
 	for _, id := range a.s.opts.Identities {
-		if id.Throwaway && id.Login != nil {
+		if id.Throwaway && id.Login != nil && !id.loginFailed {
 			out = append(out, id)
 		}
 	}
@@ -146,9 +146,15 @@ func (a *API) LoginTarget(l *Login) *Target {
 // headers (a planted session cookie), as anonymous. A 429 is returned as
 // the answer, not re-sent: it is what rate-limit rules look for.
 func (a *API) Attempt(ctx context.Context, l *Login, changes map[string]any, extra http.Header) *Response {
-	req := a.s.loginRequest(l, nil, changes)
+	owner := a.owner(l)
+	req := a.s.loginRequest(l, owner, changes)
 	req.Header = http.Header{}
 	var creds []Header
+	if owner != nil {
+		// The owning identity's fixed headers (an API key the login
+		// needs), never its token.
+		creds = append(creds, owner.static...)
+	}
 	for k, vs := range extra {
 		k = http.CanonicalHeaderKey(k)
 		if slices.Contains(credentialHeaders, k) {
@@ -163,7 +169,19 @@ func (a *API) Attempt(ctx context.Context, l *Login, changes map[string]any, ext
 		req.Identity = NewIdentity("pre-login", creds)
 	}
 	req.ThrottleIsAnswer = true
-	return a.s.do(ctx, req)
+	resp := a.s.do(ctx, req)
+	a.s.hideAnswerSecrets(resp)
+	return resp
+}
+
+// owner is the identity whose login l is; nil for none.
+func (a *API) owner(l *Login) *Identity {
+	for _, id := range a.s.allIdentities() {
+		if id.Login == l {
+			return id
+		}
+	}
+	return nil
 }
 
 // Token takes the token out of a login answer.

@@ -40,6 +40,9 @@ type Identity struct {
 	loggedIn time.Time
 	expires  time.Time       // zero: unknown
 	refusing map[string]bool // "METHOD /path" that answered 401 to a fresh login
+	// loginFailed: a throw-away identity that could not log in when the
+	// scan started; active rules leave it alone.
+	loginFailed bool
 	// relogins counts logins since the last success (see maxRelogins).
 	relogins atomic.Int64
 	// successes counts 2xx answers to the current token: a 401 to a

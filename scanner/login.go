@@ -47,6 +47,10 @@ var (
 	passwordFieldName = regexp.MustCompile(`(?i)^(pass(word)?|pwd|passwd|secret|pin)$`)
 )
 
+// credentialFieldName matches body and answer fields that hold a secret
+// besides the password: client secrets, API keys, one-time codes, tokens.
+var credentialFieldName = regexp.MustCompile(`(?i)(pass|pwd|secret|api[_-]?key|token|jwt|(^|[_-])(pin|otp|totp|sid|session|session[_-]?id)$|passcode|credential)`)
+
 // Field returns the body field whose name matches re, or set when given.
 func (l *Login) field(set string, re *regexp.Regexp) string {
 	if set != "" {
@@ -128,7 +132,7 @@ func (l *Login) hidePasswords(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			if k == l.PasswordField || passwordFieldName.MatchString(k) {
+			if k == l.PasswordField || passwordFieldName.MatchString(k) || credentialFieldName.MatchString(k) {
 				out[k] = redacted
 				continue
 			}
@@ -150,9 +154,11 @@ func (l *Login) token(r *Response) (string, bool) {
 	if r == nil || r.Err != nil || r.Status < 200 || r.Status >= 400 {
 		return "", false
 	}
-	if r.Status >= 300 && l.TokenFrom != "cookie" {
+	if r.Status >= 300 && (l.TokenFrom != "cookie" || failedLoginRedirect(r)) {
 		// Only form logins answer with a redirect (POST-redirect-GET),
-		// and they carry the session in a cookie.
+		// and they carry the session in a cookie; a redirect back to the
+		// login form or to an error page is a refusal, even when it sets
+		// a (new, anonymous) session cookie, as Spring Security does.
 		return "", false
 	}
 	switch l.TokenFrom {
@@ -200,6 +206,34 @@ func (l *Login) token(r *Response) (string, bool) {
 	}
 	s, ok := v.(string)
 	return s, ok && s != ""
+}
+
+// failedLoginPage matches where frameworks send a refused form login:
+// back to the form (/login?error, /signin) or to an error page.
+var failedLoginPage = regexp.MustCompile(`(?i)(log-?in|sign-?in|auth|error|fail|denied|invalid)`)
+
+// failedLoginRedirect reports whether a 3xx answer sends the browser back
+// to a login form or an error page.
+func failedLoginRedirect(r *Response) bool {
+	loc, err := url.Parse(r.Header.Get("Location"))
+	if err != nil {
+		return true
+	}
+	return failedLoginPage.MatchString(loc.Path) || failedLoginPage.MatchString(loc.RawQuery)
+}
+
+// hideAnswerSecrets makes the redactor hide every secret-like value of a
+// login answer's JSON (refresh tokens, id tokens, session ids), not only
+// the token the scan uses.
+func (s *scan) hideAnswerSecrets(r *Response) {
+	if r == nil || r.Err != nil || len(r.Body) == 0 {
+		return
+	}
+	EachScalar(r.Body, true, func(key, value string) {
+		if credentialFieldName.MatchString(key) && len(value) >= minSecretLen {
+			s.redactor.add(value)
+		}
+	})
 }
 
 // header is the credential header carrying token.
@@ -268,6 +302,7 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 	case resp.Status >= 500:
 		return fmt.Errorf("%w: %s answered %d", ErrScanFailed, what, resp.Status)
 	}
+	s.hideAnswerSecrets(resp)
 	tok, ok := l.token(resp)
 	switch {
 	case !ok && (resp.Status < 200 || resp.Status >= 300):

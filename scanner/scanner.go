@@ -163,6 +163,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if s.doc != nil {
 		res.Warnings = s.doc.Warnings
 	}
+	res.Warnings = append(res.Warnings, s.warnings...)
 	res.Warnings = append(res.Warnings, skipped...)
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	if res.Requests > 0 && res.Errors == res.Requests {
@@ -190,11 +191,15 @@ type scan struct {
 	// not (see harvest).
 	owned []owned
 
-	mu     sync.Mutex
-	cache  map[string]*Response
-	check  *Target // the check flow, once found
-	done   int
-	progMu sync.Mutex
+	mu    sync.Mutex
+	cache map[string]*Response
+	check *Target // the check flow, once found
+
+	// warnings are problems that did not stop the scan (see
+	// Result.Warnings).
+	warnings []string
+	done     int
+	progMu   sync.Mutex
 }
 
 func (s *scan) progress(p Progress) {
@@ -283,18 +288,36 @@ func (s *scan) logInAll(ctx context.Context, endpointOp *openapi.Operation) erro
 	if hasQuery(endpointOp) {
 		base = &url.URL{Scheme: s.base.Scheme, Host: s.base.Host}
 	}
-	seen := map[*Identity]bool{}
-	for _, id := range append([]*Identity{s.primary, s.peer, s.admin}, s.opts.Identities...) {
-		if id == nil || id.Login == nil || seen[id] {
+	for _, id := range s.allIdentities() {
+		if id.Login == nil {
 			continue
 		}
-		seen[id] = true
 		id.Login.at = s.loginURL(id.Login, base)
-		if err := s.logIn(ctx, id); err != nil {
+		err := s.logIn(ctx, id)
+		switch {
+		case err == nil:
+		case id.Throwaway && id != s.primary && id != s.peer && id != s.admin && !errors.Is(err, ErrUnreachable):
+			// A throw-away account an earlier active scan locked out
+			// only costs its active rules, not the scan.
+			id.loginFailed = true
+			s.warnings = append(s.warnings, s.redactor.Redact(fmt.Sprintf("throw-away %v (locked out by an earlier active scan?); its active rules were skipped", err)))
+		default:
 			return err
 		}
 	}
 	return nil
+}
+
+// allIdentities returns every identity of the scan once: primary, peer,
+// admin and the configured ones.
+func (s *scan) allIdentities() []*Identity {
+	var out []*Identity
+	for _, id := range append([]*Identity{s.primary, s.peer, s.admin}, s.opts.Identities...) {
+		if id != nil && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // identities returns anonymous, then the primary and peer when present.
