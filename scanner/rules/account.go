@@ -78,14 +78,15 @@ func acctBody(l *scanner.Login, fields map[string]any) ([]byte, string, error) {
 	return b, "application/json", nil
 }
 
-// acctPost sends t anonymously with fields as its body: registration
-// and recovery are for people who are not logged in.
-func acctPost(ctx context.Context, t *scanner.Target, l *scanner.Login, fields map[string]any) (*scanner.Response, error) {
+// acctPost sends t anonymously with values as its parameters and fields
+// as its body: registration and recovery are for people who are not
+// logged in.
+func acctPost(ctx context.Context, t *scanner.Target, l *scanner.Login, values map[string]string, fields map[string]any) (*scanner.Response, error) {
 	body, ctype, err := acctBody(l, fields)
 	if err != nil {
 		return nil, err
 	}
-	r := t.Request(scanner.Anonymous, t.Values())
+	r := t.Request(scanner.Anonymous, values)
 	r.Body, r.ContentType = body, ctype
 	return t.Do(ctx, r), nil
 }
@@ -106,6 +107,87 @@ func acctStatus(r *scanner.Response) string {
 
 // acctOp is "METHOD /path" of t's operation.
 func acctOp(t *scanner.Target) string { return t.Op.Method + " " + t.Op.Path }
+
+// acctCredentialField matches login body fields that hold a secret other
+// than the password (an OAuth2 client_secret, an API key, a one-time code,
+// a captcha or CSRF token). A registration shaped like the login leaves
+// them out: they are the login's credentials, not the new account's, and
+// a registration has no business receiving them (nor its curl showing
+// them).
+var acctCredentialField = regexp.MustCompile(`(?i)(passw|passphrase|passcode|pwd|secret|api[_-]?key|(access|private|client|signing)[_-]?key|token|jwt|otp|mfa|2fa|credential|signature|session|^(pin|sid|key|code|auth[_-]?code|verification[_-]?code)$|[_-](pin|sid)$)`)
+
+// acctAccountParam matches parameter names that hold an account's name:
+// the throw-away's own name goes there.
+var acctAccountParam = regexp.MustCompile(`(?i)^(user[_-]?name|user|e-?mail|e-?mail[_-]?address|login|login[_-]?name|handle|phone|phone[_-]?number|account[_-]?name)$`)
+
+// acctAccountIDParam matches query parameters that name an account by an
+// id the scanner does not know.
+var acctAccountIDParam = regexp.MustCompile(`(?i)^((user|account|member|customer|profile)[_-]?id|uid)$`)
+
+// acctPathParam finds the {name} templates of a route.
+var acctPathParam = regexp.MustCompile(`\{([^{}]+)\}`)
+
+// flowValues are the parameter values for sending the flow operation t on
+// behalf of the account user (l's account): every parameter that names an
+// account gets user instead of the description's example, which may be a
+// real user's name (a password reset or a logout for them). why is
+// non-empty when t has a path parameter the scanner cannot fill with the
+// account's own value (an id, a tenant), or needs an account id in its
+// query: an operation that acts on an account must then not be sent.
+// Values the user wrote in flows: (a concrete path the description does
+// not have) are kept: they name the throw-away's own record.
+// user-enumeration's recovery probe needs the same care.
+func flowValues(a *scanner.API, t *scanner.Target, l *scanner.Login, user string) (values map[string]string, why string) {
+	values = t.Values()
+	names := func(name string) bool {
+		return user != "" && (acctAccountParam.MatchString(name) || (l != nil && l.UsernameKey() != "" && strings.EqualFold(name, l.UsernameKey())))
+	}
+	configured := !acctDescribed(a, t)
+	for _, m := range acctPathParam.FindAllStringSubmatch(t.Op.Path, -1) {
+		name := m[1]
+		if names(name) {
+			values["path:"+name] = user
+			continue
+		}
+		if p, ok := t.Param("path:" + name); configured && ok && p.Example != "" {
+			continue // the segment as written in flows:
+		}
+		if why == "" {
+			why = fmt.Sprintf("%s has the path parameter {%s}, which the scanner cannot fill with the throw-away account's own value, and the description's example may name a real account; name the operation with the value filled in (flows: \"%s /...\")",
+				acctOp(t), safeName(name), t.Op.Method)
+		}
+	}
+	for _, p := range t.Op.Params {
+		if p.In != "query" {
+			continue
+		}
+		key := "query:" + p.Name
+		switch {
+		case names(p.Name):
+			values[key] = user
+		case !acctAccountIDParam.MatchString(p.Name):
+		case p.Required:
+			if why == "" {
+				why = fmt.Sprintf("%s needs the query parameter %s, an account id the scanner does not know for the throw-away account; name the operation with the value filled in (flows: \"%s /...?%s=...\")",
+					acctOp(t), safeName(p.Name), t.Op.Method, safeName(p.Name))
+			}
+		default:
+			delete(values, key) // optional: better absent than another account's
+		}
+	}
+	return values, why
+}
+
+// acctDescribed reports whether t is an operation of the API description,
+// rather than one built from a concrete path configured in flows:.
+func acctDescribed(a *scanner.API, t *scanner.Target) bool {
+	for _, op := range a.Operations() {
+		if op.Method == t.Op.Method && op.Path == t.Op.Path {
+			return true
+		}
+	}
+	return false
+}
 
 // WeakPasswordPolicy registers a new account with a trivial password and
 // logs in with it. It is active-only because every account it manages to
@@ -154,10 +236,17 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	register := func(user, password string) (*scanner.Response, bool) {
 		fields := map[string]any{}
 		for k, v := range l.Body {
+			if k != pk && k != uk && acctCredentialField.MatchString(k) {
+				continue // the login's credentials, not the new account's
+			}
 			fields[k] = v
 		}
 		fields[uk], fields[pk] = user, password
-		r, err := acctPost(ctx, reg, l, fields)
+		// A registration route naming the account ({username}) gets the
+		// new name; other path parameters keep the description's example:
+		// a registration creates an account, it acts on none.
+		values, _ := flowValues(a, reg, l, user)
+		r, err := acctPost(ctx, reg, l, values, fields)
 		if err != nil {
 			a.Skip(rule, err.Error())
 			return nil, false
@@ -196,11 +285,13 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 				acctOp(reg), user, tp.password, tp.why, l.Method, l.Path)
 			return []finding.Finding{reg.NewFinding(rule, finding.ConfidenceHigh, summary, r, login)}
 		}
-		if r.OK() {
+		if registrationRefused(r) == "" && r.OK() {
 			a.Skip(rule, fmt.Sprintf("the registration %s answered %d, but the new account %s could not log in (%s): it may need an e-mail confirmation or an approval", acctOp(reg), r.Status, user, acctStatus(login)))
 			return nil
 		}
-		// A redirect that created nothing: the form sent back with an error.
+		// Refused: the form sent back with its error (200, or a redirect
+		// to the form or an error page), or a redirect that created
+		// nothing.
 	}
 
 	if ctx.Err() != nil || a.Exhausted() {
@@ -211,7 +302,8 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	if !ok {
 		return nil
 	}
-	if r.OK() {
+	refused := registrationRefused(r)
+	if r.OK() && refused == "" {
 		return nil // the policy refused the trivial passwords: fixed
 	}
 	if r.Status < 400 {
@@ -219,8 +311,54 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 			return nil
 		}
 	}
-	a.Skip(rule, fmt.Sprintf("the registration %s refused a strong password too (%s): it needs fields the login body does not show", acctOp(reg), acctStatus(r)))
+	if refused == "" {
+		refused = acctStatus(r)
+	}
+	a.Skip(rule, fmt.Sprintf("the registration %s refused a strong password too (%s): it needs fields the login body does not show", acctOp(reg), refused))
 	return nil
+}
+
+// registrationBackTo matches where a refused registration form sends the
+// browser: back to the form itself, or to an error page.
+var registrationBackTo = regexp.MustCompile(`(?i)(register|registration|sign-?up|create-?account|join)`)
+
+// registrationErrorPage matches a redirect's path or query that reports an
+// error (Spring MVC's /register?error, Rails' ?failed).
+var registrationErrorPage = regexp.MustCompile(`(?i)(error|fail|invalid|denied|rejected)`)
+
+// registrationDone matches the pages a registration that worked leads to,
+// even under the registration's own path (/signup/complete).
+var registrationDone = regexp.MustCompile(`(?i)(success|complete|done|welcome|confirm|verify|thank)`)
+
+// registrationRefused says why an answer that is not a 4xx still refused
+// the registration: the form rendered again (a password input: the
+// validation error next to it), an error object in a 200, or a redirect
+// back to the form or to an error page. "" when it looks accepted; only a
+// login proves it was.
+func registrationRefused(r *scanner.Response) string {
+	switch {
+	case r == nil || r.Err != nil:
+		return "no answer"
+	case r.Status >= 300 && r.Status < 400:
+		loc, err := url.Parse(r.Header.Get("Location"))
+		if err != nil {
+			return "a redirect to an unreadable location"
+		}
+		if registrationErrorPage.MatchString(loc.Path) || registrationErrorPage.MatchString(loc.RawQuery) {
+			return fmt.Sprintf("status %d to an error page", r.Status)
+		}
+		if registrationBackTo.MatchString(loc.Path) && !registrationDone.MatchString(loc.Path) {
+			return fmt.Sprintf("status %d back to the registration form", r.Status)
+		}
+	case r.Status >= 200 && r.Status < 300:
+		switch scanner.Refusal(r) {
+		case "login form":
+			return fmt.Sprintf("status %d with the form rendered again", r.Status)
+		case "denial in the body":
+			return fmt.Sprintf("status %d with an error in the body", r.Status)
+		}
+	}
+	return ""
 }
 
 // PasswordRecoveryTokenExposed asks for a password reset of the throw-away
@@ -257,7 +395,12 @@ func (PasswordRecoveryTokenExposed) CheckAPI(ctx context.Context, a *scanner.API
 		a.Skip(rule, fmt.Sprintf("the login %s %s of %s has no username field (set usernameField)", l.Method, l.Path, throwaways[0].Name))
 		return nil
 	}
-	r, err := acctPost(ctx, rec, l, map[string]any{uk: user})
+	values, why := flowValues(a, rec, l, user)
+	if why != "" {
+		a.Skip(rule, "the recovery operation "+why+" (flows.recovery)")
+		return nil
+	}
+	r, err := acctPost(ctx, rec, l, values, map[string]any{uk: user})
 	if err != nil {
 		a.Skip(rule, err.Error())
 		return nil

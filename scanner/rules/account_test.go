@@ -510,3 +510,227 @@ func TestAccountRulesComposite(t *testing.T) {
 		})
 	}
 }
+
+// acctFormAPI is a server-rendered registration (Spring MVC, Rails,
+// Django forms): a refused password gets the form back, or a redirect,
+// never a 4xx. strong says which passwords the policy takes; the login
+// answers a bearer token as JSON.
+type acctFormAPI struct {
+	strong  func(pw string) bool
+	refuse  string // "render": 200 with the form again; else a redirect to this Location
+	success string // Location of an accepted registration
+
+	mu        sync.Mutex
+	passwords map[string]string
+	bodies    []map[string]string // every registration's fields
+}
+
+func newAcctFormAPI(strong func(string) bool, refuse, success string) *acctFormAPI {
+	return &acctFormAPI{strong: strong, refuse: refuse, success: success, passwords: map[string]string{"mallory": acctPassword}}
+}
+
+func (a *acctFormAPI) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		f := reviewFields(r)
+		a.mu.Lock()
+		want, ok := a.passwords[f["username"]]
+		a.mu.Unlock()
+		if !ok || f["password"] != want {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid credentials"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"token": "sess-" + randomHex(16)})
+	})
+	mux.HandleFunc("POST /register", func(w http.ResponseWriter, r *http.Request) {
+		f := reviewFields(r)
+		a.mu.Lock()
+		a.bodies = append(a.bodies, f)
+		a.mu.Unlock()
+		if !a.strong(f["password"]) {
+			if a.refuse == "render" {
+				w.Header().Set("Content-Type", "text/html;charset=UTF-8")
+				fmt.Fprint(w, `<html><body><form method="post" action="/register"><input name="username"><input type="password" name="password"><p class="error">Password must be at least 12 characters</p></form></body></html>`)
+				return
+			}
+			http.Redirect(w, r, a.refuse, http.StatusFound)
+			return
+		}
+		a.mu.Lock()
+		a.passwords[f["username"]] = f["password"]
+		a.mu.Unlock()
+		http.Redirect(w, r, a.success, http.StatusFound)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// TestWeakPasswordPolicyFormAnswers: a form registration refuses with 200
+// and the form rendered again, or with a redirect back to the form or to
+// an error page; both are refusals, not accounts waiting for a
+// confirmation.
+func TestWeakPasswordPolicyFormAnswers(t *testing.T) {
+	const rule = "weak-password-policy"
+	long := func(pw string) bool { return len(pw) >= 12 && !acctCommon(pw) }
+	never := func(string) bool { return false }
+	always := func(string) bool { return true }
+	tests := []struct {
+		name string
+		api  *acctFormAPI
+		want bool
+		skip string // part of the skip warning, "" for none
+	}{
+		{"fixed: form rendered again, accepted with a redirect to the login", newAcctFormAPI(long, "render", "/login?registered"), false, ""},
+		{"fixed: redirect to /register?error", newAcctFormAPI(long, "/register?error", "/login?registered"), false, ""},
+		{"fixed: redirect to an error page", newAcctFormAPI(long, "/signup/failed", "/signup/complete"), false, ""},
+		{"vulnerable: any password, redirect to the login", newAcctFormAPI(always, "render", "/login?registered"), true, ""},
+		{"skip: strong password refused too, form rendered again", newAcctFormAPI(never, "render", "/"), false, "form rendered again"},
+		{"skip: strong password refused too, redirect to the form", newAcctFormAPI(never, "/register", "/"), false, "back to the registration form"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var warnings []string
+			fs := scanRules(t, tt.api.handler(), scanOpts{spec: acctSpec, mode: finding.ModeActive,
+				identities: []*scanner.Identity{acctMallory("mallory", true)}, apiRules: []scanner.APIRule{rules.WeakPasswordPolicy{}},
+				onResult: func(r *scanner.Result) { warnings = r.Warnings }}, nil)
+			if got := has(fs, rule, "POST", "/register"); got != tt.want {
+				t.Fatalf("finding: got %v, want %v; findings:%s\nwarnings: %q", got, tt.want, list(fs), warnings)
+			}
+			w := acctSkipped(warnings, rule)
+			if tt.skip == "" && w != "" || tt.skip != "" && !strings.Contains(w, tt.skip) {
+				t.Errorf("skip warning %q, want one containing %q", w, tt.skip)
+			}
+			if strings.Contains(w, "confirmation") {
+				t.Errorf("a refused registration was taken for an account awaiting confirmation: %q", w)
+			}
+		})
+	}
+}
+
+// TestWeakPasswordPolicyLeavesLoginSecretsOut: the registration copies
+// the login's ordinary fields, never its other credentials (an OAuth2
+// client secret, an API key, a one-time code, a captcha token), and its
+// curl shows none of them.
+func TestWeakPasswordPolicyLeavesLoginSecretsOut(t *testing.T) {
+	secrets := map[string]string{
+		"client_secret": "cs-" + randomHex(10), "api_key": "ak-" + randomHex(10), "otp": "482913",
+		"captchaToken": "cap-" + randomHex(10), "pin": "7391",
+	}
+	kept := map[string]string{"client_id": "web-app", "grant_type": "password", "country_code": "DE"}
+	api := newAcctFormAPI(func(string) bool { return true }, "render", "/login?registered")
+	id := acctMallory("mallory", true)
+	for k, v := range secrets {
+		id.Login.Body[k] = v
+	}
+	for k, v := range kept {
+		id.Login.Body[k] = v
+	}
+	fs := scanRules(t, api.handler(), scanOpts{spec: acctSpec, mode: finding.ModeActive,
+		identities: []*scanner.Identity{id}, apiRules: []scanner.APIRule{rules.WeakPasswordPolicy{}}}, nil)
+	f, ok := acctFinding(fs, "weak-password-policy")
+	if !ok {
+		t.Fatalf("fixture: any password is accepted, want a finding; got:%s", list(fs))
+	}
+	text := reviewText(f)
+	for k, v := range secrets {
+		if strings.Contains(text, v) {
+			t.Errorf("the finding shows the login's %s: %s", k, text)
+		}
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.bodies) == 0 {
+		t.Fatal("fixture: no registration was sent")
+	}
+	for _, body := range api.bodies {
+		for k := range secrets {
+			if _, sent := body[k]; sent {
+				t.Errorf("the registration received the login's %s: %v", k, body)
+			}
+		}
+		for k, v := range kept {
+			if body[k] != v {
+				t.Errorf("the registration lost the login's ordinary field %s=%q: %v", k, v, body)
+			}
+		}
+	}
+}
+
+// TestPasswordRecoveryPathParams: a recovery route that names the account
+// gets the throw-away's name, never the description's example (a real
+// user); one whose path or query needs a value the scanner cannot know is
+// not sent at all.
+func TestPasswordRecoveryPathParams(t *testing.T) {
+	const rule = "password-recovery-token-exposed"
+	tests := []struct {
+		name  string
+		route string // the route as the description has it
+		param string // its parameter, with an example naming another account
+		flows scanner.Flows
+		want  []string // the accounts the recovery was sent for
+		skip  string   // part of the skip warning, "" for none
+	}{
+		{name: "{username} gets the throw-away's name", route: "/api/users/{username}/password-reset",
+			param: "{name: username, in: path, required: true, schema: {type: string}, example: alice}", want: []string{"mallory", "mallory"}},
+		{name: "{email} gets the throw-away's name", route: "/api/accounts/{email}/recover",
+			param: "{name: email, in: path, required: true, schema: {type: string, format: email}, example: alice@example.com}", want: []string{"mallory", "mallory"}},
+		{name: "skip: {userId} cannot be filled", route: "/api/users/{userId}/password-reset",
+			param: "{name: userId, in: path, required: true, schema: {type: integer}, example: 7}", skip: "path parameter {userId}"},
+		{name: "skip: ?userId= required", route: "/api/password-reset",
+			param: "{name: userId, in: query, required: true, schema: {type: integer}, example: 7}", skip: "query parameter userId"},
+		{name: "configured with the value filled in", route: "/api/users/{userId}/password-reset",
+			param: "{name: userId, in: path, required: true, schema: {type: integer}, example: 7}",
+			flows: scanner.Flows{Recovery: "POST /api/users/42/password-reset"}, want: []string{"42", "42"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var resetFor []string
+			mux := http.NewServeMux()
+			mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+				f := reviewFields(r)
+				if f["username"] != "mallory" || f["password"] != acctPassword {
+					writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid credentials"})
+					return
+				}
+				writeJSON(w, http.StatusOK, map[string]string{"token": "sess-" + randomHex(16)})
+			})
+			reset := func(w http.ResponseWriter, r *http.Request) {
+				who := r.PathValue("who")
+				if who == "" {
+					who = r.URL.Query().Get("userId")
+				}
+				mu.Lock()
+				resetFor = append(resetFor, who)
+				mu.Unlock()
+				writeJSON(w, http.StatusOK, map[string]string{"status": "sent", "reset_token": randomHex(12)})
+			}
+			mux.HandleFunc("POST /api/users/{who}/password-reset", reset)
+			mux.HandleFunc("POST /api/accounts/{who}/recover", reset)
+			mux.HandleFunc("POST /api/password-reset", reset)
+			spec := acctSpecNoFlows + "  " + tt.route + `:
+    post:
+      security: []
+      parameters:
+        - ` + tt.param + `
+      responses: {"200": {description: sent}}
+`
+			var warnings []string
+			fs := scanRules(t, mux, scanOpts{spec: spec, mode: finding.ModeActive, flows: tt.flows,
+				identities: []*scanner.Identity{acctMallory("mallory", false)}, apiRules: []scanner.APIRule{rules.PasswordRecoveryTokenExposed{}},
+				onResult: func(r *scanner.Result) { warnings = r.Warnings }}, nil)
+			w := acctSkipped(warnings, rule)
+			if tt.skip == "" && w != "" || tt.skip != "" && !strings.Contains(w, tt.skip) {
+				t.Errorf("skip warning %q, want one containing %q", w, tt.skip)
+			}
+			if _, got := acctFinding(fs, rule); got != (len(tt.want) > 0) {
+				t.Errorf("finding: got %v, want %v; findings:%s", got, len(tt.want) > 0, list(fs))
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Equal(resetFor, tt.want) {
+				t.Errorf("recoveries sent for %q, want %q", resetFor, tt.want)
+			}
+		})
+	}
+}

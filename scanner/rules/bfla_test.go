@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -230,6 +231,9 @@ type roleFlaws struct {
 	adminUsersOpen   bool   // /api/admin/users checks the token, not the role
 	adminUsersNoAuth bool   // /api/admin/users needs no token at all
 	auditOpenTo      string // the user id let into /api/audit besides the admin
+	opsOpenTo        string // the user id let into /api/ops/queue besides the admin
+	revenueAllTeams  bool   // /api/admin/revenue gives users every team's rows, not their team's
+	activityOpen     bool   // /api/admin/activity checks the token, not the role
 }
 
 // roleAPI is a team-scoped API with two regular users (alice, team red;
@@ -252,6 +256,21 @@ func roleAPI(f roleFlaws) http.Handler {
 		{"at": "2024-03-02", "actor": "1001", "action": "login", "subject": "1001"},
 		{"at": "2024-03-02", "actor": "root", "action": "export.users", "subject": "all"},
 		{"at": "2024-03-03", "actor": "1002", "action": "password.change", "subject": "1002"},
+	}
+	// revenue: twelve months of team red and one of a new team, green:
+	// a scoped view of red's rows is 36 of the admin's 39 tokens, alike
+	// enough (0.92) for Similarity alone to call it the admin's answer.
+	var revenue []map[string]any
+	for m := 1; m <= 12; m++ {
+		revenue = append(revenue, map[string]any{"team": "red", "month": fmt.Sprintf("2024-%02d", m), "amount": 1000 + 37*m})
+	}
+	revenue = append(revenue, map[string]any{"team": "green", "month": "2024-12", "amount": 120})
+	// activity grows by one entry with every signed-in request, as an
+	// activity log recording the scan's own calls does.
+	var actMu sync.Mutex
+	activity := []map[string]any{}
+	for i := 1; i <= 20; i++ {
+		activity = append(activity, map[string]any{"id": i, "actor": "root", "action": "seed"})
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/admin/users", func(w http.ResponseWriter, r *http.Request) {
@@ -309,6 +328,68 @@ func roleAPI(f roleFlaws) http.Handler {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
 		}
 	})
+	// Weak signal (/internal/), for every signed-in client.
+	mux.HandleFunc("GET /api/internal/version", func(w http.ResponseWriter, r *http.Request) {
+		if me, _ := who(r); me == "" {
+			unauthorized(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"version": "2.14.1", "commit": "a1b2c3d", "region": "eu-west-1"})
+	})
+	// Weak signal (/ops/), restricted by role.
+	mux.HandleFunc("GET /api/ops/queue", func(w http.ResponseWriter, r *http.Request) {
+		switch me, admin := who(r); {
+		case me == "":
+			unauthorized(w)
+		case admin || me == f.opsOpenTo:
+			writeJSON(w, http.StatusOK, map[string]any{"jobs": []map[string]any{
+				{"id": 71, "kind": "reindex", "state": "running"}, {"id": 72, "kind": "payout", "state": "queued"}}})
+		default:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+		}
+	})
+	// Weak signal (/staff/) on an operation that selects a team: bob's
+	// 403 is membership, not role.
+	mux.HandleFunc("GET /api/teams/{team}/staff", func(w http.ResponseWriter, r *http.Request) {
+		switch me, admin := who(r); {
+		case me == "":
+			unauthorized(w)
+		case admin || team[me] == r.PathValue("team"):
+			writeJSON(w, http.StatusOK, map[string]any{"staff": []map[string]any{users["1001"], users["1003"]}})
+		default:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+		}
+	})
+	mux.HandleFunc("GET /api/admin/revenue", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		if me == "" {
+			unauthorized(w)
+			return
+		}
+		rows := []map[string]any{}
+		for _, row := range revenue {
+			if admin || f.revenueAllTeams || row["team"] == team[me] {
+				rows = append(rows, row)
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"rows": rows})
+	})
+	mux.HandleFunc("GET /api/admin/activity", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := who(r)
+		switch {
+		case me == "":
+			unauthorized(w)
+			return
+		case !admin && !f.activityOpen:
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+			return
+		}
+		actMu.Lock()
+		activity = append(activity, map[string]any{"id": len(activity) + 1, "actor": me, "action": "activity.read"})
+		body := map[string]any{"events": slices.Clone(activity)}
+		actMu.Unlock()
+		writeJSON(w, http.StatusOK, body)
+	})
 	mux.HandleFunc("GET /api/orders", func(w http.ResponseWriter, r *http.Request) {
 		me, admin := who(r)
 		if me == "" {
@@ -342,14 +423,19 @@ func roleAPI(f roleFlaws) http.Handler {
 
 // roleSpecPaths are the role API's path items, by path.
 var roleSpecPaths = map[string]string{
-	"/api/admin/users":      "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/backoffice/stats": "    get:\n      tags: [stats]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/admin/profile":    "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/reports":          "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/audit":            "    get:\n      tags: [activity]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/orders":           "    get:\n      tags: [orders]\n      responses: {\"200\": {description: ok}}\n",
-	"/api/orders/{orderId}": "    get:\n      tags: [orders]\n      parameters:\n        - {name: orderId, in: path, required: true, schema: {type: integer}, example: 501}\n      responses: {\"200\": {description: ok}}\n",
-	"/api/admin/users/{id}": "    delete:\n      tags: [admin]\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: integer}, example: 1003}\n      responses: {\"204\": {description: gone}}\n",
+	"/api/admin/users":        "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/backoffice/stats":   "    get:\n      tags: [stats]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/profile":      "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/reports":            "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/audit":              "    get:\n      tags: [activity]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/orders":             "    get:\n      tags: [orders]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/orders/{orderId}":   "    get:\n      tags: [orders]\n      parameters:\n        - {name: orderId, in: path, required: true, schema: {type: integer}, example: 501}\n      responses: {\"200\": {description: ok}}\n",
+	"/api/internal/version":   "    get:\n      responses: {\"200\": {description: ok}}\n",
+	"/api/ops/queue":          "    get:\n      responses: {\"200\": {description: ok}}\n",
+	"/api/teams/{team}/staff": "    get:\n      parameters:\n        - {name: team, in: path, required: true, schema: {type: string}, example: red}\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/revenue":      "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/activity":     "    get:\n      tags: [admin]\n      responses: {\"200\": {description: ok}}\n",
+	"/api/admin/users/{id}":   "    delete:\n      tags: [admin]\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: integer}, example: 1003}\n      responses: {\"204\": {description: gone}}\n",
 }
 
 // roleSpec is an OpenAPI document with the given paths of the role API.
@@ -372,7 +458,7 @@ func roleSpec(t *testing.T, paths ...string) string {
 // scoped view is not a finding, and unsignalled operations are judged by
 // one user refused while the other gets the admin's answer.
 func TestBFLAWithAdmin(t *testing.T) {
-	high := finding.ConfidenceHigh
+	high, low := finding.ConfidenceHigh, finding.ConfidenceLow
 	tests := []struct {
 		name  string
 		flaws roleFlaws
@@ -388,6 +474,28 @@ func TestBFLAWithAdmin(t *testing.T) {
 			[]string{"/api/admin/users"}, bobToken, nil},
 		{"anonymous gets the list too: authn-missing's business", roleFlaws{adminUsersNoAuth: true},
 			[]string{"/api/admin/users"}, bobToken, nil},
+		{"weak signal /internal/: the peer gets it too, so everyone does", roleFlaws{},
+			[]string{"/api/internal/version"}, bobToken, nil},
+		{"weak signal /internal/ without a peer: stays low", roleFlaws{},
+			[]string{"/api/internal/version"}, "", map[string]finding.Confidence{"/api/internal/version": low}},
+		{"weak signal /ops/: bob refused, alice gets the admin's queue", roleFlaws{opsOpenTo: "1001"},
+			[]string{"/api/ops/queue"}, bobToken, map[string]finding.Confidence{"/api/ops/queue": high}},
+		{"weak signal /ops/: both users refused", roleFlaws{},
+			[]string{"/api/ops/queue"}, bobToken, nil},
+		{"weak signal /ops/: peer token rejected (401) is no role check", roleFlaws{opsOpenTo: "1001"},
+			[]string{"/api/ops/queue"}, "tok-expired-000000", map[string]finding.Confidence{"/api/ops/queue": low}},
+		{"weak signal /staff/ selecting a team: bob's 403 is membership, stays low", roleFlaws{},
+			[]string{"/api/teams/{team}/staff"}, bobToken, map[string]finding.Confidence{"/api/teams/{team}/staff": low}},
+		{"admin sees one row more: a scoped view however alike", roleFlaws{},
+			[]string{"/api/admin/revenue"}, bobToken, nil},
+		{"admin sees one row more, without a peer", roleFlaws{},
+			[]string{"/api/admin/revenue"}, "", nil},
+		{"vulnerable: users get every team's revenue rows", roleFlaws{revenueAllTeams: true},
+			[]string{"/api/admin/revenue"}, bobToken, map[string]finding.Confidence{"/api/admin/revenue": high}},
+		{"vulnerable: a log that grows with every request is still the admin's", roleFlaws{activityOpen: true},
+			[]string{"/api/admin/activity"}, bobToken, map[string]finding.Confidence{"/api/admin/activity": high}},
+		{"fixed: the growing log refuses users", roleFlaws{},
+			[]string{"/api/admin/activity"}, bobToken, nil},
 		{"path signal only: the admin comparison makes it high", roleFlaws{},
 			[]string{"/api/backoffice/stats"}, bobToken, map[string]finding.Confidence{"/api/backoffice/stats": high}},
 		{"admin refused: not administrative here", roleFlaws{},
@@ -442,6 +550,8 @@ func TestBFLAWithAdminEvidence(t *testing.T) {
 			[]string{"primary", "ops"}, []int{200, 200}, []string{"tagged admin", `"ops"`, `"primary"`}},
 		{"observed", roleFlaws{auditOpenTo: "1001"}, "/api/audit",
 			[]string{"primary", "ops", "peer"}, []int{200, 200, 403}, []string{`"peer" was refused (status 403)`, `"primary" of the same role`}},
+		{"weak signal, peer refused", roleFlaws{opsOpenTo: "1001"}, "/api/ops/queue",
+			[]string{"primary", "ops", "peer"}, []int{200, 200, 403}, []string{"path segment /ops/", `"peer" was refused (status 403)`, `"primary" of the same role`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

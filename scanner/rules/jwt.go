@@ -567,12 +567,15 @@ func jwtNumericClaim(claims map[string]any, name string) (float64, bool) {
 	return f, true
 }
 
+// jwtLifetime names a lifetime in seconds. Days are computed in float:
+// a time.Duration overflows past 292 years, which hostile or careless
+// tokens reach (exp 1e300).
 func jwtLifetime(seconds float64) string {
-	d := time.Duration(seconds) * time.Second
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%.0f days", d.Hours()/24)
+	const day = 24 * 60 * 60
+	if seconds >= 2*day {
+		return fmt.Sprintf("%.0f days", seconds/day)
 	}
-	return d.Round(time.Minute).String()
+	return (time.Duration(seconds) * time.Second).Round(time.Minute).String()
 }
 
 // JWTSensitiveClaims reports a primary identity's JWT whose claims hold

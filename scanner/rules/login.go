@@ -50,11 +50,6 @@ const loginNamePrefix = "authgate-"
 // passwords: 48 bits, so that two runs never send the same one.
 const loginRandomBytes = 6
 
-// loginShortNameBytes keeps an invented plain user name at 16 characters
-// ("authgate" and 8 hex digits), the commonest maximum length of user
-// names; 32 bits suffice for a name that only has to not exist.
-const loginShortNameBytes = 4
-
 // loginAccount is one login operation with the throw-away identity that
 // uses it.
 type loginAccount struct {
@@ -116,12 +111,15 @@ func loginAnswered(r *scanner.Response) bool {
 		r.Status != http.StatusServiceUnavailable && r.Status != http.StatusGatewayTimeout
 }
 
-// loginThrottleWords are what a throttled answer says about the client.
-var loginThrottleWords = regexp.MustCompile(`(?i)(too many|rate[ _-]?limit|throttl|slow down|try again (later|in\b)|retry (later|in\b)|wait \d+ ?(s|secs?|seconds?|mins?|minutes?)\b)`)
+// loginThrottleWords are what a throttled answer says about the client;
+// "TooManyRequestsException" (AWS) writes the words together.
+var loginThrottleWords = regexp.MustCompile(`(?i)(too[ _-]?many|rate[ _-]?limit|throttl|slow down|try again (later|in\b)|retry (later|in\b)|wait \d+ ?(s|secs?|seconds?|mins?|minutes?)\b)`)
 
 // loginLockWords are what an answer of a protected account says: locked,
-// blocked, a CAPTCHA to solve, attempts counted down.
-var loginLockWords = regexp.MustCompile(`(?i)(captcha|turnstile|locked|lock-?out|blocked|suspended|temporarily (disabled|unavailable)|attempts? (remaining|left)|remaining attempts)`)
+// blocked, a CAPTCHA to solve, attempts counted down, a maximum of
+// attempts reached or exceeded (Cognito's "Password attempts exceeded",
+// "LimitExceededException").
+var loginLockWords = regexp.MustCompile(`(?i)(captcha|turnstile|locked|lock-?out|blocked|suspended|temporarily (disabled|unavailable)|attempts?[ _-]?(remaining|left)|remaining[ _-]attempts|exceeded|max(imum)?[ _-](number[ _-]of[ _-])?(\w+[ _-])?(attempts|tries|retries|failures))`)
 
 // loginThrottled says how r shows that the client is being throttled, ""
 // when it does not: 429, Retry-After, a rate-limit header counted down to
@@ -182,11 +180,12 @@ func (LoginNoRateLimit) CheckAPI(ctx context.Context, a *scanner.API) []finding.
 }
 
 // unlimitedLogins sends loginFailures failed logins for acc and then the
-// right one; it stops at the first sign of protection.
+// right one. At the first sign of protection it stops, and only checks
+// that the protection also holds for the right password.
 func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (finding.Finding, bool) {
 	l := acc.l
 	var first, last *scanner.Response
-	for range loginFailures {
+	for i := range loginFailures {
 		if loginStop(ctx, a) {
 			return finding.Finding{}, false
 		}
@@ -198,8 +197,8 @@ func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (fin
 			// A wrong password let in is not a rate-limit question.
 			return finding.Finding{}, false
 		}
-		if loginProtection(r) != "" {
-			return finding.Finding{}, false
+		if why := loginProtection(r); why != "" {
+			return limitBypassed(ctx, a, acc, i+1, r, why)
 		}
 		if first == nil {
 			first = r
@@ -222,11 +221,48 @@ func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (fin
 	return a.LoginTarget(l).NewFinding("login-no-rate-limit", finding.ConfidenceHigh, summary, first, last, ok), true
 }
 
+// limitBypassed is called when the n-th failed login, limited, showed
+// protection (why). A limit that refuses only wrong passwords does not
+// stop guessing: every guess is still checked, and the one answer that is
+// not throttled is the hit. So the right password is tried once: refused,
+// the limit holds (per-account lockout, per-client 429). Let in, one more
+// wrong password must still be refused, so that the success came through
+// the limit, not after it ended (a window that ran out, a counter a
+// success resets).
+func limitBypassed(ctx context.Context, a *scanner.API, acc loginAccount, n int, limited *scanner.Response, why string) (finding.Finding, bool) {
+	l := acc.l
+	if loginStop(ctx, a) {
+		return finding.Finding{}, false
+	}
+	ok := a.Attempt(ctx, l, nil, nil)
+	if _, in := a.Token(l, ok); !in {
+		return finding.Finding{}, false
+	}
+	if loginStop(ctx, a) {
+		return finding.Finding{}, false
+	}
+	again := a.Attempt(ctx, l, map[string]any{l.PasswordKey(): loginWrongPassword()}, nil)
+	if !loginAnswered(again) {
+		return finding.Finding{}, false
+	}
+	if _, accepted := a.Token(l, again); accepted {
+		return finding.Finding{}, false
+	}
+	still := loginProtection(again)
+	if still == "" {
+		return finding.Finding{}, false
+	}
+	summary := fmt.Sprintf("After %d failed logins for the throw-away identity %q the login showed protection (%s, status %d), but the right password then logged in at once, and the next wrong password was refused again (%s, status %d): the limit refuses only wrong passwords. Guessing is not stopped: every guess is still checked, and the one answer that is not refused is the right password. Evidence: the limited failure, the successful login, the failure after it.",
+		n, acc.id.Name, why, limited.Status, still, again.Status)
+	return a.LoginTarget(l).NewFinding("login-no-rate-limit", finding.ConfidenceHigh, summary, limited, ok, again), true
+}
+
 // UserEnumeration reports logins and password recoveries that answer
 // differently for an existing account than for an unknown one: the
 // throw-away identity's name against an invented name of the same shape,
-// each with a wrong password. Echoed names and volatile fields do not
-// count, and the difference must show again in a second round.
+// each with a wrong password. Echoed names (also masked) and volatile
+// fields do not count, and the difference must show again in a second
+// round. An invented name is never one a real account could have.
 type UserEnumeration struct{}
 
 // Info implements scanner.APIRule.
@@ -249,11 +285,16 @@ func (UserEnumeration) CheckAPI(ctx context.Context, a *scanner.API) []finding.F
 			_, in := a.Token(l, r)
 			return !in
 		}
+		t := a.LoginTarget(l)
 		known := l.Username()
-		if diff, rs, ok := enumCompare(ctx, a, send, failed, known, enumFakeName(known)); ok {
-			summary := fmt.Sprintf("A failed login (wrong password) for the existing account of the throw-away identity %q and one for an invented account name of the same shape got different answers: %s. Sent twice, with the same difference: the login tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
-				acc.id.Name, diff)
-			out = append(out, a.LoginTarget(l).NewFinding(rule, enumConfidence(rs), summary, rs[0], rs[1]))
+		res := enumCompare(ctx, a, send, failed, l.UsernameKey(), known, enumFakeName(known, l.UsernameKey()))
+		if res.malformed != "" {
+			a.Skip(rule, fmt.Sprintf("%s %s: %s", t.Op.Method, t.Op.Path, res.malformed))
+		}
+		if res.diff != "" {
+			summary := fmt.Sprintf("A failed login (wrong password) for the existing account of the throw-away identity %q and one for an invented account name that no one can have got different answers: %s. Sent twice, with the same difference: the login tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
+				acc.id.Name, res.diff)
+			out = append(out, t.NewFinding(rule, enumConfidence(res.rs), summary, res.rs[0], res.rs[1]))
 		}
 	}
 	if len(accts) == 0 || loginStop(ctx, a) {
@@ -269,8 +310,15 @@ func (UserEnumeration) CheckAPI(ctx context.Context, a *scanner.API) []finding.F
 // account name and an invented one, sent as a JSON body with the login's
 // user name field.
 func enumRecovery(ctx context.Context, a *scanner.API, acc loginAccount) (finding.Finding, bool) {
+	const rule = "user-enumeration"
 	t, ok := a.Flow(ctx, scanner.FlowRecovery)
 	if !ok {
+		return finding.Finding{}, false
+	}
+	// A recovery route with a path parameter must carry the account
+	// being probed, never the description's example (another person).
+	if _, why := flowValues(a, t, acc.l, acc.l.Username()); why != "" {
+		a.Skip(rule, "the recovery operation "+why+" (flows.recovery)")
 		return finding.Finding{}, false
 	}
 	key := acc.l.UsernameKey()
@@ -279,7 +327,8 @@ func enumRecovery(ctx context.Context, a *scanner.API, acc loginAccount) (findin
 		if err != nil {
 			return &scanner.Response{Err: err}
 		}
-		r := t.Request(scanner.Anonymous, t.Values())
+		values, _ := flowValues(a, t, acc.l, user)
+		r := t.Request(scanner.Anonymous, values)
 		r.Body, r.ContentType = b, "application/json"
 		// A throttled recovery is an answer to see, not to wait out.
 		r.ThrottleIsAnswer = true
@@ -287,13 +336,16 @@ func enumRecovery(ctx context.Context, a *scanner.API, acc loginAccount) (findin
 	}
 	anyAnswer := func(*scanner.Response) bool { return true }
 	known := acc.l.Username()
-	diff, rs, ok := enumCompare(ctx, a, send, anyAnswer, known, enumFakeName(known))
-	if !ok {
+	res := enumCompare(ctx, a, send, anyAnswer, key, known, enumFakeName(known, key))
+	if res.malformed != "" {
+		a.Skip(rule, fmt.Sprintf("%s %s: %s", t.Op.Method, t.Op.Path, res.malformed))
+	}
+	if res.diff == "" {
 		return finding.Finding{}, false
 	}
-	summary := fmt.Sprintf("The password recovery %s %s answered differently for the existing account of the throw-away identity %q (field %q) and for an invented account name of the same shape: %s. Sent twice, with the same difference: recovery tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
-		t.Op.Method, t.Op.Path, acc.id.Name, key, diff)
-	return t.NewFinding("user-enumeration", enumConfidence(rs), summary, rs[0], rs[1]), true
+	summary := fmt.Sprintf("The password recovery %s %s answered differently for the existing account of the throw-away identity %q (field %q) and for an invented account name that no one can have: %s. Sent twice, with the same difference: recovery tells an attacker which account names exist. Evidence: the existing account's answer, then the invented one's.",
+		t.Op.Method, t.Op.Path, acc.id.Name, key, res.diff)
+	return t.NewFinding(rule, enumConfidence(res.rs), summary, res.rs[0], res.rs[1]), true
 }
 
 // enumConfidence is high when the statuses differ, medium when only the
@@ -305,13 +357,23 @@ func enumConfidence(rs [4]*scanner.Response) finding.Confidence {
 	return finding.ConfidenceMedium
 }
 
+// enumResult is the outcome of one comparison: the difference ("" for
+// none) with the four answers (known, invented, known, invented), or why
+// the comparison could not tell (malformed).
+type enumResult struct {
+	diff      string
+	rs        [4]*scanner.Response
+	malformed string
+}
+
 // enumCompare sends the known and the invented name, and when the answers
-// differ, both once more. It returns the difference, with the four
-// answers (known, invented, known, invented), only when it showed twice in
-// answers that are otherwise stable. accept says whether an answer is one
-// the comparison may use (a failed login, not a token).
-func enumCompare(ctx context.Context, a *scanner.API, send func(string) *scanner.Response, accept func(*scanner.Response) bool, known, invented string) (string, [4]*scanner.Response, bool) {
-	var rs [4]*scanner.Response
+// differ, both once more. It reports the difference only when it showed
+// twice in answers that are otherwise stable. accept says whether an
+// answer is one the comparison may use (a failed login, not a token); key
+// is the account field.
+func enumCompare(ctx context.Context, a *scanner.API, send func(string) *scanner.Response, accept func(*scanner.Response) bool, key, known string, invented enumName) enumResult {
+	var res enumResult
+	rs := &res.rs
 	usable := func(r *scanner.Response) bool {
 		// Throttling is about the client, whichever request it hit:
 		// it says nothing about the account.
@@ -319,35 +381,46 @@ func enumCompare(ctx context.Context, a *scanner.API, send func(string) *scanner
 	}
 	for i := range rs {
 		if loginStop(ctx, a) {
-			return "", rs, false
+			return enumResult{}
 		}
 		name := known
 		if i%2 == 1 {
-			name = invented
+			name = invented.value
 		}
 		rs[i] = send(name)
 		if !usable(rs[i]) {
-			return "", rs, false
+			return enumResult{}
 		}
-		if i == 1 && enumDiff(rs[0], rs[1], known, invented) == "" {
-			return "", rs, false
+		if i != 1 {
+			continue
+		}
+		if enumDiff(rs[0], rs[1], known, invented.value) == "" {
+			return enumResult{}
+		}
+		if !invented.sameShape && enumMalformed(rs[0], rs[1], key, known, invented.value) {
+			return enumResult{malformed: fmt.Sprintf("the API refused the invented account name as malformed (status %d, against %d for the throw-away's); a name of the throw-away's shape that is surely no one's could not be invented, so the answers would compare the format, not whether the account exists. A throw-away account name of at least %d characters, an e-mail address or a phone number in a fictional range (555-0100 to 555-0199, 07700 900000 to 900999) avoids this",
+				rs[1].Status, rs[0].Status, enumMinPlainName)}
 		}
 	}
-	diff := enumDiff(rs[0], rs[1], known, invented)
-	if enumDiff(rs[2], rs[3], known, invented) == "" {
-		return "", rs, false
+	diff := enumDiff(rs[0], rs[1], known, invented.value)
+	if enumDiff(rs[2], rs[3], known, invented.value) == "" {
+		return enumResult{}
 	}
 	// Each name's two answers must agree, or the difference may be noise
-	// (a counter, an id the normalisation does not know).
+	// (an id the normalisation does not know). Numbers are masked: a
+	// counter only the existing account gets ("attempts_left": 4, then
+	// 3) is the oracle, not noise.
 	if rs[0].Status != rs[2].Status || rs[1].Status != rs[3].Status {
-		return "", rs, false
+		return enumResult{}
 	}
-	if rs[0].Status == rs[1].Status &&
-		(scanner.Similarity(enumNormalise(rs[0].Body, known), enumNormalise(rs[2].Body, known)) < sameContent ||
-			scanner.Similarity(enumNormalise(rs[1].Body, invented), enumNormalise(rs[3].Body, invented)) < sameContent) {
-		return "", rs, false
+	same := func(x, y *scanner.Response, name string) bool {
+		return scanner.Similarity(enumDigits(enumNormalise(x.Body, name)), enumDigits(enumNormalise(y.Body, name))) >= sameContent
 	}
-	return diff, rs, true
+	if rs[0].Status == rs[1].Status && (!same(rs[0], rs[2], known) || !same(rs[1], rs[3], invented.value)) {
+		return enumResult{}
+	}
+	res.diff = diff
+	return res
 }
 
 // enumDiff says how the answers for the known and the invented name
@@ -364,16 +437,52 @@ func enumDiff(known, invented *scanner.Response, knownName, inventedName string)
 	return fmt.Sprintf("the same status %d, but bodies that differ beyond the echoed account name and volatile fields (similarity %.2f)", known.Status, sim)
 }
 
-// enumNameMark replaces an account name echoed in an answer.
-const enumNameMark = "authgate-account-name"
+// enumValidationWords are what a validation error about an account name's
+// format says (DRF's "Ensure this field has no more than 15 characters.",
+// "must be a valid phone number").
+var enumValidationWords = regexp.MustCompile(`(?i)(ensure this field|format|pattern|must (be|contain|have|match|not|only)|too (long|short)|(no more than|at most|at least|no fewer than|maximum|minimum|max|min)\b.{0,20}\b(characters|chars|digits|length)|\blength\b|malformed|not a valid (e-?mail|phone|number|integer|value)|only (letters|digits|numbers)|alphanumeric|numeric)`)
+
+// enumMalformed reports whether the invented name's answer reads as a
+// validation error about the account field that the known name's does
+// not get: a 400 or 422 with another status than the known's, or naming
+// the field, or a format message.
+func enumMalformed(known, invented *scanner.Response, key, knownName, inventedName string) bool {
+	kb, ib := enumNormalise(known.Body, knownName), enumNormalise(invented.Body, inventedName)
+	if enumValidationWords.Match(ib) && !enumValidationWords.Match(kb) {
+		return true
+	}
+	if invented.Status != http.StatusBadRequest && invented.Status != http.StatusUnprocessableEntity {
+		return false
+	}
+	if invented.Status != known.Status {
+		return true
+	}
+	field := regexp.MustCompile(`(?i)(^|[^a-z0-9])` + regexp.QuoteMeta(key) + `([^a-z0-9]|$)`)
+	return key != "" && field.Match(ib) && !field.Match(kb)
+}
+
+// enumNameMark replaces an account name echoed in an answer; enumMaskMark
+// replaces a masked echo.
+const (
+	enumNameMark = "authgate-account-name"
+	enumMaskMark = "authgate-masked"
+)
 
 // minEchoedPart is the shortest local part of an e-mail address removed
 // from answers on its own: shorter ones would mangle unrelated words.
 const minEchoedPart = 3
 
+// enumMasked matches a masked echo of an address or number, a word with a
+// run of mask characters: "m***@e***" (Cognito's CodeDeliveryDetails),
+// "+1 ***-***-0123", "jo••••@gmail.com". Quotes and backslashes end it,
+// so JSON stays valid.
+var enumMasked = regexp.MustCompile(`[^\s"'\\<>,;()\[\]{}]*(\*{2,}|•{2,}|●{2,})[^\s"'\\<>,;()\[\]{}]*`)
+
 // enumNormalise removes name from body as the answer may echo it: as
-// sent, JSON- or URL-escaped, or only the local part of an e-mail address.
+// sent, JSON- or URL-escaped, only the local part of an e-mail address,
+// or masked.
 func enumNormalise(body []byte, name string) []byte {
+	body = enumMasked.ReplaceAllLiteral(body, []byte(enumMaskMark))
 	if name == "" {
 		return body
 	}
@@ -395,31 +504,97 @@ func enumNormalise(body []byte, name string) []byte {
 	return re.ReplaceAllLiteral(body, []byte(enumNameMark))
 }
 
-// enumPhoneLike matches account names made of digits: phone numbers,
-// numeric ids.
-var enumPhoneLike = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]*$`)
+var enumDigitRun = regexp.MustCompile(`[0-9]+`)
 
-// enumFakeName invents an account name of known's shape, so that a format
-// check cannot tell the two apart: an address at the same domain for an
-// e-mail address, the same digit pattern for a phone number or numeric
-// id, else a prefixed random name with known's separator.
-func enumFakeName(known string) string {
+// enumDigits replaces every run of digits by one 0; JSON stays valid.
+func enumDigits(body []byte) []byte {
+	return enumDigitRun.ReplaceAllLiteral(body, []byte("0"))
+}
+
+// enumName is an invented account name, and whether it has the shape of
+// the throw-away's (the same length and kinds of characters, the same
+// domain, the same digit pattern), so that a format check cannot tell the
+// two apart.
+type enumName struct {
+	value     string
+	sameShape bool
+}
+
+// enumMinRandom is the fewest random characters of an invented plain
+// name: 26^5, about 12 million lower-case names, so two runs rarely send
+// the same one.
+const enumMinRandom = 5
+
+// enumMarker begins every invented plain name, so that it cannot be a
+// real account and an owner recognises it.
+var enumMarker = strings.TrimSuffix(loginNamePrefix, "-")
+
+// enumMinPlainName is the shortest account name for which an invented
+// name of the same length carries the marker and enough randomness. With
+// 13 characters the invented name of a shorter one still fits the
+// commonest small maximum, 15 (X's, many DRF serializers).
+var enumMinPlainName = len(enumMarker) + enumMinRandom
+
+// enumFakeName invents an account name of known's shape (key is its
+// field) that no one can have: an e-mail address at the same domain with
+// a marked local part; a phone number in a range reserved for fiction;
+// else a marked name of known's length and kinds of characters when
+// known is long enough to hold the marker. A numeric id has no reserved
+// range: any other number of its shape may be a real member, so it gets
+// a marked name too, and the comparison is dropped when the API refuses
+// it as malformed.
+func enumFakeName(known, key string) enumName {
 	if i := strings.LastIndex(known, "@"); i > 0 {
-		return loginNamePrefix + hex.EncodeToString(randomBytes(loginRandomBytes)) + known[i:]
+		// A marked local part is no one's address at any domain, so
+		// the domain is kept: a domain check cannot tell.
+		return enumName{loginNamePrefix + hex.EncodeToString(randomBytes(loginRandomBytes)) + known[i:], true}
 	}
-	if enumPhoneLike.MatchString(known) {
-		b := []byte(known)
-		seen := false
-		for i, c := range b {
-			if c < '0' || c > '9' {
-				continue
-			}
-			if seen {
-				b[i] = '0' + randomBytes(1)[0]%10
-			}
-			seen = true
+	if fake, ok := enumFictionalNumber(known, key); ok {
+		return enumName{fake, true}
+	}
+	return enumPlainName(known)
+}
+
+// Character kinds of an account name.
+const (
+	enumLower = 1 << iota
+	enumUpper
+	enumDigit
+	enumOther
+)
+
+const (
+	enumLowerSet = "abcdefghijklmnopqrstuvwxyz"
+	enumUpperSet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	enumDigitSet = "0123456789"
+)
+
+// enumKinds are the kinds of characters in s, separators aside.
+func enumKinds(s string) int {
+	k := 0
+	for _, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z':
+			k |= enumLower
+		case c >= 'A' && c <= 'Z':
+			k |= enumUpper
+		case c >= '0' && c <= '9':
+			k |= enumDigit
+		case c == '_' || c == '.' || c == '-':
+		default:
+			k |= enumOther
 		}
-		return string(b)
+	}
+	return k
+}
+
+// enumPlainName is the marker, known's first separator and random
+// characters of known's kinds, as long as known when it can be.
+func enumPlainName(known string) enumName {
+	kinds := enumKinds(known)
+	marker := enumMarker
+	if kinds&enumUpper != 0 && kinds&enumLower == 0 {
+		marker = strings.ToUpper(marker)
 	}
 	sep := ""
 	for _, s := range []string{"_", ".", "-"} {
@@ -428,7 +603,107 @@ func enumFakeName(known string) string {
 			break
 		}
 	}
-	return strings.TrimSuffix(loginNamePrefix, "-") + sep + hex.EncodeToString(randomBytes(loginShortNameBytes))
+	alphabet := ""
+	if kinds&enumLower != 0 || kinds&(enumLower|enumUpper|enumDigit) == 0 {
+		alphabet += enumLowerSet
+	}
+	if kinds&enumUpper != 0 {
+		alphabet += enumUpperSet
+	}
+	if kinds&enumDigit != 0 {
+		alphabet += enumDigitSet
+	}
+	n := max(len(known), len(marker)+len(sep)+enumMinRandom)
+	name := marker + sep + enumRandom(alphabet, n-len(marker)-len(sep))
+	return enumName{name, len(name) == len(known) && enumKinds(name) == kinds}
+}
+
+// enumRandom is n random characters of alphabet.
+func enumRandom(alphabet string, n int) string {
+	b := randomBytes(n)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+// enumPhoneLike matches account names made of digits: phone numbers,
+// numeric ids.
+var enumPhoneLike = regexp.MustCompile(`^\+?\(?[0-9][0-9 ()./-]*$`)
+
+// enumPhoneKey names a field that holds a phone number.
+var enumPhoneKey = regexp.MustCompile(`(?i)(phone|mobile|msisdn|tel|cell)`)
+
+// Ranges reserved for fiction, which no subscriber has: NANP's
+// 555-0100 to 555-0199 in every area code, and Ofcom's drama range for
+// UK mobiles, 07700 900000 to 900999.
+const (
+	nanpDigits     = 10
+	nanpFictional  = "55501" // then two random digits
+	nanpRandom     = 2
+	ukMobileDigits = 10 // national significant number, 7xxx xxxxxx
+	ukFictional    = "7700900"
+	ukRandom       = 3
+)
+
+// enumFictionalNumber is a number of known's digit pattern in a range
+// reserved for fiction, when known is a NANP or UK mobile number written
+// as a phone number (a leading + or 0, separators, or a phone field);
+// false for anything else, a numeric id above all.
+func enumFictionalNumber(known, key string) (string, bool) {
+	if !enumPhoneLike.MatchString(known) {
+		return "", false
+	}
+	var digits []byte
+	for i := 0; i < len(known); i++ {
+		if c := known[i]; c >= '0' && c <= '9' {
+			digits = append(digits, c)
+		}
+	}
+	phone := strings.HasPrefix(known, "+") || digits[0] == '0' ||
+		strings.ContainsAny(known, " ()./-") || enumPhoneKey.MatchString(key)
+	if !phone {
+		return "", false
+	}
+	d := string(digits)
+	var head, fixed string
+	var random int
+	switch {
+	case enumNANP(d):
+		// The country code and area code are kept.
+		head, fixed, random = d[:len(d)-nanpDigits+3], nanpFictional, nanpRandom
+	case len(d) == 1+ukMobileDigits && strings.HasPrefix(d, "07"),
+		len(d) == 2+ukMobileDigits && strings.HasPrefix(d, "447"),
+		len(d) == 4+ukMobileDigits && strings.HasPrefix(d, "00447"):
+		head, fixed, random = d[:len(d)-ukMobileDigits], ukFictional, ukRandom
+	default:
+		return "", false
+	}
+	tail := enumRandom(enumDigitSet, random)
+	fake := head + fixed + tail
+	if fake == d {
+		// The throw-away's own number is in the range: take the next.
+		last := (tail[len(tail)-1]-'0'+1)%10 + '0'
+		fake = fake[:len(fake)-1] + string(rune(last))
+	}
+	out := []byte(known)
+	j := 0
+	for i, c := range out {
+		if c >= '0' && c <= '9' {
+			out[i] = fake[j]
+			j++
+		}
+	}
+	return string(out), true
+}
+
+// enumNANP reports whether d is a NANP number: NXX NXX XXXX, with the
+// country code 1 or not.
+func enumNANP(d string) bool {
+	if len(d) == nanpDigits+1 && d[0] == '1' {
+		d = d[1:]
+	}
+	return len(d) == nanpDigits && d[0] >= '2' && d[3] >= '2'
 }
 
 // PasswordOnlyAuthentication reports, for information, logins that hand

@@ -3,7 +3,9 @@ package rules_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +28,7 @@ type loginPolicy struct {
 	lockAfter   int    // per account: locked after this many failures (0: never)
 	lockStatus  int    // the locked answer's status; 0: the plain failure (a silent lockout)
 	lockMessage string // the locked answer's error message
+	lockWrong   bool   // the lock is looked at only after a wrong password: the right one still gets in
 	ipLimit     int    // per client: 429 after this many failures (0: never)
 	retryAfter  string // Retry-After on the per-client 429
 	hintAfter   int    // failures after which the failure carries hint (0: never)
@@ -38,8 +41,12 @@ type loginPolicy struct {
 	echo           bool   // failures echo the account name
 	volatile       bool   // answers carry a fresh request id and time
 	emailOnly      bool   // account names that are not e-mail addresses get 422
+	maxNameLen     int    // longer account names get 400 naming the field (DRF max_length); 0: no limit
+	numericOnly    bool   // account names that are not numbers get 400
+	attemptsLeft   bool   // failures for existing accounts count the attempts left down
 
-	recoveryLeaks bool // recovery says "no such account" for unknown ones
+	recoveryLeaks  bool // recovery says "no such account" for unknown ones
+	recoveryMasked bool // recovery echoes the address masked ("m***@e***"), for every name
 
 	mfaAnswer bool // the login answer asks for a second factor
 }
@@ -57,9 +64,10 @@ type loginTestAPI struct {
 	lockedUntil map[string]time.Time
 	ipFailures  int
 	ipUntil     time.Time
-	wrong       int // logins with a wrong password, for the test
-	recoveries  int // recovery requests, for the test
-	invented    int // requests naming an invented account, for the test
+	wrong       int      // logins with a wrong password, for the test
+	recoveries  int      // recovery requests, for the test
+	invented    int      // requests naming an invented account, for the test
+	names       []string // every account name a login or recovery named
 }
 
 func newLoginTestAPI(account string, p loginPolicy) *loginTestAPI {
@@ -71,6 +79,13 @@ func (api *loginTestAPI) later() {
 	api.mu.Lock()
 	api.offset += time.Hour
 	api.mu.Unlock()
+}
+
+// named returns every account name a login or a recovery named.
+func (api *loginTestAPI) named() []string {
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	return append([]string(nil), api.names...)
 }
 
 func (api *loginTestAPI) counts() (wrong, recoveries, invented int) {
@@ -107,6 +122,7 @@ func (api *loginTestAPI) handler() http.Handler {
 		api.mu.Lock()
 		defer api.mu.Unlock()
 		now := time.Now().Add(api.offset)
+		api.names = append(api.names, user)
 		if user != api.account {
 			api.invented++
 		}
@@ -115,6 +131,14 @@ func (api *loginTestAPI) handler() http.Handler {
 		}
 		if p.emailOnly && !strings.Contains(user, "@") {
 			api.failure(w, http.StatusUnprocessableEntity, "email: not a valid e-mail address")
+			return
+		}
+		if p.maxNameLen > 0 && len(user) > p.maxNameLen {
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"username": {fmt.Sprintf("Ensure this field has no more than %d characters.", p.maxNameLen)}})
+			return
+		}
+		if p.numericOnly && strings.Trim(user, "0123456789") != "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "member number must be numeric"})
 			return
 		}
 		if p.ipLimit > 0 && now.After(api.ipUntil) && api.ipFailures >= p.ipLimit {
@@ -127,7 +151,7 @@ func (api *loginTestAPI) handler() http.Handler {
 			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "slow down"})
 			return
 		}
-		if p.lockAfter > 0 && now.Before(api.lockedUntil[user]) {
+		if p.lockAfter > 0 && now.Before(api.lockedUntil[user]) && (!p.lockWrong || user != api.account || password != loginPassword) {
 			if p.lockStatus == 0 {
 				api.failure(w, http.StatusUnauthorized, "invalid username or password")
 				return
@@ -155,6 +179,10 @@ func (api *loginTestAPI) handler() http.Handler {
 			if p.echo {
 				msg += " for " + user
 			}
+			if exists && p.attemptsLeft {
+				writeJSON(w, status, map[string]any{"error": msg, "attempts_left": 10 - api.failures[user]})
+				return
+			}
 			if p.hintAfter > 0 && api.failures[user] > p.hintAfter {
 				switch {
 				case p.hintHeader:
@@ -180,10 +208,20 @@ func (api *loginTestAPI) handler() http.Handler {
 		user, _ := loginFields(r)
 		api.mu.Lock()
 		api.recoveries++
+		api.names = append(api.names, user)
 		if user != api.account {
 			api.invented++
 		}
 		api.mu.Unlock()
+		if api.p.recoveryMasked {
+			local, domain, _ := strings.Cut(user, "@")
+			masked := "***"
+			if local != "" && domain != "" {
+				masked = local[:1] + "***@" + domain[:1] + "***"
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"delivery": map[string]string{"medium": "EMAIL", "destination": masked}})
+			return
+		}
 		if api.p.recoveryLeaks && user != api.account {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no account with this name"})
 			return
@@ -264,7 +302,9 @@ type loginCase struct {
 	path    string
 	want    bool
 	// maxWrong bounds the logins with a wrong password the rule may send
-	// (it stops at the first sign of protection); 0: no bound.
+	// (it stops at the first sign of protection; when the right password
+	// then still gets in, one more wrong one checks that the limit holds);
+	// 0: no bound.
 	maxWrong int
 }
 
@@ -313,6 +353,14 @@ func TestLoginNoRateLimit(t *testing.T) {
 		{name: "unlimited failures with request ids and times", policy: loginPolicy{volatile: true}, method: "POST", path: "/login", want: true},
 		{name: "unlimited failures echoing the name", policy: loginPolicy{echo: true}, method: "POST", path: "/login", want: true},
 
+		// The limit is looked at only after a wrong password: the right
+		// one still gets in while the wrong ones are refused, so
+		// guessing goes on and the one answer not refused is the hit.
+		{name: "429 only for wrong passwords", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusTooManyRequests, lockMessage: "too many failed attempts", lockWrong: true},
+			method: "POST", path: "/login", want: true, maxWrong: 7},
+		{name: "lockout message only for wrong passwords", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusUnauthorized, lockMessage: "account temporarily locked", lockWrong: true},
+			method: "POST", path: "/login", want: true, maxWrong: 7},
+
 		{name: "fixed: account locked after 5 with 423", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusLocked, lockMessage: "locked"},
 			method: "POST", path: "/login", maxWrong: 6},
 		{name: "fixed: account locked after 5, 401 saying so", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusUnauthorized, lockMessage: "account temporarily locked"},
@@ -321,16 +369,23 @@ func TestLoginNoRateLimit(t *testing.T) {
 			method: "POST", path: "/login", maxWrong: 6},
 		{name: "fixed: silent lockout after 5 (the right password fails too)", policy: loginPolicy{lockAfter: 5},
 			method: "POST", path: "/login"},
+		// Cognito: the same status, only the message says it.
+		{name: "fixed: 'Password attempts exceeded' after 5, same status", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusUnauthorized, lockMessage: "Password attempts exceeded"},
+			method: "POST", path: "/login", maxWrong: 6},
+		{name: "fixed: LimitExceededException after 5", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusBadRequest, lockMessage: "LimitExceededException: Attempt limit exceeded, please try after some time."},
+			method: "POST", path: "/login", maxWrong: 6},
+		{name: "fixed: 'maximum number of login attempts' after 5, same status", policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusUnauthorized, lockMessage: "maximum number of login attempts reached"},
+			method: "POST", path: "/login", maxWrong: 6},
 		{name: "fixed: per-client 429 after 10 with Retry-After 60", policy: loginPolicy{ipLimit: 10, retryAfter: "60"},
 			method: "POST", path: "/login", maxWrong: 11},
 		{name: "fixed: per-client 429 after 10 without Retry-After", policy: loginPolicy{ipLimit: 10},
 			method: "POST", path: "/login", maxWrong: 11},
 		{name: "fixed: CAPTCHA asked after 3", policy: loginPolicy{hintAfter: 3, hint: "solve the CAPTCHA to continue"},
-			method: "POST", path: "/login", maxWrong: 4},
+			method: "POST", path: "/login", maxWrong: 5},
 		{name: "fixed: Retry-After on the failure after 3", policy: loginPolicy{hintAfter: 3, hintHeader: true},
-			method: "POST", path: "/login", maxWrong: 4},
+			method: "POST", path: "/login", maxWrong: 5},
 		{name: "fixed: attempts counted down", policy: loginPolicy{hintAfter: 1, hint: "4 attempts remaining"},
-			method: "POST", path: "/login", maxWrong: 2},
+			method: "POST", path: "/login", maxWrong: 3},
 	})
 }
 
@@ -375,7 +430,17 @@ func TestUserEnumeration(t *testing.T) {
 		{name: "recovery: 404 for unknown accounts", policy: loginPolicy{recoveryLeaks: true}, spec: loginRecoverySpec,
 			key: "email", account: email, method: "POST", path: "/password/forgot", want: true},
 
+		{name: "login: attempts counted down only for existing accounts", policy: loginPolicy{attemptsLeft: true}, method: "POST", path: "/login", want: true},
+
 		{name: "fixed login: one generic message", method: "POST", path: "/login"},
+		{name: "fixed login: 15-character name limit (DRF max_length)", policy: loginPolicy{maxNameLen: 15}, method: "POST", path: "/login"},
+		{name: "fixed login: 10-character name limit", policy: loginPolicy{maxNameLen: 10}, method: "POST", path: "/login"},
+		{name: "fixed login: long name of the same length", policy: loginPolicy{maxNameLen: 20},
+			account: "mallory_scanner_2024", method: "POST", path: "/login"},
+		{name: "fixed login: numeric member number, non-numbers refused", policy: loginPolicy{numericOnly: true},
+			account: "1042", method: "POST", path: "/login"},
+		{name: "fixed recovery: address echoed masked", policy: loginPolicy{recoveryMasked: true}, spec: loginRecoverySpec,
+			key: "email", account: email, method: "POST", path: "/password/forgot"},
 		{name: "fixed login: generic message echoing the name", policy: loginPolicy{echo: true}, method: "POST", path: "/login"},
 		{name: "fixed login: e-mail echoed", policy: loginPolicy{echo: true, emailOnly: true}, key: "email", account: email, method: "POST", path: "/login"},
 		{name: "fixed login: request ids and times", policy: loginPolicy{volatile: true}, method: "POST", path: "/login"},
@@ -483,6 +548,97 @@ func TestLoginRulesSafeMode(t *testing.T) {
 			}
 			if mode == finding.ModeActive && (wrong == 0 || recoveries == 0 || invented == 0) {
 				t.Errorf("active mode control: %d wrong-password logins, %d recoveries, %d invented names; want all above 0", wrong, recoveries, invented)
+			}
+		})
+	}
+}
+
+// TestLoginNoRateLimitBypassEvidence: a limit that refuses only wrong
+// passwords is shown by the limited failure, the successful login and the
+// failure after it, still limited.
+func TestLoginNoRateLimitBypassEvidence(t *testing.T) {
+	c := loginCase{policy: loginPolicy{lockAfter: 5, lockStatus: http.StatusTooManyRequests, lockMessage: "too many failed attempts", lockWrong: true}}
+	fs, _, _ := c.scan(t, rules.LoginNoRateLimit{})
+	if len(fs) != 1 {
+		t.Fatalf("want one finding, got:%s", list(fs))
+	}
+	var statuses []int
+	for _, ex := range fs[0].Evidence.Exchanges {
+		statuses = append(statuses, ex.Status)
+	}
+	if len(statuses) != 3 || statuses[0] != 429 || statuses[1] != 200 || statuses[2] != 429 {
+		t.Errorf("evidence statuses %v, want [429 200 429]", statuses)
+	}
+	if fs[0].Confidence != finding.ConfidenceHigh || !strings.Contains(fs[0].Evidence.Summary, "only wrong passwords") {
+		t.Errorf("confidence %v, summary %q", fs[0].Confidence, fs[0].Evidence.Summary)
+	}
+}
+
+// TestUserEnumerationInventsNoRealAccount: an invented account name is
+// never one a real account could have. Phone numbers get a number in a
+// range reserved for fiction, in the throw-away's format; numeric ids,
+// which have no such range, a marked name that no number can be.
+func TestUserEnumerationInventsNoRealAccount(t *testing.T) {
+	tests := []struct {
+		name, account string
+		invented      *regexp.Regexp // what every invented name must look like
+	}{
+		{"NANP number", "+1 212 555 1234", regexp.MustCompile(`^\+1 212 555 01[0-9]{2}$`)},
+		{"NANP number with parentheses", "(415) 867-5309", regexp.MustCompile(`^\(415\) 555-01[0-9]{2}$`)},
+		{"NANP number in the fictional range", "+1 212 555 0142", regexp.MustCompile(`^\+1 212 555 01[0-9]{2}$`)},
+		{"UK mobile", "07911 123456", regexp.MustCompile(`^07700 900[0-9]{3}$`)},
+		{"UK mobile, international", "+447911123456", regexp.MustCompile(`^\+447700900[0-9]{3}$`)},
+		{"member number", "1042", regexp.MustCompile(`^authgate[0-9]{5}$`)},
+		{"German mobile (no reserved range)", "+49 151 23456789", regexp.MustCompile(`^authgate[0-9]{5,}$`)},
+		{"e-mail address", "mallory@example.org", regexp.MustCompile(`^authgate-[0-9a-f]{12}@example\.org$`)},
+		{"short plain name", "mallory", regexp.MustCompile(`^authgate[a-z]{5}$`)},
+		{"long plain name, same length and kinds", "Mallory_Scan_2024", regexp.MustCompile(`^authgate_[A-Za-z0-9]{8}$`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := loginCase{spec: loginRecoverySpec, account: tt.account}
+			_, api, _ := c.scan(t, rules.UserEnumeration{})
+			invented := 0
+			for _, n := range api.named() {
+				if n == tt.account {
+					continue
+				}
+				invented++
+				if !tt.invented.MatchString(n) || n == tt.account {
+					t.Errorf("invented account name %q, want one matching %s", n, tt.invented)
+				}
+			}
+			if invented == 0 {
+				t.Errorf("no invented account name was sent (names: %q)", api.named())
+			}
+		})
+	}
+}
+
+// TestUserEnumerationMalformedInvention: when no name of the throw-away's
+// shape can be invented safely and the API refuses the invented one as
+// malformed, the comparison says so in a warning instead of reporting the
+// format check.
+func TestUserEnumerationMalformedInvention(t *testing.T) {
+	tests := []struct {
+		name, account string
+		policy        loginPolicy
+	}{
+		{"member number, non-numbers refused", "1042", loginPolicy{numericOnly: true}},
+		{"short name, 10-character limit", "mallory", loginPolicy{maxNameLen: 10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, _, res := loginCase{account: tt.account, policy: tt.policy}.scan(t, rules.UserEnumeration{})
+			if len(fs) > 0 {
+				t.Errorf("findings:%s", list(fs))
+			}
+			warned := false
+			for _, w := range res.Warnings {
+				warned = warned || strings.Contains(w, "user-enumeration not run: POST /login") && strings.Contains(w, "malformed")
+			}
+			if !warned {
+				t.Errorf("want a warning that the comparison was dropped, got %q", res.Warnings)
 			}
 		})
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
@@ -134,6 +136,13 @@ func (SessionNotInvalidatedOnLogout) CheckAPI(ctx context.Context, a *scanner.AP
 // (never the one the scan runs with), checked, logged out, checked twice.
 func logoutProbe(ctx context.Context, a *scanner.API, rule string, tw *scanner.Identity, logout, check *scanner.Target, skip *sessionSkip) (finding.Finding, bool) {
 	l := tw.Login
+	// The logout's parameters first: a logout route that names an account
+	// gets the throw-away's name, never the description's example (a
+	// real user's), and one the scanner cannot fill is not sent at all.
+	if _, why := flowValues(a, logout, l, l.Username()); why != "" {
+		skip.add("the logout operation %s (flows.logout)", why)
+		return finding.Finding{}, false
+	}
 	login := a.Attempt(ctx, l, nil, nil)
 	tok, ok := a.Token(l, login)
 	if !ok {
@@ -147,9 +156,10 @@ func logoutProbe(ctx context.Context, a *scanner.API, rule string, tw *scanner.I
 		return finding.Finding{}, false
 	}
 
-	out := logout.Do(ctx, logoutRequest(logout, id))
-	if out.Err != nil || out.Status >= http.StatusBadRequest {
-		skip.add("the logout %s refused the session of %s (%s)", sessionOpName(logout), tw.Name, sessionStatus(out))
+	req, _ := logoutRequest(a, logout, id, l) // its parameters were checked above
+	out := logout.Do(ctx, req)
+	if why := logoutRefusal(out); why != "" {
+		skip.add("the logout %s refused the session of %s (%s)", sessionOpName(logout), tw.Name, why)
 		return finding.Finding{}, false
 	}
 	skip.tested = true
@@ -170,7 +180,7 @@ func logoutProbe(ctx context.Context, a *scanner.API, rule string, tw *scanner.I
 		summary += " The logout answer told the browser to delete the session cookie, but the server still accepts it."
 	}
 	if strings.Count(tok, ".") == 2 {
-		summary += " The token is a JWT: a logout that only tells the client to forget it leaves it valid until it expires; deny its jti until then, or keep access tokens short-lived and revoke the refresh token."
+		summary += " The token is a JWT: a logout that only tells the client to forget it leaves it valid until it expires. Only revocation on the server ends it (its jti on a deny list until exp, or a session store the token is checked against); a short lifetime narrows the window but does not close it."
 	}
 	return logout.NewFinding(rule, finding.ConfidenceHigh, summary, before, out, again), true
 }
@@ -358,29 +368,87 @@ func fixationProbe(ctx context.Context, a *scanner.API, rule string, tw *scanner
 		evidence = append([]*scanner.Response{issuedBy}, evidence...)
 	}
 	f := target.NewFinding(rule, finding.ConfidenceHigh, summary, evidence...)
-	endSession(ctx, a, preID)
+	endSession(ctx, a, preID, l)
 	return f, true
 }
 
-// endSession logs a session the rule left logged in out again, when the
-// API has a logout: the scanner's restore only renews the throw-away
-// identity's own session.
-func endSession(ctx context.Context, a *scanner.API, id *scanner.Identity) {
+// endSession logs a session of l's account the rule left logged in out
+// again, when the API has a logout: the scanner's restore only renews the
+// throw-away identity's own session.
+func endSession(ctx context.Context, a *scanner.API, id *scanner.Identity, l *scanner.Login) {
 	logout, ok := a.Flow(ctx, scanner.FlowLogout)
 	if !ok || ctx.Err() != nil || a.Exhausted() {
 		return
 	}
-	logout.Do(ctx, logoutRequest(logout, id))
+	if req, ok := logoutRequest(a, logout, id, l); ok {
+		logout.Do(ctx, req)
+	}
 }
 
-// logoutRequest is the logout operation sent as id. Methods that carry a
-// body get an empty JSON object: it is what a logout without parameters
-// expects, and some frameworks refuse a body-less POST.
-func logoutRequest(logout *scanner.Target, id *scanner.Identity) *scanner.Request {
-	req := logout.Request(id, logout.Values())
+// logoutRequest is the logout operation sent as id, a session of l's
+// account; ok is false when the logout's path names something the
+// scanner cannot fill with that account's own value (see flowValues).
+// Methods that carry a body get an empty JSON object: it is what a logout
+// without parameters expects, and some frameworks refuse a body-less POST.
+func logoutRequest(a *scanner.API, logout *scanner.Target, id *scanner.Identity, l *scanner.Login) (req *scanner.Request, ok bool) {
+	values, why := flowValues(a, logout, l, l.Username())
+	if why != "" {
+		return nil, false
+	}
+	req = logout.Request(id, values)
 	switch req.Method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		req.Body, req.ContentType = []byte("{}"), "application/json"
 	}
-	return req
+	return req, true
 }
+
+// logoutRefusedAt matches where a refused logout sends the browser: a CSRF
+// check (Auth.js's ?csrf=true confirmation page, Django's CSRF failure
+// view) or an error page.
+var logoutRefusedAt = regexp.MustCompile(`(?i)(csrf|xsrf|error|fail|denied|invalid|forbidden)`)
+
+// logoutRefusalBody matches a short 2xx answer that refuses the logout
+// for want of a CSRF token ({"error": "invalid CSRF token"}, "CSRF token
+// missing"), not one that merely hands out a new token.
+var logoutRefusalBody = regexp.MustCompile(`(?i)(csrf|xsrf)[^"<]{0,40}\b(invalid|missing|mismatch|fail(ed|ure)?|required|expired|not (valid|match|found|present))|\b(invalid|missing|bad|no)\b[^"<]{0,20}(csrf|xsrf)`)
+
+// logoutRefusal says why a logout answer is a refusal rather than a
+// logout: no answer, a 4xx/5xx, a redirect back to the logout itself (a
+// confirmation page: nothing was signed out) or to a CSRF or error page,
+// or a 2xx whose short body is a denial or a CSRF complaint. "" for an
+// accepted logout. A redirect anywhere else (home, the login page with
+// ?logout) is how form logouts answer.
+func logoutRefusal(r *scanner.Response) string {
+	switch {
+	case r == nil || r.Err != nil:
+		return "no answer"
+	case r.Status >= http.StatusBadRequest:
+		return sessionStatus(r)
+	case r.Status >= 300 && r.Status < 400:
+		loc := r.Header.Get("Location")
+		u, err := url.Parse(loc)
+		if err != nil {
+			return fmt.Sprintf("status %d to an unreadable location", r.Status)
+		}
+		if r.Request != nil && r.Request.URL != nil {
+			u = r.Request.URL.ResolveReference(u)
+			if loc != "" && u.Path == r.Request.URL.Path {
+				return fmt.Sprintf("status %d back to the logout itself, a confirmation page", r.Status)
+			}
+		}
+		if logoutRefusedAt.MatchString(u.Path) || logoutRefusedAt.MatchString(u.RawQuery) {
+			return fmt.Sprintf("status %d to a CSRF or error page", r.Status)
+		}
+	case scanner.Refusal(r) == "denial in the body":
+		return fmt.Sprintf("status %d with a refusal in the body", r.Status)
+	case len(r.Body) <= maxLogoutRefusalBody && logoutRefusalBody.Match(r.Body):
+		return fmt.Sprintf("status %d with a CSRF complaint in the body", r.Status)
+	}
+	return ""
+}
+
+// maxLogoutRefusalBody bounds the 2xx answers searched for a CSRF
+// complaint: an error message is short, a page may mention CSRF in a
+// hidden form field.
+const maxLogoutRefusalBody = 512

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -500,5 +501,169 @@ func TestSessionRulesSafeMode(t *testing.T) {
 			t.Errorf("jwt=%v: %d logins in safe mode, want the scan's one: %q", jwt, logins, api.requests)
 		}
 		api.mu.Unlock()
+	}
+}
+
+// sessLogoutAnswer is a cookie-session API whose logout never ends the
+// session on the server and answers with answer; route is the logout's
+// route pattern. It records the path of every logout request.
+type sessLogoutAnswer struct {
+	route  string
+	answer func(w http.ResponseWriter, r *http.Request)
+
+	mu       sync.Mutex
+	sessions map[string]bool
+	logouts  []string
+}
+
+func (s *sessLogoutAnswer) handler() http.Handler {
+	s.sessions = map[string]bool{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		f := reviewFields(r)
+		if f["username"] != "mallory" || f["password"] != sessPassword {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid username or password"})
+			return
+		}
+		sid := sessRandomHex(16)
+		s.mu.Lock()
+		s.sessions[sid] = true
+		s.mu.Unlock()
+		sessSetCookie(w, sid)
+		writeJSON(w, http.StatusOK, map[string]string{"status": "logged in"})
+	})
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessCookie)
+		s.mu.Lock()
+		in := err == nil && s.sessions[c.Value]
+		s.mu.Unlock()
+		if !in {
+			unauthorized(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"user": "mallory", "plan": "free"})
+	})
+	mux.HandleFunc(s.route, func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.logouts = append(s.logouts, r.URL.Path)
+		s.mu.Unlock()
+		s.answer(w, r)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// TestSessionLogoutAnswers: a logout refused with a redirect (back to the
+// logout's confirmation page, to a CSRF or error page) or with a CSRF
+// complaint in a 200 is not a logout: nothing is judged. A redirect home
+// or to the login page, or a 200 that hands out a new CSRF token, is a
+// logout, and the session that survives it the finding.
+func TestSessionLogoutAnswers(t *testing.T) {
+	const rule = "session-not-invalidated-on-logout"
+	redirect := func(to string) func(http.ResponseWriter, *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
+	}
+	answer := func(status int, body any) func(http.ResponseWriter, *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) { writeJSON(w, status, body) }
+	}
+	tests := []struct {
+		name   string
+		answer func(http.ResponseWriter, *http.Request)
+		want   bool
+		skip   string // part of the skip warning, "" for none
+	}{
+		{"refused: 302 back to /logout?csrf=true (Auth.js)", redirect("/logout?csrf=true"), false, "back to the logout itself"},
+		{"refused: 302 to an absolute URL of the logout page", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://"+r.Host+"/logout", http.StatusFound)
+		}, false, "back to the logout itself"},
+		{"refused: 302 to /csrf-failure", redirect("/csrf-failure"), false, "CSRF or error page"},
+		{"refused: 303 to /login?error=csrf", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/login?error=csrf", http.StatusSeeOther)
+		}, false, "CSRF or error page"},
+		{"refused: 200 CSRF token missing", answer(http.StatusOK, map[string]string{"error": "CSRF token missing or incorrect"}), false, "CSRF complaint"},
+		{"refused: 200 success false", answer(http.StatusOK, map[string]any{"success": false, "message": "not allowed"}), false, "refusal in the body"},
+		{"refused: 403", answer(http.StatusForbidden, map[string]string{"error": "forbidden"}), false, "status 403"},
+
+		{"logout: 302 home, session kept", redirect("/"), true, ""},
+		{"logout: 302 to /login?logout (Spring Security), session kept", redirect("/login?logout"), true, ""},
+		{"logout: 200 with a fresh CSRF token, session kept", answer(http.StatusOK, map[string]string{"message": "logged out", "csrfToken": sessRandomHex(16)}), true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &sessLogoutAnswer{route: "POST /logout", answer: tt.answer}
+			var warnings []string
+			fs := scanRules(t, api.handler(), scanOpts{spec: sessSpec(true), mode: finding.ModeActive,
+				identities: []*scanner.Identity{sessMallory(false)}, flows: scanner.Flows{Check: "GET /me"},
+				apiRules: []scanner.APIRule{rules.SessionNotInvalidatedOnLogout{}},
+				onResult: func(r *scanner.Result) { warnings = r.Warnings }}, nil)
+			if got := has(fs, rule, "POST", "/logout"); got != tt.want {
+				t.Fatalf("finding: got %v, want %v; findings:%s\nwarnings: %q", got, tt.want, list(fs), warnings)
+			}
+			w := ""
+			for _, x := range warnings {
+				if strings.HasPrefix(x, rule+" not run") {
+					w = x
+				}
+			}
+			if tt.skip == "" && w != "" || tt.skip != "" && !strings.Contains(w, tt.skip) {
+				t.Errorf("skip warning %q, want one containing %q", w, tt.skip)
+			}
+		})
+	}
+}
+
+// TestSessionLogoutPathParams: a logout route naming the account gets the
+// throw-away's name, never the description's example (another user); a
+// path parameter the scanner cannot fill (a session id) is not sent.
+func TestSessionLogoutPathParams(t *testing.T) {
+	const rule = "session-not-invalidated-on-logout"
+	forget := func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"message": "logged out"})
+	}
+	tests := []struct {
+		name  string
+		route string // the server's pattern
+		path  string // the description's path
+		param string
+		want  []string // the logout paths requested
+		skip  string
+	}{
+		{"{username} gets the throw-away's name", "POST /users/{name}/logout", "/users/{username}/logout",
+			"{name: username, in: path, required: true, schema: {type: string}, example: alice}", []string{"/users/mallory/logout"}, ""},
+		{"skip: {sessionId} cannot be filled", "POST /sessions/{id}/logout", "/sessions/{sessionId}/logout",
+			"{name: sessionId, in: path, required: true, schema: {type: string}, example: s-123}", nil, "path parameter {sessionId}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &sessLogoutAnswer{route: tt.route, answer: forget}
+			spec := sessSpec(false) + "  " + tt.path + `:
+    post:
+      parameters:
+        - ` + tt.param + `
+      responses: {"200": {description: ok}}
+`
+			var warnings []string
+			fs := scanRules(t, api.handler(), scanOpts{spec: spec, mode: finding.ModeActive,
+				identities: []*scanner.Identity{sessMallory(false)}, flows: scanner.Flows{Check: "GET /me"},
+				apiRules: []scanner.APIRule{rules.SessionNotInvalidatedOnLogout{}},
+				onResult: func(r *scanner.Result) { warnings = r.Warnings }}, nil)
+			if got := has(fs, rule, "POST", tt.path); got != (tt.skip == "") {
+				t.Errorf("finding: got %v, want %v; findings:%s\nwarnings: %q", got, tt.skip == "", list(fs), warnings)
+			}
+			w := ""
+			for _, x := range warnings {
+				if strings.HasPrefix(x, rule+" not run") {
+					w = x
+				}
+			}
+			if tt.skip == "" && w != "" || tt.skip != "" && !strings.Contains(w, tt.skip) {
+				t.Errorf("skip warning %q, want one containing %q", w, tt.skip)
+			}
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			if !slices.Equal(api.logouts, tt.want) {
+				t.Errorf("logouts sent to %q, want %q", api.logouts, tt.want)
+			}
+		})
 	}
 }
