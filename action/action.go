@@ -167,6 +167,14 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 		// than the CLI's default unless told otherwise.
 		cfg.Wait = DefaultWait
 	}
+	if v := a.gh.GetInput("insecure-tls"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input insecure-tls: %q is not true or false", v))
+		} else {
+			cfg.InsecureTLS = b
+		}
+	}
 	if v := a.gh.GetInput("shard"); v != "" {
 		s, err := config.ParseShard(v)
 		if err != nil {

@@ -121,5 +121,8 @@ func exitCode(env Env, err error) int {
 // several log lines (or start a workflow command).
 func oneLine(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
+	// A CI runner acts on "::" at the start of a line and on "##["
+	// anywhere in it; error messages may quote the target or a file.
+	s = strings.ReplaceAll(s, "##[", `#\u0023[`)
 	return strings.TrimPrefix(s, "::")
 }

@@ -51,6 +51,7 @@ Bounds:
   --budget N                 max requests in total (default 20000)
   --shard I/N                scan only shard I of N of the operations
   --wait D                   wait up to D for the target to answer (default 5s)
+  --insecure-tls             accept a self-signed certificate: no certificate checks for the target
 
 Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error, 3 scan could not run.
 `
@@ -238,8 +239,24 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 		return err
 	})
 	duration("wait", func(c *config.Config) *time.Duration { return &c.Wait })
+	// The one flag without a value (see valueless): --insecure-tls, or
+	// --insecure-tls=false to undo the config file's insecureTls.
+	fset.BoolFunc("insecure-tls", "", func(v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			if sf.err == nil {
+				sf.err = config.Invalidf("--insecure-tls: want true or false")
+			}
+			return nil
+		}
+		sf.apply = append(sf.apply, func(c *config.Config) { c.InsecureTLS = b })
+		return nil
+	})
 	return fset
 }
+
+// valueless are the flags that take no separate value argument.
+var valueless = map[string]bool{"insecure-tls": true}
 
 // parseInterleaved parses flags that may come before, between and after
 // the positional arguments, which it returns. Go's flag package stops at
@@ -261,8 +278,9 @@ func parseInterleaved(fset *flag.FlagSet, args []string, cmd, usage string, stde
 			return nil, err
 		}
 		rest := fset.Args()
-		// Every flag takes a value, so the consumed arguments end at
-		// "--" exactly when the terminator stopped parsing.
+		// Every flag but the valueless ones takes a value, so the
+		// consumed arguments end at "--" exactly when the terminator
+		// stopped parsing.
 		if endedAtTerminator(args[:len(args)-len(rest)]) {
 			return append(positional, rest...), nil
 		}
@@ -276,14 +294,15 @@ func parseInterleaved(fset *flag.FlagSet, args []string, cmd, usage string, stde
 
 // endedAtTerminator reports whether flag parsing over consumed stopped at
 // a "--" terminator (after which every argument is positional) rather than
-// at a non-flag. Every scan flag takes a value, so walking flag/value
-// pairs tells a terminator from a flag's value that happens to be "--".
+// at a non-flag. Every scan flag but the valueless ones takes a value, so
+// walking flag/value pairs tells a terminator from a flag's value that
+// happens to be "--".
 func endedAtTerminator(consumed []string) bool {
 	for i := 0; i < len(consumed); i++ {
 		if consumed[i] == "--" {
 			return i == len(consumed)-1
 		}
-		if !strings.Contains(consumed[i], "=") {
+		if !strings.Contains(consumed[i], "=") && !valueless[strings.TrimLeft(consumed[i], "-")] {
 			i++ // the flag's value is the next argument
 		}
 	}

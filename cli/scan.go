@@ -139,6 +139,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 			Concurrency: cfg.Concurrency,
 			Timeout:     cfg.Timeout,
 			Budget:      cfg.Budget,
+			InsecureTLS: cfg.InsecureTLS,
 		},
 		Wait:     cfg.Wait,
 		Shard:    [2]int{cfg.Shard.Index, cfg.Shard.Count},

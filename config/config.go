@@ -43,6 +43,9 @@ type Config struct {
 	Budget      int           `yaml:"budget"`      // max requests in total
 	Wait        time.Duration `yaml:"wait"`        // wait for the target before scanning
 	Shard       Shard         `yaml:"-"`           // from --shard I/N, or the file's shard: "I/N"
+	// InsecureTLS accepts the scanned deployments' certificates unchecked
+	// (a self-signed preview); never the GitHub API's. Default false.
+	InsecureTLS bool `yaml:"insecureTls"`
 }
 
 // Identity is one named account. Its credentials are static Headers, a

@@ -197,6 +197,7 @@ var fields = []field{
 	{"timeout", duration(func(c *Config) *time.Duration { return &c.Timeout })},
 	{"budget", integer(func(c *Config) *int { return &c.Budget })},
 	{"wait", duration(func(c *Config) *time.Duration { return &c.Wait })},
+	{"insecureTls", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.InsecureTLS) }},
 	{"shard", func(st *loadState, n *yaml.Node) error {
 		if isNull(n) {
 			return nil

@@ -31,6 +31,8 @@ func writeJSON(w io.Writer, r *Report, _ Options) error {
 	// anywhere in a line. It can only occur inside a string, where
 	// \u0023 means the same "#".
 	data = bytes.ReplaceAll(data, []byte(legacyWorkflowCommand), []byte(`#\u0023[`))
+	// DEL is the one ASCII control character encoding/json leaves raw.
+	data = bytes.ReplaceAll(data, []byte{asciiDEL}, []byte(`\u007f`))
 	data = append(escapeUnsafeRunes(data), '\n')
 	_, err = w.Write(data)
 	return err

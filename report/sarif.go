@@ -312,6 +312,15 @@ func sarifRuleOf(id string, f finding.Finding, worst finding.Severity) sarifRule
 	if info.OWASP != "" {
 		tags = append(tags, escapeText(info.OWASP))
 	}
+	// SARIF requires unique tags; an unknown rule's CWE may equal its
+	// OWASP id or "security". Keep the first of each, in order.
+	uniq := tags[:0]
+	for _, t := range tags {
+		if !slices.Contains(uniq, t) {
+			uniq = append(uniq, t)
+		}
+	}
+	tags = uniq
 
 	return sarifRule{
 		ID:               id,

@@ -2,10 +2,14 @@ package scanner
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,6 +29,10 @@ var (
 	ErrOutOfScope = errors.New("request outside the target's origin refused")
 	// ErrBudget: the request budget is spent.
 	ErrBudget = errors.New("request budget exhausted")
+	// ErrThrottled: the target kept throttling (429, or 503 with
+	// Retry-After) beyond what the scan waits for, so the request was not
+	// sent (again).
+	ErrThrottled = errors.New("the target kept throttling the scan")
 )
 
 // Bounds of the target client, each with its reason.
@@ -36,13 +44,25 @@ const (
 	// maxSpecBytes caps an API description read from the target: large
 	// enterprise documents run to tens of megabytes.
 	maxSpecBytes = 64 << 20
-	// maxRetryAfter caps how long a Retry-After may pause the scan, so a
-	// hostile or misconfigured target cannot stall CI for hours.
+	// maxRetryAfter caps how long Retry-After pauses may hold one request,
+	// in total over its resends, so a hostile or misconfigured target
+	// cannot stall CI for hours (ClientOptions.MaxRetryAfter overrides it
+	// in tests).
 	maxRetryAfter = 30 * time.Second
 	// maxThrottleResends is how often one request is sent again after a
 	// 429/503 with Retry-After; the scanner's own throttling is never a
 	// finding, but it must not loop forever either.
 	maxThrottleResends = 2
+	// maxThrottleRounds is how many throttling pauses in a row, with no
+	// usable answer in between, the client sits out before it gives up on
+	// the target: a 429/503 storm then costs at most this many times
+	// maxRetryAfter, and every later request fails at once with
+	// ErrThrottled instead of adding to the storm.
+	maxThrottleRounds = 3
+	// maxHeaderBytes caps a response's headers: real ones, cookies and
+	// all, stay far below; endless header lines must not fill memory
+	// (Go's transport would allow 10 MB per response, times concurrency).
+	maxHeaderBytes = 1 << 20
 )
 
 // Request is one request to the target, before credentials are added.
@@ -88,7 +108,14 @@ type ClientOptions struct {
 	Budget      int           // requests in total; 0: unlimited
 	// Origins are the only scheme://host:port values requests may go to.
 	Origins []string
-	// Transport replaces the default transport (tests).
+	// InsecureTLS accepts any certificate of the target (a self-signed
+	// preview): the user asked for it, for the scanned origins only.
+	InsecureTLS bool
+	// MaxRetryAfter caps the time Retry-After pauses may hold one request
+	// in total; 0 means 30 s. Tests shorten it.
+	MaxRetryAfter time.Duration
+	// Transport replaces the default transport (tests); InsecureTLS does
+	// not apply to it.
 	Transport http.RoundTripper
 }
 
@@ -98,6 +125,7 @@ type ClientOptions struct {
 type Client struct {
 	http    *http.Client
 	limiter *rate.Limiter
+	limMu   sync.Mutex // see waitRate
 	slots   chan struct{}
 	budget  int64
 	origins map[string]bool
@@ -105,8 +133,15 @@ type Client struct {
 	sent   atomic.Int64 // requests that left (or tried to leave) the scanner
 	failed atomic.Int64 // requests without a usable answer (see Do)
 
+	maxWait time.Duration // Retry-After allowance of one request
+	// rounds counts throttling pauses in a row with no usable answer in
+	// between; at maxThrottleRounds the client gives up (gaveUp).
+	rounds atomic.Int32
+	gaveUp atomic.Bool
+
 	mu         sync.Mutex
 	pauseUntil time.Time // Retry-After pause shared by all requests
+	roundStart time.Time // when the latest throttling round began
 }
 
 // NewClient returns a Client bounded by opts.
@@ -116,6 +151,12 @@ func NewClient(opts ClientOptions) *Client {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = max(opts.Concurrency, 2)
 		t.ResponseHeaderTimeout = opts.Timeout
+		t.MaxResponseHeaderBytes = maxHeaderBytes
+		if opts.InsecureTLS {
+			// Only this transport, which reaches only the scanned
+			// origins (see Do's scope guard), skips verification.
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by --insecure-tls
+		}
 		tr = t
 	}
 	lim := rate.NewLimiter(rate.Inf, 1)
@@ -135,6 +176,10 @@ func NewClient(opts ClientOptions) *Client {
 		slots:   make(chan struct{}, max(opts.Concurrency, 1)),
 		budget:  int64(opts.Budget),
 		origins: map[string]bool{},
+		maxWait: opts.MaxRetryAfter,
+	}
+	if c.maxWait <= 0 {
+		c.maxWait = maxRetryAfter
 	}
 	for _, o := range opts.Origins {
 		c.origins[o] = true
@@ -158,38 +203,98 @@ func origin(u *url.URL) string {
 // Sent is the number of requests sent so far.
 func (c *Client) Sent() int { return int(c.sent.Load()) }
 
-// Failed is the number of requests that got no HTTP answer.
+// Failed is the number of requests sent that got no usable answer (see
+// usable): no HTTP answer, a throttled one, or a gateway's 502-504.
 func (c *Client) Failed() int { return int(c.failed.Load()) }
 
 // Do sends one request. It never returns nil; failures are in Response.Err.
+//
+// A throttled answer (429, or 503 with Retry-After) pauses every request
+// for the time the target asks and is sent again, at most
+// maxThrottleResends times and never once Retry-After pauses have held the
+// request for MaxRetryAfter in total; the last throttled answer is then
+// returned. Every attempt without a usable answer is an error in the
+// statistics, so that Failed() equals Sent() when nothing answered.
 func (c *Client) Do(ctx context.Context, req *Request) *Response {
-	resp := &Response{Request: req}
 	if !c.origins[origin(req.URL)] {
-		resp.Err = fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))
-		return resp
+		return &Response{Request: req, Err: fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))}
 	}
+	// last is the latest answer. A request not sent (budget, throttling,
+	// cancelled) is neither a request nor an error in the statistics.
+	var last *Response
+	var waited time.Duration // in Retry-After pauses, over all attempts
 	for attempt := 0; ; attempt++ {
-		// Reserve the request in the budget before waiting, so that
-		// concurrent requests cannot overshoot it.
-		if n := c.sent.Add(1); c.budget > 0 && n > c.budget {
-			c.sent.Add(-1)
-			resp.Err = ErrBudget
-			return resp
+		resp, sentAt, err := c.attempt(ctx, req, &waited)
+		if err != nil {
+			if last == nil {
+				return &Response{Request: req, Err: err}
+			}
+			break // the answer is the one already had
 		}
-		if err := c.wait(ctx); err != nil {
-			c.sent.Add(-1)
-			resp.Err = err
-			return resp
+		last = resp
+		if !usable(resp) {
+			c.failed.Add(1)
 		}
-		c.send(ctx, req, resp)
-		if resp.Err != nil || attempt >= maxThrottleResends || req.ThrottleIsAnswer || !c.throttled(resp) {
+		if resp.Err != nil || req.ThrottleIsAnswer {
+			break
+		}
+		d, throttled := c.throttled(resp, sentAt)
+		if !throttled || attempt >= maxThrottleResends || waited+d > c.maxWait {
 			break
 		}
 	}
-	if !usable(resp) {
-		c.failed.Add(1)
+	if usable(last) && last.Status != http.StatusTooManyRequests && c.rounds.Load() != 0 {
+		c.rounds.Store(0) // the target answers again: the storm is over
 	}
-	return resp
+	return last
+}
+
+// attempt sends req once: budget, a concurrency slot, then the shared
+// pause and the rate limiter, so that no request leaves during a pause
+// (one queued for a slot included). An error means it was not sent.
+func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duration) (*Response, time.Time, error) {
+	if c.gaveUp.Load() {
+		return nil, time.Time{}, c.throttledError()
+	}
+	// Reserve the request in the budget before waiting, so that
+	// concurrent requests cannot overshoot it.
+	if n := c.sent.Add(1); c.budget > 0 && n > c.budget {
+		c.sent.Add(-1)
+		return nil, time.Time{}, ErrBudget
+	}
+	release, err := c.acquire(ctx)
+	if err != nil {
+		c.sent.Add(-1)
+		return nil, time.Time{}, err
+	}
+	defer release()
+	if err := c.wait(ctx, waited); err != nil {
+		c.sent.Add(-1)
+		return nil, time.Time{}, err
+	}
+	if c.gaveUp.Load() { // while this one waited
+		c.sent.Add(-1)
+		return nil, time.Time{}, c.throttledError()
+	}
+	resp := &Response{Request: req}
+	sentAt := time.Now()
+	c.send(ctx, req, resp)
+	return resp, sentAt, nil
+}
+
+// acquire takes one of the concurrency slots; release gives it back.
+func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case c.slots <- struct{}{}:
+		return func() { <-c.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// throttledError says why a request was not sent.
+func (c *Client) throttledError() error {
+	return fmt.Errorf("%w: %d pauses in a row (429/503 with Retry-After) without an answer; no more requests sent", ErrThrottled, maxThrottleRounds)
 }
 
 // usable reports whether a response is the operation's answer. No answer,
@@ -203,13 +308,18 @@ func usable(resp *Response) bool {
 	return resp.Err == nil && resp.Status != http.StatusTooManyRequests && !gatewayDown(resp.Status)
 }
 
-// wait blocks for a concurrency slot, the rate limiter and any shared
-// Retry-After pause.
-func (c *Client) wait(ctx context.Context) error {
+// wait blocks for the rate limiter and any shared Retry-After pause,
+// adding the pause to *waited; a pause beyond what is left of the
+// request's allowance is not waited out but fails with ErrThrottled.
+func (c *Client) wait(ctx context.Context, waited *time.Duration) error {
 	c.mu.Lock()
 	pause := time.Until(c.pauseUntil)
 	c.mu.Unlock()
 	if pause > 0 {
+		if *waited+pause > c.maxWait {
+			return fmt.Errorf("%w: it asked for a pause beyond the %s a request waits", ErrThrottled, c.maxWait)
+		}
+		*waited += pause
 		t := time.NewTimer(pause)
 		select {
 		case <-ctx.Done():
@@ -218,30 +328,72 @@ func (c *Client) wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-	return c.limiter.Wait(ctx)
+	return c.waitRate(ctx)
+}
+
+// waitRate blocks until the rate limiter lets one more request go. The
+// clock is read under limMu, so the limiter sees time only move forward:
+// rate.Limiter.Wait reads the clock before taking its own lock, and a
+// caller delayed between the two reserves from a stale time and is let
+// through early (golang/go#65508), which breaks --rate under contention.
+func (c *Client) waitRate(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.limMu.Lock()
+	r := c.limiter.ReserveN(time.Now(), 1)
+	c.limMu.Unlock()
+	if !r.OK() {
+		return fmt.Errorf("rate limiter: no request can ever be allowed")
+	}
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		c.limMu.Lock()
+		r.CancelAt(time.Now())
+		c.limMu.Unlock()
+		return ctx.Err()
+	}
 }
 
 // throttled reports whether resp is the target throttling the scanner
 // (429, or 503 with Retry-After) and, if so, pauses every request for the
-// time the target asked, capped.
-func (c *Client) throttled(resp *Response) bool {
+// time the target asked, capped at the request allowance, and returns that
+// time. A throttled answer to a request sent after the latest pause began
+// starts a new round: the pause did not help; too many rounds in a row
+// and the client gives up.
+func (c *Client) throttled(resp *Response, sentAt time.Time) (time.Duration, bool) {
 	if resp.Status != http.StatusTooManyRequests && resp.Status != http.StatusServiceUnavailable {
-		return false
+		return 0, false
 	}
 	d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if !ok {
 		if resp.Status == http.StatusServiceUnavailable {
-			return false
+			return 0, false
 		}
 		d = time.Second
 	}
-	d = min(d, maxRetryAfter)
+	d = min(d, c.maxWait)
 	c.mu.Lock()
-	if until := time.Now().Add(d); until.After(c.pauseUntil) {
+	defer c.mu.Unlock()
+	now := time.Now()
+	if !sentAt.Before(c.roundStart) {
+		c.roundStart = now
+		if c.rounds.Add(1) > maxThrottleRounds {
+			c.gaveUp.Store(true)
+		}
+	}
+	if until := now.Add(d); until.After(c.pauseUntil) {
 		c.pauseUntil = until
 	}
-	c.mu.Unlock()
-	return true
+	return d, true
 }
 
 // gatewayDown reports whether a status is a proxy saying the application
@@ -257,7 +409,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
+		// Clamped first: a hostile "Retry-After: 99999999999" would
+		// overflow the multiplication into a negative pause.
+		return time.Duration(min(s, math.MaxInt64/int(time.Second))) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true
@@ -265,15 +419,9 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// send sends req once and reads the answer into resp; the caller holds a
+// concurrency slot.
 func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		resp.Err = ctx.Err()
-		return
-	}
-	defer func() { <-c.slots }()
-
 	var reqBody io.Reader
 	if req.Body != nil {
 		reqBody = bytes.NewReader(req.Body)
@@ -300,10 +448,16 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 	if hreq.Header.Get("Accept") == "" {
 		hreq.Header.Set("Accept", "application/json, */*;q=0.5")
 	}
+	// Ask for gzip ourselves rather than let the transport decode it
+	// unseen, so that the decoder can see how much came over the wire.
+	gzipped := hreq.Header.Get("Accept-Encoding") == "" && req.Method != http.MethodHead
+	if gzipped {
+		hreq.Header.Set("Accept-Encoding", "gzip")
+	}
 
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
-		resp.Err = describeNetError(err)
+		resp.Err = describeNetError(req.URL, err)
 		return
 	}
 	defer hresp.Body.Close()
@@ -311,33 +465,175 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 	if limit <= 0 {
 		limit = maxBodyBytes
 	}
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, limit+1))
+	var in io.Reader = hresp.Body
+	if gzipped && strings.EqualFold(strings.TrimSpace(hresp.Header.Get("Content-Encoding")), "gzip") {
+		// As the transport does: the rules see the decoded body.
+		hresp.Header.Del("Content-Encoding")
+		hresp.Header.Del("Content-Length")
+		in = &gunzipper{wire: countingReader{r: hresp.Body}}
+	}
+	// The cap applies to the decoded body, and the decoder stops a bomb
+	// (a few kilobytes that expand to gigabytes) as soon as it is one.
+	body, err := io.ReadAll(io.LimitReader(in, limit+1))
 	resp.Status = hresp.StatusCode
 	resp.Header = hresp.Header
 	if int64(len(body)) > limit {
 		body, resp.Truncated = body[:limit], true
 	}
-	if err != nil {
-		// A body cut short still has a status worth judging.
-		resp.Truncated = true
-	}
 	resp.Body = body
+	if errors.Is(err, errGzipBomb) {
+		resp.Truncated = true // cut like an endless body: not an error
+		err = nil
+	}
+	if err != nil {
+		// A body cut short by a timeout, a reset or bad gzip is not the
+		// operation's answer: rules would judge a fragment. The status
+		// and the fragment stay for display; the request is an error.
+		resp.Truncated = true
+		resp.Err = fmt.Errorf("reading the body: %w", describeNetError(req.URL, err))
+	}
+}
+
+// maxGzipRatio is the most decoded bytes per byte on the wire a gzip body
+// may have once it is past maxBodyBytes: API descriptions and JSON compress
+// 5-50 times, while a gzip bomb of zeros compresses about 1,000 times. It
+// keeps a bomb from filling the 64 MiB an API description may use.
+const maxGzipRatio = 200
+
+// errGzipBomb stops reading a gzip body that expands beyond maxGzipRatio.
+var errGzipBomb = errors.New("gzip body expands beyond the plausible ratio")
+
+// gunzipper decodes a gzip body lazily (an empty body is empty, not an
+// error) and stops at errGzipBomb.
+type gunzipper struct {
+	wire    countingReader
+	zr      *gzip.Reader
+	decoded int64
+}
+
+func (g *gunzipper) Read(p []byte) (int, error) {
+	if g.zr == nil {
+		zr, err := gzip.NewReader(&g.wire)
+		if err != nil {
+			return 0, err // io.EOF for an empty body
+		}
+		g.zr = zr
+	}
+	n, err := g.zr.Read(p)
+	g.decoded += int64(n)
+	if g.decoded > maxBodyBytes && g.decoded > maxGzipRatio*g.wire.n {
+		return n, errGzipBomb
+	}
+	return n, err
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // UserAgent identifies authgate to the target's logs.
 var UserAgent = "authgate (+https://github.com/authgate/authgate)"
 
 // describeNetError shortens Go's network errors to what a person needs.
-func describeNetError(err error) error {
+// Target-controlled text (a garbage status line, a certificate's names)
+// is never quoted: the message reaches logs and step summaries.
+func describeNetError(target *url.URL, err error) error {
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err
 	}
+	if terr := certificateError(target, err); terr != nil {
+		return terr
+	}
 	var nerr net.Error
-	if errors.As(err, &nerr) && nerr.Timeout() {
+	var rhe tls.RecordHeaderError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &nerr) && nerr.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("timed out: %w", err)
+	case errors.As(err, &rhe):
+		return errors.New("TLS handshake failed: the target does not speak TLS on this port")
+	case strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return errors.New("the target answered plain HTTP to an https:// URL; use http://")
+	case strings.Contains(msg, "malformed HTTP"), strings.Contains(msg, "malformed MIME header"):
+		return errors.New("malformed HTTP response (not a valid status line or headers)")
+	case strings.Contains(msg, "server response headers exceeded"):
+		return fmt.Errorf("response headers larger than %d bytes", maxHeaderBytes)
+	case errors.Is(err, io.EOF):
+		return errors.New("the connection closed before a response")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("the connection closed in the middle of the response")
 	}
 	return err
+}
+
+// TLSError is a target's certificate that failed verification. Its
+// message names the problem and the flag that accepts a self-signed
+// preview certificate; it never quotes the certificate's own text.
+type TLSError struct {
+	// Problem is what is wrong, e.g. "certificate signed by unknown
+	// authority".
+	Problem string
+	Err     error
+}
+
+func (e *TLSError) Error() string {
+	return e.Problem + " (use --insecure-tls to accept a self-signed preview certificate)"
+}
+
+func (e *TLSError) Unwrap() error { return e.Err }
+
+// certificateError returns a TLSError when err is a certificate that
+// failed verification, else nil.
+func certificateError(target *url.URL, err error) *TLSError {
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &unknown):
+		return &TLSError{Problem: "certificate signed by unknown authority", Err: err}
+	case errors.As(err, &hostname):
+		return &TLSError{Problem: "certificate is not valid for " + target.Hostname(), Err: err}
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return &TLSError{Problem: "certificate has expired or is not yet valid", Err: err}
+	case errors.As(err, &invalid):
+		return &TLSError{Problem: "certificate is not valid", Err: err}
+	case errors.As(err, &verify):
+		return &TLSError{Problem: "certificate could not be verified", Err: err}
+	}
+	return nil
+}
+
+// unreachableError is ErrUnreachable with a message of its own.
+type unreachableError struct {
+	msg string
+	err error
+}
+
+func (e *unreachableError) Error() string   { return e.msg }
+func (e *unreachableError) Unwrap() []error { return []error{ErrUnreachable, e.err} }
+
+// targetTLSError turns a certificate problem met while waiting for the
+// target into the one line a person needs, e.g. "target
+// https://127.0.0.1:8443: certificate signed by unknown authority (use
+// --insecure-tls ...)"; nil when err is something else.
+func targetTLSError(target *url.URL, err error) error {
+	var terr *TLSError
+	if !errors.As(err, &terr) {
+		return nil
+	}
+	return &unreachableError{msg: "target " + redactURL(target) + ": " + terr.Error(), err: terr}
 }
 
 // probe sends a request outside the budget and the statistics (waiting
@@ -349,7 +645,13 @@ func (c *Client) probe(ctx context.Context, req *Request) *Response {
 		resp.Err = fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))
 		return resp
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
+	release, err := c.acquire(ctx)
+	if err != nil {
+		resp.Err = err
+		return resp
+	}
+	defer release()
+	if err := c.waitRate(ctx); err != nil {
 		resp.Err = err
 		return resp
 	}

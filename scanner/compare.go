@@ -154,14 +154,14 @@ func flatten(path string, v any, emit func(path, value string)) {
 			emit(path, "{}")
 		}
 		for k, c := range t {
-			flatten(path+"."+k, c, emit)
+			flatten(boundPath(path)+"."+k, c, emit)
 		}
 	case []any:
 		if len(t) == 0 {
 			emit(path, "[]")
 		}
 		for _, c := range t {
-			flatten(path+"[]", c, emit)
+			flatten(boundPath(path)+"[]", c, emit)
 		}
 	case string:
 		if volatileKey.MatchString(lastKey(path)) {
@@ -188,6 +188,20 @@ func flatten(path string, v any, emit func(path, value string)) {
 	}
 }
 
+// maxPathBytes bounds the part of a path kept above a value: real
+// records sit a few levels deep, while a hostile body nested thousands
+// deep would otherwise copy its whole path at every level (quadratic).
+// Values below keep their own key, so volatile and viewer keys are still
+// recognised.
+const maxPathBytes = 256
+
+func boundPath(path string) string {
+	if len(path) > maxPathBytes {
+		return path[:maxPathBytes]
+	}
+	return path
+}
+
 func lastKey(path string) string {
 	path = strings.TrimRight(path, "[]")
 	if i := strings.LastIndexByte(path, '.'); i >= 0 {
@@ -211,7 +225,16 @@ var volatileValue = []struct {
 	{regexp.MustCompile(`(?i)\b[0-9a-f]{24,}\b`), "<hex>"},
 }
 
+// maxVolatileBytes bounds the values searched for timestamps and ids:
+// those sit in short fields, while running the patterns over a long text
+// or blob (linear, but slow for Go's regexp above a few KiB) made the
+// comparison of large answers most of a scan's time.
+const maxVolatileBytes = 1 << 10
+
 func normaliseVolatile(s string) string {
+	if len(s) > maxVolatileBytes {
+		return s
+	}
 	for _, v := range volatileValue {
 		if v.re.MatchString(s) {
 			s = v.re.ReplaceAllString(s, v.repl)
@@ -291,6 +314,12 @@ func PersonalRecord(body []byte) (Record, bool) { return personalRecord(body, tr
 // lists (a page of comments with their authors) does not count.
 func SingleRecord(body []byte) (Record, bool) { return personalRecord(body, false) }
 
+// maxEmailBytes is the longest address SMTP allows (RFC 5321: 254 in a
+// path); longer values are not tried against emailValue at all.
+const maxEmailBytes = 254
+
+func isEmail(s string) bool { return len(s) <= maxEmailBytes && emailValue.MatchString(s) }
+
 func personalRecord(body []byte, inLists bool) (Record, bool) {
 	var rec Record
 	person := false
@@ -299,23 +328,24 @@ func personalRecord(body []byte, inLists bool) (Record, bool) {
 		if s == "" {
 			return
 		}
-		if personKey.MatchString(k) || emailValue.MatchString(s) {
+		email := isEmail(s)
+		if personKey.MatchString(k) || email {
 			person = true
 		}
-		if (personalKey.MatchString(k) && !publicPersonKey.MatchString(k)) || emailValue.MatchString(s) {
+		if (personalKey.MatchString(k) && !publicPersonKey.MatchString(k)) || email {
 			rec.Private = true
 		}
 		if personalKey.MatchString(k) && !seen[k] {
 			seen[k] = true
 			rec.PersonalKeys = append(rec.PersonalKeys, k)
 		}
-		if emailValue.MatchString(s) && !seen["@"+k] {
+		if email && !seen["@"+k] {
 			seen["@"+k] = true
 			if !personalKey.MatchString(k) {
 				rec.PersonalKeys = append(rec.PersonalKeys, k)
 			}
 		}
-		if identifyingKey.MatchString(k) || emailValue.MatchString(s) {
+		if identifyingKey.MatchString(k) || email {
 			rec.Identifiers = append(rec.Identifiers, strings.ToLower(k)+"="+s)
 		}
 	})

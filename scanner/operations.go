@@ -68,6 +68,13 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 		ops = append(ops, *endpointOp)
 		s.specSource = "target URL"
 	}
+	if len(ops) == 0 && s.opts.OpenAPI != "" {
+		why := "no paths with operations"
+		if s.doc != nil && len(s.doc.Warnings) > 0 {
+			why = s.doc.Warnings[0]
+		}
+		return nil, fmt.Errorf("%w: %s describes no operations (%s); fix it or add --endpoint", ErrSpec, s.opts.OpenAPI, why)
+	}
 	if len(ops) == 0 {
 		return nil, fmt.Errorf("%w: no OpenAPI document found at %s (tried %s, ...); pass --openapi or --endpoint",
 			ErrNoOperations, redactURL(s.base), strings.Join(discoveryPaths[:4], ", "))

@@ -134,6 +134,14 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		// Over every operation, not just this shard's: a collection and
 		// its items often land in different shards.
 		s.harvest(ctx, all)
+		if opts.Shard[1] > 1 {
+			// Other shards' answers are never asked for again.
+			for i := range all {
+				if i%opts.Shard[1] != opts.Shard[0]-1 {
+					s.forget(&all[i])
+				}
+			}
+		}
 	}
 
 	findings, incomplete := s.run(ctx, ops)
@@ -193,7 +201,11 @@ type scan struct {
 
 	mu    sync.Mutex
 	cache map[string]*Response
-	check *Target // the check flow, once found
+	// cacheKeys lists each operation's keys in cache ("GET /path");
+	// cacheBytes is the size of the cached bodies (see remember).
+	cacheKeys  map[string][]string
+	cacheBytes int
+	check      *Target // the check flow, once found
 
 	// warnings are problems that did not stop the scan (see
 	// Result.Warnings).
@@ -254,6 +266,9 @@ func (s *scan) waitForTarget(ctx context.Context) error {
 			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(s.base), ctx.Err())
 		}
 		if time.Now().After(deadline) {
+			if err := targetTLSError(s.base, last); err != nil {
+				return err // it did answer, with a certificate we refuse
+			}
 			return fmt.Errorf("%w: %s did not answer within %s: %v", ErrUnreachable, redactURL(s.base), s.opts.Wait, last)
 		}
 		select {
@@ -354,6 +369,7 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 					}
 					fs = append(fs, r.Check(ctx, t)...)
 				}
+				s.forget(t.Op)
 				mu.Lock()
 				all = append(all, fs...)
 				if t.unanswered > 0 && t.answered == 0 {

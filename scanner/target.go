@@ -177,11 +177,43 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 	r := t.s.do(ctx, req)
 	t.count(r)
 	if r.Err == nil {
-		t.s.mu.Lock()
-		t.s.cache[key] = r
-		t.s.mu.Unlock()
+		t.s.remember(t.Op, key, r)
 	}
 	return r
+}
+
+// maxCacheBytes bounds the response bodies the per-scan cache holds at
+// once. Answers beyond it are not cached (a rule asking again re-sends),
+// so peak memory does not grow with the API's size times its bodies.
+const maxCacheBytes = 16 << 20
+
+// remember caches r under key for op, within maxCacheBytes.
+func (s *scan) remember(op *openapi.Operation, key string, r *Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.cache[key]; dup || s.cacheBytes+len(r.Body) > maxCacheBytes {
+		return
+	}
+	if s.cacheKeys == nil {
+		s.cacheKeys = map[string][]string{}
+	}
+	s.cache[key] = r
+	s.cacheBytes += len(r.Body)
+	k := op.Method + " " + op.Path
+	s.cacheKeys[k] = append(s.cacheKeys[k], key)
+}
+
+// forget drops op's cached answers once every rule has checked it: only
+// the API rules' few probes ask for them again.
+func (s *scan) forget(op *openapi.Operation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := op.Method + " " + op.Path
+	for _, key := range s.cacheKeys[k] {
+		s.cacheBytes -= len(s.cache[key].Body)
+		delete(s.cache, key)
+	}
+	delete(s.cacheKeys, k)
 }
 
 func (t *Target) count(r *Response) {

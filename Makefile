@@ -1,0 +1,23 @@
+# Developer entry points. CI runs .ci/run; these are the short forms.
+#
+#   make test    every test, with the race detector
+#   make bench   every benchmark of docs/performance.md, three runs each
+
+GO ?= go
+
+# The packages whose benchmarks docs/performance.md reports: the client's
+# throughput, the full safe scan, parsing the description, and the built
+# binary (start-up, size, peak RSS of a 1,000-operation scan).
+BENCH_PKGS := ./scanner/ ./scanner/rules/ ./scanner/openapi/ .
+
+# -p 1: packages run one after another, so no benchmark shares the two
+# cores with another package's. -run '^$': benchmarks only.
+BENCH_FLAGS := -p 1 -run '^$$' -bench . -benchmem -count 3
+
+.PHONY: test bench
+
+test:
+	$(GO) test -race ./...
+
+bench:
+	$(GO) test $(BENCH_FLAGS) $(BENCH_PKGS)

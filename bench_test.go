@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/authgate/authgate/internal/testapi"
+)
+
+// Issue 5's bounds on the binary itself.
+const (
+	// maxStartupBinaryBytes: the binary is downloaded by every CI job
+	// that uses the CLI, and is most of the container image.
+	maxStartupBinaryBytes = 20_000_000
+	// memoryOperations is the spec size the peak-RSS goal (100 MB) is
+	// stated for.
+	memoryOperations = 1000
+)
+
+// staticBinary is buildStatic for benchmarks: the same build (shared
+// once per test binary, removed by TestMain), reachable from a *testing.B.
+func staticBinary(tb testing.TB) string {
+	tb.Helper()
+	build.once.Do(func() {
+		if build.dir, build.err = os.MkdirTemp("", "authgate-bin"); build.err != nil {
+			return
+		}
+		build.bin = filepath.Join(build.dir, "authgate")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", build.bin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			build.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if build.err != nil {
+		tb.Fatal(build.err)
+	}
+	return build.bin
+}
+
+// TestBinarySize holds the released binary to issue 5's 20 MB.
+func TestBinarySize(t *testing.T) {
+	bin := buildStatic(t)
+	fi, err := os.Stat(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > maxStartupBinaryBytes {
+		t.Fatalf("binary is %d bytes, want at most %d", fi.Size(), maxStartupBinaryBytes)
+	}
+}
+
+// BenchmarkVersion is start-up: `authgate version` as a process, from exec
+// to exit (goal: under 20 ms). It also reports the binary's size (goal:
+// under 20 MB).
+//
+//	go test -run '^$' -bench Version .
+func BenchmarkVersion(b *testing.B) {
+	bin := staticBinary(b)
+	fi, err := os.Stat(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if out, err := exec.Command(bin, "version").Output(); err != nil || !bytes.HasPrefix(out, []byte("authgate ")) {
+			b.Fatalf("version: %v %q", err, out)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+	b.ReportMetric(float64(fi.Size())/1e6, "binary-MB")
+}
+
+// BenchmarkScanMemory is the peak resident memory of the real binary
+// scanning a 1,000-operation API on loopback (goal: under 100 MB): a full
+// safe scan with two identities, no rate limit, the JSON report written
+// to a file. The peak is the kernel's (getrusage maxrss of the child), so
+// it counts everything: heap, stacks, runtime and binary.
+//
+// The test API's records are a hundred bytes; pad=32KiB adds 32 KiB to
+// each (list answers are then about 64 KiB), to show whether memory grows
+// with the bodies the target sends (it should not: bodies are held only
+// while rules need them).
+//
+//	go test -run '^$' -bench ScanMemory .
+func BenchmarkScanMemory(b *testing.B) {
+	for _, pad := range []int{0, 32 << 10} {
+		b.Run(fmt.Sprintf("pad=%dKiB", pad>>10), func(b *testing.B) {
+			benchScanMemory(b, padded(testapi.New(memoryOperations), pad))
+		})
+	}
+}
+
+// padded inserts a string of n bytes into every record the test API
+// answers with (not into its API description).
+func padded(h http.Handler, n int) http.Handler {
+	if n == 0 {
+		return h
+	}
+	field := []byte(`"pad":"` + strings.Repeat("x", n) + `","owner":`)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		body := rec.Body.Bytes()
+		if r.URL.Path != "/openapi.json" {
+			body = bytes.ReplaceAll(body, []byte(`"owner":`), field)
+		}
+		w.Write(body)
+	})
+}
+
+func benchScanMemory(b *testing.B, h http.Handler) {
+	bin := staticBinary(b)
+	api := httptest.NewServer(h)
+	defer api.Close()
+	out := filepath.Join(b.TempDir(), "report.json")
+	peakKiB := int64(0)
+	requests := 0
+	for b.Loop() {
+		cmd := exec.Command(bin, "scan", api.URL, "--rate", "0", "--config", "",
+			"--auth", "Authorization: Bearer "+testapi.TokenA,
+			"--peer-auth", "Authorization: Bearer "+testapi.TokenB,
+			"-o", "json="+out)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("scan: %v\n%s", err, stderr.String())
+		}
+		// Linux reports ru_maxrss in KiB.
+		peakKiB = max(peakKiB, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		requests = checkScanReport(b, out)
+	}
+	b.ReportMetric(float64(peakKiB)*1024/1e6, "peak-RSS-MB")
+	b.ReportMetric(float64(requests), "requests/scan")
+}
+
+// checkScanReport makes sure the benchmark measured a whole, clean scan,
+// and returns its request count.
+func checkScanReport(b *testing.B, path string) int {
+	b.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rep struct {
+		Stats struct {
+			Operations, Requests, Errors int
+		}
+		Findings []json.RawMessage
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		b.Fatal(err)
+	}
+	if rep.Stats.Operations != memoryOperations || rep.Stats.Errors != 0 || len(rep.Findings) != 0 {
+		b.Fatalf("scanned %d operations with %d errors and %d findings, want %d and none", rep.Stats.Operations, rep.Stats.Errors, len(rep.Findings), memoryOperations)
+	}
+	return rep.Stats.Requests
+}
