@@ -124,9 +124,11 @@ func TestHostileTargetExitCodes(t *testing.T) {
 		{"100,000 levels of JSON on every operation", func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, deepJSON)
 		}, true, false, nil, ExitPassed, false, ""},
+		// Redirects are answers, not errors, but a scan that saw only
+		// redirects (a login wall) saw no API and must not pass.
 		{"redirect loop on every operation", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, r.URL.Path, http.StatusFound)
-		}, true, false, nil, ExitPassed, false, ""},
+		}, true, false, nil, ExitGateFailed, true, "login wall"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +154,8 @@ func TestHostileTargetExitCodes(t *testing.T) {
 			if got := r.Incomplete != ""; got != tt.incomplete {
 				t.Errorf("report incomplete = %q; want it set: %v", r.Incomplete, tt.incomplete)
 			}
-			if tt.incomplete && (r.Stats.Errors == 0 || r.Gate.Passed) {
+			redirects := strings.Contains(tt.name, "redirect")
+			if tt.incomplete && ((r.Stats.Errors == 0 && !redirects) || r.Gate.Passed) {
 				t.Errorf("stats.errors = %d, gate passed %v; the failures must show and fail the gate", r.Stats.Errors, r.Gate.Passed)
 			}
 			if !tt.incomplete && r.Stats.Errors != 0 {

@@ -1,7 +1,9 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
@@ -161,7 +163,7 @@ func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
 		for _, p := range discoveryPaths {
 			u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: prefix + p}
 			resp := s.do(ctx, &Request{Method: "GET", URL: u, Identity: s.primary, Limit: maxSpecBytes})
-			if !resp.OK() || len(resp.Body) == 0 || resp.Truncated {
+			if !resp.OK() || len(resp.Body) == 0 || resp.Truncated || !looksLikeDescription(resp.Body) {
 				continue
 			}
 			doc, err := openapi.Parse(resp.Body, u.String())
@@ -175,6 +177,42 @@ func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
 		}
 	}
 	return nil, ""
+}
+
+// yamlVersionKey finds a top-level openapi: or swagger: key in YAML.
+var yamlVersionKey = regexp.MustCompile(`(?m)^["']?(openapi|swagger)["']?\s*:`)
+
+// looksLikeDescription reports, in one linear pass, whether a discovered
+// body can be an OpenAPI or Swagger document: a JSON object with a
+// top-level "openapi" or "swagger" key, or YAML with one. A catch-all
+// route answering every path with a big JSON list or an HTML page is
+// then skipped without a full parse, which takes seconds for megabytes.
+func looksLikeDescription(body []byte) bool {
+	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	if len(trimmed) == 0 {
+		return false
+	}
+	if trimmed[0] != '{' {
+		return trimmed[0] != '[' && trimmed[0] != '<' && yamlVersionKey.Match(trimmed)
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if _, err := dec.Token(); err != nil { // {
+		return false
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k, ok := tok.(string); ok && (k == "openapi" || k == "swagger") {
+			return true
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // idSegment matches a path segment that is an object id: digits or a UUID.

@@ -355,6 +355,8 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 	var mu sync.Mutex
 	var all []finding.Finding
 	unanswered := 0
+	// redirected counts operations whose every answer was a redirect.
+	redirected, location := 0, ""
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -374,6 +376,12 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 				all = append(all, fs...)
 				if t.unanswered > 0 && t.answered == 0 {
 					unanswered++
+				}
+				if t.answered > 0 && t.redirected == t.answered {
+					redirected++
+					if location == "" {
+						location = t.location
+					}
 				}
 				s.done++
 				p := Progress{Phase: "scanning", Done: s.done, Total: len(ops), Requests: s.client.Sent()}
@@ -398,10 +406,25 @@ feed:
 	case incomplete != "":
 	case s.client.budget > 0 && s.client.exhausted():
 		incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+	case len(ops) > 0 && redirected == len(ops):
+		// A login wall or SSO proxy in front of the preview: nothing
+		// of the API was seen, which must not pass as a clean scan.
+		incomplete = fmt.Sprintf("every operation answered with a redirect (first to %q): the scan saw no API; is the target behind a login wall or SSO proxy? Give credentials that pass it, or scan the service behind it", s.redactor.Redact(truncateText(location, maxLocationShown)))
 	case unanswered > 0:
 		incomplete = fmt.Sprintf("%d of %d operations got no usable answer (connection errors, timeouts, 429 or 502-504)", unanswered, len(ops))
 	}
 	return all, incomplete
+}
+
+// maxLocationShown bounds the redirect target quoted in a message.
+const maxLocationShown = 200
+
+// truncateText cuts s to at most n bytes on a rune boundary.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
 // shard keeps operation i of every count, 1-based, so that matrix jobs

@@ -27,6 +27,10 @@ type Target struct {
 	// without a usable answer (see Client.Do), so that an operation the
 	// target never really answered is not mistaken for a clean one.
 	answered, unanswered int
+	// redirected counts the answers that were redirects (3xx): an
+	// operation that only ever redirected showed the scan nothing.
+	redirected int
+	location   string // the first redirect's Location
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
@@ -219,6 +223,12 @@ func (s *scan) forget(op *openapi.Operation) {
 func (t *Target) count(r *Response) {
 	if usable(r) {
 		t.answered++
+		if r.Status >= 300 && r.Status < 400 {
+			t.redirected++
+			if t.location == "" {
+				t.location = r.Header.Get("Location")
+			}
+		}
 	} else {
 		t.unanswered++
 	}
