@@ -289,15 +289,6 @@ func parseQuery(q string) url.Values {
 	return v
 }
 
-func hasPathParam(op *openapi.Operation) bool {
-	for _, p := range op.Params {
-		if p.In == "path" {
-			return true
-		}
-	}
-	return false
-}
-
 // Works reports whether id is let into the check operation now (a fresh
 // request, not a cached answer), and the answer.
 func (a *API) Works(ctx context.Context, check *Target, id *Identity) (bool, *Response) {

@@ -27,7 +27,7 @@ const maxOwned = 3
 func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 	for i := range ops {
 		op := &ops[i]
-		if op.Method != "GET" || !safeOperation(op) || slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "path" }) {
+		if op.Method != "GET" || !safeOperation(op) || hasPathParam(op) {
 			continue
 		}
 		t := s.target(op)

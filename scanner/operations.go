@@ -92,6 +92,16 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 	}), nil
 }
 
+// hasPathParam reports whether the operation's route has a parameter.
+func hasPathParam(op *openapi.Operation) bool {
+	for _, p := range op.Params {
+		if p.In == "path" {
+			return true
+		}
+	}
+	return false
+}
+
 func hasQuery(op *openapi.Operation) bool {
 	return op != nil && slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "query" })
 }
