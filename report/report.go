@@ -26,7 +26,10 @@ type Report struct {
 	Stats      Stats             `json:"stats"`
 	Findings   []finding.Finding `json:"findings"`
 	Gate       Gate              `json:"gate"`
-	Baseline   *Baseline         `json:"baseline,omitempty"`
+	// Coverage says what the scan tested (see finding.Coverage); nil
+	// only in reports made before authgate had it.
+	Coverage *finding.Coverage `json:"coverage,omitempty"`
+	Baseline *Baseline         `json:"baseline,omitempty"`
 	// Incomplete is set when the scan stopped early (budget, interrupt);
 	// the findings are what it saw until then.
 	Incomplete string `json:"incomplete,omitempty"`

@@ -85,6 +85,10 @@ type Result struct {
 	// Warnings are problems that did not stop the scan, e.g. references
 	// in the API description that do not resolve.
 	Warnings []string
+	// Coverage says what the scan tested: identities and how each was
+	// verified, operations, and each rule's operations or why it did not
+	// run.
+	Coverage finding.Coverage
 }
 
 // Scan runs the scan. A returned error means no result (see the Err

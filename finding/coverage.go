@@ -1,0 +1,92 @@
+package finding
+
+// Coverage says what a scan tested: which identities were verified and
+// how, which operations were scanned and answered, and for every rule the
+// operations it ran on or why it did not run. A pass means something only
+// next to its coverage: a check that could not run is never "clean".
+type Coverage struct {
+	Identities []IdentityCoverage `json:"identities"`
+	Operations OperationCoverage  `json:"operations"`
+	Rules      []RuleCoverage     `json:"rules"`
+}
+
+// IdentityCoverage is one identity of the scan and the evidence that the
+// API accepted it (or that it did not).
+type IdentityCoverage struct {
+	Name string `json:"name"`
+	// Role is the part the identity plays: primary, peer, admin,
+	// throwaway or user.
+	Role     string `json:"role"`
+	Verified bool   `json:"verified"`
+	// How is the evidence, e.g. "GET /api/me answered 200, anonymous 401",
+	// or why the identity could not be verified.
+	How string `json:"how"`
+}
+
+// OperationCoverage counts the operations and lists those never sent.
+type OperationCoverage struct {
+	// Total is the number of operations the description and flags gave
+	// (this shard's), Scanned those the rules ran on, Answered those that
+	// got at least one usable answer.
+	Total    int `json:"total"`
+	Scanned  int `json:"scanned"`
+	Answered int `json:"answered"`
+	// Skipped are the operations never sent, each with the reason
+	// (excluded by --exclude, state-changing in safe mode).
+	Skipped []SkippedOperation `json:"skipped"`
+}
+
+// SkippedOperation is one operation the scan did not send and why.
+type SkippedOperation struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// RuleStatus says whether a rule ran.
+type RuleStatus string
+
+// Rule statuses in coverage.
+const (
+	// RuleRan: the rule tested at least one operation.
+	RuleRan RuleStatus = "ran"
+	// RuleNotApplicable: nothing in this API is what the rule tests (no
+	// JWT for the JWT rules, no cookie for cookie-insecure); nothing was
+	// missing from the scan.
+	RuleNotApplicable RuleStatus = "not-applicable"
+	// RuleNotRun: the rule could not run: an input it needs is missing
+	// (no peer, safe mode), or the scan could not use one (an identity
+	// the API refused, a throw-away locked out, the budget spent).
+	RuleNotRun RuleStatus = "not-run"
+)
+
+// RuleCoverage is one rule's part of the scan.
+type RuleCoverage struct {
+	Rule   string     `json:"rule"`
+	Mode   Mode       `json:"mode"`
+	Status RuleStatus `json:"status"`
+	// Operations are the operations ("GET /users/{id}") the rule tested,
+	// in the scan's order; "*" for a whole-API rule that ran.
+	Operations []string `json:"operations"`
+	// Reason says why the rule did not run, or what it could not test.
+	Reason string `json:"reason,omitempty"`
+	// Requested is set when the scan's inputs asked for this rule (a
+	// peer was given for cross-user BOLA, --mode active for the active
+	// rules): a requested rule that did not run fails the gate.
+	Requested bool `json:"requested,omitempty"`
+}
+
+// Missing returns the rules the inputs asked for that did not run, in
+// order: each is a reason the gate fails.
+func (c *Coverage) Missing() []RuleCoverage {
+	if c == nil {
+		return nil
+	}
+	var out []RuleCoverage
+	for _, r := range c.Rules {
+		if r.Requested && r.Status == RuleNotRun {
+			out = append(out, r)
+		}
+	}
+	return out
+}
