@@ -146,6 +146,7 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 		}
 	}
 	integer("fail-under", &cfg.FailUnder)
+	cfg.FailUnderSet = cfg.FailUnderSet || a.gh.GetInput("fail-under") != ""
 	integer("max-score-drop", &cfg.MaxScoreDrop)
 	if v := a.gh.GetInput("rate"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)

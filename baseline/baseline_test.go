@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/report"
@@ -159,27 +160,90 @@ func TestDiff(t *testing.T) {
 func TestSuppress(t *testing.T) {
 	a, b, c := mk("authn-missing", "/user"), mk("bola-cross-user-read", "/user"), mk("authn-missing", "/admin")
 	noFP := finding.Finding{Rule: "api-key-in-query"}
+	bare := func(ids ...string) []finding.Suppression {
+		var out []finding.Suppression
+		for _, id := range ids {
+			if strings.Contains(id, ":") {
+				out = append(out, finding.Suppression{Fingerprint: id})
+			} else {
+				out = append(out, finding.Suppression{Rule: id})
+			}
+		}
+		return out
+	}
 	tests := []struct {
-		name string
-		ids  []string
-		want []finding.Finding
+		name    string
+		entries []finding.Suppression
+		want    []finding.Finding
 	}{
 		{"nothing suppressed", nil, []finding.Finding{a, b, c, noFP}},
-		{"by rule", []string{"authn-missing"}, []finding.Finding{b, noFP}},
-		{"by fingerprint", []string{c.Fingerprint}, []finding.Finding{a, b, noFP}},
-		{"spaces trimmed", []string{"  " + b.Fingerprint + " "}, []finding.Finding{a, c, noFP}},
-		{"empty entry matches no empty fingerprint", []string{"", "  "}, []finding.Finding{a, b, c, noFP}},
-		{"unknown id", []string{"no-such-rule"}, []finding.Finding{a, b, c, noFP}},
+		{"by rule", bare("authn-missing"), []finding.Finding{b, noFP}},
+		{"by fingerprint", bare(c.Fingerprint), []finding.Finding{a, b, noFP}},
+		{"spaces trimmed", bare("  " + b.Fingerprint + " "), []finding.Finding{a, c, noFP}},
+		{"empty entry matches no empty fingerprint", bare("", "  "), []finding.Finding{a, b, c, noFP}},
+		{"unknown id", bare("no-such-rule"), []finding.Finding{a, b, c, noFP}},
+		{"rule narrowed to a path", []finding.Suppression{{Rule: "authn-missing", Path: "/adm*", Reason: "r"}}, []finding.Finding{a, b, noFP}},
+		{"rule narrowed to another method", []finding.Suppression{{Rule: "authn-missing", Method: "post", Reason: "r"}}, []finding.Finding{a, b, c, noFP}},
+		{"rule narrowed to its method", []finding.Suppression{{Rule: "authn-missing", Method: "get", Path: "/user", Reason: "r"}}, []finding.Finding{b, c, noFP}},
+		{"rule and another rule's fingerprint", []finding.Suppression{{Rule: "authn-missing", Fingerprint: b.Fingerprint, Reason: "r"}}, []finding.Finding{a, b, c, noFP}},
 	}
+	at := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []finding.Finding{a, b, c, noFP}
-			got := Suppress(in, tt.ids)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Suppress = %v, want %v", rules(got), rules(tt.want))
+			kept, suppressed := Suppress(in, tt.entries, at)
+			if !reflect.DeepEqual(kept, tt.want) {
+				t.Errorf("kept %v, want %v", rules(kept), rules(tt.want))
+			}
+			if len(kept)+len(suppressed) != len(in) {
+				t.Errorf("%d kept + %d suppressed, want %d in all", len(kept), len(suppressed), len(in))
+			}
+			for _, f := range suppressed {
+				if f.Suppression == nil || f.Suppression.Expired {
+					t.Errorf("suppressed %s carries %+v, want its entry in force", f.Rule, f.Suppression)
+				}
 			}
 			if !reflect.DeepEqual(in, []finding.Finding{a, b, c, noFP}) {
 				t.Error("Suppress modified its input")
+			}
+		})
+	}
+}
+
+// TestSuppressExpiry: an entry suppresses through its until day (UTC) and
+// not from the next midnight on; then the finding is kept with a note,
+// unless another entry still in force matches it.
+func TestSuppressExpiry(t *testing.T) {
+	a := mk("authn-missing", "/user")
+	entry := finding.Suppression{Fingerprint: a.Fingerprint, Reason: "legacy route, retired in June", Until: "2025-06-30"}
+	for _, tt := range []struct {
+		name        string
+		at          time.Time
+		entries     []finding.Suppression
+		suppressed  bool
+		wantExpired bool
+	}{
+		{"on the last day", time.Date(2025, 6, 30, 23, 59, 59, 0, time.UTC), []finding.Suppression{entry}, true, false},
+		{"the last day in another zone", time.Date(2025, 7, 1, 1, 0, 0, 0, time.FixedZone("CEST", 2*3600)), []finding.Suppression{entry}, true, false},
+		{"the next day", time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), []finding.Suppression{entry}, false, true},
+		{"a year later", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), []finding.Suppression{entry}, false, true},
+		{"expired, but a bare entry still holds", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), []finding.Suppression{entry, {Rule: "authn-missing"}}, true, false},
+		{"unparsable date fails closed", time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), []finding.Suppression{{Rule: "authn-missing", Reason: "r", Until: "soon"}}, false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kept, suppressed := Suppress([]finding.Finding{a}, tt.entries, tt.at)
+			if got := len(suppressed) == 1; got != tt.suppressed {
+				t.Fatalf("suppressed = %v, want %v", got, tt.suppressed)
+			}
+			if tt.suppressed {
+				return
+			}
+			s := kept[0].Suppression
+			if got := s != nil && s.Expired; got != tt.wantExpired {
+				t.Errorf("kept finding's suppression %+v, want expired %v", s, tt.wantExpired)
+			}
+			if s != nil && s.Reason != tt.entries[0].Reason {
+				t.Errorf("expired note lost the reason: %+v", s)
 			}
 		})
 	}

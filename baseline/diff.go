@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"strings"
+	"time"
 
 	"github.com/authgate/authgate/finding"
 )
@@ -62,23 +63,50 @@ func key(f *finding.Finding) string {
 	return "\x00" + f.Rule + "\x00" + f.Method + "\x00" + f.Path
 }
 
-// Suppress returns the findings whose rule id and fingerprint are both
-// absent from ids, for the config's suppress list. Entries are matched
-// exactly after trimming spaces; empty entries match nothing. fs is not
-// modified.
-func Suppress(fs []finding.Finding, ids []string) []finding.Finding {
-	drop := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if id = strings.TrimSpace(id); id != "" {
-			drop[id] = true
-		}
+// Suppress splits fs by the config's suppress entries at the scan's start:
+// kept are the findings no entry in force matches, suppressed those one
+// does, each carrying a copy of the first entry in force that matched it
+// (the reason a reviewer reads). A kept finding that only an expired entry
+// matched carries that entry marked Expired, so that every report can say
+// the suppression ran out. Entries are trimmed; one with neither rule nor
+// fingerprint matches nothing. fs is not modified; both results are
+// non-nil.
+func Suppress(fs []finding.Finding, entries []finding.Suppression, at time.Time) (kept, suppressed []finding.Finding) {
+	clean := make([]finding.Suppression, 0, len(entries))
+	for _, e := range entries {
+		e.Rule, e.Fingerprint = strings.TrimSpace(e.Rule), strings.TrimSpace(e.Fingerprint)
+		e.Method, e.Path = strings.TrimSpace(e.Method), strings.TrimSpace(e.Path)
+		clean = append(clean, e)
 	}
-	out := make([]finding.Finding, 0, len(fs))
+	kept, suppressed = make([]finding.Finding, 0, len(fs)), []finding.Finding{}
 	for _, f := range fs {
-		if drop[f.Rule] || (f.Fingerprint != "" && drop[f.Fingerprint]) {
-			continue
+		var active, expired *finding.Suppression
+		for i := range clean {
+			e := &clean[i]
+			if !e.Matches(&f) {
+				continue
+			}
+			if !e.ExpiredAt(at) {
+				active = e
+				break
+			}
+			if expired == nil {
+				expired = e
+			}
 		}
-		out = append(out, f)
+		switch {
+		case active != nil:
+			s := *active
+			f.Suppression = &s
+			suppressed = append(suppressed, f)
+		case expired != nil:
+			s := *expired
+			s.Expired = true
+			f.Suppression = &s
+			kept = append(kept, f)
+		default:
+			kept = append(kept, f) // as it came, with any note it carries
+		}
 	}
-	return out
+	return kept, suppressed
 }

@@ -38,7 +38,7 @@ Reports:
                              (without --format and -o: text to stdout)
 
 Gate:
-  --fail-under N             fail when the score is below N (default 70)
+  --fail-under N             fail when the score is below N (default 70; with a baseline only when given)
   --fail-on SEVERITY         fail on a new finding at or above critical|high|medium|low|none (default high)
   --baseline PATH            an earlier JSON report; only findings not in it are new
   --baseline-url URL         scan this deployment too and use it as the baseline
@@ -217,7 +217,7 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	}
 	fset.Func("o", "", output)
 	fset.Func("output", "", output)
-	integer("fail-under", func(c *config.Config) *int { return &c.FailUnder })
+	integer("fail-under", func(c *config.Config) *int { c.FailUnderSet = true; return &c.FailUnder })
 	str("fail-on", func(c *config.Config) *string { return &c.FailOn })
 	str("baseline", func(c *config.Config) *string { return &c.Baseline })
 	str("baseline-url", func(c *config.Config) *string { return &c.BaselineURL })

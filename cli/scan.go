@@ -153,7 +153,10 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 // buildReport scores the result, compares it with the baseline (nil for
 // none) and decides the gate.
 func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *report.Report {
-	findings := baseline.Suppress(res.Findings, cfg.Suppress)
+	// Suppressions expire by the scan's start, so that a report is the
+	// same whenever it is written.
+	findings, suppressed := baseline.Suppress(res.Findings, cfg.Suppress, res.StartedAt)
+	report.Sort(suppressed)
 	rep := &report.Report{
 		Schema:     report.Schema,
 		Tool:       report.Tool{Name: "authgate", Version: version()},
@@ -165,9 +168,14 @@ func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *r
 		Stats:      report.Stats{Operations: res.Operations, Requests: res.Requests, Errors: res.Errors},
 		Findings:   findings,
 		Incomplete: res.Incomplete,
+		Coverage:   &res.Coverage,
+		Suppressed: suppressed,
 	}
 	rep.Grade = score.Grade(rep.Score)
-	gate := score.GateInput{Score: rep.Score, FailUnder: cfg.FailUnder, FailOn: cfg.FailOn, New: findings, MaxScoreDrop: cfg.MaxScoreDrop}
+	gate := score.GateInput{
+		Score: rep.Score, FailUnder: cfg.FailUnder, FailUnderSet: cfg.FailUnderSet, FailOn: cfg.FailOn,
+		New: findings, MaxScoreDrop: cfg.MaxScoreDrop, Missing: res.Coverage.Missing(),
+	}
 	if base != nil {
 		d := baseline.Diff(base.Findings, findings)
 		rep.Findings = append(append([]finding.Finding{}, d.New...), d.Unchanged...)

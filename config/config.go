@@ -3,7 +3,11 @@
 // Config, and Validate says what is wrong with it.
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/authgate/authgate/finding"
+)
 
 // Config is everything a scan needs to know. Field names follow the flags.
 type Config struct {
@@ -30,12 +34,19 @@ type Config struct {
 
 	Outputs []Output `yaml:"-"` // from --format and -o, or the file's format: and output:
 
-	FailUnder    int      `yaml:"failUnder"`
-	FailOn       string   `yaml:"failOn"` // critical|high|medium|low|none
-	Baseline     string   `yaml:"baseline"`
-	BaselineURL  string   `yaml:"baselineUrl"`
-	MaxScoreDrop int      `yaml:"maxScoreDrop"` // -1: not set
-	Suppress     []string `yaml:"suppress"`     // fingerprints or rule ids whose findings are dropped
+	FailUnder int `yaml:"failUnder"`
+	// FailUnderSet records that FailUnder was given (flag, file or Action
+	// input) rather than defaulted: with a baseline the absolute
+	// threshold applies only then.
+	FailUnderSet bool   `yaml:"-"`
+	FailOn       string `yaml:"failOn"` // critical|high|medium|low|none
+	Baseline     string `yaml:"baseline"`
+	BaselineURL  string `yaml:"baselineUrl"`
+	MaxScoreDrop int    `yaml:"maxScoreDrop"` // -1: not set
+	// Suppress lists the accepted findings (a bare rule id or fingerprint,
+	// or an entry with a reason and an optional expiry); what they match
+	// moves to the report's suppressed list.
+	Suppress []finding.Suppression `yaml:"suppress"`
 
 	Rate        float64       `yaml:"rate"`        // requests per second, 0: unlimited
 	Concurrency int           `yaml:"concurrency"` // parallel requests

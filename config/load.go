@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/authgate/authgate/finding"
 )
 
 // MaxFileSize bounds the config file read: a real one is a few hundred
@@ -186,12 +188,15 @@ var fields = []field{
 	{"mode", str(func(c *Config) *string { return &c.Mode })},
 	{"format", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.formats) }},
 	{"output", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.outputs) }},
-	{"failUnder", integer(func(c *Config) *int { return &c.FailUnder })},
+	{"failUnder", func(st *loadState, n *yaml.Node) error {
+		st.cfg.FailUnderSet = st.cfg.FailUnderSet || !isNull(n)
+		return integer(func(c *Config) *int { return &c.FailUnder })(st, n)
+	}},
 	{"failOn", str(func(c *Config) *string { return &c.FailOn })},
 	{"baseline", str(func(c *Config) *string { return &c.Baseline })},
 	{"baselineUrl", str(func(c *Config) *string { return &c.BaselineURL })},
 	{"maxScoreDrop", integer(func(c *Config) *int { return &c.MaxScoreDrop })},
-	{"suppress", list(func(c *Config) *[]string { return &c.Suppress })},
+	{"suppress", decodeSuppress},
 	{"rate", number(func(c *Config) *float64 { return &c.Rate })},
 	{"concurrency", integer(func(c *Config) *int { return &c.Concurrency })},
 	{"timeout", duration(func(c *Config) *time.Duration { return &c.Timeout })},
@@ -972,4 +977,98 @@ func decodeScalar(st *loadState, n *yaml.Node, at where) (any, error) {
 		return s, nil
 	}
 	return nil, errAt(n, at, "want a string, number, boolean or null, got %s", kindName(n))
+}
+
+// suppressionFields lists the keys of one suppress entry, in
+// documentation order.
+var suppressionFields = []subField[finding.Suppression]{
+	suppressionString("rule", func(d *finding.Suppression) *string { return &d.Rule }),
+	suppressionString("fingerprint", func(d *finding.Suppression) *string { return &d.Fingerprint }),
+	suppressionString("method", func(d *finding.Suppression) *string { return &d.Method }),
+	suppressionString("path", func(d *finding.Suppression) *string { return &d.Path }),
+	suppressionString("reason", func(d *finding.Suppression) *string { return &d.Reason }),
+	{"until", func(_ *loadState, d *finding.Suppression, n *yaml.Node, _ where) error {
+		// An unquoted date is a YAML timestamp; its text is what counts.
+		if isNull(n) {
+			return nil
+		}
+		if n.Kind != yaml.ScalarNode {
+			return fmt.Errorf("want a date (YYYY-MM-DD), got %s", kindName(n))
+		}
+		d.Until = n.Value
+		return checkUntil(d.Until)
+	}},
+}
+
+// suppressionString is a suppress entry's string key.
+func suppressionString(key string, ptr func(*finding.Suppression) *string) subField[finding.Suppression] {
+	return subField[finding.Suppression]{key, func(_ *loadState, d *finding.Suppression, n *yaml.Node, _ where) error {
+		return decodeString(n, ptr(d))
+	}}
+}
+
+// decodeSuppress reads the suppress list. An entry is a bare rule id or
+// fingerprint (the old form, no reason), or a mapping that must say why
+// the finding is accepted:
+//
+//	suppress:
+//	  - cookie-insecure
+//	  - fingerprint: v1:0123456789abcdef01234567
+//	    reason: the legacy API is retired in June
+//	    until: 2025-06-30
+//
+// A single string or a single mapping is a list of one.
+func decodeSuppress(st *loadState, n *yaml.Node) error {
+	if isNull(n) {
+		return nil
+	}
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	out := make([]finding.Suppression, 0, len(items))
+	for i, item := range items {
+		item = resolve(item)
+		at := where{setting: fmt.Sprintf("suppress[%d]", i+1)}
+		switch {
+		case item.Kind == yaml.ScalarNode && !isNull(item):
+			out = append(out, BareSuppression(item.Value))
+		case item.Kind == yaml.MappingNode:
+			var s finding.Suppression
+			if err := decodeMapping(st, item, at, suppressionFields, &s, " (want rule:, fingerprint:, method:, path:, reason:, until:)"); err != nil {
+				return err
+			}
+			switch {
+			case strings.TrimSpace(s.Rule) == "" && strings.TrimSpace(s.Fingerprint) == "":
+				return errAt(item, at, "say what it suppresses: rule: or fingerprint:")
+			case strings.TrimSpace(s.Reason) == "":
+				return errAt(item, at, "reason: is required: say why the finding is accepted, for whoever reviews it")
+			}
+			out = append(out, s)
+		default:
+			return errAt(item, at, "want a rule id, a fingerprint or a mapping (fingerprint:, reason:, until:), got %s", kindName(item))
+		}
+	}
+	st.cfg.Suppress = out
+	return nil
+}
+
+// BareSuppression reads the old form of a suppress entry, one string: a
+// fingerprint when it has the fingerprint's "version:" prefix (rule ids
+// never hold a colon), else a rule id.
+func BareSuppression(s string) finding.Suppression {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, ":") {
+		return finding.Suppression{Fingerprint: s}
+	}
+	return finding.Suppression{Rule: s}
+}
+
+// checkUntil says what is wrong with a suppression's until date, if
+// anything.
+func checkUntil(until string) error {
+	if _, err := time.Parse(finding.DateLayout, until); err != nil {
+		return fmt.Errorf("%q is not a date (want YYYY-MM-DD, e.g. 2025-06-30)", truncate(until))
+	}
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/finding"
 )
 
 func TestParseFile(t *testing.T) {
@@ -63,11 +65,12 @@ shard: 2/4
 					Mode:         "active",
 					Outputs:      []Output{{"text", "-"}, {"json", "authgate.json"}, {"sarif", "results"}},
 					FailUnder:    80,
+					FailUnderSet: true,
 					FailOn:       "medium",
 					Baseline:     "base.json",
 					BaselineURL:  "https://prod.example.com",
 					MaxScoreDrop: 5,
-					Suppress:     []string{"cookie-insecure"},
+					Suppress:     []finding.Suppression{{Rule: "cookie-insecure"}},
 					Rate:         12.5,
 					Concurrency:  4,
 					Timeout:      90 * time.Second,
@@ -133,7 +136,38 @@ shard: 2/4
 		{name: "mapping for duration", yaml: "wait: {s: 1}\n", wantErr: ".authgate.yml:1: wait: want a duration such as 10s or 1m30s, got a mapping"},
 		{name: "list for string", yaml: "mode:\n  - safe\n", wantErr: ".authgate.yml:2: mode: want a string, got a list"},
 		{name: "nested list item", yaml: "endpoints:\n  - [GET, /a]\n", wantErr: ".authgate.yml:2: endpoints: item 1: want a string, got a list"},
-		{name: "null list item", yaml: "suppress:\n  - \n", wantErr: ".authgate.yml:2: suppress: item 1: want a string, got nothing (null)"},
+		{name: "null list item", yaml: "endpoints:\n  - \n", wantErr: ".authgate.yml:2: endpoints: item 1: want a string, got nothing (null)"},
+		{name: "null suppress item", yaml: "suppress:\n  - \n", wantErr: ".authgate.yml:2: suppress[1]: want a rule id, a fingerprint or a mapping (fingerprint:, reason:, until:), got nothing (null)"},
+		{
+			name: "suppress: bare and audited entries",
+			yaml: "suppress:\n  - cookie-insecure\n  - \" v1:0123 \"\n  - fingerprint: v1:abcd\n    reason: retired in June\n    until: 2025-06-30\n  - rule: authn-missing\n    method: get\n    path: /public/*\n    reason: \"public by design\"\n",
+			check: func(t *testing.T, c Config) {
+				want := []finding.Suppression{
+					{Rule: "cookie-insecure"},
+					{Fingerprint: "v1:0123"},
+					{Fingerprint: "v1:abcd", Reason: "retired in June", Until: "2025-06-30"},
+					{Rule: "authn-missing", Method: "get", Path: "/public/*", Reason: "public by design"},
+				}
+				if !reflect.DeepEqual(c.Suppress, want) {
+					t.Errorf("suppress = %+v\nwant %+v", c.Suppress, want)
+				}
+			},
+		},
+		{name: "suppress: one string", yaml: "suppress: cookie-insecure\n", check: func(t *testing.T, c Config) {
+			if !reflect.DeepEqual(c.Suppress, []finding.Suppression{{Rule: "cookie-insecure"}}) {
+				t.Errorf("suppress = %+v", c.Suppress)
+			}
+		}},
+		{name: "suppress: quoted date", yaml: "suppress:\n  - {rule: a, reason: r, until: \"2026-01-31\"}\n", check: func(t *testing.T, c Config) {
+			if len(c.Suppress) != 1 || c.Suppress[0].Until != "2026-01-31" {
+				t.Errorf("suppress = %+v", c.Suppress)
+			}
+		}},
+		{name: "suppress: bad until", yaml: "suppress:\n  - rule: a\n    reason: r\n    until: 2025-13-01\n", wantErr: `.authgate.yml:4: suppress[1]: until: "2025-13-01" is not a date (want YYYY-MM-DD, e.g. 2025-06-30)`},
+		{name: "suppress: until not a day", yaml: "suppress:\n  - {rule: a, reason: r, until: next week}\n", wantErr: `.authgate.yml:2: suppress[1]: until: "next week" is not a date (want YYYY-MM-DD, e.g. 2025-06-30)`},
+		{name: "suppress: no reason", yaml: "suppress:\n  - fingerprint: v1:ab\n", wantErr: ".authgate.yml:2: suppress[1]: reason: is required: say why the finding is accepted, for whoever reviews it"},
+		{name: "suppress: nothing to match", yaml: "suppress:\n  - reason: r\n", wantErr: ".authgate.yml:2: suppress[1]: say what it suppresses: rule: or fingerprint:"},
+		{name: "suppress: unknown key", yaml: "suppress:\n  - {rule: a, reason: r, expires: 2025-01-01}\n", wantErr: `.authgate.yml:2: suppress[1]: unknown field "expires" (want rule:, fingerprint:, method:, path:, reason:, until:)`},
 		{name: "bad shard", yaml: "shard: 5/4\n", wantErr: ".authgate.yml:1: shard: the shard index must be between 1 and 4, got 5"},
 		{name: "shard as a list", yaml: "shard: [1, 4]\n", wantErr: `.authgate.yml:1: shard: want "I/N", e.g. "2/4", got a list`},
 		{name: "bad output", yaml: "output: [report.pdf]\n", wantErr: `.authgate.yml: output: cannot tell the report format of "report.pdf" from its extension; write FORMAT=PATH, e.g. "json=report.pdf"`},

@@ -253,6 +253,12 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"zero durations", "wait: 0\ntimeout: 1m30s\nidentities:\n  - name: a\n    login: {path: /l, token: json:t, lifetime: 0}\n", true},
 		{"lower-case flow method", "flows: {check: get /me}\n", true},
 		{"format and output lists", "format: [json]\noutput: [a.sarif, markdown=x.out]\n", true},
+		{"suppress bare", "suppress: [cookie-insecure, \"v1:ab\"]\n", true},
+		{"suppress audited", "suppress:\n  - {fingerprint: \"v1:ab\", reason: accepted, until: 2025-06-30}\n  - {rule: authn-missing, method: GET, path: /pub/*, reason: public}\n", true},
+		{"suppress without reason", "suppress:\n  - {rule: authn-missing}\n", false},
+		{"suppress without rule or fingerprint", "suppress:\n  - {reason: r}\n", false},
+		{"suppress bad until", "suppress:\n  - {rule: a, reason: r, until: 2025-13-01}\n", false},
+		{"suppress unknown key", "suppress:\n  - {rule: a, reason: r, expires: 2025-01-01}\n", false},
 
 		{"unknown identity key", "identities:\n  - name: a\n    headers: \"X: 1\"\n    secret: x\n", false},
 		{"unknown login key", "identities:\n  - name: a\n    login: {path: /l, token: json:t, password: x}\n", false},

@@ -103,8 +103,14 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, s := range c.Suppress {
-		if strings.TrimSpace(s) == "" {
-			add(fmt.Sprintf("suppress #%d", i+1), "empty (want a rule id or a fingerprint)")
+		name := fmt.Sprintf("suppress #%d", i+1)
+		if strings.TrimSpace(s.Rule) == "" && strings.TrimSpace(s.Fingerprint) == "" {
+			add(name, "empty (want a rule id or a fingerprint)")
+		}
+		if s.Until != "" {
+			if err := checkUntil(s.Until); err != nil {
+				add(name, "until: %v", err)
+			}
 		}
 	}
 	c.validateOutputs(add)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgate/authgate/finding"
 )
 
 // valid returns a Config that passes Validate, for cases to break.
@@ -41,7 +43,7 @@ func TestValidate(t *testing.T) {
 			c.Endpoints = []string{"GET /user?user_id=1", "post /login"}
 			c.Auth = []string{"Authorization: Bearer " + secret, "Cookie: s=1"}
 			c.PeerAuth = []string{"Authorization: Bearer b"}
-			c.Suppress = []string{"cookie-insecure"}
+			c.Suppress = []finding.Suppression{{Rule: "cookie-insecure"}, {Fingerprint: "v1:ab", Reason: "accepted", Until: "2025-06-30"}}
 			c.Outputs = []Output{{"json", "a.json"}, {"sarif", "a.sarif"}, {"text", ""}}
 		}},
 		{name: "no target", mutate: func(c *Config) { c.Target = "" }, wantErr: "target: required"},
@@ -78,7 +80,7 @@ func TestValidate(t *testing.T) {
 		{name: "bad auth", mutate: func(c *Config) { c.Auth = []string{"Bearer " + secret} }, wantErr: `auth #1: want "Header: value"`},
 		{name: "empty auth value", mutate: func(c *Config) { c.Auth = []string{"Cookie: s=1", "Authorization: "} }, wantErr: `auth #2: header "Authorization" has an empty value`},
 		{name: "bad peer-auth", mutate: func(c *Config) { c.PeerAuth = []string{"X Y: " + secret} }, wantErr: "peer-auth #1: the header name is not a valid"},
-		{name: "empty suppress", mutate: func(c *Config) { c.Suppress = []string{" "} }, wantErr: "suppress #1: empty"},
+		{name: "empty suppress", mutate: func(c *Config) { c.Suppress = []finding.Suppression{{Rule: " "}} }, wantErr: "suppress #1: empty"},
 		{name: "unknown format", mutate: func(c *Config) { c.Outputs = []Output{{"pdf", "a.pdf"}} }, wantErr: `format: unknown report format "pdf"`},
 		{name: "two on stdout", mutate: func(c *Config) { c.Outputs = []Output{{"json", "-"}, {"sarif", ""}} }, wantErr: "format: only one report can go to stdout (got json and sarif)"},
 		{name: "same file twice", mutate: func(c *Config) { c.Outputs = []Output{{"json", "a"}, {"sarif", "a"}} }, wantErr: `output: "a" is written twice`},

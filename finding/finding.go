@@ -143,6 +143,10 @@ type Finding struct {
 	Reproduce   []string   `json:"reproduce"`
 	Remediation string     `json:"remediation"`
 	Location    *Location  `json:"location,omitempty"`
+	// Suppression is the config entry that matched the finding: in force
+	// on a finding of the report's suppressed list, expired on a reported
+	// one (which then says so). Nil when none matched.
+	Suppression *Suppression `json:"suppression,omitempty"`
 }
 
 // FingerprintVersion is bumped whenever the fingerprint's inputs change, so

@@ -29,7 +29,11 @@ type Report struct {
 	// Coverage says what the scan tested (see finding.Coverage); nil
 	// only in reports made before authgate had it.
 	Coverage *finding.Coverage `json:"coverage,omitempty"`
-	Baseline *Baseline         `json:"baseline,omitempty"`
+	// Suppressed are the findings the config's suppress entries removed,
+	// each carrying the entry (its reason and expiry): accepted risk stays
+	// visible. They take no part in the score or the gate.
+	Suppressed []finding.Finding `json:"suppressed"`
+	Baseline   *Baseline         `json:"baseline,omitempty"`
 	// Incomplete is set when the scan stopped early (budget, interrupt);
 	// the findings are what it saw until then.
 	Incomplete string `json:"incomplete,omitempty"`

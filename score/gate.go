@@ -20,6 +20,11 @@ const maxListed = 5
 type GateInput struct {
 	Score     int
 	FailUnder int
+	// FailUnderSet says FailUnder was given (flag, config file, Action
+	// input) rather than defaulted. With a baseline the absolute threshold
+	// applies only then: a pull request is judged on what it adds, not on
+	// the debt it inherited.
+	FailUnderSet bool
 	// FailOn is critical, high, medium, low, info or none.
 	FailOn string
 	// New are the findings that count as new: all of them when there is no
@@ -30,20 +35,31 @@ type GateInput struct {
 	// MaxScoreDrop is the largest allowed drop below the baseline's score;
 	// -1 turns the check off.
 	MaxScoreDrop int
+	// Missing are the rules the inputs asked for (a peer was given, active
+	// mode) that did not run (finding.Coverage.Missing): a check that could
+	// not run is not a pass, so each is a reason.
+	Missing []finding.RuleCoverage
 }
 
 // Decide applies the gate: it fails when the score is below FailUnder, when
-// a counting new finding is at or above FailOn, or when the score dropped
-// more than MaxScoreDrop below the baseline's. Low-confidence findings never
-// gate, as they never move the score. An unknown FailOn fails the gate (a
-// security gate must not open because of a typo); configuration validation
-// is expected to catch it earlier with a better message.
+// a counting new finding is at or above FailOn, when the score dropped
+// more than MaxScoreDrop below the baseline's, or when a requested rule
+// could not run. With a baseline, FailUnder applies only when FailUnderSet;
+// otherwise the gate's FailUnder is 0 (no score is below it), which is
+// what the report shows. Low-confidence findings never gate, as they never
+// move the score. An unknown FailOn fails the gate (a security gate must
+// not open because of a typo); configuration validation is expected to
+// catch it earlier with a better message.
 func Decide(in GateInput) report.Gate {
 	failOn := strings.ToLower(strings.TrimSpace(in.FailOn))
-	g := report.Gate{FailUnder: in.FailUnder, FailOn: failOn, Reasons: []string{}}
+	failUnder := in.FailUnder
+	if in.HasBaseline && !in.FailUnderSet {
+		failUnder = 0
+	}
+	g := report.Gate{FailUnder: failUnder, FailOn: failOn, Reasons: []string{}}
 
-	if in.Score < in.FailUnder {
-		g.Reasons = append(g.Reasons, fmt.Sprintf("score %d is below the threshold %d", in.Score, in.FailUnder))
+	if in.Score < failUnder {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("score %d is below the threshold %d", in.Score, failUnder))
 	}
 
 	if failOn != FailOnNone {
@@ -62,8 +78,22 @@ func Decide(in GateInput) report.Gate {
 		}
 	}
 
+	for _, m := range in.Missing {
+		g.Reasons = append(g.Reasons, MissingReason(m))
+	}
+
 	g.Passed = len(g.Reasons) == 0
 	return g
+}
+
+// MissingReason is the gate's reason for a requested rule that did not
+// run: "bola-cross-user-read could not run: <why>". The reason may carry
+// target text; the writer that shows it escapes it.
+func MissingReason(r finding.RuleCoverage) string {
+	if r.Reason == "" {
+		return r.Rule + " could not run"
+	}
+	return r.Rule + " could not run: " + r.Reason
 }
 
 // newFindingsReason names the counting findings at or above threshold, or

@@ -43,22 +43,45 @@ func TestDecide(t *testing.T) {
 			true, "low", []string{}},
 		{"unknown fail-on fails closed", GateInput{Score: 100, FailUnder: 70, FailOn: "severe", MaxScoreDrop: -1},
 			false, "severe", []string{`fail-on "severe" is not one of critical, high, medium, low, none`}},
-		{"score drop beyond the limit", GateInput{Score: 70, FailUnder: 70, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 10},
+		{"score drop beyond the limit", GateInput{Score: 70, FailUnder: 70, FailUnderSet: true, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 10},
 			false, "none", []string{"score dropped 15 points from the baseline's 85 to 70, more than the allowed 10"}},
-		{"score drop equal to the limit passes", GateInput{Score: 75, FailUnder: 70, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 10},
+		{"score drop equal to the limit passes", GateInput{Score: 75, FailUnder: 70, FailUnderSet: true, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 10},
 			true, "none", []string{}},
-		{"max-score-drop 0 fails on any drop", GateInput{Score: 84, FailUnder: 70, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 0},
+		{"max-score-drop 0 fails on any drop", GateInput{Score: 84, FailUnder: 70, FailUnderSet: true, FailOn: "none", HasBaseline: true, BaselineScore: 85, MaxScoreDrop: 0},
 			false, "none", []string{"score dropped 1 point from the baseline's 85 to 84, more than the allowed 0"}},
-		{"max-score-drop off", GateInput{Score: 71, FailUnder: 70, FailOn: "none", HasBaseline: true, BaselineScore: 100, MaxScoreDrop: -1},
+		{"max-score-drop off", GateInput{Score: 71, FailUnder: 70, FailUnderSet: true, FailOn: "none", HasBaseline: true, BaselineScore: 100, MaxScoreDrop: -1},
 			true, "none", []string{}},
 		{"max-score-drop needs a baseline", GateInput{Score: 71, FailUnder: 70, FailOn: "none", BaselineScore: 100, MaxScoreDrop: 0},
 			true, "none", []string{}},
-		{"all three reasons", GateInput{Score: 40, FailUnder: 70, FailOn: "high", New: []finding.Finding{authn},
+		{"all three reasons", GateInput{Score: 40, FailUnder: 70, FailUnderSet: true, FailOn: "high", New: []finding.Finding{authn},
 			HasBaseline: true, BaselineScore: 90, MaxScoreDrop: 5},
 			false, "high", []string{
 				"score 40 is below the threshold 70",
 				"1 new finding at or above high: authn-missing GET /user",
 				"score dropped 50 points from the baseline's 90 to 40, more than the allowed 5",
+			}},
+		// Baseline gating (problem 9): production scores 55, the pull
+		// request changes nothing.
+		{"with a baseline the default threshold does not apply", GateInput{Score: 55, FailUnder: 70, FailOn: "high",
+			HasBaseline: true, BaselineScore: 55, MaxScoreDrop: -1},
+			true, "high", []string{}},
+		{"with a baseline an explicit threshold applies", GateInput{Score: 55, FailUnder: 70, FailUnderSet: true, FailOn: "high",
+			HasBaseline: true, BaselineScore: 55, MaxScoreDrop: -1},
+			false, "high", []string{"score 55 is below the threshold 70"}},
+		{"with a baseline a new high finding fails", GateInput{Score: 30, FailUnder: 70, FailOn: "high", New: []finding.Finding{authn},
+			HasBaseline: true, BaselineScore: 55, MaxScoreDrop: -1},
+			false, "high", []string{"1 new finding at or above high: authn-missing GET /user"}},
+		{"without a baseline the default threshold applies", GateInput{Score: 55, FailUnder: 70, FailOn: "high", MaxScoreDrop: -1},
+			false, "high", []string{"score 55 is below the threshold 70"}},
+		// Coverage (problem 3): a requested rule that did not run.
+		{"a requested rule that did not run fails", GateInput{Score: 100, FailUnder: 70, FailOn: "high", MaxScoreDrop: -1,
+			Missing: []finding.RuleCoverage{
+				{Rule: "bola-cross-user-read", Status: finding.RuleNotRun, Requested: true, Reason: "the API refused the peer bob everywhere"},
+				{Rule: "session-fixation", Status: finding.RuleNotRun, Requested: true},
+			}},
+			false, "high", []string{
+				"bola-cross-user-read could not run: the API refused the peer bob everywhere",
+				"session-fixation could not run",
 			}},
 	}
 	for _, tt := range tests {
@@ -67,8 +90,12 @@ func TestDecide(t *testing.T) {
 			if g.Passed != tt.passed {
 				t.Errorf("Passed = %v, want %v", g.Passed, tt.passed)
 			}
-			if g.FailUnder != tt.in.FailUnder || g.FailOn != tt.failOn {
-				t.Errorf("FailUnder, FailOn = %d, %q, want %d, %q", g.FailUnder, g.FailOn, tt.in.FailUnder, tt.failOn)
+			wantUnder := tt.in.FailUnder
+			if tt.in.HasBaseline && !tt.in.FailUnderSet {
+				wantUnder = 0 // not applied, shown as no threshold
+			}
+			if g.FailUnder != wantUnder || g.FailOn != tt.failOn {
+				t.Errorf("FailUnder, FailOn = %d, %q, want %d, %q", g.FailUnder, g.FailOn, wantUnder, tt.failOn)
 			}
 			if g.Reasons == nil {
 				t.Fatal("Reasons is nil, want [] so that JSON shows an array")
