@@ -204,7 +204,10 @@ func nonNil(fs []finding.Finding) []finding.Finding {
 	return fs
 }
 
-// outputs are the opened report destinations.
+// outputs are the report destinations. A file output is a
+// report.PendingFile from the start (a bad path fails before the scan) and
+// replaces the destination only when write succeeds: a run without a report
+// leaves no empty file and keeps an earlier good one.
 type outputs struct {
 	list []openOutput
 }
@@ -212,7 +215,7 @@ type outputs struct {
 type openOutput struct {
 	format string
 	w      io.Writer
-	file   *os.File // nil for stdout
+	file   *report.PendingFile // nil for stdout
 	color  bool
 }
 
@@ -223,7 +226,7 @@ func openOutputs(list []config.Output, env Env) (*outputs, error) {
 			o.list = append(o.list, openOutput{format: out.Format, w: env.Stdout, color: env.StdoutTerminal && env.Getenv("NO_COLOR") == ""})
 			continue
 		}
-		f, err := os.Create(out.Path)
+		f, err := report.CreatePending(out.Path)
 		if err != nil {
 			o.close()
 			return nil, fmt.Errorf("cannot write the %s report: %w", out.Format, err)
@@ -250,22 +253,21 @@ func (o *outputs) write(rep *report.Report, env Env, h *hooks) error {
 		} else {
 			err = report.Write(out.w, out.format, rep, report.Options{Color: out.color})
 		}
+		if err == nil && out.file != nil {
+			err = out.file.Commit()
+		}
 		if err != nil {
 			return err
-		}
-		if out.file != nil {
-			if err := out.file.Sync(); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
+// close discards the files write did not commit.
 func (o *outputs) close() {
 	for _, out := range o.list {
 		if out.file != nil {
-			out.file.Close()
+			out.file.Discard()
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -73,4 +75,93 @@ func FormatFromPath(path string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// PendingFile is a report file being written: its bytes go to a temporary
+// file next to the destination, which Commit renames over it. Until then
+// the destination keeps what it held (an earlier run's good report, or
+// nothing), so a scan that could not run never leaves an empty or
+// half-written authgate.json for a later step to upload as a baseline.
+// Creating it before the scan also proves early that the destination's
+// directory is writable.
+type PendingFile struct {
+	path string
+	tmp  *os.File
+	done bool
+}
+
+// reportFileMode is the mode of a committed report. The temporary file is
+// created 0600; the Action's container may run as another user than the
+// steps after it (upload-artifact), which must be able to read the report,
+// as they could when it was created with os.Create.
+const reportFileMode = 0o644
+
+// CreatePending starts writing the report file path. It fails at once when
+// path is a directory or its directory cannot take a new file.
+func CreatePending(path string) (*PendingFile, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", path)
+	}
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	// Hidden, and named after the report, so that a temporary file left
+	// by a killed process is recognisable and matched by no report glob.
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		// Name the destination, not the temporary pattern.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return &PendingFile{path: path, tmp: tmp}, nil
+}
+
+// Path is the destination.
+func (p *PendingFile) Path() string { return p.path }
+
+// Write writes to the temporary file.
+func (p *PendingFile) Write(b []byte) (int, error) {
+	if p.done {
+		return 0, fmt.Errorf("write %s: already committed or discarded", p.path)
+	}
+	return p.tmp.Write(b)
+}
+
+// Commit flushes what was written to disk and renames it over the
+// destination in one step: readers see the old file or the whole new one.
+func (p *PendingFile) Commit() error {
+	if p.done {
+		return fmt.Errorf("commit %s: already committed or discarded", p.path)
+	}
+	p.done = true
+	err := p.tmp.Sync()
+	if err == nil {
+		err = p.tmp.Chmod(reportFileMode)
+	}
+	if cerr := p.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(p.tmp.Name(), p.path)
+	}
+	if err != nil {
+		os.Remove(p.tmp.Name())
+		return fmt.Errorf("write %s: %w", p.path, err)
+	}
+	return nil
+}
+
+// Discard removes the temporary file, leaving the destination as it was.
+// It does nothing after Commit, so it can be deferred.
+func (p *PendingFile) Discard() {
+	if p.done {
+		return
+	}
+	p.done = true
+	p.tmp.Close()
+	os.Remove(p.tmp.Name())
 }
