@@ -22,7 +22,11 @@ func (SpecOperationWithoutSecurity) Info() finding.RuleInfo {
 
 // Check implements scanner.Rule.
 func (SpecOperationWithoutSecurity) Check(_ context.Context, t *scanner.Target) []finding.Finding {
-	if !fromDocument(t) || t.Op.Security != openapi.SecurityUndeclared {
+	if !fromDocument(t) {
+		return nil
+	}
+	t.Judged()
+	if t.Op.Security != openapi.SecurityUndeclared {
 		return nil
 	}
 	const id = "spec-operation-without-security"

@@ -1,0 +1,154 @@
+package scanner
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// apiRun is what one API rule did: whether it was called, how many
+// requests it sent, and what it said it could not test.
+type apiRun struct {
+	checked       bool
+	sent          int
+	skips         []string
+	notApplicable []string
+}
+
+// apiRun returns the record of rule's run, made on first use. API rules
+// run one after the other, so it needs no lock.
+func (s *scan) apiRun(rule string) *apiRun {
+	r, ok := s.apiRuns[rule]
+	if !ok {
+		r = &apiRun{}
+		s.apiRuns[rule] = r
+	}
+	return r
+}
+
+// ruleCoverage says, for every rule of the scan, the operations it tested
+// or why it tested none, in the order of Options.Rules then
+// Options.APIRules. ops are the operations this shard ran; incomplete is
+// why the scan stopped early ("" when it did not).
+func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []finding.RuleCoverage {
+	out := []finding.RuleCoverage{}
+	for ri, r := range s.opts.Rules {
+		info := r.Info()
+		c := finding.RuleCoverage{Rule: info.ID, Mode: info.Mode, Operations: []string{}, Requested: s.requested(info)}
+		idx := slices.Clone(s.ruleOps[ri])
+		slices.Sort(idx) // the description's order, whatever the workers did
+		for _, i := range idx {
+			c.Operations = append(c.Operations, ops[i].Method+" "+ops[i].Path)
+		}
+		if len(c.Operations) > 0 {
+			c.Status = finding.RuleRan
+		} else {
+			c.Status, c.Reason = s.whyNotRun(info, incomplete)
+		}
+		out = append(out, c)
+	}
+	for _, r := range s.opts.APIRules {
+		info := r.Info()
+		c := finding.RuleCoverage{Rule: info.ID, Mode: info.Mode, Operations: []string{}, Requested: s.requested(info)}
+		run := s.apiRuns[info.ID]
+		switch {
+		case run == nil || !run.checked:
+			c.Status, c.Reason = s.whyNotRun(info, incomplete)
+			if run != nil && len(run.skips) > 0 {
+				c.Reason = strings.Join(run.skips, "; ")
+			}
+		case len(run.skips) > 0 && run.sent == 0:
+			c.Status, c.Reason = finding.RuleNotRun, strings.Join(run.skips, "; ")
+		case len(run.skips) > 0:
+			// It tested some of what it meant to: ran, with what it
+			// could not test said.
+			c.Status, c.Operations = finding.RuleRan, []string{"*"}
+			c.Reason = "partly: " + strings.Join(run.skips, "; ")
+		case run.sent == 0:
+			c.Status = finding.RuleNotApplicable
+			c.Reason = "nothing to test in this API"
+			if len(run.notApplicable) > 0 {
+				c.Reason = strings.Join(run.notApplicable, "; ")
+			}
+		default:
+			c.Status, c.Operations = finding.RuleRan, []string{"*"}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// requested reports whether the scan's inputs asked for the rule: a peer
+// asks for cross-user BOLA, an admin identity for the privilege check,
+// --mode active for every active rule.
+func (s *scan) requested(info finding.RuleInfo) bool {
+	switch {
+	case info.Mode == finding.ModeActive:
+		return s.opts.Mode == finding.ModeActive && s.opts.Shard[0] <= 1
+	case info.Needs == finding.NeedsPeer:
+		return s.peer != nil
+	case info.ID == "bfla-privilege-escalation":
+		return s.admin != nil
+	}
+	return false
+}
+
+// whyNotRun says why a rule tested no operation: an input it needs is
+// missing (not run), or the API has nothing it tests (not applicable).
+func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.RuleStatus, string) {
+	switch {
+	case info.Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive:
+		return finding.RuleNotRun, "safe mode: runs only with --mode active"
+	case info.Mode == finding.ModeActive && s.opts.Shard[0] > 1:
+		return finding.RuleNotRun, fmt.Sprintf("whole-API rules run in shard 1 of %d", s.opts.Shard[1])
+	case incomplete != "":
+		return finding.RuleNotRun, "the scan stopped early: " + incomplete
+	case info.Needs == finding.NeedsCredentials && s.primary == nil:
+		return finding.RuleNotRun, "needs credentials (--auth or an identity in the config)"
+	case info.Needs == finding.NeedsPeer && s.primary == nil:
+		return finding.RuleNotRun, "needs two identities of the same role (--auth and --peer-auth)"
+	case info.Needs == finding.NeedsPeer && s.peer == nil:
+		return finding.RuleNotRun, "needs a second identity of the same role (--peer-auth or a peer in the config)"
+	case info.Needs == finding.NeedsPeer:
+		return finding.RuleNotRun, fmt.Sprintf("no object of %s was found to ask for as %s: no operation with an id parameter returned one; declare one with owns: in the config", identityName(s.primary), identityName(s.peer))
+	case info.Needs == finding.NeedsJWT && !s.anyJWT():
+		return finding.RuleNotApplicable, "no identity's credentials are a JWT"
+	}
+	if why, ok := notApplicable[info.ID]; ok {
+		return finding.RuleNotApplicable, why
+	}
+	return finding.RuleNotApplicable, "no operation of this API is one it tests"
+}
+
+// notApplicable says, per rule, what the API lacked when the rule found
+// nothing to test.
+var notApplicable = map[string]string{
+	"spec-operation-without-security":     "no API description: operations came from flags or the target URL",
+	"authn-missing":                       "no operation declared or found protected that is safe to send without credentials",
+	"bola-id-enumeration":                 "no operation selects a record by an id parameter",
+	"bfla-privilege-escalation":           "no operation looks administrative (declare an admin identity to compare every operation with)",
+	"authn-invalid-token-accepted":        "no read operation the primary's credentials open and anonymous requests do not",
+	"api-key-in-query":                    "no API key is sent or declared in a query parameter",
+	"cleartext-credentials":               "the target is served over HTTPS or on loopback",
+	"cors-credentialed-origin-reflection": "no operation safe to probe with an Origin header",
+}
+
+// jwtShape matches a compact JWS: three base64url parts, the header a JSON
+// object ("eyJ" is base64 of `{"`).
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// anyJWT reports whether any identity's credentials hold a JWT.
+func (s *scan) anyJWT() bool {
+	for _, id := range s.allIdentities() {
+		for _, h := range id.Creds() {
+			if jwtShape.MatchString(h.Value) {
+				return true
+			}
+		}
+	}
+	return false
+}
