@@ -355,6 +355,12 @@ type Event struct {
 	// DeploymentURL is the environment_url (else target_url) of a
 	// deployment_status event.
 	DeploymentURL string
+	// ServerURL, RunID and RunAttempt locate the workflow run
+	// (GITHUB_SERVER_URL, GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT), which the
+	// sticky comment links to.
+	ServerURL  string
+	RunID      int64
+	RunAttempt int64
 }
 
 // Event reads the triggering event from GITHUB_EVENT_PATH and the
@@ -364,7 +370,8 @@ func (a *Action) Event() (Event, error) {
 	if err != nil {
 		return Event{}, fmt.Errorf("reading the workflow context: %w", err)
 	}
-	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA, Job: ctx.Job, Workflow: ctx.Workflow}
+	ev := Event{Name: ctx.EventName, APIURL: ctx.APIURL, Workspace: ctx.Workspace, HeadSHA: ctx.SHA, Job: ctx.Job, Workflow: ctx.Workflow,
+		ServerURL: ctx.ServerURL, RunID: ctx.RunID, RunAttempt: ctx.RunAttempt}
 	ev.Owner, ev.Repo = ctx.Repo()
 	var payload struct {
 		PullRequest *struct {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/finding"
@@ -323,5 +324,77 @@ func TestLogAnnotationsKeepTheSummaryNotice(t *testing.T) {
 	}
 	if !strings.Contains(log, "more findings") {
 		t.Errorf("the summary notice is missing:\n%s", log)
+	}
+}
+
+func TestStamp(t *testing.T) {
+	at := time.Date(2025, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
+	ev := Event{Owner: "octo", Repo: "shop", HeadSHA: "0123456789abcdef", ServerURL: "https://github.com/", RunID: 42, RunAttempt: 1}
+	tests := []struct {
+		name string
+		ev   func(Event) Event
+		want string
+	}{
+		{"everything", func(e Event) Event { return e },
+			"<sub>authgate · commit [`0123456`](https://github.com/octo/shop/commit/0123456789abcdef) · scanned 2025-03-04 04:06 UTC · [workflow run](https://github.com/octo/shop/actions/runs/42)</sub>"},
+		{"re-run names its attempt", func(e Event) Event { e.RunAttempt = 3; return e },
+			"<sub>authgate · commit [`0123456`](https://github.com/octo/shop/commit/0123456789abcdef) · scanned 2025-03-04 04:06 UTC · [workflow run (attempt 3)](https://github.com/octo/shop/actions/runs/42/attempts/3)</sub>"},
+		{"no run id: no links", func(e Event) Event { e.RunID, e.ServerURL = 0, ""; return e },
+			"<sub>authgate · commit `0123456` · scanned 2025-03-04 04:06 UTC</sub>"},
+		{"odd server and sha left out", func(e Event) Event {
+			e.ServerURL, e.HeadSHA = "javascript:alert(1)//", "abc)](x"
+			return e
+		}, "<sub>authgate · scanned 2025-03-04 04:06 UTC</sub>"},
+		{"odd repository left out", func(e Event) Event { e.Repo = "shop](http://evil.example)"; return e },
+			"<sub>authgate · commit `0123456` · scanned 2025-03-04 04:06 UTC</sub>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Stamp(tt.ev(ev), at); got != tt.want {
+				t.Errorf("Stamp =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEventRunURL reads the run from the runner's variables.
+func TestEventRunURL(t *testing.T) {
+	r := newRunner(t, "pull_request", prSameRepo)
+	r.env["GITHUB_SERVER_URL"] = "https://ghe.example.com"
+	r.env["GITHUB_RUN_ID"] = "123"
+	r.env["GITHUB_RUN_ATTEMPT"] = "2"
+	ev, err := r.action().Event()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ev.RunURL(), "https://ghe.example.com/octo/shop/actions/runs/123/attempts/2"; got != want {
+		t.Errorf("RunURL = %q, want %q", got, want)
+	}
+}
+
+// TestNotRunOutputs: a run without a result sets passed=false and invents
+// nothing else.
+func TestNotRunOutputs(t *testing.T) {
+	r := newRunner(t, "push", "")
+	if err := r.action().SetNotRunOutputs(); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(r.env["GITHUB_OUTPUT"])
+	if !strings.HasPrefix(string(out), "passed<<") || strings.Count(string(out), "<<") != 1 || !strings.Contains(string(out), "\nfalse\n") {
+		t.Errorf("GITHUB_OUTPUT =\n%s\nwant passed=false only", out)
+	}
+}
+
+// TestErrorLineCannotIssueCommands: text in an error line (gate reasons,
+// a reason quoting the target) stays one harmless line.
+func TestErrorLineCannotIssueCommands(t *testing.T) {
+	r := newRunner(t, "push", "")
+	r.action().Error("authgate: the gate failed: x\n::error::pwned\r##[error]pwned %0A::warning::pwned")
+	log := r.log.String()
+	if strings.Count(log, "\n") != 1 || !strings.HasPrefix(log, "::error::authgate: the gate failed") {
+		t.Fatalf("not one error line: %q", log)
+	}
+	if strings.Contains(log, "##[") || strings.Contains(log, "%0A::") {
+		t.Errorf("command syntax survived: %q", log)
 	}
 }

@@ -25,9 +25,9 @@ func (a *Action) fileCommand(env string, f func()) (err error) {
 	return nil
 }
 
-// SetOutputs writes the Action's outputs (action.yml) for a finished scan.
-// passed is the run's verdict (exit code 0), not only the gate's: a scan
-// that could not run never passes.
+// SetOutputs writes the Action's outputs (action.yml) for a scan that ran
+// (exit 0 or 1). passed is the run's verdict (exit code 0), not only the
+// gate's.
 func (a *Action) SetOutputs(r *report.Report, passed bool, reportPath, sarifPath string) error {
 	out := []struct{ k, v string }{
 		{"score", strconv.Itoa(r.Score)},
@@ -48,6 +48,15 @@ func (a *Action) SetOutputs(r *report.Report, passed bool, reportPath, sarifPath
 			a.gh.SetOutput(o.k, o.v)
 		}
 	})
+}
+
+// SetNotRunOutputs writes the outputs of a run that produced no result
+// (exit 2 or 3): passed=false and nothing else. No score or grade is
+// invented for an API nobody scanned, and report-path stays empty, so a
+// later step guarded on it uploads no baseline from a night the target
+// was down.
+func (a *Action) SetNotRunOutputs() error {
+	return a.fileCommand("GITHUB_OUTPUT", func() { a.gh.SetOutput("passed", "false") })
 }
 
 // Summary appends Markdown to the job summary.
@@ -131,12 +140,15 @@ func logLevel(s finding.Severity) string {
 
 // clean makes target-controlled text safe for one workflow command: no
 // control characters (the command's own escaping handles % and line
-// breaks, but a lone CR or ESC still confuses the log viewer).
+// breaks, but a lone CR or ESC still confuses the log viewer), and no
+// "##[", which the runner acts on anywhere in a line (the old
+// ##[command] syntax), written as the CLI's one-line errors write it.
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
+	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return ' '
 		}
 		return r
 	}, s)
+	return strings.ReplaceAll(s, "##[", `#\u0023[`)
 }

@@ -3,15 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authgate/authgate/action"
@@ -66,55 +65,164 @@ func runAction(ctx context.Context, env Env) int {
 		},
 		sarifFallback: sarifFallback(env, ev.Workspace, spec),
 	}
+	// The CLI prints why a run stopped as its last line on stderr; the
+	// Action repeats it where people look: an error annotation, the job
+	// summary, the check run and the comment.
+	why := &lastLine{w: env.Stderr}
+	scanEnv := env
+	scanEnv.Stderr = why
 	var rep *report.Report
 	var code int
+	what := "scan " + displayTarget(cfg.Target)
 	if len(set.Merge) > 0 {
+		what = "merge the shard reports"
 		a.Group(fmt.Sprintf("authgate merge of %d shard reports", len(set.Merge)))
-		rep, code = mergeAndGate(set.Merge, cfg, env, h)
+		rep, code = mergeAndGate(set.Merge, cfg, scanEnv, h)
 	} else {
 		a.Group("authgate scan of " + displayTarget(cfg.Target))
-		rep, code = scanAndGate(ctx, cfg, env, h)
+		rep, code = scanAndGate(ctx, cfg, scanEnv, h)
 	}
 	a.EndGroup()
+	reason := why.last()
+	if reason == "" {
+		reason = "no reason was printed; see the job log"
+	}
+	// The verdict, outside the collapsed group: the first thing a reader
+	// of a red job sees.
+	switch {
+	case code == ExitGateFailed && rep != nil:
+		a.Error("authgate: the gate failed: " + gateReasons(rep))
+	case code != ExitPassed:
+		if rep != nil {
+			what += " completely"
+		}
+		a.Error(fmt.Sprintf("authgate could not %s (exit code %d): %s", what, code, reason))
+	}
 	// The check run and the comment are finished even when the job is
 	// being cancelled: a check left "in progress" blocks a required
 	// status forever.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
+	comment := ev.IsPullRequest()
+	if set.Comment != nil {
+		comment = *set.Comment && ev.IsPullRequest()
+	}
+	scope := commentScope(set, ev, cfg.Shard.String())
+
+	if code != ExitPassed && code != ExitGateFailed {
+		// No result to build on, even when an incomplete report was
+		// written: outputs say only passed=false.
+		if err := a.SetNotRunOutputs(); err != nil {
+			a.Warning("authgate: " + err.Error())
+		}
+	} else if err := a.SetOutputs(rep, code == ExitPassed, set.ReportPath, set.SARIFPath); err != nil {
+		a.Warning("authgate: " + err.Error())
+	}
 	if rep == nil {
-		what := "scan " + displayTarget(cfg.Target)
-		if len(set.Merge) > 0 {
-			what = "merge the shard reports"
-		}
-		msg := "authgate could not " + what + " (exit code " + strconv.Itoa(code) + "); see the job log."
-		if err := a.Summary("## authgate: the scan could not run\n\n" + report.EscapeMarkdown(msg) + "\n"); err != nil {
+		md := notRunMarkdown(what, code, reason)
+		if err := a.Summary(md); err != nil {
 			a.Warning("authgate: " + err.Error())
 		}
-		if err := a.SetOutputs(&report.Report{Grade: "F", Findings: []finding.Finding{}}, false, set.ReportPath, set.SARIFPath); err != nil {
-			a.Warning("authgate: " + err.Error())
+		gh.fail(ctx, checkID, notRunTitle(code), md)
+		if comment {
+			gh.comment(ctx, ev.PR, scope, action.Stamp(ev, time.Now())+"\n\n"+md)
 		}
-		gh.fail(ctx, checkID, msg)
 		return code
 	}
 
 	md := markdown(rep)
-	if err := a.Summary(md); err != nil {
-		a.Warning("authgate: " + err.Error())
+	if code != ExitPassed && code != ExitGateFailed {
+		md = notRunMarkdown(what, code, reason) + "\n" + md
 	}
-	if err := a.SetOutputs(rep, code == ExitPassed, set.ReportPath, set.SARIFPath); err != nil {
+	if err := a.Summary(md); err != nil {
 		a.Warning("authgate: " + err.Error())
 	}
 	if !gh.finish(ctx, checkID, rep, md, code) && set.Annotate {
 		a.LogAnnotations(rep.Findings)
 	}
-	comment := ev.IsPullRequest()
-	if set.Comment != nil {
-		comment = *set.Comment && ev.IsPullRequest()
-	}
 	if comment {
-		gh.comment(ctx, ev.PR, commentScope(set, ev, cfg.Shard.String(), cfg.Target), md)
+		gh.comment(ctx, ev.PR, scope, action.Stamp(ev, rep.StartedAt)+"\n\n"+md)
 	}
 	return code
+}
+
+// gateReasons joins the gate's reasons for one error line.
+func gateReasons(rep *report.Report) string {
+	if len(rep.Gate.Reasons) == 0 {
+		return fmt.Sprintf("score %d/100 (%s)", rep.Score, rep.Grade)
+	}
+	return strings.Join(rep.Gate.Reasons, "; ")
+}
+
+// exitMeaning names an exit code of the contract.
+func exitMeaning(code int) string {
+	switch code {
+	case ExitUsage:
+		return "a usage or configuration error, nothing was scanned"
+	case ExitScanFailed:
+		return "the scan could not run"
+	}
+	return "unexpected"
+}
+
+// notRunTitle is the check run's title for a run without a result.
+func notRunTitle(code int) string {
+	if code == ExitUsage {
+		return "configuration error: nothing was scanned"
+	}
+	return "the scan could not run"
+}
+
+// notRunMarkdown says, in the summary, the check run and the comment,
+// why there is no result: the same reason the log's last line gives. The
+// reason may quote the target (an error message, a URL): it is escaped.
+func notRunMarkdown(what string, code int, reason string) string {
+	return fmt.Sprintf("## authgate: %s\n\nauthgate could not %s (exit code %d: %s).\n\n**Reason:** %s\n",
+		notRunTitle(code), report.EscapeMarkdown(what), code, exitMeaning(code), report.EscapeMarkdown(reason))
+}
+
+// lastLine passes writes through to w and remembers the last complete
+// line, without the "authgate: " every CLI message starts with.
+type lastLine struct {
+	w       io.Writer
+	mu      sync.Mutex
+	partial []byte
+	line    string
+}
+
+func (l *lastLine) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.partial = append(l.partial, p...)
+	for {
+		i := bytes.IndexByte(l.partial, '\n')
+		if i < 0 {
+			break
+		}
+		// A live progress line rewrites itself with \r: keep its end.
+		line := l.partial[:i]
+		if j := bytes.LastIndexByte(line, '\r'); j >= 0 {
+			line = line[j+1:]
+		}
+		if t := strings.TrimSpace(string(line)); t != "" {
+			l.line = strings.TrimPrefix(t, "authgate: ")
+		}
+		l.partial = l.partial[i+1:]
+	}
+	if len(l.partial) > maxReasonBytes {
+		l.partial = l.partial[len(l.partial)-maxReasonBytes:]
+	}
+	l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// maxReasonBytes bounds the unfinished line kept in memory; a one-line
+// error is far shorter.
+const maxReasonBytes = 64 << 10
+
+func (l *lastLine) last() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.line
 }
 
 // specNames are where repositories usually keep their API description,
@@ -173,10 +281,13 @@ func displayTarget(raw string) string {
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
-// commentScope makes the sticky comment's marker: one comment per
-// workflow, job, check name and shard (or target, for a matrix over
-// environments without shards), so that no two jobs overwrite each other.
-func commentScope(set action.Settings, ev action.Event, shard, target string) []string {
+// commentScope makes the sticky comment's marker: one comment per pull
+// request (it is looked up on the pull request), check name, workflow,
+// job and shard, so that no two jobs overwrite each other. Not the target:
+// a preview URL per commit must update the same comment. Jobs of a matrix
+// over environments share workflow and job: give them distinct check
+// names, as their check runs need anyway.
+func commentScope(set action.Settings, ev action.Event, shard string) []string {
 	scope := []string{"check=" + set.CheckName}
 	if ev.Workflow != "" {
 		scope = append(scope, "workflow="+ev.Workflow)
@@ -186,9 +297,6 @@ func commentScope(set action.Settings, ev action.Event, shard, target string) []
 	}
 	if shard != "" {
 		scope = append(scope, "shard="+shard)
-	} else {
-		sum := sha256.Sum256([]byte(displayTarget(target)))
-		scope = append(scope, "target="+hex.EncodeToString(sum[:4]))
 	}
 	return scope
 }
@@ -293,11 +401,13 @@ func (g *github) finish(ctx context.Context, id int64, rep *report.Report, md st
 	return true
 }
 
-func (g *github) fail(ctx context.Context, id int64, summary string) {
+// fail completes the check run of a run without a result, its summary
+// saying why.
+func (g *github) fail(ctx context.Context, id int64, title, summary string) {
 	if g.client == nil || id == 0 {
 		return
 	}
-	if err := g.client.CompleteCheckRun(ctx, g.ev.Owner, g.ev.Repo, id, "failure", "the scan could not run", summary, nil); err != nil {
+	if err := g.client.CompleteCheckRun(ctx, g.ev.Owner, g.ev.Repo, id, "failure", title, summary, nil); err != nil {
 		g.failed("completing the check run", err)
 	}
 }

@@ -8,12 +8,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/authgate/authgate/demo"
+	"github.com/authgate/authgate/ghapi"
 	"github.com/authgate/authgate/ghapi/ghtest"
+	"github.com/authgate/authgate/report"
 )
 
 // actionRun is one run of the container Action with only the environment
@@ -126,6 +130,7 @@ func TestActionEndToEnd(t *testing.T) {
 		if !strings.Contains(string(sum), "authn-missing") {
 			t.Errorf("the job summary lacks the findings")
 		}
+		assertVerdictAfterGroup(t, r.log.String(), "::error::authgate: the gate failed: ")
 	}
 	for _, f := range []string{"authgate.json", "authgate.sarif"} {
 		if _, err := os.Stat(filepath.Join(ws, f)); err != nil {
@@ -220,6 +225,161 @@ func TestActionExitCodes(t *testing.T) {
 			t.Fatalf("exit %d, want 3\n%s", code, r.stderr.String())
 		}
 	})
+}
+
+// assertVerdictAfterGroup: the log's one verdict line starts with prefix
+// and comes after the collapsed group of the scan's log, where a reader
+// of a red job sees it without unfolding anything.
+func assertVerdictAfterGroup(t *testing.T, log, prefix string) string {
+	t.Helper()
+	end := strings.Index(log, "::endgroup::")
+	if end < 0 {
+		t.Fatalf("no group in the log:\n%s", log)
+	}
+	var verdicts []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			verdicts = append(verdicts, line)
+		}
+	}
+	if len(verdicts) != 1 {
+		t.Fatalf("%d lines start with %q, want one:\n%s", len(verdicts), prefix, log)
+	}
+	if strings.Index(log, verdicts[0]) < end {
+		t.Errorf("the verdict is inside the collapsed group:\n%s", log)
+	}
+	return verdicts[0]
+}
+
+// readOutputs parses GITHUB_OUTPUT's name<<delimiter blocks.
+func readOutputs(t *testing.T, path string) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i+2 < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			continue
+		}
+		var val []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			val = append(val, lines[i])
+		}
+		out[name] = strings.Join(val, "\n")
+	}
+	return out
+}
+
+// TestActionCouldNotRun: on exit 2 and 3 the reason the tool knows is in
+// the log's error line (after the group), the job summary, the check run
+// and the sticky comment; outputs are passed=false only (no invented score
+// or grade, no report-path for a baseline upload to follow); and no empty
+// report file is left in the workspace.
+func TestActionCouldNotRun(t *testing.T) {
+	tests := []struct {
+		name     string
+		code     int
+		setup    func(t *testing.T, r *actionRun)
+		inReason string // part of the reason the CLI printed
+	}{
+		{"unreachable target", ExitScanFailed, func(t *testing.T, r *actionRun) {
+			r.env["INPUT_TARGET"] = "http://" + freePort(t)
+			r.env["INPUT_WAIT"] = "300ms"
+		}, "target unreachable"},
+		{"missing baseline", ExitUsage, func(t *testing.T, r *actionRun) {
+			r.env["INPUT_BASELINE"] = "nightly/authgate.json"
+		}, "authgate.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := httptest.NewServer(demo.Secure())
+			defer api.Close()
+			gh := ghtest.New(t)
+			ws := t.TempDir()
+			r := newActionRun(t, ws, api.URL, gh.URL, prEvent)
+			tt.setup(t, r)
+			if code := r.run(); code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tt.code, r.log.String(), r.stderr.String())
+			}
+			line := assertVerdictAfterGroup(t, r.log.String(), "::error::authgate could not scan ")
+			if !strings.Contains(line, tt.inReason) {
+				t.Errorf("the error line lacks the reason %q: %s", tt.inReason, line)
+			}
+
+			sum, _ := os.ReadFile(r.env["GITHUB_STEP_SUMMARY"])
+			runs := gh.CheckRuns()
+			if len(runs) != 1 || runs[0].Conclusion != "failure" || runs[0].Status != "completed" {
+				t.Fatalf("check runs = %+v", runs)
+			}
+			comments := gh.Comments("octo", "shop", 42)
+			if len(comments) != 1 {
+				t.Fatalf("%d comments, want the sticky one saying why", len(comments))
+			}
+			for name, text := range map[string]string{"summary": string(sum), "check run": runs[0].Summary, "comment": comments[0].Body} {
+				if !strings.Contains(text, report.EscapeMarkdown(tt.inReason)) || strings.Contains(text, "see the job log") {
+					t.Errorf("the %s does not state the reason %q:\n%s", name, tt.inReason, text)
+				}
+			}
+
+			got := readOutputs(t, r.env["GITHUB_OUTPUT"])
+			if len(got) != 1 || got["passed"] != "false" {
+				t.Errorf("outputs = %v, want passed=false only", got)
+			}
+			assertFiles(t, ws)
+		})
+	}
+}
+
+// TestActionStickyCommentAcrossPreviewURLs: a preview URL per commit
+// (Vercel, Netlify, Cloudflare Pages) updates the one comment of the pull
+// request's check and job, including one an earlier authgate keyed by the
+// target; the comment says which commit it describes, when the scan ran,
+// and links to the run.
+func TestActionStickyCommentAcrossPreviewURLs(t *testing.T) {
+	gh := ghtest.New(t)
+	ws := workspaceWithRoutes(t)
+	legacy := ghapi.Marker("check=authgate", "workflow=authgate pull request", "job=scan", "target=0a1b2c3d")
+	gh.AddComment("octo", "shop", 42, ghtest.BotLogin, legacy+"\nscore 100/100 of an older preview")
+	gh.AddComment("octo", "shop", 42, "octocat", "LGTM")
+	for i, sha := range []string{"1111111aaaa", "2222222bbbb"} {
+		api := httptest.NewServer(demo.Vulnerable())
+		event := strings.Replace(prEvent, "headsha1", sha, 1)
+		r := newActionRun(t, ws, api.URL, gh.URL, event)
+		r.env["GITHUB_WORKFLOW"] = "authgate pull request"
+		r.env["GITHUB_JOB"] = "scan"
+		r.env["GITHUB_SERVER_URL"] = "https://github.com"
+		r.env["GITHUB_RUN_ID"] = "987654"
+		r.env["GITHUB_RUN_ATTEMPT"] = strconv.Itoa(i + 1)
+		code := r.run()
+		api.Close()
+		if code != ExitGateFailed {
+			t.Fatalf("run %d: exit %d\n%s", i, code, r.stderr.String())
+		}
+	}
+	comments := gh.Comments("octo", "shop", 42)
+	if len(comments) != 2 {
+		t.Fatalf("%d comments, want the human's and one sticky comment", len(comments))
+	}
+	body := comments[0].Body
+	for _, want := range []string{
+		"commit [`2222222`](https://github.com/octo/shop/commit/2222222bbbb)",
+		"[workflow run (attempt 2)](https://github.com/octo/shop/actions/runs/987654/attempts/2)",
+		"authn-missing",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, body)
+		}
+	}
+	if !regexp.MustCompile(`scanned \d{4}-\d\d-\d\d \d\d:\d\d UTC`).MatchString(body) {
+		t.Errorf("the comment does not say when the scan ran:\n%s", body)
+	}
+	if strings.Contains(body, "target=") || strings.Contains(body, "older preview") {
+		t.Errorf("the old marker or body survived:\n%s", body)
+	}
 }
 
 // TestActionHostileTarget: everything the target returns is untrusted (a

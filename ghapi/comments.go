@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -78,7 +79,10 @@ func validMarker(marker string) bool {
 // UpsertComment keeps one comment per marker on pull request (or issue)
 // number: it pages through all comments (per_page 100, following Link
 // headers), updates the oldest one that contains marker and was written by
-// the token's login (see WithCommenter), or creates one. It reports whether
+// the token's login (see WithCommenter), or creates one. A comment with the
+// marker an earlier authgate wrote for the same scope (see legacyMarker) is
+// adopted when none carries marker itself, so that upgrading adds no
+// duplicate. It reports whether
 // it created one. Comments by anyone else are never edited, even when they
 // carry the marker (a user may quote it, or plant it to have the bot
 // overwrite their words). The marker is put on the first line and the rest
@@ -137,9 +141,11 @@ func commentBody(marker, body string) string {
 	return marker + "\n" + truncateLines(rest, MaxCommentChars-len(marker)-len("\n"))
 }
 
-// findComment returns the oldest comment by c.commenter carrying marker, or
-// nil.
+// findComment returns the oldest comment by c.commenter carrying marker;
+// without one, the oldest carrying a legacy form of it; else nil.
 func (c *Client) findComment(ctx context.Context, owner, repo string, number int, marker string) (*github.IssueComment, error) {
+	legacy := legacyMarker(marker)
+	var adopt *github.IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: commentsPerPage}}
 	for page := 1; ; page++ {
 		if page > maxCommentPages {
@@ -150,13 +156,28 @@ func (c *Client) findComment(ctx context.Context, owner, repo string, number int
 			return nil, classify("list comments", err)
 		}
 		for _, cm := range comments {
-			if strings.EqualFold(cm.GetUser().GetLogin(), c.commenter) && strings.Contains(cm.GetBody(), marker) {
+			if !strings.EqualFold(cm.GetUser().GetLogin(), c.commenter) {
+				continue
+			}
+			if strings.Contains(cm.GetBody(), marker) {
 				return cm, nil
+			}
+			if adopt == nil && legacy.MatchString(cm.GetBody()) {
+				adopt = cm
 			}
 		}
 		if resp.NextPage == 0 || resp.NextPage == opts.Page {
-			return nil, nil
+			return adopt, nil
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// legacyMarker matches the marker authgate wrote before the scope stopped
+// naming the target: the same parts followed by "target=" and 8 hex digits
+// of a hash of the target URL. A preview URL per commit made that one
+// comment per push; such a comment of the same check, workflow and job is
+// the one to update.
+func legacyMarker(marker string) *regexp.Regexp {
+	return regexp.MustCompile(regexp.QuoteMeta(strings.TrimSuffix(marker, markerSuffix)) + `:target=[0-9a-f]{8}` + regexp.QuoteMeta(markerSuffix))
 }

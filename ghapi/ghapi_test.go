@@ -644,3 +644,60 @@ func TestStartCheckRunDoesNotReuseAnotherJobsRun(t *testing.T) {
 		t.Errorf("got run %d (other job's is %d), %d runs; want a run of its own", id, other, len(srv.CheckRuns()))
 	}
 }
+
+// TestUpsertCommentAdoptsLegacyMarker: comments written before the scope
+// stopped naming the target (one per preview URL) are updated, not
+// duplicated — the oldest one of the same check, workflow and job; other
+// scopes' and other people's comments are left alone, and a comment with
+// the current marker wins over an older legacy one.
+func TestUpsertCommentAdoptsLegacyMarker(t *testing.T) {
+	scope := []string{"check=authgate", "workflow=ci", "job=scan"}
+	marker := ghapi.Marker(scope...)
+	legacy := func(job, hash string) string {
+		return ghapi.Marker("check=authgate", "workflow=ci", "job="+job, "target="+hash) + "\nscore 90/100"
+	}
+	tests := []struct {
+		name      string
+		seed      [][2]string // login, body
+		wantIndex int         // seeded comment that ends up with the new body
+	}{
+		{"legacy comment of the same job", [][2]string{
+			{"mallory", legacy("scan", "0a1b2c3d")},
+			{ghtest.BotLogin, legacy("other", "0a1b2c3d")},
+			{ghtest.BotLogin, legacy("scan", "0a1b2c3d")},
+			{ghtest.BotLogin, legacy("scan", "99aa88bb")},
+		}, 2},
+		{"current marker preferred", [][2]string{
+			{ghtest.BotLogin, legacy("scan", "0a1b2c3d")},
+			{ghtest.BotLogin, marker + "\nscore 80/100"},
+		}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ghtest.New(t)
+			for _, s := range tt.seed {
+				srv.AddComment(owner, repo, pr, s[0], s[1])
+			}
+			c := newClient(t, srv)
+			for i := range 2 {
+				created, err := c.UpsertComment(context.Background(), owner, repo, pr, marker, fmt.Sprintf("run %d", i))
+				if err != nil || created {
+					t.Fatalf("UpsertComment %d: created %v, err %v; want an update", i, created, err)
+				}
+			}
+			all := srv.Comments(owner, repo, pr)
+			if len(all) != len(tt.seed) {
+				t.Fatalf("%d comments, want the %d seeded", len(all), len(tt.seed))
+			}
+			for i, cm := range all {
+				want := tt.seed[i][1]
+				if i == tt.wantIndex {
+					want = marker + "\nrun 1"
+				}
+				if cm.Body != want {
+					t.Errorf("comment %d = %q, want %q", i, cm.Body, want)
+				}
+			}
+		})
+	}
+}
