@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/authgate/authgate/ghapi"
 	"github.com/authgate/authgate/ghapi/ghtest"
 	"github.com/authgate/authgate/report"
+	"go.yaml.in/yaml/v3"
 )
 
 // actionRun is one run of the container Action with only the environment
@@ -568,5 +570,76 @@ func TestActionMerge(t *testing.T) {
 	}
 	if n := len(gh.Comments("octo", "shop", 42)); n != 1 {
 		t.Errorf("%d comments", n)
+	}
+}
+
+// TestExampleWorkflowsUploadOnlyReports: the example workflows upload a
+// report (a nightly's becomes every pull request's baseline) only when the
+// Action says the scan ran, by its report-path or sarif-path output. A
+// hashFiles guard let a night with production down upload an empty
+// baseline, and every later pull request failed with exit 2.
+func TestExampleWorkflowsUploadOnlyReports(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "examples", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example workflows: %v", err)
+	}
+	type step struct {
+		ID   string `yaml:"id"`
+		If   string `yaml:"if"`
+		Uses string `yaml:"uses"`
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []step `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	uploads := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, &wf); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		for name, job := range wf.Jobs {
+			// ran: the upload's guard; notRun: an earlier step that fails
+			// the job without a report (the sharded example).
+			var ran, notRun []*regexp.Regexp
+			checked := false
+			for i, st := range job.Steps {
+				where := fmt.Sprintf("%s: job %s, step %d", filepath.Base(file), name, i+1)
+				if strings.HasPrefix(st.Uses, "authgate/authgate@") {
+					if st.ID == "" {
+						t.Errorf("%s: the authgate step has no id to guard the uploads on", where)
+						continue
+					}
+					out := `steps\.` + regexp.QuoteMeta(st.ID) + `\.outputs\.(report|sarif)-path`
+					ran = append(ran, regexp.MustCompile(out+` != ''`))
+					notRun = append(notRun, regexp.MustCompile(out+` == ''`))
+				}
+				for _, re := range notRun {
+					checked = checked || re.MatchString(st.If)
+				}
+				if !strings.Contains(st.Uses, "upload-artifact") && !strings.Contains(st.Uses, "upload-sarif") {
+					continue
+				}
+				uploads++
+				if strings.Contains(st.If, "hashFiles") {
+					t.Errorf("%s: guarded by hashFiles, which an empty or stale file passes: %s", where, st.If)
+				}
+				guarded := false
+				for _, re := range ran {
+					guarded = guarded || re.MatchString(st.If)
+				}
+				if !guarded && !(st.If == "" && checked) {
+					t.Errorf("%s: uploads without the Action's report-path/sarif-path guard (if: %q)", where, st.If)
+				}
+			}
+		}
+		wf.Jobs = nil
+	}
+	if uploads < 5 {
+		t.Errorf("found %d upload steps; the test no longer reads the examples", uploads)
 	}
 }
