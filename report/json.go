@@ -10,13 +10,16 @@ import (
 )
 
 // writeJSON writes the report as schema authgate/report/v1: indented,
-// findings sorted, every array present (never null), one trailing newline.
+// findings and suppressed findings sorted, every array present (never
+// null, coverage's included), one trailing newline.
 func writeJSON(w io.Writer, r *Report, _ Options) error {
 	c := *r
 	if c.Schema == "" {
 		c.Schema = Schema
 	}
 	c.Findings = sorted(r.Findings)
+	c.Suppressed = sorted(r.Suppressed)
+	c.Coverage = coverageOf(r)
 	c.Gate.Reasons = append([]string{}, r.Gate.Reasons...)
 	if r.Baseline != nil {
 		b := *r.Baseline

@@ -18,6 +18,10 @@ const (
 	junitGateClass   = "authgate"
 	junitGateName    = "gate"
 	junitGateType    = "gate"
+	// junitCoverageClass groups the rules that did not run, one skipped
+	// test case each; junitSuppressedClass the suppressed findings.
+	junitCoverageClass   = "authgate.coverage"
+	junitSuppressedClass = "authgate.suppressed"
 	// failOnNone is the fail-on value that fails on no finding (as in
 	// score.FailOnNone, which report cannot import).
 	failOnNone = "none"
@@ -51,7 +55,14 @@ type junitTestCase struct {
 	Classname string        `xml:"classname,attr"`
 	Name      string        `xml:"name,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Skipped   *junitSkipped `xml:"skipped,omitempty"`
 	SystemOut *junitText    `xml:"system-out,omitempty"`
+}
+
+// junitSkipped marks a test case that did not run: a rule the scan could
+// not run, or a finding the config accepts.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitFailure struct {
@@ -100,6 +111,37 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 		cases = append(cases, c)
 	}
 
+	skipped := 0
+	for _, f := range sorted(r.Suppressed) {
+		cases = append(cases, junitTestCase{
+			Classname: junitSuppressedClass,
+			Name:      xmlText(operationLabel(f)),
+			Skipped:   &junitSkipped{Message: xmlText("suppressed: " + suppressionReason(f))},
+			SystemOut: &junitText{Text: junitDetails(f)},
+		})
+		skipped++
+	}
+	if c := coverageOf(r); c != nil {
+		for _, rc := range c.Rules {
+			if rc.Status == finding.RuleRan || rc.Status == finding.RuleNotApplicable {
+				continue
+			}
+			msg := "did not run"
+			if rc.Requested {
+				msg = "could not run, although the inputs asked for it"
+			}
+			if rc.Reason != "" {
+				msg += ": " + rc.Reason
+			}
+			cases = append(cases, junitTestCase{
+				Classname: junitCoverageClass,
+				Name:      xmlText(rc.Rule),
+				Skipped:   &junitSkipped{Message: xmlText(msg)},
+			})
+			skipped++
+		}
+	}
+
 	gate := junitTestCase{Classname: junitGateClass, Name: junitGateName}
 	if !r.Gate.Passed {
 		var text strings.Builder
@@ -107,13 +149,13 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 			text.WriteString("- " + xmlText(reason) + "\n")
 		}
 		gate.Failure = &junitFailure{
-			Message: fmt.Sprintf("gate failed: score %d (fail-under %d, fail-on %s)", r.Score, r.Gate.FailUnder, xmlText(r.Gate.FailOn)),
+			Message: fmt.Sprintf("gate failed: score %d (%s)", r.Score, xmlText(gateSettings(r))),
 			Type:    junitGateType,
 			Text:    text.String(),
 		}
 		failures++
 	} else {
-		gate.SystemOut = &junitText{Text: fmt.Sprintf("gate passed: score %d (fail-under %d, fail-on %s)\n", r.Score, r.Gate.FailUnder, xmlText(r.Gate.FailOn))}
+		gate.SystemOut = &junitText{Text: fmt.Sprintf("gate passed: score %d (%s)\n", r.Score, xmlText(gateSettings(r)))}
 	}
 	cases = append(cases, gate)
 
@@ -122,6 +164,7 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 		Name:     junitSuiteName,
 		Tests:    len(cases),
 		Failures: failures,
+		Skipped:  skipped,
 		Time:     seconds,
 		Cases:    cases,
 	}
@@ -192,5 +235,6 @@ func junitDetails(f finding.Finding) string {
 		line("Reproduce", cmd)
 	}
 	line("Remediation", f.Remediation)
+	line("Note", suppressionNote(f))
 	return b.String()
 }

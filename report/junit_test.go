@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/xml"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -24,7 +25,9 @@ func parseJUnit(t *testing.T, out []byte) junitTestSuites {
 }
 
 func TestJUnitContent(t *testing.T) {
-	doc := parseJUnit(t, write(t, "junit", fixture()))
+	r := fixture()
+	r.Suppressed, r.Coverage = nil, nil // see TestJUnitCoverageAndSuppressed
+	doc := parseJUnit(t, write(t, "junit", r))
 	s := doc.Suites[0]
 	if doc.Name != "authgate" || s.Name != "authgate" || doc.Tests != 3 || s.Tests != 3 || len(s.Cases) != 3 {
 		t.Fatalf("suites = %+v", doc)
@@ -47,6 +50,37 @@ func TestJUnitContent(t *testing.T) {
 	if gate.Name != "gate" || gate.Failure == nil || gate.Failure.Type != "gate" ||
 		!strings.Contains(gate.Failure.Text, "- score 65 is below the threshold 70\n") {
 		t.Errorf("gate case = %+v", gate)
+	}
+}
+
+// TestJUnitCoverageAndSuppressed: every rule that did not run and every
+// suppressed finding is a skipped test case with its reason, and counted.
+func TestJUnitCoverageAndSuppressed(t *testing.T) {
+	doc := parseJUnit(t, write(t, "junit", fixture()))
+	s := doc.Suites[0]
+	skipped := map[string]string{}
+	for _, c := range s.Cases {
+		if c.Skipped != nil {
+			skipped[c.Classname+" "+c.Name] = c.Skipped.Message
+		}
+	}
+	want := map[string]string{
+		"authgate.coverage bola-cross-user-read":           "could not run, although the inputs asked for it: the API refused bob on every operation (401)",
+		"authgate.coverage login-no-rate-limit":            "did not run: an active rule; run with --mode active",
+		"authgate.coverage session-fixation":               "did not run: an active rule; run with --mode active",
+		"authgate.suppressed cookie-insecure POST /login":  "suppressed: the legacy SSO sets it; retired in Q3 (until 2025-09-30)",
+		"authgate.suppressed api-key-in-query GET /export": "suppressed: no reason given",
+	}
+	if !reflect.DeepEqual(skipped, want) {
+		t.Errorf("skipped cases:\n  %q\nwant\n  %q", skipped, want)
+	}
+	if s.Skipped != len(want) || s.Tests != len(s.Cases) || s.Tests != 2+len(want)+1 {
+		t.Errorf("tests %d, skipped %d, cases %d", s.Tests, s.Skipped, len(s.Cases))
+	}
+	for _, c := range s.Cases {
+		if c.Classname == "authgate.verbose-error-disclosure" && (c.SystemOut == nil || !strings.Contains(c.SystemOut.Text, "Note: suppression expired on 2025-02-28 (reason: DynamoDB errors are masked by the gateway)")) {
+			t.Errorf("expired suppression not noted: %+v", c.SystemOut)
+		}
 	}
 }
 
@@ -118,7 +152,9 @@ func TestJUnitHostileContent(t *testing.T) {
 			}
 			doc := parseJUnit(t, out)
 			s := doc.Suites[0]
-			if len(s.Cases) != 2 || s.Tests != 2 {
+			// The finding, the suppressed finding, the rule that did not
+			// run, the gate.
+			if len(s.Cases) != 4 || s.Tests != 4 || s.Skipped != 2 {
 				t.Fatalf("injected markup changed the structure: %+v", s)
 			}
 			c := s.Cases[0]
@@ -129,7 +165,14 @@ func TestJUnitHostileContent(t *testing.T) {
 				!strings.Contains(c.Failure.Text, "Remediation: "+xmlText(r.Findings[0].Remediation)+"\n") {
 				t.Errorf("CDATA did not round-trip the text:\n%s", c.Failure.Text)
 			}
-			for _, text := range []string{c.Name, c.Failure.Message, c.Failure.Text, s.Cases[1].Failure.Text} {
+			texts := []string{c.Name, c.Failure.Message, c.Failure.Text, s.Cases[3].Failure.Text}
+			for _, sc := range s.Cases[1:3] {
+				if sc.Skipped == nil {
+					t.Fatalf("case %+v is not skipped", sc)
+				}
+				texts = append(texts, sc.Name, sc.Skipped.Message)
+			}
+			for _, text := range texts {
 				for _, line := range strings.Split(text, "\n") {
 					if strings.HasPrefix(strings.TrimSpace(line), "::") {
 						t.Errorf("line starts a workflow command: %q", line)

@@ -32,9 +32,9 @@ func writeMarkdown(w io.Writer, r *Report, _ Options) error {
 	b.WriteString(title + "\n\n")
 
 	if r.Gate.Passed {
-		fmt.Fprintf(&b, "**Gate passed** (fail-under %d, fail-on %s)\n\n", r.Gate.FailUnder, EscapeMarkdown(r.Gate.FailOn))
+		fmt.Fprintf(&b, "**Gate passed** (%s)\n\n", EscapeMarkdown(gateSettings(r)))
 	} else {
-		fmt.Fprintf(&b, "**Gate failed** (fail-under %d, fail-on %s):\n\n", r.Gate.FailUnder, EscapeMarkdown(r.Gate.FailOn))
+		fmt.Fprintf(&b, "**Gate failed** (%s):\n\n", EscapeMarkdown(gateSettings(r)))
 		for _, reason := range r.Gate.Reasons {
 			b.WriteString("- " + EscapeMarkdown(reason) + "\n")
 		}
@@ -45,6 +45,9 @@ func writeMarkdown(w io.Writer, r *Report, _ Options) error {
 		code(r.Target), r.Stats.Operations, r.Stats.Requests, r.Stats.Errors, duration(r.DurationMs), EscapeMarkdown(r.Scoring))
 	if r.Incomplete != "" {
 		fmt.Fprintf(&b, "> **Incomplete scan:** %s\n\n", EscapeMarkdown(r.Incomplete))
+	}
+	if c := coverageOf(r); c != nil {
+		markdownCoverage(&b, c)
 	}
 
 	if len(fs) == 0 {
@@ -68,6 +71,10 @@ func writeMarkdown(w io.Writer, r *Report, _ Options) error {
 		for _, f := range fs {
 			findingDetails(&b, f)
 		}
+	}
+
+	if len(r.Suppressed) > 0 {
+		markdownSuppressed(&b, sorted(r.Suppressed))
 	}
 
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
@@ -121,7 +128,112 @@ func titleCell(f finding.Finding) string {
 	if !f.Counts() {
 		t += " <i>(low confidence, not scored)</i>"
 	}
+	if f.Suppression != nil && f.Suppression.Expired {
+		t += " <i>(suppression expired on " + EscapeMarkdown(f.Suppression.Until) + ")</i>"
+	}
 	return t
+}
+
+// markdownCoverage writes what the scan tested: one visible summary line,
+// the rules that did not run (visible: they qualify the verdict), and the
+// details (how each identity was verified, skipped operations, every
+// rule's operations) collapsed.
+func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
+	var ids []string
+	for _, id := range c.Identities {
+		name, state := identitySummary(id)
+		mark := "✅"
+		if !id.Verified {
+			mark = "❌"
+		}
+		ids = append(ids, mark+" "+EscapeMarkdown(name+" "+state))
+	}
+	line := "**Coverage:** "
+	if len(ids) > 0 {
+		line += "identities " + strings.Join(ids, ", ") + "; "
+	}
+	b.WriteString(line + EscapeMarkdown(operationSummary(c.Operations)) + "; " + EscapeMarkdown(ruleSummary(c)) + ".\n\n")
+
+	if groups := notRunGroups(c); len(groups) > 0 {
+		b.WriteString("**Checks that did not run:**\n\n")
+		for _, g := range groups {
+			names := make([]string, len(g.Rules))
+			for i, r := range g.Rules {
+				names[i] = code(r)
+			}
+			item := "- " + strings.Join(names, ", ")
+			if g.Requested {
+				item += " **could not run, although the inputs asked for it**"
+			}
+			if g.Reason != "" {
+				item += ": " + EscapeMarkdown(g.Reason)
+			}
+			b.WriteString(item + "\n")
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("<details><summary>Coverage details</summary>\n\n")
+	if len(c.Identities) > 0 {
+		b.WriteString("| Identity | Verified | How |\n| --- | --- | --- |\n")
+		for _, id := range c.Identities {
+			name, state := identitySummary(id)
+			fmt.Fprintf(b, "| %s | %s | %s |\n", code(name), EscapeMarkdown(state), EscapeMarkdown(id.How))
+		}
+		b.WriteString("\n")
+	}
+	if sk := c.Operations.Skipped; len(sk) > 0 {
+		b.WriteString("Operations not sent:\n\n")
+		for i, s := range sk {
+			if i == maxListedSkipped {
+				fmt.Fprintf(b, "- and %d more (see the JSON report)\n", len(sk)-i)
+				break
+			}
+			fmt.Fprintf(b, "- %s: %s\n", code(strings.TrimSpace(s.Method+" "+s.Path)), EscapeMarkdown(s.Reason))
+		}
+		b.WriteString("\n")
+	}
+	if len(c.Rules) > 0 {
+		b.WriteString("| Rule | Status | Operations | Note |\n| --- | --- | --- | --- |\n")
+		for _, rc := range c.Rules {
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(rc.Rule), EscapeMarkdown(string(rc.Status)), operationsCell(rc.Operations), EscapeMarkdown(rc.Reason))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("</details>\n\n")
+}
+
+// maxListedRuleOperations bounds the operations a coverage table cell
+// names; the count says the rest.
+const maxListedRuleOperations = 3
+
+// operationsCell names a rule's first operations and counts the rest.
+func operationsCell(ops []string) string {
+	if len(ops) == 0 {
+		return "—"
+	}
+	shown := make([]string, 0, maxListedRuleOperations)
+	for _, op := range ops[:min(len(ops), maxListedRuleOperations)] {
+		shown = append(shown, code(op))
+	}
+	cell := strings.Join(shown, ", ")
+	if more := len(ops) - len(shown); more > 0 {
+		cell += fmt.Sprintf(" and %d more", more)
+	}
+	return cell
+}
+
+// markdownSuppressed lists the suppressed findings collapsed, each with
+// the reason it is accepted and until when: accepted risk stays in sight
+// of every reviewer without crowding the findings.
+func markdownSuppressed(b *strings.Builder, fs []finding.Finding) {
+	fmt.Fprintf(b, "<details><summary>Suppressed: %d (accepted in the config, not scored)</summary>\n\n", len(fs))
+	b.WriteString("| Severity | Rule | Operation | Reason | Fingerprint |\n| --- | --- | --- | --- | --- |\n")
+	for _, f := range fs {
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", EscapeMarkdown(f.Severity.String()), code(f.Rule), code(operation(f)),
+			EscapeMarkdown(suppressionReason(f)), code(f.Fingerprint))
+	}
+	b.WriteString("\n</details>\n\n")
 }
 
 // findingDetails writes a collapsed block per finding. The summary line is
@@ -149,9 +261,15 @@ func findingDetails(b *strings.Builder, f finding.Finding) {
 		b.WriteString("**Evidence:** " + EscapeMarkdown(f.Evidence.Summary) + "\n\n")
 	}
 	if len(f.Reproduce) > 0 {
-		lines := make([]string, len(f.Reproduce))
+		// Each command after a comment naming whom it is sent as and what
+		// the target answered, in the finding's order: the first is the
+		// request that proves it.
+		lines := make([]string, 0, 2*len(f.Reproduce))
 		for i, cmd := range f.Reproduce {
-			lines[i] = escapeText(cmd)
+			if as := exchangeLabel(f, i); as != "" {
+				lines = append(lines, escapeText("# "+strings.TrimSuffix(as, ":")))
+			}
+			lines = append(lines, escapeText(cmd))
 		}
 		content := strings.Join(lines, "\n")
 		fence := codeFence(content)
@@ -160,5 +278,18 @@ func findingDetails(b *strings.Builder, f finding.Finding) {
 	if f.Remediation != "" {
 		b.WriteString("**Remediation:** " + EscapeMarkdown(f.Remediation) + "\n\n")
 	}
+	if note := suppressionNote(f); note != "" {
+		b.WriteString("**Note:** " + EscapeMarkdown(note) + "\n\n")
+	}
+	if f.Fingerprint != "" {
+		b.WriteString("**Fingerprint:** " + code(f.Fingerprint) + "\n\n")
+	}
+	lines := suppressEntry(f)
+	for i := range lines {
+		lines[i] = escapeText(lines[i])
+	}
+	entry := strings.Join(lines, "\n")
+	fence := codeFence(entry)
+	b.WriteString("To accept it, add under <code>suppress:</code> in <code>.authgate.yml</code>:\n\n" + fence + "yaml\n" + entry + "\n" + fence + "\n\n")
 	b.WriteString("</details>\n\n")
 }

@@ -27,14 +27,21 @@ func fixture() *Report {
 		Method: "GET", Path: "/user", Fingerprint: finding.Fingerprint("authn-missing", "GET", "/user", "bearer"),
 		Status: finding.StatusNew,
 		Evidence: finding.Evidence{
-			Summary: "anonymous GET /user?user_id=1 answered 200 with the same record as the primary identity",
+			Summary: "anonymous GET /user?user_id=1 answered 200 with the same record as alice",
 			Exchanges: []finding.Exchange{{
 				Identity: "anonymous", Method: "GET", URL: "http://127.0.0.1:8080/user?user_id=1", Status: 200,
 				ResponseHeaders: map[string]string{"Content-Type": "application/json"},
 				ResponseBody:    `{"user_id": "1", "email": "a@example.com"}`,
+			}, {
+				Identity: "alice", Method: "GET", URL: "http://127.0.0.1:8080/user?user_id=1", Status: 200,
+				RequestHeaders: map[string]string{"Authorization": "Bearer <alice token>"},
+				ResponseBody:   `{"user_id": "1", "email": "a@example.com"}`,
 			}},
 		},
-		Reproduce:   []string{"curl -i 'http://127.0.0.1:8080/user?user_id=1'"},
+		Reproduce: []string{
+			"curl -i 'http://127.0.0.1:8080/user?user_id=1'",
+			"curl -i 'http://127.0.0.1:8080/user?user_id=1' -H 'Authorization: Bearer <alice token>'",
+		},
 		Remediation: "Require authentication on this operation: reject requests without valid credentials with 401 before any data is read.",
 	}
 	verbose := finding.Finding{
@@ -48,6 +55,24 @@ func fixture() *Report {
 		Reproduce:   []string{"curl -i 'http://127.0.0.1:8080/user?user_id=%27' -H 'Authorization: Bearer <primary token>'"},
 		Remediation: "Log the exception on the server and answer with a generic error body; never return exception text, stack traces or backend messages.",
 		Location:    &finding.Location{File: "app.py", Line: 12},
+		Suppression: &finding.Suppression{Rule: "verbose-error-disclosure", Reason: "DynamoDB errors are masked by the gateway", Until: "2025-02-28", Expired: true},
+	}
+	cookie := finding.Finding{
+		Rule: "cookie-insecure", Title: "Session cookie without Secure, HttpOnly or SameSite",
+		Severity: finding.SeverityMedium, Confidence: finding.ConfidenceHigh, CWE: "CWE-614", OWASP: "API8:2023",
+		Method: "POST", Path: "/login", Fingerprint: finding.Fingerprint("cookie-insecure", "POST", "/login", "cookie"),
+		Evidence:    finding.Evidence{Summary: "Set-Cookie: sid lacks Secure"},
+		Reproduce:   []string{"curl -i -X POST 'http://127.0.0.1:8080/login'"},
+		Remediation: "Set Secure, HttpOnly and SameSite on the session cookie.",
+		Suppression: &finding.Suppression{Fingerprint: finding.Fingerprint("cookie-insecure", "POST", "/login", "cookie"), Reason: "the legacy SSO sets it; retired in Q3", Until: "2025-09-30"},
+	}
+	keyInQuery := finding.Finding{
+		Rule: "api-key-in-query", Title: "API key sent in the query string",
+		Severity: finding.SeverityLow, Confidence: finding.ConfidenceHigh, CWE: "CWE-598", OWASP: "API8:2023",
+		Method: "GET", Path: "/export", Fingerprint: finding.Fingerprint("api-key-in-query", "GET", "/export", "apikey"),
+		Evidence:    finding.Evidence{Summary: "the key travels in ?api_key="},
+		Reproduce:   []string{},
+		Suppression: &finding.Suppression{Rule: "api-key-in-query"},
 	}
 	fixed := finding.Finding{
 		Rule: "bola-cross-user-read", Title: "One user reads another user's object",
@@ -71,8 +96,39 @@ func fixture() *Report {
 		Gate: Gate{Passed: false, FailUnder: 70, FailOn: "high", Reasons: []string{
 			"score 65 is below the threshold 70",
 			"1 new finding at or above high: authn-missing GET /user",
+			"bola-cross-user-read could not run: the API refused bob on every operation (401)",
 		}},
-		Baseline: &Baseline{Score: 85, New: 1, Fixed: 1, Unchanged: 1, FixedFindings: []finding.Finding{fixed}},
+		Coverage: &finding.Coverage{
+			Identities: []finding.IdentityCoverage{
+				{Name: "alice", Role: "primary", Verified: true, How: "GET /me answered 200, anonymous 401"},
+				{Name: "bob", Role: "peer", Verified: false, How: "every operation answered 401"},
+			},
+			Operations: finding.OperationCoverage{Total: 4, Scanned: 3, Answered: 3, Skipped: []finding.SkippedOperation{
+				{Method: "GET", Path: "/admin/reset", Reason: "may change state (its path says reset); safe mode does not send it"},
+			}},
+			Rules: []finding.RuleCoverage{
+				{Rule: "authn-missing", Mode: finding.ModeSafe, Status: finding.RuleRan, Operations: []string{"GET /user", "POST /login", "GET /export"}},
+				{Rule: "bola-cross-user-read", Mode: finding.ModeSafe, Status: finding.RuleNotRun, Requested: true, Reason: "the API refused bob on every operation (401)"},
+				{Rule: "jwt-alg-none", Mode: finding.ModeSafe, Status: finding.RuleNotApplicable, Reason: "no credential is a JWT"},
+				{Rule: "login-no-rate-limit", Mode: finding.ModeActive, Status: finding.RuleNotRun, Reason: "an active rule; run with --mode active"},
+				{Rule: "session-fixation", Mode: finding.ModeActive, Status: finding.RuleNotRun, Reason: "an active rule; run with --mode active"},
+			},
+		},
+		Suppressed: []finding.Finding{keyInQuery, cookie},
+		Baseline:   &Baseline{Score: 85, New: 1, Fixed: 1, Unchanged: 1, FixedFindings: []finding.Finding{fixed}},
+	}
+}
+
+// cleanCoverage is the coverage of a scan that tested everything it was
+// asked to.
+func cleanCoverage() *finding.Coverage {
+	return &finding.Coverage{
+		Identities: []finding.IdentityCoverage{{Name: "alice", Role: "primary", Verified: true, How: "GET /me answered 200, anonymous 401"}},
+		Operations: finding.OperationCoverage{Total: 3, Scanned: 3, Answered: 3},
+		Rules: []finding.RuleCoverage{
+			{Rule: "authn-missing", Mode: finding.ModeSafe, Status: finding.RuleRan, Operations: []string{"GET /user"}},
+			{Rule: "jwt-alg-none", Mode: finding.ModeSafe, Status: finding.RuleNotApplicable, Reason: "no credential is a JWT"},
+		},
 	}
 }
 
@@ -82,6 +138,8 @@ func TestGolden(t *testing.T) {
 	passing.Baseline = nil
 	passing.Score, passing.Grade = 100, "A"
 	passing.Gate = Gate{Passed: true, FailUnder: 70, FailOn: "high"}
+	passing.Coverage = cleanCoverage()
+	passing.Suppressed = nil
 
 	tests := []struct {
 		name   string
@@ -130,7 +188,10 @@ func TestGolden(t *testing.T) {
 }
 
 func TestJSONArraysNeverNull(t *testing.T) {
-	r := &Report{Findings: []finding.Finding{{Rule: "x"}}, Baseline: &Baseline{}}
+	r := &Report{
+		Findings: []finding.Finding{{Rule: "x"}}, Baseline: &Baseline{},
+		Coverage: &finding.Coverage{Rules: []finding.RuleCoverage{{Rule: "x", Status: finding.RuleNotRun}}},
+	}
 	var b bytes.Buffer
 	if err := Write(&b, "json", r, Options{}); err != nil {
 		t.Fatal(err)
@@ -139,7 +200,8 @@ func TestJSONArraysNeverNull(t *testing.T) {
 	if strings.Contains(out, "null") {
 		t.Errorf("output contains null:\n%s", out)
 	}
-	for _, field := range []string{`"findings": [`, `"reasons": []`, `"exchanges": []`, `"reproduce": []`, `"fixedFindings": []`, `"schema": "authgate/report/v1"`} {
+	for _, field := range []string{`"findings": [`, `"reasons": []`, `"exchanges": []`, `"reproduce": []`, `"fixedFindings": []`, `"schema": "authgate/report/v1"`,
+		`"suppressed": []`, `"identities": []`, `"skipped": []`, `"operations": []`} {
 		if !strings.Contains(out, field) {
 			t.Errorf("output lacks %s:\n%s", field, out)
 		}
@@ -161,13 +223,26 @@ func hostile() *Report {
 		Reproduce:   []string{"::error::pwned curl '" + evil + "'", "  ::notice::indented", "````"},
 		Remediation: evil,
 		Location:    &finding.Location{File: evil, Line: 1},
+		Suppression: &finding.Suppression{Rule: evil, Reason: evil, Until: evil, Expired: true},
 	}
+	accepted := f
+	accepted.Fingerprint = "v1:" + evil
+	accepted.Suppression = &finding.Suppression{Fingerprint: evil, Reason: evil, Until: evil}
 	return &Report{
 		Schema: Schema, Target: "::error::" + evil, Tool: Tool{Name: "authgate"}, Grade: "F" + evil, Scoring: evil,
 		Incomplete: evil,
 		Findings:   []finding.Finding{f},
-		Gate:       Gate{FailOn: evil, Reasons: []string{"1 new finding at or above high: authn-missing GET /u/" + evil}},
-		Baseline:   &Baseline{New: 1, FixedFindings: []finding.Finding{f}},
+		Suppressed: []finding.Finding{accepted},
+		Coverage: &finding.Coverage{
+			Identities: []finding.IdentityCoverage{{Name: evil, Role: evil, How: evil}},
+			Operations: finding.OperationCoverage{Skipped: []finding.SkippedOperation{{Method: evil, Path: evil, Reason: evil}}},
+			Rules: []finding.RuleCoverage{
+				{Rule: evil, Status: finding.RuleNotRun, Requested: true, Reason: evil, Operations: []string{evil}},
+				{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{evil}},
+			},
+		},
+		Gate:     Gate{FailOn: evil, Reasons: []string{"1 new finding at or above high: authn-missing GET /u/" + evil}},
+		Baseline: &Baseline{New: 1, FixedFindings: []finding.Finding{f}},
 	}
 }
 

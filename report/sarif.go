@@ -94,8 +94,15 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool       sarifTool      `json:"tool"`
+	Results    []sarifResult  `json:"results"`
+	Properties *sarifRunProps `json:"properties,omitempty"`
+}
+
+// sarifRunProps carries what the scan tested (the report's coverage), so
+// that a SARIF consumer can tell a clean run from one that tested little.
+type sarifRunProps struct {
+	Coverage *finding.Coverage `json:"coverage"`
 }
 
 type sarifTool struct {
@@ -135,14 +142,28 @@ type sarifRuleProps struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifMessage      `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	BaselineState       string            `json:"baselineState,omitempty"`
-	Properties          sarifResultProps  `json:"properties"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifMessage       `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	BaselineState       string             `json:"baselineState,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+	Properties          sarifResultProps   `json:"properties"`
+}
+
+// sarifSuppression is SARIF's record of an accepted result (§3.35): the
+// config's suppress entry lives outside the scanned code, hence external.
+type sarifSuppression struct {
+	Kind          string                 `json:"kind"`
+	Status        string                 `json:"status"`
+	Justification string                 `json:"justification,omitempty"`
+	Properties    *sarifSuppressionProps `json:"properties,omitempty"`
+}
+
+type sarifSuppressionProps struct {
+	Until string `json:"until"`
 }
 
 type sarifLocation struct {
@@ -176,6 +197,9 @@ type sarifResultProps struct {
 	CWE        string   `json:"cwe"`
 	Status     string   `json:"status,omitempty"`
 	Reproduce  []string `json:"reproduce"`
+	// SuppressionExpired is the day a suppression of this finding ran
+	// out, when one did.
+	SuppressionExpired string `json:"suppressionExpired,omitempty"`
 }
 
 // sarifBaselineState maps a finding's status to SARIF's own field, so
@@ -210,10 +234,30 @@ func WriteSARIF(w io.Writer, r *Report, fallback finding.Location) error {
 		fallback = finding.Location{File: defaultFallbackFile}
 	}
 	fs := sorted(r.Findings)
-	rules, index := sarifRules(fs)
-	results := make([]sarifResult, 0, len(fs))
+	suppressed := sorted(r.Suppressed)
+	rules, index := sarifRules(append(append([]finding.Finding{}, fs...), suppressed...))
+	results := make([]sarifResult, 0, len(fs)+len(suppressed))
 	for _, f := range fs {
 		results = append(results, sarifResultOf(f, index[f.Rule], fallback))
+	}
+	// Suppressed findings are results too, marked accepted with the
+	// reason, so that code scanning and other viewers show them as
+	// dismissed rather than forget them.
+	for _, f := range suppressed {
+		res := sarifResultOf(f, index[f.Rule], fallback)
+		sup := sarifSuppression{Kind: "external", Status: "accepted"}
+		if f.Suppression != nil {
+			sup.Justification = escapeText(f.Suppression.Reason)
+			if f.Suppression.Until != "" {
+				sup.Properties = &sarifSuppressionProps{Until: f.Suppression.Until}
+			}
+		}
+		res.Suppressions = []sarifSuppression{sup}
+		results = append(results, res)
+	}
+	var props *sarifRunProps
+	if c := coverageOf(r); c != nil {
+		props = &sarifRunProps{Coverage: c}
 	}
 	log := sarifLog{
 		Schema:  sarifSchemaURI,
@@ -225,7 +269,8 @@ func WriteSARIF(w io.Writer, r *Report, fallback finding.Location) error {
 				InformationURI: projectURI,
 				Rules:          rules,
 			}},
-			Results: results,
+			Results:    results,
+			Properties: props,
 		}},
 	}
 	data, err := json.MarshalIndent(&log, "", "  ")
@@ -377,15 +422,24 @@ func sarifResultOf(f finding.Finding, ruleIndex int, fallback finding.Location) 
 		PartialFingerprints: map[string]string{fingerprintKey: f.Fingerprint},
 		BaselineState:       sarifBaselineState[f.Status],
 		Properties: sarifResultProps{
-			Method:     f.Method,
-			Path:       f.Path,
-			Confidence: f.Confidence.String(),
-			OWASP:      f.OWASP,
-			CWE:        f.CWE,
-			Status:     string(f.Status),
-			Reproduce:  reproduce,
+			Method:             f.Method,
+			Path:               f.Path,
+			Confidence:         f.Confidence.String(),
+			OWASP:              f.OWASP,
+			CWE:                f.CWE,
+			Status:             string(f.Status),
+			Reproduce:          reproduce,
+			SuppressionExpired: expiredOn(f),
 		},
 	}
+}
+
+// expiredOn is the day f's suppression ran out, or "".
+func expiredOn(f finding.Finding) string {
+	if f.Suppression == nil || !f.Suppression.Expired {
+		return ""
+	}
+	return f.Suppression.Until
 }
 
 // sarifPhysicalLocationOf turns a location into SARIF's. A line below 1

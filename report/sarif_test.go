@@ -32,6 +32,8 @@ func passingReport() *Report {
 	r.Baseline = nil
 	r.Score, r.Grade = 100, "A"
 	r.Gate = Gate{Passed: true, FailUnder: 70, FailOn: "high"}
+	r.Coverage = cleanCoverage()
+	r.Suppressed = nil
 	return r
 }
 
@@ -197,8 +199,8 @@ func TestSARIFEveryResultHasPhysicalLocation(t *testing.T) {
 				t.Errorf("SARIF output does not validate: %v", err)
 			}
 			res := parseSARIF(t, b.Bytes()).Runs[0].Results
-			if len(res) != len(r.Findings) {
-				t.Fatalf("want %d results, got %d", len(r.Findings), len(res))
+			if len(res) != len(r.Findings)+len(r.Suppressed) {
+				t.Fatalf("want %d results, got %d", len(r.Findings)+len(r.Suppressed), len(res))
 			}
 			fallbacks := 0
 			for i, re := range res {
@@ -227,8 +229,9 @@ func TestSARIFEveryResultHasPhysicalLocation(t *testing.T) {
 			}
 			// GET /user and the three without a usable file; api.py with
 			// an unknown line is located, at the whole file.
-			if fallbacks != 4 {
-				t.Errorf("%d results at the fallback, want 4", fallbacks)
+			// The two suppressed findings have no file either.
+			if fallbacks != 4+len(r.Suppressed) {
+				t.Errorf("%d results at the fallback, want %d", fallbacks, 4+len(r.Suppressed))
 			}
 		})
 	}
@@ -317,7 +320,9 @@ func parseSARIF(t *testing.T, out []byte) sarifDoc {
 }
 
 func TestSARIFContent(t *testing.T) {
-	out := write(t, "sarif", fixture())
+	r := fixture()
+	r.Suppressed = nil // see TestSARIFSuppressionsAndCoverage
+	out := write(t, "sarif", r)
 	d := parseSARIF(t, out)
 	if d.Schema != sarifSchemaURI || d.Version != "2.1.0" {
 		t.Errorf("$schema %q version %q", d.Schema, d.Version)
@@ -360,7 +365,7 @@ func TestSARIFContent(t *testing.T) {
 	first, second := res[0], res[1]
 	if first.RuleID != "authn-missing" || first.Level != "error" || first.BaselineState != "new" ||
 		first.PartialFingerprints["authgate/v1"] != finding.Fingerprint("authn-missing", "GET", "/user", "bearer") ||
-		first.Message.Text != "Protected operation answers without credentials: GET /user: anonymous GET /user?user_id=1 answered 200 with the same record as the primary identity" {
+		first.Message.Text != "Protected operation answers without credentials: GET /user: anonymous GET /user?user_id=1 answered 200 with the same record as alice" {
 		t.Errorf("first result = %+v", first)
 	}
 	// No location: the default fallback file as a whole, the operation as
@@ -371,7 +376,7 @@ func TestSARIFContent(t *testing.T) {
 		t.Errorf("first location = %+v", loc)
 	}
 	if p := first.Properties; p.Method != "GET" || p.Path != "/user" || p.Confidence != "high" || p.OWASP != "API2:2023" ||
-		p.CWE != "CWE-306" || p.Status != "new" || len(p.Reproduce) != 1 {
+		p.CWE != "CWE-306" || p.Status != "new" || len(p.Reproduce) != 2 {
 		t.Errorf("first properties = %+v", p)
 	}
 	if second.Level != "warning" || second.BaselineState != "unchanged" {
@@ -525,4 +530,61 @@ func hostileXML() *Report {
 	f.Location = &finding.Location{File: "a" + bad, Line: 3}
 	r.Gate.Reasons = append(r.Gate.Reasons, bad, "\n::error::gate")
 	return r
+}
+
+// TestSARIFSuppressionsAndCoverage: suppressed findings are results with
+// an external, accepted suppression justified by the reason; the run's
+// properties carry the coverage with lists, never null.
+func TestSARIFSuppressionsAndCoverage(t *testing.T) {
+	out := write(t, "sarif", fixture())
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				RuleID       string `json:"ruleId"`
+				Suppressions []struct {
+					Kind          string            `json:"kind"`
+					Status        string            `json:"status"`
+					Justification string            `json:"justification"`
+					Properties    map[string]string `json:"properties"`
+				} `json:"suppressions"`
+				Properties map[string]any `json:"properties"`
+			} `json:"results"`
+			Properties struct {
+				Coverage map[string]any `json:"coverage"`
+			} `json:"properties"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, res := range doc.Runs[0].Results {
+		switch len(res.Suppressions) {
+		case 0:
+			if res.RuleID == "verbose-error-disclosure" && res.Properties["suppressionExpired"] != "2025-02-28" {
+				t.Errorf("expired suppression not in properties: %v", res.Properties)
+			}
+		case 1:
+			s := res.Suppressions[0]
+			if s.Kind != "external" || s.Status != "accepted" {
+				t.Errorf("%s suppression %+v", res.RuleID, s)
+			}
+			got[res.RuleID] = s.Justification + "|" + s.Properties["until"]
+		default:
+			t.Errorf("%s has %d suppressions", res.RuleID, len(res.Suppressions))
+		}
+	}
+	want := map[string]string{"cookie-insecure": "the legacy SSO sets it; retired in Q3|2025-09-30", "api-key-in-query": "|"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("suppressed results %q, want %q", got, want)
+	}
+	cov := doc.Runs[0].Properties.Coverage
+	if cov == nil {
+		t.Fatal("no runs[0].properties.coverage")
+	}
+	for _, k := range []string{"identities", "rules"} {
+		if _, ok := cov[k].([]any); !ok {
+			t.Errorf("coverage.%s = %v, want a list", k, cov[k])
+		}
+	}
 }

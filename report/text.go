@@ -100,11 +100,23 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		}
 	}
 
+	if len(r.Suppressed) > 0 {
+		t.line("")
+		t.line("Suppressed (accepted in the config, not scored): %d", len(r.Suppressed))
+		for _, f := range sorted(r.Suppressed) {
+			t.line("  %s  %s  %s: %s", t.style(ansiDim, strings.ToUpper(f.Severity.String())), escapeText(f.Rule), escapeText(operation(f)), escapeText(suppressionReason(f)))
+		}
+	}
+
+	if c := coverageOf(r); c != nil {
+		t.coverage(c)
+	}
+
 	t.line("")
 	if r.Gate.Passed {
-		t.line("Gate %s (fail-under %d, fail-on %s)", t.style(ansiBold+ansiGreen, "PASSED"), r.Gate.FailUnder, escapeText(r.Gate.FailOn))
+		t.line("Gate %s (%s)", t.style(ansiBold+ansiGreen, "PASSED"), escapeText(gateSettings(r)))
 	} else {
-		t.line("Gate %s (fail-under %d, fail-on %s):", t.style(ansiBold+ansiRed, "FAILED"), r.Gate.FailUnder, escapeText(r.Gate.FailOn))
+		t.line("Gate %s (%s):", t.style(ansiBold+ansiRed, "FAILED"), escapeText(gateSettings(r)))
 		for _, reason := range r.Gate.Reasons {
 			t.line("  - %s", escapeText(reason))
 		}
@@ -112,8 +124,51 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 	return t.err
 }
 
+// coverage writes what the scan tested: the identities and how each was
+// verified, the operations, and the rules that did not run with the
+// reason, so that a pass reads next to what it covers.
+func (t *textWriter) coverage(c *finding.Coverage) {
+	t.line("")
+	t.line("Coverage:")
+	for _, id := range c.Identities {
+		name, state := identitySummary(id)
+		style := ansiGreen
+		if !id.Verified {
+			style = ansiBold + ansiRed
+		}
+		line := fmt.Sprintf("  Identity:   %s %s", escapeText(name), t.style(style, state))
+		if id.How != "" {
+			line += ": " + escapeText(id.How)
+		}
+		t.line("%s", line)
+	}
+	t.line("  Operations: %s", operationSummary(c.Operations))
+	for i, sk := range c.Operations.Skipped {
+		if i == maxListedSkipped {
+			t.line("    and %d more (see the JSON report)", len(c.Operations.Skipped)-i)
+			break
+		}
+		t.line("    skipped %s: %s", escapeText(strings.TrimSpace(sk.Method+" "+sk.Path)), escapeText(sk.Reason))
+	}
+	t.line("  Rules:      %s", ruleSummary(c))
+	for _, g := range notRunGroups(c) {
+		label := "did not run"
+		if g.Requested {
+			label = t.style(ansiBold+ansiRed, "could not run (asked for)")
+		}
+		line := fmt.Sprintf("    %s %s", escapeText(strings.Join(g.Rules, ", ")), label)
+		if g.Reason != "" {
+			line += ": " + escapeText(g.Reason)
+		}
+		t.line("%s", line)
+	}
+}
+
 // finding writes one finding's block: the headline, then indented title,
-// evidence, the first reproduction and the remediation.
+// evidence, every reproduction in the finding's order (the first is the
+// request that proves it), each with the identity it was sent as and the
+// answer, the fingerprint, a note when its suppression expired, and the
+// remediation.
 func (t *textWriter) finding(f finding.Finding, withStatus bool) {
 	head := fmt.Sprintf("  %s  %s  %s", t.style(severityStyle[f.Severity], strings.ToUpper(f.Severity.String())), escapeText(f.Rule), escapeText(operation(f)))
 	if withStatus && f.Status != "" {
@@ -127,12 +182,44 @@ func (t *textWriter) finding(f finding.Finding, withStatus bool) {
 	if f.Evidence.Summary != "" {
 		t.line("    Evidence:    %s", escapeText(f.Evidence.Summary))
 	}
-	if len(f.Reproduce) > 0 {
-		t.line("    Reproduce:   %s", t.style(ansiBlue, escapeText(f.Reproduce[0])))
+	label := "    Reproduce:   "
+	for i, cmd := range f.Reproduce {
+		if i == maxListedReproduction {
+			t.line("                 and %d more (see the JSON report)", len(f.Reproduce)-i)
+			break
+		}
+		if as := exchangeLabel(f, i); as != "" {
+			t.line("%s%s", label, t.style(ansiDim, escapeText(as)))
+			label = "                 "
+		}
+		t.line("%s%s", label, t.style(ansiBlue, escapeText(cmd)))
+		label = "                 "
+	}
+	if f.Fingerprint != "" {
+		t.line("    Fingerprint: %s", escapeText(f.Fingerprint))
+	}
+	if note := suppressionNote(f); note != "" {
+		t.line("    Note:        %s", t.style(ansiYellow, escapeText(note)))
 	}
 	if f.Remediation != "" {
 		t.line("    Remediation: %s", escapeText(f.Remediation))
 	}
+}
+
+// exchangeLabel says whom reproduction i is sent as and what the target
+// answered, "as bob, answered 200:", from the exchange at the same index
+// (the scanner writes one curl command per exchange, in order); "" when
+// the finding has no such exchange.
+func exchangeLabel(f finding.Finding, i int) string {
+	if len(f.Evidence.Exchanges) != len(f.Reproduce) || f.Evidence.Exchanges[i].Identity == "" {
+		return ""
+	}
+	ex := f.Evidence.Exchanges[i]
+	s := "as " + ex.Identity
+	if ex.Status > 0 {
+		s += fmt.Sprintf(", answered %d", ex.Status)
+	}
+	return s + ":"
 }
 
 func gradeStyle(grade string) string {
