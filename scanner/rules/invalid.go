@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -17,23 +16,30 @@ import (
 )
 
 // InvalidTokenRules returns the rules that send garbage in place of the
-// primary identity's credentials. Their values keep per-scan state (which
-// auth mechanism was probed), so call it once per scan.
+// primary identity's credentials.
 func InvalidTokenRules() []scanner.Rule {
 	return []scanner.Rule{&InvalidTokenAccepted{}}
 }
 
-// InvalidTokenAccepted reports APIs that accept garbage in place of the
+// InvalidTokenAccepted reports routes that accept garbage in place of the
 // primary identity's credentials: a random value of the same shape, the
-// real token cut in half, another scheme, an empty value. Accepting any of
-// them means the credential is not really checked, whatever its kind, so
-// it is probed once per auth mechanism, on the first GET operation where
-// the primary identity gets data and anonymous callers are refused.
-type InvalidTokenAccepted struct {
-	mu sync.Mutex
-	// done holds the auth mechanisms (Identity.Scheme) already probed.
-	done map[string]bool
-}
+// real token cut in half, another scheme, an empty value. Frameworks
+// verify credentials per route (a middleware list, a decorator, a route
+// group), so one route that skips the check is as bad as an API that
+// checks nothing: every protected GET operation (the primary's
+// credentials open it, anonymous callers are refused) is probed, and each
+// route that accepts garbage is its own finding.
+//
+// The cost per protected operation is bounded: every one gets the
+// garbage variants that catch a route without verification (a random
+// value, another scheme); the first maxRepresentativeOperations protected
+// operations in spec order also get the rarer ones (a truncated value, an
+// empty value), which show a broken check rather than a missing one and
+// are a property of the one verifier the routes share. Accepted variants
+// are confirmed by a second request. The rule keeps no per-scan state, so
+// the operations probed, and the findings, do not depend on which
+// operations the workers reach first.
+type InvalidTokenAccepted struct{}
 
 // Info implements scanner.Rule.
 func (*InvalidTokenAccepted) Info() finding.RuleInfo { return info("authn-invalid-token-accepted") }
@@ -49,16 +55,25 @@ const (
 )
 
 // garbageVariants name the kinds for identities ("primary+garbage-random")
-// and summaries, in the order they are sent.
+// and summaries, in the order they are sent. Every protected operation
+// gets the variants marked everywhere; representative operations get all.
 var garbageVariants = []struct {
 	kind       garbageKind
 	name, what string
+	everywhere bool
 }{
-	{garbageRandom, "garbage-random", "a random value of the same length and alphabet"},
-	{garbageTruncated, "garbage-truncated", "the real value truncated to half its length"},
-	{garbageWrongScheme, "garbage-wrong-scheme", "a random value under another scheme"},
-	{garbageEmpty, "garbage-empty", "an empty value"},
+	{garbageRandom, "garbage-random", "a random value of the same length and alphabet", true},
+	{garbageTruncated, "garbage-truncated", "the real value truncated to half its length", false},
+	{garbageWrongScheme, "garbage-wrong-scheme", "a random value under another scheme", true},
+	{garbageEmpty, "garbage-empty", "an empty value", false},
 }
+
+// maxRepresentativeOperations is how many operations, the first in spec
+// order that may be protected GETs, get every garbage variant. A few
+// suffice: a truncated or empty value passing shows how the shared
+// verifier compares, and one of the first operations being public or
+// closed to the primary must not leave the variants unsent.
+const maxRepresentativeOperations = 5
 
 // foreignValueBytes is the size of the random value sent where a scheme
 // cannot be swapped (cookies, API-key headers): long enough to be
@@ -67,12 +82,7 @@ const foreignValueBytes = 16
 
 // Check implements scanner.Rule.
 func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	if t.Primary == nil || t.Primary.IsAnonymous() || t.Op.Method != http.MethodGet || !t.Safe() ||
-		t.Op.Security == openapi.SecurityPublic {
-		return nil
-	}
-	key := t.Primary.Scheme()
-	if r.probed(key) {
+	if !invalidTokenCandidate(t.Primary, t.Op) || !t.Safe() {
 		return nil
 	}
 	vals := t.Values()
@@ -85,27 +95,22 @@ func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []f
 		// Anonymous callers get an answer: credentials prove nothing here.
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done[key] {
-		return nil
-	}
-	if r.done == nil {
-		r.done = map[string]bool{}
-	}
-	r.done[key] = true
-
-	var accepted []string
+	all := representative(t)
+	var accepted, tried []string
 	var evidence []*scanner.Response
 	var hide []string // parts of the real credentials a forged value carries
 	seen := map[string]bool{credentialKey(t.Primary.Creds()): true}
 	for _, v := range garbageVariants {
+		if !v.everywhere && !all {
+			continue
+		}
 		hs, parts := forgeHeaders(t.Primary.Creds(), v.kind)
 		if seen[credentialKey(hs)] {
 			// A short credential spoils the same way twice, or not at all.
 			continue
 		}
 		seen[credentialKey(hs)] = true
+		tried = append(tried, v.what)
 		resp := t.Send(ctx, scanner.NewIdentity(t.Primary.Name+"+"+v.name, hs), vals)
 		if !sameAnswer(t, resp, real) || !sameAnswer(t, t.Resend(ctx, resp), real) {
 			continue
@@ -117,16 +122,27 @@ func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []f
 	if len(accepted) == 0 {
 		return nil
 	}
-	summary := fmt.Sprintf("Garbage in place of the primary identity's %s credentials was accepted: %s answered %d with the same data as the real credentials (confirmed by a second request) for %s, while an anonymous request was refused (%d). The credential is not verified.",
-		safeName(key), describe(evidence[0]), evidence[0].Status, strings.Join(accepted, "; "), anon.Status)
-	f := apiWide(t.NewFinding("authn-invalid-token-accepted", finding.ConfidenceHigh, summary, append(evidence, anon)...), key)
+	summary := fmt.Sprintf("Garbage in place of the primary identity's %s credentials was accepted on this route: %s answered %d with the same data as the real credentials (confirmed by a second request) for %s, while an anonymous request was refused (%d). This route does not verify the credential. Sent here: %s.",
+		safeName(t.Primary.Scheme()), describe(evidence[0]), evidence[0].Status, strings.Join(accepted, "; "), anon.Status, strings.Join(tried, "; "))
+	f := t.NewFinding("authn-invalid-token-accepted", finding.ConfidenceHigh, summary, append(evidence, anon)...)
 	return []finding.Finding{hideParts(f, hide)}
 }
 
-func (r *InvalidTokenAccepted) probed(key string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.done[key]
+// invalidTokenCandidate reports whether op may be probed with garbage
+// credentials, from what is known before sending anything: a GET that is
+// not declared public, with a primary identity to spoil.
+func invalidTokenCandidate(primary *scanner.Identity, op *openapi.Operation) bool {
+	return primary != nil && !primary.IsAnonymous() && op.Method == http.MethodGet && op.Security != openapi.SecurityPublic
+}
+
+// representative reports whether t's operation gets every garbage
+// variant: it is among the first maxRepresentativeOperations candidates
+// of the API description in spec order, which does not change between
+// runs (see amongFirst).
+func representative(t *scanner.Target) bool {
+	return amongFirst(t, maxRepresentativeOperations, func(op *openapi.Operation) bool {
+		return invalidTokenCandidate(t.Primary, op)
+	})
 }
 
 // sameAnswer reports whether a forged request got the real answer.

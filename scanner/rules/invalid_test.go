@@ -1,10 +1,16 @@
 package rules_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -145,23 +151,26 @@ func TestInvalidTokenAccepted(t *testing.T) {
 				}
 				return
 			}
-			if len(got) != 1 {
-				t.Fatalf("want one finding for the whole API, got %d:%s", len(got), list(fs))
+			// The check is shared by both protected routes: each is
+			// its own finding, on its route.
+			if len(got) != 2 || !has(got, rule, "GET", "/me") || !has(got, rule, "GET", "/me/orders") {
+				t.Fatalf("want a finding on GET /me and GET /me/orders, got%s", list(fs))
+			}
+			for _, f := range got {
+				if want := finding.Fingerprint(rule, "GET", f.Path, "bearer"); f.Fingerprint != want {
+					t.Errorf("%s: fingerprint %s, want %s", f.Path, f.Fingerprint, want)
+				}
 			}
 			f := got[0]
-			if f.Method != "*" || f.Path != "*" {
-				t.Errorf("finding on %s %s, want * *", f.Method, f.Path)
-			}
-			if want := finding.Fingerprint(rule, "*", "*", tc.primary.Scheme()); f.Fingerprint != want {
-				t.Errorf("fingerprint %s, want %s", f.Fingerprint, want)
-			}
 			for _, w := range tc.want {
 				if !strings.Contains(f.Evidence.Summary, w) {
 					t.Errorf("summary does not name %q: %s", w, f.Evidence.Summary)
 				}
 			}
+			// The variants sent are listed after the accepted ones.
+			accepted, _, _ := strings.Cut(f.Evidence.Summary, "Sent here:")
 			for _, w := range tc.notWant {
-				if strings.Contains(f.Evidence.Summary, w) {
+				if strings.Contains(accepted, w) {
 					t.Errorf("summary names %q: %s", w, f.Evidence.Summary)
 				}
 			}
@@ -206,5 +215,178 @@ func TestInvalidTokenEchoedHalfHidden(t *testing.T) {
 	b, _ := json.Marshal(fs)
 	if s := string(b); strings.Contains(s, aliceToken[:len(aliceToken)/2]) {
 		t.Errorf("report shows half of the real token: %s", s)
+	}
+}
+
+// routeAPI serves nrRoutes protected GET routes (/r0 … /rN-1) behind an
+// exact bearer check, and the public /status. The routes named in skip
+// are registered without the check, as when a route is left out of the
+// middleware group: they only look for a bearer header, like a handler
+// that trusts the middleware to have verified it. garbage counts the
+// requests with credentials that are neither Alice's nor absent.
+type routeAPI struct {
+	routes  int
+	skip    map[string]bool
+	garbage atomic.Int64
+}
+
+func (a *routeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	auth := r.Header.Get("Authorization")
+	if auth != "" && auth != "Bearer "+aliceToken {
+		a.garbage.Add(1)
+	}
+	if r.URL.Path == "/status" {
+		writeJSON(w, 200, map[string]any{"status": "ok", "version": "1.2.3", "motd": "welcome to the reports service"})
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/r"))
+	if err != nil || n < 0 || n >= a.routes || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/r") {
+		notFound(w)
+		return
+	}
+	verified := auth == "Bearer "+aliceToken
+	if a.skip[r.URL.Path] {
+		verified = strings.HasPrefix(auth, "Bearer ") && len(auth) > len("Bearer ")
+	}
+	if !verified {
+		unauthorized(w)
+		return
+	}
+	// The team's reports: the same for every member, so a route that
+	// does not verify the caller answers garbage with the real data.
+	writeJSON(w, 200, map[string]any{"route": r.URL.Path, "reports": []map[string]any{
+		{"id": 7001, "title": "quarterly revenue", "owner": "finance", "rows": 1204},
+		{"id": 7002, "title": "churn by region", "owner": "growth", "rows": 311},
+	}})
+}
+
+// routeSpec describes routeAPI's routes.
+func routeSpec(routes int) string {
+	var b strings.Builder
+	b.WriteString(`openapi: 3.0.3
+info: {title: reports, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+security:
+  - bearerAuth: []
+paths:
+  /status:
+    get:
+      security: []
+      responses: {"200": {description: ok}}
+`)
+	for i := range routes {
+		fmt.Fprintf(&b, "  /r%d:\n    get:\n      responses: {\"200\": {description: ok}}\n", i)
+	}
+	return b.String()
+}
+
+// routeScan scans api with only the invalid-token rule.
+func routeScan(t testing.TB, api http.Handler, routes, concurrency int) *scanner.Result {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	spec := routeSpec(routes)
+	res, err := scanner.Scan(context.Background(), scanner.Options{
+		Target:   srv.URL,
+		OpenAPI:  "spec.yaml",
+		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
+		Primary:  scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer " + aliceToken}}),
+		Mode:     finding.ModeSafe,
+		Client:   scanner.ClientOptions{Concurrency: concurrency, Timeout: 10 * time.Second, Budget: 5000},
+		Wait:     10 * time.Second,
+		Rules:    rules.InvalidTokenRules(),
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+// TestInvalidTokenPerRoute is issue 10's flaky recall: every route checks
+// tokens except one that was left out of the middleware. Probing one
+// operation per auth mechanism found it in 1 run of 6, depending on which
+// operation the workers reached first. Every protected route is probed
+// now: the flaw is found on that route, and only there, every time, at
+// any concurrency; the fixed twin is clean.
+func TestInvalidTokenPerRoute(t *testing.T) {
+	const rule = "authn-invalid-token-accepted"
+	const routes = 8
+	// Past the representative operations, so only the variants every
+	// route gets can find it.
+	const flawed = "/r6"
+	runs := 20
+	if testing.Short() {
+		runs = 4
+	}
+	for i := range runs {
+		concurrency := 1
+		if i%2 == 1 {
+			concurrency = 8
+		}
+		res := routeScan(t, &routeAPI{routes: routes, skip: map[string]bool{flawed: true}}, routes, concurrency)
+		got := res.Findings
+		if len(got) != 1 || !has(got, rule, "GET", flawed) {
+			t.Fatalf("run %d (concurrency %d): want one finding on GET %s, got%s", i+1, concurrency, flawed, list(got))
+		}
+		f := got[0]
+		if want := finding.Fingerprint(rule, "GET", flawed, "bearer"); f.Fingerprint != want {
+			t.Errorf("fingerprint %s, want %s", f.Fingerprint, want)
+		}
+		if !strings.Contains(f.Evidence.Summary, "random value of the same length") || !strings.Contains(f.Evidence.Summary, "GET "+flawed) {
+			t.Errorf("summary does not name the route and the accepted value: %s", f.Evidence.Summary)
+		}
+	}
+	for _, concurrency := range []int{1, 8} {
+		if fs := routeScan(t, &routeAPI{routes: routes}, routes, concurrency).Findings; len(fs) != 0 {
+			t.Errorf("fixed twin, concurrency %d: want no finding, got%s", concurrency, list(fs))
+		}
+	}
+}
+
+// TestInvalidTokenRepresentatives checks the rarer variants: only the first
+// operations in spec order get them, the same ones every run, and the
+// garbage sent per protected operation stays bounded.
+func TestInvalidTokenRepresentatives(t *testing.T) {
+	const routes = 9
+	skip := map[string]bool{}
+	for i := range routes {
+		skip[fmt.Sprintf("/r%d", i)] = true
+	}
+	for _, concurrency := range []int{1, 8} {
+		api := &routeAPI{routes: routes, skip: skip}
+		res := routeScan(t, api, routes, concurrency)
+		if len(res.Findings) != routes {
+			t.Fatalf("concurrency %d: want a finding on each of %d routes, got%s", concurrency, routes, list(res.Findings))
+		}
+		rich := 0
+		for _, f := range res.Findings {
+			if strings.Contains(f.Evidence.Summary, "Sent here: "+strings.Join([]string{
+				"a random value of the same length and alphabet", "the real value truncated to half its length",
+				"a random value under another scheme", "an empty value"}, "; ")+".") {
+				rich++
+				continue
+			}
+			if !strings.Contains(f.Evidence.Summary, "Sent here: a random value of the same length and alphabet; a random value under another scheme.") {
+				t.Errorf("%s: unexpected variants: %s", f.Path, f.Evidence.Summary)
+			}
+		}
+		if rich != 5 {
+			t.Errorf("concurrency %d: %d routes got every variant, want the first 5", concurrency, rich)
+		}
+		for i := range 5 {
+			// The routes sort as text: /r0 … /r4 come first.
+			for _, f := range res.Findings {
+				if f.Path == fmt.Sprintf("/r%d", i) && !strings.Contains(f.Evidence.Summary, "an empty value") {
+					t.Errorf("%s is among the first 5 in spec order but did not get every variant", f.Path)
+				}
+			}
+		}
+		// Every variant, its confirmation: at most 8 per route here
+		// (all accepted), never a number that grows with the API.
+		if per := float64(api.garbage.Load()) / routes; per > 2*float64(len([]int{0, 1, 2, 3})) {
+			t.Errorf("%.1f garbage requests per protected operation", per)
+		}
 	}
 }

@@ -196,9 +196,9 @@ func (tok *jwtToken) corruptSignature() string {
 
 // jwtAPIWide turns a finding into one about the whole API: a token property
 // has one cause whichever operation showed it. The fingerprint uses the
-// primary identity's scheme rather than the operation's, because which
-// operation is probed first depends on worker timing and fingerprints
-// must be stable across runs.
+// primary identity's scheme rather than the operation's: the operation
+// probed is an example, and fingerprints must not change when another
+// operation is added before it.
 func jwtAPIWide(t *scanner.Target, rule string, conf finding.Confidence, summary string, rs ...*scanner.Response) finding.Finding {
 	return apiWide(t.NewFinding(rule, conf, summary, rs...), t.Primary.Scheme())
 }
@@ -207,13 +207,31 @@ func jwtAPIWide(t *scanner.Target, rule string, conf finding.Confidence, summary
 // when the first ones cannot decide (they accept garbage tokens too).
 const maxJWTProbeOperations = 3
 
-// jwtProbe runs a probing rule on the first operation that can decide it,
-// once per scan. The engine calls Check from several workers at once; the
-// mutex makes the probes of one rule run one at a time.
+// jwtProbe runs a probing rule on the first operation in spec order that
+// can decide it (see order.go): an operation skips its probe when an
+// earlier one decided, or when maxJWTProbeOperations earlier ones could
+// not. The engine calls Check from several workers at once; the mutex
+// makes the probes of one rule run one at a time.
 type jwtProbe struct {
-	mu    sync.Mutex
-	done  bool
-	tries int
+	mu sync.Mutex
+	// decided is the earliest operation that decided; undecided are the
+	// operations probed that could not.
+	decided   *opKey
+	undecided []opKey
+}
+
+// skip reports whether op's probe is not needed; pr.mu is held.
+func (pr *jwtProbe) skip(op opKey) bool {
+	if pr.decided != nil && pr.decided.compare(op) <= 0 {
+		return true
+	}
+	earlier := 0
+	for _, u := range pr.undecided {
+		if u.compare(op) < 0 {
+			earlier++
+		}
+	}
+	return earlier >= maxJWTProbeOperations
 }
 
 // probeFunc sends the rule's forged tokens; decisive is false when the
@@ -236,8 +254,9 @@ func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwt
 	if !ok || (accept != nil && !accept(cred.tok)) {
 		return nil
 	}
+	op := keyOf(t.Op)
 	pr.mu.Lock()
-	stop := pr.done || pr.tries >= maxJWTProbeOperations
+	stop := pr.skip(op)
 	pr.mu.Unlock()
 	if stop {
 		return nil
@@ -253,12 +272,16 @@ func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwt
 	}
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
-	if pr.done || pr.tries >= maxJWTProbeOperations {
+	if pr.skip(op) {
 		return nil
 	}
-	pr.tries++
 	fs, decisive := probe(ctx, jwtProbeContext{t: t, cred: cred, vals: vals, real: real})
-	pr.done = decisive
+	switch {
+	case !decisive:
+		pr.undecided = append(pr.undecided, op)
+	case pr.decided == nil || op.compare(*pr.decided) < 0:
+		pr.decided = &op
+	}
 	return fs
 }
 

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -30,30 +29,6 @@ func MisconfigRules() []scanner.Rule {
 		&CleartextCredentials{},
 		CredentialsInResponse{},
 	}
-}
-
-// once remembers, per target origin, that an API-wide finding was already
-// reported, so that the other operations skip their probes. Check runs
-// concurrently; the scan's dedupe by fingerprint still removes the
-// duplicates of operations that probed at the same time.
-type once struct {
-	mu   sync.Mutex
-	done map[string]bool
-}
-
-func (o *once) isDone(key string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.done[key]
-}
-
-func (o *once) markDone(key string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.done == nil {
-		o.done = map[string]bool{}
-	}
-	o.done[key] = true
 }
 
 // apiWide turns an operation's finding into one for the whole API.
@@ -104,25 +79,20 @@ func originOf(t *scanner.Target) *url.URL {
 // API with its visitors' cookies or credentials. A wildcard `*` (browsers
 // refuse it with credentials) and allow-lists are not findings.
 type CORSCredentialedOriginReflection struct {
-	reported once
-	mu       sync.Mutex
-	probed   int
+	reported specFirst
 }
 
-// maxCORSProbes is how many operations are probed for CORS: the policy is
-// one middleware for the whole API in practice, and probing every
-// operation would add two requests to each.
+// maxCORSProbes is how many operations are probed for CORS, the first
+// ones in spec order with a method that changes nothing (see amongFirst):
+// the policy is one middleware for the whole API in practice, and probing
+// every operation would add two requests to each.
 const maxCORSProbes = 4
 
-// probe reports whether one more operation may be probed.
-func (c *CORSCredentialedOriginReflection) probe() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.probed >= maxCORSProbes {
-		return false
-	}
-	c.probed++
-	return true
+// corsProbed reports whether op is one of the operations probed for CORS.
+func corsProbed(t *scanner.Target) bool {
+	return amongFirst(t, maxCORSProbes, func(op *openapi.Operation) bool {
+		return op.Method == http.MethodGet || op.Method == http.MethodHead || op.Method == http.MethodOptions
+	})
 }
 
 // evilOrigin is an origin no API can trust: .invalid never resolves (RFC 2606).
@@ -137,7 +107,7 @@ func (*CORSCredentialedOriginReflection) Info() finding.RuleInfo {
 func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
 	const id = "cors-credentialed-origin-reflection"
 	key := originOf(t).Host
-	if !t.Safe() || c.reported.isDone(key) || !c.probe() {
+	if !t.Safe() || !corsProbed(t) || c.reported.decidedBefore(key, t.Op) {
 		return nil
 	}
 	vals := t.Values()
@@ -158,8 +128,6 @@ func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner
 			// The policy shows on a refusal; another operation may still
 			// show it on data, so keep probing.
 			conf = finding.ConfidenceMedium
-		} else {
-			c.reported.markDone(key)
 		}
 		if !usesCookies(t, r) {
 			// A browser sends cookies on its own, never a bearer token:
@@ -167,6 +135,10 @@ func (c *CORSCredentialedOriginReflection) Check(ctx context.Context, t *scanner
 			// to ride on. Shown, not scored.
 			conf = finding.ConfidenceLow
 			summary += " The API seems to authenticate with tokens only (no cookies seen), which browsers do not send by themselves."
+		}
+		if conf == finding.ConfidenceHigh {
+			// Nothing later can outrank it: later operations skip.
+			c.reported.decide(key, t.Op)
 		}
 		return []finding.Finding{apiWide(newFinding(t, id, conf, summary, r), t.Main().Scheme())}
 	}
@@ -197,7 +169,7 @@ func reflectsWithCredentials(r *scanner.Response, o string) bool {
 // scan's own requests without HttpOnly or SameSite, and over HTTPS without
 // Secure (over plain HTTP a missing Secure is the cleartext problem, not
 // the cookie's). One finding per cookie name; values are never shown.
-type CookieInsecure struct{ reported once }
+type CookieInsecure struct{ reported specFirst }
 
 // Info implements scanner.Rule.
 func (*CookieInsecure) Info() finding.RuleInfo { return info("cookie-insecure") }
@@ -250,10 +222,10 @@ func (c *CookieInsecure) Check(ctx context.Context, t *scanner.Target) []finding
 			}
 			missing := cookieMissing(ck, r.Request.URL.Scheme == "https")
 			key := originOf(t).Host + " " + ck.Name
-			if len(missing) == 0 || c.reported.isDone(key) {
+			if len(missing) == 0 || c.reported.decidedBefore(key, t.Op) {
 				continue
 			}
-			c.reported.markDone(key)
+			c.reported.decide(key, t.Op)
 			summary := fmt.Sprintf("%s set the session cookie %q without %s.", describe(r), safeName(ck.Name), strings.Join(missing, ", "))
 			// A name that says "session" is evidence; a random-looking
 			// value alone may be a tracking or load-balancer cookie.
@@ -379,7 +351,7 @@ type CleartextCredentials struct {
 	// IsLocal decides whether a host is local or internal; nil means
 	// LocalHost. Tests set it because they can only serve on 127.0.0.1.
 	IsLocal  func(host string) bool
-	reported once
+	reported specFirst
 }
 
 // Info implements scanner.Rule.
@@ -411,7 +383,7 @@ func (c *CleartextCredentials) Check(ctx context.Context, t *scanner.Target) []f
 	if isLocal == nil {
 		isLocal = LocalHost
 	}
-	if t.Primary == nil || !t.Safe() || u.Scheme != "http" || isLocal(u.Hostname()) || c.reported.isDone(u.Host) {
+	if t.Primary == nil || !t.Safe() || u.Scheme != "http" || isLocal(u.Hostname()) || c.reported.decidedBefore(u.Host, t.Op) {
 		return nil
 	}
 	if t.Op.Security == openapi.SecurityPublic || t.Op.Security == openapi.SecurityOptional {
@@ -430,7 +402,7 @@ func (c *CleartextCredentials) Check(ctx context.Context, t *scanner.Target) []f
 	if !t.Success(t.Resend(ctx, authed)) {
 		return nil
 	}
-	c.reported.markDone(u.Host)
+	c.reported.decide(u.Host, t.Op)
 	summary := fmt.Sprintf("%s over plain HTTP to the public host %s answered %d with data to identity %q's credentials: they cross the network unencrypted.",
 		describe(authed), safeName(u.Hostname()), authed.Status, t.Primary.Name)
 	return []finding.Finding{apiWide(newFinding(t, "cleartext-credentials", finding.ConfidenceHigh, summary, authed), t.Main().Scheme())}
