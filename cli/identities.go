@@ -102,6 +102,7 @@ func buildIdentity(c config.Identity) (*scanner.Identity, error) {
 	id := scanner.NewIdentity(c.Name, hs)
 	id.Role = c.Role
 	id.Throwaway = c.Throwaway
+	id.Owns = c.Owns
 	if l := c.Login; l != nil {
 		from, name, err := config.ParseToken(l.Token)
 		if err != nil {

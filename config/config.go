@@ -69,6 +69,10 @@ type Identity struct {
 	Throwaway bool     // active rules may lock it out, log it out, change it
 	Headers   []string // "Header: value"; cookies: as "Cookie: a=1; b=2"
 	Login     *Login
+	// Owns maps parameter names to values of objects this identity owns
+	// (owns: {user_id: "1001"}): the cross-user check tries them when
+	// nothing the scan sees says whose an object is.
+	Owns map[string][]string
 }
 
 // Roles of an identity.

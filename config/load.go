@@ -695,6 +695,7 @@ var identityFields = []subField[identityLoad]{
 	{"cookies", func(st *loadState, d *identityLoad, n *yaml.Node, at where) error {
 		return decodeCookies(st, n, at, &d.cookies)
 	}},
+	{"owns", func(_ *loadState, d *identityLoad, n *yaml.Node, at where) error { return decodeOwns(n, at, &d.Owns) }},
 	{"login", func(st *loadState, d *identityLoad, n *yaml.Node, at where) error {
 		if isNull(n) {
 			return nil
@@ -831,6 +832,50 @@ func identityLabel(i int, name string) string {
 		return fmt.Sprintf("identities[%d] (%s)", i+1, name)
 	}
 	return fmt.Sprintf("identities[%d]", i+1)
+}
+
+// decodeOwns reads an identity's owns: a mapping of parameter name to
+// one value or a list of values, kept as written (1001 and "1001" are the
+// same id). Values are not ${NAME}-expanded: ids are not secrets, and an
+// expanded value would be masked in every report.
+func decodeOwns(n *yaml.Node, at where, dst *map[string][]string) error {
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("want a mapping of parameter name to value or list of values (user_id: \"1001\"), got %s", kindName(n))
+	}
+	out := make(map[string][]string, len(n.Content)/2)
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || isNull(k) {
+			return errAt(k, at, "want a parameter name, got %s", kindName(k))
+		}
+		if line, dup := seen[k.Value]; dup {
+			return errAt(k, at, "%s is set twice (first on line %d)", pathKey(k.Value), line)
+		}
+		seen[k.Value] = k.Line
+		items := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			items = v.Content
+		}
+		var vals []string
+		for j, item := range items {
+			item = resolve(item)
+			if item.Kind != yaml.ScalarNode || isNull(item) || item.ShortTag() == "!!bool" {
+				place := at.key(k.Value)
+				if v.Kind == yaml.SequenceNode {
+					place = place.item(j)
+				}
+				return errAt(item, place, "want an id (a string or a number), got %s", kindName(item))
+			}
+			vals = append(vals, item.Value)
+		}
+		out[k.Value] = vals
+	}
+	*dst = out
+	return nil
 }
 
 // decodeCookies reads a mapping of cookie name to value into "name=value"

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Bounds that Validate enforces, each with its reason.
@@ -307,8 +308,37 @@ func (c *Config) validateIdentities(add func(name, format string, a ...any)) {
 		if id.Login != nil {
 			validateLogin(id.Login, func(field, format string, a ...any) { add(at("login."+field), format, a...) })
 		}
+		validateOwns(id.Owns, func(field, format string, a ...any) { add(at(field), format, a...) })
 	}
 	c.validatePrimaryPeer(add)
+}
+
+// maxOwns bounds the values of an identity's owns: each is tried on every
+// operation whose parameter it fits, so a long list multiplies requests;
+// a few ids prove a cross-user read.
+const maxOwns = 16
+
+// validateOwns checks an identity's owns:; add names the field.
+func validateOwns(owns map[string][]string, add func(field, format string, a ...any)) {
+	total := 0
+	for _, k := range slices.Sorted(maps.Keys(owns)) {
+		at := "owns." + pathKey(k)
+		if strings.TrimSpace(k) == "" || strings.ContainsFunc(k, unicode.IsControl) {
+			add(at, "a parameter name must not be empty or hold control characters")
+		}
+		if len(owns[k]) == 0 {
+			add(at, "give at least one value")
+		}
+		for _, v := range owns[k] {
+			if strings.TrimSpace(v) == "" || strings.ContainsFunc(v, unicode.IsControl) {
+				add(at, "a value must not be empty or hold control characters")
+			}
+		}
+		total += len(owns[k])
+	}
+	if total > maxOwns {
+		add("owns", "%d values; give at most %d (a few ids prove a cross-user read, and each costs requests)", total, maxOwns)
+	}
 }
 
 // validateLogin checks one login; add names the login's field.

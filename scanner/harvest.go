@@ -1,7 +1,13 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,34 +15,98 @@ import (
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
-// owned is an object id that the primary identity sees and the peer does
-// not: evidence that the object belongs to the primary.
+// What an owned value says about its identity.
+const (
+	// kindSeen: an object id the identity sees in a list and the other
+	// identity does not.
+	kindSeen = iota
+	// kindDeclared: the config says the identity owns it (owns:).
+	kindDeclared
+	// kindID, kindName and kindEmail describe the identity itself: its
+	// principal id, login name and email, learned from its token's
+	// claims, its login answer or its own /me-like record.
+	kindID
+	kindName
+	kindEmail
+)
+
+// owned is something the scan learned about who an identity is or what it
+// owns: an object id only it sees, an owns: hint, or its own id, login
+// name or email.
 type owned struct {
-	path  string // the operation whose answer held it, e.g. /api/orders
-	key   string // normalised key, e.g. "id", "orderid"
+	owner *Identity
+	kind  int
+	path  string // kindSeen: the operation whose answer held it, e.g. /api/orders
+	key   string // normalised key, e.g. "id", "orderid", "sub"
 	value string
+	how   string // where it was learned, for evidence
 }
 
-// maxOwned bounds the ids kept per key and operation: a few are enough to
-// prove cross-user access, and lists can be long.
-const maxOwned = 3
+// self reports whether o describes the identity itself.
+func (o owned) self() bool { return o.kind >= kindID }
 
-// harvest reads every parameterless GET operation as the primary and the
-// peer, and keeps the id values only the primary sees. The answers stay in
-// the cache, so rules reuse them.
+// Bounds of what is learned.
+const (
+	// maxOwned bounds the ids kept per key and operation: a few are
+	// enough to prove cross-user access, and lists can be long.
+	maxOwned = 3
+	// maxSelfFacts bounds the facts kept per identity and source: an
+	// identity has one id, one login name and one email, give or take
+	// aliases; more is a list, not a description of the caller.
+	maxSelfFacts = 6
+	// maxClaimTries bounds the self facts tried per identity and
+	// parameter, so that a long token does not multiply requests.
+	maxClaimTries = 3
+	// maxOwnedTries bounds the harvested ids tried per parameter.
+	maxOwnedTries = 2
+)
+
+// harvest learns what each identity owns before the rules run, and keeps
+// it in s.owned:
+//
+//   - who the primary and the peer are: the id, login name and email in
+//     their tokens' claims, their login answers and their own /me-like
+//     records (parameterless GETs that describe the caller);
+//   - what the config says they own (owns:);
+//   - the id values of parameterless GETs only the primary sees.
+//
+// Facts both identities share (an organisation's id, a public record) say
+// nothing about either and are dropped. The answers stay in the cache, so
+// rules reuse them.
 func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
+	var facts []owned
+	for _, id := range []*Identity{s.primary, s.peer} {
+		if id == nil {
+			continue
+		}
+		facts = append(facts, tokenFacts(id)...)
+		facts = append(facts, answerFacts(id, id.firstLoginAnswer(), "its login answer", false)...)
+		facts = append(facts, declaredFacts(id)...)
+	}
 	for i := range ops {
 		op := &ops[i]
-		if op.Method != "GET" || !safeOperation(op) || hasPathParam(op) {
+		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) {
 			continue
 		}
 		t := s.target(op)
 		vals := t.Values()
 		a := t.Send(ctx, s.primary, vals)
-		if !t.Success(a) {
+		self := describesCaller(op)
+		if !t.Success(a) && !self {
 			continue
 		}
 		b := t.Send(ctx, s.peer, vals)
+		if self {
+			where := "its answer to GET " + op.Path
+			for _, r := range []*Response{a, b} {
+				if t.Success(r) {
+					facts = append(facts, answerFacts(r.Request.Identity, r.Body, where, true)...)
+				}
+			}
+		}
+		if !t.Success(a) {
+			continue
+		}
 		peerSees := map[string]bool{}
 		if b.OK() {
 			for _, kv := range idValues(b.Body) {
@@ -49,9 +119,206 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 				continue
 			}
 			count[kv[0]]++
-			s.owned = append(s.owned, owned{path: op.Path, key: kv[0], value: kv[1]})
+			s.owned = append(s.owned, owned{owner: s.primary, kind: kindSeen, path: op.Path, key: kv[0], value: kv[1],
+				how: fmt.Sprintf("it is in %q's answer to GET %s and not in %q's", s.primary.Name, op.Path, s.peer.Name)})
 		}
 	}
+	s.owned = append(s.owned, distinctFacts(facts)...)
+}
+
+// distinctFacts drops the self facts that both identities share and the
+// repeats of one fact, keeping the first source of each.
+func distinctFacts(facts []owned) []owned {
+	holders := map[string]map[*Identity]bool{}
+	for _, f := range facts {
+		k := fmt.Sprint(f.kind, "\x00", strings.ToLower(f.value))
+		if holders[k] == nil {
+			holders[k] = map[*Identity]bool{}
+		}
+		holders[k][f.owner] = true
+	}
+	var out []owned
+	seen := map[string]bool{}
+	for _, f := range facts {
+		k := fmt.Sprint(f.kind, "\x00", strings.ToLower(f.value))
+		dup := fmt.Sprint(f.owner.Name, "\x00", f.kind, "\x00", f.key, "\x00", strings.ToLower(f.value))
+		if (f.self() && len(holders[k]) > 1) || seen[dup] {
+			continue
+		}
+		seen[dup] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// rememberLogin keeps the first successful login answer of the identity:
+// it often says who the identity is ({"user": {"id": 1001}}).
+func (id *Identity) rememberLogin(body []byte) {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	if id.loginAnswer == nil {
+		id.loginAnswer = slices.Clone(body)
+	}
+}
+
+func (id *Identity) firstLoginAnswer() []byte {
+	id.mu.RLock()
+	defer id.mu.RUnlock()
+	return id.loginAnswer
+}
+
+// tokenFacts reads who id is from the claims of the JWTs it sends: the
+// Authorization header first, then cookies, then other headers.
+func tokenFacts(id *Identity) []owned {
+	creds := id.Creds()
+	rank := func(h Header) int {
+		switch h.Name {
+		case "Authorization":
+			return 0
+		case "Cookie":
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(creds, func(a, b Header) int { return rank(a) - rank(b) })
+	var out []owned
+	for _, h := range creds {
+		for _, tok := range jwtShape.FindAllString(h.Value, -1) {
+			parts := strings.Split(tok, ".")
+			payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+			if err != nil {
+				continue
+			}
+			var claims map[string]any
+			dec := json.NewDecoder(bytes.NewReader(payload))
+			dec.UseNumber()
+			if dec.Decode(&claims) != nil {
+				continue
+			}
+			for _, k := range slices.Sorted(maps.Keys(claims)) {
+				v, ok := scalarText(claims[k])
+				if !ok || len(out) >= maxSelfFacts {
+					continue
+				}
+				if kind, ok := selfKind(k, v, true); ok {
+					out = append(out, owned{owner: id, kind: kind, key: normKey(k), value: v, how: fmt.Sprintf("its token's %s claim", k)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Keys that describe the caller itself.
+var (
+	// selfIDKey: the principal's own id. A bare "id" counts only where
+	// the object is the caller (a /me answer, the user of a login answer).
+	selfIDKey = regexp.MustCompile(`^(sub|uid|oid|useruuid|(user|account|customer|member|profile|principal)id)$`)
+	// selfNameKey: the principal's login name.
+	selfNameKey = regexp.MustCompile(`^(username|preferredusername|cognito:username|login|handle|nickname|screenname)$`)
+	// callerWrapper: objects of a login or /me answer that hold the
+	// caller ({"user": {...}}, {"data": {...}}).
+	callerWrapper = regexp.MustCompile(`^(user|account|profile|me|principal|identity|member|customer|data|result|currentuser|viewer)$`)
+)
+
+// selfKind says what a scalar under key says about the caller: its id,
+// login name or email. bareID accepts a plain "id".
+func selfKind(key, value string, bareID bool) (int, bool) {
+	k := normKey(key)
+	switch {
+	case value == "" || credentialFieldName.MatchString(key):
+		return 0, false
+	case isEmail(value):
+		return kindEmail, true
+	case selfNameKey.MatchString(k):
+		return kindName, true
+	case selfIDKey.MatchString(k) || (bareID && k == "id"):
+		return kindID, true
+	}
+	return 0, false
+}
+
+// answerFacts reads who id is from an answer that describes it (its
+// login answer, its /me): the scalars at the top and in one wrapper
+// object. A bare "id" at the top counts only with bareTop (a /me answer;
+// a login answer's top-level id is often the session's).
+func answerFacts(id *Identity, body []byte, where string, bareTop bool) []owned {
+	var out []owned
+	callerScalars(body, func(path, key, value string) {
+		if len(out) >= maxSelfFacts {
+			return
+		}
+		if kind, ok := selfKind(key, value, bareTop || path != key); ok {
+			out = append(out, owned{owner: id, kind: kind, key: normKey(key), value: value, how: fmt.Sprintf("the %s of %s", path, where)})
+		}
+	})
+	return out
+}
+
+// callerScalars calls fn with every scalar at the top of a JSON object
+// and one level down in its caller-like wrappers, in key order, with the
+// dotted path to it.
+func callerScalars(body []byte, fn func(path, key, value string)) {
+	var top map[string]any
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
+	dec.UseNumber()
+	if dec.Decode(&top) != nil {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if v, ok := scalarText(top[k]); ok {
+			fn(k, k, v)
+			continue
+		}
+		inner, ok := top[k].(map[string]any)
+		if !ok || !callerWrapper.MatchString(normKey(k)) {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+			if v, ok := scalarText(inner[k2]); ok {
+				fn(k+"."+k2, k2, v)
+			}
+		}
+	}
+}
+
+// scalarText is the text of a JSON scalar decoded with UseNumber.
+func scalarText(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case json.Number:
+		return t.String(), true
+	case bool:
+		return fmt.Sprint(t), true
+	}
+	return "", false
+}
+
+// declaredFacts are the config's owns: hints of id, in key order.
+func declaredFacts(id *Identity) []owned {
+	var out []owned
+	for _, k := range slices.Sorted(maps.Keys(id.Owns)) {
+		for _, v := range id.Owns[k] {
+			out = append(out, owned{owner: id, kind: kindDeclared, key: normKey(k), value: v,
+				how: fmt.Sprintf("the config says it owns %s %s", k, v)})
+		}
+	}
+	return out
+}
+
+// describesCaller reports whether a parameterless GET describes its
+// caller (/me, /profile, /account): no parameter selects what it returns.
+func describesCaller(op *openapi.Operation) bool {
+	if !selfPaths.MatchString(op.Path) {
+		return false
+	}
+	for _, p := range op.Params {
+		if p.Required && (p.In == "path" || p.In == "query") {
+			return false
+		}
+	}
+	return true
 }
 
 var idKey = regexp.MustCompile(`(?i)^(id|uuid|.*_id|.*Id|.*ID|.*_uuid)$`)
@@ -76,22 +343,207 @@ func normKey(k string) string {
 // selfPaths are collection-less operations that describe the caller.
 var selfPaths = regexp.MustCompile(`(?i)/(me|self|profile|account|user|whoami|current_?user)$`)
 
-// OwnedValues returns ids the primary identity sees and the peer does not
-// that fit parameter p of this operation: ids under the same key name, the
-// "id" of the collection this operation is an item of, or the caller's own
-// id for user-like parameters.
-func (t *Target) OwnedValues(p openapi.Param) []string {
+// Parameters and path segments that name a principal.
+var (
+	// principalParam matches normalised parameter names that select a
+	// user, an account or a person (user_id, userId, username, email).
+	principalParam = regexp.MustCompile(`^(uid|sub|login|email|handle|(user|account|customer|member|profile|owner|person|principal)(id|uuid|name|email|handle)?)$`)
+	// principalSegment matches collections of principals (/users/{id}).
+	principalSegment = regexp.MustCompile(`(?i)^(users?|accounts?|customers?|members?|profiles?|people|persons?|principals?|me)$`)
+)
+
+// collectionOf is the path segment that a parameter selects in: the one
+// before "{name}" for a path parameter, the last literal segment for a
+// query parameter (/user?user_id=1: "user").
+func collectionOf(path string, p openapi.Param) string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	last := ""
+	for _, s := range segs {
+		if p.In == "path" && s == "{"+p.Name+"}" {
+			return last
+		}
+		if !strings.HasPrefix(s, "{") {
+			last = s
+		}
+	}
+	if p.In == "path" {
+		return ""
+	}
+	return last
+}
+
+// selectsPrincipal reports whether parameter p of the operation at path
+// selects a user, an account or a person.
+func selectsPrincipal(path string, p openapi.Param) bool {
+	n := normKey(p.Name)
+	if principalParam.MatchString(n) {
+		return true
+	}
+	return (n == "id" || n == "uuid") && principalSegment.MatchString(collectionOf(path, p))
+}
+
+// fitsDeclared reports whether an owns: key fits parameter p: the same
+// name (user_id, userId), or a bare id of that key's collection
+// (owns: {order_id: 7} fits /orders/{id}).
+func fitsDeclared(key, path string, p openapi.Param) bool {
+	n := normKey(p.Name)
+	if key == n {
+		return true
+	}
+	stem, ok := strings.CutSuffix(key, "id")
+	if !ok || stem == "" || (n != "id" && n != "uuid") {
+		return false
+	}
+	coll := strings.ToLower(collectionOf(path, p))
+	return coll == stem || coll == stem+"s" || coll == stem+"es"
+}
+
+// Claim is a reason to believe that a parameter value names an object of
+// one identity. Rules confirm it with the owner's own answer.
+type Claim struct {
+	// Owner is the identity the value belongs to; nil when only the
+	// answers can tell (the value is the description's example).
+	Owner *Identity
+	Value string
+	// How says how the scan learned it, for evidence.
+	How string
+	// Personal is set when the value is the owner's own id, login name
+	// or email (or the example, found to be the owner's record): the
+	// object is about the owner, so another identity's read of it must
+	// show the owner's data too (see Carries).
+	Personal bool
+}
+
+// Claims returns values of parameter p that belong to the primary or the
+// peer, most convincing first and in a fixed order (the same every run):
+// ids only the primary sees in its lists, values the config declares with
+// owns:, each identity's own id, login name and email where p selects a
+// principal, and last the description's example, whose owner only the
+// answers can tell (see Carries).
+func (t *Target) Claims(p openapi.Param) []Claim {
 	name := normKey(p.Name)
-	var out []string
+	var out []Claim
+	add := func(c Claim) {
+		for _, o := range out {
+			if o.Owner == c.Owner && o.Value == c.Value {
+				return
+			}
+		}
+		out = append(out, c)
+	}
+	seen := 0
 	for _, o := range t.s.owned {
+		if o.kind != kindSeen || seen >= maxOwnedTries {
+			continue
+		}
 		// A bare "id" says nothing about the kind of object: it fits only
 		// the items of the collection it was read from.
 		fits := (o.key == name && name != "id") ||
 			(o.key == "id" && p.In == "path" && strings.HasPrefix(t.Op.Path, o.path+"/")) ||
 			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user"))
-		if fits && !slices.Contains(out, o.value) {
-			out = append(out, o.value)
+		if fits {
+			seen++
+			add(Claim{Owner: o.owner, Value: o.value, How: o.how})
 		}
 	}
+	for _, id := range []*Identity{t.Primary, t.Peer} {
+		for _, o := range t.s.owned {
+			if o.owner == id && o.kind == kindDeclared && fitsDeclared(o.key, t.Op.Path, p) {
+				add(Claim{Owner: id, Value: o.value, How: o.how})
+			}
+		}
+	}
+	if selectsPrincipal(t.Op.Path, p) {
+		// What the parameter's name asks for first: user_id an id,
+		// username a name, email an email.
+		order := []int{kindID, kindName, kindEmail}
+		switch {
+		case strings.Contains(name, "email"):
+			order = []int{kindEmail, kindName, kindID}
+		case strings.Contains(name, "name") || strings.Contains(name, "login") || strings.Contains(name, "handle"):
+			order = []int{kindName, kindEmail, kindID}
+		}
+		for _, id := range []*Identity{t.Primary, t.Peer} {
+			tries := 0
+			for _, kind := range order {
+				for _, o := range t.s.owned {
+					if o.owner == id && o.kind == kind && tries < maxClaimTries {
+						tries++
+						add(Claim{Owner: id, Value: o.value, How: fmt.Sprintf("%s is %s", o.how, o.value), Personal: true})
+					}
+				}
+			}
+		}
+	}
+	if p.Example != "" {
+		add(Claim{Value: p.Example, Personal: true})
+	}
 	return out
+}
+
+// Carries reports whether an answer is about identity id: a scalar at its
+// top (or in one wrapper object) is id's own email, login name, principal
+// id (a bare "id" only where the operation serves principals) or a value
+// the config says it owns under that key. how says which, for evidence.
+func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
+	if id == nil {
+		return "", false
+	}
+	principalOp := principalSegment.MatchString(collectionOf(t.Op.Path, openapi.Param{In: "query"}))
+	for _, p := range t.Op.Params {
+		principalOp = principalOp || selectsPrincipal(t.Op.Path, p)
+	}
+	callerScalars(body, func(path, key, value string) {
+		if ok {
+			return
+		}
+		k := normKey(key)
+		for _, o := range t.s.owned {
+			if o.owner != id || !strings.EqualFold(o.value, value) {
+				continue
+			}
+			match := false
+			switch o.kind {
+			case kindEmail:
+				match = true
+			case kindName:
+				match = selfNameKey.MatchString(k)
+			case kindID:
+				match = selfIDKey.MatchString(k) || k == "ownerid" || k == "owner" || (k == "id" && principalOp)
+			case kindDeclared:
+				match = k == o.key
+			}
+			if !match {
+				continue
+			}
+			ok = true
+			if o.kind == kindDeclared {
+				how = fmt.Sprintf("the answer's %s is %s, and %s", path, value, o.how)
+			} else {
+				how = fmt.Sprintf("the answer's %s is its own %s (from %s)", path, value, o.how)
+			}
+			return
+		}
+	})
+	return how, ok
+}
+
+// Who names an identity in evidence: its configured name, with what the
+// scan learned it is called when that differs (`"primary" (alice)`).
+func (t *Target) Who(id *Identity) string {
+	if id == nil || id.IsAnonymous() {
+		return "anonymous"
+	}
+	label := ""
+	for _, kind := range []int{kindName, kindEmail} {
+		for _, o := range t.s.owned {
+			if o.owner == id && o.kind == kind && label == "" {
+				label = o.value
+			}
+		}
+	}
+	if label == "" || strings.EqualFold(label, id.Name) {
+		return fmt.Sprintf("%q", id.Name)
+	}
+	return fmt.Sprintf("%q (%s)", id.Name, label)
 }

@@ -29,10 +29,16 @@ type Identity struct {
 	Role      string // RoleUser or RoleAdmin; "" is a user
 	Throwaway bool   // active rules may lock it out, log it out, change it
 	Login     *Login // nil: static credentials only
+	// Owns maps parameter names to values of objects this identity owns
+	// (owns: in the config), for cross-user checks: user_id -> 1001.
+	Owns map[string][]string
 
 	mu      sync.RWMutex
 	static  []Header // configured headers, always sent
 	headers []Header // static plus the login's token header
+	// loginAnswer is the first successful login's answer body, which
+	// may say who the identity is (see harvest).
+	loginAnswer []byte
 
 	// login state, guarded by loginMu so that one re-login serves every
 	// request that noticed the expiry.

@@ -311,6 +311,7 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 		return fmt.Errorf("%w: %s answered %d without a token at %s:%s", ErrLogin, what, resp.Status, l.TokenFrom, l.TokenName)
 	}
 	s.redactor.add(tok)
+	id.rememberLogin(resp.Body)
 	id.setToken(l.header(tok))
 	id.loggedIn = time.Now()
 	id.expires = tokenExpiry(tok, id.loggedIn, l.Lifetime)

@@ -10,19 +10,25 @@ import (
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
-// BOLACrossUserRead reports operations where the peer identity reads an
-// object that belongs to the primary identity. Ownership is evidenced by
-// the harvest: the id appears in the primary's own answers and not in the
-// peer's. The peer must get the primary's object (not a generic answer: a
-// made-up id must be refused), and anonymous callers must be refused (else
-// the operation is public or unauthenticated, which authn-missing covers).
+// BOLACrossUserRead reports operations where one identity reads an
+// object that belongs to the other (the peer reads the primary's, or the
+// primary the peer's). The scan learns who owns what from everything it
+// sees (see scanner.Target.Claims): ids only the primary sees in its
+// lists, owns: in the config, and each identity's own id, login name and
+// email from its token's claims, its login answer and its /me-like
+// record; the description's example value belongs to the identity whose
+// own answer carries its id, name or email.
+//
+// A finding needs the owner's answer to be a success that is not about
+// the other identity, the other's answer to be a success showing the same
+// object with more than a public profile, anonymous callers to be refused
+// (else the operation is public or unauthenticated, which authn-missing
+// covers), a made-up id to be refused (else the operation answers the
+// same whatever the id), and a fresh answer to confirm it.
 type BOLACrossUserRead struct{}
 
 // Info implements scanner.Rule.
 func (BOLACrossUserRead) Info() finding.RuleInfo { return info("bola-cross-user-read") }
-
-// maxOwnedTries bounds the owned ids tried per parameter.
-const maxOwnedTries = 2
 
 // missingID is a value no API uses for a real object.
 const missingID = "987654321"
@@ -35,9 +41,8 @@ func (BOLACrossUserRead) Check(ctx context.Context, t *scanner.Target) []finding
 	vals := t.Values()
 	for _, key := range idParams(t, vals) {
 		p, _ := t.Param(key)
-		owned := t.OwnedValues(p)
-		for _, id := range owned[:min(len(owned), maxOwnedTries)] {
-			if f, ok := crossUserRead(ctx, t, with(vals, key, id), key); ok {
+		for _, c := range t.Claims(p) {
+			if f, ok := crossUserRead(ctx, t, vals, key, c); ok {
 				return []finding.Finding{f}
 			}
 		}
@@ -45,31 +50,73 @@ func (BOLACrossUserRead) Check(ctx context.Context, t *scanner.Target) []finding
 	return nil
 }
 
-func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]string, key string) (finding.Finding, bool) {
-	a := t.Send(ctx, t.Primary, vals)
-	if !t.Success(a) {
-		return finding.Finding{}, false
+// crossUserRead tries one claimed value: as its owner and then as the
+// other identity; a claim without an owner is tried for each identity as
+// the owner, the primary first.
+func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]string, key string, c scanner.Claim) (finding.Finding, bool) {
+	owners := []*scanner.Identity{c.Owner}
+	if c.Owner == nil {
+		owners = []*scanner.Identity{t.Primary, t.Peer}
 	}
-	b := t.Send(ctx, t.Peer, vals)
-	if !t.Success(b) || scanner.Similarity(a.Body, b.Body) < sameContent {
-		return finding.Finding{}, false
+	vals = with(vals, key, c.Value)
+	for _, owner := range owners {
+		other := t.Peer
+		if owner == t.Peer {
+			other = t.Primary
+		}
+		a := t.Send(ctx, owner, vals)
+		if !t.Success(a) {
+			continue
+		}
+		if _, theirs := t.Carries(other, a.Body); theirs {
+			// The object is about the other identity too (shared, or
+			// really the other's): reading it proves nothing.
+			continue
+		}
+		how := c.How
+		if c.Owner == nil {
+			var mine bool
+			if how, mine = t.Carries(owner, a.Body); !mine {
+				continue
+			}
+		}
+		b := t.Send(ctx, other, vals)
+		if !t.Success(b) || scanner.Similarity(a.Body, b.Body) < sameContent || publicProfile(b) {
+			continue
+		}
+		if _, shown := t.Carries(owner, b.Body); c.Personal && !shown {
+			// An object about the owner that does not show the owner's
+			// id, name or email to the other identity shows nothing of
+			// the owner's.
+			continue
+		}
+		if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
+			continue
+		}
+		control := t.Send(ctx, other, with(vals, key, missingID))
+		if t.Success(control) && scanner.Similarity(control.Body, b.Body) >= sameContent {
+			// The operation answers the same whatever the id: not an object.
+			continue
+		}
+		again := t.Resend(ctx, b)
+		if !t.Success(again) || scanner.Similarity(again.Body, a.Body) < sameContent {
+			continue
+		}
+		_, name, _ := strings.Cut(key, ":")
+		summary := fmt.Sprintf("%s=%s belongs to identity %s (%s), yet identity %s read it: %s answered %d with the same object that %s gets, while anonymous callers are refused.",
+			name, c.Value, t.Who(owner), how, t.Who(other), describe(b), b.Status, t.Who(owner))
+		// The other identity's request first: its curl reproduces the flaw.
+		return t.NewFinding("bola-cross-user-read", finding.ConfidenceHigh, summary, b, a), true
 	}
-	if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
-		return finding.Finding{}, false
-	}
-	control := t.Send(ctx, t.Peer, with(vals, key, missingID))
-	if t.Success(control) && scanner.Similarity(control.Body, b.Body) >= sameContent {
-		// The operation answers the same whatever the id: not an object.
-		return finding.Finding{}, false
-	}
-	again := t.Resend(ctx, b)
-	if !t.Success(again) || scanner.Similarity(again.Body, a.Body) < sameContent {
-		return finding.Finding{}, false
-	}
-	_, name, _ := strings.Cut(key, ":")
-	summary := fmt.Sprintf("%s=%s belongs to identity %q (it is in its own answers and not in %q's), yet %q read it: %s answered %d with the same object.",
-		name, vals[key], t.Primary.Name, t.Peer.Name, t.Peer.Name, describe(b), b.Status)
-	return t.NewFinding("bola-cross-user-read", finding.ConfidenceHigh, summary, a, b), true
+	return finding.Finding{}, false
+}
+
+// publicProfile reports whether an answer is a person's record that shows
+// only what public profiles show (a name, a username, an avatar): other
+// users may read it by design.
+func publicProfile(r *scanner.Response) bool {
+	rec, ok := scanner.SingleRecord(r.Body)
+	return ok && !rec.Private
 }
 
 // BOLAIDEnumeration reports operations where one identity (or none) reads
