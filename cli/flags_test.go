@@ -78,7 +78,7 @@ func TestParseScanFlags(t *testing.T) {
 					PeerAuth:  []string{"Authorization: Bearer b"},
 					Mode:      "active",
 					Outputs:   []config.Output{{Format: "markdown", Path: "-"}, {Format: "json", Path: "r.json"}, {Format: "sarif", Path: "r.out"}},
-					FailUnder: 80, FailOn: "critical", Baseline: "base.json",
+					FailUnder: 80, FailUnderSet: true, FailOn: "critical", Baseline: "base.json",
 					BaselineURL: "https://prod.example.com", MaxScoreDrop: 3,
 					Rate: 2.5, Concurrency: 16, Timeout: 3 * time.Second, Budget: 99,
 					Shard: config.Shard{Index: 2, Count: 3}, Wait: time.Minute,

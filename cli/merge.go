@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ Reports:
                              (without --format and -o: text to stdout)
 
 Gate:
-  --fail-under N             fail when the score is below N (default 70)
+  --fail-under N             fail when the score is below N (default 70; with --baseline only when given)
   --fail-on SEVERITY         fail on a new finding at or above critical|high|medium|low|none (default high)
   --baseline PATH            an earlier JSON report; only findings not in it are new
   --max-score-drop N         fail when the score dropped more than N points below the baseline's
@@ -88,6 +89,9 @@ func mergeAndGate(inputs []string, cfg config.Config, env Env, h *hooks) (*repor
 	defer outs.close()
 
 	rep := buildReport(res, cfg, base)
+	// The shards already moved what their config suppressed; a config of
+	// the merge may suppress more.
+	rep.Suppressed = mergeSuppressed(append(shardSuppressed(shards), rep.Suppressed...))
 	if !publish(rep, outs, env, h) {
 		return rep, ExitScanFailed
 	}
@@ -128,6 +132,7 @@ func parseMergeFlags(args []string, stderr io.Writer) (config.Config, []string, 
 	if err != nil {
 		return config.Config{}, nil, err
 	}
+	fset.Visit(func(f *flag.Flag) { cfg.FailUnderSet = cfg.FailUnderSet || f.Name == "fail-under" })
 	if len(inputs) == 0 {
 		return config.Config{}, nil, config.Invalidf("merge needs at least one shard report: authgate merge -o OUT.json IN.json...")
 	}
@@ -202,7 +207,8 @@ func loadShard(path string) (*report.Report, error) {
 //   - operations, requests and errors are summed (each shard scans its
 //     own operations); the start is the earliest shard's, and the duration
 //     the longest shard's, since shards of a matrix run in parallel;
-//   - Incomplete names every incomplete shard and why.
+//   - Incomplete names every incomplete shard and why;
+//   - coverage is combined by mergeCoverage.
 //
 // The shards' scoring versions are not compared: the score is recomputed
 // from the findings under this authgate's rubric, which the merged report
@@ -247,7 +253,117 @@ func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, erro
 	}
 	res.Duration = time.Duration(longest) * time.Millisecond
 	res.Incomplete = strings.Join(incomplete, "; ")
+	res.Coverage = mergeCoverage(paths, shards)
 	return res, nil
+}
+
+// mergeCoverage combines the shards' coverage into what one scan of all
+// the operations would report (a shard without coverage, from an older
+// authgate, adds nothing):
+//
+//   - identities once by name, in first-seen order; verified only when
+//     every shard that lists it verified it (each shard checks its own);
+//   - operation counts summed, skipped operations listed once;
+//   - each rule once, in first-seen order, with the union of its
+//     operations; it did not run when any shard could not run it (that
+//     shard's operations went untested, so a requested rule still fails
+//     the gate), else it ran when any shard ran it, else it was not
+//     applicable. A reason names the shard it came from.
+func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
+	out := finding.Coverage{
+		Identities: []finding.IdentityCoverage{},
+		Operations: finding.OperationCoverage{Skipped: []finding.SkippedOperation{}},
+		Rules:      []finding.RuleCoverage{},
+	}
+	ids, rules, skipped := map[string]int{}, map[string]int{}, map[finding.SkippedOperation]bool{}
+	for i, r := range shards {
+		c := r.Coverage
+		if c == nil {
+			continue
+		}
+		for _, id := range c.Identities {
+			j, ok := ids[id.Name]
+			switch {
+			case !ok:
+				ids[id.Name] = len(out.Identities)
+				out.Identities = append(out.Identities, id)
+			case out.Identities[j].Verified && !id.Verified:
+				out.Identities[j] = id
+			}
+		}
+		out.Operations.Total += c.Operations.Total
+		out.Operations.Scanned += c.Operations.Scanned
+		out.Operations.Answered += c.Operations.Answered
+		for _, sk := range c.Operations.Skipped {
+			if !skipped[sk] {
+				skipped[sk] = true
+				out.Operations.Skipped = append(out.Operations.Skipped, sk)
+			}
+		}
+		for _, rc := range c.Rules {
+			if rc.Reason != "" && len(shards) > 1 {
+				rc.Reason = paths[i] + ": " + rc.Reason
+			}
+			j, ok := rules[rc.Rule]
+			if !ok {
+				rules[rc.Rule] = len(out.Rules)
+				rc.Operations = append([]string{}, rc.Operations...)
+				out.Rules = append(out.Rules, rc)
+				continue
+			}
+			m := &out.Rules[j]
+			m.Requested = m.Requested || rc.Requested
+			for _, op := range rc.Operations {
+				if !slices.Contains(m.Operations, op) {
+					m.Operations = append(m.Operations, op)
+				}
+			}
+			if coverageRank(rc.Status) > coverageRank(m.Status) {
+				m.Status, m.Reason = rc.Status, rc.Reason
+			} else if m.Reason == "" {
+				m.Reason = rc.Reason
+			}
+		}
+	}
+	return out
+}
+
+// coverageRank orders rule statuses for merging: a shard that could not
+// run a rule outweighs one that ran it, which outweighs one where it did
+// not apply.
+func coverageRank(s finding.RuleStatus) int {
+	switch s {
+	case finding.RuleNotRun:
+		return 2
+	case finding.RuleRan:
+		return 1
+	}
+	return 0
+}
+
+// shardSuppressed lists every shard's suppressed findings, in shard order.
+func shardSuppressed(shards []*report.Report) []finding.Finding {
+	var out []finding.Finding
+	for _, r := range shards {
+		out = append(out, r.Suppressed...)
+	}
+	return out
+}
+
+// mergeSuppressed keeps each suppressed finding once (as mergeKey
+// matches findings), sorted as every writer shows them; never nil.
+func mergeSuppressed(fs []finding.Finding) []finding.Finding {
+	out := []finding.Finding{}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		f.Status = ""
+		if k := mergeKey(&f); !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	report.Sort(out)
+	return out
 }
 
 // mergeKey identifies one finding across shards as baseline.Diff does:
