@@ -47,8 +47,21 @@ type Identity struct {
 	expires  time.Time       // zero: unknown
 	refusing map[string]bool // "METHOD /path" that answered 401 to a fresh login
 	// loginFailed: a throw-away identity that could not log in when the
-	// scan started; active rules leave it alone.
+	// scan started (or again after an active rule); active rules leave
+	// it alone.
 	loginFailed bool
+
+	// check is how the identity was verified when the scan started (see
+	// verify.go); nil when it was not verified by an operation.
+	check *verification
+	// cover is the identity's part of the coverage: how it was verified
+	// or why it was not, and what happened to it later in the scan.
+	coverMu sync.Mutex
+	cover   identityCover
+	// unauthorized counts 401 answers to a static identity after it was
+	// verified: some of them trigger a look whether it still works (see
+	// noteUnauthorized).
+	unauthorized atomic.Int64
 	// relogins counts logins since the last success (see maxRelogins).
 	relogins atomic.Int64
 	// successes counts 2xx answers to the current token: a 401 to a

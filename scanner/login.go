@@ -403,9 +403,16 @@ func (s *scan) refresh(ctx context.Context, id *Identity, after401 bool, seen []
 // refuses the identity itself: it never causes a login again. Every
 // request of the scan goes through here.
 func (s *scan) do(ctx context.Context, req *Request) *Response {
+	if r := s.refuse(req); r != nil {
+		return r // excluded or state-changing: never sent, by any rule
+	}
 	id := req.Identity
 	if id == nil || id.Login == nil {
-		return s.client.Do(ctx, req)
+		resp := s.client.Do(ctx, req)
+		if resp.Status == http.StatusUnauthorized && id != nil {
+			s.noteUnauthorized(ctx, id, req)
+		}
+		return resp
 	}
 	seen := id.Creds()
 	if s.refresh(ctx, id, false, seen) {

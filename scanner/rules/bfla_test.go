@@ -482,8 +482,10 @@ func TestBFLAWithAdmin(t *testing.T) {
 			[]string{"/api/ops/queue"}, bobToken, map[string]finding.Confidence{"/api/ops/queue": high}},
 		{"weak signal /ops/: both users refused", roleFlaws{},
 			[]string{"/api/ops/queue"}, bobToken, nil},
+		// A peer token refused where the primary is let in ends the
+		// scan (exit 3) before any rule: no role check either.
 		{"weak signal /ops/: peer token rejected (401) is no role check", roleFlaws{opsOpenTo: "1001"},
-			[]string{"/api/ops/queue"}, "tok-expired-000000", map[string]finding.Confidence{"/api/ops/queue": low}},
+			[]string{"/api/ops/queue"}, rejectedPeer, nil},
 		{"weak signal /staff/ selecting a team: bob's 403 is membership, stays low", roleFlaws{},
 			[]string{"/api/teams/{team}/staff"}, bobToken, map[string]finding.Confidence{"/api/teams/{team}/staff": low}},
 		{"admin sees one row more: a scoped view however alike", roleFlaws{},
@@ -511,7 +513,7 @@ func TestBFLAWithAdmin(t *testing.T) {
 		{"unsignalled /api/audit without a peer: not judged", roleFlaws{auditOpenTo: "1001"},
 			[]string{"/api/audit"}, "", nil},
 		{"unsignalled /api/audit: peer token rejected (401) is no role check", roleFlaws{auditOpenTo: "1001"},
-			[]string{"/api/audit"}, "tok-expired-000000", nil},
+			[]string{"/api/audit"}, rejectedPeer, nil},
 		{"unsignalled /api/orders: admin sees all, users their own", roleFlaws{},
 			[]string{"/api/orders"}, bobToken, nil},
 		{"unsignalled /api/orders/{orderId}: bob's 404 is ownership, not role", roleFlaws{},
@@ -520,6 +522,9 @@ func TestBFLAWithAdmin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := scanOpts{spec: roleSpec(t, tt.paths...), auth: aliceToken, peer: tt.peer, admin: opsIdentity()}
+			if tt.peer == rejectedPeer {
+				opts.wantErr = scanner.ErrIdentityRejected
+			}
 			fs := scanRules(t, roleAPI(tt.flaws), opts, rules.BFLARules())
 			got := bflaFindings(fs)
 			if len(got) != len(tt.want) {
@@ -614,3 +619,6 @@ func TestBFLAWithAdminSendsNoWrites(t *testing.T) {
 		t.Fatalf("safe mode sent state-changing requests with credentials: %v", writes)
 	}
 }
+
+// rejectedPeer is a peer token the role API refuses (401) everywhere.
+const rejectedPeer = "tok-expired-000000"

@@ -183,7 +183,16 @@ func (LoginNoRateLimit) CheckAPI(ctx context.Context, a *scanner.API) []finding.
 // right one. At the first sign of protection it stops, and only checks
 // that the protection also holds for the right password.
 func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (finding.Finding, bool) {
+	const rule = "login-no-rate-limit"
 	l := acc.l
+	// The right password must work right before the burst: a refusal
+	// after it then means the failures changed something, not that the
+	// account never worked (deleted, or locked by an earlier scan).
+	before := a.Attempt(ctx, l, nil, nil)
+	if _, in := a.Token(l, before); !in {
+		a.Skip(rule, fmt.Sprintf("the throw-away identity %q could not log in right before the failed logins (%s): its account does not work now (deleted, or locked by an earlier scan), so a refusal after them would say nothing", acc.id.Name, loginStatus(before)))
+		return finding.Finding{}, false
+	}
 	var first, last *scanner.Response
 	for i := range loginFailures {
 		if loginStop(ctx, a) {
@@ -213,12 +222,58 @@ func unlimitedLogins(ctx context.Context, a *scanner.API, acc loginAccount) (fin
 	}
 	ok := a.Attempt(ctx, l, nil, nil)
 	if _, in := a.Token(l, ok); !in {
-		// The account is locked: the lockout is the protection.
+		if why := lockedOrGone(ctx, a, acc, ok); why != "" {
+			a.Skip(rule, why)
+		}
+		// Otherwise the account is locked: the lockout is the
+		// protection.
 		return finding.Finding{}, false
 	}
 	summary := fmt.Sprintf("%d failed logins in a row for the throw-away identity %q, each with a random wrong password, all got the same plain failure (status %d): no 429 or 423, no Retry-After, no lockout, CAPTCHA or too-many-attempts message. The right password still logged in right after, so the account was not locked either: passwords can be guessed against this login without limit. Evidence: the first and the last failure, then the successful login.",
 		loginFailures, acc.id.Name, first.Status)
 	return a.LoginTarget(l).NewFinding("login-no-rate-limit", finding.ConfidenceHigh, summary, first, last, ok), true
+}
+
+// loginStatus describes a login answer for a skip message.
+func loginStatus(r *scanner.Response) string {
+	if r == nil || r.Err != nil {
+		return "no answer"
+	}
+	return fmt.Sprintf("status %d", r.Status)
+}
+
+// lockedOrGone is called when the right password, which worked right
+// before loginFailures failed logins, is refused after them (refused). A
+// lockout protects the account; an account deleted meanwhile (a reset
+// route, another job) protects nothing, and its refusal looks the same to
+// a login that answers every failure alike. It returns "" when the refusal
+// is a lockout: it says so (429, 423, a lockout or CAPTCHA message), it
+// differs from an unknown account's answer to the same password (so the
+// API still knows the account), or the throw-away's session from before
+// is still let into the check operation. Otherwise it returns why the
+// rule cannot tell.
+func lockedOrGone(ctx context.Context, a *scanner.API, acc loginAccount, refused *scanner.Response) string {
+	l := acc.l
+	if !loginAnswered(refused) || refused.Status >= http.StatusInternalServerError {
+		return fmt.Sprintf("the right password of the throw-away identity %q got %s after %d failed logins", acc.id.Name, loginStatus(refused), loginFailures)
+	}
+	if loginProtection(refused) != "" {
+		return ""
+	}
+	if key, known := l.UsernameKey(), l.Username(); key != "" && known != "" && !loginStop(ctx, a) {
+		fake := enumFakeName(known, key).value
+		unknown := a.Attempt(ctx, l, map[string]any{key: fake}, nil)
+		if loginAnswered(unknown) && enumDiff(refused, unknown, known, fake) != "" {
+			return ""
+		}
+	}
+	if check, ok := a.Flow(ctx, scanner.FlowCheck); ok && !loginStop(ctx, a) {
+		if in, _ := a.Works(ctx, check, acc.id); in {
+			return ""
+		}
+	}
+	return fmt.Sprintf("after %d failed logins the right password of the throw-away identity %q, which worked right before them, was refused (%s) with no lockout message; nothing showed that the API still knows the account (an unknown account's answer was not different, and its earlier session was not let into a check operation): a silent lockout cannot be told from an account deleted during the scan",
+		loginFailures, acc.id.Name, loginStatus(refused))
 }
 
 // limitBypassed is called when the n-th failed login, limited, showed

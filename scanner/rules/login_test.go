@@ -49,6 +49,14 @@ type loginPolicy struct {
 	recoveryMasked bool // recovery echoes the address masked ("m***@e***"), for every name
 
 	mfaAnswer bool // the login answer asks for a second factor
+
+	// deleteAfter deletes the account after this many failures (a
+	// reset route or another job racing the scan): from then on it is
+	// an unknown account and its sessions are refused (0: never).
+	deleteAfter int
+	// deleteAtLogin deletes the account right after this many
+	// successful logins (0: never).
+	deleteAtLogin int
 }
 
 // loginTestAPI is the login test API's state; its clock is moved on by
@@ -68,6 +76,8 @@ type loginTestAPI struct {
 	recoveries  int      // recovery requests, for the test
 	invented    int      // requests naming an invented account, for the test
 	names       []string // every account name a login or recovery named
+	logins      int      // successful logins
+	deleted     bool     // the account was deleted (see deleteAfter)
 }
 
 func newLoginTestAPI(account string, p loginPolicy) *loginTestAPI {
@@ -159,8 +169,11 @@ func (api *loginTestAPI) handler() http.Handler {
 			api.failure(w, p.lockStatus, p.lockMessage)
 			return
 		}
-		exists := user == api.account
+		exists := user == api.account && !api.deleted
 		if !exists || password != loginPassword {
+			if exists && p.deleteAfter > 0 && api.failures[user]+1 >= p.deleteAfter {
+				api.deleted = true
+			}
 			api.failures[user]++
 			api.ipFailures++
 			if api.ipFailures == p.ipLimit {
@@ -197,6 +210,9 @@ func (api *loginTestAPI) handler() http.Handler {
 			return
 		}
 		api.failures[user] = 0
+		if api.logins++; p.deleteAtLogin > 0 && api.logins >= p.deleteAtLogin {
+			api.deleted = true
+		}
 		body := map[string]any{"token": "tok-" + randomHex(16), "token_type": "Bearer"}
 		if p.mfaAnswer {
 			body["mfa_required"] = true
@@ -229,7 +245,10 @@ func (api *loginTestAPI) handler() http.Handler {
 		writeJSON(w, http.StatusAccepted, map[string]string{"message": "If the account exists, we sent an e-mail with a reset link."})
 	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-") {
+		api.mu.Lock()
+		deleted := api.deleted
+		api.mu.Unlock()
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer tok-") || deleted {
 			unauthorized(w)
 			return
 		}
@@ -300,6 +319,7 @@ type loginCase struct {
 	account string // "": mallory
 	method  string
 	path    string
+	flows   scanner.Flows
 	want    bool
 	// maxWrong bounds the logins with a wrong password the rule may send
 	// (it stops at the first sign of protection; when the right password
@@ -323,7 +343,7 @@ func (c loginCase) scan(t *testing.T, rule scanner.APIRule) ([]finding.Finding, 
 	api := newLoginTestAPI(account, c.policy)
 	var res *scanner.Result
 	fs := scanRules(t, api.handler(), scanOpts{
-		spec: spec, mode: finding.ModeActive,
+		spec: spec, mode: finding.ModeActive, flows: c.flows,
 		identities: []*scanner.Identity{loginThrowaway(key, account)},
 		apiRules:   []scanner.APIRule{loginLater{rule, api}},
 		onResult:   func(r *scanner.Result) { res = r },
@@ -387,6 +407,65 @@ func TestLoginNoRateLimit(t *testing.T) {
 		{name: "fixed: attempts counted down", policy: loginPolicy{hintAfter: 1, hint: "4 attempts remaining"},
 			method: "POST", path: "/login", maxWrong: 3},
 	})
+}
+
+// TestLoginNoRateLimitAccountGone: a refusal of the right password after
+// the failed logins is read as a lockout only when something shows the
+// API still knows the account. An account deleted during the burst (it
+// then answers like an unknown one, and its session is refused) and one
+// that did not work before it are not "protected": the rule says it could
+// not judge, and its coverage says why. A silent lockout of an account the
+// API still knows (its session still works, or an unknown account gets
+// another answer) stays protected without a skip.
+func TestLoginNoRateLimitAccountGone(t *testing.T) {
+	const id = "login-no-rate-limit"
+	cases := []struct {
+		name   string
+		policy loginPolicy
+		check  bool   // flows.check names GET /me
+		skip   string // "": the rule judged the login
+	}{
+		{name: "deleted during the burst", policy: loginPolicy{deleteAfter: 10}, check: true, skip: "cannot be told from an account deleted"},
+		{name: "deleted during the burst, no check operation", policy: loginPolicy{deleteAfter: 10}, skip: "cannot be told from an account deleted"},
+		{name: "deleted before the rule", policy: loginPolicy{deleteAtLogin: 1}, skip: "could not log in right before the failed logins"},
+		{name: "silent lockout, session still works", policy: loginPolicy{lockAfter: 5}, check: true},
+		{name: "silent lockout, unknown accounts answered apart", policy: loginPolicy{lockAfter: 5, unknownMessage: "no such user"}},
+		{name: "silent lockout, no way to tell", policy: loginPolicy{lockAfter: 5}, skip: "cannot be told from an account deleted"},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			c := loginCase{policy: tt.policy}
+			if tt.check {
+				c.flows.Check = "GET /me"
+			}
+			fs, _, res := c.scan(t, rules.LoginNoRateLimit{})
+			if has(fs, id, "POST", "/login") {
+				t.Fatalf("a finding although the right password was refused:%s", list(fs))
+			}
+			var cov *finding.RuleCoverage
+			for i := range res.Coverage.Rules {
+				if res.Coverage.Rules[i].Rule == id {
+					cov = &res.Coverage.Rules[i]
+				}
+			}
+			if cov == nil {
+				t.Fatalf("no coverage for %s: %+v", id, res.Coverage.Rules)
+			}
+			warned := strings.Contains(strings.Join(res.Warnings, "\n"), id+" not run")
+			if tt.skip == "" {
+				if warned || strings.Contains(cov.Reason, "deleted") {
+					t.Fatalf("a lockout of a known account read as not judged: %+v; warnings %q", *cov, res.Warnings)
+				}
+				return
+			}
+			if !warned || !strings.Contains(cov.Reason, tt.skip) {
+				t.Fatalf("coverage %+v, warnings %q: want the reason %q", *cov, res.Warnings, tt.skip)
+			}
+			if cov.Status == finding.RuleRan && !strings.HasPrefix(cov.Reason, "partly") {
+				t.Errorf("the rule reads as run in full: %+v", *cov)
+			}
+		})
+	}
 }
 
 // TestLoginNoRateLimitEvidence: the finding shows the first and last

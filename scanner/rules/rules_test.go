@@ -3,6 +3,7 @@ package rules_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -176,6 +177,9 @@ type scanOpts struct {
 	apiRules []scanner.APIRule
 	// onResult, when set, sees the whole result (warnings, requests).
 	onResult func(*scanner.Result)
+	// wantErr, when set, is the error the scan must end with (no
+	// findings then).
+	wantErr error
 }
 
 // scan runs the whole catalog: every operation rule and, unless o names
@@ -229,6 +233,12 @@ func scanRules(t *testing.T, h http.Handler, o scanOpts, rs []scanner.Rule) []fi
 		opts.Identities = append(opts.Identities, o.primary)
 	}
 	res, err := scanner.Scan(context.Background(), opts)
+	if o.wantErr != nil {
+		if !errors.Is(err, o.wantErr) {
+			t.Fatalf("scan: got error %v, want %v", err, o.wantErr)
+		}
+		return nil
+	}
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
