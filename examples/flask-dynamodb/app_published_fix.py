@@ -1,9 +1,15 @@
 """The commonly published "fix" for app.py: still broken.
 
-It adds a bearer-token check, but against ONE shared constant, so the token
+It adds a bearer-token check, but against a constant, so the token
 identifies no one; then it compares the item's user_id with the *requested*
 user_id, which is always equal because the item was fetched by that very
 key. Any token holder still reads any user's record (BOLA, CWE-639).
+
+API_TOKEN is the constant (default s3cr3t-token). It may list several
+tokens separated by commas, as a service with several users has (alice's,
+bob's): each is just as good as the others, none is bound to a user, so
+alice's token reads bob's record. That is the check "binds nothing to the
+caller" of the article, with more than one caller.
 
 Error handling as the typical published version has it: the DynamoDB
 message is no longer echoed, a generic message is returned instead.
@@ -20,13 +26,13 @@ import db
 app = Flask(__name__)
 table = db.table()
 
-API_TOKEN = os.environ.get('API_TOKEN', 's3cr3t-token')
+API_TOKENS = {t.strip() for t in os.environ.get('API_TOKEN', 's3cr3t-token').split(',') if t.strip()}
 
 
 @app.route('/user')
 def get_user():
     auth = request.headers.get('Authorization', '')
-    if auth != f'Bearer {API_TOKEN}':
+    if auth not in {f'Bearer {token}' for token in API_TOKENS}:
         return jsonify({'error': 'unauthorized'}), 401
 
     user_id = request.args.get('user_id')

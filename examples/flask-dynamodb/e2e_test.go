@@ -8,11 +8,17 @@ package flaskdynamodb_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -54,6 +60,15 @@ const (
 	// appTokens is app_fixed.py's token table, set explicitly so that the
 	// caller's environment cannot change it.
 	appTokens = aliceToken + "=1001," + bobToken + "=1002"
+
+	// usersTable holds the five users of seed.py; twoUsersTable only
+	// alice (1001) and bob (1002): the founding case of issue 10, where
+	// no third person's record exists to be guessed.
+	usersTable    = "users"
+	twoUsersTable = "two_users"
+	// tokenLifetime is the lifetime of the test's JWTs: short, as an
+	// identity provider's access tokens are.
+	tokenLifetime = time.Hour
 
 	// startTimeout bounds how long a started process may take to answer
 	// HTTP. It only stops a hung test; a slow, loaded CI machine is
@@ -97,13 +112,32 @@ func TestFlaskDynamoDB(t *testing.T) {
 		authgate: buildAuthgate(t, filepath.Join(dir, "..", "..")),
 		dynamodb: startDynalite(t, dir),
 	}
-	seed(t, env)
+	seed(t, env, usersTable, 5)
+	seed(t, env, twoUsersTable, 2)
+
+	// alice's and bob's access tokens as an identity provider issues
+	// them: JWTs that say who they are (sub is the user_id, as with
+	// Cognito-style user pools), signed with a key nobody can guess. The
+	// apps look tokens up rather than verify them, which changes nothing
+	// for the scan.
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	aliceJWT := mintJWT(t, key, map[string]any{"sub": "1001", "username": "alice", "email": "alice.martin@example.com"})
+	bobJWT := mintJWT(t, key, map[string]any{"sub": "1002", "username": "bob", "email": "bob.nguyen@example.com"})
 
 	tests := []struct {
 		name   string
 		script string
-		// scanAuth is the --auth header of the scan, empty for none.
-		scanAuth string
+		// table is the DynamoDB table the app reads; "" is usersTable.
+		table string
+		// apiToken and apiTokens replace API_TOKEN (app_published_fix.py's
+		// valid tokens) and API_TOKENS (app_fixed.py's token table).
+		apiToken, apiTokens string
+		// scanAuth and scanPeerAuth are the --auth and --peer-auth
+		// headers of the scan, empty for none.
+		scanAuth, scanPeerAuth string
 		// sanity are checked against the running app before the scan.
 		sanity []sanityCheck
 		// wantExit is authgate's exit code.
@@ -150,6 +184,66 @@ func TestFlaskDynamoDB(t *testing.T) {
 			},
 		},
 		{
+			// The founding case: the published fix, alice's and bob's
+			// tokens both valid, a table of exactly those two users. No
+			// third record exists, so only a cross-user check sees that
+			// bob reads alice's record.
+			name:         "published fix with alice and bob only",
+			script:       "app_published_fix.py",
+			table:        twoUsersTable,
+			apiToken:     aliceJWT + "," + bobJWT,
+			scanAuth:     "Authorization: Bearer " + aliceJWT,
+			scanPeerAuth: "Authorization: Bearer " + bobJWT,
+			sanity: []sanityCheck{
+				{name: "no token", query: "user_id=1001", wantStatus: []int{http.StatusUnauthorized}},
+				{name: "unknown token", auth: "Bearer " + publishedToken, query: "user_id=1001", wantStatus: []int{http.StatusUnauthorized}},
+				{name: "alice reads alice", auth: "Bearer " + aliceJWT, query: "user_id=1001", wantStatus: []int{http.StatusOK}, wantUserID: "1001"},
+				{name: "bob reads alice", auth: "Bearer " + bobJWT, query: "user_id=1001", wantStatus: []int{http.StatusOK}, wantUserID: "1001"},
+				{name: "alice reads bob", auth: "Bearer " + aliceJWT, query: "user_id=1002", wantStatus: []int{http.StatusOK}, wantUserID: "1002"},
+				{name: "nobody else", auth: "Bearer " + aliceJWT, query: "user_id=1003", wantStatus: []int{http.StatusNotFound}},
+			},
+			wantExit: exitGateFailed,
+			check: func(t *testing.T, findings []finding.Finding) {
+				i := slices.IndexFunc(findings, func(f finding.Finding) bool {
+					return f.Rule == "bola-cross-user-read" && f.Severity == finding.SeverityHigh && onGetUser(f)
+				})
+				if i < 0 {
+					t.Fatal("no finding: bola-cross-user-read with severity high on GET /user")
+				}
+				f := findings[i]
+				for _, name := range []string{"alice", "bob"} {
+					if !strings.Contains(f.Evidence.Summary, name) {
+						t.Errorf("the finding does not name %s: %s", name, f.Evidence.Summary)
+					}
+				}
+				// The proof first: bob's (the peer's) request for alice's record.
+				if len(f.Evidence.Exchanges) < 2 || f.Evidence.Exchanges[0].Identity != "peer" ||
+					f.Evidence.Exchanges[0].Status != http.StatusOK || !strings.Contains(f.Evidence.Exchanges[0].ResponseBody, "alice.martin@example.com") {
+					t.Errorf("the first exchange is not the peer's 200 with alice's record: %+v", f.Evidence.Exchanges)
+				}
+				if len(f.Reproduce) == 0 || !strings.Contains(f.Reproduce[0], "user_id=1001") || strings.Contains(f.Reproduce[0], bobJWT) {
+					t.Errorf("the first reproduction is not the (redacted) read of 1001: %q", f.Reproduce)
+				}
+			},
+		},
+		{
+			name:         "correct fix with alice and bob only",
+			script:       "app_fixed.py",
+			table:        twoUsersTable,
+			apiTokens:    aliceJWT + "=1001," + bobJWT + "=1002",
+			scanAuth:     "Authorization: Bearer " + aliceJWT,
+			scanPeerAuth: "Authorization: Bearer " + bobJWT,
+			sanity: []sanityCheck{
+				{name: "no token", query: "user_id=1001", wantStatus: []int{http.StatusUnauthorized}},
+				{name: "alice reads alice", auth: "Bearer " + aliceJWT, query: "user_id=1001", wantStatus: []int{http.StatusOK}, wantUserID: "1001"},
+				{name: "bob reads bob", auth: "Bearer " + bobJWT, query: "user_id=1002", wantStatus: []int{http.StatusOK}, wantUserID: "1002"},
+				{name: "bob cannot read alice", auth: "Bearer " + bobJWT, query: "user_id=1001", wantStatus: []int{http.StatusNotFound, http.StatusForbidden}, wantNotBody: "Alice"},
+				{name: "alice cannot read bob", auth: "Bearer " + aliceJWT, query: "user_id=1002", wantStatus: []int{http.StatusNotFound, http.StatusForbidden}, wantNotBody: "Bob"},
+			},
+			wantExit: exitPassed,
+			check:    noMediumFindings,
+		},
+		{
 			name:     "correct fix",
 			script:   "app_fixed.py",
 			scanAuth: "Authorization: Bearer " + aliceToken,
@@ -162,19 +256,14 @@ func TestFlaskDynamoDB(t *testing.T) {
 				{name: "errors are generic", auth: "Bearer " + aliceToken, query: "user_id=", wantStatus: []int{http.StatusBadRequest, http.StatusNotFound}, wantNotBody: "ValidationException"},
 			},
 			wantExit: exitPassed,
-			check: func(t *testing.T, findings []finding.Finding) {
-				for _, f := range findings {
-					if f.Severity >= finding.SeverityMedium {
-						t.Errorf("unexpected finding %s (%s) on %s %s", f.Rule, f.Severity, f.Method, f.Path)
-					}
-				}
-			},
+			check:    noMediumFindings,
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			base := startApp(t, env, tc.script)
+			table := cmp.Or(tc.table, usersTable)
+			base := startApp(t, env, tc.script, table, cmp.Or(tc.apiToken, publishedToken), cmp.Or(tc.apiTokens, appTokens))
 			for _, c := range tc.sanity {
 				c.run(t, base)
 			}
@@ -185,6 +274,9 @@ func TestFlaskDynamoDB(t *testing.T) {
 			args := []string{"scan", base, "--openapi", filepath.Join(env.dir, "openapi.yaml"), "--wait", scanWait}
 			if tc.scanAuth != "" {
 				args = append(args, "--auth", tc.scanAuth)
+			}
+			if tc.scanPeerAuth != "" {
+				args = append(args, "--peer-auth", tc.scanPeerAuth)
 			}
 			rep, code := scan(t, env.authgate, args)
 			if code != tc.wantExit {
@@ -255,24 +347,25 @@ func startDynalite(t *testing.T, dir string) string {
 	return endpoint
 }
 
-// seed creates the users table and its five records.
-func seed(t *testing.T, env testEnv) {
+// seed creates table with the first n records of seed.py.
+func seed(t *testing.T, env testEnv, table string, n int) {
 	t.Helper()
-	cmd := exec.Command(python, "seed.py")
+	cmd := exec.Command(python, "seed.py", "--users", strconv.Itoa(n))
 	cmd.Dir = env.dir
-	cmd.Env = appEnv(env, 0)
+	cmd.Env = appEnv(env, 0, table, publishedToken, appTokens)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("seed.py: %v\n%s", err, out)
 	}
 }
 
-// startApp starts one Flask app and returns its base URL.
-func startApp(t *testing.T, env testEnv, script string) string {
+// startApp starts one Flask app on table, with apiToken as API_TOKEN and
+// apiTokens as API_TOKENS, and returns its base URL.
+func startApp(t *testing.T, env testEnv, script, table, apiToken, apiTokens string) string {
 	t.Helper()
 	port := freePort(t)
 	cmd := exec.Command(python, script)
 	cmd.Dir = env.dir
-	cmd.Env = appEnv(env, port)
+	cmd.Env = appEnv(env, port, table, apiToken, apiTokens)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	start(t, script, cmd, base+"/user")
 	return base
@@ -281,7 +374,7 @@ func startApp(t *testing.T, env testEnv, script string) string {
 // appEnv is the environment of seed.py and the apps: the caller's, minus
 // anything that would change which Python, which AWS account or which
 // tokens they use.
-func appEnv(env testEnv, port int) []string {
+func appEnv(env testEnv, port int, table, apiToken, apiTokens string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
@@ -293,15 +386,15 @@ func appEnv(env testEnv, port int) []string {
 	}
 	return append(out,
 		"DYNAMODB_ENDPOINT="+env.dynamodb,
-		"DYNAMODB_TABLE=users",
+		"DYNAMODB_TABLE="+table,
 		// dynalite checks that requests are signed, not by whom.
 		"AWS_ACCESS_KEY_ID=local",
 		"AWS_SECRET_ACCESS_KEY=local",
 		"AWS_DEFAULT_REGION=us-east-1",
 		"PYTHONUNBUFFERED=1",
 		"PYTHONDONTWRITEBYTECODE=1",
-		"API_TOKEN="+publishedToken,
-		"API_TOKENS="+appTokens,
+		"API_TOKEN="+apiToken,
+		"API_TOKENS="+apiTokens,
 		"PORT="+strconv.Itoa(port),
 	)
 }
@@ -456,6 +549,38 @@ func scan(t *testing.T, bin string, args []string) (report.Report, int) {
 		t.Errorf("the JSON report's schema = %q, want %q", rep.Schema, report.Schema)
 	}
 	return rep, code
+}
+
+// mintJWT signs claims, with iat and exp added, as an HS256 JWT.
+func mintJWT(t *testing.T, key []byte, claims map[string]any) string {
+	t.Helper()
+	now := time.Now()
+	c := map[string]any{"iat": now.Unix(), "exp": now.Add(tokenLifetime).Unix()}
+	maps.Copy(c, claims)
+	header, err := json.Marshal(map[string]string{"alg": "HS256", "typ": "JWT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding
+	input := b64.EncodeToString(header) + "." + b64.EncodeToString(payload)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(input))
+	return input + "." + b64.EncodeToString(m.Sum(nil))
+}
+
+// noMediumFindings is the check of a correct app: nothing of medium
+// severity or above.
+func noMediumFindings(t *testing.T, findings []finding.Finding) {
+	t.Helper()
+	for _, f := range findings {
+		if f.Severity >= finding.SeverityMedium {
+			t.Errorf("unexpected finding %s (%s) on %s %s", f.Rule, f.Severity, f.Method, f.Path)
+		}
+	}
 }
 
 func onGetUser(f finding.Finding) bool {

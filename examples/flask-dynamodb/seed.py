@@ -4,8 +4,14 @@ Idempotent: an existing table is reused and the items are overwritten, so
 the script can run before every manual session or test.
 
     DYNAMODB_ENDPOINT=http://127.0.0.1:4567 /usr/bin/python3 seed.py
+    DYNAMODB_TABLE=two_users /usr/bin/python3 seed.py --users 2   # alice and bob only
+
+--users N loads only the first N records: with 2, the table holds alice
+(1001) and bob (1002) and nobody else, the founding case of issue 10, where
+a scan has no third person's record to guess its way to.
 """
 
+import argparse
 import sys
 
 from botocore.exceptions import ClientError
@@ -55,11 +61,16 @@ def create_table(resource, name):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--users', type=int, default=len(USERS), choices=range(1, len(USERS) + 1),
+                        metavar=f'1..{len(USERS)}', help='load only the first N users (default: all)')
+    args = parser.parse_args()
+    users = USERS[:args.users]
     table = create_table(db.resource(), db.table_name())
     with table.batch_writer() as batch:
-        for user in USERS:
+        for user in users:
             batch.put_item(Item=user)
-    print(f'seeded {len(USERS)} users into {table.name}', file=sys.stderr)
+    print(f'seeded {len(users)} users into {table.name}', file=sys.stderr)
 
 
 if __name__ == '__main__':
