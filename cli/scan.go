@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/report"
 	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/openapi"
 	"github.com/authgate/authgate/scanner/rules"
 	"github.com/authgate/authgate/score"
 )
@@ -51,6 +53,9 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 	if _, err := identities(cfg); err != nil {
 		return nil, exitCode(env, usageError{err})
 	}
+	if err := checkSpecFile(cfg); err != nil {
+		return nil, exitCode(env, usageError{err})
+	}
 
 	prog := newProgress(env)
 	if cfg.BaselineURL != "" {
@@ -67,19 +72,22 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 	}
 	res, err := scanner.Scan(ctx, scanOptions(cfg, prog.report))
 	prog.finish()
-	if res == nil {
-		return nil, scanError(env, err)
+	if res != nil {
+		for _, w := range res.Warnings {
+			fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
+		}
 	}
-	for _, w := range res.Warnings {
-		fmt.Fprintf(env.Stderr, "authgate: warning: %s\n", safeText(w))
+	if err != nil {
+		// The scan could not run (no operation answered, an identity
+		// the API refuses): one line says why, and no report or score
+		// suggests that something was tested.
+		return nil, scanError(env, err)
 	}
 	rep := buildReport(res, cfg, base)
 	if !publish(rep, outs, env, h) {
 		return rep, ExitScanFailed
 	}
 	switch {
-	case err != nil:
-		return rep, scanError(env, err)
 	case ctx.Err() != nil:
 		fmt.Fprintf(env.Stderr, "authgate: scan interrupted; the report is incomplete\n")
 		return rep, exitInterrupted
@@ -110,6 +118,34 @@ func verdict(rep *report.Report, env Env) int {
 		return ExitGateFailed
 	}
 	return ExitPassed
+}
+
+// checkSpecFile reads and parses a local --openapi file before the scan
+// waits for the target: a typo in the path is exit code 2 at once, not
+// exit code 3 after --wait. A URL is the scan's to fetch.
+func checkSpecFile(cfg config.Config) error {
+	if cfg.OpenAPI == "" {
+		return nil
+	}
+	if u, err := url.Parse(cfg.OpenAPI); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		return nil
+	}
+	data, err := os.ReadFile(cfg.OpenAPI)
+	if err != nil {
+		return fmt.Errorf("%w: %w", scanner.ErrSpec, err)
+	}
+	doc, err := openapi.Parse(data, cfg.OpenAPI)
+	if err != nil {
+		return fmt.Errorf("%w: %w", scanner.ErrSpec, err)
+	}
+	if len(doc.Operations) == 0 && len(cfg.Endpoints) == 0 {
+		why := "no paths with operations"
+		if len(doc.Warnings) > 0 {
+			why = doc.Warnings[0]
+		}
+		return fmt.Errorf("%w: %s describes no operations (%s); fix it or add --endpoint", scanner.ErrSpec, cfg.OpenAPI, why)
+	}
+	return nil
 }
 
 // scanError maps the scanner's errors to exit codes.
