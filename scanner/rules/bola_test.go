@@ -486,3 +486,46 @@ func TestCrossUserReadDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossUserReadSharedObject: a conversation between alice and bob is
+// both of theirs; each reading it is no cross-user read, although the
+// example id's answer carries alice's email.
+func TestCrossUserReadSharedObject(t *testing.T) {
+	aliceJWT := bolaJWT(t, map[string]any{"email": "alice.martin@example.com"})
+	bobJWT := bolaJWT(t, map[string]any{"email": "bob.nguyen@example.com"})
+	tokens := map[string]string{aliceJWT: "alice.martin@example.com", bobJWT: "bob.nguyen@example.com"}
+	conversation := map[string]any{"id": "c-7", "from": "alice.martin@example.com", "to": "bob.nguyen@example.com",
+		"subject": "Lunch?", "body": "Thursday at noon, the usual place."}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		me := tokens[tok]
+		switch {
+		case r.URL.Path != "/conversations/c-7":
+			notFound(w)
+		case me == "":
+			unauthorized(w)
+		case me != conversation["from"] && me != conversation["to"]:
+			writeJSON(w, 403, map[string]string{"error": "forbidden"})
+		default:
+			writeJSON(w, 200, conversation)
+		}
+	})
+	const spec = `openapi: 3.0.3
+info: {title: messages, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+security:
+  - bearerAuth: []
+paths:
+  /conversations/{conversation_id}:
+    get:
+      parameters:
+        - {name: conversation_id, in: path, required: true, schema: {type: string}, example: c-7}
+      responses: {"200": {description: a conversation}}
+`
+	res := bolaScan(t, h, spec, bearerID("primary", aliceJWT), bearerID("peer", bobJWT), 4)
+	if f, ok := findingOf(res.Findings, "bola-cross-user-read", "GET", "/conversations/{conversation_id}"); ok {
+		t.Errorf("reported a conversation both identities take part in: %s", f.Evidence.Summary)
+	}
+}
