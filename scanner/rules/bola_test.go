@@ -29,15 +29,7 @@ var twoUsers = map[string]map[string]any{
 // userSpec is the founding case's description: GET /user?user_id=, the
 // example being exampleID, and GET /me with me.
 func userSpec(exampleID string, me bool) string {
-	spec := `openapi: 3.0.3
-info: {title: users, version: "1"}
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-security:
-  - bearerAuth: []
-paths:
-  /user:
+	spec := `  /user:
     get:
       operationId: getUser
       parameters:
@@ -51,7 +43,15 @@ paths:
       responses: {"200": {description: the caller's record}}
 `
 	}
-	return spec
+	return bolaSpec(spec)
+}
+
+// bolaSpec is an OpenAPI document of paths (YAML, indented by two) whose
+// operations need a bearer token.
+func bolaSpec(paths string) string {
+	return "openapi: 3.0.3\ninfo: {title: bola, version: \"1\"}\n" +
+		"components:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\n" +
+		"security:\n  - bearerAuth: []\npaths:\n" + paths
 }
 
 // bolaTestKey signs the test tokens; the apps never verify it (they look
@@ -92,13 +92,7 @@ type userAPI struct {
 
 func (a userAPI) handler() http.Handler {
 	mux := http.NewServeMux()
-	caller := func(r *http.Request) string {
-		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "bearer") {
-			return ""
-		}
-		return a.tokens[tok]
-	}
+	caller := func(r *http.Request) string { return a.tokens[bearerToken(r)] }
 	mux.HandleFunc("GET /user", func(w http.ResponseWriter, r *http.Request) {
 		me := caller(r)
 		if me == "" {
@@ -144,6 +138,15 @@ func (a userAPI) handler() http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
+}
+
+// bearerToken is the request's bearer token, "" for none.
+func bearerToken(r *http.Request) string {
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "bearer") {
+		return ""
+	}
+	return tok
 }
 
 // bolaScan scans h with every rule, primary and peer given as identities.
@@ -333,9 +336,8 @@ var profileUsers = map[string]map[string]any{
 func (a profilesAPI) handler() http.Handler {
 	mux := http.NewServeMux()
 	serve := func(w http.ResponseWriter, r *http.Request, u map[string]any) {
-		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		me := a.tokens[tok]
-		if !strings.EqualFold(scheme, "bearer") || me == "" {
+		me := a.tokens[bearerToken(r)]
+		if me == "" {
 			unauthorized(w)
 			return
 		}
@@ -365,15 +367,7 @@ func (a profilesAPI) handler() http.Handler {
 	return mux
 }
 
-const profilesSpec = `openapi: 3.0.3
-info: {title: profiles, version: "1"}
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-security:
-  - bearerAuth: []
-paths:
-  /users/{id}:
+var profilesSpec = bolaSpec(`  /users/{id}:
     get:
       parameters:
         - {name: id, in: path, required: true, schema: {type: string}, example: "1001"}
@@ -383,7 +377,7 @@ paths:
       parameters:
         - {name: username, in: path, required: true, schema: {type: string}, example: alice}
       responses: {"200": {description: a profile}}
-`
+`)
 
 // TestCrossUserReadPublicProfiles: where every signed-in user may read the
 // others' public profiles, nothing is reported, whether the owner sees
@@ -436,8 +430,7 @@ func TestCrossUserReadIgnoredParameter(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-				me := tokens[tok]
+				me := tokens[bearerToken(r)]
 				switch {
 				case r.URL.Path != "/user":
 					notFound(w)
@@ -497,8 +490,7 @@ func TestCrossUserReadSharedObject(t *testing.T) {
 	conversation := map[string]any{"id": "c-7", "from": "alice.martin@example.com", "to": "bob.nguyen@example.com",
 		"subject": "Lunch?", "body": "Thursday at noon, the usual place."}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		me := tokens[tok]
+		me := tokens[bearerToken(r)]
 		switch {
 		case r.URL.Path != "/conversations/c-7":
 			notFound(w)
@@ -510,20 +502,12 @@ func TestCrossUserReadSharedObject(t *testing.T) {
 			writeJSON(w, 200, conversation)
 		}
 	})
-	const spec = `openapi: 3.0.3
-info: {title: messages, version: "1"}
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-security:
-  - bearerAuth: []
-paths:
-  /conversations/{conversation_id}:
+	spec := bolaSpec(`  /conversations/{conversation_id}:
     get:
       parameters:
         - {name: conversation_id, in: path, required: true, schema: {type: string}, example: c-7}
       responses: {"200": {description: a conversation}}
-`
+`)
 	res := bolaScan(t, h, spec, bearerID("primary", aliceJWT), bearerID("peer", bobJWT), 4)
 	if f, ok := findingOf(res.Findings, "bola-cross-user-read", "GET", "/conversations/{conversation_id}"); ok {
 		t.Errorf("reported a conversation both identities take part in: %s", f.Evidence.Summary)
