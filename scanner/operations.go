@@ -87,9 +87,15 @@ func (s *scan) operations(ctx context.Context, endpointOp *openapi.Operation) ([
 		}
 		return strings.Compare(a.Method, b.Method)
 	})
-	return slices.CompactFunc(ops, func(a, b openapi.Operation) bool {
+	ops = slices.CompactFunc(ops, func(a, b openapi.Operation) bool {
 		return a.Path == b.Path && a.Method == b.Method
-	}), nil
+	})
+	kept := s.screen(ops)
+	if len(kept) == 0 {
+		sk := s.safety.skipped[0]
+		return nil, fmt.Errorf("%w: all %d operations are excluded or state-changing (%s %s: %s)", ErrNoOperations, len(ops), sk.Method, sk.Path, sk.Reason)
+	}
+	return kept, nil
 }
 
 // hasPathParam reports whether the operation's route has a parameter.

@@ -42,6 +42,7 @@ type Options struct {
 	Target    string    // base URL, or one endpoint's URL
 	OpenAPI   string    // path or URL; "" to discover
 	Endpoints []string  // "METHOD /path?query"
+	Exclude   []string  // "METHOD /path" never sent (see ParseExclusion)
 	Primary   *Identity // nil: no credentials given
 	Peer      *Identity // nil: no second identity
 	Admin     *Identity // nil: no identity with the admin role
@@ -106,6 +107,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		peer:    opts.Peer,
 		admin:   opts.Admin,
 		cache:   map[string]*Response{},
+	}
+	if s.safety, err = newSafety(opts); err != nil {
+		return nil, err // before waiting: a bad pattern is the user's to fix
 	}
 	s.redactor = NewRedactor(append([]*Identity{opts.Primary, opts.Peer, opts.Admin}, opts.Identities...)...)
 	copts := opts.Client
@@ -172,6 +176,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		SpecSource: s.specSource,
 		Incomplete: incomplete,
 	}
+	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
 	if s.doc != nil {
 		res.Warnings = s.doc.Warnings
 	}
@@ -216,6 +221,7 @@ type scan struct {
 	warnings []string
 	done     int
 	progMu   sync.Mutex
+	safety   safety // what the scan must never send (see exclude.go)
 }
 
 func (s *scan) progress(p Progress) {

@@ -2,10 +2,10 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -53,21 +53,21 @@ func (t *Target) Main() *Identity {
 }
 
 // Safe reports whether the operation may be sent with valid credentials in
-// safe mode: only methods that change nothing, and not the GET routes that
-// change state anyway (GET /logout would end the identities' sessions).
+// safe mode: only methods that change nothing, and not the GET routes whose
+// names say they change state anyway (GET /logout would end the
+// identities' sessions). Such routes are left out of the scan (see
+// screen); the logout route, kept in active mode for the logout rule, is
+// left alone by every other rule.
 func (t *Target) Safe() bool { return safeOperation(t.Op) }
 
 func safeOperation(op *openapi.Operation) bool {
 	switch op.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return !stateChangingName.MatchString(op.Path) && !stateChangingName.MatchString(op.OperationID)
+		_, _, changes := stateChange(op)
+		return !changes
 	}
 	return false
 }
-
-// stateChangingName matches routes and operation ids that change state even
-// when reached with GET.
-var stateChangingName = regexp.MustCompile(`(?i)(log-?out|log-?off|sign-?out|revoke|delete|remove|destroy|unsubscribe|reset|deactivate|disable|terminate|cancel|invalidate|expire)`)
 
 // Values returns the default value of every parameter the scanner sends:
 // examples from the description, else a plausible value of the type.
@@ -221,6 +221,9 @@ func (s *scan) forget(op *openapi.Operation) {
 }
 
 func (t *Target) count(r *Response) {
+	if errors.Is(r.Err, errExcluded) {
+		return // not sent: neither an answer nor a failure
+	}
 	if usable(r) {
 		t.answered++
 		if r.Status >= 300 && r.Status < 400 {

@@ -198,6 +198,7 @@ func operations(r *resolver) []Operation {
 				Path:        path,
 				OperationID: text(node, "operationId"),
 				Summary:     text(node, "summary"),
+				Description: text(node, "description"),
 				Tags:        stringList(value(node, "tags")),
 				Params:      mergeParams(shared, params(r, value(node, "parameters"))),
 				Extensions:  scalarExtensions(node),

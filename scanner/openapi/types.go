@@ -52,6 +52,9 @@ type Operation struct {
 	Path        string // route template as in the document, e.g. /api/orders/{orderId}
 	OperationID string
 	Summary     string
+	// Description is the operation's description: prose that may say
+	// what a GET changes ("drops and re-seeds the database").
+	Description string
 	Tags        []string
 	Params      []Param
 	Security    Security

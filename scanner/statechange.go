@@ -1,0 +1,426 @@
+package scanner
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// A GET is supposed to change nothing, and a scanner sends GETs freely: it
+// reads each route as several identities, confirms every positive and
+// varies ids. Real APIs still have GET routes that act: GET /createdb
+// "drops and re-seeds the database", GET /logout, GET /orders/{id}/cancel.
+// Sent by a scan they destroy the data the scan reads (its throw-away
+// account included) and make two scans disagree. stateChange recognises
+// such routes by what their path, operationId, summary and description
+// say, as words: /createdb, /create-db, /db/create, /resetDB and resetDb
+// match; /presets, /assets/{id}, /users/{id}/settings and "Returns the
+// list of charges" do not.
+
+// stateVerb is how strongly a word says that a route acts.
+type stateVerb int
+
+const (
+	// weakVerb acts when it names the route's action: the last literal
+	// path segment (/orders/{id}/cancel), the first or last word of an
+	// operationId, the verb of a sentence. Elsewhere it is often a noun:
+	// /checkout/sessions lists sessions, /import/jobs lists jobs.
+	weakVerb stateVerb = iota + 1
+	// strongVerb acts wherever it appears in a path: a route under
+	// /reset/ or /drop/ is not one to send blindly.
+	strongVerb
+)
+
+// stateVerbs are the words, in their base form, that say a route changes
+// state, from routes seen in real APIs: database and demo resets, cache
+// flushes, mail and payment triggers, session ends, admin switches.
+var stateVerbs = map[string]stateVerb{
+	// Destroying data: never safe, wherever they appear.
+	"drop": strongVerb, "truncate": strongVerb, "purge": strongVerb, "wipe": strongVerb,
+	"erase": strongVerb, "nuke": strongVerb, "seed": strongVerb, "reseed": strongVerb,
+	"populate": strongVerb, "repopulate": strongVerb, "flush": strongVerb, "destroy": strongVerb,
+	"delete": strongVerb, "remove": strongVerb, "reset": strongVerb, "shutdown": strongVerb,
+	"reboot": strongVerb, "restart": strongVerb, "uninstall": strongVerb, "teardown": strongVerb,
+
+	// Creating and rebuilding.
+	"create": weakVerb, "recreate": weakVerb, "init": weakVerb, "initialize": weakVerb,
+	"initialise": weakVerb, "reinit": weakVerb, "reinitialize": weakVerb, "setup": weakVerb,
+	"install": weakVerb, "reinstall": weakVerb, "bootstrap": weakVerb, "provision": weakVerb,
+	"deploy": weakVerb, "import": weakVerb, "migrate": weakVerb, "restore": weakVerb,
+	"rollback": weakVerb, "clear": weakVerb, "clean": weakVerb, "cleanup": weakVerb,
+	"rebuild": weakVerb, "reindex": weakVerb, "regenerate": weakVerb, "recompute": weakVerb,
+	"recalculate": weakVerb, "reload": weakVerb, "insert": weakVerb, "upsert": weakVerb,
+	"update": weakVerb, "save": weakVerb, "rename": weakVerb, "register": weakVerb, "signup": weakVerb,
+	// Messages and jobs.
+	"send": weakVerb, "resend": weakVerb, "notify": weakVerb, "broadcast": weakVerb,
+	"publish": weakVerb, "unpublish": weakVerb, "dispatch": weakVerb, "enqueue": weakVerb,
+	"trigger": weakVerb, "execute": weakVerb, "invite": weakVerb,
+	// Money.
+	"pay": weakVerb, "charge": weakVerb, "checkout": weakVerb, "purchase": weakVerb,
+	"buy": weakVerb, "refund": weakVerb, "transfer": weakVerb, "withdraw": weakVerb,
+	"deposit": weakVerb, "capture": weakVerb, "subscribe": weakVerb, "unsubscribe": weakVerb,
+	"cancel": weakVerb,
+	// Accounts, sessions, switches.
+	"logout": weakVerb, "logoff": weakVerb, "signout": weakVerb, "revoke": weakVerb,
+	"expire": weakVerb, "invalidate": weakVerb, "terminate": weakVerb, "kill": weakVerb,
+	"halt": weakVerb, "refresh": weakVerb, "rotate": weakVerb, "confirm": weakVerb,
+	"approve": weakVerb, "reject": weakVerb, "activate": weakVerb, "deactivate": weakVerb,
+	"enable": weakVerb, "disable": weakVerb, "ban": weakVerb, "unban": weakVerb,
+	"suspend": weakVerb, "lock": weakVerb, "unlock": weakVerb, "unblock": weakVerb,
+	"impersonate": weakVerb, "upgrade": weakVerb, "downgrade": weakVerb, "vote": weakVerb,
+	"upvote": weakVerb, "downvote": weakVerb, "unfollow": weakVerb,
+}
+
+// sessionVerbs end the caller's own session: the active logout rule needs
+// such a route and uses it only on a throw-away identity's session.
+var sessionVerbs = map[string]bool{"logout": true, "logoff": true, "signout": true}
+
+// stateObjects are what a state-changing verb is glued to in one word:
+// createdb, dropall, resetdemo, dbseed, cacheclear.
+var stateObjects = map[string]bool{
+	"db": true, "dbs": true, "database": true, "databases": true, "data": true, "all": true,
+	"everything": true, "table": true, "tables": true, "schema": true, "schemas": true,
+	"cache": true, "caches": true, "index": true, "user": true, "users": true,
+	"account": true, "accounts": true, "demo": true, "test": true, "tests": true,
+	"testdata": true, "fixture": true, "fixtures": true, "sample": true, "samples": true,
+	"store": true, "queue": true, "queues": true, "mail": true, "email": true, "emails": true,
+	"record": true, "records": true, "rows": true, "state": true, "app": true,
+	"server": true, "service": true, "system": true, "factory": true,
+}
+
+// readVerbs open names of routes that only read ("getPasswordResetStatus",
+// /check-update): a weak verb after them is a noun.
+var readVerbs = map[string]bool{
+	"get": true, "list": true, "read": true, "fetch": true, "find": true, "search": true,
+	"show": true, "view": true, "retrieve": true, "query": true, "count": true,
+	"describe": true, "lookup": true, "download": true, "export": true, "check": true,
+	"browse": true, "preview": true, "inspect": true,
+}
+
+// particles join the word before them into one verb: log out, sign up,
+// set up, shut down, clean up, tear down.
+var particles = map[string]bool{"out": true, "off": true, "up": true, "down": true}
+
+// prefixes join the word after them into one verb: re-seed, un-install.
+var prefixes = map[string]bool{"re": true, "un": true}
+
+// fillers are the words prose puts before its verb: "This endpoint drops
+// the database", "Will reset all data", "Used to seed the db".
+var fillers = map[string]bool{
+	"this": true, "that": true, "it": true, "the": true, "a": true, "an": true,
+	"endpoint": true, "route": true, "operation": true, "api": true, "call": true,
+	"calling": true, "request": true, "requesting": true, "method": true, "handler": true,
+	"url": true, "link": true, "page": true, "visiting": true, "hitting": true,
+	"will": true, "would": true, "also": true, "then": true, "first": true, "simply": true,
+	"just": true, "completely": true, "fully": true, "permanently": true, "immediately": true,
+	"automatically": true, "instantly": true, "silently": true, "to": true, "used": true,
+	"use": true, "can": true, "may": true, "please": true, "note": true, "only": true,
+	"admin": true, "internal": true, "dev": true, "debug": true, "helper": true,
+}
+
+// conjunctions chain a second verb to the first: "Drops and re-seeds".
+var conjunctions = map[string]bool{"and": true, "or": true, "then": true}
+
+// objectWords open the object of a verb: after "and deletes" they tell a
+// verb from a plural noun ("and charges the card", not "and charges for").
+var objectWords = map[string]bool{
+	"the": true, "a": true, "an": true, "it": true, "them": true, "all": true, "every": true,
+	"each": true, "its": true, "their": true, "this": true, "these": true, "those": true,
+	"any": true, "your": true, "my": true, "our": true,
+}
+
+// alarms are words that say a route is dangerous wherever prose uses
+// them, unless negated ("not destructive"; "non-destructive" is one word).
+var alarms = map[string]bool{"destructive": true, "irreversible": true, "irreversibly": true}
+
+// maxProse bounds the description text read: what a route does is said at
+// its start, and a long description should not cost a long scan.
+const maxProse = 4096
+
+// stateHit is a word that says a route changes state: as written (in
+// lower case) and the verb it stands for ("logs out" stands for logout).
+type stateHit struct {
+	word, verb string
+}
+
+// stateChange says why op, by its names, changes state: where ("path",
+// "operationId", "summary", "description") and the word that says so; ok
+// is false when nothing says so.
+func stateChange(op *openapi.Operation) (where string, hit stateHit, ok bool) {
+	if h, ok := pathVerb(op.Path); ok {
+		return "path", h, true
+	}
+	if h, ok := idVerb(op.OperationID); ok {
+		return "operationId", h, true
+	}
+	if h, ok := proseVerb(op.Summary); ok {
+		return "summary", h, true
+	}
+	if h, ok := proseVerb(op.Description); ok {
+		return "description", h, true
+	}
+	return "", stateHit{}, false
+}
+
+// pathVerb finds a state-changing word in a route: a strong verb in any
+// literal segment, a weak one in the last literal segment unless that
+// segment starts with a read verb.
+func pathVerb(path string) (stateHit, bool) {
+	segs := strings.Split(path, "/")
+	literal := func(seg string) bool {
+		return seg != "" && !strings.HasPrefix(seg, "{") && !strings.HasPrefix(seg, ":")
+	}
+	last := -1
+	for i, seg := range segs {
+		if literal(seg) {
+			last = i
+		}
+	}
+	for i, seg := range segs {
+		if !literal(seg) {
+			continue
+		}
+		words := identWords(seg)
+		weakAt := strongOnly
+		if i == last && (len(words) == 0 || !readVerbs[words[0]]) {
+			weakAt = anyWord
+		}
+		if h, ok := wordsVerb(words, weakAt); ok {
+			return h, true
+		}
+	}
+	return stateHit{}, false
+}
+
+// strongOnly and anyWord say where wordsVerb counts a weak verb: nowhere,
+// everywhere.
+func strongOnly(int) bool { return false }
+func anyWord(int) bool    { return true }
+
+// idVerb finds a state-changing word in an operationId: a strong verb
+// anywhere, a weak one as its first or last word, unless it starts with a
+// read verb.
+func idVerb(id string) (stateHit, bool) {
+	words := identWords(id)
+	if len(words) == 0 || readVerbs[words[0]] {
+		return stateHit{}, false
+	}
+	// Generators append the method: create_db_createdb_get, createUsingGET.
+	end := len(words)
+	for end > 1 && (words[end-1] == "get" || words[end-1] == "head" || words[end-1] == "using") {
+		end--
+	}
+	return wordsVerb(words[:end], func(i int) bool { return i == 0 || i == end-1 })
+}
+
+// wordsVerb finds a strong verb among words, or a weak one at a position
+// weakAt allows: the word itself, glued to an object (createdb, dbreset),
+// or joined with its neighbour (log out, re seed).
+func wordsVerb(words []string, weakAt func(int) bool) (stateHit, bool) {
+	counts := func(i int, s stateVerb) bool { return s == strongVerb || weakAt(i) }
+	for i, w := range words {
+		if v, s, ok := verbOf(w, false); ok && counts(i, s) {
+			return stateHit{w, v}, true
+		}
+		if i+1 < len(words) && (particles[words[i+1]] || prefixes[w]) {
+			if v, s, ok := verbOf(w+words[i+1], false); ok && counts(i, s) {
+				return stateHit{w + "-" + words[i+1], v}, true
+			}
+		}
+	}
+	return stateHit{}, false
+}
+
+// verbsByName lists stateVerbs in name order, so that a word glued from
+// two verbs' parts is read the same way every run.
+var verbsByName = slices.Sorted(maps.Keys(stateVerbs))
+
+// verbOf reports whether w is a state-changing verb in its base form, or
+// one glued to an object (createdb, resetdemo, dbseed, cacheclear); with
+// inflected, also its -s and -ing forms (drops, re-seeds, resetting).
+// The strongest reading wins.
+func verbOf(w string, inflected bool) (string, stateVerb, bool) {
+	forms := []string{w}
+	if inflected {
+		forms = append(forms, baseForms(w)...)
+	}
+	for _, f := range forms {
+		if s, ok := stateVerbs[f]; ok {
+			return f, s, true
+		}
+	}
+	best, strength := "", stateVerb(0)
+	for _, v := range verbsByName {
+		if len(w) <= len(v) || stateVerbs[v] <= strength {
+			continue
+		}
+		if (strings.HasPrefix(w, v) && stateObjects[w[len(v):]]) ||
+			(strings.HasSuffix(w, v) && stateObjects[w[:len(w)-len(v)]]) {
+			best, strength = v, stateVerbs[v]
+		}
+	}
+	return best, strength, strength > 0
+}
+
+// baseForms returns the base forms an -s or -ing word may come from:
+// drops → drop, notifies → notify, pushes → push, dropping → drop,
+// creating → create.
+func baseForms(w string) []string {
+	var out []string
+	switch {
+	case strings.HasSuffix(w, "ies"):
+		out = append(out, w[:len(w)-3]+"y")
+	case strings.HasSuffix(w, "es"):
+		out = append(out, w[:len(w)-2], w[:len(w)-1])
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
+		out = append(out, w[:len(w)-1])
+	case strings.HasSuffix(w, "ing") && len(w) > 5:
+		stem := w[:len(w)-3]
+		out = append(out, stem, stem+"e")
+		if n := len(stem); stem[n-1] == stem[n-2] {
+			out = append(out, stem[:n-1])
+		}
+	}
+	return out
+}
+
+// proseVerb finds the state-changing verb of a summary or description:
+// each sentence's first word after fillers, and the words chained to it by
+// "and", "or", "then"; a verb after "and" with its object ("and deletes
+// it"); or an alarm word anywhere. "Returns the list of
+// charges" says nothing; "Drops and re-seeds the database" says drops.
+func proseVerb(text string) (stateHit, bool) {
+	if len(text) > maxProse {
+		text = text[:maxProse]
+	}
+	for _, sentence := range strings.FieldsFunc(text, func(r rune) bool {
+		return strings.ContainsRune(".!?;:\n—()[]", r)
+	}) {
+		words := proseWords(sentence)
+		if h, ok := leadingVerb(words); ok {
+			return h, true
+		}
+		for i, w := range words {
+			if alarms[w] && (i == 0 || (words[i-1] != "not" && words[i-1] != "never")) {
+				return stateHit{w, w}, true
+			}
+			// A second clause: "Returns the next job and deletes it",
+			// not "Returns users and charges for the account".
+			if conjunctions[w] && i+2 < len(words) && objectWords[words[i+2]] {
+				if v, _, ok := verbOf(words[i+1], true); ok {
+					return stateHit{words[i+1], v}, true
+				}
+			}
+		}
+	}
+	return stateHit{}, false
+}
+
+// leadingVerb finds a state-changing verb at the start of a sentence's
+// words, after fillers, or chained to it by a conjunction.
+func leadingVerb(words []string) (stateHit, bool) {
+	i := 0
+	for {
+		for i < len(words) && fillers[words[i]] {
+			i++
+		}
+		if i >= len(words) {
+			return stateHit{}, false
+		}
+		w := words[i]
+		if v, _, ok := verbOf(w, true); ok {
+			return stateHit{w, v}, true
+		}
+		if i+1 < len(words) && particles[words[i+1]] {
+			for _, b := range append(baseForms(w), w) {
+				if _, ok := stateVerbs[b+words[i+1]]; ok {
+					return stateHit{w + " " + words[i+1], b + words[i+1]}, true
+				}
+			}
+		}
+		// Only a chain of verbs: "Returns users and deletes…" stops
+		// at "users".
+		if i+2 >= len(words) || !conjunctions[words[i+1]] {
+			return stateHit{}, false
+		}
+		i += 2
+	}
+}
+
+// proseWords splits a sentence into lower-case ASCII words; a hyphen joins
+// ("re-seeds" is "reseeds", "non-destructive" is "nondestructive").
+func proseWords(s string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			b.WriteRune(r + ('a' - 'A'))
+		case r == '-' || r == '\'' || r == '’':
+			// joins: re-seeds, user's (the possessive is one word)
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// identWords splits an identifier or path segment into lower-case words
+// at separators, case changes and digits: "resetDB" → reset db,
+// "create_db-v2" → create db v 2, "HTTPReset" → http reset.
+func identWords(s string) []string {
+	var out []string
+	rs := []rune(s)
+	start := -1
+	flush := func(end int) {
+		if start >= 0 && end > start {
+			out = append(out, strings.ToLower(string(rs[start:end])))
+		}
+		start = -1
+	}
+	class := func(r rune) int {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return 1
+		case r >= 'A' && r <= 'Z':
+			return 2
+		case r >= '0' && r <= '9':
+			return 3
+		}
+		return 0
+	}
+	for i, r := range rs {
+		c := class(r)
+		if c == 0 {
+			flush(i)
+			continue
+		}
+		if start < 0 {
+			start = i
+			continue
+		}
+		prev := class(rs[i-1])
+		switch {
+		case c == 2 && prev == 1, // resetDB: t|D
+			c == 3 && prev != 3, prev == 3 && c != 3: // v2, 2fa
+			flush(i)
+			start = i
+		case c == 1 && prev == 2 && i-start > 1: // HTTPReset: P|Re
+			flush(i - 1)
+			start = i - 1
+		}
+	}
+	flush(len(rs))
+	return out
+}
