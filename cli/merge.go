@@ -265,10 +265,12 @@ func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, erro
 //     every shard that lists it verified it (each shard checks its own);
 //   - operation counts summed, skipped operations listed once;
 //   - each rule once, in first-seen order, with the union of its
-//     operations; it did not run when any shard could not run it (that
-//     shard's operations went untested, so a requested rule still fails
-//     the gate), else it ran when any shard ran it, else it was not
-//     applicable. A reason names the shard it came from.
+//     operations; it ran when any shard ran it (whole-API rules run in
+//     shard 1 only and are not-run in the others, see docs/coverage.md),
+//     else it did not run when any shard could not run it, else it was
+//     not applicable. A rule that ran while a shard that was asked for it
+//     could not run it keeps that as a "partly:" reason, so the untested
+//     part stays visible. A reason names the shard it came from.
 func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 	out := finding.Coverage{
 		Identities: []finding.IdentityCoverage{},
@@ -318,9 +320,18 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 					m.Operations = append(m.Operations, op)
 				}
 			}
-			if coverageRank(rc.Status) > coverageRank(m.Status) {
+			wasPartial := m.Status == finding.RuleNotRun && m.Requested
+			switch {
+			case coverageRank(rc.Status) > coverageRank(m.Status):
+				partly := wasPartial && rc.Status == finding.RuleRan
+				prev := m.Reason
 				m.Status, m.Reason = rc.Status, rc.Reason
-			} else if m.Reason == "" {
+				if partly {
+					m.Reason = joinReasons(m.Reason, "partly: "+prev)
+				}
+			case m.Status == finding.RuleRan && rc.Status == finding.RuleNotRun && rc.Requested:
+				m.Reason = joinReasons(m.Reason, "partly: "+rc.Reason)
+			case m.Reason == "" && rc.Status == m.Status:
 				m.Reason = rc.Reason
 			}
 		}
@@ -328,17 +339,25 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 	return out
 }
 
-// coverageRank orders rule statuses for merging: a shard that could not
-// run a rule outweighs one that ran it, which outweighs one where it did
-// not apply.
+// coverageRank orders rule statuses for merging: a shard that ran a rule
+// outweighs one that could not, which outweighs one where it did not
+// apply.
 func coverageRank(s finding.RuleStatus) int {
 	switch s {
-	case finding.RuleNotRun:
-		return 2
 	case finding.RuleRan:
+		return 2
+	case finding.RuleNotRun:
 		return 1
 	}
 	return 0
+}
+
+// joinReasons joins two reasons of a merged rule with "; ".
+func joinReasons(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // shardSuppressed lists every shard's suppressed findings, in shard order.

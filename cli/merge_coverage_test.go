@@ -9,9 +9,10 @@ import (
 	"github.com/authgate/authgate/report"
 )
 
-// TestMergeCoverage: shard coverage adds up to one scan's, and a rule
-// that one shard could not run stays not run (its operations went
-// untested), naming the shard.
+// TestMergeCoverage: shard coverage adds up to one scan's; a rule ran when
+// any shard ran it (whole-API rules run in shard 1 only), and what a shard
+// that was asked for it could not test stays visible as "partly:"; a rule
+// no shard could run stays not run.
 func TestMergeCoverage(t *testing.T) {
 	s1 := &report.Report{Coverage: &finding.Coverage{
 		Identities: []finding.IdentityCoverage{{Name: "alice", Role: "primary", Verified: true, How: "GET /me 200"}},
@@ -20,6 +21,8 @@ func TestMergeCoverage(t *testing.T) {
 			{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /a"}},
 			{Rule: "bola-cross-user-read", Status: finding.RuleRan, Requested: true, Operations: []string{"GET /a/{id}"}},
 			{Rule: "jwt-alg-none", Status: finding.RuleNotApplicable, Operations: []string{}, Reason: "no JWT"},
+			{Rule: "session-fixation", Mode: finding.ModeActive, Status: finding.RuleRan, Requested: true, Operations: []string{"*"}},
+			{Rule: "bfla-privilege-escalation", Status: finding.RuleNotRun, Requested: true, Reason: "the admin was refused"},
 		},
 	}}
 	s2 := &report.Report{Coverage: &finding.Coverage{
@@ -29,6 +32,8 @@ func TestMergeCoverage(t *testing.T) {
 			{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /b", "GET /a"}},
 			{Rule: "bola-cross-user-read", Status: finding.RuleNotRun, Requested: true, Reason: "no object found"},
 			{Rule: "jwt-alg-none", Status: finding.RuleNotApplicable, Reason: "no JWT"},
+			{Rule: "session-fixation", Mode: finding.ModeActive, Status: finding.RuleNotRun, Reason: "whole-API rules run in shard 1 of 2"},
+			{Rule: "bfla-privilege-escalation", Status: finding.RuleNotApplicable, Reason: "nothing administrative here"},
 		},
 	}}
 	old := &report.Report{} // a shard of an authgate without coverage adds nothing
@@ -38,15 +43,17 @@ func TestMergeCoverage(t *testing.T) {
 		Operations: finding.OperationCoverage{Total: 5, Scanned: 4, Answered: 3, Skipped: []finding.SkippedOperation{{Method: "GET", Path: "/reset", Reason: "may change state"}}},
 		Rules: []finding.RuleCoverage{
 			{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /a", "GET /b"}},
-			{Rule: "bola-cross-user-read", Status: finding.RuleNotRun, Requested: true, Operations: []string{"GET /a/{id}"}, Reason: "2.json: no object found"},
+			{Rule: "bola-cross-user-read", Status: finding.RuleRan, Requested: true, Operations: []string{"GET /a/{id}"}, Reason: "partly: 2.json: no object found"},
 			{Rule: "jwt-alg-none", Status: finding.RuleNotApplicable, Operations: []string{}, Reason: "1.json: no JWT"},
+			{Rule: "session-fixation", Mode: finding.ModeActive, Status: finding.RuleRan, Requested: true, Operations: []string{"*"}},
+			{Rule: "bfla-privilege-escalation", Status: finding.RuleNotRun, Requested: true, Operations: []string{}, Reason: "1.json: the admin was refused"},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("merged coverage\n  %+v\nwant\n  %+v", got, want)
 	}
-	if m := got.Missing(); len(m) != 1 || m[0].Rule != "bola-cross-user-read" {
-		t.Errorf("Missing() = %+v, want the rule shard 2 could not run", m)
+	if m := got.Missing(); len(m) != 1 || m[0].Rule != "bfla-privilege-escalation" {
+		t.Errorf("Missing() = %+v, want the rule no shard could run", m)
 	}
 }
 

@@ -174,6 +174,7 @@ var fields = []field{
 	{"target", str(func(c *Config) *string { return &c.Target })},
 	{"openapi", str(func(c *Config) *string { return &c.OpenAPI })},
 	{"endpoints", list(func(c *Config) *[]string { return &c.Endpoints })},
+	{"exclude", list(func(c *Config) *[]string { return &c.Exclude })},
 	{"auth", headers("auth", func(c *Config) *[]string { return &c.Auth })},
 	{"peerAuth", headers("peerAuth", func(c *Config) *[]string { return &c.PeerAuth })},
 	{"identities", decodeIdentities},
@@ -1077,7 +1078,7 @@ func decodeSuppress(st *loadState, n *yaml.Node) error {
 		at := where{setting: fmt.Sprintf("suppress[%d]", i+1)}
 		switch {
 		case item.Kind == yaml.ScalarNode && !isNull(item):
-			out = append(out, BareSuppression(item.Value))
+			out = append(out, bareSuppression(item.Value))
 		case item.Kind == yaml.MappingNode:
 			var s finding.Suppression
 			if err := decodeMapping(st, item, at, suppressionFields, &s, " (want rule:, fingerprint:, method:, path:, reason:, until:)"); err != nil {
@@ -1098,10 +1099,10 @@ func decodeSuppress(st *loadState, n *yaml.Node) error {
 	return nil
 }
 
-// BareSuppression reads the old form of a suppress entry, one string: a
+// bareSuppression reads the old form of a suppress entry, one string: a
 // fingerprint when it has the fingerprint's "version:" prefix (rule ids
 // never hold a colon), else a rule id.
-func BareSuppression(s string) finding.Suppression {
+func bareSuppression(s string) finding.Suppression {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, ":") {
 		return finding.Suppression{Fingerprint: s}
