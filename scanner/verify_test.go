@@ -145,7 +145,7 @@ func TestVerifyIdentities(t *testing.T) {
 	const garbage = "garbage-token-0123456789"
 	tests := []struct {
 		name          string
-		api           verifyAPI
+		public        bool // every route answers without credentials
 		primary, peer string
 		wantErr       string // "": the scan runs
 		wantCov       map[string]string
@@ -160,7 +160,7 @@ func TestVerifyIdentities(t *testing.T) {
 			wantErr: `identity "primary" (--auth) is rejected by the API: GET /api/me answered 401 to it (and 200 to the peer); 2 protected operations tried, none let it in`},
 		{name: "valid primary, garbage peer", primary: valid("alice"), peer: garbage,
 			wantErr: `identity "peer" (--peer-auth) is rejected by the API: GET /api/me answered 401 to it (and 200 to the primary); 2 protected operations tried, none let it in`},
-		{name: "public API", api: verifyAPI{public: true}, primary: valid("alice"),
+		{name: "public API", public: true, primary: valid("alice"),
 			wantCov:      map[string]string{"primary": "not verified: no operation refuses anonymous requests"},
 			wantVerified: map[string]bool{"primary": false}},
 	}
@@ -170,7 +170,7 @@ func TestVerifyIdentities(t *testing.T) {
 			if tt.peer != "" {
 				peer = bearerIdentity("peer", tt.peer)
 			}
-			res, err := Scan(context.Background(), verifyOptions(t, &tt.api, bearerIdentity("primary", tt.primary), peer))
+			res, err := Scan(context.Background(), verifyOptions(t, &verifyAPI{public: tt.public}, bearerIdentity("primary", tt.primary), peer))
 			if tt.wantErr != "" {
 				if !errors.Is(err, ErrIdentityRejected) || !errors.Is(err, ErrScanFailed) {
 					t.Fatalf("err = %v, want one wrapping ErrIdentityRejected and ErrScanFailed", err)
@@ -358,9 +358,15 @@ func TestThrowawayLoginFailureInCoverage(t *testing.T) {
 		TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
 	opts.Identities = []*Identity{tw}
 	opts.Mode = finding.ModeActive
+	opts.APIRules = []APIRule{throwawayRule{}}
 	res, err := Scan(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
+	}
+	for _, rc := range res.Coverage.Rules {
+		if rc.Rule == "session-fixation" && (rc.Status != finding.RuleNotRun || !strings.Contains(rc.Reason, "the throw-away identity mallory cannot log in: ")) {
+			t.Errorf("the rule that needed it: %+v, want not run because mallory cannot log in", rc)
+		}
 	}
 	c, ok := identityCov(res, "mallory")
 	if !ok || c.Verified || c.Role != "throwaway" || !strings.Contains(c.How, "login POST /login answered 401") {
@@ -369,4 +375,19 @@ func TestThrowawayLoginFailureInCoverage(t *testing.T) {
 	if strings.Contains(c.How, "Secret-Passw0rd-1") {
 		t.Fatalf("the password shows: %q", c.How)
 	}
+}
+
+// throwawayRule needs a throw-away identity, as the session rules do.
+type throwawayRule struct{}
+
+func (throwawayRule) Info() finding.RuleInfo {
+	ri, _ := finding.Lookup("session-fixation")
+	return ri
+}
+
+func (throwawayRule) CheckAPI(ctx context.Context, a *API) []finding.Finding {
+	if len(a.Throwaways()) == 0 {
+		a.Skip("session-fixation", a.NoThrowaway("no throw-away identity"))
+	}
+	return nil
 }

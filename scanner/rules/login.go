@@ -66,7 +66,7 @@ func loginAccounts(a *scanner.API, rule string, need func(*scanner.Login) bool, 
 	}
 	ids := a.Throwaways()
 	if len(ids) == 0 {
-		a.Skip(rule, "no throw-away identity with a login flow (an identity with throwaway: true and a login in .authgate.yml)")
+		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (an identity with throwaway: true and a login in .authgate.yml)"))
 		return nil
 	}
 	seen := map[string]bool{}
