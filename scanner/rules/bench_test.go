@@ -73,3 +73,41 @@ func benchScan(b *testing.B, api http.Handler) *scanner.Result {
 	b.ReportMetric(float64(res.Requests), "requests/scan")
 	return res
 }
+
+// BenchmarkInvalidTokenPerOperation is the cost of per-route token
+// verification (authn-invalid-token-accepted alone) on an API whose
+// protected GET routes all verify tokens, and on one where every route
+// accepts garbage (each positive is confirmed). It reports the garbage
+// requests the target received per protected operation: a constant
+// (every route gets two variants, the first few in spec order four),
+// which must not grow with the API.
+//
+//	go test -run '^$' -bench InvalidTokenPerOperation ./scanner/rules/
+func BenchmarkInvalidTokenPerOperation(b *testing.B) {
+	for _, flawed := range []bool{false, true} {
+		for _, n := range []int{10, 100} {
+			name := fmt.Sprintf("verified/routes=%d", n)
+			if flawed {
+				name = fmt.Sprintf("unverified/routes=%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				skip := map[string]bool{}
+				for i := range n {
+					skip[fmt.Sprintf("/r%d", i)] = flawed
+				}
+				var garbage int64
+				var res *scanner.Result
+				for b.Loop() {
+					api := &routeAPI{routes: n, skip: skip}
+					res = routeScan(b, api, n, 8)
+					garbage = api.garbage.Load()
+				}
+				if want := map[bool]int{false: 0, true: n}[flawed]; len(res.Findings) != want {
+					b.Fatalf("%d findings, want %d", len(res.Findings), want)
+				}
+				b.ReportMetric(float64(garbage)/float64(n), "garbage-requests/protected-op")
+				b.ReportMetric(float64(res.Requests)/float64(n), "requests/protected-op")
+			})
+		}
+	}
+}
