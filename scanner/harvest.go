@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -59,6 +60,10 @@ const (
 	maxClaimTries = 3
 	// maxOwnedTries bounds the harvested ids tried per parameter.
 	maxOwnedTries = 2
+	// maxFactBytes bounds a learned id, login name or email: an email is
+	// at most 254 bytes (RFC 5321), ids and names far less; a longer
+	// value identifies nobody.
+	maxFactBytes = 254
 )
 
 // harvest learns what each identity owns before the rules run, and keeps
@@ -226,7 +231,9 @@ var (
 func selfKind(key, value string, bareID bool) (int, bool) {
 	k := normKey(key)
 	switch {
-	case value == "" || credentialFieldName.MatchString(key):
+	case value == "" || len(value) > maxFactBytes || strings.ContainsFunc(value, unicode.IsControl) || credentialFieldName.MatchString(key):
+		// Ids, login names and emails are short, one-line values; the
+		// target's answers are untrusted and end up in evidence.
 		return 0, false
 	case isEmail(value):
 		return kindEmail, true
