@@ -120,6 +120,9 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	if e := lines(a.gh.GetInput("endpoints")); len(e) > 0 {
 		cfg.Endpoints = e
 	}
+	if e := lines(a.gh.GetInput("exclude")); len(e) > 0 {
+		cfg.Exclude = e
+	}
 	if len(auth) > 0 {
 		cfg.Auth = auth
 	}

@@ -27,6 +27,7 @@ config file (see docs/config.md), and flags win over the file.
 Input:
   --openapi PATH|URL         OpenAPI 3.x or Swagger 2.0 document (default: look on the target)
   --endpoint "METHOD /path"  add an operation by hand; repeatable
+  --exclude "METHOD /path"   never send this operation ("*" method, trailing "*" path); repeatable
   --auth "Header: value"     credentials of the primary identity; repeatable
   --peer-auth "Header: value"  credentials of a second identity of the same role; repeatable
   --config PATH              YAML config file (default .authgate.yml if present; "" for none)
@@ -77,10 +78,10 @@ type scanFlags struct {
 // config.ErrInvalid and are one line; -h prints the usage to stderr and
 // returns flag.ErrHelp.
 //
-// List flags (--endpoint, --auth, --peer-auth) given on the command line
-// replace the config file's list rather than add to it, so that a command
-// line says exactly which credentials are used; --format and -o together
-// replace the file's format and output.
+// List flags (--endpoint, --exclude, --auth, --peer-auth) given on the
+// command line replace the config file's list rather than add to it, so
+// that a command line says exactly which credentials are used; --format
+// and -o together replace the file's format and output.
 func parseScanFlags(args []string, stderr io.Writer) (config.Config, error) {
 	sf := &scanFlags{replaced: map[string]bool{}}
 	fset := sf.flagSet()
@@ -204,6 +205,7 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	})
 	str("openapi", func(c *config.Config) *string { return &c.OpenAPI })
 	list("endpoint", func(c *config.Config) *[]string { return &c.Endpoints })
+	list("exclude", func(c *config.Config) *[]string { return &c.Exclude })
 	list("auth", func(c *config.Config) *[]string { return &c.Auth })
 	list("peer-auth", func(c *config.Config) *[]string { return &c.PeerAuth })
 	str("mode", func(c *config.Config) *string { return &c.Mode })

@@ -164,6 +164,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Target:     cfg.Target,
 		OpenAPI:    cfg.OpenAPI,
 		Endpoints:  cfg.Endpoints,
+		Exclude:    cfg.Exclude,
 		Primary:    ids.primary,
 		Peer:       ids.peer,
 		Admin:      ids.admin,

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/authgate/authgate/scanner"
 )
 
 // Bounds that Validate enforces, each with its reason.
@@ -91,6 +93,11 @@ func (c *Config) Validate() error {
 	for i, e := range c.Endpoints {
 		if _, _, err := ParseEndpoint(e); err != nil {
 			add(fmt.Sprintf("endpoint #%d", i+1), "%v", err)
+		}
+	}
+	for i, e := range c.Exclude {
+		if _, err := scanner.ParseExclusion(e); err != nil {
+			add(fmt.Sprintf("exclude #%d", i+1), "%v", err)
 		}
 	}
 	for _, h := range []struct {
