@@ -30,13 +30,11 @@ func runAction(ctx context.Context, env Env) int {
 	a := action.New(env.Getenv, env.Stdout)
 	ev, err := a.Event()
 	if err != nil {
-		a.Error("authgate: " + err.Error())
-		return ExitUsage
+		return badInputs(a, err)
 	}
 	cfg, set, err := a.Inputs(ev)
 	if err != nil {
-		a.Error("authgate: " + oneLine(err.Error()))
-		return ExitUsage
+		return badInputs(a, err)
 	}
 
 	gh := newGitHub(a, ev, set, env)
@@ -146,23 +144,27 @@ func runAction(ctx context.Context, env Env) int {
 	return code
 }
 
+// badInputs ends a run whose event or inputs are unusable (exit 2): the
+// error line, the job summary and passed=false say why. There is no check
+// run: the token is one of the inputs.
+func badInputs(a *action.Action, err error) int {
+	reason := oneLine(err.Error())
+	a.Error("authgate: " + reason)
+	if err := a.Summary(notRunMarkdown("read its inputs", ExitUsage, reason)); err != nil {
+		a.Warning("authgate: " + err.Error())
+	}
+	if err := a.SetNotRunOutputs(); err != nil {
+		a.Warning("authgate: " + err.Error())
+	}
+	return ExitUsage
+}
+
 // gateReasons joins the gate's reasons for one error line.
 func gateReasons(rep *report.Report) string {
 	if len(rep.Gate.Reasons) == 0 {
 		return fmt.Sprintf("score %d/100 (%s)", rep.Score, rep.Grade)
 	}
 	return strings.Join(rep.Gate.Reasons, "; ")
-}
-
-// exitMeaning names an exit code of the contract.
-func exitMeaning(code int) string {
-	switch code {
-	case ExitUsage:
-		return "a usage or configuration error, nothing was scanned"
-	case ExitScanFailed:
-		return "the scan could not run"
-	}
-	return "unexpected"
 }
 
 // notRunTitle is the check run's title for a run without a result.
@@ -177,8 +179,8 @@ func notRunTitle(code int) string {
 // why there is no result: the same reason the log's last line gives. The
 // reason may quote the target (an error message, a URL): it is escaped.
 func notRunMarkdown(what string, code int, reason string) string {
-	return fmt.Sprintf("## authgate: %s\n\nauthgate could not %s (exit code %d: %s).\n\n**Reason:** %s\n",
-		notRunTitle(code), report.EscapeMarkdown(what), code, exitMeaning(code), report.EscapeMarkdown(reason))
+	return fmt.Sprintf("## authgate: %s\n\nauthgate could not %s (exit code %d).\n\n**Reason:** %s\n",
+		notRunTitle(code), report.EscapeMarkdown(what), code, report.EscapeMarkdown(reason))
 }
 
 // lastLine passes writes through to w and remembers the last complete
@@ -219,9 +221,18 @@ func (l *lastLine) Write(p []byte) (int, error) {
 // error is far shorter.
 const maxReasonBytes = 64 << 10
 
+// maxReasonRunes bounds the reason repeated in the error annotation, the
+// summary and the check run: an error quoting a long answer of the target
+// stays readable there, and whole in the log.
+const maxReasonRunes = 500
+
+// last is the last line, cut to maxReasonRunes.
 func (l *lastLine) last() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if r := []rune(l.line); len(r) > maxReasonRunes {
+		return string(r[:maxReasonRunes]) + "…"
+	}
 	return l.line
 }
 

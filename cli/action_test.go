@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/authgate/authgate/demo"
 	"github.com/authgate/authgate/ghapi"
@@ -216,8 +217,15 @@ func TestActionExitCodes(t *testing.T) {
 		if code := r.run(); code != ExitUsage {
 			t.Fatalf("exit %d, want 2", code)
 		}
-		if !strings.Contains(r.log.String(), "::error::") {
+		if !strings.Contains(r.log.String(), "::error::authgate: input target is required") {
 			t.Errorf("no error annotation:\n%s", r.log.String())
+		}
+		sum, _ := os.ReadFile(r.env["GITHUB_STEP_SUMMARY"])
+		if !strings.Contains(string(sum), "input target is required") {
+			t.Errorf("the summary does not say why:\n%s", sum)
+		}
+		if got := readOutputs(t, r.env["GITHUB_OUTPUT"]); len(got) != 1 || got["passed"] != "false" {
+			t.Errorf("outputs = %v, want passed=false only", got)
 		}
 	})
 	t.Run("unreachable target", func(t *testing.T) {
@@ -641,5 +649,26 @@ func TestExampleWorkflowsUploadOnlyReports(t *testing.T) {
 	}
 	if uploads < 5 {
 		t.Errorf("found %d upload steps; the test no longer reads the examples", uploads)
+	}
+}
+
+// TestLastLine keeps the reason the CLI printed last: whole lines only,
+// the end of a live progress line, without the "authgate: " prefix, cut
+// when long; everything still reaches the log.
+func TestLastLine(t *testing.T) {
+	var log bytes.Buffer
+	l := &lastLine{w: &log}
+	for _, s := range []string{"authgate: waiting\n", "\r\033[Kauthgate: scanning 1/2\r\033[Kauthgate: scanning 2/2\n", "authgate: target unre", "achable: refused\n", "  \n"} {
+		l.Write([]byte(s))
+	}
+	if got := l.last(); got != "target unreachable: refused" {
+		t.Errorf("last = %q", got)
+	}
+	if !strings.Contains(log.String(), "scanning 1/2") {
+		t.Error("the log did not get everything")
+	}
+	l.Write([]byte("authgate: " + strings.Repeat("é", 2*maxReasonRunes) + "\n"))
+	if got := l.last(); utf8.RuneCountInString(got) != maxReasonRunes+1 || !strings.HasSuffix(got, "é…") {
+		t.Errorf("a long reason is not cut: %d runes", utf8.RuneCountInString(got))
 	}
 }
