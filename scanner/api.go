@@ -56,6 +56,9 @@ type API struct {
 	// Skipped collects why rules did not run (no throw-away identity, no
 	// logout operation), shown as warnings of the scan.
 	skipped []string
+	// refs are the check operations' answers from before the rules ran
+	// (see reference), by "METHOD /path".
+	refs map[string]*checkRef
 }
 
 // Mode is the scan mode.
@@ -81,6 +84,28 @@ func (a *API) Throwaways() []*Identity {
 	return out
 }
 
+// NoThrowaway says why a rule that needs a throw-away identity has none:
+// the configured ones that could not log in, with the reason, else
+// fallback (none configured).
+func (a *API) NoThrowaway(fallback string) string {
+	var out []string
+	for _, id := range a.s.opts.Identities {
+		if !id.Throwaway || id.Login == nil || !id.loginFailed {
+			continue
+		}
+		c := id.getCover()
+		why := c.how
+		if c.later != "" {
+			why = c.later
+		}
+		out = append(out, fmt.Sprintf("the throw-away identity %s cannot log in: %s", id.Name, strings.TrimPrefix(why, "not verified: ")))
+	}
+	if len(out) == 0 {
+		return fallback
+	}
+	return a.s.redactor.Redact(strings.Join(out, "; "))
+}
+
 // Logins returns the login flows of every configured identity, throw-away
 // ones first; rules that only send failed logins for accounts that do not
 // exist may use any of them.
@@ -103,7 +128,21 @@ func (a *API) Operations() []openapi.Operation { return a.ops }
 // Skip records that rule did not run and why; the scan shows it as a
 // warning so that a user knows what active mode did not cover.
 func (a *API) Skip(rule, why string) {
-	a.skipped = append(a.skipped, a.s.redactor.Redact(fmt.Sprintf("%s not run: %s", rule, why)))
+	why = a.s.redactor.Redact(why)
+	a.skipped = append(a.skipped, fmt.Sprintf("%s not run: %s", rule, why))
+	run := a.s.apiRun(rule)
+	run.skips = append(run.skips, why)
+}
+
+// NotApplicable records that rule has nothing to test in this API (no
+// logout operation, a login without a session cookie). Unlike Skip, it
+// does not make a requested rule fail the gate: nothing was missing from
+// the scan. It is shown in the report's coverage.
+func (a *API) NotApplicable(rule, why string) {
+	why = a.s.redactor.Redact(why)
+	a.skipped = append(a.skipped, fmt.Sprintf("%s not run: %s", rule, why))
+	run := a.s.apiRun(rule)
+	run.notApplicable = append(run.notApplicable, why)
 }
 
 // Exhausted reports whether the request budget is spent: rules stop.
@@ -290,44 +329,130 @@ func parseQuery(q string) url.Values {
 }
 
 // Works reports whether id is let into the check operation now (a fresh
-// request, not a cached answer), and the answer.
+// request, not a cached answer), and the answer. The answer is judged
+// against what the check answered when the main identity was known to
+// work, not by itself: a check that answers 200 with an empty user to a
+// valid token ({"user": null}) still tells a working session from
+// anonymous's 401.
 func (a *API) Works(ctx context.Context, check *Target, id *Identity) (bool, *Response) {
 	r := check.Do(ctx, check.Request(id, check.Values()))
-	return check.Success(r), r
+	if id.IsAnonymous() {
+		return check.Success(r), r
+	}
+	return a.letIn(ctx, check, r), r
+}
+
+// checkRef is the check operation's answers from before any active rule
+// ran: the main identity's, known to work (verified), and anonymous's.
+type checkRef struct {
+	good, anon *Response
+	// tells: the good answer is not a refusal and differs from
+	// anonymous's, so the check can tell a working identity.
+	tells bool
+}
+
+// reference returns check's reference answers, asking once per scan.
+func (a *API) reference(ctx context.Context, check *Target) *checkRef {
+	key := check.Op.Method + " " + check.Op.Path
+	if ref, ok := a.refs[key]; ok {
+		return ref
+	}
+	ref := &checkRef{}
+	if a.refs == nil {
+		a.refs = map[string]*checkRef{}
+	}
+	a.refs[key] = ref
+	main := a.Main()
+	if main.IsAnonymous() {
+		return ref
+	}
+	if v := main.check; v != nil && v.t.Op.Method == check.Op.Method && v.t.Op.Path == check.Op.Path {
+		ref.good, ref.anon = v.good, v.anon
+	} else {
+		vals := check.Values()
+		ref.good = check.Do(ctx, check.Request(main, vals))
+		ref.anon = check.Do(ctx, check.Request(Anonymous, vals))
+	}
+	ref.tells = ref.good.OK() && authRefusal(ref.good) == "" && !isDenialBody(ref.good.Body) &&
+		(!usable(ref.anon) || authRefusal(ref.anon) != "" || !FingerprintOf(ref.anon).Matches(ref.good))
+	return ref
+}
+
+// letIn reports whether r, a non-anonymous answer of check, lets its
+// identity in: a success with data, or the answer the main identity got
+// when it was known to work, where anonymous gets another.
+func (a *API) letIn(ctx context.Context, check *Target, r *Response) bool {
+	if authRefusal(r) != "" || !usable(r) {
+		return false
+	}
+	if check.Success(r) {
+		return true
+	}
+	ref := a.reference(ctx, check)
+	if !ref.tells || !FingerprintOf(ref.good).Matches(r) {
+		return false
+	}
+	return !usable(ref.anon) || !FingerprintOf(ref.anon).Matches(r)
 }
 
 // runAPIRules runs the API rules one after the other. After each, the
 // throw-away identities are logged in again and the main identity is
-// checked: when a rule broke it, the remaining rules are skipped.
+// checked against the check operation's answer from before the rules: when
+// a rule broke it, the remaining rules are skipped, each with the reason,
+// and the identity's coverage says so. A throw-away that cannot log in
+// again is left alone by the rules after (its coverage says why).
 func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]finding.Finding, []string) {
 	a := &API{s: s, ops: ops}
 	var all []finding.Finding
 	check, haveCheck := a.Flow(ctx, FlowCheck)
-	for i, r := range s.opts.APIRules {
-		if r.Info().Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive {
-			continue
+	if haveCheck && !a.Main().IsAnonymous() {
+		// Before any rule ran: the answer of a working identity.
+		haveCheck = a.reference(ctx, check).tells
+	}
+	var active []APIRule
+	for _, r := range s.opts.APIRules {
+		if r.Info().Mode != finding.ModeActive || s.opts.Mode == finding.ModeActive {
+			active = append(active, r)
 		}
+	}
+	for i, r := range active {
 		if ctx.Err() != nil || a.Exhausted() {
 			break
 		}
+		rule := r.Info().ID
+		run, sent := s.apiRun(rule), s.client.Sent()
 		all = append(all, r.CheckAPI(ctx, a)...)
+		run.checked, run.sent = true, s.client.Sent()-sent
 		for _, id := range a.Throwaways() {
 			if err := a.Restore(ctx, id); err != nil {
-				a.skipped = append(a.skipped, fmt.Sprintf("identity %s could not log in again after %s: %v", id.Name, r.Info().ID, err))
+				why := s.redactor.Redact(fmt.Sprintf("could not log in again after %s: %v; the active rules after it left it alone", rule, err))
+				a.skipped = append(a.skipped, fmt.Sprintf("identity %s %s", id.Name, why))
+				id.loginFailed = true
+				id.noteLater(why, false)
 			}
 		}
-		if !haveCheck || a.Main().IsAnonymous() {
+		if !haveCheck || a.Main().IsAnonymous() || i+1 == len(active) {
 			continue
 		}
-		if ok, _ := a.Works(ctx, check, a.Main()); !ok && i+1 < len(s.opts.APIRules) {
+		ok, got := a.Works(ctx, check, a.Main())
+		if !ok {
 			if main := a.Main(); main.Login != nil && a.Restore(ctx, main) == nil {
-				if ok, _ := a.Works(ctx, check, main); ok {
+				if ok, got = a.Works(ctx, check, main); ok {
 					continue
 				}
 			}
-			a.skipped = append(a.skipped, fmt.Sprintf("the primary identity no longer works after %s; the remaining active rules were skipped", r.Info().ID))
-			break
 		}
+		if ok {
+			continue
+		}
+		why := fmt.Sprintf("the primary identity no longer works after %s: %s %s answered %s to it (%s before the active rules)",
+			rule, check.Op.Method, check.Op.Path, describeAnswer(got), describeAnswer(a.reference(ctx, check).good))
+		a.Main().noteLater(s.redactor.Redact(why), false)
+		for _, rest := range active[i+1:] {
+			a.Skip(rest.Info().ID, why)
+			s.apiRun(rest.Info().ID).checked = true // considered: not run, with the reason
+		}
+		break
 	}
 	return all, a.skipped
 }

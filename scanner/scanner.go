@@ -107,6 +107,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		peer:    opts.Peer,
 		admin:   opts.Admin,
 		cache:   map[string]*Response{},
+		ruleOps: map[int][]int{},
+		apiRuns: map[string]*apiRun{},
 	}
 	if s.safety, err = newSafety(opts); err != nil {
 		return nil, err // before waiting: a bad pattern is the user's to fix
@@ -138,6 +140,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	all := ops
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
+	if err := s.verifyIdentities(ctx, all); err != nil {
+		return nil, err
+	}
 	if s.peer != nil {
 		// Over every operation, not just this shard's: a collection and
 		// its items often land in different shards.
@@ -165,6 +170,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
 		}
 	}
+	if why := s.identityExpiry(); why != "" {
+		s.warnings = append(s.warnings, why)
+		if incomplete == "" {
+			incomplete = why
+		}
+	}
 	res := &Result{
 		Target:     redactURL(base),
 		StartedAt:  start,
@@ -176,7 +187,15 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		SpecSource: s.specSource,
 		Incomplete: incomplete,
 	}
+	res.Coverage.Rules = s.ruleCoverage(ops, incomplete)
+	res.Coverage.Operations.Scanned = len(ops)
+	res.Coverage.Operations.Answered = s.answeredOps
 	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
+	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
+	res.Coverage.Identities = s.identityCoverage()
+	if res.Coverage.Operations.Skipped == nil {
+		res.Coverage.Operations.Skipped = []finding.SkippedOperation{}
+	}
 	if s.doc != nil {
 		res.Warnings = s.doc.Warnings
 	}
@@ -185,6 +204,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	if res.Requests > 0 && res.Errors == res.Requests {
 		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
+	}
+	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 {
+		// What did answer (the description, the wait probe) is not the
+		// API: a scan that saw no operation tested nothing.
+		return res, fmt.Errorf("%w: none of the %d operations got a usable answer from %s (%d of %d requests failed: timeouts, connection errors, 429 or 502-504)", ErrScanFailed, len(ops), res.Target, res.Errors, res.Requests)
 	}
 	return res, nil
 }
@@ -222,6 +246,14 @@ type scan struct {
 	done     int
 	progMu   sync.Mutex
 	safety   safety // what the scan must never send (see exclude.go)
+
+	// ruleOps lists, per index of Options.Rules, the indexes of the
+	// operations the rule tested; answeredOps counts the operations with
+	// a usable answer (see coverage).
+	ruleOps     map[int][]int
+	answeredOps int
+	// apiRuns records what each API rule did (see runAPIRules).
+	apiRuns map[string]*apiRun
 }
 
 func (s *scan) progress(p Progress) {
@@ -324,7 +356,7 @@ func (s *scan) logInAll(ctx context.Context, endpointOp *openapi.Operation) erro
 		case id.Throwaway && id != s.primary && id != s.peer && id != s.admin && !errors.Is(err, ErrUnreachable):
 			// A throw-away account an earlier active scan locked out
 			// only costs its active rules, not the scan.
-			id.loginFailed = true
+			id.failLogin(s.redactor.Redact(fmt.Sprintf("not verified: throw-away %v (locked out by an earlier active scan?); its active rules were skipped", err)))
 			s.warnings = append(s.warnings, s.redactor.Redact(fmt.Sprintf("throw-away %v (locked out by an earlier active scan?); its active rules were skipped", err)))
 		default:
 			return err
@@ -364,9 +396,13 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var all []finding.Finding
+	// perOp holds each operation's findings, so that they reach dedupe
+	// in spec order whichever worker finished first.
+	perOp := make([][]finding.Finding, len(ops))
 	unanswered := 0
-	// redirected counts operations whose every answer was a redirect.
-	redirected, location := 0, ""
+	// redirected counts operations whose every answer was a redirect;
+	// location is the first one's in spec order (at index locationOp).
+	redirected, location, locationOp := 0, "", len(ops)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -375,22 +411,33 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 			for i := range jobs {
 				t := s.target(&ops[i])
 				var fs []finding.Finding
-				for _, r := range s.opts.Rules {
+				var tested []int
+				for ri, r := range s.opts.Rules {
 					if r.Info().Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive {
 						continue
 					}
+					t.sent = false
 					fs = append(fs, r.Check(ctx, t)...)
+					if t.sent {
+						tested = append(tested, ri)
+					}
 				}
 				s.forget(t.Op)
 				mu.Lock()
-				all = append(all, fs...)
+				perOp[i] = fs
+				for _, ri := range tested {
+					s.ruleOps[ri] = append(s.ruleOps[ri], i)
+				}
+				if t.answered > 0 {
+					s.answeredOps++
+				}
 				if t.unanswered > 0 && t.answered == 0 {
 					unanswered++
 				}
 				if t.answered > 0 && t.redirected == t.answered {
 					redirected++
-					if location == "" {
-						location = t.location
+					if i < locationOp {
+						location, locationOp = t.location, i
 					}
 				}
 				s.done++
@@ -412,6 +459,9 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	for _, fs := range perOp {
+		all = append(all, fs...)
+	}
 	switch {
 	case incomplete != "":
 	case s.client.budget > 0 && s.client.exhausted():
@@ -454,7 +504,12 @@ func shard(ops []openapi.Operation, sh [2]int) []openapi.Operation {
 }
 
 // dedupe keeps one finding per fingerprint (the most confident, then the
-// most severe) and sorts them for deterministic output.
+// most severe) and sorts them for deterministic output. Among duplicates
+// of equal rank the first is kept: the engine passes findings in spec
+// order of their operations (then the API rules' in rule order), so the
+// evidence shown is the same every run whichever worker finished first.
+// The sort is total (the fingerprint decides last), so equal findings
+// never swap places.
 func dedupe(fs []finding.Finding) []finding.Finding {
 	best := map[string]int{}
 	var out []finding.Finding
@@ -471,7 +526,8 @@ func dedupe(fs []finding.Finding) []finding.Finding {
 	}
 	slices.SortFunc(out, func(a, b finding.Finding) int {
 		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Rule, b.Rule),
-			cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method))
+			cmp.Compare(a.Path, b.Path), cmp.Compare(a.Method, b.Method),
+			cmp.Compare(a.Fingerprint, b.Fingerprint))
 	})
 	if out == nil {
 		out = []finding.Finding{}

@@ -43,7 +43,7 @@ const plantedSessionPrefix = "authgate-fixation-"
 func sessionPrereqs(ctx context.Context, a *scanner.API, rule string) (throwaways []*scanner.Identity, check *scanner.Target, ok bool) {
 	throwaways = a.Throwaways()
 	if len(throwaways) == 0 {
-		a.Skip(rule, "no throw-away identity with a login flow (mark one identity throwaway: true)")
+		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
 		return nil, nil, false
 	}
 	check, ok = a.Flow(ctx, scanner.FlowCheck)
@@ -107,12 +107,12 @@ func (SessionNotInvalidatedOnLogout) CheckAPI(ctx context.Context, a *scanner.AP
 		return nil
 	}
 	if len(a.Throwaways()) == 0 {
-		a.Skip(rule, "no throw-away identity with a login flow (mark one identity throwaway: true)")
+		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
 		return nil
 	}
 	logout, ok := a.Flow(ctx, scanner.FlowLogout)
 	if !ok {
-		a.Skip(rule, "no logout operation (name it in flows.logout)")
+		a.NotApplicable(rule, "no logout operation found (name it in flows.logout)")
 		return nil
 	}
 	throwaways, check, ok := sessionPrereqs(ctx, a, rule)
@@ -224,10 +224,10 @@ func (SessionFixation) CheckAPI(ctx context.Context, a *scanner.API) []finding.F
 	}
 	switch {
 	case len(a.Throwaways()) == 0:
-		a.Skip(rule, "no throw-away identity with a login flow (mark one identity throwaway: true)")
+		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
 		return nil
 	case len(cookieLogins) == 0:
-		a.Skip(rule, "the login does not use a session cookie")
+		a.NotApplicable(rule, "the login does not use a session cookie")
 		return nil
 	}
 	_, check, ok := sessionPrereqs(ctx, a, rule)
