@@ -56,11 +56,11 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		c := finding.RuleCoverage{Rule: info.ID, Mode: info.Mode, Operations: []string{}, Requested: s.requested(info)}
 		run := s.apiRuns[info.ID]
 		switch {
+		case run != nil && !run.checked && len(run.skips) > 0:
+			// Skipped before it was called (the primary stopped working).
+			c.Status, c.Reason = finding.RuleNotRun, strings.Join(run.skips, "; ")
 		case run == nil || !run.checked:
 			c.Status, c.Reason = s.whyNotRun(info, incomplete)
-			if run != nil && len(run.skips) > 0 {
-				c.Reason = strings.Join(run.skips, "; ")
-			}
 		case len(run.skips) > 0 && run.sent == 0:
 			c.Status, c.Reason = finding.RuleNotRun, strings.Join(run.skips, "; ")
 		case len(run.skips) > 0:

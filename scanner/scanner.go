@@ -393,6 +393,16 @@ func (s *scan) identities() []*Identity {
 // bounded pool of workers.
 func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Finding, string) {
 	workers := max(s.opts.Client.Concurrency, 1)
+	var parallel, ordered []int
+	for ri, r := range s.opts.Rules {
+		switch {
+		case r.Info().Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive:
+		case isSpecOrdered(r):
+			ordered = append(ordered, ri)
+		default:
+			parallel = append(parallel, ri)
+		}
+	}
 	jobs := make(chan int)
 	var mu sync.Mutex
 	var all []finding.Finding
@@ -410,19 +420,10 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 			defer wg.Done()
 			for i := range jobs {
 				t := s.target(&ops[i])
-				var fs []finding.Finding
-				var tested []int
-				for ri, r := range s.opts.Rules {
-					if r.Info().Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive {
-						continue
-					}
-					t.sent = false
-					fs = append(fs, r.Check(ctx, t)...)
-					if t.sent {
-						tested = append(tested, ri)
-					}
+				fs, tested := s.checkOp(ctx, t, parallel)
+				if len(ordered) == 0 {
+					s.forget(t.Op)
 				}
-				s.forget(t.Op)
 				mu.Lock()
 				perOp[i] = fs
 				for _, ri := range tested {
@@ -459,6 +460,21 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if len(ordered) > 0 {
+		// Spec-ordered rules, one operation after the other, on the
+		// answers the other rules left in the cache.
+		for i := range ops {
+			t := s.target(&ops[i])
+			if incomplete == "" && ctx.Err() == nil {
+				fs, tested := s.checkOp(ctx, t, ordered)
+				perOp[i] = append(perOp[i], fs...)
+				for _, ri := range tested {
+					s.ruleOps[ri] = append(s.ruleOps[ri], i)
+				}
+			}
+			s.forget(t.Op)
+		}
+	}
 	for _, fs := range perOp {
 		all = append(all, fs...)
 	}
@@ -474,6 +490,37 @@ feed:
 		incomplete = fmt.Sprintf("%d of %d operations got no usable answer (connection errors, timeouts, 429 or 502-504)", unanswered, len(ops))
 	}
 	return all, incomplete
+}
+
+// SpecOrdered is a rule whose decision on one operation settles the
+// operations after it (a JWT library verifies every route alike, so one
+// decisive probe is enough). Run on parallel workers, which operation
+// decides first would change from run to run, and with it the findings;
+// the engine therefore runs these rules after the others, one operation
+// after the other in spec order, so every run decides alike.
+type SpecOrdered interface {
+	Rule
+	SpecOrdered()
+}
+
+func isSpecOrdered(r Rule) bool {
+	_, ok := r.(SpecOrdered)
+	return ok
+}
+
+// checkOp runs the rules of s.opts.Rules at the indexes rules on t, and
+// returns their findings and the indexes of those that tested it.
+func (s *scan) checkOp(ctx context.Context, t *Target, rules []int) ([]finding.Finding, []int) {
+	var fs []finding.Finding
+	var tested []int
+	for _, ri := range rules {
+		t.sent = false
+		fs = append(fs, s.opts.Rules[ri].Check(ctx, t)...)
+		if t.sent {
+			tested = append(tested, ri)
+		}
+	}
+	return fs, tested
 }
 
 // maxLocationShown bounds the redirect target quoted in a message.

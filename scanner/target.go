@@ -31,6 +31,9 @@ type Target struct {
 	// operation that only ever redirected showed the scan nothing.
 	redirected int
 	location   string // the first redirect's Location
+	// sent is set when a rule sends (or reads from the cache) any
+	// request of this operation: the rule tested it (see coverage).
+	sent bool
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
@@ -171,6 +174,7 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 func (t *Target) Send(ctx context.Context, id *Identity, values map[string]string) *Response {
 	req := t.Request(id, values)
 	key := cacheKey(req)
+	t.sent = true
 	t.s.mu.Lock()
 	if r, ok := t.s.cache[key]; ok {
 		t.s.mu.Unlock()
@@ -237,10 +241,16 @@ func (t *Target) count(r *Response) {
 	}
 }
 
+// Judged records that the rule judged the operation without sending
+// anything (from the API description alone): it counts as tested in the
+// coverage, as a sent request does.
+func (t *Target) Judged() { t.sent = true }
+
 // Do sends a request the rule built itself (from Request, with extra
 // headers such as Origin), bypassing the cache. It still goes through the
 // scan's one client: scope guard, limiter, budget.
 func (t *Target) Do(ctx context.Context, req *Request) *Response {
+	t.sent = true
 	r := t.s.do(ctx, req)
 	t.count(r)
 	return r
@@ -249,6 +259,7 @@ func (t *Target) Do(ctx context.Context, req *Request) *Response {
 // Resend sends the same request again, bypassing the cache: every positive
 // is confirmed by a fresh answer before it is reported.
 func (t *Target) Resend(ctx context.Context, r *Response) *Response {
+	t.sent = true
 	again := t.s.do(ctx, r.Request)
 	t.count(again)
 	return again

@@ -219,7 +219,7 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	}
 	reg, ok := a.Flow(ctx, scanner.FlowRegister)
 	if !ok {
-		a.Skip(rule, "no registration operation (name it in flows.register)")
+		a.NotApplicable(rule, "no registration operation found (name it in flows.register)")
 		return nil
 	}
 	logins := a.Logins()
@@ -381,12 +381,12 @@ func (PasswordRecoveryTokenExposed) CheckAPI(ctx context.Context, a *scanner.API
 	}
 	rec, ok := a.Flow(ctx, scanner.FlowRecovery)
 	if !ok {
-		a.Skip(rule, "no password recovery operation (name it in flows.recovery)")
+		a.NotApplicable(rule, "no password recovery operation found (name it in flows.recovery)")
 		return nil
 	}
 	throwaways := a.Throwaways()
 	if len(throwaways) == 0 {
-		a.Skip(rule, "no throw-away identity with a login: the recovery e-mail would go to a real account")
+		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login: the recovery e-mail would go to a real account"))
 		return nil
 	}
 	l := throwaways[0].Login

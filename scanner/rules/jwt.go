@@ -528,8 +528,37 @@ func (o *jwtOnce) take(t *scanner.Target) (*jwtToken, bool) {
 		return nil, false
 	}
 	o.done = true
+	t.Judged()
 	return cred.tok, true
 }
+
+// The JWT rules decide once for the API (the library that verifies one
+// route verifies the others), on the first operation in spec order that
+// settles it: the engine runs them in that order (scanner.SpecOrdered).
+
+// SpecOrdered implements scanner.SpecOrdered.
+func (*JWTAlgNone) SpecOrdered() {}
+
+// SpecOrdered implements scanner.SpecOrdered.
+func (*JWTSignatureNotVerified) SpecOrdered() {}
+
+// SpecOrdered implements scanner.SpecOrdered.
+func (*JWTWeakHMACSecret) SpecOrdered() {}
+
+// SpecOrdered implements scanner.SpecOrdered.
+func (*JWTLifetimeExcessive) SpecOrdered() {}
+
+// SpecOrdered implements scanner.SpecOrdered.
+func (*JWTSensitiveClaims) SpecOrdered() {}
+
+var (
+	_ scanner.SpecOrdered = (*JWTAlgNone)(nil)
+	_ scanner.SpecOrdered = (*JWTSignatureNotVerified)(nil)
+	_ scanner.SpecOrdered = (*JWTWeakHMACSecret)(nil)
+	_ scanner.SpecOrdered = (*JWTLifetimeExcessive)(nil)
+	_ scanner.SpecOrdered = (*JWTSensitiveClaims)(nil)
+	_ scanner.SpecOrdered = (*JWTAlgConfusion)(nil)
+)
 
 // maxTokenLifetime is the longest access-token lifetime accepted: a day
 // covers every workday session; longer-lived tokens are refresh tokens or

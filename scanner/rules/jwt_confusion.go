@@ -80,6 +80,9 @@ type jwtKeyEncoding struct {
 	secret []byte
 }
 
+// SpecOrdered implements scanner.SpecOrdered: see the JWT rules.
+func (*JWTAlgConfusion) SpecOrdered() {}
+
 // Check implements scanner.Rule.
 func (r *JWTAlgConfusion) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
 	asymmetric := func(tok *jwtToken) bool { return jwtAsymmetricAlgs[tok.alg] }

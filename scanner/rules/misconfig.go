@@ -294,6 +294,7 @@ func (APIKeyInQuery) Check(ctx context.Context, t *scanner.Target) []finding.Fin
 	const id = "api-key-in-query"
 	var out []finding.Finding
 	if doc := t.Document(); doc != nil && fromDocument(t) {
+		t.Judged()
 		for _, name := range t.Op.Schemes {
 			sc, ok := doc.SecuritySchemes[name]
 			if !ok || sc.Type != "apiKey" || sc.In != "query" {
