@@ -31,6 +31,10 @@ type OperationCoverage struct {
 	Total    int `json:"total"`
 	Scanned  int `json:"scanned"`
 	Answered int `json:"answered"`
+	// Unsent counts, in safe mode, the scanned operations no rule sent:
+	// the writes (POST, PUT, PATCH, DELETE), judged from the API
+	// description alone.
+	Unsent int `json:"unsent"`
 	// Skipped are the operations never sent, each with the reason
 	// (excluded by --exclude, state-changing in safe mode).
 	Skipped []SkippedOperation `json:"skipped"`

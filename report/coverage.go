@@ -100,9 +100,13 @@ func identitySummary(id finding.IdentityCoverage) (name, state string) {
 	return name, "NOT verified"
 }
 
-// operationSummary says "3 of 4 operations scanned, 3 answered, 1 skipped".
+// operationSummary says "3 of 4 operations scanned, 3 answered, 1 skipped",
+// and how many scanned operations were never sent.
 func operationSummary(o finding.OperationCoverage) string {
 	s := fmt.Sprintf("%d of %d operations scanned, %d answered", o.Scanned, o.Total, o.Answered)
+	if o.Unsent > 0 {
+		s += fmt.Sprintf(", %d not sent (writes, judged from the description only in safe mode)", o.Unsent)
+	}
 	if len(o.Skipped) > 0 {
 		s += fmt.Sprintf(", %d skipped", len(o.Skipped))
 	}

@@ -190,6 +190,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	res.Coverage.Rules = s.ruleCoverage(ops, incomplete)
 	res.Coverage.Operations.Scanned = len(ops)
 	res.Coverage.Operations.Answered = s.answeredOps
+	if s.opts.Mode != finding.ModeActive {
+		// In active mode the whole-API rules send the writes that the
+		// operation rules leave alone.
+		res.Coverage.Operations.Unsent = s.unsentOps
+	}
 	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
 	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
 	res.Coverage.Identities = s.identityCoverage()
@@ -252,6 +257,7 @@ type scan struct {
 	// a usable answer (see coverage).
 	ruleOps     map[int][]int
 	answeredOps int
+	unsentOps   int
 	// apiRuns records what each API rule did (see runAPIRules).
 	apiRuns map[string]*apiRun
 }
@@ -431,6 +437,9 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 				}
 				if t.answered > 0 {
 					s.answeredOps++
+				}
+				if t.answered+t.unanswered == 0 {
+					s.unsentOps++
 				}
 				if t.unanswered > 0 && t.answered == 0 {
 					unanswered++
