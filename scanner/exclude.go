@@ -116,6 +116,9 @@ type safety struct {
 	skipped []finding.SkippedOperation
 	// never matches the skipped operations' routes.
 	never []exclusion
+	// safe holds safeOperation of each scanned operation by "METHOD
+	// /path", judged once: rules ask for every operation many times.
+	safe map[string]bool
 }
 
 // newSafety compiles opts.Exclude. A pattern that covers an identity's
@@ -179,8 +182,10 @@ func (sf *safety) excluded(method string, paths ...string) bool {
 // rule leaves them alone (Target.Safe).
 func (s *scan) screen(ops []openapi.Operation) []openapi.Operation {
 	kept := ops[:0:0]
+	s.safety.safe = map[string]bool{}
 	for i := range ops {
 		op := &ops[i]
+		s.safety.safe[op.Method+" "+op.Path] = safeOperation(op)
 		reason := ""
 		if s.safety.excluded(op.Method, op.Path, s.docBase()+op.Path) {
 			reason = ExcludedReason

@@ -1,8 +1,6 @@
 package scanner
 
 import (
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/scanner/openapi"
@@ -233,32 +231,29 @@ func wordsVerb(words []string, weakAt func(int) bool) (stateHit, bool) {
 	return stateHit{}, false
 }
 
-// verbsByName lists stateVerbs in name order, so that a word glued from
-// two verbs' parts is read the same way every run.
-var verbsByName = slices.Sorted(maps.Keys(stateVerbs))
-
 // verbOf reports whether w is a state-changing verb in its base form, or
 // one glued to an object (createdb, resetdemo, dbseed, cacheclear); with
 // inflected, also its -s and -ing forms (drops, re-seeds, resetting).
 // The strongest reading wins.
 func verbOf(w string, inflected bool) (string, stateVerb, bool) {
-	forms := []string{w}
-	if inflected {
-		forms = append(forms, baseForms(w)...)
+	if s, ok := stateVerbs[w]; ok {
+		return w, s, true
 	}
-	for _, f := range forms {
-		if s, ok := stateVerbs[f]; ok {
-			return f, s, true
+	if inflected {
+		for _, f := range baseForms(w) {
+			if s, ok := stateVerbs[f]; ok {
+				return f, s, true
+			}
 		}
 	}
 	best, strength := "", stateVerb(0)
-	for _, v := range verbsByName {
-		if len(w) <= len(v) || stateVerbs[v] <= strength {
-			continue
+	for i := 1; i < len(w); i++ {
+		head, tail := w[:i], w[i:]
+		if s := stateVerbs[head]; s > strength && stateObjects[tail] {
+			best, strength = head, s
 		}
-		if (strings.HasPrefix(w, v) && stateObjects[w[len(v):]]) ||
-			(strings.HasSuffix(w, v) && stateObjects[w[:len(w)-len(v)]]) {
-			best, strength = v, stateVerbs[v]
+		if s := stateVerbs[tail]; s > strength && stateObjects[head] {
+			best, strength = tail, s
 		}
 	}
 	return best, strength, strength > 0
@@ -295,27 +290,29 @@ func proseVerb(text string) (stateHit, bool) {
 	if len(text) > maxProse {
 		text = text[:maxProse]
 	}
-	for _, sentence := range strings.FieldsFunc(text, func(r rune) bool {
-		return strings.ContainsRune(".!?;:\n—()[]", r)
-	}) {
-		words := proseWords(sentence)
+	var hit stateHit
+	found := eachSentence(text, func(words []string) bool {
 		if h, ok := leadingVerb(words); ok {
-			return h, true
+			hit = h
+			return true
 		}
 		for i, w := range words {
 			if alarms[w] && (i == 0 || (words[i-1] != "not" && words[i-1] != "never")) {
-				return stateHit{w, w}, true
+				hit = stateHit{w, w}
+				return true
 			}
 			// A second clause: "Returns the next job and deletes it",
 			// not "Returns users and charges for the account".
 			if conjunctions[w] && i+2 < len(words) && objectWords[words[i+2]] {
 				if v, _, ok := verbOf(words[i+1], true); ok {
-					return stateHit{words[i+1], v}, true
+					hit = stateHit{words[i+1], v}
+					return true
 				}
 			}
 		}
-	}
-	return stateHit{}, false
+		return false
+	})
+	return hit, found
 }
 
 // leadingVerb finds a state-changing verb at the start of a sentence's
@@ -349,32 +346,53 @@ func leadingVerb(words []string) (stateHit, bool) {
 	}
 }
 
-// proseWords splits a sentence into lower-case ASCII words; a hyphen joins
-// ("re-seeds" is "reseeds", "non-destructive" is "nondestructive").
-func proseWords(s string) []string {
-	var out []string
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			out = append(out, b.String())
-			b.Reset()
+// eachSentence calls fn with each sentence of text (split at . ! ? ; : (
+// ) [ ], new lines and dashes) as lower-case ASCII words, until fn returns
+// true; a hyphen or apostrophe joins ("re-seeds" is "reseeds",
+// "non-destructive" is "nondestructive"). One pass, one buffer: a route's
+// prose is read on every safety check.
+func eachSentence(text string, fn func(words []string) bool) bool {
+	text = strings.ToLower(text)
+	var words []string
+	start, joined := -1, false
+	endWord := func(i int) {
+		if start >= 0 {
+			w := text[start:i]
+			if joined {
+				w = strings.NewReplacer("-", "", "'", "").Replace(w)
+			}
+			words = append(words, w)
 		}
+		start, joined = -1, false
 	}
-	for _, r := range s {
+	endSentence := func() bool {
+		done := len(words) > 0 && fn(words)
+		words = words[:0]
+		return done
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + ('a' - 'A'))
-		case r == '-' || r == '\'' || r == '’':
-			// joins: re-seeds, user's (the possessive is one word)
+		case isWordByte(c):
+			if start < 0 {
+				start = i
+			}
+		case (c == '-' || c == '\'') && start >= 0 && i+1 < len(text) && isWordByte(text[i+1]):
+			joined = true // re-seeds, user's
+		case strings.IndexByte(".!?;:\n()[]-", c) >= 0, strings.HasPrefix(text[i:], "—"):
+			endWord(i)
+			if endSentence() {
+				return true
+			}
 		default:
-			flush()
+			endWord(i)
 		}
 	}
-	flush()
-	return out
+	endWord(len(text))
+	return endSentence()
 }
+
+func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
 
 // identWords splits an identifier or path segment into lower-case words
 // at separators, case changes and digits: "resetDB" → reset db,

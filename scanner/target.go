@@ -61,7 +61,12 @@ func (t *Target) Main() *Identity {
 // identities' sessions). Such routes are left out of the scan (see
 // screen); the logout route, kept in active mode for the logout rule, is
 // left alone by every other rule.
-func (t *Target) Safe() bool { return safeOperation(t.Op) }
+func (t *Target) Safe() bool {
+	if safe, ok := t.s.safety.safe[t.Op.Method+" "+t.Op.Path]; ok {
+		return safe // judged once, when the operations were screened
+	}
+	return safeOperation(t.Op)
+}
 
 func safeOperation(op *openapi.Operation) bool {
 	switch op.Method {
