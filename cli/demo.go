@@ -40,11 +40,8 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	defer srv.Close()
 
 	target := "http://" + ln.Addr().String()
-	fmt.Fprintf(env.Stderr, "authgate: demo: serving the %s demo API at %s, scanning it as alice (--auth) and bob (--peer-auth)\n", name, target)
-	full := []string{target,
-		"--auth", "Authorization: Bearer " + demo.AliceToken,
-		"--peer-auth", "Authorization: Bearer " + demo.BobToken,
-	}
+	fmt.Fprintf(env.Stderr, "authgate: demo: serving the %s demo API at %s, scanning it as alice (the primary identity) and bob (the peer)\n", name, target)
+	full := []string{target}
 	if !slices.ContainsFunc(args, func(a string) bool {
 		return a == "--config" || a == "-config" || strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config=")
 	}) {
@@ -60,12 +57,20 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
+	if len(cfg.Auth) == 0 && len(cfg.PeerAuth) == 0 {
+		// Named identities, so that reports say alice and bob, as a
+		// user's .authgate.yml would.
+		cfg.Identities = append(cfg.Identities,
+			config.Identity{Name: "alice", Role: config.RoleUser, Headers: []string{"Authorization: Bearer " + demo.AliceToken}},
+			config.Identity{Name: "bob", Role: config.RoleUser, Headers: []string{"Authorization: Bearer " + demo.BobToken}})
+		cfg.Primary, cfg.Peer = "alice", "bob"
+	}
 	if cfg.Mode == string(finding.ModeActive) {
 		cfg.Identities = append(cfg.Identities, demoThrowaway())
-		if err := cfg.Validate(); err != nil {
-			return exitCode(env, usageError{err})
-		}
 		fmt.Fprintf(env.Stderr, "authgate: demo: active mode: logging in as %s (POST /api/login), the throw-away account the active rules may lock out and log out\n", demo.MalloryUser)
+	}
+	if err := cfg.Validate(); err != nil {
+		return exitCode(env, usageError{err})
 	}
 	_, code := scanAndGate(ctx, cfg, env, nil)
 	return code
