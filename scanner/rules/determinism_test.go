@@ -52,12 +52,12 @@ func TestSameAnswerEveryRun(t *testing.T) {
 			primary: composite.token(t, "1001"), peer: composite.token(t, "1002")},
 		{name: "one route without token verification", api: &routeAPI{routes: 8, skip: map[string]bool{"/r3": true, "/r6": true}},
 			spec: routeSpec(8), primary: aliceToken},
-		// The JWT rules decide once, on the first operation in spec
-		// order that settles it (/me, which verifies): a worker that
-		// reached /me/orders first used to report alg none there in
-		// some runs only.
+		// The JWT rules judge each route's verifier on its own: alg
+		// none on /me/orders, the unverified signature on
+		// /me/settings, nothing on /me, whichever route a worker
+		// reaches first (TestJWTVerifierPerRoute checks which).
 		{name: "JWT verifiers that differ by route", api: mixedJWTAPI(), spec: jwtSpec,
-			primary: mintJWT(jwtStrongKey, claimsOK()), clean: true},
+			primary: mintJWT(jwtStrongKey, claimsOK())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,9 +23,9 @@ import (
 	"github.com/authgate/authgate/scanner"
 )
 
-// JWTRules returns the JWT rules of one scan. Their values keep per-scan
-// state (which operation was probed, what was found offline), so call it
-// once per scan.
+// JWTRules returns the JWT rules of one scan. The token-property rules
+// keep per-scan state (which operation was probed, what was found
+// offline), so call it once per scan.
 func JWTRules() []scanner.Rule {
 	return []scanner.Rule{
 		&JWTAlgNone{},
@@ -185,12 +185,29 @@ func jwtRandomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// corruptSignature returns the token with a random signature of the same
-// length: random, not a reversible change, so that a target echoing the
-// forged token back cannot reveal the real signature.
+// jwtControlKey keys the corrupted signatures: unguessable, and the same
+// for the whole process, so that the altered-signature control the rules
+// share on a route (one cached request, by identity name) is the same
+// token whichever rule sent it.
+var jwtControlKey = sync.OnceValue(func() []byte { return randomBytes(32) })
+
+// corruptSignature returns the token with another signature of the same
+// length: an HMAC of the signing input under jwtControlKey, not a
+// reversible change, so that a target echoing the forged token back
+// cannot reveal the real signature.
 func (tok *jwtToken) corruptSignature() string {
-	sig := make([]byte, max(len(tok.sig), 8))
-	rand.Read(sig)
+	n := max(len(tok.sig), 8)
+	var sig []byte
+	for block := byte(0); len(sig) < n; block++ {
+		m := hmac.New(sha256.New, jwtControlKey())
+		m.Write([]byte{block})
+		m.Write([]byte(tok.signingInput))
+		sig = m.Sum(sig)
+	}
+	sig = sig[:n]
+	if hmac.Equal(sig, tok.sig) {
+		sig[0] ^= 0xff
+	}
 	return tok.signingInput + "." + jwtB64.EncodeToString(sig)
 }
 
@@ -203,15 +220,68 @@ func jwtAPIWide(t *scanner.Target, rule string, conf finding.Confidence, summary
 	return apiWide(t.NewFinding(rule, conf, summary, rs...), t.Primary.Scheme())
 }
 
-// maxJWTProbeOperations bounds how many operations a probing rule tries
-// when the first ones cannot decide (they accept garbage tokens too).
+// jwtRoute is an operation where a forged token's answer means something:
+// the primary identity's JWT gets data there and anonymous callers are
+// refused.
+type jwtRoute struct {
+	t    *scanner.Target
+	cred jwtCredential
+	vals map[string]string
+	real *scanner.Response
+	// all is set on the first protected routes in spec order (see
+	// representative), which get every forged variant; the others get
+	// the one that catches the common flaw.
+	all bool
+}
+
+// jwtRouteAt returns t's operation as a jwtRoute when the primary
+// identity carries a JWT that accept takes (nil: any), the operation is
+// safe to send, and it is protected in fact. The real and anonymous
+// requests are the ones other rules send: the cache answers them.
+func jwtRouteAt(ctx context.Context, t *scanner.Target, accept func(*jwtToken) bool) (jwtRoute, bool) {
+	if t.Primary == nil || !t.Safe() {
+		return jwtRoute{}, false
+	}
+	cred, ok := findJWT(t.Primary)
+	if !ok || (accept != nil && !accept(cred.tok)) {
+		return jwtRoute{}, false
+	}
+	vals := t.Values()
+	real := t.Send(ctx, t.Primary, vals)
+	if !t.Success(real) {
+		return jwtRoute{}, false
+	}
+	if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
+		// Anonymous callers get an answer: tokens prove nothing here.
+		return jwtRoute{}, false
+	}
+	return jwtRoute{t: t, cred: cred, vals: vals, real: real}, true
+}
+
+// jwtProtectedRoute is jwtRouteAt for the per-route rules: only GET
+// operations not declared public are candidates, the same ones
+// authn-invalid-token-accepted probes, so that the first routes in spec
+// order (which get every variant) are chosen from the description alone.
+func jwtProtectedRoute(ctx context.Context, t *scanner.Target, accept func(*jwtToken) bool) (jwtRoute, bool) {
+	if !invalidTokenCandidate(t.Primary, t.Op) {
+		return jwtRoute{}, false
+	}
+	p, ok := jwtRouteAt(ctx, t, accept)
+	p.all = ok && representative(t)
+	return p, ok
+}
+
+// maxJWTProbeOperations bounds how many operations a rule that decides
+// once per API tries when the first ones cannot decide (they accept
+// garbage tokens too).
 const maxJWTProbeOperations = 3
 
-// jwtProbe runs a probing rule on the first operation in spec order that
-// can decide it (see order.go): an operation skips its probe when an
+// jwtProbe runs a rule that decides once per API (a property of the
+// token, not of a route's verifier) on the first operation in spec order
+// that can decide it (see order.go): an operation skips its probe when an
 // earlier one decided, or when maxJWTProbeOperations earlier ones could
-// not. The engine calls Check from several workers at once; the mutex
-// makes the probes of one rule run one at a time.
+// not. The engine runs such rules in spec order (scanner.SpecOrdered);
+// the mutex guards the state all the same.
 type jwtProbe struct {
 	mu sync.Mutex
 	// decided is the earliest operation that decided; undecided are the
@@ -236,24 +306,9 @@ func (pr *jwtProbe) skip(op opKey) bool {
 
 // probeFunc sends the rule's forged tokens; decisive is false when the
 // operation cannot tell (its controls were accepted).
-type probeFunc func(ctx context.Context, p jwtProbeContext) (fs []finding.Finding, decisive bool)
-
-// jwtProbeContext is an operation where the real token is needed and works.
-type jwtProbeContext struct {
-	t    *scanner.Target
-	cred jwtCredential
-	vals map[string]string
-	real *scanner.Response
-}
+type probeFunc func(ctx context.Context, p jwtRoute) (fs []finding.Finding, decisive bool)
 
 func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwtToken) bool, probe probeFunc) []finding.Finding {
-	if t.Primary == nil || !t.Safe() {
-		return nil
-	}
-	cred, ok := findJWT(t.Primary)
-	if !ok || (accept != nil && !accept(cred.tok)) {
-		return nil
-	}
 	op := keyOf(t.Op)
 	pr.mu.Lock()
 	stop := pr.skip(op)
@@ -261,13 +316,8 @@ func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwt
 	if stop {
 		return nil
 	}
-	vals := t.Values()
-	real := t.Send(ctx, t.Primary, vals)
-	if !t.Success(real) {
-		return nil
-	}
-	if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
-		// Anonymous callers get an answer: tokens prove nothing here.
+	p, ok := jwtRouteAt(ctx, t, accept)
+	if !ok {
 		return nil
 	}
 	pr.mu.Lock()
@@ -275,7 +325,7 @@ func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwt
 	if pr.skip(op) {
 		return nil
 	}
-	fs, decisive := probe(ctx, jwtProbeContext{t: t, cred: cred, vals: vals, real: real})
+	fs, decisive := probe(ctx, p)
 	switch {
 	case !decisive:
 		pr.undecided = append(pr.undecided, op)
@@ -286,120 +336,165 @@ func (pr *jwtProbe) run(ctx context.Context, t *scanner.Target, accept func(*jwt
 }
 
 // accepted reports whether a forged token got the real token's answer.
-func (p jwtProbeContext) accepted(r *scanner.Response) bool {
+func (p jwtRoute) accepted(r *scanner.Response) bool {
 	return p.t.Success(r) && scanner.Similarity(r.Body, p.real.Body) >= sameContent
 }
 
 // confirmed resends an accepted forged request and checks it again.
-func (p jwtProbeContext) confirmed(ctx context.Context, r *scanner.Response) bool {
+func (p jwtRoute) confirmed(ctx context.Context, r *scanner.Response) bool {
 	return p.accepted(p.t.Resend(ctx, r))
 }
 
+// send sends the operation with the forged token in place of the real one.
+func (p jwtRoute) send(ctx context.Context, name, token string) *scanner.Response {
+	return p.t.Send(ctx, p.cred.with(name, token), p.vals)
+}
+
 // Control identity names, shared by the rules so the cache answers the
-// second rule's controls.
+// second rule's controls on the same route.
 const (
-	jwtAlteredName = "jwt-altered-signature"
-	jwtRandomName  = "jwt-random"
+	jwtAlteredName  = "jwt-altered-signature"
+	jwtRandomName   = "jwt-random"
+	jwtStrippedName = "jwt-stripped-signature"
 )
 
-func (p jwtProbeContext) sendAltered(ctx context.Context) *scanner.Response {
-	return p.t.Send(ctx, p.cred.with(jwtAlteredName, p.cred.tok.corruptSignature()), p.vals)
+func (p jwtRoute) sendAltered(ctx context.Context) *scanner.Response {
+	return p.send(ctx, jwtAlteredName, p.cred.tok.corruptSignature())
 }
 
 // jwtRandomToken is the same for the whole process so the cache shares the
 // random control between rules; it is unguessable all the same.
 var jwtRandomToken = sync.OnceValue(func() string { return "authgate-" + jwtRandomHex(24) })
 
-func (p jwtProbeContext) sendRandom(ctx context.Context) *scanner.Response {
-	return p.t.Send(ctx, p.cred.with(jwtRandomName, jwtRandomToken()), p.vals)
+func (p jwtRoute) sendRandom(ctx context.Context) *scanner.Response {
+	return p.send(ctx, jwtRandomName, jwtRandomToken())
 }
 
-// JWTAlgNone reports APIs that accept the primary identity's JWT
+// JWT verification is configured per route in real frameworks (an
+// Express sub-router with jwt({algorithms}) next to one that calls
+// jwt.decode, Flask views with different decorators), so jwt-alg-none,
+// jwt-signature-not-verified and jwt-alg-confusion judge every protected
+// GET route on its own and report each flawed route (fingerprint: rule,
+// method, route, scheme). A route's decision depends on its own answers
+// only, so it does not matter which operation a worker reaches first.
+//
+// The cost per protected route is bounded: every one gets the forged
+// token that catches the common flaw (alg "none"; a stripped signature;
+// the first published key as HMAC secret); the first
+// maxRepresentativeOperations candidates in spec order, the same routes
+// authn-invalid-token-accepted probes fully, get every variant (the other
+// spellings of none, an altered signature, a foreign key, every key and
+// encoding). The controls that tell the flaw from a route that checks
+// nothing (an altered signature, a random token) are sent only once a
+// forged token was accepted and confirmed: the verifying routes, which a
+// gate mostly sees, pay one request per rule.
+
+// JWTAlgNone reports routes that accept the primary identity's JWT
 // re-encoded with alg "none" and no signature. It needs proof that the
-// operation checks tokens at all: the same token with a corrupted
+// route checks signatures at all: the same token with a corrupted
 // signature, and a random string, must be refused (otherwise the cause is
 // jwt-signature-not-verified or no check at all, not alg none).
-type JWTAlgNone struct{ probe jwtProbe }
+type JWTAlgNone struct{}
 
 // Info implements scanner.Rule.
 func (*JWTAlgNone) Info() finding.RuleInfo { return info("jwt-alg-none") }
 
-// jwtNoneSpellings are the spellings of "none" libraries have accepted.
+// jwtNoneSpellings are the spellings of "none" libraries have accepted;
+// every route gets the first.
 var jwtNoneSpellings = []string{"none", "None", "NONE", "nOnE"}
 
 // Check implements scanner.Rule.
 func (r *JWTAlgNone) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	return r.probe.run(ctx, t, nil, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
+	p, ok := jwtProtectedRoute(ctx, t, nil)
+	if !ok {
+		return nil
+	}
+	spellings := jwtNoneSpellings[:1]
+	if p.all {
+		spellings = jwtNoneSpellings
+	}
+	for _, alg := range spellings {
+		forged := p.cred.tok.headerWithAlg(alg) + "." + p.cred.tok.payloadB64 + "."
+		// One identity name per spelling: the cache keys on it.
+		resp := p.send(ctx, "jwt-alg-"+alg, forged)
+		if !p.accepted(resp) || !p.confirmed(ctx, resp) {
+			continue
+		}
 		altered := p.sendAltered(ctx)
+		if p.t.Success(altered) {
+			// No signature is checked here: jwt-signature-not-verified.
+			return nil
+		}
 		random := p.sendRandom(ctx)
-		if p.t.Success(altered) || p.t.Success(random) {
-			return nil, false
+		if p.t.Success(random) {
+			// No token is checked here: authn-invalid-token-accepted.
+			return nil
 		}
-		for _, alg := range jwtNoneSpellings {
-			forged := p.cred.tok.headerWithAlg(alg) + "." + p.cred.tok.payloadB64 + "."
-			resp := p.t.Send(ctx, p.cred.with("jwt-alg-"+strings.ToLower(alg), forged), p.vals)
-			if !p.accepted(resp) || !p.confirmed(ctx, resp) {
-				continue
-			}
-			summary := fmt.Sprintf("The primary identity's JWT re-encoded with header alg %q, the same claims and an empty signature was accepted: %s answered %d with the same data as the real token, while the token with a corrupted signature (%d) and a random token (%d) were refused.",
-				alg, describe(resp), resp.Status, altered.Status, random.Status)
-			return []finding.Finding{jwtAPIWide(p.t, "jwt-alg-none", finding.ConfidenceHigh, summary, resp, altered)}, true
-		}
-		return nil, true
-	})
+		summary := fmt.Sprintf("On this route, the primary identity's JWT re-encoded with header alg %q, the same claims and an empty signature was accepted: %s answered %d with the same data as the real token (confirmed by a second request), while the token with a corrupted signature (%d) and a random token (%d) were refused. This route's verifier takes the algorithm from the token.",
+			alg, describe(resp), resp.Status, altered.Status, random.Status)
+		return []finding.Finding{p.t.NewFinding("jwt-alg-none", finding.ConfidenceHigh, summary, resp, altered)}
+	}
+	return nil
 }
 
-// JWTSignatureNotVerified reports APIs that accept the primary identity's
-// JWT with its signature altered, stripped, or replaced by one made with
-// another key. A random non-JWT token must be refused, proving the
-// operation checks credentials. All variants share one cause: one finding.
-type JWTSignatureNotVerified struct{ probe jwtProbe }
+// JWTSignatureNotVerified reports routes that accept the primary
+// identity's JWT with its signature stripped, altered, or replaced by one
+// made with another key. A random non-JWT token must be refused, proving
+// the route checks credentials. The variants a route accepts share one
+// cause: one finding per route.
+type JWTSignatureNotVerified struct{}
 
 // Info implements scanner.Rule.
 func (*JWTSignatureNotVerified) Info() finding.RuleInfo { return info("jwt-signature-not-verified") }
 
 // Check implements scanner.Rule.
 func (r *JWTSignatureNotVerified) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	return r.probe.run(ctx, t, nil, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
-		random := p.sendRandom(ctx)
-		if p.t.Success(random) {
-			return nil, false
-		}
-		tok := p.cred.tok
+	p, ok := jwtProtectedRoute(ctx, t, nil)
+	if !ok {
+		return nil
+	}
+	tok := p.cred.tok
+	type variant struct{ name, what, token string }
+	// A stripped signature first: code that decodes without verifying
+	// accepts it, and so does a verifier that skips an empty signature.
+	variants := []variant{{jwtStrippedName, "stripped signature", tok.signingInput + "."}}
+	if p.all {
 		foreignHeader := tok.headerWithAlg("HS256")
 		foreignInput := foreignHeader + "." + tok.payloadB64
-		variants := []struct{ name, what, token string }{
-			{jwtAlteredName, "altered signature", ""},
-			{"jwt-stripped-signature", "stripped signature", tok.signingInput + "."},
-			{"jwt-foreign-key", "HS256 signature made with a random key", foreignInput + "." + jwtSign(sha256.New, []byte(jwtRandomHex(32)), foreignInput)},
-		}
-		var accepted []string
-		var first *scanner.Response
-		for _, v := range variants {
-			var resp *scanner.Response
-			if v.name == jwtAlteredName {
-				resp = p.sendAltered(ctx)
-			} else {
-				resp = p.t.Send(ctx, p.cred.with(v.name, v.token), p.vals)
-			}
-			if !p.accepted(resp) {
-				continue
-			}
-			if first == nil {
-				if !p.confirmed(ctx, resp) {
-					continue
-				}
-				first = resp
-			}
-			accepted = append(accepted, v.what)
+		variants = append(variants,
+			variant{jwtAlteredName, "altered signature", tok.corruptSignature()},
+			variant{"jwt-foreign-key", "HS256 signature made with a random key", foreignInput + "." + jwtSign(sha256.New, []byte(jwtRandomHex(32)), foreignInput)})
+	}
+	var accepted, sent []string
+	var first *scanner.Response
+	for _, v := range variants {
+		sent = append(sent, v.what)
+		resp := p.send(ctx, v.name, v.token)
+		if !p.accepted(resp) {
+			continue
 		}
 		if first == nil {
-			return nil, true
+			if !p.confirmed(ctx, resp) {
+				continue
+			}
+			first = resp
 		}
-		summary := fmt.Sprintf("The primary identity's JWT was accepted with its claims unchanged and a broken signature (%s): %s answered %d with the same data as the real token, while a random token was refused (%d). The signature is not verified.",
-			strings.Join(accepted, "; "), describe(first), first.Status, random.Status)
-		return []finding.Finding{jwtAPIWide(p.t, "jwt-signature-not-verified", finding.ConfidenceHigh, summary, first, random)}, true
-	})
+		accepted = append(accepted, v.what)
+	}
+	if first == nil {
+		return nil
+	}
+	random := p.sendRandom(ctx)
+	if p.t.Success(random) {
+		// No token is checked here: authn-invalid-token-accepted.
+		return nil
+	}
+	summary := fmt.Sprintf("On this route, the primary identity's JWT was accepted with its claims unchanged and a broken signature (%s): %s answered %d with the same data as the real token (confirmed by a second request), while a random token was refused (%d). This route does not verify the signature.",
+		strings.Join(accepted, "; "), describe(first), first.Status, random.Status)
+	if len(sent) > len(accepted) {
+		summary += " Refused here: " + strings.Join(slices.DeleteFunc(sent, func(s string) bool { return slices.Contains(accepted, s) }), "; ") + "."
+	}
+	return []finding.Finding{p.t.NewFinding("jwt-signature-not-verified", finding.ConfidenceHigh, summary, first, random)}
 }
 
 // jwtWeakSecrets are HMAC keys found in tutorials, framework defaults
@@ -475,7 +570,7 @@ func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []find
 		r.once.Do(func() { r.secret, _ = jwtCrack(tok) })
 		return r.secret >= 0
 	}
-	return r.probe.run(ctx, t, cracked, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
+	return r.probe.run(ctx, t, cracked, func(ctx context.Context, p jwtRoute) ([]finding.Finding, bool) {
 		tok := p.cred.tok
 		secret := jwtWeakSecrets[r.secret]
 		// The same header, with a space JSON ignores, so the signature
@@ -532,15 +627,11 @@ func (o *jwtOnce) take(t *scanner.Target) (*jwtToken, bool) {
 	return cred.tok, true
 }
 
-// The JWT rules decide once for the API (the library that verifies one
-// route verifies the others), on the first operation in spec order that
-// settles it: the engine runs them in that order (scanner.SpecOrdered).
-
-// SpecOrdered implements scanner.SpecOrdered.
-func (*JWTAlgNone) SpecOrdered() {}
-
-// SpecOrdered implements scanner.SpecOrdered.
-func (*JWTSignatureNotVerified) SpecOrdered() {}
+// The token-property rules decide once for the API, on the first
+// operation in spec order that settles it: the engine runs them in that
+// order (scanner.SpecOrdered). The per-route rules (jwt-alg-none,
+// jwt-signature-not-verified, jwt-alg-confusion) decide each route on its
+// own answers and run on the parallel workers.
 
 // SpecOrdered implements scanner.SpecOrdered.
 func (*JWTWeakHMACSecret) SpecOrdered() {}
@@ -552,12 +643,9 @@ func (*JWTLifetimeExcessive) SpecOrdered() {}
 func (*JWTSensitiveClaims) SpecOrdered() {}
 
 var (
-	_ scanner.SpecOrdered = (*JWTAlgNone)(nil)
-	_ scanner.SpecOrdered = (*JWTSignatureNotVerified)(nil)
 	_ scanner.SpecOrdered = (*JWTWeakHMACSecret)(nil)
 	_ scanner.SpecOrdered = (*JWTLifetimeExcessive)(nil)
 	_ scanner.SpecOrdered = (*JWTSensitiveClaims)(nil)
-	_ scanner.SpecOrdered = (*JWTAlgConfusion)(nil)
 )
 
 // maxTokenLifetime is the longest access-token lifetime accepted: a day

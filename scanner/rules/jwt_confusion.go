@@ -16,28 +16,31 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
 )
 
 // JWTConfusionRules returns the algorithm-confusion rule of one scan. Its
-// value keeps per-scan state (which operation was probed, the keys found),
-// so call it once per scan.
+// value keeps per-scan state (the keys found), so call it once per scan.
 func JWTConfusionRules() []scanner.Rule {
 	return []scanner.Rule{&JWTAlgConfusion{}}
 }
 
-// JWTAlgConfusion reports APIs that issue asymmetrically signed JWTs
-// (RS*, ES*, PS*) but accept an HS256 token whose HMAC key is the server's
-// own public key: libraries that take the algorithm from the token hand the
-// verification key (the PEM bytes) to HMAC, and the public key is public.
-// The keys come from the target's JWKS; the garbage controls must be
-// refused, so that the cause is the algorithm and not a missing check.
+// JWTAlgConfusion reports routes that accept an HS256 token whose HMAC key
+// is the server's own public key, on APIs that issue asymmetrically signed
+// JWTs (RS*, ES*, PS*): libraries that take the algorithm from the token
+// hand the verification key (the PEM bytes) to HMAC, and the public key is
+// public. The keys come from the target's JWKS, fetched once per scan; each
+// protected GET route is then judged on its own, like jwt-alg-none (see
+// jwt.go): every route gets the forged token made with the first key's
+// first encoding, the first routes in spec order every key and encoding.
+// The controls must be refused, so that the cause is the algorithm and not
+// a missing check.
 type JWTAlgConfusion struct {
-	probe   jwtProbe
-	fetched bool // keys were looked for; guarded by probe.mu
-	keys    []jwtPublicKey
+	fetch sync.Once
+	keys  []jwtPublicKey
 }
 
 // Info implements scanner.Rule.
@@ -80,50 +83,65 @@ type jwtKeyEncoding struct {
 	secret []byte
 }
 
-// SpecOrdered implements scanner.SpecOrdered: see the JWT rules.
-func (*JWTAlgConfusion) SpecOrdered() {}
-
 // Check implements scanner.Rule.
 func (r *JWTAlgConfusion) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
 	asymmetric := func(tok *jwtToken) bool { return jwtAsymmetricAlgs[tok.alg] }
-	return r.probe.run(ctx, t, asymmetric, func(ctx context.Context, p jwtProbeContext) ([]finding.Finding, bool) {
-		if !r.fetched {
-			// Under the probe's mutex: one discovery per scan.
-			r.fetched = true
-			r.keys = fetchJWTKeys(ctx, p.t, p.cred.tok.header)
-		}
-		if len(r.keys) == 0 {
-			return nil, true
-		}
-		altered := p.sendAltered(ctx)
-		random := p.sendRandom(ctx)
-		tok := p.cred.tok
-		header := tok.headerWithAlg("HS256")
-		input := header + "." + tok.payloadB64
-		// A third control: HS256 with a random key. A server that accepts
-		// it does not verify HS256 at all, which is not this rule's cause.
-		foreign := p.t.Send(ctx, p.cred.with("jwt-confusion-foreign-key", input+"."+jwtSign(sha256.New, []byte(jwtRandomHex(32)), input)), p.vals)
-		if p.t.Success(altered) || p.t.Success(random) || p.t.Success(foreign) {
-			return nil, false
-		}
-		for i, k := range r.keys {
-			for j, enc := range k.encodings {
-				forged := input + "." + jwtSign(sha256.New, enc.secret, input)
-				resp := p.t.Send(ctx, p.cred.with(fmt.Sprintf("jwt-alg-confusion-%d-%d", i+1, j+1), forged), p.vals)
-				if !p.accepted(resp) || !p.confirmed(ctx, resp) {
-					continue
-				}
-				kid := "without a kid"
-				if k.kid != "" {
-					kid = "with kid " + jwtSafeName(k.kid)
-				}
-				summary := fmt.Sprintf("The primary identity's %s JWT re-signed as HS256 (same claims), with the server's published %s public key %s as the HMAC secret (%s), was accepted: %s answered %d with the same data as the real token, while the token with a corrupted signature (%d), a random token (%d) and an HS256 token signed with a random key (%d) were refused. Anyone can fetch the public key and mint tokens for any user.",
-					jwtSafeName(tok.alg), k.kty, kid, enc.name, describe(resp), resp.Status, altered.Status, random.Status, foreign.Status)
-				return []finding.Finding{jwtAPIWide(p.t, "jwt-alg-confusion", finding.ConfidenceHigh, summary, resp, foreign)}, true
+	p, ok := jwtProtectedRoute(ctx, t, asymmetric)
+	if !ok {
+		return nil
+	}
+	// Once per scan, on the first protected route a worker reaches: the
+	// keys depend on the target alone, not on the route.
+	r.fetch.Do(func() { r.keys = fetchJWTKeys(ctx, p.t, p.cred.tok.header) })
+	if len(r.keys) == 0 {
+		return nil
+	}
+	tok := p.cred.tok
+	header := tok.headerWithAlg("HS256")
+	input := header + "." + tok.payloadB64
+	for i, k := range r.keys {
+		for j, enc := range k.encodings {
+			if !p.all && (i > 0 || j > 0) {
+				return nil
 			}
+			forged := input + "." + jwtSign(sha256.New, enc.secret, input)
+			resp := p.send(ctx, fmt.Sprintf("jwt-alg-confusion-%d-%d", i+1, j+1), forged)
+			if !p.accepted(resp) || !p.confirmed(ctx, resp) {
+				continue
+			}
+			return r.judge(ctx, p, k, enc, resp)
 		}
-		return nil, true
-	})
+	}
+	return nil
+}
+
+// judge reports an accepted, confirmed forged token unless a control is
+// accepted too: then the route does not verify signatures (or tokens) at
+// all, which is another rule's cause.
+func (r *JWTAlgConfusion) judge(ctx context.Context, p jwtRoute, k jwtPublicKey, enc jwtKeyEncoding, resp *scanner.Response) []finding.Finding {
+	altered := p.sendAltered(ctx)
+	if p.t.Success(altered) {
+		return nil
+	}
+	random := p.sendRandom(ctx)
+	if p.t.Success(random) {
+		return nil
+	}
+	// HS256 with a random key: a route that accepts it does not verify
+	// HS256 at all.
+	tok := p.cred.tok
+	input := tok.headerWithAlg("HS256") + "." + tok.payloadB64
+	foreign := p.send(ctx, "jwt-confusion-foreign-key", input+"."+jwtSign(sha256.New, []byte(jwtRandomHex(32)), input))
+	if p.t.Success(foreign) {
+		return nil
+	}
+	kid := "without a kid"
+	if k.kid != "" {
+		kid = "with kid " + jwtSafeName(k.kid)
+	}
+	summary := fmt.Sprintf("On this route, the primary identity's %s JWT re-signed as HS256 (same claims), with the server's published %s public key %s as the HMAC secret (%s), was accepted: %s answered %d with the same data as the real token (confirmed by a second request), while the token with a corrupted signature (%d), a random token (%d) and an HS256 token signed with a random key (%d) were refused. Anyone can fetch the public key and mint tokens for any user.",
+		jwtSafeName(tok.alg), k.kty, kid, enc.name, describe(resp), resp.Status, altered.Status, random.Status, foreign.Status)
+	return []finding.Finding{p.t.NewFinding("jwt-alg-confusion", finding.ConfidenceHigh, summary, resp, foreign)}
 }
 
 // fetchJWTKeys reads the target's published public keys, anonymously, from

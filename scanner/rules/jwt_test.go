@@ -1,12 +1,17 @@
 package rules_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,10 +27,11 @@ const jwtStrongKey = "k-7c1f0a9e2b5d4c3f8a6e1d0b9c8a7f6e5d4c3b2a19087f6e"
 type jwtFlaw int
 
 const (
-	jwtFixed      jwtFlaw = iota // HS256 only, strong key, exp checked
-	jwtAcceptNone                // alg none (any case) accepted without a signature
-	jwtNoVerify                  // claims decoded, signature never checked
-	jwtWeakKey                   // verified correctly, but the key is "secret"
+	jwtFixed           jwtFlaw = iota // HS256 only, strong key, exp checked
+	jwtAcceptNone                     // alg none (any case) accepted without a signature
+	jwtNoVerify                       // claims decoded, signature never checked
+	jwtWeakKey                        // verified correctly, but the key is "secret"
+	jwtAcceptNoneCased                // alg "None" accepted: a deny list that compares case
 )
 
 var jwtB64 = base64.RawURLEncoding
@@ -65,6 +71,7 @@ func verifyJWT(f jwtFlaw, token string) string {
 	switch {
 	case f == jwtNoVerify:
 	case f == jwtAcceptNone && strings.EqualFold(alg, "none"):
+	case f == jwtAcceptNoneCased && alg == "None":
 	default:
 		key := jwtStrongKey
 		if f == jwtWeakKey {
@@ -193,6 +200,10 @@ func TestJWTRules(t *testing.T) {
 	}{
 		{"alg-none: accepted", jwtAPI(jwtAcceptNone), bearer(mintJWT(jwtStrongKey, claimsOK())), "jwt-alg-none", true},
 		{"alg-none: accepted via cookie", jwtAPI(jwtAcceptNone), cookie, "jwt-alg-none", true},
+		// The first routes in spec order get every spelling; one
+		// identity name per spelling, or the cache answers "None" with
+		// the answer to "none".
+		{"alg-none: only \"None\" accepted", jwtAPI(jwtAcceptNoneCased), bearer(mintJWT(jwtStrongKey, claimsOK())), "jwt-alg-none", true},
 		{"alg-none: fixed", jwtAPI(jwtFixed), bearer(mintJWT(jwtStrongKey, claimsOK())), "jwt-alg-none", false},
 		{"alg-none: no verification at all is the other rule", jwtAPI(jwtNoVerify), bearer(mintJWT(jwtStrongKey, claimsOK())), "jwt-alg-none", false},
 		{"alg-none: weak key server still refuses none", jwtAPI(jwtWeakKey), bearer(mintJWT("secret", claimsOK())), "jwt-alg-none", false},
@@ -219,15 +230,42 @@ func TestJWTRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := jwtScan(t, tt.api, jwtSpec, tt.primary)
-			if got := has(fs, tt.rule, "*", "*"); got != tt.want {
-				t.Fatalf("%s: got %v, want %v; findings:%s", tt.rule, got, tt.want, list(fs))
+			if !jwtPerRoute[tt.rule] {
+				if got := has(fs, tt.rule, "*", "*"); got != tt.want {
+					t.Fatalf("%s: got %v, want %v; findings:%s", tt.rule, got, tt.want, list(fs))
+				}
+				if n := countRule(fs, tt.rule); n > 1 {
+					t.Fatalf("%s reported %d times, want once per scan:%s", tt.rule, n, list(fs))
+				}
+				return
 			}
-			if n := countRule(fs, tt.rule); n > 1 {
-				t.Fatalf("%s reported %d times, want once per scan:%s", tt.rule, n, list(fs))
+			// Every protected route of jwtAPI shares the verifier: a
+			// finding on each, none on the public /status.
+			want := 0
+			if tt.want {
+				want = len(jwtProtected)
+			}
+			if n := countRule(fs, tt.rule); n != want {
+				t.Fatalf("%s reported %d times, want %d (once per protected route):%s", tt.rule, n, want, list(fs))
+			}
+			for _, path := range jwtProtected {
+				if got := has(fs, tt.rule, "GET", path); got != tt.want {
+					t.Fatalf("%s on GET %s: got %v, want %v; findings:%s", tt.rule, path, got, tt.want, list(fs))
+				}
 			}
 		})
 	}
 }
+
+// jwtPerRoute are the rules that judge each route's verifier; the others
+// judge the token and report once for the API.
+var jwtPerRoute = map[string]bool{"jwt-alg-none": true, "jwt-signature-not-verified": true, "jwt-alg-confusion": true}
+
+// jwtProtected are jwtSpec's protected routes.
+var jwtProtected = []string{"/me", "/me/orders", "/me/settings"}
+
+// hasRule reports whether fs holds a finding of rule, on any route.
+func hasRule(fs []finding.Finding, rule string) bool { return countRule(fs, rule) > 0 }
 
 // TestJWTFixedAPIHasNoFindings is the precision check: a correct API with a
 // short-lived, clean, strongly signed token gets no JWT finding.
@@ -267,7 +305,7 @@ func TestJWTEvidenceHidesRealToken(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			fs := jwtScan(t, tc.api, jwtSpec, bearer(tc.token))
-			if !has(fs, tc.rule, "*", "*") {
+			if !hasRule(fs, tc.rule) {
 				t.Fatalf("%s not found:%s", tc.rule, list(fs))
 			}
 			out, err := json.Marshal(fs)
@@ -285,24 +323,34 @@ func TestJWTEvidenceHidesRealToken(t *testing.T) {
 }
 
 // TestJWTFindingsAreStable: API-wide findings have the same fingerprint
-// whichever operation a scan happened to probe first.
+// whichever operation a scan happened to probe first; per-route findings
+// have one per route, the same every scan.
 func TestJWTFindingsAreStable(t *testing.T) {
 	token := mintJWT(jwtStrongKey, map[string]any{"sub": "1001"})
 	prints := func() map[string]string {
 		out := map[string]string{}
 		for _, f := range jwtScan(t, jwtAPI(jwtNoVerify), jwtSpec, bearer(token)) {
-			out[f.Rule] = f.Fingerprint
+			out[f.Rule+" "+f.Method+" "+f.Path] = f.Fingerprint
 		}
 		return out
 	}
 	a, b := prints(), prints()
-	if len(a) != 2 {
-		t.Fatalf("want signature and lifetime findings, got %v", a)
+	want := []string{"jwt-lifetime-excessive * *"}
+	for _, p := range jwtProtected {
+		want = append(want, "jwt-signature-not-verified GET "+p)
 	}
-	for rule, fp := range a {
-		if b[rule] != fp {
-			t.Errorf("%s: fingerprint %s then %s", rule, fp, b[rule])
+	if len(a) != len(want) {
+		t.Fatalf("want %v, got %v", want, a)
+	}
+	seen := map[string]bool{}
+	for _, k := range want {
+		if a[k] == "" || b[k] != a[k] {
+			t.Errorf("%s: fingerprint %q then %q", k, a[k], b[k])
 		}
+		if seen[a[k]] {
+			t.Errorf("%s: fingerprint %s shared with another finding", k, a[k])
+		}
+		seen[a[k]] = true
 	}
 }
 
@@ -344,4 +392,136 @@ func BenchmarkWeakSecretCandidates(b *testing.B) {
 		tried += n
 	}
 	b.ReportMetric(float64(tried)/b.Elapsed().Seconds(), "candidates/s")
+}
+
+// jwtScanAt scans api with every JWT rule at the given concurrency.
+func jwtScanAt(t testing.TB, api http.Handler, spec, token string, concurrency int) *scanner.Result {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	res, err := scanner.Scan(context.Background(), scanner.Options{
+		Target:   srv.URL,
+		OpenAPI:  "spec.yaml",
+		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
+		Primary:  bearer(token),
+		Mode:     finding.ModeSafe,
+		// The timeout is a safety net, not an assertion.
+		Client: scanner.ClientOptions{Concurrency: concurrency, Timeout: 10 * time.Second, Budget: 5000},
+		Wait:   10 * time.Second,
+		Rules:  append(rules.JWTRules(), rules.JWTConfusionRules()...),
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+// jwtVerifierRuns is how many scans per concurrency level the per-route
+// tests compare: enough for the workers' order to vary.
+const jwtVerifierRuns = 3
+
+// TestJWTVerifierPerRoute: JWT verification is configured per route in
+// real frameworks. On mixedJWTAPI (/me verifies, /me/orders accepts alg
+// none, /me/settings checks no signature) the flaws are found on their
+// routes, each by its own rule, and nothing on /me, every run at
+// concurrency 1 and 8. The rules used to decide once for the API on the
+// first route in spec order (/me) and reported nothing. The fixed twin,
+// every route verifying, is clean.
+func TestJWTVerifierPerRoute(t *testing.T) {
+	token := mintJWT(jwtStrongKey, claimsOK())
+	for _, concurrency := range []int{1, 8} {
+		for run := range jwtVerifierRuns {
+			fs := jwtScanAt(t, mixedJWTAPI(), jwtSpec, token, concurrency).Findings
+			if len(fs) != 2 || !has(fs, "jwt-alg-none", "GET", "/me/orders") || !has(fs, "jwt-signature-not-verified", "GET", "/me/settings") {
+				t.Fatalf("concurrency %d, run %d: want jwt-alg-none on GET /me/orders and jwt-signature-not-verified on GET /me/settings only, got%s", concurrency, run+1, list(fs))
+			}
+			if fs := jwtScanAt(t, jwtAPI(jwtFixed), jwtSpec, token, concurrency).Findings; len(fs) != 0 {
+				t.Fatalf("fixed twin, concurrency %d, run %d: findings%s", concurrency, run+1, list(fs))
+			}
+		}
+	}
+}
+
+// jwtRouteAPI serves routes protected GET routes (/r0 … /rN-1), each
+// with its own verifier (flaws; jwtFixed when absent), and the public
+// /status, described by routeSpec. forged counts, per route, the
+// requests carrying a token other than the real one.
+type jwtRouteAPI struct {
+	routes int
+	flaws  map[string]jwtFlaw
+	real   string
+	mu     sync.Mutex
+	forged map[string]int
+}
+
+func (a *jwtRouteAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/status" {
+		writeJSON(w, 200, map[string]any{"status": "ok", "version": "1.2.3"})
+		return
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/r"))
+	if err != nil || n < 0 || n >= a.routes || r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/r") {
+		notFound(w)
+		return
+	}
+	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token != "" && token != a.real {
+		a.mu.Lock()
+		if a.forged == nil {
+			a.forged = map[string]int{}
+		}
+		a.forged[r.URL.Path]++
+		a.mu.Unlock()
+	}
+	u, ok := users[verifyJWT(a.flaws[r.URL.Path], token)]
+	if !ok {
+		unauthorized(w)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"route": r.URL.Path, "user": u, "reports": []map[string]any{
+		{"id": 7001, "title": "quarterly revenue", "rows": 1204},
+		{"id": 7002, "title": "churn by region", "rows": 311},
+	}})
+}
+
+// jwtRouteRequests are the forged tokens a verifying route receives from
+// the JWT rules (an HS256 token with a strong key: the weak-secret and
+// confusion rules send nothing): alg none and a stripped signature on
+// every route; the first routes in spec order also get the other three
+// spellings of none, an altered signature and a foreign key.
+const (
+	jwtRouteRequests          = 2
+	jwtRepresentativeRequests = 7
+	// jwtRepresentativeRoutes is how many routes, the first in spec
+	// order, get every variant (maxRepresentativeOperations).
+	jwtRepresentativeRoutes = 5
+)
+
+// TestJWTVerifierPerRouteBeyondFirst: flawed routes past the first ones
+// in spec order, which get only the one forged token per rule, are found
+// all the same; every verifying route costs exactly the bounded number
+// of forged requests, whatever the concurrency.
+func TestJWTVerifierPerRouteBeyondFirst(t *testing.T) {
+	const routes = 8
+	token := mintJWT(jwtStrongKey, claimsOK())
+	for _, concurrency := range []int{1, 8} {
+		api := &jwtRouteAPI{routes: routes, real: token, flaws: map[string]jwtFlaw{"/r6": jwtAcceptNone, "/r7": jwtNoVerify}}
+		fs := jwtScanAt(t, api, routeSpec(routes), token, concurrency).Findings
+		if len(fs) != 2 || !has(fs, "jwt-alg-none", "GET", "/r6") || !has(fs, "jwt-signature-not-verified", "GET", "/r7") {
+			t.Fatalf("concurrency %d: want jwt-alg-none on GET /r6 and jwt-signature-not-verified on GET /r7 only, got%s", concurrency, list(fs))
+		}
+		for i := range 6 {
+			path := fmt.Sprintf("/r%d", i)
+			want := jwtRouteRequests
+			if i < jwtRepresentativeRoutes {
+				want = jwtRepresentativeRequests
+			}
+			if got := api.forged[path]; got != want {
+				t.Errorf("concurrency %d: GET %s got %d forged tokens, want %d", concurrency, path, got, want)
+			}
+		}
+		if fs := jwtScanAt(t, &jwtRouteAPI{routes: routes, real: token}, routeSpec(routes), token, concurrency).Findings; len(fs) != 0 {
+			t.Errorf("fixed twin, concurrency %d: findings%s", concurrency, list(fs))
+		}
+	}
 }
