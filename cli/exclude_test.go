@@ -3,6 +3,8 @@ package cli
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -43,5 +45,25 @@ func TestExcludeFlag(t *testing.T) {
 	}
 	if reads.Load() == 0 {
 		t.Error("/items was never scanned")
+	}
+}
+
+// TestExcludeCoversLogin: a pattern that covers an identity's login is a
+// configuration error (exit 2) found before the target is contacted.
+func TestExcludeCoversLogin(t *testing.T) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	cfg := filepath.Join(t.TempDir(), "authgate.yml")
+	yml := "identities:\n  - name: mallory\n    throwaway: true\n    login:\n      path: /api/login\n      body: {email: m@example.com, password: pw}\n      token: json:token\nexclude:\n  - \"* /api/*\"\n"
+	if err := os.WriteFile(cfg, []byte(yml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, "scan", srv.URL, "--config", cfg, "--endpoint", "GET /items")
+	if code != ExitUsage || !strings.Contains(stderr, "identity mallory's login") || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Fatalf("exit %d, stderr %q; want exit %d naming mallory's login on one line", code, stderr, ExitUsage)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("the target got %d requests", hits.Load())
 	}
 }

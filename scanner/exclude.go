@@ -139,7 +139,7 @@ func newSafety(opts Options) (safety, error) {
 	check := func(what, method, path string) error {
 		path, _, _ = strings.Cut(path, "?")
 		if sf.excluded(strings.ToUpper(method), path) {
-			return fmt.Errorf("%w: --exclude covers %s (%s %s); remove the pattern or the %s", ErrNoOperations, what, strings.ToUpper(method), path, what)
+			return fmt.Errorf("%w: --exclude covers %s (%s %s), which the scan must send; narrow the pattern", ErrNoOperations, what, strings.ToUpper(method), path)
 		}
 		return nil
 	}

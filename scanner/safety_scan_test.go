@@ -226,6 +226,15 @@ const resetSpec = `{
   }
 }`
 
+// startResetAPI serves a fresh reset-route API on loopback until the test
+// ends.
+func startResetAPI(t *testing.T, specPath string) (*resetAPI, *httptest.Server) {
+	api := newResetAPI(specPath)
+	srv := httptest.NewServer(api.handler())
+	t.Cleanup(srv.Close)
+	return api, srv
+}
+
 // resetScanOpts scans api at url as alice (primary), bob (peer) and the
 // throw-away mallory, who logs in.
 func resetScanOpts(url string, mode finding.Mode, concurrency int) scanner.Options {
@@ -284,9 +293,7 @@ func findingsKey(fs []finding.Finding) []string {
 // lists them in coverage with the word that gave them away, still finds
 // the BOLA, and two scans at different concurrency agree.
 func TestSafeScanNeverSendsResetRoute(t *testing.T) {
-	api := newResetAPI("/openapi.json")
-	srv := httptest.NewServer(api.handler())
-	defer srv.Close()
+	api, srv := startResetAPI(t, "/openapi.json")
 
 	first := resetScan(t, resetScanOpts(srv.URL, finding.ModeSafe, 1))
 	second := resetScan(t, resetScanOpts(srv.URL, finding.ModeSafe, 8))
@@ -331,9 +338,7 @@ func TestSafeScanNeverSendsResetRoute(t *testing.T) {
 // too; GET /api/logout, which ends only the caller's session, is kept
 // for the logout rule.
 func TestActiveScanSkipsResetRoute(t *testing.T) {
-	api := newResetAPI("/openapi.json")
-	srv := httptest.NewServer(api.handler())
-	defer srv.Close()
+	api, srv := startResetAPI(t, "/openapi.json")
 
 	res := resetScan(t, resetScanOpts(srv.URL, finding.ModeActive, 4))
 	for _, path := range []string{"/createdb", "/api/jobs/next"} {
@@ -359,9 +364,7 @@ func TestActiveScanSkipsResetRoute(t *testing.T) {
 // description is served at /v3/api-docs, after /swagger.json). Each is in
 // coverage as excluded.
 func TestExcludeNeverSent(t *testing.T) {
-	api := newResetAPI("/v3/api-docs")
-	srv := httptest.NewServer(api.handler())
-	defer srv.Close()
+	api, srv := startResetAPI(t, "/v3/api-docs")
 
 	opts := resetScanOpts(srv.URL, finding.ModeActive, 4)
 	opts.Exclude = []string{"GET /api/notes/{id}", "get /api/notes", "* /api/logout", "GET /swagger.json", "* /createdb"}
@@ -385,9 +388,7 @@ func TestExcludeNeverSent(t *testing.T) {
 
 	// Without the exclusions the same scan does send them: the test can
 	// fail.
-	api2 := newResetAPI("/v3/api-docs")
-	srv2 := httptest.NewServer(api2.handler())
-	defer srv2.Close()
+	api2, srv2 := startResetAPI(t, "/v3/api-docs")
 	resetScan(t, resetScanOpts(srv2.URL, finding.ModeActive, 4))
 	if api2.hitCount("/api/notes/1") == 0 || api2.hitCount("/api/notes") == 0 || api2.hitCount("/swagger.json") == 0 {
 		t.Error("without --exclude the notes and /swagger.json were not requested: the test proves nothing")
@@ -399,9 +400,7 @@ func TestExcludeNeverSent(t *testing.T) {
 // never requested, and an --endpoint naming an excluded route is
 // skipped.
 func TestExcludeConcretePath(t *testing.T) {
-	api := newResetAPI("/openapi.json")
-	srv := httptest.NewServer(api.handler())
-	defer srv.Close()
+	api, srv := startResetAPI(t, "/openapi.json")
 
 	opts := resetScanOpts(srv.URL, finding.ModeSafe, 2)
 	opts.Exclude = []string{"GET /api/notes/1"}
@@ -422,9 +421,7 @@ func TestExcludeConcretePath(t *testing.T) {
 // one-line error the CLI maps to exit 2; so does a scan whose every
 // operation is excluded.
 func TestExcludeBadInput(t *testing.T) {
-	api := newResetAPI("/openapi.json")
-	srv := httptest.NewServer(api.handler())
-	defer srv.Close()
+	api, srv := startResetAPI(t, "/openapi.json")
 
 	tests := []struct {
 		name    string
