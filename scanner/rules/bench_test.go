@@ -111,3 +111,46 @@ func BenchmarkInvalidTokenPerOperation(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkJWTVerificationPerOperation is the cost of per-route JWT
+// verification (the JWT rules alone, HS256 tokens) on an API whose
+// protected GET routes all verify tokens, and on one where every route
+// accepts alg none (each positive is confirmed and checked against the
+// controls). It reports the forged tokens the target received per
+// protected operation: a constant (every route gets one per rule, the
+// first few in spec order every variant), which must not grow with the
+// API.
+//
+//	go test -run '^$' -bench JWTVerificationPerOperation ./scanner/rules/
+func BenchmarkJWTVerificationPerOperation(b *testing.B) {
+	token := mintJWT(jwtStrongKey, claimsOK())
+	for _, flaw := range []jwtFlaw{jwtFixed, jwtAcceptNone} {
+		for _, n := range []int{10, 100} {
+			name := fmt.Sprintf("verified/routes=%d", n)
+			if flaw != jwtFixed {
+				name = fmt.Sprintf("alg-none/routes=%d", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				flaws := map[string]jwtFlaw{}
+				for i := range n {
+					flaws[fmt.Sprintf("/r%d", i)] = flaw
+				}
+				var api *jwtRouteAPI
+				var res *scanner.Result
+				for b.Loop() {
+					api = &jwtRouteAPI{routes: n, real: token, flaws: flaws}
+					res = jwtScanAt(b, api, routeSpec(n), token, 8)
+				}
+				if want := map[jwtFlaw]int{jwtFixed: 0, jwtAcceptNone: n}[flaw]; len(res.Findings) != want {
+					b.Fatalf("%d findings, want %d", len(res.Findings), want)
+				}
+				forged := 0
+				for _, c := range api.forged {
+					forged += c
+				}
+				b.ReportMetric(float64(forged)/float64(n), "forged-requests/protected-op")
+				b.ReportMetric(float64(res.Requests)/float64(n), "requests/protected-op")
+			})
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,5 +295,59 @@ func TestJWTAlgConfusionNoVerify(t *testing.T) {
 	})
 	if fs := confusionScan(t, anyToken, bearer(api.mint(claimsOK()))); hasRule(fs, "jwt-alg-confusion") {
 		t.Fatalf("alg confusion reported on a server that checks no signature:%s", list(fs))
+	}
+}
+
+// confusionRoutesSpec describes confusionRoutes' routes.
+const confusionRoutesSpec = confusionSpec + `  /me/orders:
+    get:
+      responses: {"200": {description: ok}}
+`
+
+// confusionRoutes serves confusionAPI's keys and /me, which pins RS256,
+// next to /me/orders behind verifier: a route served by another router
+// with its own JWT configuration. keyFetches counts the key-set requests.
+func confusionRoutes(verifier confusionAPI, keyFetches *atomic.Int64) http.Handler {
+	pinned := confusionAPI{jwks: "well-known"}
+	h := pinned.handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/jwks.json":
+			keyFetches.Add(1)
+		case "/me/orders":
+			u, ok := users[verifier.verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))]
+			if !ok {
+				unauthorized(w)
+				return
+			}
+			writeJSON(w, 200, []map[string]any{{"id": 501, "owner": u["user_id"], "item": "teapot"}})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// TestJWTAlgConfusionPerRoute: one router pins the algorithm, another
+// takes it from the token. The confused route is found, the pinned one
+// is not, every run at concurrency 1 and 8, with one key-set fetch per
+// scan; the twin whose second router pins the algorithm too is clean.
+func TestJWTAlgConfusionPerRoute(t *testing.T) {
+	token := confusionAPI{}.mint(claimsOK())
+	for _, concurrency := range []int{1, 8} {
+		for run := range jwtVerifierRuns {
+			var fetches atomic.Int64
+			api := confusionRoutes(confusionAPI{vulnerable: true, hmacSecret: "pkix"}, &fetches)
+			fs := jwtScanAt(t, api, confusionRoutesSpec, token, concurrency).Findings
+			if len(fs) != 1 || !has(fs, "jwt-alg-confusion", "GET", "/me/orders") {
+				t.Fatalf("concurrency %d, run %d: want jwt-alg-confusion on GET /me/orders only, got%s", concurrency, run+1, list(fs))
+			}
+			if n := fetches.Load(); n != 1 {
+				t.Errorf("concurrency %d, run %d: the key set was fetched %d times, want once per scan", concurrency, run+1, n)
+			}
+			fixed := confusionRoutes(confusionAPI{}, &fetches)
+			if fs := jwtScanAt(t, fixed, confusionRoutesSpec, token, concurrency).Findings; len(fs) != 0 {
+				t.Fatalf("fixed twin, concurrency %d, run %d: findings%s", concurrency, run+1, list(fs))
+			}
+		}
 	}
 }
