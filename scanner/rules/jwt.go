@@ -362,6 +362,20 @@ func (p jwtRoute) sendAltered(ctx context.Context) *scanner.Response {
 	return p.send(ctx, jwtAlteredName, p.cred.tok.corruptSignature())
 }
 
+// controlsRefused sends the controls that tell a flawed verifier from a
+// route that checks no signature (the altered one:
+// jwt-signature-not-verified) or no token (the random one:
+// authn-invalid-token-accepted), the second only when the first was
+// refused; ok is false when either was accepted.
+func (p jwtRoute) controlsRefused(ctx context.Context) (altered, random *scanner.Response, ok bool) {
+	altered = p.sendAltered(ctx)
+	if p.t.Success(altered) {
+		return altered, nil, false
+	}
+	random = p.sendRandom(ctx)
+	return altered, random, !p.t.Success(random)
+}
+
 // jwtRandomToken is the same for the whole process so the cache shares the
 // random control between rules; it is unguessable all the same.
 var jwtRandomToken = sync.OnceValue(func() string { return "authgate-" + jwtRandomHex(24) })
@@ -420,14 +434,8 @@ func (r *JWTAlgNone) Check(ctx context.Context, t *scanner.Target) []finding.Fin
 		if !p.accepted(resp) || !p.confirmed(ctx, resp) {
 			continue
 		}
-		altered := p.sendAltered(ctx)
-		if p.t.Success(altered) {
-			// No signature is checked here: jwt-signature-not-verified.
-			return nil
-		}
-		random := p.sendRandom(ctx)
-		if p.t.Success(random) {
-			// No token is checked here: authn-invalid-token-accepted.
+		altered, random, ok := p.controlsRefused(ctx)
+		if !ok {
 			return nil
 		}
 		summary := fmt.Sprintf("On this route, the primary identity's JWT re-encoded with header alg %q, the same claims and an empty signature was accepted: %s answered %d with the same data as the real token (confirmed by a second request), while the token with a corrupted signature (%d) and a random token (%d) were refused. This route's verifier takes the algorithm from the token.",

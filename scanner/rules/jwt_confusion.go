@@ -119,12 +119,8 @@ func (r *JWTAlgConfusion) Check(ctx context.Context, t *scanner.Target) []findin
 // accepted too: then the route does not verify signatures (or tokens) at
 // all, which is another rule's cause.
 func (r *JWTAlgConfusion) judge(ctx context.Context, p jwtRoute, k jwtPublicKey, enc jwtKeyEncoding, resp *scanner.Response) []finding.Finding {
-	altered := p.sendAltered(ctx)
-	if p.t.Success(altered) {
-		return nil
-	}
-	random := p.sendRandom(ctx)
-	if p.t.Success(random) {
+	altered, random, ok := p.controlsRefused(ctx)
+	if !ok {
 		return nil
 	}
 	// HS256 with a random key: a route that accepts it does not verify
