@@ -502,8 +502,8 @@ feed:
 }
 
 // SpecOrdered is a rule whose decision on one operation settles the
-// operations after it (a JWT library verifies every route alike, so one
-// decisive probe is enough). Run on parallel workers, which operation
+// operations after it (the JWT rules that judge the token itself: its
+// HMAC key, its lifetime, its claims). Run on parallel workers, which operation
 // decides first would change from run to run, and with it the findings;
 // the engine therefore runs these rules after the others, one operation
 // after the other in spec order, so every run decides alike.
