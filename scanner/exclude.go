@@ -20,10 +20,10 @@ var errExcluded = errors.New("not sent: the operation is excluded")
 // ExcludedReason is the coverage reason of an operation --exclude matched.
 const ExcludedReason = "excluded by --exclude"
 
-// exclusion is one --exclude pattern: a method ("*" for any) and a path
+// Exclusion is one --exclude pattern: a method ("*" for any) and a path
 // that matches route templates (/users/{id}) and concrete paths
 // (/users/42), many when it ends with "*".
-type exclusion struct {
+type Exclusion struct {
 	method string
 	path   *regexp.Regexp
 }
@@ -32,39 +32,42 @@ type exclusion struct {
 // HTTP method or "*"; a {name} segment matches any one segment, and a
 // trailing "*" any rest ("/admin/*", "/internal*"). A GET pattern also
 // covers HEAD, which frameworks route to the GET handler.
-func ParseExclusion(s string) (exclusion, error) {
+func ParseExclusion(s string) (Exclusion, error) {
 	parts := strings.Fields(s)
 	if len(parts) != 2 {
-		return exclusion{}, fmt.Errorf(`want "METHOD /path", e.g. "GET /admin/reset" or "* /internal/*" (got %d words)`, len(parts))
+		return Exclusion{}, fmt.Errorf(`want "METHOD /path", e.g. "GET /admin/reset" or "* /internal/*" (got %d words)`, len(parts))
 	}
 	method, path := strings.ToUpper(parts[0]), parts[1]
 	if method != "*" && !validMethod(method) {
-		return exclusion{}, fmt.Errorf("%q is not an HTTP method or *", truncateText(parts[0], maxPatternShown))
+		return Exclusion{}, fmt.Errorf("%q is not an HTTP method or *", truncateText(parts[0], maxPatternShown))
 	}
 	if !strings.HasPrefix(path, "/") {
-		return exclusion{}, fmt.Errorf(`the path must start with "/" (a path on the target, not a URL)`)
+		return Exclusion{}, fmt.Errorf(`the path must start with "/" (a path on the target, not a URL)`)
 	}
 	if strings.ContainsAny(path, "?#") {
-		return exclusion{}, fmt.Errorf("the path must not contain a query or fragment: an exclusion names a route")
+		return Exclusion{}, fmt.Errorf("the path must not contain a query or fragment: an exclusion names a route")
 	}
 	if i := strings.IndexByte(path, '*'); i >= 0 && i != len(path)-1 {
-		return exclusion{}, fmt.Errorf(`"*" may only end the path ("/admin/*")`)
+		return Exclusion{}, fmt.Errorf(`"*" may only end the path ("/admin/*")`)
 	}
 	rest, wild := strings.CutSuffix(path, "*")
-	return exclusion{method: method, path: routeRegexp(rest, wild)}, nil
+	return Exclusion{method: method, path: routeRegexp(rest, wild)}, nil
 }
 
-// param matches a {name} in a route template.
-var param = regexp.MustCompile(`\{[^/{}]*\}`)
+// routeParam matches a {name} in a route template.
+var routeParam = regexp.MustCompile(`\{[^/{}]*\}`)
 
 // routeRegexp matches route, a path whose {name}s stand for any text
 // within a segment, as a template or a concrete path; with wild, any rest
 // may follow. /users and /users/ are one route.
 func routeRegexp(route string, wild bool) *regexp.Regexp {
+	if !wild && route != "/" {
+		route = strings.TrimRight(route, "/") // /reset/ is /reset
+	}
 	var b strings.Builder
 	b.WriteString("^")
 	last := 0
-	for _, m := range param.FindAllStringIndex(route, -1) {
+	for _, m := range routeParam.FindAllStringIndex(route, -1) {
 		b.WriteString(regexp.QuoteMeta(route[last:m[0]]))
 		b.WriteString("[^/]+")
 		last = m[1]
@@ -94,7 +97,7 @@ func validMethod(m string) bool {
 }
 
 // matches reports whether the pattern covers method on any of paths.
-func (e exclusion) matches(method string, paths ...string) bool {
+func (e Exclusion) matches(method string, paths ...string) bool {
 	if e.method != "*" && e.method != method && (e.method != http.MethodGet || method != http.MethodHead) {
 		return false
 	}
@@ -110,12 +113,12 @@ func (e exclusion) matches(method string, paths ...string) bool {
 // operations it skipped (excluded, or state-changing GETs), checked again
 // on every request so that no rule, flow or fallback sends them.
 type safety struct {
-	exclusions []exclusion
+	exclusions []Exclusion
 	// skipped are the operations left out, with the reason, in the
 	// order of the scan's operations.
 	skipped []finding.SkippedOperation
 	// never matches the skipped operations' routes.
-	never []exclusion
+	never []Exclusion
 	// safe holds safeOperation of each scanned operation by "METHOD
 	// /path", judged once: rules ask for every operation many times.
 	safe map[string]bool
@@ -207,7 +210,7 @@ func (s *scan) screen(ops []openapi.Operation) []openapi.Operation {
 	// also covers a route that is scanned (a skipped GET /{slug} whose
 	// summary says "Deletes" must not block GET /users).
 	for _, sk := range s.safety.skipped {
-		never := exclusion{method: sk.Method, path: routeRegexp(sk.Path, false)}
+		never := Exclusion{method: sk.Method, path: routeRegexp(sk.Path, false)}
 		if !slices.ContainsFunc(kept, func(op openapi.Operation) bool { return never.matches(op.Method, op.Path) }) {
 			s.safety.never = append(s.safety.never, never)
 		}

@@ -54,7 +54,9 @@ var stateVerbs = map[string]stateVerb{
 	// Messages and jobs.
 	"send": weakVerb, "resend": weakVerb, "notify": weakVerb, "broadcast": weakVerb,
 	"publish": weakVerb, "unpublish": weakVerb, "dispatch": weakVerb, "enqueue": weakVerb,
-	"trigger": weakVerb, "execute": weakVerb, "invite": weakVerb,
+	"trigger": weakVerb, "execute": weakVerb, "invite": weakVerb, "run": weakVerb,
+	"rerun": weakVerb, "sync": weakVerb, "resync": weakVerb, "load": weakVerb,
+	"archive": weakVerb, "unarchive": weakVerb, "empty": weakVerb,
 	// Money.
 	"pay": weakVerb, "charge": weakVerb, "checkout": weakVerb, "purchase": weakVerb,
 	"buy": weakVerb, "refund": weakVerb, "transfer": weakVerb, "withdraw": weakVerb,
@@ -84,7 +86,10 @@ var stateObjects = map[string]bool{
 	"account": true, "accounts": true, "demo": true, "test": true, "tests": true,
 	"testdata": true, "fixture": true, "fixtures": true, "sample": true, "samples": true,
 	"store": true, "queue": true, "queues": true, "mail": true, "email": true, "emails": true,
-	"record": true, "records": true, "rows": true, "state": true, "app": true,
+	"record": true, "records": true, "rows": true, "app": true, "trash": true,
+	"job": true, "jobs": true, "task": true, "tasks": true, "token": true, "tokens": true,
+	"order": true, "orders": true, "invoice": true, "invoices": true, "cart": true,
+	"message": true, "messages": true, "notification": true, "notifications": true,
 	"server": true, "service": true, "system": true, "factory": true,
 }
 
@@ -182,8 +187,14 @@ func pathVerb(path string) (stateHit, bool) {
 		}
 		words := identWords(seg)
 		weakAt := strongOnly
-		if i == last && (len(words) == 0 || !readVerbs[words[0]]) {
-			weakAt = anyWord
+		if i == last && len(words) > 0 && !readVerbs[words[0]] {
+			// The segment's action, not a thing named after one:
+			// create-db and send-welcome-email act, send-history
+			// and load-balancers are things.
+			end := words[len(words)-1]
+			weakAt = func(j int) bool {
+				return j == len(words)-1 || stateObjects[end] || particles[end]
+			}
 		}
 		if h, ok := wordsVerb(words, weakAt); ok {
 			return h, true
@@ -192,10 +203,8 @@ func pathVerb(path string) (stateHit, bool) {
 	return stateHit{}, false
 }
 
-// strongOnly and anyWord say where wordsVerb counts a weak verb: nowhere,
-// everywhere.
+// strongOnly says that wordsVerb counts no weak verb.
 func strongOnly(int) bool { return false }
-func anyWord(int) bool    { return true }
 
 // idVerb finds a state-changing word in an operationId: a strong verb
 // anywhere, a weak one as its first or last word, unless it starts with a
