@@ -87,6 +87,19 @@ func notRunGroups(c *finding.Coverage) []notRunGroup {
 	return append(requested, other...)
 }
 
+// partlyRan returns the rules that ran but say what they could not test
+// (a reason "partly: …"): shown next to the rules that did not run, since
+// a pass covers less than their name suggests.
+func partlyRan(c *finding.Coverage) []finding.RuleCoverage {
+	var out []finding.RuleCoverage
+	for _, rc := range c.Rules {
+		if rc.Status == finding.RuleRan && rc.Reason != "" {
+			out = append(out, rc)
+		}
+	}
+	return out
+}
+
 // identitySummary says "alice (primary) verified" or "bob (peer) NOT
 // verified"; the text is untrusted and escaped by the caller.
 func identitySummary(id finding.IdentityCoverage) (name, state string) {

@@ -172,6 +172,13 @@ func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
 		}
 		b.WriteString("\n")
 	}
+	if partly := partlyRan(c); len(partly) > 0 {
+		b.WriteString("**Checks that ran in part:**\n\n")
+		for _, rc := range partly {
+			b.WriteString("- " + code(rc.Rule) + ": " + EscapeMarkdown(rc.Reason) + "\n")
+		}
+		b.WriteString("\n")
+	}
 
 	b.WriteString("<details><summary>Coverage details</summary>\n\n")
 	if len(c.Identities) > 0 {

@@ -66,7 +66,13 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		tool += " " + escapeText(r.Tool.Version)
 	}
 	t.line("%s scan of %s", tool, escapeText(r.Target))
-	t.line("Score:      %s   %s", t.style(gradeStyle(r.Grade), fmt.Sprintf("%d/100 (%s)", r.Score, escapeText(r.Grade))), t.style(ansiDim, "rubric "+escapeText(r.Scoring)))
+	scoreText := fmt.Sprintf("%d/100 (%s)", r.Score, escapeText(r.Grade))
+	if r.Incomplete != "" {
+		// The score of what was seen before the scan stopped: never to
+		// be read as the API's grade.
+		scoreText += " of an incomplete scan"
+	}
+	t.line("Score:      %s   %s", t.style(gradeStyle(r.Grade), scoreText), t.style(ansiDim, "rubric "+escapeText(r.Scoring)))
 	t.line("Scanned:    %d operations, %d requests, %d errors in %s, started %s",
 		r.Stats.Operations, r.Stats.Requests, r.Stats.Errors, duration(r.DurationMs), r.StartedAt.UTC().Format(time.RFC3339))
 	if r.Baseline != nil {
@@ -161,6 +167,9 @@ func (t *textWriter) coverage(c *finding.Coverage) {
 			line += ": " + escapeText(g.Reason)
 		}
 		t.line("%s", line)
+	}
+	for _, rc := range partlyRan(c) {
+		t.line("    %s ran, %s", escapeText(rc.Rule), escapeText(rc.Reason))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 type apiRun struct {
 	checked       bool
 	sent          int
+	found         int // findings it reported
 	skips         []string
 	notApplicable []string
 }
@@ -61,7 +62,8 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 			c.Status, c.Reason = finding.RuleNotRun, strings.Join(run.skips, "; ")
 		case run == nil || !run.checked:
 			c.Status, c.Reason = s.whyNotRun(info, incomplete)
-		case len(run.skips) > 0 && run.sent == 0:
+		case len(run.skips) > 0 && run.found == 0:
+			// What it sent (a login, a probe) judged nothing.
 			c.Status, c.Reason = finding.RuleNotRun, strings.Join(run.skips, "; ")
 		case len(run.skips) > 0:
 			// It tested some of what it meant to: ran, with what it
@@ -113,8 +115,10 @@ func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.Rule
 		return finding.RuleNotRun, "needs two identities of the same role (--auth and --peer-auth)"
 	case info.Needs == finding.NeedsPeer && s.peer == nil:
 		return finding.RuleNotRun, "needs a second identity of the same role (--peer-auth or a peer in the config)"
+	case info.Needs == finding.NeedsPeer && !s.objectParams.Load():
+		return finding.RuleNotApplicable, "no operation selects an object by an id, name or email parameter: every operation serves the caller's own data"
 	case info.Needs == finding.NeedsPeer:
-		return finding.RuleNotRun, fmt.Sprintf("no object of %s was found to ask for as %s: no operation with an id parameter returned one; declare one with owns: in the config", identityName(s.primary), identityName(s.peer))
+		return finding.RuleNotRun, fmt.Sprintf("no object of %s was found to ask for as %s: no answer showed which ids, names or emails are its own; declare them with owns: in the config", identityName(s.primary), identityName(s.peer))
 	case info.Needs == finding.NeedsJWT && !s.anyJWT():
 		return finding.RuleNotApplicable, "no identity's credentials are a JWT"
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/authgate/authgate/finding"
@@ -210,7 +211,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if res.Requests > 0 && res.Errors == res.Requests {
 		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
 	}
-	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 {
+	// An interrupted scan keeps its partial report (marked interrupted),
+	// whatever it saw before the signal.
+	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 && ctx.Err() == nil {
 		// What did answer (the description, the wait probe) is not the
 		// API: a scan that saw no operation tested nothing.
 		return res, fmt.Errorf("%w: none of the %d operations got a usable answer from %s (%d of %d requests failed: timeouts, connection errors, 429 or 502-504)", ErrScanFailed, len(ops), res.Target, res.Errors, res.Requests)
@@ -255,9 +258,12 @@ type scan struct {
 	// ruleOps lists, per index of Options.Rules, the indexes of the
 	// operations the rule tested; answeredOps counts the operations with
 	// a usable answer (see coverage).
-	ruleOps     map[int][]int
-	answeredOps int
-	unsentOps   int
+	ruleOps map[int][]int
+	// objectParams is set when an operation has a parameter that selects
+	// an object, whose owner cross-user rules look for.
+	objectParams atomic.Bool
+	answeredOps  int
+	unsentOps    int
 	// apiRuns records what each API rule did (see runAPIRules).
 	apiRuns map[string]*apiRun
 }

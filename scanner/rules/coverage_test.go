@@ -80,7 +80,51 @@ func TestCoverageDeterministic(t *testing.T) {
 // is a missing check, not a clean one. Active mode without a throw-away
 // identity cannot run the login rules: missing too.
 func TestCoverageRequestedButNotRun(t *testing.T) {
-	t.Run("peer without objects", func(t *testing.T) {
+	t.Run("peer, no owner known", func(t *testing.T) {
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
+			if caller(r) == "" {
+				unauthorized(w)
+				return
+			}
+			writeJSON(w, 200, map[string]any{"status": "ok", "version": "1.4.2"})
+		})
+		mux.HandleFunc("GET /api/docs/{docId}", func(w http.ResponseWriter, r *http.Request) {
+			if caller(r) == "" {
+				unauthorized(w)
+				return
+			}
+			writeJSON(w, 200, map[string]any{"id": r.PathValue("docId"), "title": "Quarterly plan"})
+		})
+		spec := `openapi: 3.0.3
+info: {title: docs, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+security:
+  - bearerAuth: []
+paths:
+  /api/status:
+    get:
+      responses: {"200": {description: ok}}
+  /api/docs/{docId}:
+    get:
+      parameters:
+        - {name: docId, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: ok}}
+`
+		c := coverageOf(t, mux, scanOpts{spec: spec, auth: aliceToken, peer: bobToken})
+		bola := ruleCov(t, c, "bola-cross-user-read")
+		if bola.Status != finding.RuleNotRun || !bola.Requested || !strings.Contains(bola.Reason, "owns:") {
+			t.Errorf("bola-cross-user-read: %+v, want requested, not-run, pointing at owns:", bola)
+		}
+		if m := c.Missing(); len(m) != 1 || m[0].Rule != "bola-cross-user-read" {
+			t.Errorf("missing %+v, want only bola-cross-user-read", m)
+		}
+	})
+	// Every operation serves the caller's own data: there is no object
+	// to ask for as another user, which is nothing missing.
+	t.Run("peer, nothing selects an object", func(t *testing.T) {
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
 			if caller(r) == "" {
@@ -90,12 +134,11 @@ func TestCoverageRequestedButNotRun(t *testing.T) {
 			writeJSON(w, 200, map[string]any{"status": "ok", "version": "1.4.2"})
 		})
 		c := coverageOf(t, mux, scanOpts{endpoints: []string{"GET /api/status"}, auth: aliceToken, peer: bobToken})
-		bola := ruleCov(t, c, "bola-cross-user-read")
-		if bola.Status != finding.RuleNotRun || !bola.Requested || !strings.Contains(bola.Reason, "owns:") {
-			t.Errorf("bola-cross-user-read: %+v, want requested, not-run, pointing at owns:", bola)
+		if bola := ruleCov(t, c, "bola-cross-user-read"); bola.Status != finding.RuleNotApplicable {
+			t.Errorf("bola-cross-user-read: %+v, want not-applicable", bola)
 		}
-		if m := c.Missing(); len(m) != 1 || m[0].Rule != "bola-cross-user-read" {
-			t.Errorf("missing %+v, want only bola-cross-user-read", m)
+		if m := c.Missing(); len(m) != 0 {
+			t.Errorf("missing %+v, want none", m)
 		}
 	})
 	t.Run("no peer", func(t *testing.T) {
