@@ -101,11 +101,13 @@ func TestRejectedIdentityExitCode(t *testing.T) {
 		checkPeerHows bool
 	}{
 		{name: "expired primary", auth: expired, code: ExitScanFailed,
+			line: `authgate: identity "primary" (--auth) is rejected: its JWT expired at `},
+		{name: "unknown primary", auth: valid("carol"), code: ExitScanFailed,
 			line: `authgate: identity "primary" (--auth) is rejected by the API: GET /api/me answered 401 to it (and 401 to anonymous requests); 2 protected operations tried, none let it in`},
 		{name: "garbage peer", auth: valid("alice"), peer: garbage, code: ExitScanFailed,
 			line: `authgate: identity "peer" (--peer-auth) is rejected by the API: GET /api/me answered 401 to it (and 200 to the primary); 2 protected operations tried, none let it in`},
 		{name: "expired primary, garbage peer", auth: expired, peer: garbage, code: ExitScanFailed,
-			line: `authgate: identity "primary" (--auth) is rejected by the API`},
+			line: `authgate: identity "primary" (--auth) is rejected: its JWT expired at `},
 		{name: "valid primary and peer", auth: valid("alice"), peer: valid("bob"),
 			verified: true, how: "GET /api/me answered 200 to it, 401 to anonymous requests", peerVerified: true, checkPeerHows: true},
 		{name: "public API", public: true, auth: valid("alice"),

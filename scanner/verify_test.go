@@ -141,7 +141,10 @@ func identityCov(res *Result, name string) (finding.IdentityCoverage, bool) {
 // is said, not failed.
 func TestVerifyIdentities(t *testing.T) {
 	valid := func(sub string) string { return verifyJWT(sub, time.Now().Add(time.Hour)) }
-	expired := verifyJWT("alice", time.Now().Add(-time.Hour))
+	expiredAt := time.Now().Add(-time.Hour).Truncate(time.Second)
+	expired := verifyJWT("alice", expiredAt)
+	expiredLine := fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp), before the scan started; give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))
+	unknown := valid("carol") // well-formed and unexpired, a user the API does not know
 	const garbage = "garbage-token-0123456789"
 	tests := []struct {
 		name          string
@@ -154,14 +157,16 @@ func TestVerifyIdentities(t *testing.T) {
 		{name: "valid primary and peer", primary: valid("alice"), peer: valid("bob"),
 			wantCov:      map[string]string{"primary": "GET /api/me answered 200 to it, 401 to anonymous requests", "peer": "GET /api/me answered 200 to it, 401 to anonymous requests"},
 			wantVerified: map[string]bool{"primary": true, "peer": true}},
-		{name: "expired primary", primary: expired,
+		{name: "expired primary", primary: expired, wantErr: expiredLine},
+		{name: "expired primary, valid peer", primary: expired, peer: valid("bob"), wantErr: expiredLine},
+		{name: "unknown primary", primary: unknown,
 			wantErr: `identity "primary" (--auth) is rejected by the API: GET /api/me answered 401 to it (and 401 to anonymous requests); 2 protected operations tried, none let it in`},
-		{name: "expired primary, valid peer", primary: expired, peer: valid("bob"),
+		{name: "unknown primary, valid peer", primary: unknown, peer: valid("bob"),
 			wantErr: `identity "primary" (--auth) is rejected by the API: GET /api/me answered 401 to it (and 200 to the peer); 2 protected operations tried, none let it in`},
 		{name: "valid primary, garbage peer", primary: valid("alice"), peer: garbage,
 			wantErr: `identity "peer" (--peer-auth) is rejected by the API: GET /api/me answered 401 to it (and 200 to the primary); 2 protected operations tried, none let it in`},
 		{name: "public API", public: true, primary: valid("alice"),
-			wantCov:      map[string]string{"primary": "not verified: no operation refuses anonymous requests"},
+			wantCov:      map[string]string{"primary": "not verified: no operation refuses anonymous requests or answers it differently from them"},
 			wantVerified: map[string]bool{"primary": false}},
 	}
 	for _, tt := range tests {
