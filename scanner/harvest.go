@@ -69,9 +69,10 @@ const (
 // harvest learns what each identity owns before the rules run, and keeps
 // it in s.owned:
 //
-//   - who the primary and the peer are: the id, login name and email in
-//     their tokens' claims, their login answers and their own /me-like
-//     records (parameterless GETs that describe the caller);
+//   - who the primary and the peer are: the account name their config
+//     logins sign in with, and the id, login name and email in their
+//     tokens' claims, their login answers and their own /me-like records
+//     (parameterless GETs that describe the caller);
 //   - what the config says they own (owns:);
 //   - the id values of parameterless GETs only the primary sees.
 //
@@ -84,6 +85,7 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 		if id == nil {
 			continue
 		}
+		facts = append(facts, loginFacts(id)...)
 		facts = append(facts, tokenFacts(id)...)
 		facts = append(facts, answerFacts(id, id.firstLoginAnswer(), "its login answer", false)...)
 		facts = append(facts, declaredFacts(id)...)
@@ -172,6 +174,35 @@ func (id *Identity) firstLoginAnswer() []byte {
 	return id.loginAnswer
 }
 
+// loginFacts reads who id is from its config login's own body: the
+// account it signs in with (the username or email field) is its login
+// name or email, known before any answer is. Many logins answer with an
+// opaque token only, so without this an API keyed by email or username
+// has no object of the identity to ask for.
+func loginFacts(id *Identity) []owned {
+	if id.Login == nil {
+		return nil
+	}
+	key, value := id.Login.UsernameKey(), id.Login.Username()
+	kind, ok := selfKind(key, value, false)
+	switch {
+	case ok:
+	case !factText(key, value) || loginPhoneKey.MatchString(normKey(key)):
+		// A phone number names the account but is none of the kinds an
+		// operation selects principals by.
+		return nil
+	default:
+		// Whatever the field is called (user, account, email holding a
+		// plain name), what the identity signs in with is its login name.
+		kind = kindName
+	}
+	return []owned{{owner: id, kind: kind, key: normKey(key), value: value,
+		how: fmt.Sprintf("its login's %s field", key)}}
+}
+
+// loginPhoneKey matches login fields that hold a phone number.
+var loginPhoneKey = regexp.MustCompile(`^(phone|phonenumber|mobile|msisdn|tel)$`)
+
 // tokenFacts reads who id is from the claims of the JWTs it sends: the
 // Authorization header first, then cookies, then other headers.
 func tokenFacts(id *Identity) []owned {
@@ -231,9 +262,7 @@ var (
 func selfKind(key, value string, bareID bool) (int, bool) {
 	k := normKey(key)
 	switch {
-	case value == "" || len(value) > maxFactBytes || strings.ContainsFunc(value, unicode.IsControl) || credentialFieldName.MatchString(key):
-		// Ids, login names and emails are short, one-line values; the
-		// target's answers are untrusted and end up in evidence.
+	case !factText(key, value):
 		return 0, false
 	case isEmail(value):
 		return kindEmail, true
@@ -243,6 +272,14 @@ func selfKind(key, value string, bareID bool) (int, bool) {
 		return kindID, true
 	}
 	return 0, false
+}
+
+// factText reports whether value, under key, may describe an identity:
+// ids, login names and emails are short, one-line values that are no
+// credential. The target's answers are untrusted and end up in evidence.
+func factText(key, value string) bool {
+	return key != "" && value != "" && len(value) <= maxFactBytes &&
+		!strings.ContainsFunc(value, unicode.IsControl) && !credentialFieldName.MatchString(key)
 }
 
 // answerFacts reads who id is from an answer that describes it (its
@@ -389,6 +426,34 @@ func selectsPrincipal(path string, p openapi.Param) bool {
 	return (n == "id" || n == "uuid") && principalSegment.MatchString(collectionOf(path, p))
 }
 
+// selfKinds says which of an identity's own facts may be the value of
+// parameter p of the operation at path, the likeliest first: an email
+// parameter (email, owner_email) takes emails only; a login-name
+// parameter (username, login, handle) names, then the email many apps
+// sign in with; any other parameter that selects a principal (user_id,
+// ?user=, /users/{id}) ids, names and emails, since APIs key users by any
+// of them. nil: p selects no principal, and no fact of the caller fits.
+func selfKinds(path string, p openapi.Param) []int {
+	name := normKey(p.Name)
+	switch {
+	case strings.Contains(name, "email"):
+		return []int{kindEmail}
+	case !selectsPrincipal(path, p):
+		return nil
+	case strings.HasSuffix(name, "name") || strings.HasSuffix(name, "login") || strings.HasSuffix(name, "handle"):
+		return []int{kindName, kindEmail}
+	}
+	return []int{kindID, kindName, kindEmail}
+}
+
+// SelectsPrincipal reports whether parameter p of the operation selects a
+// user, an account or a person, or takes an email: the identities' own
+// ids, login names and emails are values to try in it, although its name
+// may not look like an id (?email=, /profiles/{handle}).
+func (t *Target) SelectsPrincipal(p openapi.Param) bool {
+	return selfKinds(t.Op.Path, p) != nil
+}
+
 // fitsDeclared reports whether an owns: key fits parameter p: the same
 // name (user_id, userId), or a bare id of that key's collection
 // (owns: {order_id: 7} fits /orders/{id}).
@@ -425,9 +490,11 @@ type Claim struct {
 // peer, most convincing first and in a fixed order (the same every run):
 // ids only the primary sees in its lists, values the config declares with
 // owns:, each identity's own id, login name and email where p selects a
-// principal, and last the description's example, whose owner only the
+// principal or takes an email (of the kinds p's name asks for, see
+// selfKinds), and last the description's example, whose owner only the
 // answers can tell (see Carries).
 func (t *Target) Claims(p openapi.Param) []Claim {
+	t.s.objectParams.Store(true) // there is something to ask for (see coverage)
 	name := normKey(p.Name)
 	var out []Claim
 	add := func(c Claim) {
@@ -460,19 +527,10 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 			}
 		}
 	}
-	if selectsPrincipal(t.Op.Path, p) {
-		// What the parameter's name asks for first: user_id an id,
-		// username a name, email an email.
-		order := []int{kindID, kindName, kindEmail}
-		switch {
-		case strings.Contains(name, "email"):
-			order = []int{kindEmail, kindName, kindID}
-		case strings.Contains(name, "name") || strings.Contains(name, "login") || strings.Contains(name, "handle"):
-			order = []int{kindName, kindEmail, kindID}
-		}
+	if kinds := selfKinds(t.Op.Path, p); kinds != nil {
 		for _, id := range []*Identity{t.Primary, t.Peer} {
 			tries := 0
-			for _, kind := range order {
+			for _, kind := range kinds {
 				for _, o := range t.s.owned {
 					if o.owner == id && o.kind == kind && tries < maxClaimTries {
 						tries++

@@ -62,3 +62,52 @@ func TestTokenFacts(t *testing.T) {
 		t.Errorf("kept %+v, want alice's email only", kept)
 	}
 }
+
+// TestLoginFacts: the account a config login signs in with says who the
+// identity is, whatever its login answers; an account both identities
+// sign in with says nothing about either.
+func TestLoginFacts(t *testing.T) {
+	login := func(body map[string]any, field string) *Identity {
+		id := NewIdentity("alice", nil)
+		id.Login = &Login{Path: "/login", Body: body, UsernameField: field}
+		return id
+	}
+	tests := []struct {
+		name string
+		id   *Identity
+		want string // "kind key=value (how)"; "" for no fact
+	}{
+		{"an email field", login(map[string]any{"email": "alice.martin@example.com", "password": "pw-1"}, ""),
+			"4 email=alice.martin@example.com (its login's email field)"},
+		{"a username field", login(map[string]any{"username": "alice", "password": "pw-1"}, ""), "3 username=alice (its login's username field)"},
+		{"a user field holding an email", login(map[string]any{"user": "alice@example.com", "pass": "pw-1"}, ""), "4 user=alice@example.com (its login's user field)"},
+		{"a user field holding a name", login(map[string]any{"user": "alice", "pass": "pw-1"}, ""), "3 user=alice (its login's user field)"},
+		{"a numeric user_id", login(map[string]any{"user_id": 1001, "password": "pw-1"}, ""), "2 userid=1001 (its login's user_id field)"},
+		{"the configured username field", login(map[string]any{"ident": "alice", "password": "pw-1"}, "ident"), "3 ident=alice (its login's ident field)"},
+		{"a phone number", login(map[string]any{"phone": "+1-555-0101", "password": "pw-1"}, ""), ""},
+		{"no account field", login(map[string]any{"password": "pw-1"}, ""), ""},
+		{"a value with a line break", login(map[string]any{"username": "alice\nbob", "password": "pw-1"}, ""), ""},
+		{"static credentials", NewIdentity("alice", []Header{{Name: "Authorization", Value: "Bearer t"}}), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range loginFacts(tc.id) {
+				got = append(got, string(rune('0'+f.kind))+" "+f.key+"="+f.value+" ("+f.how+")")
+			}
+			if strings.Join(got, "|") != tc.want {
+				t.Errorf("facts %q, want %q", got, tc.want)
+			}
+		})
+	}
+
+	alice := login(map[string]any{"email": "alice.martin@example.com", "password": "pw-1"}, "")
+	same := login(map[string]any{"email": "Alice.Martin@example.com", "password": "pw-2"}, "")
+	bob := login(map[string]any{"email": "bob.nguyen@example.com", "password": "pw-3"}, "")
+	if kept := distinctFacts(append(loginFacts(alice), loginFacts(same)...)); len(kept) != 0 {
+		t.Errorf("an account both identities sign in with was kept: %+v", kept)
+	}
+	if kept := distinctFacts(append(loginFacts(alice), loginFacts(bob)...)); len(kept) != 2 || kept[0].owner != alice || kept[1].owner != bob {
+		t.Errorf("kept %+v, want alice's and bob's own emails", kept)
+	}
+}

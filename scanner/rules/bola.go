@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
@@ -39,7 +40,7 @@ func (BOLACrossUserRead) Check(ctx context.Context, t *scanner.Target) []finding
 		return nil
 	}
 	vals := t.Values()
-	for _, key := range idParams(t, vals) {
+	for _, key := range crossUserParams(t, vals) {
 		p, _ := t.Param(key)
 		for _, c := range t.Claims(p) {
 			if f, ok := crossUserRead(ctx, t, vals, key, c); ok {
@@ -48,6 +49,27 @@ func (BOLACrossUserRead) Check(ctx context.Context, t *scanner.Target) []finding
 		}
 	}
 	return nil
+}
+
+// crossUserParams returns the keys of the operation's parameters whose
+// values may name an object of one identity, in parameter order: the id
+// parameters, and those that select a principal by a name or an email
+// (?email=, /profiles/{handle}), where an identity's own login name or
+// email is an object of its own.
+func crossUserParams(t *scanner.Target, vals map[string]string) []string {
+	ids := idParams(t, vals)
+	var out []string
+	for _, p := range t.Op.Params {
+		key := p.In + ":" + p.Name
+		if slices.Contains(ids, key) {
+			out = append(out, key)
+			continue
+		}
+		if _, ok := vals[key]; ok && (p.In == "path" || p.In == "query") && t.SelectsPrincipal(p) {
+			out = append(out, key)
+		}
+	}
+	return out
 }
 
 // crossUserRead tries one claimed value: as its owner and then as the

@@ -5,10 +5,12 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -511,5 +513,173 @@ func TestCrossUserReadSharedObject(t *testing.T) {
 	res := bolaScan(t, h, spec, bearerID("primary", aliceJWT), bearerID("peer", bobJWT), 4)
 	if f, ok := findingOf(res.Findings, "bola-cross-user-read", "GET", "/conversations/{conversation_id}"); ok {
 		t.Errorf("reported a conversation both identities take part in: %s", f.Evidence.Summary)
+	}
+}
+
+// signInAPI is an API whose logins answer an opaque token and nothing
+// about who signed in: what the scan knows of alice and bob is the
+// account each config login signs in with (its email or username field).
+// GET /users?email=, GET /users/{username} and GET /profile?user= each
+// serve a user's record. ownerCheck is the correct fix (the caller's own
+// record only, 403 for another's); publicOnly answers every signed-in
+// caller the same public fields of anyone (a directory by design);
+// neither is the published fix, where any valid token reads any record.
+type signInAPI struct {
+	ownerCheck, publicOnly bool
+}
+
+// signInUsers are the table's only two users, keyed by username.
+var signInUsers = map[string]map[string]any{
+	"alice": {"username": "alice", "email": "alice.martin@example.com", "display_name": "Alice Martin",
+		"avatar_url": "https://cdn.example.com/a/alice.png", "phone": "+1-555-0101", "address": "12 Harbor Street, Portland"},
+	"bob": {"username": "bob", "email": "bob.nguyen@example.com", "display_name": "Bob Nguyen",
+		"avatar_url": "https://cdn.example.com/a/bob.png", "phone": "+1-555-0102", "address": "480 Pine Avenue, Seattle"},
+}
+
+func (a signInAPI) handler() http.Handler {
+	var mu sync.Mutex
+	sessions := map[string]string{} // token -> username
+	n := 0
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ Username, Email, Password string }
+		json.NewDecoder(r.Body).Decode(&b)
+		who := ""
+		for name, u := range signInUsers {
+			if (b.Username == name || b.Email == u["email"]) && b.Password == "correct horse" {
+				who = name
+			}
+		}
+		if who == "" {
+			unauthorized(w)
+			return
+		}
+		mu.Lock()
+		n++
+		tok := fmt.Sprintf("sess-%d-%x", n, sha256.Sum256([]byte(who+fmt.Sprint(n))))
+		sessions[tok] = who
+		mu.Unlock()
+		writeJSON(w, 200, map[string]string{"token": tok})
+	})
+	serve := func(w http.ResponseWriter, r *http.Request, name string) {
+		mu.Lock()
+		me := sessions[bearerToken(r)]
+		mu.Unlock()
+		u, ok := signInUsers[name]
+		switch {
+		case me == "":
+			unauthorized(w)
+		case !ok:
+			notFound(w)
+		case a.publicOnly:
+			writeJSON(w, 200, map[string]any{"username": u["username"], "display_name": u["display_name"], "avatar_url": u["avatar_url"]})
+		case a.ownerCheck && name != me:
+			writeJSON(w, 403, map[string]string{"error": "forbidden"})
+		default:
+			writeJSON(w, 200, u)
+		}
+	}
+	mux.HandleFunc("GET /users", func(w http.ResponseWriter, r *http.Request) {
+		name := ""
+		for n, u := range signInUsers {
+			if u["email"] == r.URL.Query().Get("email") {
+				name = n
+			}
+		}
+		serve(w, r, name)
+	})
+	mux.HandleFunc("GET /users/{username}", func(w http.ResponseWriter, r *http.Request) { serve(w, r, r.PathValue("username")) })
+	mux.HandleFunc("GET /profile", func(w http.ResponseWriter, r *http.Request) { serve(w, r, r.URL.Query().Get("user")) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// signInIdentity logs in at POST /login with {field: account} and sends
+// the answer's opaque token.
+func signInIdentity(name, field, account string) *scanner.Identity {
+	id := scanner.NewIdentity(name, nil)
+	id.Login = &scanner.Login{Method: "POST", Path: "/login", Format: "json",
+		Body:      map[string]any{field: account, "password": "correct horse"},
+		TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
+	return id
+}
+
+// TestCrossUserReadLoginAccount: the founding case keyed by email or by
+// username, with login identities whose logins answer only an opaque
+// token. The account each config login signs in with is that identity's
+// own, so the flawed twin (any valid token reads any record) is reported
+// naming alice and bob, and the correct fix (own record 200, the other's
+// 403) and a public directory (everyone sees the same public fields of
+// others) are not.
+func TestCrossUserReadLoginAccount(t *testing.T) {
+	byEmail := func(name string) *scanner.Identity {
+		return signInIdentity(name, "email", signInUsers[name]["email"].(string))
+	}
+	byName := func(name string) *scanner.Identity { return signInIdentity(name, "username", name) }
+	routes := []struct {
+		name, path, spec string
+		identity         func(name string) *scanner.Identity
+		// value is alice's value of the parameter, which the reader's
+		// request must ask for.
+		value string
+	}{
+		{"GET /users?email= with email logins", "/users", `  /users:
+    get:
+      parameters:
+        - {name: email, in: query, required: true, schema: {type: string}, example: someone@example.com}
+      responses: {"200": {description: a user}}
+`, byEmail, "email=alice.martin%40example.com"},
+		{"GET /users/{username} with username logins", "/users/{username}", `  /users/{username}:
+    get:
+      parameters:
+        - {name: username, in: path, required: true, schema: {type: string}, example: someone}
+      responses: {"200": {description: a user}}
+`, byName, "/users/alice"},
+		{"GET /profile?user= with username logins", "/profile", `  /profile:
+    get:
+      parameters:
+        - {name: user, in: query, required: true, schema: {type: string}, example: someone}
+      responses: {"200": {description: a user's profile}}
+`, byName, "user=alice"},
+	}
+	for _, rt := range routes {
+		for _, tc := range []struct {
+			name string
+			api  signInAPI
+			want bool
+		}{
+			{"published fix", signInAPI{}, true},
+			{"correct fix", signInAPI{ownerCheck: true}, false},
+			{"public fields for every signed-in user", signInAPI{publicOnly: true}, false},
+		} {
+			t.Run(rt.name+"/"+tc.name, func(t *testing.T) {
+				res := bolaScan(t, tc.api.handler(), bolaSpec(rt.spec), rt.identity("alice"), rt.identity("bob"), 4)
+				f, found := findingOf(res.Findings, "bola-cross-user-read", "GET", rt.path)
+				if found != tc.want {
+					t.Fatalf("bola-cross-user-read on GET %s: found %v, want %v; findings:%s", rt.path, found, tc.want, list(res.Findings))
+				}
+				for _, rc := range res.Coverage.Rules {
+					if rc.Rule == "bola-cross-user-read" && rc.Status != finding.RuleRan {
+						t.Errorf("the rule did not run although the logins say whose record is whose: %+v", rc)
+					}
+				}
+				if !found {
+					return
+				}
+				s := f.Evidence.Summary
+				if !strings.Contains(s, `belongs to identity "alice"`) || !strings.Contains(s, `yet identity "bob"`) || !strings.Contains(s, "its login's") {
+					t.Errorf("summary does not say alice's login account is what bob read: %s", s)
+				}
+				if len(f.Evidence.Exchanges) < 2 || f.Evidence.Exchanges[0].Identity != "bob" || f.Evidence.Exchanges[0].Status != 200 {
+					t.Errorf("first exchange is not bob's 200: %+v", f.Evidence.Exchanges)
+				}
+				if len(f.Reproduce) == 0 || !strings.Contains(f.Reproduce[0], rt.value) {
+					t.Errorf("first reproduction %q does not ask for alice's %s", f.Reproduce, rt.value)
+				}
+				if strings.Contains(s, "correct horse") || strings.Contains(strings.Join(f.Reproduce, "\n"), "correct horse") {
+					t.Errorf("the password is shown in the finding")
+				}
+			})
+		}
 	}
 }
