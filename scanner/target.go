@@ -251,6 +251,11 @@ func (t *Target) count(r *Response) {
 // coverage, as a sent request does.
 func (t *Target) Judged() { t.sent = true }
 
+// Untested records that what the rule sent for this operation tested
+// nothing (its candidates were nobody's objects): the coverage must not
+// count the operation as tested by the rule.
+func (t *Target) Untested() { t.sent = false }
+
 // Do sends a request the rule built itself (from Request, with extra
 // headers such as Origin), bypassing the cache. It still goes through the
 // scan's one client: scope guard, limiter, budget.
