@@ -215,6 +215,14 @@ func (s *scan) verifyIdentities(ctx context.Context, ops []openapi.Operation) er
 	if w := v.checkProvesNothing(results); w != "" {
 		s.warnings = append(s.warnings, s.redactor.Redact(w))
 	}
+	if rejected == nil {
+		for _, res := range results {
+			if c := res.id.getCover(); !c.verified {
+				// A pass must not read as tested with these credentials.
+				s.warnings = append(s.warnings, s.redactor.Redact(fmt.Sprintf("identity %q (%s) is %s; the checks that need it may have tested only what anonymous requests get", res.id.Name, s.identitySource(res.id), c.how)))
+			}
+		}
+	}
 	return rejected
 }
 
@@ -374,6 +382,18 @@ func (v *verifier) operations(ctx context.Context) []*verifyProbe {
 			open = append(open, p)
 		}
 	}
+	// A "who am I" route first: its answer to one identity is what tells
+	// another, answered as anonymous, is refused (see tellsWho).
+	slices.SortStableFunc(open, func(a, b *verifyProbe) int {
+		sa, sb := selfRoute(a.t.Op), selfRoute(b.t.Op)
+		switch {
+		case sa == sb:
+			return 0
+		case sa:
+			return -1
+		}
+		return 1
+	})
 	v.probes = append(v.probes, open...)
 	return v.probes
 }
@@ -450,7 +470,12 @@ func tellsWho(p *verifyProbe, r *Response) bool {
 	if HasContent(p.anon.Body) {
 		return false
 	}
-	return isPersonRecord(r) || (selfPath.MatchString(p.t.Op.Path) && len(p.t.Op.Params) == 0)
+	return isPersonRecord(r) || selfRoute(p.t.Op)
+}
+
+// selfRoute reports whether op is a parameterless "who am I" route.
+func selfRoute(op *openapi.Operation) bool {
+	return !hasPathParam(op) && !hasQuery(op) && selfPath.MatchString(op.Path)
 }
 
 // selfPath matches the routes that answer who the caller is.
@@ -532,7 +557,7 @@ func (v *verifier) judge(res *verifyResult, now time.Time) (identityCover, error
 	}
 	for _, p := range res.asAnonymous {
 		if other := p.acceptedOther(id); other != nil && other.self {
-			evidence = append(evidence, verifyEvidence{p: p, line: fmt.Sprintf("%s answered it as it answers anonymous requests (%s)", p.name(), describeAnswer(p.anon)), other: other, conclusive: true})
+			evidence = append(evidence, verifyEvidence{p: p, line: fmt.Sprintf("%s answered %s to it, as to anonymous requests", p.name(), describeAnswer(p.anon)), other: other, conclusive: true})
 		}
 	}
 	if len(evidence) == 0 {
@@ -606,7 +631,7 @@ func (v *verifier) notVerified(res *verifyResult) string {
 func (v *verifier) checkNote(res *verifyResult) string {
 	for _, p := range res.asAnonymous {
 		if p.check && p.acceptedOther(res.id) == nil {
-			return fmt.Sprintf("; flows.check %s answered it as it answers anonymous requests (%s), so it proves nothing", p.name(), describeAnswer(p.anon))
+			return fmt.Sprintf("; flows.check %s answered %s to it, as to anonymous requests, so it proves nothing", p.name(), describeAnswer(p.anon))
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,19 @@ type verifyAPI struct {
 	emptyMe   bool // GET /api/me answers {"user": null} to a valid token
 	expireAt  int  // alice's token is refused from her expireAt-th accepted request on (0: never)
 	loginFail bool // POST /login refuses everyone
+	// openMe: GET /api/me serves anonymous callers too (optional auth):
+	// {"user": null} to a caller it does not accept.
+	openMe bool
+	// optional: every route serves anonymous callers (optional auth):
+	// /api/orders answers [] to a caller it does not accept.
+	optional bool
+	// issueExp, when set, makes POST /login answer {"token": <alice's
+	// JWT expiring then>}; noExpCheck makes the API accept expired ones
+	// (its clock is behind, or it does not check exp).
+	issueExp   time.Time
+	noExpCheck bool
+	// orders are the users with orders (nil: everyone).
+	orders []string
 
 	mu      sync.Mutex
 	alice   int  // alice's accepted requests
@@ -52,7 +66,7 @@ func (a *verifyAPI) user(r *http.Request) (string, bool) {
 		Sub string
 		Exp int64
 	}
-	if json.Unmarshal(payload, &c) != nil || time.Unix(c.Exp, 0).Before(time.Now()) || (c.Sub != "alice" && c.Sub != "bob") {
+	if json.Unmarshal(payload, &c) != nil || (!a.noExpCheck && time.Unix(c.Exp, 0).Before(time.Now())) || (c.Sub != "alice" && c.Sub != "bob") {
 		return "", false
 	}
 	a.mu.Lock()
@@ -72,8 +86,12 @@ func (a *verifyAPI) user(r *http.Request) (string, bool) {
 func (a *verifyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if r.URL.Path == "/login" {
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `{"error":"invalid credentials"}`)
+		if a.issueExp.IsZero() {
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"error":"invalid credentials"}`)
+			return
+		}
+		fmt.Fprintf(w, `{"token":%q}`, verifyJWT("alice", a.issueExp))
 		return
 	}
 	if r.URL.Path == "/api/health" {
@@ -89,12 +107,21 @@ func (a *verifyAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.public {
 		user, ok = a.user(r)
 	}
-	if !ok {
+	switch {
+	case !ok && a.optional && r.URL.Path == "/api/orders":
+		fmt.Fprint(w, `[]`)
+		return
+	case !ok && (a.openMe || a.optional) && r.URL.Path == "/api/me":
+		fmt.Fprint(w, `{"user":null}`)
+		return
+	case !ok:
 		w.WriteHeader(http.StatusUnauthorized)
 		fmt.Fprint(w, `{"error":"invalid or expired token"}`)
 		return
 	}
 	switch {
+	case r.URL.Path == "/api/orders" && a.orders != nil && !slices.Contains(a.orders, user):
+		fmt.Fprint(w, `[]`)
 	case r.URL.Path == "/api/orders":
 		fmt.Fprintf(w, `[{"id":1,"owner":%q,"item":"teapot"}]`, user)
 	case a.emptyMe:
@@ -395,4 +422,233 @@ func (throwawayRule) CheckAPI(ctx context.Context, a *API) []finding.Finding {
 		a.Skip("session-fixation", a.NoThrowaway("no throw-away identity"))
 	}
 	return nil
+}
+
+// worksRule records whether API.Works takes the check operation to let
+// anonymous requests in, as the session rules ask before judging with it.
+type worksRule struct{ anonymousIn *bool }
+
+func (worksRule) Info() finding.RuleInfo {
+	ri, _ := finding.Lookup("session-fixation")
+	return ri
+}
+
+func (r worksRule) CheckAPI(ctx context.Context, a *API) []finding.Finding {
+	if check, ok := a.Flow(ctx, FlowCheck); ok {
+		*r.anonymousIn, _ = a.Works(ctx, check, Anonymous)
+	}
+	return nil
+}
+
+// TestVerifyCheckThatProvesNothing: a flows.check that answers
+// {"user": null} to everyone cannot tell an identity from anonymous
+// requests: the identity is verified on the protected operation instead
+// (not "NOT verified" because of the check), a warning says the check
+// proves nothing, and the session rules are told it lets anonymous
+// requests in, so they do not judge sessions with it. Its fixed twin
+// answers a valid token its user: verified by the check, no warning, and
+// anonymous requests are not let in.
+func TestVerifyCheckThatProvesNothing(t *testing.T) {
+	for _, nothing := range []bool{true, false} {
+		t.Run(fmt.Sprintf("provesNothing=%v", nothing), func(t *testing.T) {
+			api := &verifyAPI{openMe: true, emptyMe: nothing}
+			opts := verifyOptions(t, api, bearerIdentity("primary", verifyJWT("alice", time.Now().Add(time.Hour))), nil)
+			opts.Flows.Check = "GET /api/me"
+			opts.Mode = finding.ModeActive
+			var anonymousIn bool
+			opts.APIRules = []APIRule{worksRule{anonymousIn: &anonymousIn}}
+			res, err := Scan(context.Background(), opts)
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			c, _ := identityCov(res, "primary")
+			warned := slices.ContainsFunc(res.Warnings, func(w string) bool {
+				return strings.Contains(w, "flows.check GET /api/me proves nothing") && strings.Contains(w, "lets anonymous requests in")
+			})
+			if !nothing {
+				if !c.Verified || c.How != "GET /api/me answered 200 with data to it, 200 with no data to anonymous requests" {
+					t.Errorf("coverage %+v", c)
+				}
+				if warned || anonymousIn {
+					t.Errorf("a check that tells the primary from anonymous: warnings %q, anonymous let in %v", res.Warnings, anonymousIn)
+				}
+				return
+			}
+			want := "GET /api/orders answered 200 to it, 401 to anonymous requests; flows.check GET /api/me answered 200 with no data to it, as to anonymous requests, so it proves nothing"
+			if !c.Verified || c.How != want {
+				t.Errorf("coverage %+v\nwant verified with %q", c, want)
+			}
+			if !warned {
+				t.Errorf("no warning that the check proves nothing: %q", res.Warnings)
+			}
+			if !anonymousIn {
+				t.Errorf("API.Works says the check keeps anonymous requests out: the session rules would judge with it")
+			}
+		})
+	}
+}
+
+// TestVerifyOptionalAuth: on an API whose routes serve anonymous callers
+// too (security: [{bearer: []}, {}]), nothing refuses an invalid token:
+// identities are told by a different answer. A valid token is verified by
+// its record where anonymous requests get {"user": null}; a garbage peer,
+// answered as anonymous where the primary got its record, is rejected; a
+// garbage primary alone is said not verified (nothing tells), with a
+// warning, and the scan goes on; an expired JWT is rejected offline. Data
+// only one identity has (a guest's empty order list next to alice's)
+// rejects nobody: a valid bob without orders is answered as anonymous
+// there too.
+func TestVerifyOptionalAuth(t *testing.T) {
+	valid := func(sub string) string { return verifyJWT(sub, time.Now().Add(time.Hour)) }
+	expiredAt := time.Now().Add(-time.Hour).Truncate(time.Second)
+	const garbage = "garbage-token-0123456789"
+	tests := []struct {
+		name          string
+		endpoints     []string // nil: /api/health, /api/me, /api/orders
+		orders        []string
+		primary, peer string
+		wantErr       string
+		wantCov       map[string]string
+		wantVerified  map[string]bool
+		wantWarning   string
+	}{
+		{name: "valid primary", primary: valid("alice"),
+			wantCov:      map[string]string{"primary": "GET /api/me answered 200 with data to it, 200 with no data to anonymous requests"},
+			wantVerified: map[string]bool{"primary": true}},
+		{name: "valid primary and peer", primary: valid("alice"), peer: valid("bob"),
+			wantCov:      map[string]string{"peer": "GET /api/me answered 200 with data to it, 200 with no data to anonymous requests"},
+			wantVerified: map[string]bool{"primary": true, "peer": true}},
+		{name: "garbage peer", primary: valid("alice"), peer: garbage,
+			wantErr: `identity "peer" (--peer-auth) is rejected by the API: GET /api/me answered 200 with no data to it, as to anonymous requests (and 200 with data to the primary)`},
+		{name: "garbage primary alone", primary: garbage,
+			wantCov:      map[string]string{"primary": "not verified: no operation refuses anonymous requests or answers it differently from them"},
+			wantVerified: map[string]bool{"primary": false},
+			wantWarning:  `identity "primary" (--auth) is not verified: no operation refuses anonymous requests or answers it differently from them`},
+		{name: "expired primary", primary: verifyJWT("alice", expiredAt),
+			wantErr: fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp), before the scan started; give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))},
+		{name: "no who-am-I route, valid peer without orders", endpoints: []string{"GET /api/health", "GET /api/orders"}, orders: []string{"alice"},
+			primary: valid("alice"), peer: valid("bob"),
+			wantCov:      map[string]string{"primary": "GET /api/orders answered 200 with data to it, 200 with no data to anonymous requests", "peer": "not verified: no operation refuses anonymous requests or answers it differently from them"},
+			wantVerified: map[string]bool{"primary": true, "peer": false},
+			wantWarning:  `identity "peer" (--peer-auth) is not verified: no operation refuses`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var peer *Identity
+			if tt.peer != "" {
+				peer = bearerIdentity("peer", tt.peer)
+			}
+			opts := verifyOptions(t, &verifyAPI{optional: true, orders: tt.orders}, bearerIdentity("primary", tt.primary), peer)
+			if tt.endpoints != nil {
+				opts.Endpoints = tt.endpoints
+			}
+			res, err := Scan(context.Background(), opts)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrIdentityRejected) || !errors.Is(err, ErrScanFailed) || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v\nwant  %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			for name, verified := range tt.wantVerified {
+				c, _ := identityCov(res, name)
+				if c.Verified != verified || (tt.wantCov[name] != "" && c.How != tt.wantCov[name]) {
+					t.Errorf("%s: verified %v how %q, want %v %q", name, c.Verified, c.How, verified, tt.wantCov[name])
+				}
+			}
+			warned := slices.ContainsFunc(res.Warnings, func(w string) bool {
+				return strings.HasPrefix(w, `identity "`) && strings.Contains(w, "is not verified")
+			})
+			if tt.wantWarning == "" && warned || tt.wantWarning != "" && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.HasPrefix(w, tt.wantWarning) }) {
+				t.Errorf("warnings %q, want %q", res.Warnings, tt.wantWarning)
+			}
+		})
+	}
+}
+
+// TestVerifyLoginReturnsExpiredJWT: a login whose fresh token already
+// expired (exp in the past by this machine's clock) is an error when the
+// API refuses the token, named in the one line; when the API lets it in
+// (its clock is behind, or it does not check exp), the identity is
+// verified and its coverage says what is odd. A login that returns a
+// token valid for an hour is verified plainly.
+func TestVerifyLoginReturnsExpiredJWT(t *testing.T) {
+	expiredAt := time.Now().Add(-time.Hour).Truncate(time.Second)
+	stamp := expiredAt.UTC().Format(time.RFC3339)
+	for _, tt := range []struct {
+		name       string
+		exp        time.Time
+		noExpCheck bool
+		wantErr    string
+		wantHow    string
+	}{
+		{name: "expired, refused", exp: expiredAt,
+			wantErr: `identity "alice" (identity in the config file) is rejected by the API: it logged in with POST /login, but GET /api/me answered 401 to it (and 401 to anonymous requests); 2 protected operations tried, none let it in; the JWT its login returned expired at ` + stamp + ` (exp)`},
+		{name: "expired, accepted", exp: expiredAt, noExpCheck: true,
+			wantHow: "logged in with POST /login; GET /api/me answered 200 to it, 401 to anonymous requests; the JWT its login returned expired at " + stamp + " (exp) by this machine's clock: the API's clock is behind, or it does not check exp"},
+		{name: "valid", exp: time.Now().Add(time.Hour),
+			wantHow: "logged in with POST /login; GET /api/me answered 200 to it, 401 to anonymous requests"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := &verifyAPI{issueExp: tt.exp, noExpCheck: tt.noExpCheck}
+			alice := NewIdentity("alice", nil)
+			alice.Login = &Login{Method: "POST", Path: "/login", Format: "json", Body: map[string]any{"username": "alice", "password": "Alice-Passw0rd-1"},
+				TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
+			opts := verifyOptions(t, api, alice, nil)
+			opts.Identities = []*Identity{alice}
+			opts.Flows.Check = "GET /api/me"
+			res, err := Scan(context.Background(), opts)
+			if tt.wantErr != "" {
+				if !errors.Is(err, ErrIdentityRejected) || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v\nwant  %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			if c, _ := identityCov(res, "alice"); !c.Verified || c.How != tt.wantHow {
+				t.Errorf("coverage %+v\nwant verified with %q", c, tt.wantHow)
+			}
+		})
+	}
+}
+
+// TestExpiredJWT: the offline judgement of configured credentials. Only
+// when every JWT with an exp expired more than jwtExpiryLeeway ago are
+// they rejected: a token inside the leeway, one without exp, an opaque
+// token, or a valid user token next to an expired one are left to the
+// API.
+func TestExpiredJWT(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	jwt := func(exp time.Time) string { return verifyJWT("alice", exp) }
+	noExp := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256"}`)) + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"alice"}`)) + ".c2ln"
+	hourAgo := now.Add(-time.Hour)
+	for _, tt := range []struct {
+		name    string
+		headers []Header
+		want    bool
+	}{
+		{"expired an hour ago", []Header{{Name: "Authorization", Value: "Bearer " + jwt(hourAgo)}}, true},
+		{"expired in a cookie", []Header{{Name: "Cookie", Value: "theme=dark; session=" + jwt(hourAgo)}}, true},
+		{"inside the leeway", []Header{{Name: "Authorization", Value: "Bearer " + jwt(now.Add(-jwtExpiryLeeway/2))}}, false},
+		{"just past the leeway", []Header{{Name: "Authorization", Value: "Bearer " + jwt(now.Add(-jwtExpiryLeeway-time.Second))}}, true},
+		{"valid", []Header{{Name: "Authorization", Value: "Bearer " + jwt(now.Add(time.Hour))}}, false},
+		{"no exp", []Header{{Name: "Authorization", Value: "Bearer " + noExp}}, false},
+		{"opaque", []Header{{Name: "Authorization", Value: "Bearer sess-0123456789abcdef"}}, false},
+		{"valid token next to an expired one", []Header{{Name: "Apikey", Value: jwt(hourAgo)}, {Name: "Authorization", Value: "Bearer " + jwt(now.Add(time.Hour))}}, false},
+		{"none", nil, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			exp, got := expiredJWT(tt.headers, now)
+			if got != tt.want {
+				t.Fatalf("expired = %v (exp %v), want %v", got, exp, tt.want)
+			}
+			if got && !exp.Before(now) {
+				t.Errorf("exp %v is not in the past", exp)
+			}
+		})
+	}
 }
