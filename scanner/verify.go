@@ -23,7 +23,7 @@ import (
 // login gives a token the check operation accepts, or an operation that
 // serves anonymous callers too answers it data of its own where they get
 // none). One the API refuses everywhere ends the scan, and so does static
-// credentials' JWT that expired before the scan started.
+// credentials' JWT that had expired before verification.
 
 // ErrIdentityRejected: an identity's credentials were refused by every
 // protected operation tried. It wraps ErrScanFailed too (exit code 3: the
@@ -228,16 +228,16 @@ func (s *scan) verifyIdentities(ctx context.Context, ops []openapi.Operation) er
 
 // expiredCredentials returns the one-line rejection of id when every JWT
 // (with an exp) among its configured credentials expired before now, less
-// jwtExpiryLeeway: the API refuses such a token however it answers (an
-// optional-auth route answers it as it answers anonymous callers), and
-// the token itself says so, so no request is needed. A fresh login's
-// token is judged with what the API answers (see judge).
+// jwtExpiryLeeway. An API that checks exp refuses such a token, but an
+// optional-auth route answers it as it answers anonymous callers, so its
+// answers may never say so; the token does, without a request. A fresh
+// login's token is judged with what the API answers (see judge).
 func (s *scan) expiredCredentials(id *Identity, now time.Time) error {
 	exp, ok := expiredJWT(id.static, now)
 	if !ok {
 		return nil
 	}
-	line := fmt.Sprintf("its JWT expired at %s (exp), before the scan started; give it a fresh token", exp.Format(time.RFC3339))
+	line := fmt.Sprintf("its JWT expired at %s (exp); give it a fresh token", exp.Format(time.RFC3339))
 	id.setCover(identityCover{how: "rejected: " + line})
 	return &rejectedError{msg: s.redactor.Redact(fmt.Sprintf("identity %q (%s) is rejected: %s", id.Name, s.identitySource(id), line))}
 }
