@@ -170,7 +170,7 @@ func TestVerifyIdentities(t *testing.T) {
 	valid := func(sub string) string { return verifyJWT(sub, time.Now().Add(time.Hour)) }
 	expiredAt := time.Now().Add(-time.Hour).Truncate(time.Second)
 	expired := verifyJWT("alice", expiredAt)
-	expiredLine := fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp), before the scan started; give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))
+	expiredLine := fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp); give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))
 	unknown := valid("carol") // well-formed and unexpired, a user the API does not know
 	const garbage = "garbage-token-0123456789"
 	tests := []struct {
@@ -525,7 +525,7 @@ func TestVerifyOptionalAuth(t *testing.T) {
 			wantVerified: map[string]bool{"primary": false},
 			wantWarning:  `identity "primary" (--auth) is not verified: no operation refuses anonymous requests or answers it differently from them`},
 		{name: "expired primary", primary: verifyJWT("alice", expiredAt),
-			wantErr: fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp), before the scan started; give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))},
+			wantErr: fmt.Sprintf(`identity "primary" (--auth) is rejected: its JWT expired at %s (exp); give it a fresh token`, expiredAt.UTC().Format(time.RFC3339))},
 		{name: "no who-am-I route, valid peer without orders", endpoints: []string{"GET /api/health", "GET /api/orders"}, orders: []string{"alice"},
 			primary: valid("alice"), peer: valid("bob"),
 			wantCov:      map[string]string{"primary": "GET /api/orders answered 200 with data to it, 200 with no data to anonymous requests", "peer": "not verified: no operation refuses anonymous requests or answers it differently from them"},
