@@ -421,8 +421,9 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		}
 		rule := r.Info().ID
 		run, sent := s.apiRun(rule), s.client.Sent()
-		all = append(all, r.CheckAPI(ctx, a)...)
-		run.checked, run.sent = true, s.client.Sent()-sent
+		fs := r.CheckAPI(ctx, a)
+		all = append(all, fs...)
+		run.checked, run.sent, run.found = true, s.client.Sent()-sent, len(fs)
 		for _, id := range a.Throwaways() {
 			if err := a.Restore(ctx, id); err != nil {
 				why := s.redactor.Redact(fmt.Sprintf("could not log in again after %s: %v; the active rules after it left it alone", rule, err))

@@ -56,9 +56,11 @@ var (
 		"{\"alg\":\"HS256\xff\"}",
 	}
 	jwtHostileClaims = []string{
-		`{"sub":"1001","iat":1700000000,"exp":1700003600}`,
+		// Valid until 2100, so that the seeds keep reaching the rules
+		// (an expired token is rejected before they run).
+		`{"sub":"1001","iat":4102441200,"exp":4102444800}`,
 		`{"sub":"1001"}`,
-		`{"sub":"1001","iat":1700000000,"exp":1800000000}`,
+		`{"sub":"1001","iat":4000000000,"exp":4100000000}`,
 		`{"exp":99999999999,"iat":0}`,
 		`{"exp":1e300,"iat":-1e300}`,
 		`{"exp":1e400}`,
