@@ -1089,6 +1089,8 @@ func decodeSuppress(st *loadState, n *yaml.Node) error {
 				return errAt(item, at, "say what it suppresses: rule: or fingerprint:")
 			case strings.TrimSpace(s.Reason) == "":
 				return errAt(item, at, "reason: is required: say why the finding is accepted, for whoever reviews it")
+			case strings.TrimSpace(s.Reason) == finding.ReasonPlaceholder:
+				return errAt(item, at, "reason: still the placeholder %q; say why the finding is accepted", finding.ReasonPlaceholder)
 			}
 			out = append(out, s)
 		default:

@@ -166,6 +166,7 @@ shard: 2/4
 		{name: "suppress: bad until", yaml: "suppress:\n  - rule: a\n    reason: r\n    until: 2025-13-01\n", wantErr: `.authgate.yml:4: suppress[1]: until: "2025-13-01" is not a date (want YYYY-MM-DD, e.g. 2025-06-30)`},
 		{name: "suppress: until not a day", yaml: "suppress:\n  - {rule: a, reason: r, until: next week}\n", wantErr: `.authgate.yml:2: suppress[1]: until: "next week" is not a date (want YYYY-MM-DD, e.g. 2025-06-30)`},
 		{name: "suppress: no reason", yaml: "suppress:\n  - fingerprint: v1:ab\n", wantErr: ".authgate.yml:2: suppress[1]: reason: is required: say why the finding is accepted, for whoever reviews it"},
+		{name: "suppress: placeholder reason", yaml: "suppress:\n  - fingerprint: v1:ab\n    reason: \"<why this finding is accepted>\"\n", wantErr: `.authgate.yml:2: suppress[1]: reason: still the placeholder "<why this finding is accepted>"; say why the finding is accepted`},
 		{name: "suppress: nothing to match", yaml: "suppress:\n  - reason: r\n", wantErr: ".authgate.yml:2: suppress[1]: say what it suppresses: rule: or fingerprint:"},
 		{name: "suppress: unknown key", yaml: "suppress:\n  - {rule: a, reason: r, expires: 2025-01-01}\n", wantErr: `.authgate.yml:2: suppress[1]: unknown field "expires" (want rule:, fingerprint:, method:, path:, reason:, until:)`},
 		{name: "bad shard", yaml: "shard: 5/4\n", wantErr: ".authgate.yml:1: shard: the shard index must be between 1 and 4, got 5"},

@@ -9,6 +9,12 @@ import (
 // which is what a reviewer agrees to ("accepted until the end of June").
 const DateLayout = "2006-01-02"
 
+// ReasonPlaceholder is the reason of the suppress entry every report
+// offers to paste. It is shared with the config loader, which refuses it:
+// pasted unedited it would show in every report as the audit trail, a
+// suppression that says nothing about why the finding is accepted.
+const ReasonPlaceholder = "<why this finding is accepted>"
+
 // Suppression is one accepted finding of the config's suppress list: what
 // it matches, why it is accepted (the audit trail a reviewer reads) and
 // until when. A bare entry (a rule id or a fingerprint) has no reason.

@@ -118,7 +118,7 @@ func identitySummary(id finding.IdentityCoverage) (name, state string) {
 func operationSummary(o finding.OperationCoverage) string {
 	s := fmt.Sprintf("%d of %d operations scanned, %d answered", o.Scanned, o.Total, o.Answered)
 	if o.Unsent > 0 {
-		s += fmt.Sprintf(", %d not sent (writes, judged from the description only in safe mode)", o.Unsent)
+		s += fmt.Sprintf(", %d not sent (writes no rule exercises: judged from the description only)", o.Unsent)
 	}
 	if len(o.Skipped) > 0 {
 		s += fmt.Sprintf(", %d skipped", len(o.Skipped))
@@ -192,7 +192,7 @@ func suppressEntry(f finding.Finding) []string {
 			lines = append(lines, "  path: "+yamlScalar(f.Path))
 		}
 	}
-	return append(lines, `  reason: "<why this finding is accepted>"`, "  # until: YYYY-MM-DD  (optional: the last day it is accepted)")
+	return append(lines, "  reason: "+yamlScalar(finding.ReasonPlaceholder), "  # until: YYYY-MM-DD  (optional: the last day it is accepted)")
 }
 
 // operationLabel is "rule METHOD /path".
