@@ -13,6 +13,9 @@ import (
 // apiRun is what one API rule did: whether it was called, how many
 // requests it sent, and what it said it could not test.
 type apiRun struct {
+	// ops are the operations it sent ("POST /api/login"), in the order
+	// of their first request.
+	ops           []string
 	checked       bool
 	sent          int
 	found         int // findings it reported
@@ -29,6 +32,54 @@ func (s *scan) apiRun(rule string) *apiRun {
 		s.apiRuns[rule] = r
 	}
 	return r
+}
+
+// tested lists the operations a whole-API rule sent, or "*" (the whole
+// API) when it reached them outside the description's operations.
+func (r *apiRun) tested() []string {
+	if len(r.ops) == 0 {
+		return []string{"*"}
+	}
+	return slices.Clone(r.ops)
+}
+
+// opSeen is what happened to one operation over the whole scan.
+type opSeen struct{ sent, answered bool }
+
+// noteSent records that op was sent (and answered, when usable), for the
+// coverage's counts and the running whole-API rule's operations.
+func (s *scan) noteSent(op *openapi.Operation, answered bool) {
+	key := op.Method + " " + op.Path
+	s.covMu.Lock()
+	defer s.covMu.Unlock()
+	if s.opsSeen == nil {
+		s.opsSeen = map[string]opSeen{}
+	}
+	seen := s.opsSeen[key]
+	seen.sent = true
+	seen.answered = seen.answered || answered
+	s.opsSeen[key] = seen
+	if run := s.curAPI.Load(); run != nil && !slices.Contains(run.ops, key) {
+		run.ops = append(run.ops, key)
+	}
+}
+
+// opCounts counts the operations of ops that got a usable answer and
+// those no rule sent (writes in safe mode, judged from the description
+// alone).
+func (s *scan) opCounts(ops []openapi.Operation) (answered, unsent int) {
+	s.covMu.Lock()
+	defer s.covMu.Unlock()
+	for _, op := range ops {
+		seen := s.opsSeen[op.Method+" "+op.Path]
+		switch {
+		case seen.answered:
+			answered++
+		case !seen.sent:
+			unsent++
+		}
+	}
+	return answered, unsent
 }
 
 // ruleCoverage says, for every rule of the scan, the operations it tested
@@ -68,7 +119,7 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		case len(run.skips) > 0:
 			// It tested some of what it meant to: ran, with what it
 			// could not test said.
-			c.Status, c.Operations = finding.RuleRan, []string{"*"}
+			c.Status, c.Operations = finding.RuleRan, run.tested()
 			c.Reason = "partly: " + strings.Join(run.skips, "; ")
 		case run.sent == 0:
 			c.Status = finding.RuleNotApplicable
@@ -77,7 +128,7 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 				c.Reason = strings.Join(run.notApplicable, "; ")
 			}
 		default:
-			c.Status, c.Operations = finding.RuleRan, []string{"*"}
+			c.Status, c.Operations = finding.RuleRan, run.tested()
 		}
 		out = append(out, c)
 	}
@@ -133,7 +184,8 @@ func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.Rule
 var notApplicable = map[string]string{
 	"spec-operation-without-security":     "no API description: operations came from flags or the target URL",
 	"authn-missing":                       "no operation declared or found protected that is safe to send without credentials",
-	"bola-id-enumeration":                 "no operation selects a record by an id parameter",
+	"bola-id-enumeration":                 "no operation that refuses anonymous requests selects a record by an id parameter (operations declared public or optional-auth serve everyone by design)",
+	"jwt-alg-confusion":                   "the identities' JWTs are not RSA- or EC-signed: algorithm confusion needs an asymmetric token",
 	"bfla-privilege-escalation":           "no operation looks administrative (declare an admin identity to compare every operation with)",
 	"authn-invalid-token-accepted":        "no read operation the primary's credentials open and anonymous requests do not",
 	"api-key-in-query":                    "no API key is sent or declared in a query parameter",

@@ -190,12 +190,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Coverage.Rules = s.ruleCoverage(ops, incomplete)
 	res.Coverage.Operations.Scanned = len(ops)
-	res.Coverage.Operations.Answered = s.answeredOps
-	if s.opts.Mode != finding.ModeActive {
-		// In active mode the whole-API rules send the writes that the
-		// operation rules leave alone.
-		res.Coverage.Operations.Unsent = s.unsentOps
-	}
+	res.Coverage.Operations.Answered, res.Coverage.Operations.Unsent = s.opCounts(ops)
 	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
 	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
 	res.Coverage.Identities = s.identityCoverage()
@@ -263,7 +258,14 @@ type scan struct {
 	// an object, whose owner cross-user rules look for.
 	objectParams atomic.Bool
 	answeredOps  int
-	unsentOps    int
+	// opsSeen records, per operation ("GET /users/{id}"), whether any
+	// rule sent it and whether it got a usable answer, in the operation
+	// pass and in the whole-API rules alike (see Target.count).
+	covMu   sync.Mutex
+	opsSeen map[string]opSeen
+	// curAPI is the record of the whole-API rule running now, nil
+	// outside them.
+	curAPI atomic.Pointer[apiRun]
 	// apiRuns records what each API rule did (see runAPIRules).
 	apiRuns map[string]*apiRun
 }
@@ -443,9 +445,6 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 				}
 				if t.answered > 0 {
 					s.answeredOps++
-				}
-				if t.answered+t.unanswered == 0 {
-					s.unsentOps++
 				}
 				if t.unanswered > 0 && t.answered == 0 {
 					unanswered++

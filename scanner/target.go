@@ -230,6 +230,7 @@ func (s *scan) forget(op *openapi.Operation) {
 }
 
 func (t *Target) count(r *Response) {
+	t.s.noteSent(t.Op, usable(r))
 	if errors.Is(r.Err, errExcluded) {
 		return // not sent: neither an answer nor a failure
 	}

@@ -78,7 +78,18 @@ func Decide(in GateInput) report.Gate {
 		}
 	}
 
+	// One reason per cause: five active rules missing one throw-away
+	// identity are one thing to fix, not five.
+	var groups []finding.RuleCoverage
 	for _, m := range in.Missing {
+		i := slices.IndexFunc(groups, func(g finding.RuleCoverage) bool { return g.Reason == m.Reason })
+		if i < 0 {
+			groups = append(groups, m)
+			continue
+		}
+		groups[i].Rule += ", " + m.Rule
+	}
+	for _, m := range groups {
 		g.Reasons = append(g.Reasons, MissingReason(m))
 	}
 
@@ -86,8 +97,9 @@ func Decide(in GateInput) report.Gate {
 	return g
 }
 
-// MissingReason is the gate's reason for a requested rule that did not
-// run: "bola-cross-user-read could not run: <why>". The reason may carry
+// MissingReason is the gate's reason for a requested rule (or rules,
+// comma-separated, that share the reason) that did not run:
+// "bola-cross-user-read could not run: <why>". The reason may carry
 // target text; the writer that shows it escapes it.
 func MissingReason(r finding.RuleCoverage) string {
 	if r.Reason == "" {

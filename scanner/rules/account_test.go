@@ -279,10 +279,11 @@ func acctFinding(fs []finding.Finding, rule string) (finding.Finding, bool) {
 	return finding.Finding{}, false
 }
 
-// acctSkipped returns the warning saying that rule did not run, "" if none.
+// acctSkipped returns the warning saying that rule did not run (or had
+// nothing to test), "" if none.
 func acctSkipped(warnings []string, rule string) string {
 	for _, w := range warnings {
-		if strings.HasPrefix(w, rule+" not run: ") {
+		if strings.HasPrefix(w, rule+" not run: ") || strings.HasPrefix(w, rule+" not applicable: ") {
 			return w
 		}
 	}

@@ -57,6 +57,11 @@ type loginAccount struct {
 	l  *scanner.Login
 }
 
+// noThrowaway says why an active rule that locks out, logs out or
+// changes an account did not run: one wording for every such rule, so
+// the gate shows one reason for all of them.
+const noThrowaway = "no throw-away identity with a login flow: add an identity with throwaway: true and a login: to .authgate.yml"
+
 // loginAccounts returns, in mode active only, one throw-away identity per
 // distinct login operation whose login has the fields need asks for; it
 // records why the rule does not run when there is none.
@@ -66,7 +71,7 @@ func loginAccounts(a *scanner.API, rule string, need func(*scanner.Login) bool, 
 	}
 	ids := a.Throwaways()
 	if len(ids) == 0 {
-		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (an identity with throwaway: true and a login in .authgate.yml)"))
+		a.Skip(rule, a.NoThrowaway(noThrowaway))
 		return nil
 	}
 	seen := map[string]bool{}

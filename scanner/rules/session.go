@@ -43,7 +43,7 @@ const plantedSessionPrefix = "authgate-fixation-"
 func sessionPrereqs(ctx context.Context, a *scanner.API, rule string) (throwaways []*scanner.Identity, check *scanner.Target, ok bool) {
 	throwaways = a.Throwaways()
 	if len(throwaways) == 0 {
-		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
+		a.Skip(rule, a.NoThrowaway(noThrowaway))
 		return nil, nil, false
 	}
 	check, ok = a.Flow(ctx, scanner.FlowCheck)
@@ -107,7 +107,7 @@ func (SessionNotInvalidatedOnLogout) CheckAPI(ctx context.Context, a *scanner.AP
 		return nil
 	}
 	if len(a.Throwaways()) == 0 {
-		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
+		a.Skip(rule, a.NoThrowaway(noThrowaway))
 		return nil
 	}
 	logout, ok := a.Flow(ctx, scanner.FlowLogout)
@@ -224,7 +224,7 @@ func (SessionFixation) CheckAPI(ctx context.Context, a *scanner.API) []finding.F
 	}
 	switch {
 	case len(a.Throwaways()) == 0:
-		a.Skip(rule, a.NoThrowaway("no throw-away identity with a login flow (mark one identity throwaway: true)"))
+		a.Skip(rule, a.NoThrowaway(noThrowaway))
 		return nil
 	case len(cookieLogins) == 0:
 		a.NotApplicable(rule, "the login does not use a session cookie")
