@@ -386,7 +386,7 @@ func (PasswordRecoveryTokenExposed) CheckAPI(ctx context.Context, a *scanner.API
 	}
 	throwaways := a.Throwaways()
 	if len(throwaways) == 0 {
-		a.Skip(rule, a.NoThrowaway(noThrowaway + ": the recovery e-mail must not go to a real account"))
+		a.Skip(rule, a.NoThrowaway(noThrowaway+": the recovery e-mail must not go to a real account"))
 		return nil
 	}
 	l := throwaways[0].Login
