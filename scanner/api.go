@@ -426,10 +426,9 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		run.checked, run.sent, run.found = true, s.client.Sent()-sent, len(fs)
 		for _, id := range a.Throwaways() {
 			if err := a.Restore(ctx, id); err != nil {
-				why := s.redactor.Redact(fmt.Sprintf("could not log in again after %s: %v; the active rules after it left it alone", rule, err))
-				a.skipped = append(a.skipped, fmt.Sprintf("identity %s %s", id.Name, why))
-				id.loginFailed = true
-				id.noteLater(why, false)
+				if warn := s.relogFailed(id, rule, i+1 == len(active), err); warn != "" {
+					a.skipped = append(a.skipped, warn)
+				}
 			}
 		}
 		if !haveCheck || a.Main().IsAnonymous() || i+1 == len(active) {

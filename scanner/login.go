@@ -298,7 +298,7 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 	case resp.Err != nil:
 		return fmt.Errorf("%w: %s: %v", ErrUnreachable, what, resp.Err)
 	case resp.Status == http.StatusTooManyRequests:
-		return fmt.Errorf("%w: %s answered 429: the account or the login is rate-limited; try again later", ErrScanFailed, what)
+		return &loginThrottledError{what: what}
 	case resp.Status >= 500:
 		return fmt.Errorf("%w: %s answered %d", ErrScanFailed, what, resp.Status)
 	}
