@@ -52,6 +52,7 @@ func runAction(ctx context.Context, env Env) int {
 	}
 	h := &hooks{
 		decorate: func(r *report.Report) {
+			inputWordsReport(r)
 			if finder == nil {
 				return
 			}
@@ -65,10 +66,12 @@ func runAction(ctx context.Context, env Env) int {
 	}
 	// The CLI prints why a run stopped as its last line on stderr; the
 	// Action repeats it where people look: an error annotation, the job
-	// summary, the check run and the comment.
+	// summary, the check run and the comment. Both name the Action's
+	// inputs where the CLI's messages name flags.
 	why := &lastLine{w: env.Stderr}
+	words := &inputWordsWriter{w: why}
 	scanEnv := env
-	scanEnv.Stderr = why
+	scanEnv.Stderr = words
 	var rep *report.Report
 	var code int
 	what := "scan " + displayTarget(cfg.Target)
@@ -80,6 +83,7 @@ func runAction(ctx context.Context, env Env) int {
 		a.Group("authgate scan of " + displayTarget(cfg.Target))
 		rep, code = scanAndGate(ctx, cfg, scanEnv, h)
 	}
+	_ = words.Flush() // a write error on the log has nowhere to be reported
 	a.EndGroup()
 	reason := why.last()
 	if reason == "" {
@@ -148,7 +152,7 @@ func runAction(ctx context.Context, env Env) int {
 // error line, the job summary and passed=false say why. There is no check
 // run: the token is one of the inputs.
 func badInputs(a *action.Action, err error) int {
-	reason := oneLine(err.Error())
+	reason := inputWords(oneLine(err.Error()))
 	a.Error("authgate: " + reason)
 	if err := a.Summary(notRunMarkdown("read its inputs", ExitUsage, reason)); err != nil {
 		a.Warning("authgate: " + err.Error())
