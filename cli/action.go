@@ -338,17 +338,17 @@ func newGitHub(a *action.Action, ev action.Event, set action.Settings, env Env) 
 	g := &github{a: a, ev: ev, set: set}
 	switch {
 	case set.Token == "":
-		g.readOnly("no github-token was given")
+		g.readOnly(noGitHub("no github-token was given"))
 	case ev.Fork:
-		g.readOnly("the pull request comes from a fork, whose token is read-only")
+		g.readOnly(noGitHub("the token of a pull request from a fork is read-only"))
 	case ev.Owner == "" || ev.Repo == "":
-		g.readOnly("the repository is unknown (GITHUB_REPOSITORY is not set)")
+		g.readOnly(noGitHub("the repository is unknown (GITHUB_REPOSITORY is not set)"))
 	default:
 		c, err := ghapi.New(set.Token, ev.APIURL, ghapi.WithLogger(func(s string) {
 			fmt.Fprintln(env.Stderr, "authgate: github: "+oneLine(s))
 		}))
 		if err != nil {
-			g.readOnly(err.Error())
+			g.readOnly(noGitHub(err.Error()))
 			break
 		}
 		g.client = c
@@ -356,21 +356,41 @@ func newGitHub(a *action.Action, ev action.Event, set action.Settings, env Env) 
 	return g
 }
 
-// readOnly switches to the fallback and prints one notice saying why.
-func (g *github) readOnly(why string) {
+// readOnly switches to the fallback and prints notice, once.
+func (g *github) readOnly(notice string) {
 	g.client = nil
 	if g.notified {
 		return
 	}
 	g.notified = true
-	g.a.Notice("authgate: no check run or pull request comment: " + why + ". Findings are shown as log annotations and in the job summary instead.")
+	g.a.Notice(notice)
 }
 
+// noGitHub is the notice of a run that writes nothing to GitHub, and why.
+func noGitHub(why string) string {
+	return "authgate: no check run or comment: " + why + ". Findings are below as annotations and in the job summary."
+}
+
+// commentWrite is what failed when the pull request comment could not be
+// written.
+const commentWrite = "writing the pull request comment"
+
 // failed handles a GitHub API error: a permission error switches to the
-// fallback; anything else is a warning. Neither fails the job.
+// fallback; anything else is a warning. Neither fails the job. A token
+// that cannot write is, most often, a fork's, whose workflow cannot grant
+// it anything: the notice names both causes, not only the permissions.
 func (g *github) failed(what string, err error) {
 	if errors.Is(err, ghapi.ErrPermission) {
-		g.readOnly("the token cannot write (" + what + ": " + oneLine(err.Error()) + "); grant checks: write and pull-requests: write")
+		answered := ""
+		if ans := ghapi.Answer(err); ans != "" {
+			answered = "; GitHub answered " + ans + " to " + what
+		}
+		if what == commentWrite {
+			// The check run was written: only the comment is missing.
+			g.readOnly(oneLine("authgate: no pull request comment: the token cannot write comments (the job lacks pull-requests: write" + answered + "). Findings are in the check run and the job summary."))
+			return
+		}
+		g.readOnly(oneLine(noGitHub("the token is read-only (a pull request from a fork, or the job lacks checks: write / pull-requests: write" + answered + ")")))
 		return
 	}
 	g.a.Warning("authgate: " + what + ": " + oneLine(err.Error()))
@@ -432,7 +452,7 @@ func (g *github) comment(ctx context.Context, pr int, scope []string, md string)
 		return
 	}
 	if _, err := g.client.UpsertComment(ctx, g.ev.Owner, g.ev.Repo, pr, ghapi.Marker(scope...), md); err != nil {
-		g.failed("writing the pull request comment", err)
+		g.failed(commentWrite, err)
 	}
 }
 

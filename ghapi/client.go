@@ -324,3 +324,19 @@ func classify(op string, err error) error {
 	}
 	return fmt.Errorf("ghapi: %s: %w", op, err)
 }
+
+// Answer is GitHub's answer to the request err failed on, for a one-line
+// message: `403 "Resource not accessible by integration"`; "" when err
+// carries none. go-github's own text adds the URL and the list of field
+// errors ("[]" when there are none), which tell a reader of a CI log
+// nothing.
+func Answer(err error) string {
+	var er *github.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil {
+		return ""
+	}
+	if er.Message == "" {
+		return strconv.Itoa(er.Response.StatusCode)
+	}
+	return fmt.Sprintf("%d %q", er.Response.StatusCode, er.Message)
+}

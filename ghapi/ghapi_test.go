@@ -387,10 +387,23 @@ func TestReadOnlyTokenIsPermissionErrorWithoutRetry(t *testing.T) {
 			if !strings.Contains(err.Error(), "Resource not accessible by integration") {
 				t.Errorf("err = %v, want GitHub's message kept", err)
 			}
+			if got, want := ghapi.Answer(err), `403 "Resource not accessible by integration"`; got != want {
+				t.Errorf("Answer = %q, want %q (no URL, no empty error list)", got, want)
+			}
 			if n := srv.RequestCount(); n != tt.wantCalls {
 				t.Errorf("%d requests, want %d (no retry)", n, tt.wantCalls)
 			}
 		})
+	}
+}
+
+// TestAnswerWithoutGitHubsAnswer: an error GitHub did not answer (a
+// refused connection) has no answer to quote.
+func TestAnswerWithoutGitHubsAnswer(t *testing.T) {
+	for _, err := range []error{nil, errors.New("dial tcp: connection refused"), fmt.Errorf("ghapi: start: %w", context.Canceled)} {
+		if got := ghapi.Answer(err); got != "" {
+			t.Errorf("Answer(%v) = %q, want \"\"", err, got)
+		}
 	}
 }
 
