@@ -355,6 +355,11 @@ func TestStamp(t *testing.T) {
 			}
 		})
 	}
+	// A run without a result (exit code 2 or 3) may have scanned nothing.
+	want := "<sub>authgate · commit [`0123456`](https://github.com/octo/shop/commit/0123456789abcdef) · ran 2025-03-04 04:06 UTC · [workflow run](https://github.com/octo/shop/actions/runs/42)</sub>"
+	if got := RunStamp(ev, at); got != want {
+		t.Errorf("RunStamp =\n%s\nwant\n%s", got, want)
+	}
 }
 
 // TestEventRunURL reads the run from the runner's variables.

@@ -46,11 +46,17 @@ func plainName(s string) bool {
 const shortSHALen = 7
 
 // Stamp is the line that dates a result in the sticky comment: the commit
-// it is about (short, linked), when the scan ran (UTC, to the minute), and
-// a link to the workflow run with the full log. A comment edited in place
-// on every push must say which push it describes. Parts the runner did not
-// provide are left out.
-func Stamp(ev Event, at time.Time) string {
+// it is about (short, linked), when the scan started (UTC, to the
+// minute), and a link to the workflow run with the full log. A comment
+// edited in place on every push must say which push it describes. Parts
+// the runner did not provide are left out.
+func Stamp(ev Event, scanned time.Time) string { return stamp(ev, "scanned", scanned) }
+
+// RunStamp is Stamp for a run that has no result (exit code 2 or 3): it
+// says when authgate ran, not "scanned", because nothing may have been.
+func RunStamp(ev Event, ran time.Time) string { return stamp(ev, "ran", ran) }
+
+func stamp(ev Event, verb string, at time.Time) string {
 	var parts []string
 	if sha := ev.HeadSHA; plainName(sha) && !strings.ContainsAny(sha, "._-") {
 		short := sha
@@ -64,7 +70,7 @@ func Stamp(ev Event, at time.Time) string {
 		parts = append(parts, part)
 	}
 	if !at.IsZero() {
-		parts = append(parts, "scanned "+at.UTC().Format("2006-01-02 15:04")+" UTC")
+		parts = append(parts, verb+" "+at.UTC().Format("2006-01-02 15:04")+" UTC")
 	}
 	if run := ev.RunURL(); run != "" {
 		label := "workflow run"

@@ -127,7 +127,7 @@ func runAction(ctx context.Context, env Env) int {
 		}
 		gh.fail(ctx, checkID, notRunTitle(code), md)
 		if comment {
-			gh.comment(ctx, ev.PR, scope, action.Stamp(ev, time.Now())+"\n\n"+md)
+			gh.comment(ctx, ev.PR, scope, action.RunStamp(ev, time.Now())+"\n\n"+md)
 		}
 		return code
 	}

@@ -64,3 +64,39 @@ func TestActionReadOnlyNotice(t *testing.T) {
 		})
 	}
 }
+
+// TestActionCommentStampVerb: the comment of a run without a result (exit
+// code 2: nothing was scanned) says when authgate ran; a result's comment
+// says when it scanned.
+func TestActionCommentStampVerb(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		baseline string
+		code     int
+		verb     string
+	}{
+		{"result", "", ExitGateFailed, " · scanned "},
+		{"configuration error", "nightly/authgate.json", ExitUsage, " · ran "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := httptest.NewServer(demo.Vulnerable())
+			defer api.Close()
+			gh := ghtest.New(t)
+			r := newActionRun(t, t.TempDir(), api.URL, gh.URL, prEvent)
+			r.env["INPUT_BASELINE"] = tt.baseline
+			if code := r.run(); code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.code, r.stderr.String())
+			}
+			comments := gh.Comments("octo", "shop", 42)
+			if len(comments) != 1 {
+				t.Fatalf("%d comments, want 1", len(comments))
+			}
+			stamp, _, _ := strings.Cut(comments[0].Body, "\n\n")
+			for _, verb := range []string{" · scanned ", " · ran "} {
+				if got := strings.Contains(comments[0].Body, verb); got != (verb == tt.verb) {
+					t.Errorf("the comment says %q: %v, want %v; stamp: %s", verb, got, verb == tt.verb, stamp)
+				}
+			}
+		})
+	}
+}
