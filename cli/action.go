@@ -421,7 +421,7 @@ func (g *github) finish(ctx context.Context, id int64, rep *report.Report, md st
 	if code != ExitPassed {
 		conclusion = "failure"
 	}
-	title := fmt.Sprintf("score %d/100 (%s), %d findings", rep.Score, rep.Grade, len(rep.Findings))
+	title := fmt.Sprintf("score %d/100 (%s), %s", rep.Score, rep.Grade, report.Plural(len(rep.Findings), "finding"))
 	if code == ExitScanFailed {
 		title = "the scan could not run completely: " + title
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/authgate/authgate/report"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -36,9 +37,9 @@ func (p *progress) report(ev scanner.Progress) {
 	case "discovering":
 		line = "reading the API description"
 	case "scanning":
-		line = fmt.Sprintf("scanning: %d/%d operations, %d requests", ev.Done, ev.Total, ev.Requests)
+		line = fmt.Sprintf("scanning: %d/%s, %s", ev.Done, report.Plural(ev.Total, "operation"), report.Plural(ev.Requests, "request"))
 	case "done":
-		line = fmt.Sprintf("scanned %d operations with %d requests", ev.Total, ev.Requests)
+		line = fmt.Sprintf("scanned %s with %s", report.Plural(ev.Total, "operation"), report.Plural(ev.Requests, "request"))
 	}
 	if p.env.StderrTerminal {
 		fmt.Fprintf(p.env.Stderr, "\r\033[K%s%s", prefix, line)

@@ -116,7 +116,7 @@ func identitySummary(id finding.IdentityCoverage) (name, state string) {
 // operationSummary says "3 of 4 operations scanned, 3 answered, 1 skipped",
 // and how many scanned operations were never sent.
 func operationSummary(o finding.OperationCoverage) string {
-	s := fmt.Sprintf("%d of %d operations scanned, %d answered", o.Scanned, o.Total, o.Answered)
+	s := fmt.Sprintf("%d of %s scanned, %d answered", o.Scanned, Plural(o.Total, "operation"), o.Answered)
 	if o.Unsent > 0 {
 		s += fmt.Sprintf(", %d not sent (writes no rule exercises: judged from the description only)", o.Unsent)
 	}
@@ -129,7 +129,7 @@ func operationSummary(o finding.OperationCoverage) string {
 // ruleSummary says "15 rules ran, 8 not applicable, 2 did not run".
 func ruleSummary(c *finding.Coverage) string {
 	ran, na, notRun := ruleCounts(c)
-	return fmt.Sprintf("%s ran, %d not applicable, %d did not run", plural(ran, "rule"), na, notRun)
+	return fmt.Sprintf("%s ran, %d not applicable, %d did not run", Plural(ran, "rule"), na, notRun)
 }
 
 // gateSettings names what the gate judged by, for the gate line of every
@@ -226,8 +226,10 @@ func isFingerprintLike(s string) bool {
 	return true
 }
 
-// plural says "1 rule" or "2 rules".
-func plural(n int, noun string) string {
+// Plural says "1 rule" or "2 rules": counts in reports and progress
+// lines read as English ("1 operations" does not). It knows only nouns
+// that take an "s".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, noun)
 	}

@@ -41,8 +41,9 @@ func writeMarkdown(w io.Writer, r *Report, _ Options) error {
 		b.WriteString("\n")
 	}
 
-	fmt.Fprintf(&b, "Target %s: %d operations, %d requests, %d errors in %s; rubric %s.\n\n",
-		code(r.Target), r.Stats.Operations, r.Stats.Requests, r.Stats.Errors, duration(r.DurationMs), EscapeMarkdown(r.Scoring))
+	fmt.Fprintf(&b, "Target %s: %s, %s, %s in %s; rubric %s.\n\n",
+		code(r.Target), Plural(r.Stats.Operations, "operation"), Plural(r.Stats.Requests, "request"), Plural(r.Stats.Errors, "error"),
+		duration(r.DurationMs), EscapeMarkdown(r.Scoring))
 	if r.Incomplete != "" {
 		fmt.Fprintf(&b, "> **Incomplete scan:** %s\n\n", EscapeMarkdown(r.Incomplete))
 	}

@@ -73,8 +73,9 @@ func writeText(w io.Writer, r *Report, opts Options) error {
 		scoreText += " of an incomplete scan"
 	}
 	t.line("Score:      %s   %s", t.style(gradeStyle(r.Grade), scoreText), t.style(ansiDim, "rubric "+escapeText(r.Scoring)))
-	t.line("Scanned:    %d operations, %d requests, %d errors in %s, started %s",
-		r.Stats.Operations, r.Stats.Requests, r.Stats.Errors, duration(r.DurationMs), r.StartedAt.UTC().Format(time.RFC3339))
+	t.line("Scanned:    %s, %s, %s in %s, started %s",
+		Plural(r.Stats.Operations, "operation"), Plural(r.Stats.Requests, "request"), Plural(r.Stats.Errors, "error"),
+		duration(r.DurationMs), r.StartedAt.UTC().Format(time.RFC3339))
 	if r.Baseline != nil {
 		t.line("Baseline:   %s", baselineDelta(r))
 	}
