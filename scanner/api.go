@@ -140,7 +140,7 @@ func (a *API) Skip(rule, why string) {
 // the scan. It is shown in the report's coverage.
 func (a *API) NotApplicable(rule, why string) {
 	why = a.s.redactor.Redact(why)
-	a.skipped = append(a.skipped, fmt.Sprintf("%s not run: %s", rule, why))
+	a.skipped = append(a.skipped, fmt.Sprintf("%s not applicable: %s", rule, why))
 	run := a.s.apiRun(rule)
 	run.notApplicable = append(run.notApplicable, why)
 }
@@ -210,6 +210,7 @@ func (a *API) Attempt(ctx context.Context, l *Login, changes map[string]any, ext
 	req.ThrottleIsAnswer = true
 	resp := a.s.do(ctx, req)
 	a.s.hideAnswerSecrets(resp)
+	a.s.noteSent(a.LoginTarget(l).Op, usable(resp))
 	return resp
 }
 
@@ -421,7 +422,9 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		}
 		rule := r.Info().ID
 		run, sent := s.apiRun(rule), s.client.Sent()
+		s.curAPI.Store(run)
 		fs := r.CheckAPI(ctx, a)
+		s.curAPI.Store(nil)
 		all = append(all, fs...)
 		run.checked, run.sent, run.found = true, s.client.Sent()-sent, len(fs)
 		for _, id := range a.Throwaways() {
