@@ -370,8 +370,13 @@ func (s *scan) logInAll(ctx context.Context, endpointOp *openapi.Operation) erro
 		case id.Throwaway && id != s.primary && id != s.peer && id != s.admin && !errors.Is(err, ErrUnreachable):
 			// A throw-away account an earlier active scan locked out
 			// only costs its active rules, not the scan.
-			id.failLogin(s.redactor.Redact(fmt.Sprintf("not verified: throw-away %v (locked out by an earlier active scan?); its active rules were skipped", err)))
-			s.warnings = append(s.warnings, s.redactor.Redact(fmt.Sprintf("throw-away %v (locked out by an earlier active scan?); its active rules were skipped", err)))
+			// The error is "scan failed: identity NAME: login …": the
+			// scan goes on, so say what happened to the login only.
+			msg := strings.TrimPrefix(err.Error(), ErrScanFailed.Error()+": ")
+			msg = strings.TrimPrefix(msg, "identity "+id.Name+": ")
+			why := fmt.Sprintf("the throw-away identity's %s (locked out by an earlier active scan?); its active rules were skipped", msg)
+			id.failLogin(s.redactor.Redact("not verified: " + why))
+			s.warnings = append(s.warnings, s.redactor.Redact(fmt.Sprintf("identity %s: %s", id.Name, why)))
 		default:
 			return err
 		}
