@@ -14,7 +14,7 @@ type Config struct {
 	Target    string   `yaml:"target"`
 	OpenAPI   string   `yaml:"openapi"`
 	Endpoints []string `yaml:"endpoints"` // "METHOD /path?query"
-	Exclude   []string `yaml:"exclude"`   // "METHOD /path" never sent (scanner.ParseExclusion)
+	Exclude   []string `yaml:"exclude"`   // "METHOD /path" never sent (safety.ParseExclusion)
 	Auth      []string `yaml:"auth"`      // "Header: value"
 	PeerAuth  []string `yaml:"peerAuth"`  // "Header: value"
 	Mode      string   `yaml:"mode"`      // "safe" or "active"

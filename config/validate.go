@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/safety"
 )
 
 // Bounds that Validate enforces, each with its reason.
@@ -96,7 +96,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	for i, e := range c.Exclude {
-		if _, err := scanner.ParseExclusion(e); err != nil {
+		if _, err := safety.ParseExclusion(e); err != nil {
 			add(fmt.Sprintf("exclude #%d", i+1), "%v", err)
 		}
 	}

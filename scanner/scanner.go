@@ -43,7 +43,7 @@ type Options struct {
 	Target    string    // base URL, or one endpoint's URL
 	OpenAPI   string    // path or URL; "" to discover
 	Endpoints []string  // "METHOD /path?query"
-	Exclude   []string  // "METHOD /path" never sent (see ParseExclusion)
+	Exclude   []string  // "METHOD /path" never sent (see safety.ParseExclusion)
 	Primary   *Identity // nil: no credentials given
 	Peer      *Identity // nil: no second identity
 	Admin     *Identity // nil: no identity with the admin role
@@ -248,7 +248,7 @@ type scan struct {
 	warnings []string
 	done     int
 	progMu   sync.Mutex
-	safety   safety // what the scan must never send (see exclude.go)
+	safety   screening // what the scan must never send (see screen.go)
 
 	// ruleOps lists, per index of Options.Rules, the indexes of the
 	// operations the rule tested; answeredOps counts the operations with

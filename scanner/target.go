@@ -68,15 +68,6 @@ func (t *Target) Safe() bool {
 	return safeOperation(t.Op)
 }
 
-func safeOperation(op *openapi.Operation) bool {
-	switch op.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		_, _, changes := stateChange(op)
-		return !changes
-	}
-	return false
-}
-
 // Values returns the default value of every parameter the scanner sends:
 // examples from the description, else a plausible value of the type.
 // Credential parameters are left to the identities.

@@ -1,10 +1,6 @@
-package scanner
+package safety
 
-import (
-	"testing"
-
-	"github.com/authgate/authgate/scanner/openapi"
-)
+import "testing"
 
 // TestReview10StateChangeRealRoutes: GET routes from real projects that
 // change state in words the list does not have yet (Django's loaddata
@@ -12,7 +8,7 @@ import (
 // names as negatives. Safe mode must not send the first and must scan the
 // second.
 func TestReview10StateChangeRealRoutes(t *testing.T) {
-	changes := []openapi.Operation{
+	changes := []Operation{
 		// Replaces the tables' rows with the fixtures (Django loaddata,
 		// Rails db:fixtures:load).
 		{Path: "/api/fixtures/load", OperationID: "loadFixtures", Summary: "Load fixtures"},
@@ -23,11 +19,11 @@ func TestReview10StateChangeRealRoutes(t *testing.T) {
 		{Path: "/admin/users/{id}/archive"},
 	}
 	for _, op := range changes {
-		if _, _, ok := stateChange(&op); !ok {
+		if _, _, ok := StateChange(op); !ok {
 			t.Errorf("GET %s (%q, %q) changes state: safe mode sends it", op.Path, op.OperationID, op.Summary)
 		}
 	}
-	reads := []openapi.Operation{
+	reads := []Operation{
 		// Issue 10 names it as a read: the mail log.
 		{Path: "/api/send-history", OperationID: "getSendHistory", Summary: "Mail send history"},
 		{Path: "/api/resets", OperationID: "listResets", Summary: "List password resets"},
@@ -36,8 +32,8 @@ func TestReview10StateChangeRealRoutes(t *testing.T) {
 		{Path: "/api/seeders", OperationID: "listSeeders"},
 	}
 	for _, op := range reads {
-		if where, hit, ok := stateChange(&op); ok {
-			t.Errorf("GET %s (%q, %q) only reads, but is skipped: %s says %q", op.Path, op.OperationID, op.Summary, where, hit.word)
+		if where, hit, ok := StateChange(op); ok {
+			t.Errorf("GET %s (%q, %q) only reads, but is skipped: %s says %q", op.Path, op.OperationID, op.Summary, where, hit.Word)
 		}
 	}
 }
@@ -57,7 +53,7 @@ func TestReview10ExcludeTrailingSlash(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tt.pattern, err)
 		}
-		if !e.matches("GET", tt.path) {
+		if !e.Matches("GET", tt.path) {
 			t.Errorf("--exclude %q does not cover GET %s", tt.pattern, tt.path)
 		}
 	}

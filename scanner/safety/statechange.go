@@ -1,9 +1,8 @@
-package scanner
+package safety
 
 import (
+	"net/http"
 	"strings"
-
-	"github.com/authgate/authgate/scanner/openapi"
 )
 
 // A GET is supposed to change nothing, and a scanner sends GETs freely: it
@@ -11,7 +10,7 @@ import (
 // varies ids. Real APIs still have GET routes that act: GET /createdb
 // "drops and re-seeds the database", GET /logout, GET /orders/{id}/cancel.
 // Sent by a scan they destroy the data the scan reads (its throw-away
-// account included) and make two scans disagree. stateChange recognises
+// account included) and make two scans disagree. StateChange recognises
 // such routes by what their path, operationId, summary and description
 // say, as words: /createdb, /create-db, /db/create, /resetDB and resetDb
 // match; /presets, /assets/{id}, /users/{id}/settings and "Returns the
@@ -142,16 +141,32 @@ var alarms = map[string]bool{"destructive": true, "irreversible": true, "irrever
 // its start, and a long description should not cost a long scan.
 const maxProse = 4096
 
-// stateHit is a word that says a route changes state: as written (in
-// lower case) and the verb it stands for ("logs out" stands for logout).
-type stateHit struct {
-	word, verb string
+// Operation is what the classifier reads of an API operation: its method
+// and the names it goes by. It copies openapi.Operation's fields rather
+// than taking that type so that config, which validates --exclude
+// patterns with this package, does not depend on the spec parser.
+type Operation struct {
+	Method, Path, OperationID, Summary, Description string
 }
 
-// stateChange says why op, by its names, changes state: where ("path",
+// Hit is a word that says a route changes state: as written (in lower
+// case) and the verb it stands for ("logs out" stands for logout). The
+// scan quotes Word in a skipped operation's reason and asks Verb whether
+// the route only ends a session.
+type Hit struct {
+	Word, Verb string
+}
+
+// EndsSession reports whether the hit's verb ends the caller's own
+// session (logout): active mode keeps such a route for its logout rule,
+// which sends it with a throw-away session only.
+func (h Hit) EndsSession() bool { return sessionVerbs[h.Verb] }
+
+// StateChange says why op, by its names, changes state: where ("path",
 // "operationId", "summary", "description") and the word that says so; ok
-// is false when nothing says so.
-func stateChange(op *openapi.Operation) (where string, hit stateHit, ok bool) {
+// is false when nothing says so. It ignores op.Method: a name that says
+// "drop" says so whatever the method.
+func StateChange(op Operation) (where string, hit Hit, ok bool) {
 	if h, ok := pathVerb(op.Path); ok {
 		return "path", h, true
 	}
@@ -164,13 +179,42 @@ func stateChange(op *openapi.Operation) (where string, hit stateHit, ok bool) {
 	if h, ok := proseVerb(op.Description); ok {
 		return "description", h, true
 	}
-	return "", stateHit{}, false
+	return "", Hit{}, false
+}
+
+// StateChangingGET reports whether op is a GET, HEAD or OPTIONS whose
+// names say it changes state; see StateChange. Other methods change state
+// by definition and are the scan mode's business, not the names'.
+func StateChangingGET(op Operation) (where string, hit Hit, ok bool) {
+	if !readMethod(op.Method) {
+		return "", Hit{}, false
+	}
+	return StateChange(op)
+}
+
+// Safe reports whether op may be sent with valid credentials in safe
+// mode: a method that changes nothing, on a route whose names do not say
+// that it changes state anyway.
+func Safe(op Operation) bool {
+	_, _, changes := StateChangingGET(op)
+	return readMethod(op.Method) && !changes
+}
+
+// readMethod reports whether method is GET, HEAD or OPTIONS: the methods
+// HTTP defines as safe (RFC 9110, section 9.2.1) that APIs route, which a
+// scan therefore sends freely unless their names say otherwise.
+func readMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
 }
 
 // pathVerb finds a state-changing word in a route: a strong verb in any
 // literal segment, a weak one in the last literal segment unless that
 // segment starts with a read verb.
-func pathVerb(path string) (stateHit, bool) {
+func pathVerb(path string) (Hit, bool) {
 	segs := strings.Split(path, "/")
 	literal := func(seg string) bool {
 		return seg != "" && !strings.HasPrefix(seg, "{") && !strings.HasPrefix(seg, ":")
@@ -200,7 +244,7 @@ func pathVerb(path string) (stateHit, bool) {
 			return h, true
 		}
 	}
-	return stateHit{}, false
+	return Hit{}, false
 }
 
 // strongOnly says that wordsVerb counts no weak verb.
@@ -209,10 +253,10 @@ func strongOnly(int) bool { return false }
 // idVerb finds a state-changing word in an operationId: a strong verb
 // anywhere, a weak one as its first or last word, unless it starts with a
 // read verb.
-func idVerb(id string) (stateHit, bool) {
+func idVerb(id string) (Hit, bool) {
 	words := identWords(id)
 	if len(words) == 0 || readVerbs[words[0]] {
-		return stateHit{}, false
+		return Hit{}, false
 	}
 	// Generators append the method: create_db_createdb_get, createUsingGET.
 	end := len(words)
@@ -225,19 +269,19 @@ func idVerb(id string) (stateHit, bool) {
 // wordsVerb finds a strong verb among words, or a weak one at a position
 // weakAt allows: the word itself, glued to an object (createdb, dbreset),
 // or joined with its neighbour (log out, re seed).
-func wordsVerb(words []string, weakAt func(int) bool) (stateHit, bool) {
+func wordsVerb(words []string, weakAt func(int) bool) (Hit, bool) {
 	counts := func(i int, s stateVerb) bool { return s == strongVerb || weakAt(i) }
 	for i, w := range words {
 		if v, s, ok := verbOf(w, false); ok && counts(i, s) {
-			return stateHit{w, v}, true
+			return Hit{w, v}, true
 		}
 		if i+1 < len(words) && (particles[words[i+1]] || prefixes[w]) {
 			if v, s, ok := verbOf(w+words[i+1], false); ok && counts(i, s) {
-				return stateHit{w + "-" + words[i+1], v}, true
+				return Hit{w + "-" + words[i+1], v}, true
 			}
 		}
 	}
-	return stateHit{}, false
+	return Hit{}, false
 }
 
 // verbOf reports whether w is a state-changing verb in its base form, or
@@ -295,11 +339,11 @@ func baseForms(w string) []string {
 // "and", "or", "then"; a verb after "and" with its object ("and deletes
 // it"); or an alarm word anywhere. "Returns the list of
 // charges" says nothing; "Drops and re-seeds the database" says drops.
-func proseVerb(text string) (stateHit, bool) {
+func proseVerb(text string) (Hit, bool) {
 	if len(text) > maxProse {
 		text = text[:maxProse]
 	}
-	var hit stateHit
+	var hit Hit
 	found := eachSentence(text, func(words []string) bool {
 		if h, ok := leadingVerb(words); ok {
 			hit = h
@@ -307,14 +351,14 @@ func proseVerb(text string) (stateHit, bool) {
 		}
 		for i, w := range words {
 			if alarms[w] && (i == 0 || (words[i-1] != "not" && words[i-1] != "never")) {
-				hit = stateHit{w, w}
+				hit = Hit{w, w}
 				return true
 			}
 			// A second clause: "Returns the next job and deletes it",
 			// not "Returns users and charges for the account".
 			if conjunctions[w] && i+2 < len(words) && objectWords[words[i+2]] {
 				if v, _, ok := verbOf(words[i+1], true); ok {
-					hit = stateHit{words[i+1], v}
+					hit = Hit{words[i+1], v}
 					return true
 				}
 			}
@@ -326,30 +370,30 @@ func proseVerb(text string) (stateHit, bool) {
 
 // leadingVerb finds a state-changing verb at the start of a sentence's
 // words, after fillers, or chained to it by a conjunction.
-func leadingVerb(words []string) (stateHit, bool) {
+func leadingVerb(words []string) (Hit, bool) {
 	i := 0
 	for {
 		for i < len(words) && fillers[words[i]] {
 			i++
 		}
 		if i >= len(words) {
-			return stateHit{}, false
+			return Hit{}, false
 		}
 		w := words[i]
 		if v, _, ok := verbOf(w, true); ok {
-			return stateHit{w, v}, true
+			return Hit{w, v}, true
 		}
 		if i+1 < len(words) && particles[words[i+1]] {
 			for _, b := range append(baseForms(w), w) {
 				if _, ok := stateVerbs[b+words[i+1]]; ok {
-					return stateHit{w + " " + words[i+1], b + words[i+1]}, true
+					return Hit{w + " " + words[i+1], b + words[i+1]}, true
 				}
 			}
 		}
 		// Only a chain of verbs: "Returns users and deletes…" stops
 		// at "users".
 		if i+2 >= len(words) || !conjunctions[words[i+1]] {
-			return stateHit{}, false
+			return Hit{}, false
 		}
 		i += 2
 	}
