@@ -252,6 +252,8 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 	}
 	if own != nil {
 		rs = append(rs, own.resp)
+		// Say what the last exchange is: it is not one of the above.
+		summary += fmt.Sprintf(" Evidence: the first %d of them, then the caller's own record (%s) for comparison.", min(len(others), needOthers), describe(own.resp))
 	}
 	return t.NewFinding("bola-id-enumeration", finding.ConfidenceHigh, summary, rs...), true
 }
