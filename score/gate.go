@@ -25,7 +25,8 @@ type GateInput struct {
 	// applies only then: a pull request is judged on what it adds, not on
 	// the debt it inherited.
 	FailUnderSet bool
-	// FailOn is critical, high, medium, low, info or none.
+	// FailOn is critical, high, medium, low or none (config validation refuses
+	// the rest; an unknown value fails the gate).
 	FailOn string
 	// New are the findings that count as new: all of them when there is no
 	// baseline.
