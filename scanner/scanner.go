@@ -497,6 +497,7 @@ feed:
 	for _, fs := range perOp {
 		all = append(all, fs...)
 	}
+	all = s.group(all, ops)
 	switch {
 	case incomplete != "":
 	case s.client.budget > 0 && s.client.exhausted():
@@ -527,15 +528,56 @@ func isSpecOrdered(r Rule) bool {
 	return ok
 }
 
+// Grouper is a rule whose findings on several operations may have one
+// root cause: a route whose middleware skips verification is that
+// route's flaw, but every route accepting garbage is the verifier's.
+// After the operation pass the engine hands Group the rule's findings
+// and the operations it tested ("GET /users/{id}"), both in spec order,
+// and reports what it returns instead.
+type Grouper interface {
+	Rule
+	Group(fs []finding.Finding, tested []string) []finding.Finding
+}
+
+// group lets each Grouper rule replace its findings.
+func (s *scan) group(all []finding.Finding, ops []openapi.Operation) []finding.Finding {
+	for ri, r := range s.opts.Rules {
+		g, ok := r.(Grouper)
+		if !ok {
+			continue
+		}
+		rule := r.Info().ID
+		var mine, rest []finding.Finding
+		for _, f := range all {
+			if f.Rule == rule {
+				mine = append(mine, f)
+			} else {
+				rest = append(rest, f)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		idx := slices.Clone(s.ruleOps[ri])
+		slices.Sort(idx)
+		tested := make([]string, 0, len(idx))
+		for _, i := range idx {
+			tested = append(tested, ops[i].Method+" "+ops[i].Path)
+		}
+		all = append(rest, g.Group(mine, tested)...)
+	}
+	return all
+}
+
 // checkOp runs the rules of s.opts.Rules at the indexes rules on t, and
 // returns their findings and the indexes of those that tested it.
 func (s *scan) checkOp(ctx context.Context, t *Target, rules []int) ([]finding.Finding, []int) {
 	var fs []finding.Finding
 	var tested []int
 	for _, ri := range rules {
-		t.sent = false
+		t.sent, t.judged = false, false
 		fs = append(fs, s.opts.Rules[ri].Check(ctx, t)...)
-		if t.sent {
+		if t.sent || t.judged {
 			tested = append(tested, ri)
 		}
 	}

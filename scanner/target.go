@@ -32,8 +32,10 @@ type Target struct {
 	redirected int
 	location   string // the first redirect's Location
 	// sent is set when a rule sends (or reads from the cache) any
-	// request of this operation: the rule tested it (see coverage).
-	sent bool
+	// request of this operation, judged when it judged the operation
+	// without sending: either way the rule tested it (see coverage),
+	// unless it says Untested.
+	sent, judged bool
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
@@ -241,11 +243,12 @@ func (t *Target) count(r *Response) {
 // Judged records that the rule judged the operation without sending
 // anything (from the API description alone): it counts as tested in the
 // coverage, as a sent request does.
-func (t *Target) Judged() { t.sent = true }
+func (t *Target) Judged() { t.judged = true }
 
 // Untested records that what the rule sent for this operation tested
-// nothing (its candidates were nobody's objects): the coverage must not
-// count the operation as tested by the rule.
+// nothing (the operation is not protected; its candidates were nobody's
+// objects): the coverage must not count the requests as a test. What it
+// judged (Judged) still counts.
 func (t *Target) Untested() { t.sent = false }
 
 // Do sends a request the rule built itself (from Request, with extra

@@ -88,11 +88,13 @@ func (r *InvalidTokenAccepted) Check(ctx context.Context, t *scanner.Target) []f
 	vals := t.Values()
 	real := t.Send(ctx, t.Primary, vals)
 	if !t.Success(real) {
+		t.Untested() // not an operation the primary's credentials open
 		return nil
 	}
 	anon := t.Send(ctx, scanner.Anonymous, vals)
 	if t.Success(anon) {
 		// Anonymous callers get an answer: credentials prove nothing here.
+		t.Untested()
 		return nil
 	}
 	all := representative(t)

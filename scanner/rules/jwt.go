@@ -249,10 +249,12 @@ func jwtRouteAt(ctx context.Context, t *scanner.Target, accept func(*jwtToken) b
 	vals := t.Values()
 	real := t.Send(ctx, t.Primary, vals)
 	if !t.Success(real) {
+		t.Untested() // nothing to compare a forged token's answer with
 		return jwtRoute{}, false
 	}
 	if anon := t.Send(ctx, scanner.Anonymous, vals); t.Success(anon) {
 		// Anonymous callers get an answer: tokens prove nothing here.
+		t.Untested()
 		return jwtRoute{}, false
 	}
 	return jwtRoute{t: t, cred: cred, vals: vals, real: real}, true
