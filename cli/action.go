@@ -64,14 +64,17 @@ func runAction(ctx context.Context, env Env) int {
 		},
 		sarifFallback: sarifFallback(env, ev.Workspace, spec),
 	}
-	// The CLI prints why a run stopped as its last line on stderr; the
-	// Action repeats it where people look: an error annotation, the job
-	// summary, the check run and the comment. Both name the Action's
-	// inputs where the CLI's messages name flags.
+	// The CLI says why a run stopped (Env.Stopped, and its last line on
+	// stderr when a path prints without it); the Action repeats it where
+	// people look: an error annotation, the job summary, the check run
+	// and the comment. Both name the Action's inputs where the CLI's
+	// messages name flags.
 	why := &lastLine{w: env.Stderr}
 	words := &inputWordsWriter{w: why}
 	scanEnv := env
 	scanEnv.Stderr = words
+	stopped := ""
+	scanEnv.Stopped = func(reason string) { stopped = reason }
 	var rep *report.Report
 	var code int
 	what := "scan " + displayTarget(cfg.Target)
@@ -86,6 +89,11 @@ func runAction(ctx context.Context, env Env) int {
 	_ = words.Flush() // a write error on the log has nowhere to be reported
 	a.EndGroup()
 	reason := why.last()
+	if stopped != "" {
+		// What the CLI said it stopped on, as the log shows it (with
+		// the Action's input names), not merely the last line printed.
+		reason = cutReason(inputWords(stopped))
+	}
 	if reason == "" {
 		reason = "no reason was printed; see the job log"
 	}
@@ -234,10 +242,15 @@ const maxReasonRunes = 500
 func (l *lastLine) last() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if r := []rune(l.line); len(r) > maxReasonRunes {
+	return cutReason(l.line)
+}
+
+// cutReason cuts a reason to maxReasonRunes.
+func cutReason(s string) string {
+	if r := []rune(s); len(r) > maxReasonRunes {
 		return string(r[:maxReasonRunes]) + "…"
 	}
-	return l.line
+	return s
 }
 
 // specNames are where repositories usually keep their API description,

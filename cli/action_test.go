@@ -672,3 +672,24 @@ func TestLastLine(t *testing.T) {
 		t.Errorf("a long reason is not cut: %d runes", utf8.RuneCountInString(got))
 	}
 }
+
+// TestStoppedIsTold: the reason a run stopped reaches Env.Stopped as the
+// one line printed, so the Action does not depend on it being the log's
+// last line.
+func TestStoppedIsTold(t *testing.T) {
+	var log strings.Builder
+	var told []string
+	env := Env{Stderr: &log, Stopped: func(r string) { told = append(told, r) }}
+	if code := exitCode(env, usagef("--openapi %q: no such file\nsecond line", "api.yaml")); code != ExitUsage {
+		t.Fatalf("exit %d, want %d", code, ExitUsage)
+	}
+	if len(told) != 1 || told[0] != `--openapi "api.yaml": no such file second line` {
+		t.Fatalf("told %q", told)
+	}
+	if !strings.HasSuffix(log.String(), "authgate: "+told[0]+"\n") {
+		t.Errorf("log %q does not end with the line told", log.String())
+	}
+	if code := exitCode(env, nil); code != ExitPassed || len(told) != 1 {
+		t.Errorf("a run that did not stop told %q", told[1:])
+	}
+}

@@ -29,6 +29,10 @@ type Env struct {
 	// Terminal reports whether stderr (progress) and stdout (text
 	// report) are terminals, for the live progress line and colour.
 	StderrTerminal, StdoutTerminal bool
+	// Stopped, when set, is told the one-line reason a run stopped with
+	// exit code 2 or 3 (as printed), so that the Action can repeat it
+	// where people look without reading it back from the log.
+	Stopped func(reason string)
 }
 
 // Version is authgate's version, set at build time with
@@ -109,7 +113,11 @@ func exitCode(env Env, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitPassed
 	}
-	fmt.Fprintf(env.Stderr, "authgate: %s\n", oneLine(err.Error()))
+	line := oneLine(err.Error())
+	fmt.Fprintf(env.Stderr, "authgate: %s\n", line)
+	if env.Stopped != nil {
+		env.Stopped(line)
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage
