@@ -96,3 +96,30 @@ type Document struct {
 	// a user knows why an operation has fewer parameters than expected.
 	Warnings []string
 }
+
+// Schema is the part of a JSON Schema that authgate needs to write a
+// valid request body and to read an answer back (issue 11: writes on
+// objects the scan creates). $refs are resolved; a cycle or a schema
+// deeper than the parser's bound ends in a Schema with Type "" and
+// Truncated set.
+type Schema struct {
+	Type       string // "object", "array", "string", "integer", "number", "boolean", "" when unknown
+	Format     string // "uuid", "email", "date-time", "int64", ...
+	Properties map[string]*Schema
+	Required   []string // property names, in document order
+	Items      *Schema  // for arrays
+	Enum       []string // scalar enum values, as text
+	// Example and Default are the schema's example and default as JSON
+	// text ("42", `"alice"`, `{"a":1}`), "" when absent.
+	Example, Default string
+	ReadOnly, WriteOnly bool
+	Nullable            bool
+	// MinLength, MaxLength, Minimum and Maximum are the bounds a value
+	// must meet; nil when absent.
+	MinLength, MaxLength *int
+	Minimum, Maximum     *float64
+	Pattern              string
+	// Truncated is set when the schema was cut at a $ref cycle or the
+	// depth bound: a writer fills it with a placeholder.
+	Truncated bool
+}
