@@ -111,7 +111,7 @@ type Schema struct {
 	Enum       []string // scalar enum values, as text
 	// Example and Default are the schema's example and default as JSON
 	// text ("42", `"alice"`, `{"a":1}`), "" when absent.
-	Example, Default string
+	Example, Default    string
 	ReadOnly, WriteOnly bool
 	Nullable            bool
 	// MinLength, MaxLength, Minimum and Maximum are the bounds a value
