@@ -100,12 +100,16 @@ func Parse(data []byte, source string) (doc *Document, err error) {
 		}
 	}
 	refs := newResolver(root)
+	schemas := newSchemaReader(refs)
 	doc = &Document{
 		Version:         lib.GetVersion(),
 		Title:           text(value(root, "info"), "title"),
 		SecuritySchemes: map[string]Scheme{},
-		Operations:      operations(refs),
+		Operations:      operations(refs, schemas),
 		Warnings:        brokenRefs(refs),
+	}
+	if w := schemas.warning(); w != "" {
+		doc.Warnings = append(doc.Warnings, w)
 	}
 	if lib.GetSpecInfo().SpecFormat == datamodel.OAS2 {
 		doc.BasePath = trimBasePath(text(root, "basePath"))
@@ -170,7 +174,10 @@ var methods = map[string]string{
 // same way for OpenAPI 3.x and Swagger 2.0. libopenapi's model is not used
 // here: it drops a whole path item when a $ref in its parameters does not
 // resolve, and does not tell a missing "security" from "security: []".
-func operations(r *resolver) []Operation {
+//
+// Request-body and answer schemas are read by schemas, whose budget is
+// the document's.
+func operations(r *resolver, schemas *schemaReader) []Operation {
 	paths := deref(value(r.root, "paths"))
 	if paths == nil || paths.Kind != yaml.MappingNode {
 		return nil
@@ -209,6 +216,8 @@ func operations(r *resolver) []Operation {
 				req = own
 			}
 			op.Security, op.Schemes = security(req)
+			op.Body, op.BodyRequired = schemas.requestBody(item, node, key.Line)
+			op.Answer = schemas.answer(node, key.Line)
 			ops = append(ops, op)
 		}
 	}

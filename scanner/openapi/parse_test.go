@@ -44,6 +44,11 @@ func TestParseFixtures(t *testing.T) {
 						Method: "POST", Path: "/pets", OperationID: "createPet",
 						Security: SecurityRequired, Schemes: []string{"bearerAuth"},
 						Extensions: map[string]string{"x-admin": "true", "x-rate-limit": "10"}, Line: 35,
+						// Pet's parent is Pet again: the cycle is cut there.
+						Body: &Schema{Type: "object", Properties: map[string]*Schema{
+							"id":     {Type: "integer", Format: "int64", Example: "42"},
+							"parent": {Truncated: true},
+						}},
 					},
 					{
 						Method: "DELETE", Path: "/pets/{petId}", OperationID: "deletePet",
@@ -117,11 +122,12 @@ func TestParseFixtures(t *testing.T) {
 						Security: SecurityRequired, Schemes: []string{"key"}, Line: 18,
 					},
 					{
-						// The body and formData parameters are left out.
+						// The body parameter is the Body; formData is left out.
 						Method: "PUT", Path: "/users/{userId}", OperationID: "updateUser",
 						Params: []Param{
 							{Name: "userId", In: "path", Required: true, Type: "string", Format: "uuid", Example: "0b9a1c2d-0000-4000-8000-000000000001"},
 						},
+						Body: &Schema{Type: "object"}, BodyRequired: true,
 						Security: SecurityRequired, Schemes: []string{"basic"}, Line: 26,
 					},
 				},

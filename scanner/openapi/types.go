@@ -68,6 +68,17 @@ type Operation struct {
 	// Line is the 1-based line of the operation's method key in the
 	// document (JSON or YAML), 0 when unknown; annotations point at it.
 	Line int
+	// Body is the schema of the JSON request body (3.x requestBody with
+	// application/json, a +json type or */*; Swagger 2.0's "in: body"
+	// parameter), nil when the operation declares none. Writes build
+	// their bodies from it.
+	Body *Schema
+	// BodyRequired is the request body's "required".
+	BodyRequired bool
+	// Answer is the schema of the first 2xx JSON response (200, then 201,
+	// then the others in document order), nil when none has one. Writes
+	// read the created object's id and read-backs from it.
+	Answer *Schema
 }
 
 // Scheme is a declared security scheme.
