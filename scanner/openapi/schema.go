@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -345,11 +346,11 @@ func (sr *schemaReader) required(have []string, v *yaml.Node) []string {
 // merge adds an allOf or oneOf branch to s: what s already says wins, the
 // branch fills the rest; properties and required names are united.
 func merge(s, b *Schema) {
-	s.Type = cmpOr(s.Type, b.Type)
-	s.Format = cmpOr(s.Format, b.Format)
-	s.Pattern = cmpOr(s.Pattern, b.Pattern)
-	s.Example = cmpOr(s.Example, b.Example)
-	s.Default = cmpOr(s.Default, b.Default)
+	s.Type = cmp.Or(s.Type, b.Type)
+	s.Format = cmp.Or(s.Format, b.Format)
+	s.Pattern = cmp.Or(s.Pattern, b.Pattern)
+	s.Example = cmp.Or(s.Example, b.Example)
+	s.Default = cmp.Or(s.Default, b.Default)
 	for name, p := range b.Properties {
 		if s.Properties == nil {
 			s.Properties = map[string]*Schema{}
@@ -384,13 +385,6 @@ func merge(s, b *Schema) {
 	if s.Maximum == nil {
 		s.Maximum = b.Maximum
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // scalarOr returns v's text, or old when v is not a scalar.

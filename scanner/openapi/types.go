@@ -73,7 +73,8 @@ type Operation struct {
 	// parameter), nil when the operation declares none. Writes build
 	// their bodies from it.
 	Body *Schema
-	// BodyRequired is the request body's "required".
+	// BodyRequired is the request body's "required"; it is also set
+	// when the required body is not JSON (Body nil).
 	BodyRequired bool
 	// Answer is the schema of the first 2xx JSON response (200, then 201,
 	// then the others in document order), nil when none has one. Writes
@@ -110,9 +111,16 @@ type Document struct {
 
 // Schema is the part of a JSON Schema that authgate needs to write a
 // valid request body and to read an answer back (issue 11: writes on
-// objects the scan creates). $refs are resolved; a cycle or a schema
-// deeper than the parser's bound ends in a Schema with Type "" and
-// Truncated set.
+// objects the scan creates). $refs are resolved; a cycle, a schema
+// deeper than the parser's bound (8 levels of properties and items) or
+// past its size bound (500 schemas per body or answer), and a $ref that
+// is external or does not resolve end in a Schema with Type "" and
+// Truncated set. allOf branches are merged into the schema (properties
+// and required united, the schema's own keywords first); of oneOf and
+// anyOf, the first branch that is not just "null" is. An object's or
+// array's Type is set from its properties or items when the document
+// leaves it out. Schemas are fresh for each operation: a reader may
+// change them.
 type Schema struct {
 	Type       string // "object", "array", "string", "integer", "number", "boolean", "" when unknown
 	Format     string // "uuid", "email", "date-time", "int64", ...
