@@ -75,7 +75,7 @@ func Decide(in GateInput) report.Gate {
 	if in.HasBaseline && in.MaxScoreDrop >= 0 {
 		if drop := in.BaselineScore - in.Score; drop > in.MaxScoreDrop {
 			g.Reasons = append(g.Reasons, fmt.Sprintf("score dropped %s from the baseline's %d to %d, more than the allowed %d",
-				plural(drop, "point"), in.BaselineScore, in.Score, in.MaxScoreDrop))
+				report.Plural(drop, "point"), in.BaselineScore, in.Score, in.MaxScoreDrop))
 		}
 	}
 
@@ -123,9 +123,9 @@ func newFindingsReason(fs []finding.Finding, threshold finding.Severity, hasBase
 	}
 	report.Sort(hits) // hits is our own copy
 
-	count := plural(len(hits), "finding")
+	count := report.Plural(len(hits), "finding")
 	if hasBaseline {
-		count = plural(len(hits), "new finding")
+		count = report.Plural(len(hits), "new finding")
 	}
 	names := make([]string, 0, min(len(hits), maxListed))
 	for _, f := range hits[:min(len(hits), maxListed)] {
@@ -143,12 +143,4 @@ func newFindingsReason(fs []finding.Finding, threshold finding.Severity, hasBase
 // escaped by the writer that shows it.
 func Label(f finding.Finding) string {
 	return strings.Join(slices.DeleteFunc([]string{f.Rule, f.Method, f.Path}, func(s string) bool { return s == "" }), " ")
-}
-
-// plural says "1 point" or "2 points".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
