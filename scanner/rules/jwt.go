@@ -171,6 +171,19 @@ func jwtHMACHash(alg string) func() hash.Hash {
 	return nil
 }
 
+// hs256Input is the token's signing input with its header's alg set to
+// HS256, the claims unchanged.
+func (tok *jwtToken) hs256Input() string {
+	return tok.headerWithAlg("HS256") + "." + tok.payloadB64
+}
+
+// foreignKeySigned returns the token re-signed as HS256 with a random key:
+// a route that accepts it does not verify HS256 signatures at all.
+func (tok *jwtToken) foreignKeySigned() string {
+	input := tok.hs256Input()
+	return input + "." + jwtSign(sha256.New, []byte(jwtRandomHex(32)), input)
+}
+
 func jwtSign(h func() hash.Hash, key []byte, input string) string {
 	m := hmac.New(h, key)
 	m.Write([]byte(input))
@@ -469,11 +482,9 @@ func (r *JWTSignatureNotVerified) Check(ctx context.Context, t *scanner.Target) 
 	// accepts it, and so does a verifier that skips an empty signature.
 	variants := []variant{{jwtStrippedName, "stripped signature", tok.signingInput + "."}}
 	if p.all {
-		foreignHeader := tok.headerWithAlg("HS256")
-		foreignInput := foreignHeader + "." + tok.payloadB64
 		variants = append(variants,
 			variant{jwtAlteredName, "altered signature", tok.corruptSignature()},
-			variant{"jwt-foreign-key", "HS256 signature made with a random key", foreignInput + "." + jwtSign(sha256.New, []byte(jwtRandomHex(32)), foreignInput)})
+			variant{"jwt-foreign-key", "HS256 signature made with a random key", tok.foreignKeySigned()})
 	}
 	var accepted, sent []string
 	var first *scanner.Response

@@ -96,9 +96,7 @@ func (r *JWTAlgConfusion) Check(ctx context.Context, t *scanner.Target) []findin
 	if len(r.keys) == 0 {
 		return nil
 	}
-	tok := p.cred.tok
-	header := tok.headerWithAlg("HS256")
-	input := header + "." + tok.payloadB64
+	input := p.cred.tok.hs256Input()
 	for i, k := range r.keys {
 		for j, enc := range k.encodings {
 			if !p.all && (i > 0 || j > 0) {
@@ -126,8 +124,7 @@ func (r *JWTAlgConfusion) judge(ctx context.Context, p jwtRoute, k jwtPublicKey,
 	// HS256 with a random key: a route that accepts it does not verify
 	// HS256 at all.
 	tok := p.cred.tok
-	input := tok.headerWithAlg("HS256") + "." + tok.payloadB64
-	foreign := p.send(ctx, "jwt-confusion-foreign-key", input+"."+jwtSign(sha256.New, []byte(jwtRandomHex(32)), input))
+	foreign := p.send(ctx, "jwt-confusion-foreign-key", tok.foreignKeySigned())
 	if p.t.Success(foreign) {
 		return nil
 	}
