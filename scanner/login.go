@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -333,12 +332,8 @@ func tokenExpiry(tok string, now time.Time, lifetime time.Duration) time.Time {
 	if lifetime > 0 {
 		at = now.Add(lifetime)
 	}
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return at
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
+	payload, ok := jwtPayload(tok)
+	if !ok {
 		return at
 	}
 	var claims struct {

@@ -289,14 +289,17 @@ func (t *Target) Success(r *Response) bool {
 	if Refusal(r) != "" {
 		return false
 	}
-	name := "anonymous"
-	if !r.Request.Identity.IsAnonymous() {
-		name = r.Request.Identity.Name
-	}
-	if fp, ok := t.s.soft404[name]; ok && fp.Matches(r) {
+	if t.s.soft404Answer(r.Request.Identity, r) {
 		return false
 	}
 	return HasContent(r.Body)
+}
+
+// soft404Answer reports whether r, id's answer, is what the server
+// answered id for a path it does not have (see calibrate).
+func (s *scan) soft404Answer(id *Identity, r *Response) bool {
+	fp, ok := s.soft404[identityName(id)]
+	return ok && fp.Matches(r)
 }
 
 // AuthScheme names how the operation authenticates, for fingerprints: the

@@ -282,12 +282,8 @@ func expiredJWT(hs []Header, now time.Time) (time.Time, bool) {
 
 // jwtExp reads a compact JWT's exp claim (NumericDate, seconds).
 func jwtExp(tok string) (time.Time, bool) {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		return time.Time{}, false
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
+	payload, ok := jwtPayload(tok)
+	if !ok {
 		return time.Time{}, false
 	}
 	var claims struct {
@@ -301,6 +297,17 @@ func jwtExp(tok string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(exp), 0).UTC(), true
+}
+
+// jwtPayload decodes a compact JWT's payload (its claims' JSON); false
+// when tok is not three dot-separated parts with a base64url payload.
+func jwtPayload(tok string) ([]byte, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return nil, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	return payload, err == nil
 }
 
 // maxJWTExp is the largest exp read as a date (year 9999); beyond it the
@@ -401,12 +408,7 @@ func (v *verifier) operations(ctx context.Context) []*verifyProbe {
 // catchAll reports whether r, id's answer, is the server's answer for
 // paths it does not have, not the operation's.
 func (v *verifier) catchAll(id *Identity, r *Response) bool {
-	name := id.Name
-	if id.IsAnonymous() {
-		name = Anonymous.Name
-	}
-	fp, ok := v.s.soft404[name]
-	return ok && fp.Matches(r) && HasContent(r.Body)
+	return v.s.soft404Answer(id, r) && HasContent(r.Body)
 }
 
 // try sends id to the operations until one accepts it.
