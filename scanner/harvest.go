@@ -3,7 +3,6 @@ package scanner
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -220,9 +219,8 @@ func tokenFacts(id *Identity) []owned {
 	var out []owned
 	for _, h := range creds {
 		for _, tok := range jwtShape.FindAllString(h.Value, -1) {
-			parts := strings.Split(tok, ".")
-			payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-			if err != nil {
+			payload, ok := jwtPayload(tok)
+			if !ok {
 				continue
 			}
 			var claims map[string]any
