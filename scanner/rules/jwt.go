@@ -605,7 +605,7 @@ func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []find
 		header := jwtB64.EncodeToString(append([]byte(" "), hb...))
 		input := header + "." + tok.payloadB64
 		minted := input + "." + jwtSign(jwtHMACHash(tok.alg), []byte(secret), input)
-		resp := p.t.Send(ctx, p.cred.with("jwt-weak-secret", minted), p.vals)
+		resp := p.send(ctx, "jwt-weak-secret", minted)
 		if !p.accepted(resp) {
 			return nil, true
 		}
