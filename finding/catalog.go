@@ -100,6 +100,11 @@ var Catalog = []RuleInfo{
 		Remediation: "Send recovery tokens only out of band, make them long, random, single-use and short-lived."},
 	{ID: "password-only-authentication", Title: "No second factor offered on login", CWE: "CWE-308", OWASP: "API2:2023", Mode: ModeActive, Severity: SeverityInfo,
 		Remediation: "Offer a second factor (TOTP, WebAuthn) for accounts, at least for privileged ones."},
+	{ID: "bola-cross-user-write", Title: "One user changes or deletes another user's object", CWE: "CWE-639", OWASP: "API1:2023", Mode: ModeActive, Severity: SeverityHigh,
+		Needs:       NeedsPeer,
+		Remediation: "Authorize every write against the authenticated principal: load the object by id and owner (or check the caller's membership) before updating or deleting it, and answer 404 when the caller may not change it."},
+	{ID: "mass-assignment", Title: "A write accepts a property the caller must not set", CWE: "CWE-915", OWASP: "API3:2023", Mode: ModeActive, Severity: SeverityHigh,
+		Remediation: "Bind request bodies to an explicit allow-list of the fields the caller may set (a DTO or serializer per operation); set role, owner, verification and money fields only on the server."},
 }
 
 // Lookup returns the catalog entry of a rule id.

@@ -8,6 +8,36 @@ type Coverage struct {
 	Identities []IdentityCoverage `json:"identities"`
 	Operations OperationCoverage  `json:"operations"`
 	Rules      []RuleCoverage     `json:"rules"`
+	// Writes lists what an active scan created on the target (objects
+	// and accounts) and whether it was removed again; nil when the scan
+	// wrote nothing.
+	Writes *WriteCoverage `json:"writes,omitempty"`
+}
+
+// WriteCoverage is what active mode wrote: every object and account the
+// scan created, in the order it created them, and whether the clean-up
+// removed it. What is left behind is for the API's owner to remove.
+type WriteCoverage struct {
+	Created []CreatedObject `json:"created"`
+	// Left counts the created objects still on the target.
+	Left int `json:"left"`
+}
+
+// CreatedObject is one object or account the scan created.
+type CreatedObject struct {
+	// Kind is "object" or "account".
+	Kind string `json:"kind"`
+	// Operation is the create operation, e.g. "POST /api/notes".
+	Operation string `json:"operation"`
+	// Item is the created object's own path, e.g. "/api/notes/17", ""
+	// when the API gave no id.
+	Item string `json:"item,omitempty"`
+	// Owner is the identity that created it.
+	Owner   string `json:"owner"`
+	Deleted bool   `json:"deleted"`
+	// Reason says why it was not deleted (no delete operation, the
+	// delete answered 403), or how the deletion was confirmed.
+	Reason string `json:"reason,omitempty"`
 }
 
 // IdentityCoverage is one identity of the scan and the evidence that the

@@ -52,14 +52,26 @@ type Options struct {
 	// log in when the scan starts.
 	Identities []*Identity
 	Flows      Flows
-	Mode       finding.Mode                 // safe or active
-	Client     ClientOptions                // bounds; Origins are filled by Scan
-	Wait       time.Duration                // how long to wait for the target to answer
-	Shard      [2]int                       // {index, count}, 1-based; {0,0}: all
-	Progress   func(Progress)               // called as operations finish; may be nil
-	ReadFile   func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
-	Rules      []Rule                       // the checks, from rules.All() (once per scan)
-	APIRules   []APIRule                    // whole-API checks, from rules.APIRules()
+	// Bodies are request bodies given for operations ("POST /api/notes"
+	// -> JSON) whose description is too thin to build one from; active
+	// mode's writes send them instead of a generated body.
+	Bodies map[string][]byte
+	// PathValues are values for path parameters that name a parent the
+	// scan cannot create (teamId -> "42"): writes create children under
+	// it, never change it.
+	PathValues map[string]string
+	// AutoAccounts lets active mode register its own throw-away accounts
+	// through the description's signup operation and use them as primary
+	// and peer where none were given.
+	AutoAccounts bool
+	Mode         finding.Mode                 // safe or active
+	Client       ClientOptions                // bounds; Origins are filled by Scan
+	Wait         time.Duration                // how long to wait for the target to answer
+	Shard        [2]int                       // {index, count}, 1-based; {0,0}: all
+	Progress     func(Progress)               // called as operations finish; may be nil
+	ReadFile     func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
+	Rules        []Rule                       // the checks, from rules.All() (once per scan)
+	APIRules     []APIRule                    // whole-API checks, from rules.APIRules()
 }
 
 // Progress is reported as the scan advances.

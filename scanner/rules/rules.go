@@ -151,5 +151,6 @@ func fromDocument(t *scanner.Target) bool {
 func APIRules() []scanner.APIRule {
 	rules := SessionRules()
 	rules = append(rules, AccountRules()...)
-	return append(rules, LoginRules()...)
+	rules = append(rules, LoginRules()...)
+	return append(rules, WriteRules()...)
 }
