@@ -270,7 +270,10 @@ func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, erro
 //     else it did not run when any shard could not run it, else it was
 //     not applicable. A rule that ran while a shard that was asked for it
 //     could not run it keeps that as a "partly:" reason, so the untested
-//     part stays visible. A reason names the shard it came from.
+//     part stays visible. A reason names the shard it came from;
+//   - what active mode created, every shard's list in shard order (write
+//     rules run in shard 1 only, but nothing is lost if another wrote),
+//     with Left recounted from the list.
 func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 	out := finding.Coverage{
 		Identities: []finding.IdentityCoverage{},
@@ -293,6 +296,7 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 				out.Identities[j] = id
 			}
 		}
+		out.Writes = mergeWrites(out.Writes, c.Writes)
 		out.Operations.Total += c.Operations.Total
 		out.Operations.Scanned += c.Operations.Scanned
 		out.Operations.Answered += c.Operations.Answered
@@ -337,6 +341,25 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 		}
 	}
 	return out
+}
+
+// mergeWrites appends one shard's created objects to the merge's; nil
+// while no shard wrote, so a merge of safe scans has no writes either.
+func mergeWrites(into, w *finding.WriteCoverage) *finding.WriteCoverage {
+	if w == nil {
+		return into
+	}
+	if into == nil {
+		into = &finding.WriteCoverage{Created: []finding.CreatedObject{}}
+	}
+	into.Created = append(into.Created, w.Created...)
+	into.Left = 0
+	for _, o := range into.Created {
+		if !o.Deleted {
+			into.Left++
+		}
+	}
+	return into
 }
 
 // coverageRank orders rule statuses for merging: a shard that ran a rule

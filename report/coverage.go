@@ -33,7 +33,80 @@ func coverageOf(r *Report) *finding.Coverage {
 		rc.Operations = append([]string{}, rc.Operations...)
 		c.Rules = append(c.Rules, rc)
 	}
+	if w := r.Coverage.Writes; w != nil {
+		c.Writes = &finding.WriteCoverage{Created: append([]finding.CreatedObject{}, w.Created...), Left: w.Left}
+	}
 	return &c
+}
+
+// maxListedLeft bounds the objects left on the target that the human
+// formats name one by one; the JSON report lists every one.
+const maxListedLeft = 20
+
+// leftBehind returns what the scan created and could not remove, in
+// creation order: the objects the API's owner has to remove.
+func leftBehind(w *finding.WriteCoverage) []finding.CreatedObject {
+	var out []finding.CreatedObject
+	for _, o := range w.Created {
+		if !o.Deleted {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// writesSummary says what active mode wrote: "Created 3 objects and 1
+// account, 1 left on the target" or "Created 2 objects, all removed".
+// The count of leftovers is that of the listed objects, so the summary
+// and the list cannot disagree.
+func writesSummary(w *finding.WriteCoverage) string {
+	objects, accounts := 0, 0
+	for _, o := range w.Created {
+		if o.Kind == "account" {
+			accounts++
+		} else {
+			objects++
+		}
+	}
+	var created string
+	switch {
+	case accounts == 0:
+		created = Plural(objects, "object")
+	case objects == 0:
+		created = Plural(accounts, "account")
+	default:
+		created = Plural(objects, "object") + " and " + Plural(accounts, "account")
+	}
+	switch left := len(leftBehind(w)); {
+	case len(w.Created) == 0:
+		return "Created nothing"
+	case left == 0:
+		return "Created " + created + ", all removed"
+	default:
+		return fmt.Sprintf("Created %s, %d left on the target", created, left)
+	}
+}
+
+// createdLabel names one created object for a person: its own path (or,
+// when the API gave no id, the create operation) and who created it,
+// "/api/notes/17 (POST /api/notes as alice)". Untrusted: the path holds
+// an id the target chose; the caller escapes it.
+func createdLabel(o finding.CreatedObject) string {
+	name := nonEmpty(o.Item, "an object without an id")
+	var from []string
+	if o.Operation != "" {
+		from = append(from, o.Operation)
+	}
+	if o.Owner != "" {
+		from = append(from, "as "+o.Owner)
+	}
+	if o.Kind == "account" {
+		name = "account " + name
+	}
+	if len(from) > 0 {
+		name += " (" + strings.Join(from, " ") + ")"
+	}
+	return name
 }
 
 // ruleCounts counts the rules by status.

@@ -22,6 +22,10 @@ const (
 	// test case each; junitSuppressedClass the suppressed findings.
 	junitCoverageClass   = "authgate.coverage"
 	junitSuppressedClass = "authgate.suppressed"
+	// junitWritesClass holds one test case, "clean-up", that lists what
+	// active mode created and whether it was removed.
+	junitWritesClass = "authgate.writes"
+	junitWritesName  = "clean-up"
 	// failOnNone is the fail-on value that fails on no finding (as in
 	// score.FailOnNone, which report cannot import).
 	failOnNone = "none"
@@ -142,6 +146,10 @@ func writeJUnit(w io.Writer, r *Report, _ Options) error {
 		}
 	}
 
+	if c := coverageOf(r); c != nil && c.Writes != nil {
+		cases = append(cases, junitWritesCase(c.Writes))
+	}
+
 	gate := junitTestCase{Classname: junitGateClass, Name: junitGateName}
 	if !r.Gate.Passed {
 		var text strings.Builder
@@ -237,4 +245,25 @@ func junitDetails(f finding.Finding) string {
 	line("Remediation", f.Remediation)
 	line("Note", suppressionNote(f))
 	return b.String()
+}
+
+// junitWritesCase lists what active mode created, one line per object. It
+// passes even when objects were left on the target: leftovers are not a
+// gate failure (the scan did what it promised and says what remains), but
+// the CI system shows them next to the findings.
+func junitWritesCase(w *finding.WriteCoverage) junitTestCase {
+	var b strings.Builder
+	b.WriteString(xmlText(writesSummary(w)) + "\n")
+	for _, o := range w.Created {
+		state := "removed"
+		if !o.Deleted {
+			state = "LEFT on the target"
+		}
+		line := state + ": " + createdLabel(o)
+		if o.Reason != "" {
+			line += ": " + o.Reason
+		}
+		b.WriteString(xmlText(line) + "\n")
+	}
+	return junitTestCase{Classname: junitWritesClass, Name: junitWritesName, SystemOut: &junitText{Text: b.String()}}
 }

@@ -74,7 +74,8 @@ func TestJUnitCoverageAndSuppressed(t *testing.T) {
 	if !reflect.DeepEqual(skipped, want) {
 		t.Errorf("skipped cases:\n  %q\nwant\n  %q", skipped, want)
 	}
-	if s.Skipped != len(want) || s.Tests != len(s.Cases) || s.Tests != 2+len(want)+1 {
+	// Two findings, the skipped cases, the writes' clean-up, the gate.
+	if s.Skipped != len(want) || s.Tests != len(s.Cases) || s.Tests != 2+len(want)+1+1 {
 		t.Errorf("tests %d, skipped %d, cases %d", s.Tests, s.Skipped, len(s.Cases))
 	}
 	for _, c := range s.Cases {
@@ -153,8 +154,8 @@ func TestJUnitHostileContent(t *testing.T) {
 			doc := parseJUnit(t, out)
 			s := doc.Suites[0]
 			// The finding, the suppressed finding, the rule that did not
-			// run, the gate.
-			if len(s.Cases) != 4 || s.Tests != 4 || s.Skipped != 2 {
+			// run, the writes' clean-up, the gate.
+			if len(s.Cases) != 5 || s.Tests != 5 || s.Skipped != 2 {
 				t.Fatalf("injected markup changed the structure: %+v", s)
 			}
 			c := s.Cases[0]
@@ -165,7 +166,7 @@ func TestJUnitHostileContent(t *testing.T) {
 				!strings.Contains(c.Failure.Text, "Remediation: "+xmlText(r.Findings[0].Remediation)+"\n") {
 				t.Errorf("CDATA did not round-trip the text:\n%s", c.Failure.Text)
 			}
-			texts := []string{c.Name, c.Failure.Message, c.Failure.Text, s.Cases[3].Failure.Text}
+			texts := []string{c.Name, c.Failure.Message, c.Failure.Text, s.Cases[3].SystemOut.Text, s.Cases[4].Failure.Text}
 			for _, sc := range s.Cases[1:3] {
 				if sc.Skipped == nil {
 					t.Fatalf("case %+v is not skipped", sc)
@@ -180,6 +181,35 @@ func TestJUnitHostileContent(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJUnitWrites: what active mode created is one passing test case,
+// authgate.writes clean-up, that names every object and says which were
+// left on the target (not a failure: leftovers do not fail the gate).
+func TestJUnitWrites(t *testing.T) {
+	doc := parseJUnit(t, write(t, "junit", fixture()))
+	var cleanup *junitTestCase
+	for i, c := range doc.Suites[0].Cases {
+		if c.Classname == "authgate.writes" {
+			cleanup = &doc.Suites[0].Cases[i]
+		}
+	}
+	if cleanup == nil || cleanup.Name != "clean-up" || cleanup.Failure != nil || cleanup.Skipped != nil || cleanup.SystemOut == nil {
+		t.Fatalf("clean-up case = %+v", cleanup)
+	}
+	want := "Created 2 objects and 1 account, 2 left on the target\n" +
+		"removed: /api/notes/17 (POST /api/notes as alice): DELETE answered 204, the owner's read-back 404\n" +
+		"LEFT on the target: an object without an id (POST /api/feedback as alice): the answer carried no id\n" +
+		"LEFT on the target: account /api/users/88 (POST /api/register as authgate-3f9c): no DELETE operation for accounts\n"
+	if cleanup.SystemOut.Text != want {
+		t.Errorf("clean-up text:\n%s\nwant\n%s", cleanup.SystemOut.Text, want)
+	}
+	doc = parseJUnit(t, write(t, "junit", &Report{Gate: Gate{Passed: true}, Coverage: cleanCoverage()}))
+	for _, c := range doc.Suites[0].Cases {
+		if c.Classname == "authgate.writes" {
+			t.Errorf("a scan that wrote nothing has a clean-up case: %+v", c)
+		}
 	}
 }
 

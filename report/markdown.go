@@ -173,6 +173,9 @@ func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
 		}
 		b.WriteString("\n")
 	}
+	if c.Writes != nil {
+		markdownWrites(b, c.Writes)
+	}
 	if partly := partlyRan(c); len(partly) > 0 {
 		b.WriteString("**Checks that ran in part:**\n\n")
 		for _, rc := range partly {
@@ -201,6 +204,17 @@ func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
 		}
 		b.WriteString("\n")
 	}
+	if c.Writes != nil && len(c.Writes.Created) > 0 {
+		b.WriteString("| Created | Kind | Removed | Note |\n| --- | --- | --- | --- |\n")
+		for _, o := range c.Writes.Created {
+			removed := "yes"
+			if !o.Deleted {
+				removed = "**no**"
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(createdLabel(o)), EscapeMarkdown(o.Kind), removed, EscapeMarkdown(o.Reason))
+		}
+		b.WriteString("\n")
+	}
 	if len(c.Rules) > 0 {
 		b.WriteString("| Rule | Status | Operations | Note |\n| --- | --- | --- | --- |\n")
 		for _, rc := range c.Rules {
@@ -209,6 +223,31 @@ func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
 		b.WriteString("\n")
 	}
 	b.WriteString("</details>\n\n")
+}
+
+// markdownWrites says what active mode created, visibly: the objects it
+// left on the target are the reader's to remove, so each is named (up to
+// maxListedLeft) with the reason it stayed. Item paths carry ids the
+// target chose, hence code() (escaped) for each.
+func markdownWrites(b *strings.Builder, w *finding.WriteCoverage) {
+	left := leftBehind(w)
+	if len(left) == 0 {
+		b.WriteString("**Writes:** " + EscapeMarkdown(writesSummary(w)) + ".\n\n")
+		return
+	}
+	b.WriteString("**Writes:** " + EscapeMarkdown(writesSummary(w)) + ":\n\n")
+	for i, o := range left {
+		if i == maxListedLeft {
+			fmt.Fprintf(b, "- and %d more (see the JSON report)\n", len(left)-i)
+			break
+		}
+		item := "- " + code(createdLabel(o))
+		if o.Reason != "" {
+			item += ": " + EscapeMarkdown(o.Reason)
+		}
+		b.WriteString(item + "\n")
+	}
+	b.WriteString("\n")
 }
 
 // maxListedRuleOperations bounds the operations a coverage table cell

@@ -113,6 +113,11 @@ func fixture() *Report {
 				{Rule: "login-no-rate-limit", Mode: finding.ModeActive, Status: finding.RuleNotRun, Reason: "an active rule; run with --mode active"},
 				{Rule: "session-fixation", Mode: finding.ModeActive, Status: finding.RuleNotRun, Reason: "an active rule; run with --mode active"},
 			},
+			Writes: &finding.WriteCoverage{Left: 2, Created: []finding.CreatedObject{
+				{Kind: "object", Operation: "POST /api/notes", Item: "/api/notes/17", Owner: "alice", Deleted: true, Reason: "DELETE answered 204, the owner's read-back 404"},
+				{Kind: "object", Operation: "POST /api/feedback", Owner: "alice", Reason: "the answer carried no id"},
+				{Kind: "account", Operation: "POST /api/register", Item: "/api/users/88", Owner: "authgate-3f9c", Reason: "no DELETE operation for accounts"},
+			}},
 		},
 		Suppressed: []finding.Finding{keyInQuery, cookie},
 		Baseline:   &Baseline{Score: 85, New: 1, Fixed: 1, Unchanged: 1, FixedFindings: []finding.Finding{fixed}},
@@ -240,6 +245,10 @@ func hostile() *Report {
 				{Rule: evil, Status: finding.RuleNotRun, Requested: true, Reason: evil, Operations: []string{evil}},
 				{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{evil}},
 			},
+			Writes: &finding.WriteCoverage{Left: 2, Created: []finding.CreatedObject{
+				{Kind: evil, Operation: evil, Item: "/api/notes/" + evil, Owner: evil, Reason: evil},
+				{Kind: "object", Operation: "POST /api/notes", Item: evil, Owner: "alice", Deleted: true, Reason: evil},
+			}},
 		},
 		Gate:     Gate{FailOn: evil, Reasons: []string{"1 new finding at or above high: authn-missing GET /u/" + evil}},
 		Baseline: &Baseline{New: 1, FixedFindings: []finding.Finding{f}},

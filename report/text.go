@@ -172,6 +172,32 @@ func (t *textWriter) coverage(c *finding.Coverage) {
 	for _, rc := range partlyRan(c) {
 		t.line("    %s ran, %s", escapeText(rc.Rule), escapeText(rc.Reason))
 	}
+	if c.Writes != nil {
+		t.writes(c.Writes)
+	}
+}
+
+// writes says what active mode created and names each object it left on
+// the target with the reason, so that whoever runs the scan can remove
+// them; what was removed is in the JSON report.
+func (t *textWriter) writes(w *finding.WriteCoverage) {
+	left := leftBehind(w)
+	summary := writesSummary(w)
+	if len(left) > 0 {
+		summary = t.style(ansiYellow, summary) + ":"
+	}
+	t.line("  Writes:     %s", summary)
+	for i, o := range left {
+		if i == maxListedLeft {
+			t.line("    and %d more (see the JSON report)", len(left)-i)
+			break
+		}
+		line := "    left " + escapeText(createdLabel(o))
+		if o.Reason != "" {
+			line += ": " + escapeText(o.Reason)
+		}
+		t.line("%s", line)
+	}
 }
 
 // finding writes one finding's block: the headline, then indented title,
