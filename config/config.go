@@ -29,6 +29,19 @@ type Config struct {
 	// Flows names the operations the active rules exercise, each
 	// "METHOD /path"; empty ones are found in the API description.
 	Flows Flows `yaml:"flows"`
+	// Bodies are request bodies for operations whose description is too
+	// thin to build one from, by "METHOD /path" (the route template, the
+	// method upper-cased): JSON the active writes send instead of a
+	// generated body.
+	Bodies map[string][]byte `yaml:"bodies"`
+	// PathValues are values of path parameters that name a parent the
+	// scan cannot create (teamId: "42"): active writes create children
+	// under it and never change it.
+	PathValues map[string]string `yaml:"pathValues"`
+	// AutoAccounts lets active mode register throw-away accounts through
+	// the API's signup operation and use them as primary and peer where
+	// none were given. Registering is a write: it needs Mode active.
+	AutoAccounts bool `yaml:"autoAccounts"`
 	// Secrets are the values the file's ${VAR}s expanded to, for the
 	// Action to mask; never written anywhere.
 	Secrets []string `yaml:"-"`

@@ -168,8 +168,8 @@ type field struct {
 }
 
 // fields lists every key the config file accepts: every scan flag but
-// --config, plus suppress and the file-only identities, primary, peer
-// and flows.
+// --config, plus suppress and the file-only identities, primary, peer,
+// flows, bodies and pathValues.
 var fields = []field{
 	{"target", str(func(c *Config) *string { return &c.Target })},
 	{"openapi", str(func(c *Config) *string { return &c.OpenAPI })},
@@ -186,6 +186,9 @@ var fields = []field{
 		}
 		return decodeMapping(st, n, where{setting: "flows"}, flowFields, &st.cfg.Flows, "")
 	}},
+	{"bodies", decodeBodies},
+	{"pathValues", decodePathValues},
+	{"autoAccounts", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.AutoAccounts) }},
 	{"mode", str(func(c *Config) *string { return &c.Mode })},
 	{"format", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.formats) }},
 	{"output", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.outputs) }},

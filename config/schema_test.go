@@ -177,6 +177,13 @@ flows:
   logout: POST /api/logout
   register: POST /api/register
   recovery: POST /api/password/forgot
+bodies:
+  POST /api/projects/{projectId}/members:
+    email: viewer@example.com
+    role: viewer
+pathValues:
+  teamId: "42"
+autoAccounts: true
 format: text
 output: [authgate.json, authgate.sarif]
 failUnder: 80
@@ -280,6 +287,22 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"bad mode", "mode: loud\n", false},
 		{"concurrency zero", "concurrency: 0\n", false},
 		{"bad shard text", "shard: one\n", false},
+
+		{"bodies", "bodies:\n  POST /api/projects/{projectId}/members: {email: a@example.com, tags: [x], n: 1}\n", true},
+		{"bodies lower-case method", "bodies:\n  post /api/notes: {title: t}\n", true},
+		{"bodies list body", "bodies:\n  PUT /api/notes/{id}/tags: [a, b]\n", true},
+		{"bodies scalar body", "bodies:\n  POST /api/notes: hello\n", false},
+		{"bodies for a GET", "bodies:\n  GET /api/notes: {a: 1}\n", false},
+		{"bodies without method", "bodies:\n  /api/notes: {a: 1}\n", false},
+		{"bodies with a query", "bodies:\n  POST /api/notes?x=1: {a: 1}\n", false},
+		{"bodies not a mapping", "bodies: [POST /api/notes]\n", false},
+		{"path values", "pathValues: {teamId: \"42\", orgId: 7}\n", true},
+		{"path value in braces", "pathValues: {\"{teamId}\": \"42\"}\n", false},
+		{"path value boolean", "pathValues: {teamId: true}\n", false},
+		{"path value mapping", "pathValues: {teamId: {id: 1}}\n", false},
+		{"auto accounts in active mode", "mode: active\nautoAccounts: true\n", true},
+		{"auto accounts off", "autoAccounts: false\n", true},
+		{"auto accounts not a boolean", "autoAccounts: please\n", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -123,6 +123,7 @@ func (c *Config) Validate() error {
 	}
 	c.validateOutputs(add)
 	c.validateIdentities(add)
+	c.validateWrites(add)
 	for _, f := range []struct{ key, value string }{
 		{"check", c.Flows.Check}, {"logout", c.Flows.Logout},
 		{"register", c.Flows.Register}, {"recovery", c.Flows.Recovery},
