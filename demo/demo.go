@@ -9,8 +9,11 @@
 // has a password login (POST /api/login) and a logout (POST /api/logout)
 // for its throw-away account, mallory: the vulnerable login allows any
 // number of failed attempts and says whether a username exists, and its
-// logout leaves the token working. Secure is the same service done right,
-// so a scan of it is the picture of a passing gate.
+// logout leaves the token working. And it has private notes with full
+// create, read, update and delete (POST /api/notes, GET, PUT and DELETE
+// /api/notes/{noteId}), the objects active mode creates and attacks: the
+// vulnerable PUT lets any user overwrite anyone's note. Secure is the same
+// service done right, so a scan of it is the picture of a passing gate.
 package demo
 
 import (
@@ -91,29 +94,33 @@ func Secure() http.Handler { return newServer(time.Now).secure() }
 
 func (s *server) vulnerable() http.Handler {
 	return s.routes(variant{
-		user:   http.HandlerFunc(s.vulnerableUser),
-		order:  s.authenticated(s.vulnerableOrder),
-		login:  http.HandlerFunc(s.vulnerableLogin),
-		logout: s.authenticated(s.vulnerableLogout),
+		user:       http.HandlerFunc(s.vulnerableUser),
+		order:      s.authenticated(s.vulnerableOrder),
+		login:      http.HandlerFunc(s.vulnerableLogin),
+		logout:     s.authenticated(s.vulnerableLogout),
+		updateNote: s.authenticated(s.vulnerableUpdateNote),
 	})
 }
 
 func (s *server) secure() http.Handler {
 	return s.routes(variant{
-		user:   s.authenticated(s.secureUser),
-		order:  s.authenticated(s.secureOrder),
-		login:  http.HandlerFunc(s.secureLogin),
-		logout: s.authenticated(s.secureLogout),
+		user:       s.authenticated(s.secureUser),
+		order:      s.authenticated(s.secureOrder),
+		login:      http.HandlerFunc(s.secureLogin),
+		logout:     s.authenticated(s.secureLogout),
+		updateNote: s.authenticated(s.secureUpdateNote),
 	})
 }
 
-// server holds the demo's data. The records are never written after
-// construction, so handlers share them without locks; the login state
-// (sessions, failed logins) has locks of its own.
+// server holds the demo's data. The users, orders and products are never
+// written after construction, so handlers share them without locks; the
+// notes and the login state (sessions, failed logins) have locks of their
+// own.
 type server struct {
 	users    usersTable
 	orders   map[int]Order
 	products []Product
+	notes    *notes
 	tokens   []Identity
 	accounts map[string]account // username -> password login
 	sessions *sessions
@@ -126,6 +133,7 @@ func newServer(now func() time.Time) *server {
 		users:    usersTable{items: seedUsers()},
 		orders:   seedOrders(),
 		products: seedProducts(),
+		notes:    seedNotes(),
 		tokens:   Identities(),
 		accounts: seedAccounts(),
 		sessions: newSessions(),
@@ -136,7 +144,7 @@ func newServer(now func() time.Time) *server {
 
 // variant holds the handlers in which the twins differ.
 type variant struct {
-	user, order, login, logout http.Handler
+	user, order, login, logout, updateNote http.Handler
 }
 
 // routes wires the routes both twins share with the handlers of one twin.
@@ -151,6 +159,12 @@ func (s *server) routes(v variant) http.Handler {
 	mux.Handle("/user", onlyGET(v.user))
 	mux.Handle("/api/login", onlyPOST(v.login))
 	mux.Handle("/api/logout", onlyPOST(v.logout))
+	mux.Handle("/api/notes", onlyPOST(s.authenticated(s.createNote)))
+	mux.Handle("/api/notes/{noteId}", byMethod(map[string]http.Handler{
+		http.MethodGet:    s.authenticated(s.getNote),
+		http.MethodPut:    v.updateNote,
+		http.MethodDelete: s.authenticated(s.deleteNote),
+	}))
 	mux.Handle("/", http.HandlerFunc(notFound))
 	return mux
 }
@@ -235,13 +249,39 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
-// onlyGET answers 405 to anything but GET and HEAD: the demo's records
-// have no writes, so a scan in active mode cannot change them either.
+// onlyGET answers 405 to anything but GET and HEAD: users, orders and
+// products have no writes, so a scan in active mode cannot change them
+// either.
 func onlyGET(h http.Handler) http.Handler { return only(h, http.MethodGet, http.MethodHead) }
 
-// onlyPOST guards the login and the logout, the demo's only writes: they
-// change nothing but the login state.
+// onlyPOST guards the login, the logout and the creation of notes.
 func onlyPOST(h http.Handler) http.Handler { return only(h, http.MethodPost) }
+
+// byMethod routes one path by method (HEAD as GET) and answers 405 with
+// Allow to any other, as only does.
+func byMethod(handlers map[string]http.Handler) http.Handler {
+	allowed := make([]string, 0, len(handlers)+1)
+	for m := range handlers {
+		allowed = append(allowed, m)
+	}
+	if _, ok := handlers[http.MethodGet]; ok {
+		allowed = append(allowed, http.MethodHead)
+	}
+	slices.Sort(allowed)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		h, ok := handlers[method]
+		if !ok {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
 func only(h http.Handler, methods ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -204,20 +204,23 @@ func TestIdentities(t *testing.T) {
 	}
 }
 
-// openAPIDoc is the part of the document the test checks.
+// openAPIDoc is the part of the document the test checks. A path item
+// holds its operations by method and may hold parameters shared by them.
 type openAPIDoc struct {
-	OpenAPI  string                          `json:"openapi"`
-	Security []map[string][]string           `json:"security"`
-	Paths    map[string]map[string]openAPIOp `json:"paths"`
+	OpenAPI  string                                `json:"openapi"`
+	Security []map[string][]string                 `json:"security"`
+	Paths    map[string]map[string]json.RawMessage `json:"paths"`
 }
 
 type openAPIOp struct {
 	Security   *[]map[string][]string `json:"security"`
-	Parameters []struct {
-		Name    string `json:"name"`
-		In      string `json:"in"`
-		Example any    `json:"example"`
-	} `json:"parameters"`
+	Parameters []openAPIParam         `json:"parameters"`
+}
+
+type openAPIParam struct {
+	Name    string `json:"name"`
+	In      string `json:"in"`
+	Example any    `json:"example"`
 }
 
 func TestOpenAPIDocument(t *testing.T) {
@@ -247,31 +250,52 @@ func TestOpenAPIDocument(t *testing.T) {
 				paths = append(paths, p)
 			}
 			slices.Sort(paths)
-			want := []string{"/api/login", "/api/logout", "/api/me", "/api/orders", "/api/orders/{orderId}", "/api/products", "/health", "/user"}
+			want := []string{"/api/login", "/api/logout", "/api/me", "/api/notes", "/api/notes/{noteId}", "/api/orders", "/api/orders/{orderId}", "/api/products", "/health", "/user"}
 			if !slices.Equal(paths, want) {
 				t.Fatalf("paths = %v, want %v", paths, want)
 			}
 			public := map[string]bool{"/health": true, "/api/products": true, "/api/login": true}
-			posts := map[string]bool{"/api/login": true, "/api/logout": true}
+			methods := map[string][]string{
+				"/api/login": {"post"}, "/api/logout": {"post"}, "/api/notes": {"post"},
+				"/api/notes/{noteId}": {"delete", "get", "put"},
+			}
 			examples := map[string]string{}
-			for path, item := range doc.Paths {
-				method := "get"
-				if posts[path] {
-					method = "post"
-				}
-				op, ok := item[method]
-				if !ok || len(item) != 1 {
-					t.Errorf("%s: want exactly one %s operation, got %v", path, method, item)
-					continue
-				}
-				if isPublic := op.Security != nil && len(*op.Security) == 0; isPublic != public[path] {
-					t.Errorf("%s: security: [] is %v, want %v", path, isPublic, public[path])
-				}
-				for _, p := range op.Parameters {
+			addExamples := func(path string, ps []openAPIParam) {
+				for _, p := range ps {
 					if p.Example == nil {
 						t.Errorf("%s: parameter %s has no example", path, p.Name)
 					}
 					examples[p.In+":"+p.Name] = strings.Trim(string(mustJSON(t, p.Example)), `"`)
+				}
+			}
+			for path, item := range doc.Paths {
+				var got []string
+				for key, raw := range item {
+					if key == "parameters" {
+						var shared []openAPIParam
+						if err := json.Unmarshal(raw, &shared); err != nil {
+							t.Fatalf("%s: parameters: %v", path, err)
+						}
+						addExamples(path, shared)
+						continue
+					}
+					got = append(got, key)
+					var op openAPIOp
+					if err := json.Unmarshal(raw, &op); err != nil {
+						t.Fatalf("%s %s: %v", path, key, err)
+					}
+					if isPublic := op.Security != nil && len(*op.Security) == 0; isPublic != public[path] {
+						t.Errorf("%s %s: security: [] is %v, want %v", key, path, isPublic, public[path])
+					}
+					addExamples(path, op.Parameters)
+				}
+				slices.Sort(got)
+				wantMethods := methods[path]
+				if wantMethods == nil {
+					wantMethods = []string{"get"}
+				}
+				if !slices.Equal(got, wantMethods) {
+					t.Errorf("%s: operations %v, want %v", path, got, wantMethods)
 				}
 			}
 			if got, want := examples["query:user_id"], strconv.Itoa(AliceUserID); got != want {
@@ -279,6 +303,9 @@ func TestOpenAPIDocument(t *testing.T) {
 			}
 			if got, want := examples["path:orderId"], strconv.Itoa(AliceOrderID); got != want {
 				t.Errorf("orderId example = %q, want Alice's order %s", got, want)
+			}
+			if got, want := examples["path:noteId"], strconv.Itoa(AliceNoteID); got != want {
+				t.Errorf("noteId example = %q, want Alice's note %s", got, want)
 			}
 		})
 	}
