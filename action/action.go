@@ -179,6 +179,14 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 			cfg.InsecureTLS = b
 		}
 	}
+	if v := a.gh.GetInput("auto-accounts"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input auto-accounts: %q is not true or false", v))
+		} else {
+			cfg.AutoAccounts = b
+		}
+	}
 	if v := a.gh.GetInput("shard"); v != "" {
 		s, err := config.ParseShard(v)
 		if err != nil {

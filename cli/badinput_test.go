@@ -42,6 +42,10 @@ func badInputFiles(t *testing.T) map[string]string {
 		"trunc.json":     `{"schema":"authgate/report/v1","findings":[{"rule":`,
 		"hostile.json":   `{"schema":"##[error]pwned \u001b[2J \u202e"}`,
 		"wrongtype.json": `{"schema":"authgate/report/v1","score":"high"}`,
+		"autosafe.yml":   "autoAccounts: true\n",
+		"badbody.yml":    "mode: active\nbodies:\n  GET /api/notes: {note: SECRET-IN-BODY-41c2}\n",
+		"scalarbody.yml": "bodies:\n  POST /api/notes: SECRET-IN-BODY-41c2\n",
+		"badvalue.yml":   "pathValues:\n  \"{teamId}\": \"42\"\n",
 	}
 	paths := map[string]string{}
 	for name, content := range files {
@@ -103,6 +107,8 @@ func TestBadInput(t *testing.T) {
 		{"two targets", noConfig("http://127.0.0.1:1/"), []string{"one TARGET"}},
 		{"target not http", []string{"scan", "ftp://example.com/", "--config", ""}, []string{"ftp"}},
 		{"credentials in the target URL", []string{"scan", "http://admin:SECRET-URL-PW-77c1@127.0.0.1:1/", "--config", ""}, []string{"credentials"}},
+		{"auto-accounts in safe mode", noConfig("--auto-accounts"), []string{"auto-accounts", "--mode active"}},
+		{"auto-accounts with a value", noConfig("--auto-accounts=maybe", "--mode", "active"), []string{"--auto-accounts", "true or false"}},
 		{"credentials in the baseline URL", noConfig("--baseline-url", "http://admin:SECRET-URL-PW-77c1@127.0.0.1:1/"), []string{"credentials"}},
 
 		// Specs.
@@ -119,6 +125,10 @@ func TestBadInput(t *testing.T) {
 		{"config identity with a bad role", scan("--config", f["badrole.yml"]), []string{"alice", "role", "superuser"}},
 		{"config identity with a bad token source", scan("--config", f["badlogin.yml"]), []string{"alice", "token"}},
 		{"config that is not YAML", scan("--config", f["notyaml.yml"]), []string{"notyaml.yml"}},
+		{"config autoAccounts in safe mode", scan("--config", f["autosafe.yml"]), []string{"auto-accounts", "--mode active"}},
+		{"config body for a GET", scan("--config", f["badbody.yml"]), []string{"bodies", "GET /api/notes", "POST, PUT or PATCH"}},
+		{"config body that is a string", scan("--config", f["scalarbody.yml"]), []string{"scalarbody.yml", "bodies", "mapping"}},
+		{"config path value in braces", scan("--config", f["badvalue.yml"]), []string{"pathValues", "without braces"}},
 		{"missing config", scan("--config", filepath.Join(t.TempDir(), "nope.yml")), []string{"nope.yml"}},
 
 		// Baselines.

@@ -32,6 +32,7 @@ Input:
   --peer-auth "Header: value"  credentials of a second identity of the same role; repeatable
   --config PATH              YAML config file (default .authgate.yml if present; "" for none)
   --mode safe|active         active adds intrusive rules (default safe)
+  --auto-accounts            active mode registers throw-away accounts of its own as primary and peer
 
 Reports:
   --format FORMAT            report to stdout: text, json, sarif, markdown, junit; repeatable
@@ -241,7 +242,7 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 		return err
 	})
 	duration("wait", func(c *config.Config) *time.Duration { return &c.Wait })
-	// The one flag without a value (see valueless): --insecure-tls, or
+	// The flags without a value (see valueless): --insecure-tls, or
 	// --insecure-tls=false to undo the config file's insecureTls.
 	fset.BoolFunc("insecure-tls", "", func(v string) error {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
@@ -254,11 +255,24 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 		sf.apply = append(sf.apply, func(c *config.Config) { c.InsecureTLS = b })
 		return nil
 	})
+	// --auto-accounts, or --auto-accounts=false to undo the config
+	// file's autoAccounts.
+	fset.BoolFunc("auto-accounts", "", func(v string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			if sf.err == nil {
+				sf.err = config.Invalidf("--auto-accounts: want true or false")
+			}
+			return nil
+		}
+		sf.apply = append(sf.apply, func(c *config.Config) { c.AutoAccounts = b })
+		return nil
+	})
 	return fset
 }
 
 // valueless are the flags that take no separate value argument.
-var valueless = map[string]bool{"insecure-tls": true}
+var valueless = map[string]bool{"insecure-tls": true, "auto-accounts": true}
 
 // parseInterleaved parses flags that may come before, between and after
 // the positional arguments, which it returns. Go's flag package stops at

@@ -170,7 +170,12 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Admin:      ids.admin,
 		Identities: ids.all,
 		Flows:      scanner.Flows(cfg.Flows),
-		Mode:       finding.Mode(cfg.Mode),
+		// Writes (active mode): bodies for thin descriptions, parents the
+		// scan cannot create, and accounts of its own.
+		Bodies:       cfg.Bodies,
+		PathValues:   cfg.PathValues,
+		AutoAccounts: cfg.AutoAccounts,
+		Mode:         finding.Mode(cfg.Mode),
 		Client: scanner.ClientOptions{
 			Rate:        cfg.Rate,
 			Concurrency: cfg.Concurrency,
