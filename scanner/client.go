@@ -84,6 +84,10 @@ type Request struct {
 	// after Retry-After, not counted as an error, and does not pause the
 	// rest of the scan. The rule stops sending when it sees one.
 	ThrottleIsAnswer bool
+	// pastBudget lets the request go past the budget: the clean-up of
+	// what active mode created (see Writes.cleanup) must not be left
+	// undone because the rules spent the budget.
+	pastBudget bool
 }
 
 // Response is what the target answered. Err is set when there was no HTTP
@@ -258,7 +262,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duratio
 	}
 	// Reserve the request in the budget before waiting, so that
 	// concurrent requests cannot overshoot it.
-	if n := c.sent.Add(1); c.budget > 0 && n > c.budget {
+	if n := c.sent.Add(1); c.budget > 0 && n > c.budget && !req.pastBudget {
 		c.sent.Add(-1)
 		return nil, time.Time{}, ErrBudget
 	}

@@ -183,6 +183,13 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
 		}
 	}
+	var created *finding.WriteCoverage
+	if s.writes != nil {
+		// Even when interrupted or out of budget: see Writes.cleanup.
+		var left []string
+		created, left = s.writes.cleanup(ctx)
+		skipped = append(skipped, left...)
+	}
 	if why := s.identityExpiry(); why != "" {
 		s.warnings = append(s.warnings, why)
 		if incomplete == "" {
@@ -206,6 +213,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
 	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
 	res.Coverage.Identities = s.identityCoverage()
+	res.Coverage.Writes = created
 	if res.Coverage.Operations.Skipped == nil {
 		res.Coverage.Operations.Skipped = []finding.SkippedOperation{}
 	}
@@ -280,6 +288,10 @@ type scan struct {
 	curAPI atomic.Pointer[apiRun]
 	// apiRuns records what each API rule did (see runAPIRules).
 	apiRuns map[string]*apiRun
+	// writes is active mode's write engine, made when a rule first asks
+	// (see API.Writes); its objects are removed when the API rules end.
+	writesOnce sync.Once
+	writes     *Writes
 }
 
 func (s *scan) progress(p Progress) {

@@ -4,28 +4,36 @@ package scanner
 // (they run once, in shard 1, after the operation pass) that act only on
 // objects this scan created: Writes creates them as their owner, sends the
 // attacks on exactly those objects, reads them back as the owner, and
-// deletes every one of them when the API rules are done. It is the only way
-// a rule may send PUT, PATCH or DELETE on an item, or POST on a collection.
-//
-// CONTRACT (written before the implementation; helpers code against it):
-//
-//   a.Writes()                  nil in safe mode; the scan's one *Writes otherwise
-//   w.Kinds()                   lifecycles whose create is sendable (not excluded, not an account flow)
-//   w.Create(ctx, k, owner, ex) creates one object as owner; records it for clean-up
-//   w.Read(ctx, o, as)          fresh GET of the item as `as` (never cached); nil when k has no item GET
-//   w.Send(ctx, o, m, as, body) PUT/PATCH/DELETE on o's item as `as`; refuses objects not created here
-//   w.CreateIn(ctx, k, parent, as, body) POST on k's collection under a parent object the scan created
-//   w.Gone(ctx, o)              whether the owner's read-back says o no longer exists (404/410 or a deleted flag)
-//   w.Forget(o)                 o was deleted by an attack: clean-up checks it instead of deleting again
-//   w.Cleanup(ctx)              deletes everything created (owner, then admin); called by the engine
-//   w.Probe(ctx, op, as, kind)  non-destructive probe of an item write whose object the scan cannot create
-//   w.Target(o, method)         the *Target of o's item operation, for NewFinding
+// deletes every one of them when the API rules are done (see cleanup). It is
+// the only way a rule may send PUT, PATCH or DELETE on an item, or POST on a
+// collection.
 //
 // Findings name the attacked operation's method and route template
 // ("PUT /api/notes/{noteId}"), never the concrete id.
 
 import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
 )
 
 // Object is one object the scan created.
@@ -35,7 +43,8 @@ type Object struct {
 	// ID is the new object's id, as put in the item path parameter.
 	ID string
 	// Parents are the values of Kind.Parents, from parent objects the scan
-	// created first (never values of objects that existed before).
+	// created first (never values of objects that existed before), or from
+	// Options.PathValues for a parent the scan cannot create.
 	Parents map[string]string
 	// Sent is the create body; Created the create's answer (evidence).
 	Sent    []byte
@@ -43,4 +52,1007 @@ type Object struct {
 	// Marker is the seed-derived text the create body carries, so a
 	// read-back can tell this object's data from anyone else's.
 	Marker string
+}
+
+// errNotCreated refuses a write on an object this scan did not create:
+// the safety promise of active mode, enforced where every write passes.
+var errNotCreated = errors.New("refused: the object was not created by this scan")
+
+// Writes creates objects for the write rules, sends their attacks on those
+// objects only, and removes the objects at the end of the scan. One per
+// scan in active mode; safe for concurrent use.
+type Writes struct {
+	a *API
+	s *scan
+	// seed makes this scan's markers, ids that cannot exist and generated
+	// values unique: random per scan, so a leftover of an earlier scan is
+	// never taken for this one's.
+	seed  string
+	n     atomic.Int64
+	kinds []objects.Lifecycle
+
+	mu      sync.Mutex
+	records []*record // in creation order
+	byObj   map[*Object]*record
+}
+
+// record is one created object and what the clean-up needs to know of it.
+type record struct {
+	o    *Object
+	op   string // the create operation, "POST /api/notes"
+	item string // the object's own path, "" when the API gave no id
+	// others may delete it when its owner cannot: the owner of the parent
+	// it was created under (a member the peer added to the primary's
+	// project).
+	others []*Identity
+	// deleteSent: a DELETE on it answered 2xx during the scan (an
+	// attack, or a rule's own clean-up); the clean-up checks before
+	// deleting again.
+	deleteSent atomic.Bool
+}
+
+// Writes is the scan's write engine, nil in safe mode: safe mode never
+// writes, and a rule that gets nil sends nothing.
+func (a *API) Writes() *Writes {
+	if a.s.opts.Mode != finding.ModeActive {
+		return nil
+	}
+	a.s.writesOnce.Do(func() { a.s.writes = newWrites(a) })
+	return a.s.writes
+}
+
+func newWrites(a *API) *Writes {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}}
+	for _, l := range objects.Lifecycles(a.ops) {
+		if w.sendable(l) {
+			w.kinds = append(w.kinds, l)
+		}
+	}
+	return w
+}
+
+// Kinds are the lifecycles whose create operation may be sent: not
+// excluded, not an account, login or recovery flow (accounts are the
+// account rules' business), with a body schema or an Options.Bodies entry,
+// in description order.
+func (w *Writes) Kinds() []objects.Lifecycle { return slices.Clone(w.kinds) }
+
+// sendable reports whether l's create may be sent (see Kinds).
+func (w *Writes) sendable(l objects.Lifecycle) bool {
+	op := &l.Create
+	if w.s.safety.excluded(op.Method, op.Path, w.s.docBase()+op.Path) || w.accountFlow(op) {
+		return false
+	}
+	_, override := w.s.opts.Bodies[op.Method+" "+op.Path]
+	return override || op.Body != nil
+}
+
+// accountFlow reports whether op registers, logs in, recovers or logs out:
+// configured as a flow, an identity's login, or named like one.
+func (w *Writes) accountFlow(op *openapi.Operation) bool {
+	key := op.Method + " " + op.Path
+	f := w.s.opts.Flows
+	for _, conf := range []string{f.Check, f.Logout, f.Register, f.Recovery} {
+		if m, p, ok := strings.Cut(strings.TrimSpace(conf), " "); ok && strings.ToUpper(m)+" "+strings.TrimSpace(p) == key {
+			return true
+		}
+	}
+	for _, id := range w.s.allIdentities() {
+		if l := id.Login; l != nil {
+			p, _, _ := strings.Cut(l.Path, "?")
+			if strings.EqualFold(l.Method, op.Method) && (p == op.Path || strings.HasSuffix(p, op.Path)) {
+				return true
+			}
+		}
+	}
+	for _, name := range []string{FlowRegister, FlowRecovery, FlowLogout} {
+		if re := flowPath[name].re; re.MatchString(op.Path) || re.MatchString(op.OperationID) {
+			return true
+		}
+	}
+	return false
+}
+
+// Marker returns a fresh seed-derived marker ("authgate-<seed>-<n>") for an
+// update body: a read-back that shows it shows that write.
+func (w *Writes) Marker() string {
+	return fmt.Sprintf("authgate-%s-%d", w.seed, w.n.Add(1))
+}
+
+// Create creates one object of kind k as owner (parents first, as owner,
+// when k is nested), with extra top-level properties merged into the
+// generated body (nil: none). On success the object is recorded for
+// clean-up. why says why it could not, for a.Skip.
+func (w *Writes) Create(ctx context.Context, k objects.Lifecycle, owner *Identity, extra map[string]json.RawMessage) (*Object, *Response, string) {
+	vals, why := w.parentValues(ctx, k, owner)
+	if why != "" {
+		return nil, nil, why
+	}
+	return w.create(ctx, k, vals, owner, extra, nil)
+}
+
+// CreateUnder sends k's create as `as` under parent values taken from
+// parent, an object the scan created (nested attacks: the peer adds a
+// member to the primary's project). A resulting object is recorded for
+// clean-up with owner `as`; the parent's owner may delete it too.
+func (w *Writes) CreateUnder(ctx context.Context, k objects.Lifecycle, parent *Object, as *Identity, extra map[string]json.RawMessage) (*Object, *Response, string) {
+	if w.recordOf(parent) == nil {
+		return nil, nil, errNotCreated.Error()
+	}
+	vals, missing := w.valuesUnder(k.Create.Path, parent)
+	if len(missing) > 0 {
+		return nil, nil, fmt.Sprintf("%s %s needs %s, which the parent object does not give", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
+	}
+	return w.create(ctx, k, vals, as, extra, parent.Owner)
+}
+
+// parentValues returns the values of k's parents: from a parent object
+// created as owner when the scan can create one, else from
+// Options.PathValues.
+func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *Identity) (map[string]string, string) {
+	vals := map[string]string{}
+	if len(k.Parents) == 0 {
+		return vals, ""
+	}
+	var parentWhy string
+	if pk, ok := w.parentKind(k); ok {
+		p, _, why := w.Create(ctx, pk, owner, nil)
+		if p != nil {
+			vals, _ = w.valuesUnder(k.Create.Path, p)
+			return vals, ""
+		}
+		parentWhy = why
+	}
+	var missing []string
+	for _, name := range k.Parents {
+		v, ok := w.s.opts.PathValues[name]
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		vals[name] = v
+	}
+	if len(missing) == 0 {
+		return vals, ""
+	}
+	why := fmt.Sprintf("%s %s needs a parent (%s) the scan cannot create", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
+	if parentWhy != "" {
+		why = fmt.Sprintf("%s %s needs a parent (%s): %s", k.Create.Method, k.Create.Path, strings.Join(missing, ", "), parentWhy)
+	}
+	return nil, why + "; give its value in pathValues"
+}
+
+// parentKind is the sendable kind whose items are k's direct parent:
+// /projects for /projects/{projectId}/members.
+func (w *Writes) parentKind(k objects.Lifecycle) (objects.Lifecycle, bool) {
+	segs := routeSegments(k.Create.Path)
+	last := -1
+	for i, s := range segs {
+		if isParamSegment(s) {
+			last = i
+		}
+	}
+	if last < 1 {
+		return objects.Lifecycle{}, false
+	}
+	for _, l := range w.kinds {
+		if sameShape(routeSegments(l.Collection), segs[:last]) {
+			return l, true
+		}
+	}
+	return objects.Lifecycle{}, false
+}
+
+// valuesUnder maps the path parameters of route that lie within parent's
+// own item path to parent's values, by position: the child's route may
+// name them differently (/projects/{id} and /projects/{projectId}/members).
+// missing lists route's parameters before its last segment left without a
+// value even after Options.PathValues.
+func (w *Writes) valuesUnder(route string, parent *Object) (vals map[string]string, missing []string) {
+	vals = map[string]string{}
+	pvals := append(parentList(parent), parent.ID)
+	i := 0
+	for _, s := range routeSegments(route) {
+		name, ok := paramOf(s)
+		if !ok {
+			continue
+		}
+		if i < len(pvals) {
+			vals[name] = pvals[i]
+		}
+		i++
+	}
+	for _, name := range collectionParams(route) {
+		if _, ok := vals[name]; ok {
+			continue
+		}
+		if v, ok := w.s.opts.PathValues[name]; ok {
+			vals[name] = v
+			continue
+		}
+		missing = append(missing, name)
+	}
+	return vals, missing
+}
+
+// parentList is o's parent values in path order.
+func parentList(o *Object) []string {
+	out := make([]string, 0, len(o.Kind.Parents))
+	for _, p := range o.Kind.Parents {
+		out = append(out, o.Parents[p])
+	}
+	return out
+}
+
+// create sends k's create as owner under the path values vals and records
+// what it made.
+func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, extra map[string]json.RawMessage, parentOwner *Identity) (*Object, *Response, string) {
+	op := k.Create.Method + " " + k.Create.Path
+	marker := w.Marker()
+	body, err := w.createBody(k, marker, extra)
+	if err != nil {
+		return nil, nil, fmt.Sprintf("no body for %s: %v", op, err)
+	}
+	t := w.a.Target(k.Create.Method, k.Create.Path)
+	r := w.post(ctx, t, vals, owner, body)
+	if fields := missingFields(r); len(fields) > 0 {
+		// Learn from the 400: add what it names, once.
+		if again, ok := addFields(body, fields, marker); ok {
+			body = again
+			r = w.post(ctx, t, vals, owner, body)
+		}
+	}
+	if !r.OK() {
+		return nil, r, fmt.Sprintf("%s answered %s to %s", op, describeAnswer(r), identityName(owner))
+	}
+	o := &Object{Kind: k, Owner: owner, Parents: vals, Sent: body, Created: r, Marker: marker}
+	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k, vals))
+	rec := &record{o: o, op: op}
+	if parentOwner != nil && parentOwner != owner {
+		rec.others = append(rec.others, parentOwner)
+	}
+	if ok {
+		o.ID = id
+		rec.item = itemPath(k, o)
+	}
+	w.mu.Lock()
+	w.records = append(w.records, rec)
+	w.byObj[o] = rec
+	w.mu.Unlock()
+	if !ok {
+		return nil, r, fmt.Sprintf("%s answered %d but named no id of the new object (no Location header, no id field)", op, r.Status)
+	}
+	return o, r, ""
+}
+
+// post sends t (a create) as as with body, under the path values vals.
+func (w *Writes) post(ctx context.Context, t *Target, vals map[string]string, as *Identity, body []byte) *Response {
+	v := t.Values()
+	for name, val := range vals {
+		v["path:"+name] = val
+	}
+	req := t.Request(as, v)
+	req.Body, req.ContentType = body, "application/json"
+	return t.Do(ctx, req)
+}
+
+// idParam names the item path parameter the new id goes into (the GET's,
+// else the first item operation's), for NewID to look for: noteId finds
+// noteId, note_id and id in the answer.
+func idParam(k objects.Lifecycle, vals map[string]string) string {
+	if it, ok := k.Item(http.MethodGet); ok {
+		return it.Param
+	}
+	if len(k.Items) > 0 {
+		return k.Items[0].Param
+	}
+	return "id"
+}
+
+// itemPath is o's own path for the report ("/api/notes/17"): the item GET's
+// route (else any item route, else the collection) with o's values.
+func itemPath(k objects.Lifecycle, o *Object) string {
+	route := k.Collection + "/{id}"
+	if it, ok := k.Item(http.MethodGet); ok {
+		route = it.Op.Path
+	} else if len(k.Items) > 0 {
+		route = k.Items[0].Op.Path
+	}
+	vals := append(parentList(o), o.ID)
+	var b strings.Builder
+	i := 0
+	for _, s := range routeSegments(route) {
+		b.WriteString("/")
+		if _, ok := paramOf(s); ok && i < len(vals) {
+			b.WriteString(url.PathEscape(vals[i]))
+			i++
+			continue
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
+
+// createBody is the create's body: Options.Bodies' entry, else one built
+// from the schema whose unique-looking strings carry marker, with extra
+// merged in at the top.
+func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string]json.RawMessage) ([]byte, error) {
+	body, ok := w.s.opts.Bodies[k.Create.Method+" "+k.Create.Path]
+	if !ok {
+		var err error
+		if body, err = objects.Body(k.Create.Body, strings.TrimPrefix(marker, "authgate-")); err != nil {
+			return nil, err
+		}
+	}
+	if len(extra) == 0 {
+		return body, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, errors.New("the body is not a JSON object, so extra properties cannot be added")
+	}
+	maps.Copy(obj, extra)
+	return json.Marshal(obj) // sorted keys: the same body every run
+}
+
+// Read is a fresh (never cached) GET of o's item as `as`; nil when o's kind
+// has no item GET.
+func (w *Writes) Read(ctx context.Context, o *Object, as *Identity) *Response {
+	it, ok := o.Kind.Item(http.MethodGet)
+	if !ok {
+		return nil
+	}
+	t, req := w.itemRequest(o, it, as, nil)
+	return t.Do(ctx, req)
+}
+
+// Send sends method (PUT, PATCH, DELETE) on o's item as `as` with body (nil
+// for DELETE). It refuses (returns a Response with Err set, nothing sent)
+// any object this scan did not create, and a method o's kind has no
+// operation for.
+func (w *Writes) Send(ctx context.Context, o *Object, method string, as *Identity, body []byte) *Response {
+	method = strings.ToUpper(method)
+	rec := w.recordOf(o)
+	if rec == nil {
+		return &Response{Request: &Request{Method: method, URL: &url.URL{}, Identity: as}, Err: errNotCreated}
+	}
+	it, ok := o.Kind.Item(method)
+	if !ok {
+		return &Response{Request: &Request{Method: method, URL: &url.URL{Path: rec.item}, Identity: as},
+			Err: fmt.Errorf("not sent: %s has no %s operation on its items", o.Kind.Collection, method)}
+	}
+	t, req := w.itemRequest(o, it, as, body)
+	r := t.Do(ctx, req)
+	if method == http.MethodDelete && r.OK() {
+		rec.deleteSent.Store(true)
+	}
+	return r
+}
+
+// itemRequest builds it's request on o as as, with body as JSON.
+func (w *Writes) itemRequest(o *Object, it objects.Item, as *Identity, body []byte) (*Target, *Request) {
+	t := w.a.Target(it.Op.Method, it.Op.Path)
+	v := t.Values()
+	maps.Copy(v, itemValues(it, parentList(o), o.ID))
+	req := t.Request(as, v)
+	if body != nil {
+		req.Body, req.ContentType = body, "application/json"
+	}
+	return t, req
+}
+
+// itemValues puts parents, then id, into it's path parameters by position:
+// an item route may name the parents differently from the create's.
+func itemValues(it objects.Item, parents []string, id string) map[string]string {
+	v := map[string]string{}
+	names := routeParams(it.Op.Path)
+	for i, name := range names {
+		switch {
+		case name == it.Param:
+			v["path:"+name] = id
+		case i < len(parents):
+			v["path:"+name] = parents[i]
+		}
+	}
+	return v
+}
+
+// recordOf is o's record, nil for an object this scan did not create.
+func (w *Writes) recordOf(o *Object) *record {
+	if o == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.byObj[o]
+}
+
+// Gone reports whether o no longer exists for its owner: the owner's
+// read-back answers 404 or 410, or shows the object soft-deleted (deleted
+// or isDeleted true, deletedAt set). Without an item GET it cannot tell:
+// false.
+func (w *Writes) Gone(ctx context.Context, o *Object) (bool, *Response) {
+	r := w.Read(ctx, o, o.Owner)
+	return goneAnswer(r), r
+}
+
+// goneAnswer reports whether r, a read of an object, says it is gone.
+func goneAnswer(r *Response) bool {
+	if r == nil || r.Err != nil {
+		return false
+	}
+	if r.Status == http.StatusNotFound || r.Status == http.StatusGone {
+		return true
+	}
+	return r.OK() && SoftDeleted(r.Body)
+}
+
+// SoftDeleted reports whether a record (at the top, or in one wrapper such
+// as {"data": {...}}) says it was deleted: deleted/isDeleted/is_deleted
+// true, deletedAt/deleted_at set, or status "deleted". APIs that keep
+// deleted rows answer the read with them.
+func SoftDeleted(body []byte) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return false
+	}
+	if softDeletedRecord(obj) {
+		return true
+	}
+	for _, k := range []string{"data", "result", "item", "object", "resource", "record"} {
+		var inner map[string]json.RawMessage
+		if raw, ok := obj[k]; ok && json.Unmarshal(raw, &inner) == nil && softDeletedRecord(inner) {
+			return true
+		}
+	}
+	return false
+}
+
+func softDeletedRecord(obj map[string]json.RawMessage) bool {
+	for k, raw := range obj {
+		v := strings.TrimSpace(string(raw))
+		switch strings.ToLower(strings.ReplaceAll(k, "_", "")) {
+		case "deleted", "isdeleted", "removed", "isremoved":
+			if v == "true" {
+				return true
+			}
+		case "deletedat", "deletedon", "removedat":
+			if v != "null" && v != `""` && v != "0" && v != "false" {
+				return true
+			}
+		case "status", "state":
+			if strings.EqualFold(v, `"deleted"`) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// UpdateBody is a body for method (PUT or PATCH) on o whose string fields
+// carry marker, so a read-back shows whether the write stuck; ok false when
+// there is no field to mark. It is built from the item operation's schema,
+// else its Options.Bodies entry, else o's create body with o's marker
+// replaced.
+func (w *Writes) UpdateBody(o *Object, method, marker string) ([]byte, bool) {
+	it, ok := o.Kind.Item(strings.ToUpper(method))
+	if !ok {
+		return nil, false
+	}
+	var body []byte
+	switch override, has := w.s.opts.Bodies[it.Op.Method+" "+it.Op.Path]; {
+	case it.Op.Body != nil:
+		b, err := objects.Body(it.Op.Body, strings.TrimPrefix(marker, "authgate-"))
+		if err != nil {
+			return nil, false
+		}
+		body = addMarked(b, it.Op.Body, marker)
+	case has:
+		body = markStrings(override, marker)
+	case o.Marker != "" && bytes.Contains(o.Sent, []byte(o.Marker)):
+		body = bytes.ReplaceAll(o.Sent, []byte(o.Marker), []byte(marker))
+	default:
+		body = addMarked(o.Sent, o.Kind.Create.Body, marker)
+	}
+	return body, bytes.Contains(body, []byte(marker))
+}
+
+// addMarked adds marker to the first plain string property of s (by name)
+// when body, a JSON object, does not carry it yet: PATCH schemas often
+// require nothing, so the generated body is empty.
+func addMarked(body []byte, s *openapi.Schema, marker string) []byte {
+	if bytes.Contains(body, []byte(marker)) || s == nil {
+		return body
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil {
+		return body
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+		p := s.Properties[name]
+		if p == nil || p.ReadOnly || p.Type != "string" || len(p.Enum) > 0 || p.Format != "" || p.Pattern != "" ||
+			(p.MaxLength != nil && *p.MaxLength < len(marker)) {
+			continue
+		}
+		obj[name], _ = json.Marshal(marker)
+		out, _ := json.Marshal(obj)
+		return out
+	}
+	return body
+}
+
+// markStrings sets every top-level string of a JSON object to marker (a
+// configured body carries no marker of its own).
+func markStrings(body []byte, marker string) []byte {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil {
+		return body
+	}
+	m, _ := json.Marshal(marker)
+	for k, v := range obj {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			obj[k] = m
+		}
+	}
+	out, _ := json.Marshal(obj)
+	return out
+}
+
+// SendMissing sends item operation it as `as` on an id that cannot exist
+// (derived from the scan's seed), with body: the non-destructive probe for
+// writes whose object the scan cannot create. Parent values come from
+// parent (nil: Options.PathValues, else the operation's defaults).
+func (w *Writes) SendMissing(ctx context.Context, it objects.Item, parent *Object, as *Identity, body []byte) *Response {
+	t := w.a.Target(it.Op.Method, it.Op.Path)
+	v := t.Values()
+	if parent != nil && w.recordOf(parent) != nil {
+		vals, _ := w.valuesUnder(it.Op.Path, parent)
+		for name, val := range vals {
+			v["path:"+name] = val
+		}
+	} else {
+		for _, name := range routeParams(it.Op.Path) {
+			if val, ok := w.s.opts.PathValues[name]; ok {
+				v["path:"+name] = val
+			}
+		}
+	}
+	v["path:"+it.Param] = w.missingID(it)
+	req := t.Request(as, v)
+	if body != nil {
+		req.Body, req.ContentType = body, "application/json"
+	}
+	return t.Do(ctx, req)
+}
+
+// missingID is an id of it's parameter type that no object has: a UUID, a
+// large number, or a marked string, all derived from the scan's seed.
+func (w *Writes) missingID(it objects.Item) string {
+	h := sha256.Sum256([]byte("authgate-missing:" + w.seed))
+	for _, p := range it.Op.Params {
+		if p.In != "path" || p.Name != it.Param {
+			continue
+		}
+		switch {
+		case p.Format == "uuid":
+			h[6] = h[6]&0x0f | 0x40
+			h[8] = h[8]&0x3f | 0x80
+			return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+		case p.Type == "integer" || p.Type == "number":
+			// Within int32, beyond any real table's ids.
+			n := 2_000_000_000 + (uint32(h[0])<<16|uint32(h[1])<<8|uint32(h[2]))%100_000_000
+			return strconv.FormatUint(uint64(n), 10)
+		}
+	}
+	return "authgate-" + w.seed + "-missing"
+}
+
+// Each runs fn for every kind on a bounded pool (the scan's concurrency)
+// and returns the findings in kind order, so output does not depend on
+// which worker finished first. Kinds not started when the context ends or
+// the budget runs out are left out.
+func (w *Writes) Each(ctx context.Context, kinds []objects.Lifecycle, fn func(objects.Lifecycle) []finding.Finding) []finding.Finding {
+	per := make([][]finding.Finding, len(kinds))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(w.s.opts.Client.Concurrency, 1), max(len(kinds), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				per[i] = fn(kinds[i])
+			}
+		}()
+	}
+	for i := range kinds {
+		if ctx.Err() != nil || w.s.client.exhausted() {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	var out []finding.Finding
+	for _, fs := range per {
+		out = append(out, fs...)
+	}
+	return out
+}
+
+// routeSegments splits a route template into its non-empty segments.
+func routeSegments(route string) []string {
+	var out []string
+	for _, s := range strings.Split(route, "/") {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// paramOf is the name of a whole-segment path parameter ({id} or :id).
+func paramOf(seg string) (string, bool) {
+	seg = strings.TrimSuffix(strings.TrimSuffix(seg, ".json"), ".xml")
+	if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
+		return seg[1 : len(seg)-1], true
+	}
+	if len(seg) > 1 && seg[0] == ':' {
+		return seg[1:], true
+	}
+	return "", false
+}
+
+func isParamSegment(seg string) bool {
+	_, ok := paramOf(seg)
+	return ok
+}
+
+// routeParams lists route's path parameters in order.
+func routeParams(route string) []string {
+	var out []string
+	for _, s := range routeSegments(route) {
+		if name, ok := paramOf(s); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// collectionParams lists the path parameters of a create route (every one:
+// a create's last segment is the collection).
+func collectionParams(route string) []string { return routeParams(route) }
+
+// sameShape reports whether two routes have the same literals (case
+// aside) and parameters at the same positions.
+func sameShape(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		pa, pb := isParamSegment(a[i]), isParamSegment(b[i])
+		if pa != pb || (!pa && !strings.EqualFold(strings.TrimSuffix(a[i], ".json"), strings.TrimSuffix(b[i], ".json"))) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxLearnedBody bounds the part of a 400 searched for missing fields: an
+// error message is short; a page that long is not one.
+const maxLearnedBody = 8 << 10
+
+// maxLearnedFields bounds the fields one retry adds: a description that
+// misses more than this is too thin for a generated body (Options.Bodies).
+const maxLearnedFields = 8
+
+// missingFieldPatterns find a missing field's name in an error message, as
+// the common frameworks write it: Joi ("\"title\" is required"), serde
+// ("missing field `title`"), Mongoose ("Path `title` is required."), Ajv
+// ("must have required property 'title'"), and plain "title is required".
+var missingFieldPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)missing (?:required )?(?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
+	regexp.MustCompile(`(?i)required (?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
+	regexp.MustCompile(`(?i)[\x60'"]([A-Za-z_][\w-]*)[\x60'"] +(?:is +(?:a +)?required|is +missing|must be (?:provided|present|specified)|cannot be (?:blank|empty|null))`),
+	regexp.MustCompile(`(?i)\b([A-Za-z_][\w-]*) +(?:is +required|is +missing|must be (?:provided|present|specified)|can(?:'t|not) be (?:blank|empty|null))`),
+}
+
+// notFieldNames are words the unquoted pattern catches that name no field
+// ("this field is required", "authentication is required").
+var notFieldNames = map[string]bool{
+	"field": true, "value": true, "this": true, "it": true, "body": true, "property": true,
+	"parameter": true, "which": true, "that": true, "authentication": true, "login": true,
+	"token": true, "authorization": true, "input": true, "data": true, "request": true,
+	"payload": true, "json": true, "and": true, "or": true, "is": true, "entity": true,
+}
+
+// requiredWords in a per-field message mean the field was missing rather
+// than wrong.
+var requiredWords = regexp.MustCompile(`(?i)(required|missing|blank|empty|may not be null|must not be null|can't be null|cannot be null)`)
+
+// missingFields names the top-level body fields a 400 or 422 says are
+// missing, so the create is sent once more with them.
+func missingFields(r *Response) []string {
+	if r == nil || r.Err != nil || (r.Status != http.StatusBadRequest && r.Status != http.StatusUnprocessableEntity) {
+		return nil
+	}
+	body := r.Body
+	if len(body) > maxLearnedBody {
+		body = body[:maxLearnedBody]
+	}
+	var names []string
+	add := func(n string) {
+		if n != "" && !notFieldNames[strings.ToLower(n)] && !slices.Contains(names, n) && len(names) < maxLearnedFields {
+			names = append(names, n)
+		}
+	}
+	text := body
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		jsonMissing(v, add)
+		// The messages as written, not JSON-escaped (Joi's "\"title\"").
+		var b bytes.Buffer
+		jsonStrings(v, &b)
+		text = b.Bytes()
+	}
+	for _, re := range missingFieldPatterns {
+		for _, m := range re.FindAllSubmatch(text, maxLearnedFields) {
+			add(string(m[1]))
+		}
+	}
+	return names
+}
+
+// jsonStrings writes every string in v, one a line.
+func jsonStrings(v any, b *bytes.Buffer) {
+	switch x := v.(type) {
+	case string:
+		b.WriteString(x)
+		b.WriteByte('\n')
+	case []any:
+		for _, e := range x {
+			jsonStrings(e, b)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			jsonStrings(x[k], b)
+		}
+	}
+}
+
+// jsonMissing finds missing fields in structured errors: FastAPI's
+// {"detail": [{"loc": ["body", "title"], "type": "missing"}]}, Rails'
+// {"errors": {"title": ["can't be blank"]}}, Django REST's {"title": ["This
+// field is required."]}, express-validator's {"errors": [{"path": "title"}]}.
+func jsonMissing(v any, add func(string)) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		switch val := obj[key].(type) {
+		case []any:
+			for _, e := range val {
+				if eo, ok := e.(map[string]any); ok {
+					fieldOfError(eo, add)
+				}
+			}
+			if key != "errors" && key != "detail" && requiredMessage(val) {
+				add(key) // Django REST: the field's own list of messages
+			}
+		case map[string]any:
+			if key == "errors" || key == "error" || key == "fields" {
+				for _, f := range slices.Sorted(maps.Keys(val)) {
+					if requiredMessage(val[f]) {
+						add(f)
+					}
+				}
+			}
+		}
+	}
+}
+
+// fieldOfError adds the field one structured error names, when it says
+// the field is missing (or names no reason at all).
+func fieldOfError(e map[string]any, add func(string)) {
+	name := ""
+	if loc, ok := e["loc"].([]any); ok && len(loc) > 0 {
+		name, _ = loc[len(loc)-1].(string)
+		if len(loc) > 2 {
+			name = "" // nested: not a top-level field
+		}
+	}
+	for _, k := range []string{"param", "path", "field", "property", "name"} {
+		if s, ok := e[k].(string); ok && name == "" {
+			name = s
+		}
+	}
+	if name == "" || strings.ContainsAny(name, ".[]/ ") || name == "body" {
+		return
+	}
+	msg := fmt.Sprint(e["type"], " ", e["msg"], " ", e["message"])
+	if requiredWords.MatchString(msg) {
+		add(name)
+	}
+}
+
+// requiredMessage reports whether a field's messages (a string or a list
+// of strings) say it is missing.
+func requiredMessage(v any) bool {
+	switch m := v.(type) {
+	case string:
+		return requiredWords.MatchString(m)
+	case []any:
+		for _, s := range m {
+			if str, ok := s.(string); ok && requiredWords.MatchString(str) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addFields adds each of fields absent from body (a JSON object) as a
+// string carrying marker; ok false when it added none.
+func addFields(body []byte, fields []string, marker string) ([]byte, bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil {
+		return body, false
+	}
+	added := false
+	for _, f := range fields {
+		if _, ok := obj[f]; ok {
+			continue
+		}
+		val := marker
+		if strings.Contains(strings.ToLower(f), "mail") {
+			val = marker + "@example.invalid" // RFC 2606: reaches no one
+		}
+		obj[f], _ = json.Marshal(val)
+		added = true
+	}
+	if !added {
+		return body, false
+	}
+	out, err := json.Marshal(obj)
+	return out, err == nil
+}
+
+// cleanupTimeout bounds the clean-up of an interrupted scan: it runs on a
+// context that is not cancelled with the scan's (the objects must go even
+// after Ctrl-C or a CI timeout's first signal), but never for longer.
+const cleanupTimeout = 60 * time.Second
+
+// maxLeftShown bounds the item paths a warning lists; the report's
+// coverage has them all.
+const maxLeftShown = 10
+
+// cleanup deletes every object the scan created, children before parents
+// (the reverse of creation order), with the owner's credentials, then the
+// parent's owner's, then the admin's, and confirms each deletion with the
+// owner's read-back. It goes past the request budget (at most the deletes
+// and reads it needs: leaving the scan's objects on the target would be
+// worse than a few requests more) and past an interrupted scan's context
+// (see cleanupTimeout). It returns what was created and whether it is
+// gone, and a warning naming what is left; nil when nothing was created.
+func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string) {
+	w.mu.Lock()
+	recs := slices.Clone(w.records)
+	w.mu.Unlock()
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	cov := &finding.WriteCoverage{Created: make([]finding.CreatedObject, len(recs))}
+	for i := len(recs) - 1; i >= 0; i-- {
+		cov.Created[i] = w.remove(ctx, recs[i])
+	}
+	var left []string
+	for _, c := range cov.Created {
+		if c.Deleted {
+			continue
+		}
+		cov.Left++
+		if len(left) < maxLeftShown {
+			item := c.Item
+			if item == "" {
+				item = "an object of " + c.Operation
+			}
+			left = append(left, fmt.Sprintf("%s (%s)", item, c.Reason))
+		}
+	}
+	if cov.Left == 0 {
+		return cov, nil
+	}
+	more := ""
+	if cov.Left > len(left) {
+		more = fmt.Sprintf("; and %d more (see the report's coverage)", cov.Left-len(left))
+	}
+	warn := fmt.Sprintf("active mode left %d of the %d objects it created on the target; remove them by hand: %s%s",
+		cov.Left, len(recs), strings.Join(left, "; "), more)
+	return cov, []string{w.s.redactor.Redact(warn)}
+}
+
+// remove deletes rec's object and says how it went.
+func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject {
+	o := rec.o
+	c := finding.CreatedObject{Kind: "object", Operation: rec.op, Item: rec.item, Owner: identityName(o.Owner)}
+	if o.ID == "" {
+		c.Reason = "the create's answer named no id, so the scan cannot address it"
+		return c
+	}
+	if rec.deleteSent.Load() {
+		if gone, r := w.goneAfter(ctx, o); gone {
+			c.Deleted, c.Reason = true, "deleted during the scan; the owner's read-back answered "+describeAnswer(r)
+			return c
+		}
+	}
+	del, ok := o.Kind.Item(http.MethodDelete)
+	if !ok {
+		c.Reason = w.noDelete(o.Kind)
+		return c
+	}
+	var tried []string
+	for _, id := range w.deleters(rec) {
+		t, req := w.itemRequest(o, del, id, nil)
+		req.pastBudget = true
+		r := t.Do(ctx, req)
+		if !r.OK() && r.Status != http.StatusNotFound && r.Status != http.StatusGone {
+			tried = append(tried, fmt.Sprintf("DELETE answered %s to %s", describeAnswer(r), identityName(id)))
+			continue
+		}
+		if _, hasGet := o.Kind.Item(http.MethodGet); !hasGet {
+			c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (no read operation to confirm it)", r.Status, identityName(id))
+			return c
+		}
+		if gone, back := w.goneAfter(ctx, o); gone {
+			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the owner's read-back answered %s", identityName(id), describeAnswer(back))
+			return c
+		}
+		tried = append(tried, fmt.Sprintf("still readable after DELETE as %s answered %d", identityName(id), r.Status))
+	}
+	c.Reason = strings.Join(tried, "; ")
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		c.Reason = fmt.Sprintf("the clean-up ran out of its %s: %s", cleanupTimeout, c.Reason)
+	}
+	return c
+}
+
+// goneAfter is Gone for the clean-up: past the budget.
+func (w *Writes) goneAfter(ctx context.Context, o *Object) (bool, *Response) {
+	get, ok := o.Kind.Item(http.MethodGet)
+	if !ok {
+		return false, nil
+	}
+	t, req := w.itemRequest(o, get, o.Owner, nil)
+	req.pastBudget = true
+	r := t.Do(ctx, req)
+	return goneAnswer(r), r
+}
+
+// deleters are the identities that may delete rec's object, in the order
+// they are tried: its owner, the owner of its parent, the admin.
+func (w *Writes) deleters(rec *record) []*Identity {
+	var out []*Identity
+	for _, id := range append(append([]*Identity{rec.o.Owner}, rec.others...), w.s.admin) {
+		if id != nil && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// noDelete says why k's objects cannot be deleted: the description has no
+// DELETE on its items, or --exclude (or the screening) left it out.
+func (w *Writes) noDelete(k objects.Lifecycle) string {
+	want := append(routeSegments(k.Collection), "{id}")
+	for _, sk := range w.s.safety.skipped {
+		if sk.Method == http.MethodDelete && sameShape(routeSegments(sk.Path), want) {
+			return fmt.Sprintf("DELETE %s was not sent: %s", sk.Path, sk.Reason)
+		}
+	}
+	return fmt.Sprintf("the API describes no DELETE on %s/{id}", k.Collection)
 }

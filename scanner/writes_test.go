@@ -1,0 +1,564 @@
+package scanner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/objects"
+)
+
+// writesAPI is a loopback API with notes (owner-checked CRUD), projects
+// with members (nested), tags (no DELETE) and one pre-existing note of
+// alice's that no write may touch. It logs every request.
+type writesAPI struct {
+	// requireText makes POST /api/notes demand "text", which the
+	// description does not say (learned from the 400).
+	requireText bool
+	// softDelete keeps deleted notes, flagged.
+	softDelete bool
+	// refuseDelete answers 403 to every note DELETE.
+	refuseDelete bool
+
+	mu      sync.Mutex
+	next    int
+	records map[string]map[string]any // "/api/notes/1" -> record
+	log     []string                  // "alice DELETE /api/notes/3"
+}
+
+const writesSpec = `{
+  "openapi": "3.0.0",
+  "info": {"title": "notes", "version": "1"},
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+      "Note": {"type": "object", "required": ["title"], "properties": {
+        "id": {"type": "integer", "readOnly": true},
+        "title": {"type": "string", "maxLength": 80},
+        "text": {"type": "string"}}},
+      "Named": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    }
+  },
+  "security": [{"bearer": []}],
+  "paths": {
+    "/api/notes": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}}, "responses": {"201": {"description": "ok"}}}},
+    "/api/notes/{noteId}": {
+      "parameters": [{"name": "noteId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "get": {"responses": {"200": {"description": "ok"}}},
+      "put": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}}, "responses": {"200": {"description": "ok"}}},
+      "patch": {"requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string"}, "text": {"type": "string"}}}}}}, "responses": {"200": {"description": "ok"}}},
+      "delete": {"responses": {"204": {"description": "ok"}}}},
+    "/api/projects": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}},
+    "/api/projects/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "get": {"responses": {"200": {"description": "ok"}}},
+      "delete": {"responses": {"204": {"description": "ok"}}}},
+    "/api/projects/{projectId}/members": {
+      "parameters": [{"name": "projectId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}},
+    "/api/projects/{pid}/members/{memberId}": {
+      "parameters": [{"name": "pid", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "memberId", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "get": {"responses": {"200": {"description": "ok"}}},
+      "delete": {"responses": {"204": {"description": "ok"}}}},
+    "/api/tags": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}},
+    "/api/tags/{tagId}": {"get": {"parameters": [{"name": "tagId", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "ok"}}}},
+    "/api/register": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}}
+  }
+}`
+
+func newWritesAPI() *writesAPI {
+	return &writesAPI{next: 100, records: map[string]map[string]any{
+		"/api/notes/1": {"id": 1, "owner": "alice", "title": "alice's diary", "text": "private"},
+	}}
+}
+
+// snapshot is the records as JSON, to compare before and after.
+func (a *writesAPI) snapshot(path string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b, _ := json.Marshal(a.records[path])
+	return string(b)
+}
+
+func (a *writesAPI) logged() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.log)
+}
+
+func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.log = append(a.log, user+" "+r.Method+" "+r.URL.Path)
+	if r.URL.Path == "/openapi.json" {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, writesSpec)
+		return
+	}
+	if user == "" {
+		writeTestJSON(w, 401, map[string]any{"error": "unauthorized"})
+		return
+	}
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if r.Method == http.MethodPost {
+		a.create(w, r, user, segs)
+		return
+	}
+	rec, ok := a.records[r.URL.Path]
+	if !ok || (rec["deleted"] == true && r.Method != http.MethodGet) {
+		writeTestJSON(w, 404, map[string]any{"error": "not found"})
+		return
+	}
+	if rec["owner"] != user && user != "admin" {
+		writeTestJSON(w, 403, map[string]any{"error": "forbidden"})
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		writeTestJSON(w, 200, rec)
+	case http.MethodPut, http.MethodPatch:
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		for k, v := range body {
+			if k != "id" && k != "owner" {
+				rec[k] = v
+			}
+		}
+		writeTestJSON(w, 200, rec)
+	case http.MethodDelete:
+		if a.refuseDelete && segs[1] == "notes" {
+			writeTestJSON(w, 403, map[string]any{"error": "deleting notes is not allowed"})
+			return
+		}
+		if a.softDelete {
+			rec["deleted"] = true
+		} else {
+			delete(a.records, r.URL.Path)
+		}
+		w.WriteHeader(204)
+	}
+}
+
+func (a *writesAPI) create(w http.ResponseWriter, r *http.Request, user string, segs []string) {
+	var body map[string]any
+	if json.NewDecoder(r.Body).Decode(&body) != nil {
+		writeTestJSON(w, 400, map[string]any{"error": "invalid JSON"})
+		return
+	}
+	parent := "/" + strings.Join(segs[:len(segs)-1], "/")
+	if len(segs) == 4 { // /api/projects/{id}/members: the project's owner only
+		p, ok := a.records[parent]
+		if !ok || p["owner"] != user {
+			writeTestJSON(w, 404, map[string]any{"error": "no such project"})
+			return
+		}
+	}
+	if segs[len(segs)-1] == "notes" && a.requireText && body["text"] == nil {
+		writeTestJSON(w, 400, map[string]any{"message": `"text" is required`})
+		return
+	}
+	a.next++
+	rec := map[string]any{"id": a.next, "owner": user}
+	for k, v := range body {
+		rec[k] = v
+	}
+	a.records[r.URL.Path+"/"+strconv.Itoa(a.next)] = rec
+	writeTestJSON(w, 201, map[string]any{"data": rec})
+}
+
+func writeTestJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeRule is an API rule whose body the test gives.
+type writeRule struct {
+	fn func(ctx context.Context, a *API) []finding.Finding
+}
+
+func (writeRule) Info() finding.RuleInfo {
+	ri, _ := finding.Lookup("bola-cross-user-write")
+	return ri
+}
+
+func (r writeRule) CheckAPI(ctx context.Context, a *API) []finding.Finding { return r.fn(ctx, a) }
+
+// writesScan scans api in active mode with alice (primary), bob (peer) and
+// admin, running fn as the one API rule.
+func writesScan(t *testing.T, api *writesAPI, change func(*Options), fn func(ctx context.Context, a *API) []finding.Finding) *Result {
+	t.Helper()
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	admin := bearerIdentity("admin", "admin")
+	admin.Role = RoleAdmin
+	opts := Options{
+		Target:   srv.URL,
+		OpenAPI:  srv.URL + "/openapi.json",
+		Primary:  bearerIdentity("alice", "alice"),
+		Peer:     bearerIdentity("bob", "bob"),
+		Admin:    admin,
+		Mode:     finding.ModeActive,
+		Client:   ClientOptions{Concurrency: 4, Timeout: 5 * time.Second},
+		Wait:     time.Second,
+		APIRules: []APIRule{writeRule{fn: fn}},
+	}
+	if change != nil {
+		change(&opts)
+	}
+	res, err := Scan(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+// kind returns the kind whose create is on collection.
+func kind(t *testing.T, w *Writes, collection string) objects.Lifecycle {
+	t.Helper()
+	for _, k := range w.Kinds() {
+		if k.Collection == collection {
+			return k
+		}
+	}
+	t.Fatalf("no kind %s in %v", collection, kindNames(w.Kinds()))
+	return objects.Lifecycle{}
+}
+
+func kindNames(ks []objects.Lifecycle) []string {
+	var out []string
+	for _, k := range ks {
+		out = append(out, k.Create.Method+" "+k.Create.Path)
+	}
+	return out
+}
+
+// TestWritesLifecycle: the engine creates a note as alice with a marked
+// body, takes its id from the wrapped answer, reads it, updates it with a
+// fresh marker, refuses to touch the pre-existing note, and deletes what it
+// created at the end, confirmed by a read-back; the pre-existing note is
+// unchanged.
+func TestWritesLifecycle(t *testing.T) {
+	api := newWritesAPI()
+	before := api.snapshot("/api/notes/1")
+	var kinds []string
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		kinds = kindNames(w.Kinds())
+		notes := kind(t, w, "/api/notes")
+		o, r, why := w.Create(ctx, notes, a.s.primary, nil)
+		if o == nil {
+			t.Fatalf("create: %s (%v)", why, r)
+		}
+		if o.ID == "" || !strings.Contains(string(o.Sent), o.Marker) || !strings.HasPrefix(o.Marker, "authgate-"+w.seed+"-") {
+			t.Errorf("object %+v: want an id and a marked body", o)
+		}
+		if got := w.Read(ctx, o, a.s.primary); got == nil || got.Status != 200 || !strings.Contains(string(got.Body), o.Marker) {
+			t.Errorf("read-back %v: want 200 with the marker", got)
+		}
+		for _, method := range []string{"PUT", "PATCH"} {
+			m := w.Marker()
+			body, ok := w.UpdateBody(o, method, m)
+			if !ok {
+				t.Fatalf("%s: no body to mark", method)
+			}
+			if r := w.Send(ctx, o, method, a.s.primary, body); r.Status != 200 {
+				t.Errorf("%s answered %d", method, r.Status)
+			}
+			if got := w.Read(ctx, o, a.s.primary); !strings.Contains(string(got.Body), m) {
+				t.Errorf("after %s the read-back %s lacks %s", method, got.Body, m)
+			}
+		}
+		foreign := &Object{Kind: notes, Owner: a.s.primary, ID: "1"}
+		for _, method := range []string{"PUT", "DELETE"} {
+			if r := w.Send(ctx, foreign, method, a.s.primary, []byte(`{"title":"x"}`)); r.Err == nil {
+				t.Errorf("%s on an object the scan did not create was sent", method)
+			}
+		}
+		if gone, _ := w.Gone(ctx, o); gone {
+			t.Errorf("Gone before any delete")
+		}
+		return nil
+	})
+	if want := []string{"POST /api/notes", "POST /api/projects", "POST /api/projects/{projectId}/members", "POST /api/tags"}; !slices.Equal(kinds, want) {
+		t.Errorf("kinds %q, want %q (the register flow is not a kind)", kinds, want)
+	}
+	if after := api.snapshot("/api/notes/1"); after != before {
+		t.Errorf("the pre-existing note changed: %s -> %s", before, after)
+	}
+	for _, l := range api.logged() {
+		if strings.HasSuffix(l, "/api/notes/1") && !strings.Contains(l, " GET ") {
+			t.Errorf("sent to the pre-existing note: %s", l)
+		}
+	}
+	wc := res.Coverage.Writes
+	if wc == nil || len(wc.Created) != 1 || wc.Left != 0 {
+		t.Fatalf("coverage writes %+v, want one created and removed", wc)
+	}
+	c := wc.Created[0]
+	if !c.Deleted || c.Owner != "alice" || c.Operation != "POST /api/notes" || !strings.HasPrefix(c.Item, "/api/notes/") || !strings.Contains(c.Reason, "404") {
+		t.Errorf("created %+v", c)
+	}
+	if len(api.records) != 1 {
+		t.Errorf("records left: %v", api.records)
+	}
+}
+
+// TestWritesNested: a member is created under a project the engine creates
+// first (the member route names the parent projectId, the item routes pid);
+// the peer's CreateUnder lands in alice's project; the clean-up deletes the
+// members before the project.
+func TestWritesNested(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		members := kind(t, w, "/api/projects/{projectId}/members")
+		m, r, why := w.Create(ctx, members, a.s.primary, nil)
+		if m == nil {
+			t.Fatalf("create member: %s (%v)", why, r)
+		}
+		pid := m.Parents["projectId"]
+		if pid == "" || m.ID == "" {
+			t.Fatalf("member %+v: want a parent and an id", m)
+		}
+		if got := w.Read(ctx, m, a.s.primary); got.Status != 200 {
+			t.Errorf("member read-back %d", got.Status)
+		}
+		project := &Object{Kind: kind(t, w, "/api/projects"), Owner: a.s.primary, ID: pid}
+		if _, _, why := w.CreateUnder(ctx, members, project, a.s.peer, nil); !strings.Contains(why, "not created by this scan") {
+			t.Errorf("CreateUnder a look-alike parent: %q, want refused", why)
+		}
+		var parent *Object
+		for _, rec := range w.records {
+			if rec.o.ID == pid {
+				parent = rec.o
+			}
+		}
+		_, r, _ = w.CreateUnder(ctx, members, parent, a.s.peer, nil)
+		if r.Status != 404 {
+			t.Errorf("bob adding a member to alice's project: %d, want the API's 404", r.Status)
+		}
+		return nil
+	})
+	if wc := res.Coverage.Writes; wc == nil || len(wc.Created) != 2 || wc.Left != 0 {
+		t.Fatalf("coverage writes %+v, want project and member, removed", wc)
+	}
+	var deletes []string
+	for _, l := range api.logged() {
+		if strings.Contains(l, " DELETE ") {
+			deletes = append(deletes, l)
+		}
+	}
+	if len(deletes) != 2 || !strings.Contains(deletes[0], "/members/") || strings.Contains(deletes[1], "/members/") {
+		t.Errorf("deletes %q, want the member's, then the project's", deletes)
+	}
+	if len(api.records) != 1 {
+		t.Errorf("records left: %v", api.records)
+	}
+}
+
+// TestWritesLearnsMissingField: a create refused with `"text" is required`
+// is sent once more with text, marked.
+func TestWritesLearnsMissingField(t *testing.T) {
+	api := newWritesAPI()
+	api.requireText = true
+	writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		o, r, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil)
+		if o == nil {
+			t.Fatalf("create: %s (%v)", why, r)
+		}
+		var sent map[string]string
+		_ = json.Unmarshal(o.Sent, &sent)
+		if sent["text"] != o.Marker {
+			t.Errorf("sent %s: want text carrying the marker", o.Sent)
+		}
+		return nil
+	})
+}
+
+// TestWritesLeftovers: what cannot be deleted is listed with the reason and
+// named in a warning: tags have no DELETE, a DELETE excluded by --exclude is
+// never sent, a DELETE answered 403 (also by the admin).
+func TestWritesLeftovers(t *testing.T) {
+	cases := []struct {
+		name       string
+		collection string
+		api        func(*writesAPI)
+		exclude    []string
+		reason     string
+	}{
+		{"no delete operation", "/api/tags", nil, nil, "no DELETE on /api/tags/{id}"},
+		{"delete excluded", "/api/notes", nil, []string{"DELETE /api/notes/*"}, "DELETE /api/notes/{noteId} was not sent: excluded by --exclude"},
+		{"delete refused", "/api/notes", func(a *writesAPI) { a.refuseDelete = true }, nil, "DELETE answered 403 to alice; DELETE answered 403 to admin"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newWritesAPI()
+			if tc.api != nil {
+				tc.api(api)
+			}
+			res := writesScan(t, api, func(o *Options) { o.Exclude = tc.exclude }, func(ctx context.Context, a *API) []finding.Finding {
+				w := a.Writes()
+				if o, _, why := w.Create(ctx, kind(t, w, tc.collection), a.s.primary, nil); o == nil {
+					t.Fatalf("create: %s", why)
+				}
+				return nil
+			})
+			wc := res.Coverage.Writes
+			if wc == nil || wc.Left != 1 || wc.Created[0].Deleted || !strings.Contains(wc.Created[0].Reason, tc.reason) {
+				t.Fatalf("coverage writes %+v, want one left: %s", wc, tc.reason)
+			}
+			item := wc.Created[0].Item
+			if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+				return strings.Contains(w, "left 1 of the 1 objects") && strings.Contains(w, item)
+			}) {
+				t.Errorf("warnings %q: want the leftover %s named", res.Warnings, item)
+			}
+			for _, l := range api.logged() {
+				if len(tc.exclude) > 0 && strings.Contains(l, " DELETE /api/notes/") {
+					t.Errorf("excluded DELETE sent: %s", l)
+				}
+			}
+		})
+	}
+}
+
+// TestWritesExcludeRespected: --exclude "PUT /api/notes/*" leaves the PUT
+// out of the kind's items and Send never sends it.
+func TestWritesExcludeRespected(t *testing.T) {
+	api := newWritesAPI()
+	writesScan(t, api, func(o *Options) { o.Exclude = []string{"PUT /api/notes/*"} }, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil)
+		if o == nil {
+			t.Fatalf("create: %s", why)
+		}
+		if r := w.Send(ctx, o, "PUT", a.s.primary, []byte(`{"title":"x"}`)); r.Err == nil {
+			t.Errorf("excluded PUT answered %d", r.Status)
+		}
+		return nil
+	})
+	for _, l := range api.logged() {
+		if strings.Contains(l, " PUT ") {
+			t.Errorf("excluded PUT sent: %s", l)
+		}
+	}
+}
+
+// TestWritesCleanupPastBudget: a budget the rule spends entirely still
+// leaves the clean-up its deletes.
+func TestWritesCleanupPastBudget(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, func(o *Options) { o.Client.Budget = 40 }, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		notes := kind(t, w, "/api/notes")
+		for !a.Exhausted() {
+			w.Create(ctx, notes, a.s.primary, nil)
+		}
+		return nil
+	})
+	wc := res.Coverage.Writes
+	if wc == nil || len(wc.Created) == 0 || wc.Left != 0 {
+		t.Fatalf("coverage writes %+v, want every object removed", wc)
+	}
+	if len(api.records) != 1 {
+		t.Errorf("records left: %d", len(api.records)-1)
+	}
+	if !strings.Contains(res.Incomplete, "budget") {
+		t.Errorf("incomplete %q: the budget ran out", res.Incomplete)
+	}
+}
+
+// TestWritesSoftDelete: a delete that keeps the record flagged counts as
+// gone, for the clean-up and for Gone.
+func TestWritesSoftDelete(t *testing.T) {
+	api := newWritesAPI()
+	api.softDelete = true
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil)
+		if o == nil {
+			t.Fatalf("create: %s", why)
+		}
+		w.Send(ctx, o, "DELETE", a.s.primary, nil)
+		if gone, r := w.Gone(ctx, o); !gone {
+			t.Errorf("soft-deleted object not gone: %d %s", r.Status, r.Body)
+		}
+		return nil
+	})
+	if wc := res.Coverage.Writes; wc == nil || wc.Left != 0 || !strings.Contains(wc.Created[0].Reason, "deleted during the scan") {
+		t.Fatalf("coverage writes %+v", wc)
+	}
+}
+
+// TestWritesSafeMode: safe mode has no write engine.
+func TestWritesSafeMode(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, func(o *Options) { o.Mode = finding.ModeSafe }, func(ctx context.Context, a *API) []finding.Finding {
+		if a.Writes() != nil {
+			t.Errorf("safe mode has a write engine")
+		}
+		return nil
+	})
+	if res.Coverage.Writes != nil {
+		t.Errorf("safe mode coverage writes %+v", res.Coverage.Writes)
+	}
+}
+
+// TestMissingFields: the names of missing fields, as frameworks write them.
+func TestMissingFields(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		want   []string
+	}{
+		{"joi", 400, `{"message": "\"title\" is required"}`, []string{"title"}},
+		{"serde", 422, "Failed to deserialize the JSON body: missing field `title` at line 1", []string{"title"}},
+		{"plain", 400, `{"error": "title is required"}`, []string{"title"}},
+		{"ajv", 400, `{"message": "body must have required property 'title'"}`, []string{"title"}},
+		{"rails", 422, `{"errors": {"title": ["can't be blank"], "body": ["is too short"]}}`, []string{"title"}},
+		{"django", 400, `{"title": ["This field is required."]}`, []string{"title"}},
+		{"fastapi", 422, `{"detail": [{"loc": ["body", "title"], "msg": "Field required", "type": "missing"}]}`, []string{"title"}},
+		{"express-validator", 400, `{"errors": [{"path": "title", "msg": "title is required"}]}`, []string{"title"}},
+		{"not a missing field", 400, `{"error": "title too long"}`, nil},
+		{"authentication", 400, `{"error": "authentication is required"}`, nil},
+		{"not a 400", 500, `{"error": "title is required"}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := missingFields(&Response{Status: tc.status, Body: []byte(tc.body)})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("missingFields = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSoftDeleted: the flags a kept, deleted record carries.
+func TestSoftDeleted(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"id": 1, "deleted": true}`:                      true,
+		`{"data": {"id": 1, "isDeleted": true}}`:          true,
+		`{"id": 1, "deleted_at": "2026-01-01T00:00:00Z"}`: true,
+		`{"id": 1, "status": "deleted"}`:                  true,
+		`{"id": 1, "deleted": false, "deletedAt": null}`:  false,
+		`{"id": 1, "title": "deleted"}`:                   false,
+		`[1, 2]`:                                          false,
+	} {
+		if got := SoftDeleted([]byte(body)); got != want {
+			t.Errorf("SoftDeleted(%s) = %v, want %v", body, got, want)
+		}
+	}
+}
