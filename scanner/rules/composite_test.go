@@ -80,6 +80,9 @@ type compositeAPI struct {
 	// accounts holds the login state of the active flows (see
 	// composite_active_test.go).
 	accounts *compositeAccounts
+	// writes holds the notes, projects and announcements (see
+	// composite_writes_test.go).
+	writes *compositeWrites
 }
 
 func newCompositeAPI(t *testing.T) *compositeAPI {
@@ -88,7 +91,7 @@ func newCompositeAPI(t *testing.T) *compositeAPI {
 	if _, err := rand.Read(key); err != nil {
 		t.Fatalf("key: %v", err)
 	}
-	return &compositeAPI{key: key, now: time.Now, accounts: newCompositeAccounts()}
+	return &compositeAPI{key: key, now: time.Now, accounts: newCompositeAccounts(), writes: newCompositeWrites()}
 }
 
 var b64 = base64.RawURLEncoding
@@ -358,11 +361,16 @@ func (a *compositeAPI) handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]int{"users": len(compositeUsers), "orders": len(compositeOrders)})
 	}))
 	a.accountRoutes(mux)
+	a.writeRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return cors(mux)
 }
 
-const compositeSpec = `openapi: 3.0.3
+// compositeSpec describes the composite API: the reads below, then the
+// writes (compositeWriteSpec).
+const compositeSpec = compositeReadSpec + compositeWriteSpec
+
+const compositeReadSpec = `openapi: 3.0.3
 info: {title: composite, version: "1"}
 components:
   securitySchemes:
