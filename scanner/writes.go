@@ -89,6 +89,21 @@ type record struct {
 	// attack, or a rule's own clean-up); the clean-up checks before
 	// deleting again.
 	deleteSent atomic.Bool
+	// account is set for an account a rule registered (see Account): the
+	// clean-up reports it as it is, o is nil.
+	account *finding.CreatedObject
+}
+
+// Account records an account a rule registered through operation ("POST
+// /api/register") under name, which the scan cannot delete: the report
+// lists it with the objects (Kind "account"), counted as left on the
+// target, so the API's owner can remove it.
+func (w *Writes) Account(operation, name string, owner *Identity) {
+	c := &finding.CreatedObject{Kind: "account", Operation: operation, Item: name, Owner: identityName(owner),
+		Reason: "accounts cannot be deleted by the scan"}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.records = append(w.records, &record{account: c, op: operation, item: name})
 }
 
 // Writes is the scan's write engine, nil in safe mode: safe mode never
@@ -947,7 +962,12 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	cov := &finding.WriteCoverage{Created: make([]finding.CreatedObject, len(recs))}
+	accounts := false
 	for i := len(recs) - 1; i >= 0; i-- {
+		if a := recs[i].account; a != nil {
+			cov.Created[i], accounts = *a, true
+			continue
+		}
 		cov.Created[i] = w.remove(ctx, recs[i])
 	}
 	var left []string
@@ -971,8 +991,12 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	if cov.Left > len(left) {
 		more = fmt.Sprintf("; and %d more (see the report's coverage)", cov.Left-len(left))
 	}
-	warn := fmt.Sprintf("active mode left %d of the %d objects it created on the target; remove them by hand: %s%s",
-		cov.Left, len(recs), strings.Join(left, "; "), more)
+	what := "objects"
+	if accounts {
+		what = "objects and accounts"
+	}
+	warn := fmt.Sprintf("active mode left %d of the %d %s it created on the target; remove them by hand: %s%s",
+		cov.Left, len(recs), what, strings.Join(left, "; "), more)
 	return cov, []string{w.s.redactor.Redact(warn)}
 }
 

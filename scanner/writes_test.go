@@ -562,3 +562,23 @@ func TestSoftDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestWritesAccount: an account a rule registered is listed with the
+// objects, left on the target, and named in the warning.
+func TestWritesAccount(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		a.Writes().Account("POST /api/register", "authgate-3f2a", Anonymous)
+		return nil
+	})
+	wc := res.Coverage.Writes
+	want := finding.CreatedObject{Kind: "account", Operation: "POST /api/register", Item: "authgate-3f2a", Owner: "anonymous", Reason: "accounts cannot be deleted by the scan"}
+	if wc == nil || len(wc.Created) != 1 || wc.Created[0] != want || wc.Left != 1 {
+		t.Fatalf("coverage writes %+v, want %+v left", wc, want)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "objects and accounts") && strings.Contains(w, "authgate-3f2a")
+	}) {
+		t.Errorf("warnings %q: want the account named", res.Warnings)
+	}
+}
