@@ -1,0 +1,546 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// WriteAuthnMissing is authn-missing on state-changing operations, in
+// active mode only. The primary identity creates an object; anonymous
+// callers then update and delete it, and the owner's read-back decides;
+// anonymous callers also create one, and the primary's read of it decides.
+// Item writes the scan cannot reach with an object of its own (no create
+// operation, or a create the primary is refused) get a probe that changes
+// nothing: an id that cannot exist and a body that fails validation.
+// Operations declared public (`security: []`, optional auth) are left
+// alone, and so is an API whose reads are open to anyone anyway.
+type WriteAuthnMissing struct{}
+
+// Info implements scanner.APIRule: the operation rule's id, so both show
+// as one rule (reads in safe mode, writes too in active mode).
+func (WriteAuthnMissing) Info() finding.RuleInfo { return info("authn-missing") }
+
+// CheckAPI implements scanner.APIRule.
+func (WriteAuthnMissing) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	w := a.Writes()
+	if w == nil {
+		// Safe mode: no write is ever sent; the operation rule judged
+		// the reads.
+		return nil
+	}
+	j := &authnWrites{owner: a.Main()}
+	j.init(a, w)
+	kinds := w.Kinds()
+	fs := w.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return j.kind(ctx, k) })
+	fs = append(fs, j.probes(ctx)...)
+	if len(kinds) == 0 && !j.probed {
+		a.NotApplicable("authn-missing", "no state-changing operation that active mode can send: no create operation, and no item write declared or found protected")
+	}
+	return fs
+}
+
+// writeJob is what both write rules share: the API, its write engine, and
+// which operations were judged with an object of the scan's own.
+type writeJob struct {
+	a *scanner.API
+	w *scanner.Writes
+	// direct holds "METHOD /path" of the item writes tested on an object
+	// the scan created; the others are probed.
+	mu     sync.Mutex
+	direct map[string]bool
+	// guard caches protection's answers, by "METHOD /path"; gmu is held
+	// while one is asked, so each is asked once.
+	gmu   sync.Mutex
+	guard map[string]protection
+}
+
+// init readies j for one run on a's writes.
+func (j *writeJob) init(a *scanner.API, w *scanner.Writes) {
+	j.a, j.w, j.direct, j.guard = a, w, map[string]bool{}, map[string]protection{}
+}
+
+// markDirect records that op was tested on an object the scan created.
+func (j *writeJob) markDirect(op openapi.Operation) {
+	j.mu.Lock()
+	j.direct[op.Method+" "+op.Path] = true
+	j.mu.Unlock()
+}
+
+// isDirect reports whether op was tested on an object the scan created.
+func (j *writeJob) isDirect(op openapi.Operation) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.direct[op.Method+" "+op.Path]
+}
+
+// authnWrites is one run of WriteAuthnMissing.
+type authnWrites struct {
+	writeJob
+	// owner creates the objects anonymous callers attack: the primary,
+	// or anonymous when the scan has no credentials (then only the
+	// anonymous creates and the probes run).
+	owner *scanner.Identity
+	// probed is set when a probe was sent.
+	probed bool
+}
+
+// itemWriteMethods are the item methods that change an object, in the
+// order they are tried: the delete last, since it ends the object.
+var itemWriteMethods = []string{http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// kind runs the anonymous attacks on one kind of object.
+func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.Finding {
+	var out []finding.Finding
+	if f, ok := j.anonymousCreate(ctx, k); ok {
+		out = append(out, f)
+	}
+	if j.owner.IsAnonymous() || !hasItemWrite(k) {
+		return out
+	}
+	var o *scanner.Object
+	for _, m := range itemWriteMethods {
+		it, ok := k.Item(m)
+		if !ok || !j.testable(k, m) {
+			continue // the probe judges it
+		}
+		p := j.protected(ctx, it.Op)
+		if !p.ok {
+			continue
+		}
+		if o == nil {
+			if o, _, _ = j.w.Create(ctx, k, j.owner, nil); o == nil {
+				// Not creatable for the primary (admin-only): the
+				// probe judges the kind's writes.
+				return out
+			}
+		}
+		j.markDirect(it.Op)
+		if f, ok := j.itemWrite(ctx, o, it, p); ok {
+			out = append(out, f)
+			if m == http.MethodDelete {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// testable reports whether the write method on k can be proven on an
+// object the scan creates: a read-back must be able to show it.
+func (j *writeJob) testable(k objects.Lifecycle, method string) bool {
+	_, item := k.Item(http.MethodGet)
+	if method == http.MethodDelete {
+		return item // Gone needs the owner's read of the item
+	}
+	return item || j.collectionRead(k) != nil
+}
+
+// hasItemWrite reports whether k has a PUT, PATCH or DELETE on its items.
+func hasItemWrite(k objects.Lifecycle) bool {
+	for _, m := range itemWriteMethods {
+		if _, ok := k.Item(m); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// itemWrite sends it on o without credentials; a finding when the owner's
+// read-back shows the change, confirmed by a second attempt.
+func (j *authnWrites) itemWrite(ctx context.Context, o *scanner.Object, it objects.Item, p protection) (finding.Finding, bool) {
+	at := j.try(ctx, o, it.Op.Method, scanner.Anonymous, j.owner)
+	if !at.proven {
+		return finding.Finding{}, false
+	}
+	if again := j.confirm(ctx, o, it.Op.Method, scanner.Anonymous, j.owner); !again.proven {
+		return finding.Finding{}, false
+	}
+	t := j.a.Target(it.Op.Method, it.Op.Path)
+	summary := fmt.Sprintf("%s %s %s, but without any credentials it changed an object identity %q created in this scan: %s. %s",
+		it.Op.Method, it.Op.Path, p.why, j.owner.Name, at.what(j.owner), confirmedNote(it.Op.Method))
+	return t.NewFinding("authn-missing", finding.ConfidenceHigh, summary, at.attack, at.proof), true
+}
+
+// confirmedNote says how a positive was confirmed.
+func confirmedNote(method string) string {
+	if method == http.MethodDelete {
+		return "Confirmed on a second object the scan created."
+	}
+	return "Confirmed by a second write with another marker."
+}
+
+// anonymousCreate sends k's create without credentials: a finding when it
+// made an object that the primary (or the admin) then reads. Not
+// confirmed by a second create: the read-back of the object the anonymous
+// create made is already a second, independent answer, and every extra
+// object is one more thing to clean up.
+func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) (finding.Finding, bool) {
+	p := j.protected(ctx, k.Create)
+	if !p.ok {
+		return finding.Finding{}, false
+	}
+	o, r := j.createAnonymously(ctx, k)
+	if o == nil || !r.OK() {
+		return finding.Finding{}, false
+	}
+	proof, reader := j.createdShows(ctx, o)
+	if proof == nil {
+		return finding.Finding{}, false
+	}
+	conf := finding.ConfidenceMedium
+	if p.declared && p.siblings != "" {
+		conf = finding.ConfidenceHigh
+	}
+	t := j.a.Target(k.Create.Method, k.Create.Path)
+	summary := fmt.Sprintf("%s %s %s, but without any credentials it answered %d and created an object, which identity %q then read back (%s %s): anyone can create %s.",
+		k.Create.Method, k.Create.Path, p.why, r.Status, reader.Name, http.MethodGet, readRoute(k), k.Collection)
+	if conf != finding.ConfidenceHigh {
+		summary += " If anonymous creation is meant (a contact form, a guest review), declare the operation public with `security: []`."
+	}
+	return t.NewFinding("authn-missing", conf, summary, r, proof), true
+}
+
+// createAnonymously creates an object of k without credentials; for a
+// nested kind, under a parent the owner creates first.
+func (j *authnWrites) createAnonymously(ctx context.Context, k objects.Lifecycle) (*scanner.Object, *scanner.Response) {
+	if len(k.Parents) == 0 || j.owner.IsAnonymous() {
+		o, r, _ := j.w.Create(ctx, k, scanner.Anonymous, nil)
+		return o, r
+	}
+	parent, _, _ := j.w.Create(ctx, k, j.owner, nil)
+	if parent == nil {
+		return nil, nil
+	}
+	o, r, _ := j.w.CreateUnder(ctx, k, parent, scanner.Anonymous, nil)
+	return o, r
+}
+
+// createdShows reads an object anonymous callers created as the owner,
+// then as the admin: the first read that shows it, with its reader.
+func (j *authnWrites) createdShows(ctx context.Context, o *scanner.Object) (*scanner.Response, *scanner.Identity) {
+	readers := []*scanner.Identity{j.owner}
+	if admin := j.admin(); admin != nil && admin != j.owner {
+		readers = append(readers, admin)
+	}
+	for _, id := range readers {
+		if r := j.readBack(ctx, o, id); j.shows(r, o) {
+			return r, id
+		}
+	}
+	return nil, nil
+}
+
+// probes sends the non-destructive probe on every item write not tested
+// on an object of the scan's own, in the description's order.
+func (j *authnWrites) probes(ctx context.Context) []finding.Finding {
+	var out []finding.Finding
+	for _, op := range j.a.Operations() {
+		it, ok := asItemWrite(op)
+		if !ok || j.isDirect(op) || j.a.Exhausted() {
+			continue
+		}
+		p := j.protected(ctx, op)
+		if !p.ok {
+			continue
+		}
+		j.probed = true
+		if f, ok := j.probe(ctx, it, p); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// asItemWrite returns op as an item write: a PUT, PATCH or DELETE whose
+// last path segment is a parameter, the object's id.
+func asItemWrite(op openapi.Operation) (objects.Item, bool) {
+	if !slices.Contains(itemWriteMethods, op.Method) {
+		return objects.Item{}, false
+	}
+	segs := strings.Split(strings.TrimSuffix(op.Path, "/"), "/")
+	last := segs[len(segs)-1]
+	if len(last) < 3 || last[0] != '{' || last[len(last)-1] != '}' {
+		return objects.Item{}, false
+	}
+	return objects.Item{Op: op, Param: last[1 : len(last)-1]}, true
+}
+
+// probe sends it without credentials on an id that cannot exist, with a
+// body of the wrong JSON type: nothing can change. A protected route
+// refuses before it looks (401, 403); a handler that ran without
+// credentials answers about the object (404) or the body (400, 422), or
+// answers 2xx.
+func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) (finding.Finding, bool) {
+	body := wrongTypeBody(it.Op)
+	r := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
+	conf, ok := probeVerdict(r)
+	if !ok {
+		return finding.Finding{}, false
+	}
+	again := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
+	if c, ok := probeVerdict(again); !ok || c != conf {
+		return finding.Finding{}, false
+	}
+	var sent string
+	if body != nil {
+		sent = " and a body of the wrong JSON type"
+	}
+	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up). The probe changed nothing; the proof would be an anonymous write on a real object, which the scan could not create.",
+		it.Op.Method, it.Op.Path, p.why, sent, r.Status)
+	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("authn-missing", conf, summary, r), true
+}
+
+// probeVerdict judges a probe's answer: 404 is weak (a router may answer
+// it for an unmatched route before any middleware), a 400 or 422 about the
+// body or a 2xx shows the handler at work.
+func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
+	if r == nil || r.Err != nil {
+		return 0, false
+	}
+	switch {
+	case r.Status == http.StatusNotFound:
+		return finding.ConfidenceLow, true
+	case r.Status == http.StatusBadRequest, r.Status == http.StatusUnprocessableEntity:
+		if authRefusal(r) {
+			return 0, false
+		}
+		return finding.ConfidenceMedium, true
+	case r.OK() && scanner.Refusal(r) == "":
+		return finding.ConfidenceMedium, true
+	}
+	return 0, false
+}
+
+// authWords in a 400's body say the request was refused for its
+// credentials (some APIs answer a missing token with 400).
+var authWords = []string{"token", "auth", "credential", "login", "unauthori", "api key", "apikey", "api_key", "session"}
+
+// authRefusal reports whether a 4xx answer is about credentials.
+func authRefusal(r *scanner.Response) bool {
+	if r.Header.Get("WWW-Authenticate") != "" {
+		return true
+	}
+	body := strings.ToLower(string(r.Body))
+	for _, w := range authWords {
+		if strings.Contains(body, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrongTypeBody is a body no handler accepts: an array where the
+// operation takes an object, an object where it takes anything else; nil
+// for a delete.
+func wrongTypeBody(op openapi.Operation) []byte {
+	if op.Method == http.MethodDelete {
+		return nil
+	}
+	if op.Body != nil && op.Body.Type != "" && op.Body.Type != "object" {
+		return []byte(`{}`)
+	}
+	return []byte(`[]`)
+}
+
+// protection is whether an operation is meant to need credentials, and why.
+type protection struct {
+	ok bool
+	// declared: the description requires security for it.
+	declared bool
+	// siblings names a read of the same objects that refuses anonymous
+	// callers, "" for none found.
+	siblings string
+	why      string // "is declared to require bearerAuth authentication"
+}
+
+// protected says whether op needs credentials: declared so by the
+// description, or, when the description is silent, shown so by a read of
+// the same objects that refuses anonymous callers. Operations declared
+// public or optional-auth are not (a contact form, a guest review); an API
+// whose reads are open anyway is not either.
+func (j *writeJob) protected(ctx context.Context, op openapi.Operation) protection {
+	key := op.Method + " " + op.Path
+	j.gmu.Lock()
+	defer j.gmu.Unlock()
+	if p, ok := j.guard[key]; ok {
+		return p
+	}
+	var p protection
+	switch op.Security {
+	case openapi.SecurityPublic, openapi.SecurityOptional:
+	case openapi.SecurityRequired:
+		p = protection{ok: true, declared: true, siblings: j.siblingRefusal(ctx, op)}
+		p.why = "is declared to require " + strings.Join(op.Schemes, " or ") + " authentication"
+	default:
+		if s := j.siblingRefusal(ctx, op); s != "" {
+			p = protection{ok: true, siblings: s, why: "declares no security, while " + s}
+		}
+	}
+	j.guard[key] = p
+	return p
+}
+
+// siblingRefusal looks for a read of op's objects that refuses anonymous
+// callers with 401 or 403 (for a create, the GETs of its collection and of
+// their items; for an item write, the GETs of the item and of its
+// collection) and names it; "" when there is none.
+func (j *writeJob) siblingRefusal(ctx context.Context, op openapi.Operation) string {
+	path := strings.TrimSuffix(op.Path, "/")
+	collection := path
+	if op.Method != http.MethodPost {
+		if i := strings.LastIndex(path, "/"); i > 0 {
+			collection = path[:i]
+		}
+	}
+	for _, sib := range j.a.Operations() {
+		if sib.Method != http.MethodGet || !sameObjects(sib.Path, collection) {
+			continue
+		}
+		t := j.a.Target(sib.Method, sib.Path)
+		r := t.Send(ctx, scanner.Anonymous, t.Values())
+		if r.Err == nil && (r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden) {
+			return fmt.Sprintf("GET %s answers %d to anonymous callers", sib.Path, r.Status)
+		}
+	}
+	return ""
+}
+
+// sameObjects reports whether path reads the objects of collection: the
+// collection itself, or one item of it (collection/{param}).
+func sameObjects(path, collection string) bool {
+	path = strings.TrimSuffix(path, "/")
+	if path == collection {
+		return true
+	}
+	rest, ok := strings.CutPrefix(path, collection+"/")
+	return ok && len(rest) > 2 && rest[0] == '{' && strings.IndexByte(rest, '}') == len(rest)-1
+}
+
+// admin is the scan's identity of role admin, nil for none.
+func (j *writeJob) admin() *scanner.Identity {
+	for _, op := range j.a.Operations() {
+		return j.a.Target(op.Method, op.Path).Admin
+	}
+	return nil
+}
+
+// attempt is one write on an object the scan created and its read-back.
+type attempt struct {
+	method string
+	attack *scanner.Response // the write
+	proof  *scanner.Response // the read-back that decides
+	proven bool
+}
+
+// what says what the read-back showed.
+func (at attempt) what(reader *scanner.Identity) string {
+	if at.method == http.MethodDelete {
+		return fmt.Sprintf("the %s answered %d, and the object is gone for identity %q (%d to its read-back)",
+			at.method, at.attack.Status, reader.Name, at.proof.Status)
+	}
+	return fmt.Sprintf("the %s answered %d, and identity %q's read-back shows the scan's marker that only that write carried",
+		at.method, at.attack.Status, reader.Name)
+}
+
+// try sends method on o as `as` and reads o back as reader: proven
+// when the read-back holds the marker of the write (PUT, PATCH), or o is
+// gone for its owner (DELETE). A status alone proves nothing: some APIs
+// answer 200 and ignore a write.
+func (j *writeJob) try(ctx context.Context, o *scanner.Object, method string, as, reader *scanner.Identity) attempt {
+	at := attempt{method: method}
+	if method == http.MethodDelete {
+		at.attack = j.w.Send(ctx, o, method, as, nil)
+		if at.attack.Err != nil {
+			return at
+		}
+		at.proven, at.proof = j.w.Gone(ctx, o)
+		return at
+	}
+	marker := j.w.Marker()
+	body, ok := j.w.UpdateBody(o, method, marker)
+	if !ok {
+		return at
+	}
+	at.attack = j.w.Send(ctx, o, method, as, body)
+	if at.attack.Err != nil {
+		return at
+	}
+	at.proof = j.readBack(ctx, o, reader)
+	at.proven = at.proof != nil && at.proof.OK() && bytes.Contains(at.proof.Body, []byte(marker))
+	return at
+}
+
+// confirm repeats a proven attempt: a write with a fresh marker on the
+// same object, a delete on a fresh object of the same owner.
+func (j *writeJob) confirm(ctx context.Context, o *scanner.Object, method string, as, reader *scanner.Identity) attempt {
+	if method != http.MethodDelete {
+		return j.try(ctx, o, method, as, reader)
+	}
+	fresh, _, _ := j.w.Create(ctx, o.Kind, o.Owner, nil)
+	if fresh == nil {
+		return attempt{method: method}
+	}
+	return j.try(ctx, fresh, method, as, reader)
+}
+
+// readBack is a fresh read of o as `as`: its item, else its collection.
+func (j *writeJob) readBack(ctx context.Context, o *scanner.Object, as *scanner.Identity) *scanner.Response {
+	if r := j.w.Read(ctx, o, as); r != nil {
+		return r
+	}
+	t := j.collectionRead(o.Kind)
+	if t == nil {
+		return nil
+	}
+	vals := t.Values()
+	for _, p := range o.Kind.Parents {
+		if v, ok := o.Parents[p]; ok {
+			vals["path:"+p] = v
+		}
+	}
+	return t.Do(ctx, t.Request(as, vals))
+}
+
+// collectionRead is the GET on k's collection, nil when the description
+// has none.
+func (j *writeJob) collectionRead(k objects.Lifecycle) *scanner.Target {
+	for _, op := range j.a.Operations() {
+		if op.Method == http.MethodGet && op.Path == k.Create.Path {
+			return j.a.Target(op.Method, op.Path)
+		}
+	}
+	return nil
+}
+
+// shows reports whether a read-back r shows the object o: a real answer
+// holding o's marker, or, when the create carried no marker, a real
+// answer of its item.
+func (j *writeJob) shows(r *scanner.Response, o *scanner.Object) bool {
+	if r == nil || !r.OK() {
+		return false
+	}
+	if o.Marker != "" && bytes.Contains(o.Sent, []byte(o.Marker)) {
+		return bytes.Contains(r.Body, []byte(o.Marker))
+	}
+	it, ok := o.Kind.Item(http.MethodGet)
+	return ok && j.a.Target(it.Op.Method, it.Op.Path).Success(r)
+}
+
+// readRoute is the route template readBack reads k's objects with, for
+// summaries, which name routes, never the ids of one run.
+func readRoute(k objects.Lifecycle) string {
+	if it, ok := k.Item(http.MethodGet); ok {
+		return it.Op.Path
+	}
+	return k.Create.Path
+}

@@ -1,0 +1,597 @@
+package rules_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+// writeFlaws selects what the write API gets wrong.
+type writeFlaws struct {
+	noteDeleteOpen bool // DELETE /api/notes/{noteId} is mounted outside the auth middleware
+	noteSoftDelete bool // ... and it only marks the note deleted
+	notePatchOpen  bool // PATCH /api/notes/{noteId} applies anyone's changes
+	reviewsOpen    bool // POST /api/reviews accepts anonymous reviews
+	productsOpen   bool // PUT/DELETE /api/products/{productId} run without credentials
+	couponsAuthn   bool // /api/admin/coupons checks the token, not the role
+	planPutAuthn   bool // PUT /api/plans/{planId} checks the token, not the role
+}
+
+// writeAPI is a small API with every kind of write the write rules judge:
+// private notes, reviews every signed-in user reads, a public feedback
+// form, products only an admin edits (no create), admin coupons, and
+// plans only the admin creates. Two regular users (alice, bob: caller)
+// and an admin (ops) use it. A seeded note of bob's must never change.
+type writeAPI struct {
+	f writeFlaws
+
+	mu     sync.Mutex
+	next   int
+	stores map[string]map[string]map[string]any // kind -> id -> object
+}
+
+func newWriteAPI(f writeFlaws) *writeAPI {
+	a := &writeAPI{f: f, next: 100, stores: map[string]map[string]map[string]any{}}
+	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans"} {
+		a.stores[k] = map[string]map[string]any{}
+	}
+	a.stores["notes"]["1"] = map[string]any{"id": 1, "title": "bob's diary", "owner": "1002"}
+	a.stores["products"]["7"] = map[string]any{"id": 7, "name": "teapot", "price": 12}
+	return a
+}
+
+// writeSeed is the seeded note as it must stay.
+var writeSeed = map[string]any{"id": 1, "title": "bob's diary", "owner": "1002"}
+
+// who is the caller: a user id ("" for anonymous) and whether it is the
+// admin.
+func (a *writeAPI) who(r *http.Request) (string, bool) {
+	if r.Header.Get("Authorization") == "Bearer "+bflaOpsToken {
+		return "ops", true
+	}
+	return caller(r), false
+}
+
+// decode reads a JSON object body; false answers 400.
+func decode(w http.ResponseWriter, r *http.Request) (map[string]any, bool) {
+	var v map[string]any
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&v); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body must be a JSON object"})
+		return nil, false
+	}
+	return v, true
+}
+
+// create stores a new object of kind from the body, owned by owner.
+func (a *writeAPI) create(w http.ResponseWriter, r *http.Request, kind, owner string, required ...string) {
+	v, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	for _, f := range required {
+		if s, _ := v[f].(string); s == "" {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": f + " is required"})
+			return
+		}
+	}
+	a.mu.Lock()
+	a.next++
+	id := a.next
+	v["id"], v["owner"] = id, owner
+	a.stores[kind][strconv.Itoa(id)] = v
+	out := maps.Clone(v)
+	a.mu.Unlock()
+	w.Header().Set("Location", fmt.Sprintf("/api/%s/%d", kind, id))
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// object returns a copy of kind's object id.
+func (a *writeAPI) object(kind, id string) (map[string]any, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.stores[kind][id]
+	return maps.Clone(o), ok
+}
+
+// update merges the body into kind's object id.
+func (a *writeAPI) update(w http.ResponseWriter, r *http.Request, kind, id string) {
+	v, ok := decode(w, r)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	o, exists := a.stores[kind][id]
+	if exists {
+		for k, x := range v {
+			if k != "id" && k != "owner" {
+				o[k] = x
+			}
+		}
+	}
+	out := maps.Clone(o)
+	a.mu.Unlock()
+	if !exists {
+		notFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// remove deletes kind's object id (or marks it deleted).
+func (a *writeAPI) remove(w http.ResponseWriter, kind, id string, soft bool) {
+	a.mu.Lock()
+	o, exists := a.stores[kind][id]
+	switch {
+	case exists && soft:
+		o["deleted"] = true
+	case exists:
+		delete(a.stores[kind], id)
+	}
+	a.mu.Unlock()
+	if !exists {
+		notFound(w)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// signedIn wraps a handler in the auth middleware: 401 without a valid
+// token.
+func (a *writeAPI) signedIn(next func(w http.ResponseWriter, r *http.Request, me string, admin bool)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		me, admin := a.who(r)
+		if me == "" {
+			unauthorized(w)
+			return
+		}
+		next(w, r, me, admin)
+	}
+}
+
+// adminOnly wraps a handler for the admin: 403 to regular users, unless
+// open (the flaw: the role is not checked).
+func (a *writeAPI) adminOnly(open bool, next func(w http.ResponseWriter, r *http.Request, me string)) http.HandlerFunc {
+	return a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		if !admin && !open {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "forbidden"})
+			return
+		}
+		next(w, r, me)
+	})
+}
+
+func (a *writeAPI) handler() http.Handler {
+	mux := http.NewServeMux()
+	a.noteRoutes(mux)
+	a.reviewRoutes(mux)
+	a.feedbackRoutes(mux)
+	a.productRoutes(mux)
+	a.couponRoutes(mux)
+	a.planRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// ownNote is the handler of a note its owner (or the admin) acts on.
+func (a *writeAPI) ownNote(next func(w http.ResponseWriter, r *http.Request, id string)) http.HandlerFunc {
+	return a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		id := r.PathValue("noteId")
+		if o, ok := a.object("notes", id); !ok || (o["owner"] != me && !admin) {
+			notFound(w)
+			return
+		}
+		next(w, r, id)
+	})
+}
+
+func (a *writeAPI) noteRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/notes", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, _ bool) {
+		a.create(w, r, "notes", me, "title")
+	}))
+	mux.HandleFunc("GET /api/notes", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, _ bool) {
+		a.mu.Lock()
+		list := []map[string]any{}
+		for _, id := range slices.Sorted(maps.Keys(a.stores["notes"])) {
+			if o := a.stores["notes"][id]; o["owner"] == me {
+				list = append(list, maps.Clone(o))
+			}
+		}
+		a.mu.Unlock()
+		writeJSON(w, http.StatusOK, list)
+	}))
+	mux.HandleFunc("GET /api/notes/{noteId}", a.ownNote(func(w http.ResponseWriter, r *http.Request, id string) {
+		o, _ := a.object("notes", id)
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("PUT /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if me, _ := a.who(r); me == "" {
+			// Sloppy but not vulnerable: 200 to anonymous callers,
+			// and the write is ignored.
+			writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
+			return
+		}
+		a.ownNote(func(w http.ResponseWriter, r *http.Request, id string) { a.update(w, r, "notes", id) })(w, r)
+	})
+	patch := a.ownNote(func(w http.ResponseWriter, r *http.Request, id string) { a.update(w, r, "notes", id) })
+	if a.f.notePatchOpen {
+		patch = func(w http.ResponseWriter, r *http.Request) { a.update(w, r, "notes", r.PathValue("noteId")) }
+	}
+	mux.HandleFunc("PATCH /api/notes/{noteId}", patch)
+	del := a.ownNote(func(w http.ResponseWriter, r *http.Request, id string) { a.remove(w, "notes", id, false) })
+	if a.f.noteDeleteOpen {
+		// Mounted outside the auth middleware.
+		del = func(w http.ResponseWriter, r *http.Request) {
+			a.remove(w, "notes", r.PathValue("noteId"), a.f.noteSoftDelete)
+		}
+	}
+	mux.HandleFunc("DELETE /api/notes/{noteId}", del)
+}
+
+func (a *writeAPI) reviewRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/reviews", func(w http.ResponseWriter, r *http.Request) {
+		me, _ := a.who(r)
+		switch {
+		case me != "":
+			a.create(w, r, "reviews", me, "title")
+		case a.f.reviewsOpen:
+			a.create(w, r, "reviews", "guest", "title")
+		default:
+			unauthorized(w)
+		}
+	})
+	mux.HandleFunc("GET /api/reviews/{reviewId}", a.signedIn(func(w http.ResponseWriter, r *http.Request, _ string, _ bool) {
+		o, ok := a.object("reviews", r.PathValue("reviewId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/reviews/{reviewId}", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := a.who(r)
+		o, ok := a.object("reviews", r.PathValue("reviewId"))
+		switch {
+		case !ok:
+			notFound(w)
+		case admin || (me != "" && o["owner"] == me) || (a.f.reviewsOpen && o["owner"] == "guest"):
+			a.remove(w, "reviews", r.PathValue("reviewId"), false)
+		case me == "":
+			unauthorized(w)
+		default:
+			notFound(w)
+		}
+	})
+}
+
+// feedbackRoutes: a public form by design (anyone may send feedback);
+// signed-in users read it, the author or the admin deletes it.
+func (a *writeAPI) feedbackRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/feedback", func(w http.ResponseWriter, r *http.Request) {
+		me, _ := a.who(r)
+		if me == "" {
+			me = "guest"
+		}
+		a.create(w, r, "feedback", me, "title")
+	})
+	mux.HandleFunc("GET /api/feedback/{feedbackId}", a.signedIn(func(w http.ResponseWriter, r *http.Request, _ string, _ bool) {
+		o, ok := a.object("feedback", r.PathValue("feedbackId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/feedback/{feedbackId}", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := a.who(r)
+		o, ok := a.object("feedback", r.PathValue("feedbackId"))
+		switch {
+		case !ok:
+			notFound(w)
+		case admin || o["owner"] == me || o["owner"] == "guest":
+			a.remove(w, "feedback", r.PathValue("feedbackId"), false)
+		default:
+			unauthorized(w)
+		}
+	})
+}
+
+// productRoutes: a catalog anyone reads and only the admin edits; there
+// is no create operation.
+func (a *writeAPI) productRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/products/{productId}", func(w http.ResponseWriter, r *http.Request) {
+		o, ok := a.object("products", r.PathValue("productId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	})
+	put := a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.update(w, r, "products", r.PathValue("productId"))
+	})
+	del := a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.remove(w, "products", r.PathValue("productId"), false)
+	})
+	if a.f.productsOpen {
+		// The handlers check nothing: the body is read, then the
+		// product looked up.
+		put = func(w http.ResponseWriter, r *http.Request) { a.update(w, r, "products", r.PathValue("productId")) }
+		del = func(w http.ResponseWriter, r *http.Request) { a.remove(w, "products", r.PathValue("productId"), false) }
+	}
+	mux.HandleFunc("PUT /api/products/{productId}", put)
+	mux.HandleFunc("DELETE /api/products/{productId}", del)
+}
+
+func (a *writeAPI) couponRoutes(mux *http.ServeMux) {
+	open := a.f.couponsAuthn
+	mux.HandleFunc("POST /api/admin/coupons", a.adminOnly(open, func(w http.ResponseWriter, r *http.Request, me string) {
+		a.create(w, r, "coupons", me, "name")
+	}))
+	mux.HandleFunc("GET /api/admin/coupons/{couponId}", a.adminOnly(open, func(w http.ResponseWriter, r *http.Request, _ string) {
+		o, ok := a.object("coupons", r.PathValue("couponId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("PUT /api/admin/coupons/{couponId}", a.adminOnly(open, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.update(w, r, "coupons", r.PathValue("couponId"))
+	}))
+	mux.HandleFunc("DELETE /api/admin/coupons/{couponId}", a.adminOnly(open, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.remove(w, "coupons", r.PathValue("couponId"), false)
+	}))
+}
+
+// planRoutes: plans only the admin creates, every signed-in user reads;
+// nothing in the description says so.
+func (a *writeAPI) planRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/plans", a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, me string) {
+		a.create(w, r, "plans", me, "name")
+	}))
+	mux.HandleFunc("GET /api/plans/{planId}", a.signedIn(func(w http.ResponseWriter, r *http.Request, _ string, _ bool) {
+		o, ok := a.object("plans", r.PathValue("planId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("PUT /api/plans/{planId}", a.adminOnly(a.f.planPutAuthn, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.update(w, r, "plans", r.PathValue("planId"))
+	}))
+	mux.HandleFunc("DELETE /api/plans/{planId}", a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
+		a.remove(w, "plans", r.PathValue("planId"), false)
+	}))
+}
+
+// left returns the objects of kind other than the seeded ones.
+func (a *writeAPI) left(kind string) []map[string]any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []map[string]any
+	for id, o := range a.stores[kind] {
+		if n, _ := strconv.Atoi(id); n > 100 && o["deleted"] != true {
+			out = append(out, maps.Clone(o))
+		}
+	}
+	return out
+}
+
+// writeSpec describes the write API.
+const writeSpec = `openapi: 3.0.3
+info: {title: writes, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+  schemas:
+    Note:
+      type: object
+      required: [title]
+      properties:
+        id: {type: integer, readOnly: true}
+        title: {type: string}
+        body: {type: string}
+    Named:
+      type: object
+      required: [name]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+security:
+  - bearerAuth: []
+paths:
+  /api/notes:
+    get:
+      responses: {"200": {description: ok}}
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}}
+  /api/notes/{noteId}:
+    parameters:
+      - {name: noteId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}}
+    put:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"200": {description: ok}}
+    patch:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/reviews:
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"201": {description: created}}
+  /api/reviews/{reviewId}:
+    parameters:
+      - {name: reviewId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/feedback:
+    post:
+      security: []
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"201": {description: created}}
+  /api/feedback/{feedbackId}:
+    parameters:
+      - {name: feedbackId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/products/{productId}:
+    parameters:
+      - {name: productId, in: path, required: true, schema: {type: integer}, example: 7}
+    get:
+      security: []
+      responses: {"200": {description: ok}}
+    put:
+      tags: [admin]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"200": {description: ok}}
+    delete:
+      tags: [admin]
+      responses: {"204": {description: deleted}}
+  /api/admin/coupons:
+    post:
+      tags: [admin]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"201": {description: created}}
+  /api/admin/coupons/{couponId}:
+    parameters:
+      - {name: couponId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      tags: [admin]
+      responses: {"200": {description: ok}}
+    put:
+      tags: [admin]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"200": {description: ok}}
+    delete:
+      tags: [admin]
+      responses: {"204": {description: deleted}}
+  /api/plans:
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"201": {description: created}}
+  /api/plans/{planId}:
+    parameters:
+      - {name: planId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    put:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+`
+
+// writeScan scans api in active mode with the write rules rs only, alice
+// as the primary, bob as the peer and ops as the admin when asked, at the
+// given concurrency; it checks that the seeded note did not change.
+func writeScan(t *testing.T, api *writeAPI, admin bool, concurrency int, onResult func(*scanner.Result), rs ...scanner.APIRule) []finding.Finding {
+	t.Helper()
+	srv := httptest.NewServer(api.handler())
+	t.Cleanup(srv.Close)
+	opts := scanner.Options{
+		Target:   srv.URL,
+		OpenAPI:  "spec.yaml",
+		ReadFile: func(string) ([]byte, error) { return []byte(writeSpec), nil },
+		Primary:  bearerID("alice", aliceToken),
+		Peer:     bearerID("bob", bobToken),
+		Mode:     finding.ModeActive,
+		Client:   scanner.ClientOptions{Concurrency: concurrency, Timeout: 5 * time.Second, Budget: 5000},
+		Wait:     time.Second,
+		APIRules: rs,
+	}
+	if admin {
+		opts.Admin = opsIdentity()
+		opts.Identities = append(opts.Identities, opts.Admin)
+	}
+	res, err := scanner.Scan(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if onResult != nil {
+		onResult(res)
+	}
+	if got, _ := api.object("notes", "1"); !reflect.DeepEqual(got, writeSeed) {
+		t.Errorf("the seeded note changed: %v", got)
+	}
+	return res.Findings
+}
+
+// writeVerdict is one expected finding: its method, route and confidence.
+type writeVerdict struct {
+	method, path string
+	conf         finding.Confidence
+}
+
+// verdicts lists fs's findings of rule as verdicts, sorted.
+func verdicts(fs []finding.Finding, rule string) []writeVerdict {
+	var out []writeVerdict
+	for _, f := range fs {
+		if f.Rule == rule {
+			out = append(out, writeVerdict{f.Method, f.Path, f.Confidence})
+		}
+	}
+	slices.SortFunc(out, func(a, b writeVerdict) int { return strings.Compare(a.method+a.path, b.method+b.path) })
+	return out
+}
+
+func TestWriteAuthnMissing(t *testing.T) {
+	high, medium, low := finding.ConfidenceHigh, finding.ConfidenceMedium, finding.ConfidenceLow
+	tests := []struct {
+		name  string
+		flaws writeFlaws
+		want  []writeVerdict
+	}{
+		{"fixed: every write refuses anonymous callers (PUT answers 200 and ignores them)", writeFlaws{}, nil},
+		{"vulnerable: DELETE mounted outside the auth middleware", writeFlaws{noteDeleteOpen: true},
+			[]writeVerdict{{"DELETE", "/api/notes/{noteId}", high}}},
+		{"vulnerable: the open DELETE is a soft delete", writeFlaws{noteDeleteOpen: true, noteSoftDelete: true},
+			[]writeVerdict{{"DELETE", "/api/notes/{noteId}", high}}},
+		{"vulnerable: PATCH applies anonymous changes", writeFlaws{notePatchOpen: true},
+			[]writeVerdict{{"PATCH", "/api/notes/{noteId}", high}}},
+		{"vulnerable: anonymous reviews are created", writeFlaws{reviewsOpen: true},
+			[]writeVerdict{{"POST", "/api/reviews", high}}},
+		{"vulnerable: admin product writes without a create run without credentials", writeFlaws{productsOpen: true},
+			[]writeVerdict{{"DELETE", "/api/products/{productId}", low}, {"PUT", "/api/products/{productId}", medium}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newWriteAPI(tt.flaws)
+			var res *scanner.Result
+			fs := writeScan(t, api, false, 4, func(r *scanner.Result) { res = r }, rules.WriteAuthnMissing{})
+			if got := verdicts(fs, "authn-missing"); !slices.Equal(got, tt.want) {
+				t.Errorf("findings %v, want %v", got, tt.want)
+				for _, f := range fs {
+					t.Logf("%s %s: %s", f.Method, f.Path, f.Evidence.Summary)
+				}
+			}
+			for _, kind := range []string{"notes", "reviews", "feedback"} {
+				if left := api.left(kind); len(left) > 0 {
+					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
+				}
+			}
+		})
+	}
+}

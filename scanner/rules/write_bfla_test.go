@@ -1,0 +1,92 @@
+package rules_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+func TestWriteBFLA(t *testing.T) {
+	high, low := finding.ConfidenceHigh, finding.ConfidenceLow
+	tests := []struct {
+		name  string
+		flaws writeFlaws
+		admin bool
+		want  []writeVerdict
+		// skipped is a text the rule's "not run" warning must hold, ""
+		// for none.
+		skipped string
+	}{
+		{name: "fixed, with an admin: coupons and plans check the role", admin: true,
+			skipped: "PUT /api/products/{productId}: the scan cannot create an object for it"},
+		{name: "vulnerable, with an admin: coupons check only the token", flaws: writeFlaws{couponsAuthn: true}, admin: true,
+			want: []writeVerdict{
+				{"DELETE", "/api/admin/coupons/{couponId}", high},
+				{"POST", "/api/admin/coupons", high},
+				{"PUT", "/api/admin/coupons/{couponId}", high},
+			}},
+		{name: "vulnerable, with an admin: plans only the admin creates, any user edits", flaws: writeFlaws{planPutAuthn: true}, admin: true,
+			want: []writeVerdict{{"PUT", "/api/plans/{planId}", high}}},
+		{name: "vulnerable, without an admin: the user's own coupon, at low confidence", flaws: writeFlaws{couponsAuthn: true},
+			want:    []writeVerdict{{"POST", "/api/admin/coupons", low}},
+			skipped: "PUT /api/admin/coupons/{couponId}: needs an identity of role admin"},
+		{name: "fixed, without an admin: nothing to prove", flaws: writeFlaws{},
+			skipped: "PUT /api/admin/coupons/{couponId}: needs an identity of role admin"},
+		{name: "anonymous writes are authn-missing's, not a role's", flaws: writeFlaws{noteDeleteOpen: true, reviewsOpen: true, productsOpen: true}, admin: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newWriteAPI(tt.flaws)
+			var res *scanner.Result
+			fs := writeScan(t, api, tt.admin, 4, func(r *scanner.Result) { res = r }, rules.WriteBFLA{})
+			if got := verdicts(fs, "bfla-privilege-escalation"); !slices.Equal(got, tt.want) {
+				t.Errorf("findings %v, want %v", got, tt.want)
+				for _, f := range fs {
+					t.Logf("%s %s: %s", f.Method, f.Path, f.Evidence.Summary)
+				}
+			}
+			skip := acctSkipped(res.Warnings, "bfla-privilege-escalation")
+			if tt.skipped != "" && !strings.Contains(skip, tt.skipped) {
+				t.Errorf("warning %q, want one saying %q", skip, tt.skipped)
+			}
+			for _, kind := range []string{"coupons", "plans", "notes"} {
+				if left := api.left(kind); len(left) > 0 {
+					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
+				}
+			}
+		})
+	}
+}
+
+// TestWriteRulesSameAnswerEveryRun scans each write API five times, at
+// concurrency 1 and 8 alternately: the findings' rule, route,
+// confidence and summary must be the same every run (the evidence holds
+// the ids and markers of one run).
+func TestWriteRulesSameAnswerEveryRun(t *testing.T) {
+	flaws := writeFlaws{noteDeleteOpen: true, notePatchOpen: true, reviewsOpen: true, productsOpen: true, couponsAuthn: true, planPutAuthn: true}
+	var first []string
+	for run := range 5 {
+		concurrency := 1
+		if run%2 == 1 {
+			concurrency = 8
+		}
+		var got []string
+		for _, f := range writeScan(t, newWriteAPI(flaws), true, concurrency, nil, rules.WriteAuthnMissing{}, rules.WriteBFLA{}) {
+			got = append(got, strings.Join([]string{f.Rule, f.Method, f.Path, f.Confidence.String(), f.Evidence.Summary, f.Fingerprint}, " | "))
+		}
+		if run == 0 {
+			first = got
+			if len(got) < 6 {
+				t.Fatalf("run 0 found %d findings, want at least 6: %q", len(got), got)
+			}
+			continue
+		}
+		if !slices.Equal(got, first) {
+			t.Fatalf("run %d differs from run 0:\n%s\nwant\n%s", run, strings.Join(got, "\n"), strings.Join(first, "\n"))
+		}
+	}
+}
