@@ -427,6 +427,7 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		s.curAPI.Store(nil)
 		all = append(all, fs...)
 		run.checked, run.sent, run.found = true, s.client.Sent()-sent, len(fs)
+		inSpecOrder(run.ops, ops) // write rules send from several workers
 		for _, id := range a.Throwaways() {
 			if err := a.Restore(ctx, id); err != nil {
 				if warn := s.relogFailed(id, rule, i+1 == len(active), err); warn != "" {
@@ -458,4 +459,22 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		break
 	}
 	return all, a.skipped
+}
+
+// inSpecOrder sorts keys ("METHOD /path") by their operation's place in
+// ops, keys of no operation last in the order they came: a rule that sends
+// from several workers then lists the same operations in the same order
+// every run.
+func inSpecOrder(keys []string, ops []openapi.Operation) {
+	at := make(map[string]int, len(ops))
+	for i := range ops {
+		at[ops[i].Method+" "+ops[i].Path] = i
+	}
+	pos := func(k string) int {
+		if i, ok := at[k]; ok {
+			return i
+		}
+		return len(ops)
+	}
+	slices.SortStableFunc(keys, func(a, b string) int { return pos(a) - pos(b) })
 }

@@ -84,10 +84,13 @@ func (s *scan) opCounts(ops []openapi.Operation) (answered, unsent int) {
 
 // ruleCoverage says, for every rule of the scan, the operations it tested
 // or why it tested none, in the order of Options.Rules then
-// Options.APIRules. ops are the operations this shard ran; incomplete is
-// why the scan stopped early ("" when it did not).
+// Options.APIRules, one entry per rule id: an API rule that shares its id
+// with an operation rule (authn-missing on writes) is merged into that
+// rule's entry (see mergeCoverage). ops are the operations this shard ran;
+// incomplete is why the scan stopped early ("" when it did not).
 func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []finding.RuleCoverage {
 	out := []finding.RuleCoverage{}
+	at := map[string]int{} // rule id -> index in out
 	for ri, r := range s.opts.Rules {
 		info := r.Info()
 		c := finding.RuleCoverage{Rule: info.ID, Mode: info.Mode, Operations: []string{}, Requested: s.requested(info)}
@@ -101,6 +104,7 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		} else {
 			c.Status, c.Reason = s.whyNotRun(info, incomplete)
 		}
+		at[c.Rule] = len(out)
 		out = append(out, c)
 	}
 	for _, r := range s.opts.APIRules {
@@ -130,9 +134,51 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		default:
 			c.Status, c.Operations = finding.RuleRan, run.tested()
 		}
+		if i, ok := at[c.Rule]; ok {
+			out[i] = mergeCoverage(out[i], c)
+			continue
+		}
+		at[c.Rule] = len(out)
 		out = append(out, c)
 	}
 	return out
+}
+
+// mergeCoverage is one entry for a rule that ran as an operation rule (op)
+// and as an API rule (api) under the same id: it ran if either ran, with
+// the operation pass's operations first, then the API rule's; when neither
+// ran it is not run if either was (a check the inputs asked for did not
+// happen), else not applicable. The reasons are joined.
+func mergeCoverage(op, api finding.RuleCoverage) finding.RuleCoverage {
+	m := op
+	m.Requested = op.Requested || api.Requested
+	switch {
+	case op.Status == finding.RuleRan || api.Status == finding.RuleRan:
+		m.Status = finding.RuleRan
+	case op.Status == finding.RuleNotRun || api.Status == finding.RuleNotRun:
+		m.Status = finding.RuleNotRun
+	default:
+		m.Status = finding.RuleNotApplicable
+	}
+	m.Operations = []string{}
+	for _, c := range []finding.RuleCoverage{op, api} {
+		if c.Status != finding.RuleRan {
+			continue
+		}
+		for _, o := range c.Operations {
+			if !slices.Contains(m.Operations, o) && (o != "*" || len(op.Operations) == 0 || op.Status != finding.RuleRan) {
+				m.Operations = append(m.Operations, o)
+			}
+		}
+	}
+	var reasons []string
+	for _, r := range []string{op.Reason, api.Reason} {
+		if r != "" && !slices.Contains(reasons, r) {
+			reasons = append(reasons, r)
+		}
+	}
+	m.Reason = strings.Join(reasons, "; ")
+	return m
 }
 
 // requested reports whether the scan's inputs asked for the rule: a peer
@@ -163,9 +209,9 @@ func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.Rule
 	case info.Needs == finding.NeedsCredentials && s.primary == nil:
 		return finding.RuleNotRun, "needs credentials (--auth or an identity in the config)"
 	case info.Needs == finding.NeedsPeer && s.primary == nil:
-		return finding.RuleNotRun, "needs two identities of the same role (--auth and --peer-auth)"
+		return finding.RuleNotRun, s.noPeerWhy("needs two identities of the same role (--auth and --peer-auth)")
 	case info.Needs == finding.NeedsPeer && s.peer == nil:
-		return finding.RuleNotRun, "needs a second identity of the same role (--peer-auth or a peer in the config)"
+		return finding.RuleNotRun, s.noPeerWhy("needs a second identity of the same role (--peer-auth or a peer in the config)")
 	case info.Needs == finding.NeedsPeer && !s.objectParams.Load():
 		return finding.RuleNotApplicable, "no operation selects an object by an id, name or email parameter: every operation serves the caller's own data"
 	case info.Needs == finding.NeedsPeer:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -580,5 +581,84 @@ func TestWritesAccount(t *testing.T) {
 		return strings.Contains(w, "objects and accounts") && strings.Contains(w, "authgate-3f2a")
 	}) {
 		t.Errorf("warnings %q: want the account named", res.Warnings)
+	}
+}
+
+// TestMergeCoverage: an operation rule and an API rule of one id give one
+// entry: ran if either ran, the operation pass's operations first, reasons
+// joined.
+func TestMergeCoverage(t *testing.T) {
+	ran := func(ops ...string) finding.RuleCoverage {
+		return finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: ops}
+	}
+	notRun := finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotRun, Operations: []string{}, Reason: "could not create an object: POST /api/notes answered 403", Requested: true}
+	na := finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotApplicable, Operations: []string{}, Reason: "no operation declared protected"}
+	partly := ran("PUT /api/notes/{noteId}", "GET /api/me")
+	partly.Reason = "partly: POST /api/tags answered 400"
+	cases := []struct {
+		name    string
+		op, api finding.RuleCoverage
+		want    finding.RuleCoverage
+	}{
+		{"both ran", ran("GET /api/me", "GET /api/notes/{noteId}"), partly,
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /api/me", "GET /api/notes/{noteId}", "PUT /api/notes/{noteId}"}, Reason: partly.Reason}},
+		{"only the operation pass ran", ran("GET /api/me"), notRun,
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /api/me"}, Reason: notRun.Reason, Requested: true}},
+		{"only the API rule ran", na, ran("*"),
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"*"}, Reason: na.Reason}},
+		{"whole API after operations", ran("GET /api/me"), ran("*"),
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /api/me"}}},
+		{"not run beats not applicable", na, notRun,
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotRun, Operations: []string{}, Reason: na.Reason + "; " + notRun.Reason, Requested: true}},
+		{"neither applicable", na, na,
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotApplicable, Operations: []string{}, Reason: na.Reason}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mergeCoverage(tc.op, tc.api); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("mergeCoverage =\n%+v\nwant\n%+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// sharedIDRule is an operation rule with the id of the write API rule.
+type sharedIDRule struct{}
+
+func (sharedIDRule) Info() finding.RuleInfo {
+	ri, _ := finding.Lookup("bola-cross-user-write")
+	return ri
+}
+
+func (sharedIDRule) Check(ctx context.Context, t *Target) []finding.Finding {
+	if t.Op.Method == http.MethodGet && t.Op.Path == "/api/notes/{noteId}" {
+		t.Send(ctx, t.Main(), t.Values())
+	}
+	return nil
+}
+
+// TestCoverageOneEntryPerRule: in a scan, the operation rule and the API
+// rule of one id are one coverage entry, with the operations of both in
+// the description's order whatever order the writes went in.
+func TestCoverageOneEntryPerRule(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, func(o *Options) { o.Rules = []Rule{sharedIDRule{}} }, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		for _, c := range []string{"/api/tags", "/api/notes"} { // not the description's order
+			if o, _, why := w.Create(ctx, kind(t, w, c), a.s.primary, nil); o == nil {
+				t.Fatalf("create: %s", why)
+			}
+		}
+		return nil
+	})
+	var entries []finding.RuleCoverage
+	for _, rc := range res.Coverage.Rules {
+		if rc.Rule == "bola-cross-user-write" {
+			entries = append(entries, rc)
+		}
+	}
+	want := []string{"GET /api/notes/{noteId}", "POST /api/notes", "POST /api/tags"}
+	if len(entries) != 1 || entries[0].Status != finding.RuleRan || !slices.Equal(entries[0].Operations, want) {
+		t.Fatalf("coverage entries %+v, want one, ran on %q", entries, want)
 	}
 }
