@@ -150,10 +150,14 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
+	// Accounts of its own stand in for a missing primary or peer
+	// (auto-accounts): the signup and login are found in the operations.
+	s.registerAccounts(ctx, ops)
 	all := ops
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
 	if err := s.verifyIdentities(ctx, all); err != nil {
+		s.closeAccounts(ctx, all)
 		return nil, err
 	}
 	if s.peer != nil {
@@ -190,6 +194,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		created, left = s.writes.cleanup(ctx)
 		skipped = append(skipped, left...)
 	}
+	// The accounts go last: the objects they own are gone by now.
+	s.closeAccounts(ctx, all)
 	if why := s.identityExpiry(); why != "" {
 		s.warnings = append(s.warnings, why)
 		if incomplete == "" {
@@ -214,6 +220,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
 	res.Coverage.Identities = s.identityCoverage()
 	res.Coverage.Writes = created
+	if warn := s.accountCoverage(&res.Coverage); warn != "" {
+		skipped = append(skipped, warn)
+	}
 	if res.Coverage.Operations.Skipped == nil {
 		res.Coverage.Operations.Skipped = []finding.SkippedOperation{}
 	}
@@ -288,6 +297,9 @@ type scan struct {
 	curAPI atomic.Pointer[apiRun]
 	// apiRuns records what each API rule did (see runAPIRules).
 	apiRuns map[string]*apiRun
+	// accounts are the throw-away accounts the scan registered for
+	// itself (Options.AutoAccounts); nil when it did not try.
+	accounts *accounts
 	// writes is active mode's write engine, made when a rule first asks
 	// (see API.Writes); its objects are removed when the API rules end.
 	writesOnce sync.Once

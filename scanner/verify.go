@@ -731,6 +731,8 @@ func (s *scan) identityLabel(id *Identity) string {
 func (s *scan) identitySource(id *Identity) string {
 	configured := slices.Contains(s.opts.Identities, id)
 	switch {
+	case s.isAutoAccount(id):
+		return "an account the scan registered with --auto-accounts"
 	case !configured && id == s.primary:
 		return "--auth"
 	case !configured && id == s.peer:

@@ -1,0 +1,719 @@
+package scanner
+
+// Accounts of its own (Options.AutoAccounts): where active mode has no
+// primary or no peer, the scan registers throw-away accounts through the
+// API's signup operation, logs them in through its login operation and
+// uses them as the primary (the victim) and the peer (the attacker), so
+// cross-user checks need no credentials at all. The accounts' life cycle
+// lives here: made after the description is read (the signup and login
+// operations are found in it), deleted at the very end, after the write
+// engine removed the objects they own, and listed in the report's
+// coverage.writes with whether the API let them go.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// Names of the scan's own accounts, as reports show them.
+const (
+	AutoVictim   = "auto-victim"   // the primary: owns the objects
+	AutoAttacker = "auto-attacker" // the peer: tries to reach them
+)
+
+// Account names and passwords. The name is the prefix every account the
+// scanner makes carries (so the API's owner can find them) and 64 random
+// bits (so nobody can guess one while it exists); mail goes to the
+// reserved example.com (RFC 2606), which reaches nobody. The password is
+// 28 characters of upper and lower case, digits and a symbol: above every
+// minimum length seen in practice, below the maximums some APIs set, and
+// random, so no deny list holds it.
+const (
+	accountPrefix        = "authgate-"
+	accountNameBytes     = 8
+	accountDomain        = "@example.com"
+	accountPasswordBytes = 12
+	accountPasswordHead  = "Ag7#"
+	// accountCleanupTimeout bounds deleting the accounts at the end,
+	// also after an interrupt: leaving them behind is worse than a few
+	// seconds more, but a hung target must not hang the run.
+	accountCleanupTimeout = 30 * time.Second
+)
+
+// accounts is what the scan registered for itself.
+type accounts struct {
+	list []*account
+	// why says why the scan has fewer accounts than it needed ("" when
+	// it got them all): for the warning and the cross-user rules'
+	// coverage.
+	why string
+}
+
+// account is one registered account and what became of it.
+type account struct {
+	id       *Identity
+	register string // the signup operation, "POST /api/register"
+	name     string // the account name, authgate-<hex>
+	email    string
+	// self is the account's own id from the signup or login answer,
+	// "" when neither gave one.
+	self string
+	// item is the account's own route as deleted ("/api/me"), deleted
+	// whether it is gone, reason how that was decided.
+	item    string
+	deleted bool
+	reason  string
+}
+
+// registerAccounts gives the scan the primary and peer it lacks from
+// accounts of its own, when Options.AutoAccounts asks for it in active
+// mode. Failures leave the scan without them: a warning says why, and so
+// does the coverage of the rules that needed them (noPeerWhy).
+func (s *scan) registerAccounts(ctx context.Context, ops []openapi.Operation) {
+	if !s.opts.AutoAccounts || s.opts.Mode != finding.ModeActive || (s.primary != nil && s.peer != nil) {
+		return
+	}
+	s.accounts = &accounts{}
+	flow, why := s.signupFlow(ops)
+	if why == "" {
+		if s.primary == nil {
+			why = s.addAccount(ctx, flow, AutoVictim, &s.primary)
+		}
+		if why == "" && s.peer == nil {
+			why = s.addAccount(ctx, flow, AutoAttacker, &s.peer)
+		}
+	}
+	if why != "" {
+		s.accounts.why = s.redactor.Redact(why)
+		s.warnings = append(s.warnings, "auto-accounts: the scan goes on without accounts of its own: "+s.accounts.why)
+	}
+}
+
+// addAccount registers and logs in one account named name and installs
+// it at slot; it returns why it could not.
+func (s *scan) addAccount(ctx context.Context, flow signup, name string, slot **Identity) string {
+	acct, why := s.newAccount(ctx, flow, name)
+	if why != "" {
+		return why
+	}
+	s.accounts.list = append(s.accounts.list, acct)
+	*slot = acct.id
+	return ""
+}
+
+// signup is how the scan makes an account: the signup operation, and the
+// login operation or a configured login to copy.
+type signup struct {
+	register *openapi.Operation
+	login    *openapi.Operation // nil when template is set, or none found
+	template *Login             // a configured identity's login, to reuse
+}
+
+// loginOperation matches login operations by path or operation id, most
+// telling first: login and sign-in, then sessions, then tokens and auth.
+var loginOperation = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(log-?in|sign-?in)`),
+	regexp.MustCompile(`(?i)(^|[/_.-])sessions?($|[/_.-])`),
+	regexp.MustCompile(`(?i)(^|[/_.-])(tokens?|auth|authenticate|authentication)($|[/_.-])`),
+}
+
+// notLogin matches operations that look like a login by name but are not
+// one: refreshing or revoking a token, logging out, verifying a code.
+var notLogin = regexp.MustCompile(`(?i)(refresh|revoke|log-?out|sign-?out|verify|introspect|reset|forgot|recover|register|sign-?up|2fa|mfa|otp)`)
+
+// signupFlow finds the signup operation (flows.register, else the
+// description's register/sign-up POST) and how to log in: a configured
+// identity's login, else the description's login POST.
+func (s *scan) signupFlow(ops []openapi.Operation) (signup, string) {
+	reg, why := s.signupOperation(ops)
+	if why != "" {
+		return signup{}, why
+	}
+	f := signup{register: reg}
+	for _, id := range s.allIdentities() {
+		if l := id.Login; l != nil && !id.IsAdmin() && l.UsernameKey() != "" && l.PasswordKey() != "" {
+			f.template = l
+			return f, ""
+		}
+	}
+	f.login = findLogin(ops)
+	return f, ""
+}
+
+// signupOperation is the configured register flow or the first POST (then
+// PUT) whose path or operation id says register or sign-up.
+func (s *scan) signupOperation(ops []openapi.Operation) (*openapi.Operation, string) {
+	if m, p, ok := strings.Cut(strings.TrimSpace(s.opts.Flows.Register), " "); ok {
+		m, p = strings.ToUpper(m), strings.TrimSpace(p)
+		for i := range ops {
+			if ops[i].Method == m && ops[i].Path == p {
+				return &ops[i], ""
+			}
+		}
+		op := endpointOperation(m, p, nil)
+		return &op, ""
+	}
+	re := flowPath[FlowRegister]
+	for _, m := range re.methods {
+		for i := range ops {
+			op := &ops[i]
+			if op.Method == m && !hasPathParam(op) && (re.re.MatchString(op.Path) || re.re.MatchString(op.OperationID)) {
+				return op, ""
+			}
+		}
+	}
+	for _, sk := range s.safety.skipped {
+		if slices.Contains(re.methods, sk.Method) && re.re.MatchString(sk.Path) {
+			return nil, fmt.Sprintf("the signup operation %s %s was not sent: %s", sk.Method, sk.Path, sk.Reason)
+		}
+	}
+	return nil, "the API description has no signup operation (a POST whose path or operation id says register or sign-up; set flows.register)"
+}
+
+// findLogin is the best login operation of ops: a POST without path
+// parameters named like a login, by loginOperation's order; nil when none.
+func findLogin(ops []openapi.Operation) *openapi.Operation {
+	for _, re := range loginOperation {
+		for i := range ops {
+			op := &ops[i]
+			if op.Method != http.MethodPost || hasPathParam(op) {
+				continue
+			}
+			name := op.Path + " " + op.OperationID
+			if re.MatchString(name) && !notLogin.MatchString(name) {
+				return op
+			}
+		}
+	}
+	return nil
+}
+
+// credentials are one new account's name, address and password.
+type credentials struct {
+	name, email, password string
+}
+
+// newCredentials invents an account: an unguessable name, its address at
+// the reserved domain, and a random strong password.
+func newCredentials() credentials {
+	name := accountPrefix + hex.EncodeToString(randomBytes(accountNameBytes))
+	return credentials{name: name, email: name + accountDomain, password: accountPasswordHead + hex.EncodeToString(randomBytes(accountPasswordBytes))}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return b
+}
+
+// newAccount registers one account and logs it in as identity name; why
+// says what went wrong.
+func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account, string) {
+	c := newCredentials()
+	s.redactor.add(c.password)
+	op := f.register
+	fields, why := s.signupFields(op, c)
+	if why != "" {
+		return nil, why
+	}
+	body, _ := json.Marshal(fields)
+	t := s.target(op)
+	req := t.Request(Anonymous, t.Values())
+	req.Body, req.ContentType = body, "application/json"
+	req.shownBody, _ = json.Marshal(hideSecrets(fields))
+	req.ThrottleIsAnswer = true
+	resp := t.Do(ctx, req)
+	s.hideAnswerSecrets(resp)
+	route := op.Method + " " + op.Path
+	if !resp.OK() {
+		return nil, fmt.Sprintf("the signup %s answered %s", route, describeAnswer(resp))
+	}
+	acct := &account{register: route, name: c.name, email: c.email}
+	acct.self, _ = objects.NewID(resp.Body, resp.Header.Get("Location"), "userId")
+	id, why := s.logInAccount(ctx, f, name, c, fields, resp)
+	if why != "" {
+		return nil, fmt.Sprintf("the account registered with %s could not log in: %s", route, why)
+	}
+	acct.id = id
+	if acct.self == "" {
+		acct.self, _ = objects.NewID(id.firstLoginAnswer(), "", "userId")
+	}
+	return acct, ""
+}
+
+// Field names a signup or login body fills with the new account's
+// credentials; names of the login's own secrets (API keys, codes) are
+// left alone.
+var (
+	emailField    = regexp.MustCompile(`(?i)^(e-?mail|e-?mail_?address|mail)$`)
+	nameField     = regexp.MustCompile(`(?i)^(user_?name|user|login|handle|nick_?name|screen_?name|account(_?name)?|identifier)$`)
+	passwordField = regexp.MustCompile(`(?i)^(pass(word)?|pwd|passwd|pass_?phrase)$`)
+	confirmField  = regexp.MustCompile(`(?i)^(confirm_?pass(word)?|pass(word)?_?confirm(ation)?|pass(word)?_?(again|repeat|2|check|verify)|repeat_?pass(word)?|verify_?pass(word)?)$`)
+)
+
+// signupFields is the signup body: Options.Bodies' entry for the
+// operation, else one built from its schema, else the usual three fields;
+// then every name, e-mail and password field set to the new account's.
+func (s *scan) signupFields(op *openapi.Operation, c credentials) (map[string]any, string) {
+	base, err := s.signupBase(op, c)
+	if err != nil {
+		return nil, fmt.Sprintf("cannot build a body for %s %s: %v", op.Method, op.Path, err)
+	}
+	var fields map[string]any
+	if json.Unmarshal(base, &fields) != nil || fields == nil {
+		return nil, fmt.Sprintf("the body for %s %s is not a JSON object", op.Method, op.Path)
+	}
+	var props map[string]*openapi.Schema
+	if op.Body != nil {
+		props = op.Body.Properties
+	}
+	if !fillCredentials(fields, props, c, 0) {
+		fields["password"] = c.password
+	}
+	return fields, ""
+}
+
+// signupBase is the signup body before the credentials are set in it.
+func (s *scan) signupBase(op *openapi.Operation, c credentials) ([]byte, error) {
+	if b, ok := s.opts.Bodies[op.Method+" "+op.Path]; ok {
+		return b, nil
+	}
+	if op.Body == nil {
+		return json.Marshal(map[string]any{"username": c.name, "email": c.email, "password": c.password})
+	}
+	return objects.Body(op.Body, strings.TrimPrefix(c.name, accountPrefix))
+}
+
+// maxFillDepth is how deep credentials are looked for: a wrapper object
+// ({"user": {"email": …}}, as Rails and Django REST write it) and no
+// deeper.
+const maxFillDepth = 1
+
+// fillCredentials sets the account's name, e-mail and password in every
+// field of fields (and of schema properties props that the body left out)
+// named like one, in fields and in objects one level down. It reports
+// whether a password field was set.
+func fillCredentials(fields map[string]any, props map[string]*openapi.Schema, c credentials, depth int) bool {
+	keys := slices.Collect(maps.Keys(fields))
+	for k, p := range props {
+		if _, ok := fields[k]; !ok && !p.ReadOnly && credentialLike(k, p) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	password := false
+	for _, k := range slices.Compact(keys) {
+		var p *openapi.Schema
+		if props != nil {
+			p = props[k]
+		}
+		switch {
+		case passwordField.MatchString(k) || confirmField.MatchString(k):
+			fields[k], password = c.password, true
+		case emailField.MatchString(k) || (p != nil && p.Format == "email"):
+			fields[k] = c.email
+		case nameField.MatchString(k):
+			fields[k] = c.name
+		default:
+			if sub, ok := fields[k].(map[string]any); ok && depth < maxFillDepth {
+				var subProps map[string]*openapi.Schema
+				if p != nil {
+					subProps = p.Properties
+				}
+				password = fillCredentials(sub, subProps, c, depth+1) || password
+			}
+		}
+	}
+	return password
+}
+
+// credentialLike reports whether property k (schema p) holds a name,
+// e-mail or password.
+func credentialLike(k string, p *openapi.Schema) bool {
+	return passwordField.MatchString(k) || confirmField.MatchString(k) || emailField.MatchString(k) ||
+		nameField.MatchString(k) || (p != nil && p.Format == "email")
+}
+
+// hideSecrets is fields with every password-like value replaced, as the
+// request is shown in reports.
+func hideSecrets(fields map[string]any) map[string]any {
+	l := &Login{}
+	out, _ := l.hidePasswords(fields).(map[string]any)
+	return out
+}
+
+// logInAccount logs the new account in as identity name: with a copy of
+// a configured identity's login, else the description's login operation,
+// else the token the signup answered with. why says what failed.
+func (s *scan) logInAccount(ctx context.Context, f signup, name string, c credentials, signupFields map[string]any, reg *Response) (*Identity, string) {
+	var l *Login
+	switch {
+	case f.template != nil:
+		l = copyLogin(f.template, c)
+	case f.login != nil:
+		var why string
+		if l, why = s.detectLogin(ctx, f.login, c, signupFields); why != "" {
+			return nil, why
+		}
+	default:
+		from, key, ok := detectToken(reg)
+		if !ok {
+			return nil, "the API description has no login operation (a POST whose path says login, sign-in, session or token), and the signup answered no token"
+		}
+		probe := &Login{TokenFrom: from, TokenName: key, Send: sendFor(from, key)}
+		tok, _ := probe.token(reg)
+		s.redactor.add(tok)
+		id := NewIdentity(name, []Header{probe.header(tok)})
+		id.Role, id.Throwaway = RoleUser, true
+		id.rememberLogin(reg.Body)
+		return id, ""
+	}
+	l.at = s.loginURL(l, s.base)
+	id := &Identity{Name: name, Role: RoleUser, Throwaway: true, Login: l}
+	if err := s.logIn(ctx, id); err != nil {
+		msg := strings.TrimPrefix(err.Error(), ErrLogin.Error()+": ")
+		return nil, strings.TrimPrefix(msg, "identity "+name+": ")
+	}
+	return id, ""
+}
+
+// copyLogin is template's login with the new account's name (or address,
+// where the template signs in with one) and password.
+func copyLogin(template *Login, c credentials) *Login {
+	l := *template
+	l.Body = maps.Clone(template.Body)
+	user := c.name
+	if strings.Contains(template.Username(), "@") || emailField.MatchString(template.UsernameKey()) {
+		user = c.email
+	}
+	l.Body[template.UsernameKey()] = user
+	l.Body[template.PasswordKey()] = c.password
+	return &l
+}
+
+// detectLogin logs in once through op to learn where its answer carries
+// the token, and returns the login that takes it from there.
+func (s *scan) detectLogin(ctx context.Context, op *openapi.Operation, c credentials, signupFields map[string]any) (*Login, string) {
+	l := &Login{Method: op.Method, Path: s.docBase() + op.Path, Format: "json", Body: loginFields(op, c, signupFields)}
+	l.at = s.loginURL(l, s.base)
+	req := s.loginRequest(l, nil, nil)
+	req.ThrottleIsAnswer = true
+	resp := s.do(ctx, req)
+	s.hideAnswerSecrets(resp)
+	route := op.Method + " " + op.Path
+	if !resp.OK() {
+		return nil, fmt.Sprintf("the login %s answered %s", route, describeAnswer(resp))
+	}
+	from, key, ok := detectToken(resp)
+	if !ok {
+		return nil, fmt.Sprintf("the login %s answered %d without a token the scan recognises (a JSON token field, an Authorization header or a session cookie)", route, resp.Status)
+	}
+	l.TokenFrom, l.TokenName, l.Send = from, key, sendFor(from, key)
+	return l, ""
+}
+
+// loginFields is the login body for the new account: built from op's
+// schema with every name, e-mail and password field set, or, without a
+// schema, the fields the signup sent the name, e-mail and password in.
+func loginFields(op *openapi.Operation, c credentials, signupFields map[string]any) map[string]any {
+	fields := map[string]any{}
+	if op.Body != nil {
+		if b, err := objects.Body(op.Body, strings.TrimPrefix(c.name, accountPrefix)); err == nil {
+			_ = json.Unmarshal(b, &fields)
+		}
+		if fields == nil {
+			fields = map[string]any{}
+		}
+		// A login field named like a user name takes the address when
+		// the signup asked for no name.
+		if !carries(signupFields, c.name) {
+			c.name = c.email
+		}
+		if !fillCredentials(fields, op.Body.Properties, c, 0) {
+			fields["password"] = c.password
+		}
+		return fields
+	}
+	for k, v := range signupFields {
+		if v == c.name || v == c.email || v == c.password {
+			fields[k] = v
+		}
+	}
+	return fields
+}
+
+// carries reports whether fields, or an object one level down, holds v.
+func carries(fields map[string]any, v string) bool {
+	for _, x := range fields {
+		if x == v {
+			return true
+		}
+		if sub, ok := x.(map[string]any); ok && slices.Contains(slices.Collect(maps.Values(sub)), any(v)) {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenKeys rank the JSON fields a login answer may carry its token in,
+// best first; refresh tokens never qualify.
+var tokenKeys = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)^access_?token$`),
+	regexp.MustCompile(`(?i)^(token|jwt)$`),
+	regexp.MustCompile(`(?i)^(auth|session|bearer)_?token$`),
+	regexp.MustCompile(`(?i)^(id_?token|key|api_?key|session_?id|sid)$`),
+}
+
+// tokenHeaders are answer headers that carry a token.
+var tokenHeaders = []string{"Authorization", "X-Auth-Token", "X-Access-Token"}
+
+// sessionCookie matches cookie names that hold a session.
+var sessionCookie = regexp.MustCompile(`(?i)(sess|sid|token|auth|jwt|login)`)
+
+// minTokenLen is the shortest value taken for a token: a session id or a
+// JWT is far longer, while "ok" or a user id of a few digits is not one.
+const minTokenLen = 16
+
+// detectToken finds where a login answer carries its token: a JSON field
+// by tokenKeys' rank (outermost first), a token header, or a session
+// cookie. from and key are Login.TokenFrom and TokenName.
+func detectToken(r *Response) (from, key string, ok bool) {
+	if r == nil || r.Err != nil || !r.OK() {
+		return "", "", false
+	}
+	if key, ok := jsonToken(r.Body); ok {
+		return "json", key, true
+	}
+	for _, h := range tokenHeaders {
+		if v := strings.TrimSpace(r.Header.Get(h)); len(v) >= minTokenLen {
+			return "header", h, true
+		}
+	}
+	var fallback string
+	for _, c := range (&http.Response{Header: r.Header}).Cookies() {
+		if c.Value == "" || c.MaxAge < 0 {
+			continue
+		}
+		if sessionCookie.MatchString(c.Name) {
+			return "cookie", c.Name, true
+		}
+		if fallback == "" {
+			fallback = c.Name
+		}
+	}
+	return "cookie", fallback, fallback != ""
+}
+
+// jsonToken is the dotted path of the best token field in body.
+func jsonToken(body []byte) (string, bool) {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return "", false
+	}
+	found := map[int]string{} // rank -> first path, outermost first
+	var walk func(v any, path string, depth int)
+	walk = func(v any, path string, depth int) {
+		m, ok := v.(map[string]any)
+		if !ok || depth > maxFillDepth+1 {
+			return
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if strings.Contains(k, ".") {
+				continue // Login.token splits the path at dots
+			}
+			p := strings.TrimPrefix(path+"."+k, ".")
+			if s, ok := m[k].(string); ok && len(s) >= minTokenLen {
+				for rank, re := range tokenKeys {
+					if _, seen := found[rank]; !seen && re.MatchString(k) {
+						found[rank] = p
+					}
+				}
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			if !strings.Contains(k, ".") {
+				walk(m[k], strings.TrimPrefix(path+"."+k, "."), depth+1)
+			}
+		}
+	}
+	walk(v, "", 0)
+	for rank := range tokenKeys {
+		if p, ok := found[rank]; ok {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// sendFor is how a token found at from:key goes back to the API: a cookie
+// as the same cookie, a token header as itself, any other as a bearer.
+func sendFor(from, key string) string {
+	switch {
+	case from == "cookie":
+		return "Cookie: " + key + "={token}"
+	case from == "header" && key != "Authorization":
+		return key + ": {token}"
+	}
+	return "Authorization: Bearer {token}"
+}
+
+// closeAccounts deletes every account the scan registered, each as
+// itself, after the write engine removed the objects they own: on its
+// /me-like route, else on its own user record once a read as the account
+// proves the record is its own. It goes past an interrupted scan's
+// context (see accountCleanupTimeout) and records what happened for
+// accountCoverage.
+func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
+	if s.accounts == nil || len(s.accounts.list) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), accountCleanupTimeout)
+	defer cancel()
+	for i := len(s.accounts.list) - 1; i >= 0; i-- {
+		s.deleteAccount(ctx, s.accounts.list[i], ops)
+	}
+}
+
+// deleteAccount deletes one account and says how it went.
+func (s *scan) deleteAccount(ctx context.Context, a *account, ops []openapi.Operation) {
+	t, vals, why := s.accountDeletion(ctx, a, ops)
+	if t == nil {
+		a.reason = why
+		return
+	}
+	req := t.Request(a.id, vals)
+	a.item = req.URL.Path
+	r := t.Do(ctx, req)
+	route := t.Op.Method + " " + t.Op.Path
+	if !r.OK() {
+		a.reason = fmt.Sprintf("%s answered %s to the account", route, describeAnswer(r))
+		return
+	}
+	if a.id.Login == nil {
+		a.deleted, a.reason = true, fmt.Sprintf("%s answered %d to the account (no login to confirm it with)", route, r.Status)
+		return
+	}
+	again := s.client.Do(ctx, s.loginRequest(a.id.Login, nil, nil))
+	if tok, ok := a.id.Login.token(again); ok {
+		s.redactor.add(tok)
+		a.reason = fmt.Sprintf("%s answered %d, but the account still logs in", route, r.Status)
+		return
+	}
+	a.deleted, a.reason = true, fmt.Sprintf("%s answered %d to the account; logging in again answered %s", route, r.Status, describeAnswer(again))
+}
+
+// accountDeletion is the operation that deletes a, with its values: a
+// DELETE on a route that describes the caller (/api/me), else a DELETE on
+// a's own user record (/api/users/{id}), which a read as a must show to
+// be a's (its unguessable name or address) before anything is deleted.
+// Without one, why says so.
+func (s *scan) accountDeletion(ctx context.Context, a *account, ops []openapi.Operation) (*Target, map[string]string, string) {
+	for i := range ops {
+		if op := &ops[i]; op.Method == http.MethodDelete && describesCaller(op) {
+			t := s.target(op)
+			return t, t.Values(), ""
+		}
+	}
+	for i := range ops {
+		op := &ops[i]
+		p, ok := accountParam(op)
+		if op.Method != http.MethodDelete || !ok {
+			continue
+		}
+		if a.self == "" {
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: neither the signup nor the login answer named the account's id", op.Path)
+		}
+		read := findOperation(ops, http.MethodGet, op.Path)
+		if read == nil {
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: no GET %s to confirm that id %s is the account's own", op.Path, op.Path, a.self)
+		}
+		rt := s.target(read)
+		vals := rt.Values()
+		vals["path:"+p.Name] = a.self
+		r := rt.Do(ctx, rt.Request(a.id, vals))
+		if !r.OK() || (!strings.Contains(string(r.Body), a.name) && !strings.Contains(string(r.Body), a.email)) {
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: GET %s as the account answered %s without its name, so id %s is not proven its own", op.Path, op.Path, describeAnswer(r), a.self)
+		}
+		return s.target(op), vals, ""
+	}
+	return nil, nil, "the API has no account deletion"
+}
+
+// accountParam is op's one path parameter when it selects a user, an
+// account or a member in a collection of them (/users/{id}).
+func accountParam(op *openapi.Operation) (openapi.Param, bool) {
+	var found []openapi.Param
+	for _, p := range op.Params {
+		if p.In == "path" {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 || !principalSegment.MatchString(collectionOf(op.Path, found[0])) {
+		return openapi.Param{}, false
+	}
+	return found[0], true
+}
+
+// findOperation is the operation method path of ops, nil when none.
+func findOperation(ops []openapi.Operation, method, path string) *openapi.Operation {
+	for i := range ops {
+		if ops[i].Method == method && ops[i].Path == path {
+			return &ops[i]
+		}
+	}
+	return nil
+}
+
+// accountCoverage lists the accounts in c.Writes after the objects the
+// write engine created, counts those left behind, and returns a warning
+// naming them ("" when every one was deleted).
+func (s *scan) accountCoverage(c *finding.Coverage) string {
+	if s.accounts == nil || len(s.accounts.list) == 0 {
+		return ""
+	}
+	if c.Writes == nil {
+		c.Writes = &finding.WriteCoverage{Created: []finding.CreatedObject{}}
+	}
+	var left []string
+	for _, a := range s.accounts.list {
+		c.Writes.Created = append(c.Writes.Created, finding.CreatedObject{
+			Kind: "account", Operation: a.register, Item: a.item, Owner: a.id.Name,
+			Deleted: a.deleted, Reason: s.redactor.Redact(a.reason),
+		})
+		if !a.deleted {
+			c.Writes.Left++
+			left = append(left, fmt.Sprintf("%s (%s)", a.email, s.redactor.Redact(a.reason)))
+		}
+	}
+	if len(left) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("active mode left %d account(s) it registered on the target; remove them by hand: %s", len(left), strings.Join(left, "; "))
+}
+
+// noPeerWhy adds, to why a cross-user rule could not run, why the scan's
+// own accounts could not stand in for the missing identity.
+func (s *scan) noPeerWhy(why string) string {
+	if s.accounts == nil || s.accounts.why == "" {
+		return why
+	}
+	return why + "; auto-accounts could not register one: " + s.accounts.why
+}
+
+// isAutoAccount reports whether id is an account the scan registered.
+func (s *scan) isAutoAccount(id *Identity) bool {
+	return s.accounts != nil && slices.ContainsFunc(s.accounts.list, func(a *account) bool { return a.id == id })
+}

@@ -1,0 +1,522 @@
+package scanner_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+// signupAPI is a small API with sign-up, login and per-user objects, as a
+// new service ships them: POST /api/register, POST /api/login (a token and
+// the user's id in the answer), GET and DELETE /api/me, GET
+// /api/users/{userId} and private notes. Two users and a note existed
+// before any scan. The vulnerable twin serves any user's profile to any
+// logged-in caller and lets anyone logged in edit any note; the fixed one
+// answers 404 to both.
+type signupAPI struct {
+	fixed        bool
+	refuseSignup bool // POST /api/register answers 403 (sign-up closed)
+	noDeletion   bool // no DELETE /api/me: accounts cannot be removed
+
+	mu        sync.Mutex
+	users     map[string]*signupUser // by id
+	tokens    map[string]string      // token -> user id
+	notes     map[string]*signupNote // by id
+	next      int
+	passwords []string // every password a registration sent
+	signups   int      // registration requests
+}
+
+type signupUser struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	password string
+}
+
+type signupNote struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+	owner string
+}
+
+func newSignupAPI() *signupAPI {
+	a := &signupAPI{users: map[string]*signupUser{}, tokens: map[string]string{}, notes: map[string]*signupNote{}, next: 100}
+	a.users["1"] = &signupUser{ID: "1", Username: "alice", Email: "alice@example.com", password: "alice-Pw-2024!"}
+	a.users["2"] = &signupUser{ID: "2", Username: "bob", Email: "bob@example.com", password: "bob-Pw-2024!x"}
+	a.notes["7"] = &signupNote{ID: "7", Title: "alice's plans", Body: "private", owner: "1"}
+	return a
+}
+
+// signupSpec describes the API; deletion says whether DELETE /api/me is
+// in it.
+func signupSpec(deletion bool) string {
+	me := `  /api/me:
+    get:
+      operationId: me
+      responses: {"200": {description: the caller}}
+`
+	if deletion {
+		me += `    delete:
+      operationId: deleteMe
+      responses: {"204": {description: deleted}}
+`
+	}
+	return `openapi: 3.0.3
+info: {title: signup, version: "1"}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+security:
+  - bearerAuth: []
+paths:
+  /api/register:
+    post:
+      operationId: register
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [username, email, password]
+              properties:
+                username: {type: string}
+                email: {type: string, format: email}
+                password: {type: string, minLength: 12}
+      responses: {"201": {description: created}}
+  /api/login:
+    post:
+      operationId: login
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [username, password]
+              properties:
+                username: {type: string}
+                password: {type: string}
+      responses: {"200": {description: a token}}
+` + me + `  /api/users/{userId}:
+    get:
+      operationId: getUser
+      parameters:
+        - {name: userId, in: path, required: true, schema: {type: string}}
+      responses: {"200": {description: a profile}}
+  /api/notes:
+    get:
+      operationId: listNotes
+      responses: {"200": {description: the caller's notes}}
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [title]
+              properties:
+                title: {type: string}
+                body: {type: string}
+      responses: {"201": {description: created}}
+  /api/notes/{noteId}:
+    parameters:
+      - {name: noteId, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: getNote
+      responses: {"200": {description: a note}}
+    put:
+      operationId: updateNote
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                title: {type: string}
+                body: {type: string}
+      responses: {"200": {description: updated}}
+    delete:
+      operationId: deleteNote
+      responses: {"204": {description: deleted}}
+`
+}
+
+func (a *signupAPI) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		fmt.Fprint(w, signupSpec(!a.noDeletion))
+	})
+	mux.HandleFunc("POST /api/register", a.register)
+	mux.HandleFunc("POST /api/login", a.login)
+	mux.HandleFunc("GET /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) { writeJSON(w, 200, u) }))
+	if !a.noDeletion {
+		mux.HandleFunc("DELETE /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+			delete(a.users, u.ID)
+			for tok, id := range a.tokens {
+				if id == u.ID {
+					delete(a.tokens, tok)
+				}
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+	}
+	mux.HandleFunc("GET /api/users/{userId}", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+		other, ok := a.users[r.PathValue("userId")]
+		if !ok || (a.fixed && other != u) {
+			writeJSON(w, 404, map[string]string{"error": "not found"})
+			return
+		}
+		writeJSON(w, 200, other)
+	}))
+	mux.HandleFunc("GET /api/notes", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+		out := []*signupNote{}
+		for _, n := range a.notes {
+			if n.owner == u.ID {
+				out = append(out, n)
+			}
+		}
+		slices.SortFunc(out, func(x, y *signupNote) int { return strings.Compare(x.ID, y.ID) })
+		writeJSON(w, 200, out)
+	}))
+	mux.HandleFunc("POST /api/notes", a.authed(a.createNote))
+	mux.HandleFunc("GET /api/notes/{noteId}", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+		if n := a.note(w, r, u, true); n != nil {
+			writeJSON(w, 200, n)
+		}
+	}))
+	mux.HandleFunc("PUT /api/notes/{noteId}", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+		// The flaw: authenticated, but not checked against the owner.
+		n := a.note(w, r, u, a.fixed)
+		if n == nil {
+			return
+		}
+		var in struct{ Title, Body *string }
+		if json.NewDecoder(r.Body).Decode(&in) != nil {
+			writeJSON(w, 400, map[string]string{"error": "bad json"})
+			return
+		}
+		if in.Title != nil {
+			n.Title = *in.Title
+		}
+		if in.Body != nil {
+			n.Body = *in.Body
+		}
+		writeJSON(w, 200, n)
+	}))
+	mux.HandleFunc("DELETE /api/notes/{noteId}", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+		if n := a.note(w, r, u, true); n != nil {
+			delete(a.notes, n.ID)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// authed runs h with the caller, under the API's lock; 401 without one.
+func (a *signupAPI) authed(h func(http.ResponseWriter, *http.Request, *signupUser)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		u := a.users[a.tokens[tok]]
+		if !ok || u == nil {
+			writeJSON(w, 401, map[string]string{"error": "unauthorized"})
+			return
+		}
+		h(w, r, u)
+	}
+}
+
+// note is the note the path names, or nil after a 404; ownerOnly hides
+// other users' notes.
+func (a *signupAPI) note(w http.ResponseWriter, r *http.Request, u *signupUser, ownerOnly bool) *signupNote {
+	n, ok := a.notes[r.PathValue("noteId")]
+	if !ok || (ownerOnly && n.owner != u.ID) {
+		writeJSON(w, 404, map[string]string{"error": "not found"})
+		return nil
+	}
+	return n
+}
+
+func (a *signupAPI) createNote(w http.ResponseWriter, r *http.Request, u *signupUser) {
+	var in struct{ Title, Body string }
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in.Title == "" {
+		writeJSON(w, 400, map[string]string{"error": "title is required"})
+		return
+	}
+	a.next++
+	n := &signupNote{ID: strconv.Itoa(a.next), Title: in.Title, Body: in.Body, owner: u.ID}
+	a.notes[n.ID] = n
+	writeJSON(w, 201, n)
+}
+
+func (a *signupAPI) register(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.signups++
+	if a.refuseSignup {
+		writeJSON(w, 403, map[string]string{"error": "sign-up is closed"})
+		return
+	}
+	var in struct{ Username, Email, Password string }
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in.Username == "" || in.Email == "" || len(in.Password) < 12 {
+		writeJSON(w, 400, map[string]string{"error": "username, email and a password of 12 characters are required"})
+		return
+	}
+	a.passwords = append(a.passwords, in.Password)
+	for _, u := range a.users {
+		if u.Username == in.Username {
+			writeJSON(w, 409, map[string]string{"error": "taken"})
+			return
+		}
+	}
+	a.next++
+	u := &signupUser{ID: strconv.Itoa(a.next), Username: in.Username, Email: in.Email, password: in.Password}
+	a.users[u.ID] = u
+	writeJSON(w, 201, u)
+}
+
+func (a *signupAPI) login(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var in struct{ Username, Password string }
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	for _, u := range a.users {
+		if (u.Username == in.Username || u.Email == in.Username) && u.password == in.Password && in.Password != "" {
+			b := make([]byte, 16)
+			_, _ = rand.Read(b)
+			tok := hex.EncodeToString(b)
+			a.tokens[tok] = u.ID
+			writeJSON(w, 200, map[string]any{"token": tok, "user": map[string]string{"id": u.ID, "username": u.Username}})
+			return
+		}
+	}
+	writeJSON(w, 401, map[string]string{"error": "invalid credentials"})
+}
+
+// scanSignup scans api with auto-accounts and no credentials at all.
+func scanSignup(t *testing.T, api *signupAPI, mode finding.Mode) *scanner.Result {
+	t.Helper()
+	srv := httptest.NewServer(api.handler())
+	t.Cleanup(srv.Close)
+	res, err := scanner.Scan(context.Background(), scanner.Options{
+		Target:       srv.URL,
+		OpenAPI:      srv.URL + "/openapi.yaml",
+		AutoAccounts: true,
+		Mode:         mode,
+		Client:       scanner.ClientOptions{Concurrency: 4, Timeout: 10 * time.Second},
+		Wait:         time.Second,
+		Rules:        rules.All(),
+		APIRules:     rules.APIRules(),
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+// ruleRegistered reports whether the scan's rules include id.
+func ruleRegistered(id string) bool {
+	for _, r := range rules.APIRules() {
+		if r.Info().ID == id {
+			return true
+		}
+	}
+	return slices.ContainsFunc(rules.All(), func(r scanner.Rule) bool { return r.Info().ID == id })
+}
+
+func findingOf(res *scanner.Result, rule, method, path string) bool {
+	return slices.ContainsFunc(res.Findings, func(f finding.Finding) bool {
+		return f.Rule == rule && f.Method == method && f.Path == path
+	})
+}
+
+// accountsIn returns the accounts listed in the coverage.
+func accountsIn(res *scanner.Result) []finding.CreatedObject {
+	if res.Coverage.Writes == nil {
+		return nil
+	}
+	var out []finding.CreatedObject
+	for _, c := range res.Coverage.Writes.Created {
+		if c.Kind == "account" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestAutoAccounts: with no credentials at all, active mode registers a
+// victim and an attacker, finds the cross-user flaws of the vulnerable
+// twin and none in the fixed one, deletes both accounts at the end, lists
+// them in the coverage, and never shows their passwords. What existed
+// before the scan is untouched.
+func TestAutoAccounts(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		name := map[bool]string{false: "vulnerable", true: "fixed"}[fixed]
+		t.Run(name, func(t *testing.T) {
+			api := newSignupAPI()
+			api.fixed = fixed
+			res := scanSignup(t, api, finding.ModeActive)
+
+			cases := []struct {
+				rule, method, path string
+			}{
+				{"bola-cross-user-read", "GET", "/api/users/{userId}"},
+				{"bola-cross-user-write", "PUT", "/api/notes/{noteId}"},
+			}
+			for _, c := range cases {
+				if !ruleRegistered(c.rule) {
+					continue // lands with the write rules
+				}
+				if got := findingOf(res, c.rule, c.method, c.path); got == fixed {
+					t.Errorf("%s on %s %s found = %v; want %v (findings: %v)", c.rule, c.method, c.path, got, !fixed, ruleIDs(res))
+				}
+			}
+
+			ids := map[string]finding.IdentityCoverage{}
+			for _, c := range res.Coverage.Identities {
+				ids[c.Name] = c
+			}
+			if c := ids[scanner.AutoVictim]; c.Role != "primary" || !c.Verified {
+				t.Errorf("victim coverage = %+v; want a verified primary", c)
+			}
+			if c := ids[scanner.AutoAttacker]; c.Role != "peer" || !c.Verified {
+				t.Errorf("attacker coverage = %+v; want a verified peer", c)
+			}
+
+			accts := accountsIn(res)
+			if len(accts) != 2 {
+				t.Fatalf("accounts in coverage = %+v; want the victim and the attacker", accts)
+			}
+			for _, c := range accts {
+				if c.Operation != "POST /api/register" || !c.Deleted || c.Item != "/api/me" || !strings.Contains(c.Reason, "logging in again answered 401") {
+					t.Errorf("account %+v; want registered with POST /api/register, deleted on /api/me and confirmed by a refused login", c)
+				}
+			}
+
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			if len(api.users) != 2 || api.users["1"].Username != "alice" || api.users["2"].Username != "bob" {
+				t.Errorf("users after the scan: %v; want alice and bob only (the scan's accounts deleted)", api.users)
+			}
+			if n := api.notes["7"]; n == nil || n.Title != "alice's plans" || n.Body != "private" || n.owner != "1" {
+				t.Errorf("alice's note after the scan = %+v; want it untouched", n)
+			}
+			report, _ := json.Marshal(res)
+			for _, pw := range api.passwords {
+				if strings.Contains(string(report), pw) {
+					t.Errorf("a registration password appears in the result")
+				}
+			}
+			if len(api.passwords) < 2 {
+				t.Errorf("registrations seen: %d; want at least the two accounts", len(api.passwords))
+			}
+		})
+	}
+}
+
+func ruleIDs(res *scanner.Result) []string {
+	var out []string
+	for _, f := range res.Findings {
+		out = append(out, f.Rule+" "+f.Method+" "+f.Path)
+	}
+	return out
+}
+
+// TestAutoAccountsRefused: a sign-up that answers 403 leaves the scan
+// without accounts of its own; it goes on, warns, and the cross-user
+// rule's coverage says why it did not run.
+func TestAutoAccountsRefused(t *testing.T) {
+	api := newSignupAPI()
+	api.refuseSignup = true
+	res := scanSignup(t, api, finding.ModeActive)
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "auto-accounts") && strings.Contains(w, "POST /api/register answered 403")
+	}) {
+		t.Errorf("warnings %q; want one saying the sign-up answered 403", res.Warnings)
+	}
+	i := slices.IndexFunc(res.Coverage.Rules, func(c finding.RuleCoverage) bool { return c.Rule == "bola-cross-user-read" })
+	if i < 0 {
+		t.Fatal("bola-cross-user-read is not in the coverage")
+	}
+	if c := res.Coverage.Rules[i]; c.Status != finding.RuleNotRun || !strings.Contains(c.Reason, "auto-accounts could not register one: the signup POST /api/register answered 403") {
+		t.Errorf("coverage %+v; want not-run with the sign-up's refusal", c)
+	}
+	if accts := accountsIn(res); len(accts) != 0 {
+		t.Errorf("accounts listed: %+v; want none", accts)
+	}
+}
+
+// TestAutoAccountsNotDeletable: an API without account deletion keeps the
+// accounts; the coverage and a warning say so.
+func TestAutoAccountsNotDeletable(t *testing.T) {
+	api := newSignupAPI()
+	api.noDeletion = true
+	res := scanSignup(t, api, finding.ModeActive)
+	accts := accountsIn(res)
+	if len(accts) != 2 {
+		t.Fatalf("accounts in coverage = %+v; want two", accts)
+	}
+	for _, c := range accts {
+		if c.Deleted || c.Reason != "the API has no account deletion" {
+			t.Errorf("account %+v; want not deleted: the API has no account deletion", c)
+		}
+	}
+	if res.Coverage.Writes.Left < 2 {
+		t.Errorf("left = %d; want the two accounts counted", res.Coverage.Writes.Left)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "left 2 account(s)") && strings.Contains(w, "@example.com") }) {
+		t.Errorf("warnings %q; want one naming the accounts left behind", res.Warnings)
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	for _, u := range api.users {
+		if u.ID != "1" && u.ID != "2" && (!strings.HasPrefix(u.Username, "authgate-") || !strings.HasSuffix(u.Email, "@example.com")) {
+			t.Errorf("registered account %+v; want an authgate- name at example.com", u)
+		}
+	}
+}
+
+// TestAutoAccountsSafeMode: safe mode never registers, whatever the
+// options say (the CLI refuses the combination before).
+func TestAutoAccountsSafeMode(t *testing.T) {
+	api := newSignupAPI()
+	res := scanSignup(t, api, finding.ModeSafe)
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if api.signups != 0 {
+		t.Errorf("safe mode sent %d registrations; want none", api.signups)
+	}
+	if accts := accountsIn(res); len(accts) != 0 {
+		t.Errorf("accounts listed in safe mode: %+v", accts)
+	}
+}
