@@ -27,7 +27,7 @@ type WriteBFLA struct{}
 
 // Info implements scanner.APIRule: the operation rule's id, so both show
 // as one rule.
-func (WriteBFLA) Info() finding.RuleInfo { return info("bfla-privilege-escalation") }
+func (WriteBFLA) Info() finding.RuleInfo { return writeHalf("bfla-privilege-escalation") }
 
 // CheckAPI implements scanner.APIRule.
 func (WriteBFLA) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
