@@ -494,7 +494,9 @@ func TestAutoAccountsNotDeletable(t *testing.T) {
 	if res.Coverage.Writes.Left < 2 {
 		t.Errorf("left = %d; want the two accounts counted", res.Coverage.Writes.Left)
 	}
-	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "left 2 account(s)") && strings.Contains(w, "@example.com") }) {
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "left 2 account(s)") && strings.Contains(w, "@example.com")
+	}) {
 		t.Errorf("warnings %q; want one naming the accounts left behind", res.Warnings)
 	}
 	api.mu.Lock()
