@@ -54,7 +54,8 @@ var ownIDNames = map[string]bool{"id": true, "_id": true, "pk": true, "uuid": tr
 // MassAssignmentCandidates lists the top-level properties a caller of the
 // write operation must not be able to set: readOnly properties of write,
 // properties the answer (read) has but write does not, and well-known
-// privilege names found in either. The engine sends them on a
+// privilege names found in either. An answer-only property the answer's
+// schema marks readOnly has the reason read-only. The engine sends them on a
 // scan-created object or a throw-away account and reads back which stuck.
 // An answer that wraps the object ({"data": {...}}) is unwrapped. Sorted by
 // name; a name is listed once, with the strongest reason (privilege, then
@@ -91,7 +92,11 @@ func MassAssignmentCandidates(write, read *openapi.Schema) []Candidate {
 	if read != nil {
 		for name, p := range read.Properties {
 			if write == nil || write.Properties[name] == nil {
-				add(name, p, ReasonAnswerOnly)
+				r := ReasonAnswerOnly
+				if p != nil && p.ReadOnly {
+					r = ReasonReadOnly // the answer's schema says so: the stronger argument
+				}
+				add(name, p, r)
 			}
 		}
 	}

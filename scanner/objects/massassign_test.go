@@ -80,6 +80,16 @@ func TestMassAssignmentCandidates(t *testing.T) {
 			want: `credits="1000000"(privilege-name) is_staff=true(privilege-name) is_superuser=true(privilege-name) permissions=["admin"](privilege-name) roles=["superadmin"](privilege-name)`,
 		},
 		{
+			name:  "answer marks its server-set fields readOnly",
+			write: obj(map[string]*openapi.Schema{"title": {Type: "string"}}),
+			read: obj(map[string]*openapi.Schema{
+				"title":  {Type: "string"},
+				"status": {Type: "string", ReadOnly: true, Enum: []string{"draft", "published"}, Default: `"draft"`},
+				"views":  {Type: "integer"},
+			}),
+			want: `status="published"(read-only) views=1000000(answer-only)`,
+		},
+		{
 			name:  "no read schema, nothing privileged",
 			write: obj(map[string]*openapi.Schema{"text": {Type: "string"}}),
 			want:  ``,

@@ -1,0 +1,1059 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// This file holds mass-assignment: a write that accepts a property the
+// caller must not set (a role, an owner, a readOnly field). It sends such
+// properties only where the scan may change things — objects it created
+// itself, the throw-away identity's own account, accounts it registers —
+// and reads back whether they stuck. An answer that echoes the request
+// proves nothing; only a later read does, compared with a control that was
+// sent without them.
+
+var _ scanner.APIRule = MassAssignment{}
+
+// MassAssignment tests creates and updates of scan-created objects, the
+// throw-away identity's profile update and the registration for properties
+// that stick although the caller must not set them.
+type MassAssignment struct{}
+
+// Info returns the catalog entry.
+func (MassAssignment) Info() finding.RuleInfo { return info("mass-assignment") }
+
+const massRule = "mass-assignment"
+
+// massEngine is the part of the write engine (scanner.Writes) the rule
+// uses: creates, reads and updates of objects this scan created.
+type massEngine interface {
+	Kinds() []objects.Lifecycle
+	Create(ctx context.Context, k objects.Lifecycle, owner *scanner.Identity, extra map[string]json.RawMessage) (*scanner.Object, *scanner.Response, string)
+	Read(ctx context.Context, o *scanner.Object, as *scanner.Identity) *scanner.Response
+	UpdateBody(o *scanner.Object, method, marker string) ([]byte, bool)
+	Send(ctx context.Context, o *scanner.Object, method string, as *scanner.Identity, body []byte) *scanner.Response
+	Each(ctx context.Context, kinds []objects.Lifecycle, fn func(objects.Lifecycle) []finding.Finding) []finding.Finding
+	Marker() string
+	// Account records an account the rule registered, so the report
+	// lists it among what the scan created and left on the target.
+	Account(operation, name string, owner *scanner.Identity)
+}
+
+var _ massEngine = (*scanner.Writes)(nil)
+
+// massWrites returns the scan's write engine, nil in safe mode (a nil
+// *Writes must not become a non-nil interface).
+func massWrites(a *scanner.API) massEngine {
+	if w := a.Writes(); w != nil {
+		return w
+	}
+	return nil
+}
+
+// massSingles bounds the one-property-at-a-time retries after a write
+// with every candidate was refused or could not be read back: one
+// strict property (an owner id that must exist) must not hide the others,
+// and each retry of a create leaves an object for the engine to delete.
+const massSingles = 6
+
+// CheckAPI runs the three parts in a fixed order and decides coverage:
+// not applicable when no write anywhere has a property to test, not run
+// when there were some but nothing could be created or read back.
+func (MassAssignment) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	if a.Mode() != finding.ModeActive {
+		return nil
+	}
+	m := &massRun{a: a, eng: massWrites(a)}
+	var fs []finding.Finding
+	fs = append(fs, m.objectKinds(ctx)...)
+	fs = append(fs, m.profiles(ctx)...)
+	fs = append(fs, m.registration(ctx)...)
+	switch {
+	case !m.candidates:
+		a.NotApplicable(massRule, "no create, update, profile update or registration has a property the caller must not set (readOnly, answer-only or a privilege name)")
+	case !m.tested && len(fs) == 0:
+		why := strings.Join(m.whys(), "; ")
+		if why == "" {
+			why = "nothing could be created and read back"
+		}
+		a.Skip(massRule, why)
+	}
+	return fs
+}
+
+// massRun is one run of the rule: what it found to test and why parts
+// could not run. Object kinds run concurrently, so it is guarded.
+type massRun struct {
+	a   *scanner.API
+	eng massEngine
+
+	mu         sync.Mutex
+	candidates bool // some write has a property to test
+	tested     bool // some write was sent and judged by a read-back
+	notes      map[string][]string
+	order      []string // note keys in the order parts ran
+}
+
+// found records that a write has candidates; judged that one was judged.
+func (m *massRun) found()  { m.mu.Lock(); m.candidates = true; m.mu.Unlock() }
+func (m *massRun) judged() { m.mu.Lock(); m.tested = true; m.mu.Unlock() }
+
+// note records why a part keyed by key (an operation) could not run.
+func (m *massRun) note(key, why string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.notes == nil {
+		m.notes = map[string][]string{}
+	}
+	if !slices.Contains(m.order, key) {
+		m.order = append(m.order, key) // profiles and registration run after the kinds, in order
+	}
+	m.notes[key] = append(m.notes[key], why)
+}
+
+// whys are the notes in a fixed order (object kinds in description order,
+// then profiles, then registration), whatever order the workers ran in.
+func (m *massRun) whys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, k := range m.order {
+		out = append(out, m.notes[k]...)
+	}
+	return out
+}
+
+// stop reports whether the rule must send nothing more.
+func (m *massRun) stop(ctx context.Context) bool { return ctx.Err() != nil || m.a.Exhausted() }
+
+// objectKinds tests every kind of object the scan can create: its create
+// and its item updates.
+func (m *massRun) objectKinds(ctx context.Context) []finding.Finding {
+	if m.eng == nil {
+		return nil
+	}
+	kinds := m.eng.Kinds()
+	for _, k := range kinds {
+		m.order = append(m.order, k.Create.Method+" "+k.Create.Path)
+	}
+	return m.eng.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return m.kind(ctx, k) })
+}
+
+// massUpdate is one item update of a kind with its candidates.
+type massUpdate struct {
+	it    objects.Item
+	cands []objects.Candidate
+}
+
+// kind tests k's create and updates. One control object, created without
+// any candidate and read back, serves the create's comparison and then
+// the first update: a kind whose objects the owner cannot read back costs
+// one object, not one per write.
+func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Finding {
+	key := k.Create.Method + " " + k.Create.Path
+	createCands := massCandidates(k, k.Create.Body)
+	var updates []massUpdate
+	for _, method := range []string{"PUT", "PATCH"} {
+		it, ok := k.Item(method)
+		if !ok {
+			continue
+		}
+		write := it.Op.Body
+		if write == nil {
+			write = k.Create.Body // an update without a schema writes what the create does
+		}
+		if cs := massCandidates(k, write); len(cs) > 0 {
+			updates = append(updates, massUpdate{it: it, cands: cs})
+		}
+	}
+	if len(createCands) == 0 && len(updates) == 0 || m.stop(ctx) {
+		return nil
+	}
+	m.found()
+	if _, ok := k.Item("GET"); !ok {
+		m.note(key, key+" has no item GET to read a created object back")
+		return nil
+	}
+	owner := m.a.Main()
+	ctl, _, why := m.eng.Create(ctx, k, owner, nil)
+	if ctl == nil {
+		m.note(key, "the control object could not be created: "+why)
+		return nil
+	}
+	ctlRead := m.eng.Read(ctx, ctl, owner)
+	if !massReadable(ctlRead) {
+		m.note(key, fmt.Sprintf("the owner's read-back of an object %s created answered %s", key, acctStatus(ctlRead)))
+		return nil
+	}
+	m.judged()
+	var fs []finding.Finding
+	if f, ok := m.createCheck(ctx, k, massUnset(massAllowed(createCands, ctl.Sent), ctlRead), ctlRead); ok {
+		fs = append(fs, f)
+	}
+	spare := ctl
+	for _, u := range updates {
+		if m.stop(ctx) {
+			break
+		}
+		o := spare
+		if spare = nil; o == nil {
+			if o, _, why = m.eng.Create(ctx, k, owner, nil); o == nil {
+				m.note(key, u.it.Op.Method+" "+u.it.Op.Path+": no object to update: "+why)
+				continue
+			}
+		}
+		if f, ok := m.updateCheck(ctx, u.it, u.cands, o); ok {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// readSchema is the schema of what a read of k's item answers: the item
+// GET's answer, else the create's.
+func readSchema(k objects.Lifecycle) *openapi.Schema {
+	if it, ok := k.Item("GET"); ok && it.Op.Answer != nil {
+		return it.Op.Answer
+	}
+	return k.Create.Answer
+}
+
+// massCandidates are the properties to send on a write of k with the
+// schema write. A property some write of the same object declares (not
+// readOnly) is the caller's to set, so it is no answer-only candidate even
+// where this write's schema leaves it out (a PATCH that lists fewer
+// properties than the create). Without a write schema (a body from the
+// configuration) only privilege names are: nothing says which of the
+// answer's other properties a client may send.
+func massCandidates(k objects.Lifecycle, write *openapi.Schema) []objects.Candidate {
+	writable := map[string]bool{}
+	for _, s := range []*openapi.Schema{k.Create.Body, itemBody(k, "PUT"), itemBody(k, "PATCH")} {
+		if s == nil {
+			continue
+		}
+		for name, p := range s.Properties {
+			if p != nil && !p.ReadOnly {
+				writable[name] = true
+			}
+		}
+	}
+	var out []objects.Candidate
+	for _, c := range objects.MassAssignmentCandidates(write, readSchema(k)) {
+		switch {
+		case c.Reason == objects.ReasonPrivilege:
+		case write == nil || len(write.Properties) == 0:
+			continue
+		case c.Reason == objects.ReasonAnswerOnly && writable[c.Name]:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// itemBody is the body schema of k's item operation method, nil when none.
+func itemBody(k objects.Lifecycle, method string) *openapi.Schema {
+	if it, ok := k.Item(method); ok {
+		return it.Op.Body
+	}
+	return nil
+}
+
+// createCheck creates a test object that carries the candidates, reads
+// it back as the owner, and reports the candidates it has and the
+// control object (ctlRead, its read-back) does not.
+func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []objects.Candidate, ctlRead *scanner.Response) (finding.Finding, bool) {
+	if len(cands) == 0 || m.stop(ctx) {
+		return finding.Finding{}, false // every candidate has the value anyway
+	}
+	owner := m.a.Main()
+	// try creates one test object with cs and returns its read-back.
+	try := func(cs []objects.Candidate) (*scanner.Object, *scanner.Response, *scanner.Response) {
+		o, r, _ := m.eng.Create(ctx, k, owner, massExtra(cs))
+		if o == nil {
+			return nil, r, nil
+		}
+		return o, r, m.eng.Read(ctx, o, owner)
+	}
+	judge := func(cs []objects.Candidate, o *scanner.Object, read *scanner.Response) []objects.Candidate {
+		stuck := massStuck(cs, read, ctlRead)
+		if len(stuck) == 0 {
+			return nil
+		}
+		// Confirmed by a fresh read of the same object.
+		return massStuck(stuck, m.eng.Read(ctx, o, owner), ctlRead)
+	}
+	o, created, read := try(cands)
+	var stuck []objects.Candidate
+	evidence := []*scanner.Response{created, read}
+	if o != nil && massReadable(read) {
+		stuck = judge(cands, o, read)
+	} else if len(cands) > 1 {
+		// One property may have spoiled the write (an owner id that
+		// must exist, a strict enum): each alone, as far as allowed.
+		evidence = nil
+		for _, c := range cands[:min(len(cands), massSingles)] {
+			if m.stop(ctx) {
+				break
+			}
+			o, created, read := try([]objects.Candidate{c})
+			if o == nil || !massReadable(read) {
+				continue
+			}
+			if s := judge([]objects.Candidate{c}, o, read); len(s) > 0 {
+				stuck = append(stuck, s...)
+				evidence = append(evidence, created, read)
+			}
+		}
+	}
+	if len(stuck) == 0 {
+		return finding.Finding{}, false
+	}
+	key := k.Create.Method + " " + k.Create.Path
+	t := m.a.Target(k.Create.Method, k.Create.Path)
+	summary := fmt.Sprintf("%s accepted %s: the owner's read-back of the object created with %s shows the value%s sent, and the read-back of a control object created without %s does not.",
+		key, massNames(stuck), massThem(stuck), massPlural(stuck), massThem(stuck))
+	return massFinding(t, summary, stuck, append(evidence, ctlRead)...), true
+}
+
+// updateCheck reads o, sends the update it with the candidates of the
+// update's own schema, and reads it again: the candidates the second read
+// shows and the first did not stuck.
+func (m *massRun) updateCheck(ctx context.Context, it objects.Item, cands []objects.Candidate, o *scanner.Object) (finding.Finding, bool) {
+	key := it.Op.Method + " " + it.Op.Path
+	owner := m.a.Main()
+	before := m.eng.Read(ctx, o, owner)
+	if !massReadable(before) {
+		m.note(o.Kind.Create.Method+" "+o.Kind.Create.Path, fmt.Sprintf("%s: the owner's read-back of the object to update answered %s", key, acctStatus(before)))
+		return finding.Finding{}, false
+	}
+	cands = massUnset(massAllowed(cands, o.Sent), before)
+	if len(cands) == 0 {
+		return finding.Finding{}, false
+	}
+	send := func(cs []objects.Candidate) (*scanner.Response, []objects.Candidate) {
+		body, ok := m.updateBody(o, it.Op.Method, cs)
+		if !ok {
+			return nil, nil
+		}
+		r := m.eng.Send(ctx, o, it.Op.Method, owner, body)
+		after := m.eng.Read(ctx, o, owner)
+		stuck := massStuck(cs, after, before)
+		if len(stuck) > 0 {
+			stuck = massStuck(stuck, m.eng.Read(ctx, o, owner), before)
+		}
+		return r, stuck
+	}
+	r, stuck := send(cands)
+	evidence := []*scanner.Response{r}
+	if len(stuck) == 0 && (r == nil || !r.OK()) && len(cands) > 1 {
+		evidence = nil
+		for _, c := range cands[:min(len(cands), massSingles)] {
+			if m.stop(ctx) {
+				break
+			}
+			if r, s := send([]objects.Candidate{c}); len(s) > 0 {
+				stuck = append(stuck, s...)
+				evidence = append(evidence, r)
+			}
+		}
+	}
+	if len(stuck) == 0 {
+		return finding.Finding{}, false
+	}
+	t := m.a.Target(it.Op.Method, it.Op.Path)
+	summary := fmt.Sprintf("%s on an object the scan created accepted %s: the owner's read-back after the update shows the value%s sent, the read-back before it did not.",
+		key, massNames(stuck), massPlural(stuck))
+	evidence = append(evidence, m.eng.Read(ctx, o, owner), before)
+	return massFinding(t, summary, stuck, evidence...), true
+}
+
+// updateBody is the update of o with the candidates: the engine's marked
+// body (a PUT must carry the whole object) with them added; a PATCH
+// without one sends them alone.
+func (m *massRun) updateBody(o *scanner.Object, method string, cs []objects.Candidate) ([]byte, bool) {
+	base, ok := m.eng.UpdateBody(o, method, m.eng.Marker())
+	if !ok {
+		base = nil
+		if method == "PUT" {
+			base = o.Sent
+		}
+	}
+	return massMerge(base, massExtra(cs))
+}
+
+// massFinding makes the finding: high when a stuck property is a role,
+// an owner, a tenant or money, medium otherwise (a readOnly status, a
+// server-set timestamp).
+func massFinding(t *scanner.Target, summary string, stuck []objects.Candidate, rs ...*scanner.Response) finding.Finding {
+	var keep []*scanner.Response
+	for _, r := range rs {
+		if r != nil && r.Request != nil {
+			keep = append(keep, r)
+		}
+	}
+	f := t.NewFinding(massRule, finding.ConfidenceHigh, summary, keep...)
+	f.Severity = finding.SeverityMedium
+	for _, c := range stuck {
+		if massGrave(c.Name) {
+			f.Severity = finding.SeverityHigh
+		}
+	}
+	return f
+}
+
+// massGraveWords make a property's mass assignment high severity: it
+// grants privileges, moves the object to another owner or tenant, or
+// creates money.
+var massGraveWords = regexp.MustCompile(`(?i)role|admin|owner|tenant|balance|credit|permission|staff|superuser|^user_?id$`)
+
+func massGrave(name string) bool { return massGraveWords.MatchString(name) }
+
+// massOwnership matches the candidates that move an account rather than
+// raise it: they are never sent on the throw-away's own account or a
+// registration, where a changed id could make the account someone else's
+// or unreachable.
+var massOwnership = regexp.MustCompile(`(?i)^(owner|owner_?id|user_?id|tenant_?id)$`)
+
+// massReasonText says why a candidate is forbidden, as the summary quotes it.
+func massReasonText(r objects.Reason) string {
+	switch r {
+	case objects.ReasonReadOnly:
+		return "readOnly in the description"
+	case objects.ReasonAnswerOnly:
+		return "only in answers, not in the write schema"
+	}
+	return "a privilege or ownership property"
+}
+
+// massNames lists the candidates with why each is forbidden.
+func massNames(cs []objects.Candidate) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = fmt.Sprintf("%s (%s)", safeName(c.Name), massReasonText(c.Reason))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func massThem(cs []objects.Candidate) string {
+	if len(cs) == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+func massPlural(cs []objects.Candidate) string {
+	if len(cs) == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// massExtra is the candidates as top-level properties of a body.
+func massExtra(cs []objects.Candidate) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(cs))
+	for _, c := range cs {
+		out[c.Name] = c.Value
+	}
+	return out
+}
+
+// massMerge adds extra to a JSON object body (nil: an empty object).
+func massMerge(body []byte, extra map[string]json.RawMessage) ([]byte, bool) {
+	obj := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &obj) != nil {
+		return nil, false
+	}
+	for k, v := range extra {
+		obj[k] = v
+	}
+	b, err := json.Marshal(obj)
+	return b, err == nil
+}
+
+// massAllowed drops the candidates the body the scan sent without them
+// already carries (a body from the configuration, or a required property
+// of the schema), unless they are privilege names: what a client is
+// expected to send is the caller's to set.
+func massAllowed(cs []objects.Candidate, sent []byte) []objects.Candidate {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(sent, &obj) != nil {
+		return cs
+	}
+	var out []objects.Candidate
+	for _, c := range cs {
+		if _, in := obj[c.Name]; in && c.Reason != objects.ReasonPrivilege {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// massUnset drops the candidates whose value the control read already
+// shows: a value that is the default anyway proves nothing.
+func massUnset(cs []objects.Candidate, control *scanner.Response) []objects.Candidate {
+	var out []objects.Candidate
+	for _, c := range cs {
+		if v, ok := massField(control.Body, c.Name); ok && massMatch(c.Value, v) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// massStuck returns the candidates whose sent value read shows and control
+// (nil: none) does not.
+func massStuck(cs []objects.Candidate, read, control *scanner.Response) []objects.Candidate {
+	if !massReadable(read) {
+		return nil
+	}
+	var out []objects.Candidate
+	for _, c := range cs {
+		v, ok := massField(read.Body, c.Name)
+		if !ok || !massMatch(c.Value, v) {
+			continue
+		}
+		if control != nil {
+			if v, ok := massField(control.Body, c.Name); ok && massMatch(c.Value, v) {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// massReadable reports whether r is a read-back that shows an object.
+func massReadable(r *scanner.Response) bool {
+	return r != nil && r.Err == nil && r.OK() && massObject(r.Body) != nil
+}
+
+// massWrappers are the envelope properties a read-back may put the object
+// in ({"data": {...}}), tried in this order after the top level.
+var massWrappers = []string{"data", "result", "item", "user", "profile", "account", "me", "object", "record"}
+
+// massObject returns the JSON object r's body holds, nil when it holds
+// none.
+func massObject(body []byte) map[string]json.RawMessage {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return nil
+	}
+	return obj
+}
+
+// massField finds property name in a read-back: at the top level, else in
+// a usual envelope.
+func massField(body []byte, name string) (json.RawMessage, bool) {
+	obj := massObject(body)
+	if obj == nil {
+		return nil, false
+	}
+	if v, ok := obj[name]; ok {
+		return v, true
+	}
+	for _, w := range massWrappers {
+		if inner := massObject(obj[w]); inner != nil {
+			if v, ok := inner[name]; ok {
+				return v, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// massMatch reports whether got holds the value sent: equal scalars (a
+// number sent may come back as text, a role in another case), arrays that
+// hold every element sent, objects with every property sent.
+func massMatch(sent, got json.RawMessage) bool {
+	s, ok1 := massDecode(sent)
+	g, ok2 := massDecode(got)
+	return ok1 && ok2 && massEqual(s, g)
+}
+
+func massDecode(raw json.RawMessage) (any, bool) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	return v, d.Decode(&v) == nil
+}
+
+func massEqual(sent, got any) bool {
+	switch s := sent.(type) {
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(s) == 0 {
+			return false
+		}
+		for _, e := range s {
+			if !slices.ContainsFunc(g, func(x any) bool { return massEqual(e, x) }) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok || len(s) == 0 {
+			return false
+		}
+		for k, v := range s {
+			if !massEqual(v, g[k]) {
+				return false
+			}
+		}
+		return true
+	}
+	st, ok1 := massScalar(sent)
+	gt, ok2 := massScalar(got)
+	return ok1 && ok2 && strings.EqualFold(st, gt)
+}
+
+// massScalar is a scalar as text, numbers in one form (1e6 and 1000000
+// alike).
+func massScalar(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return x.String(), true
+		}
+		return strconv.FormatFloat(f, 'f', -1, 64), true
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// massSelfNames are the last segments (lower case, without separators) of
+// routes about the caller's own account: /me, /users/me, /profile,
+// /account, /whoami.
+var massSelfNames = map[string]bool{
+	"me": true, "self": true, "current": true, "currentuser": true, "profile": true,
+	"myprofile": true, "account": true, "myaccount": true, "whoami": true,
+}
+
+// massAccountCollections are collections of accounts: /users/{id} with the
+// throw-away's own id is its profile.
+var massAccountCollections = map[string]bool{
+	"users": true, "user": true, "accounts": true, "profiles": true, "members": true,
+	"customers": true, "people": true,
+}
+
+// massSegments splits a route into segments, lower case without - and _.
+func massSegments(path string) []string {
+	var out []string
+	for _, s := range strings.Split(path, "/") {
+		if s != "" {
+			out = append(out, strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s)))
+		}
+	}
+	return out
+}
+
+// massSelfRoute reports whether path is about the caller's own account.
+func massSelfRoute(path string) bool {
+	segs := massSegments(path)
+	return len(segs) > 0 && !strings.Contains(path, "{") && massSelfNames[segs[len(segs)-1]]
+}
+
+// massAccountItem returns the path parameter of /users/{id}-like routes.
+func massAccountItem(path string) (string, bool) {
+	segs := massSegments(path)
+	if len(segs) < 2 || strings.Count(path, "{") != 1 {
+		return "", false
+	}
+	last := segs[len(segs)-1]
+	if !strings.HasPrefix(last, "{") || !massAccountCollections[segs[len(segs)-2]] {
+		return "", false
+	}
+	raw := strings.Split(strings.TrimRight(path, "/"), "/")
+	return strings.Trim(raw[len(raw)-1], "{}"), true
+}
+
+// massOwnIDKeys are where a profile read says the account's own id.
+var massOwnIDKeys = []string{"id", "_id", "userId", "user_id", "uid", "accountId", "account_id"}
+
+// massProfile is one profile update to test with the read that shows it.
+type massProfile struct {
+	write, read *scanner.Target
+	param       string // the path parameter taking the own id, "" for /me
+}
+
+// profileTargets lists the profile updates of the description, PATCH
+// before PUT, each with the read that shows the account (the same route's
+// GET, else a /me-like GET); self is that /me-like read.
+func (m *massRun) profileTargets() (out []massProfile, self *scanner.Target) {
+	ops := m.a.Operations()
+	for _, op := range ops {
+		if op.Method == "GET" && massSelfRoute(op.Path) && self == nil {
+			self = m.a.Target(op.Method, op.Path)
+		}
+	}
+	get := func(path string) *scanner.Target {
+		for _, op := range ops {
+			if op.Method == "GET" && op.Path == path {
+				return m.a.Target("GET", path)
+			}
+		}
+		return self
+	}
+	for _, method := range []string{"PATCH", "PUT"} {
+		for _, op := range ops {
+			if op.Method != method {
+				continue
+			}
+			p := massProfile{write: m.a.Target(op.Method, op.Path)}
+			switch param, item := massAccountItem(op.Path); {
+			case massSelfRoute(op.Path):
+			case item:
+				p.param = param
+			default:
+				continue
+			}
+			if p.read = get(op.Path); p.read != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, self
+}
+
+// massPrivileged are the candidates sent on an account: the privilege
+// names of the schemas, never the ones that move the account (an owner or
+// tenant id), and role, isAdmin and admin when the description names none:
+// real registrations accept them without declaring them.
+func massPrivileged(write, read *openapi.Schema) []objects.Candidate {
+	var out []objects.Candidate
+	for _, c := range objects.MassAssignmentCandidates(write, read) {
+		if c.Reason == objects.ReasonPrivilege && !massOwnership.MatchString(c.Name) {
+			out = append(out, c)
+		}
+	}
+	for _, d := range []objects.Candidate{
+		{Name: "role", Value: json.RawMessage(`"admin"`), Reason: objects.ReasonPrivilege},
+		{Name: "isAdmin", Value: json.RawMessage(`true`), Reason: objects.ReasonPrivilege},
+		{Name: "admin", Value: json.RawMessage(`true`), Reason: objects.ReasonPrivilege},
+	} {
+		if !slices.ContainsFunc(out, func(c objects.Candidate) bool { return massSameName(c.Name, d.Name) }) {
+			out = append(out, d)
+		}
+	}
+	slices.SortFunc(out, func(a, b objects.Candidate) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// massSameName compares property names in any spelling (is_admin, isAdmin).
+func massSameName(a, b string) bool {
+	n := strings.NewReplacer("-", "", "_", "")
+	return strings.EqualFold(n.Replace(a), n.Replace(b))
+}
+
+// profiles sends, as the throw-away identity, an update of its own
+// account with privilege properties, reads the account back and puts back
+// what it changed.
+func (m *massRun) profiles(ctx context.Context) []finding.Finding {
+	targets, _ := m.profileTargets()
+	if len(targets) == 0 {
+		return nil
+	}
+	m.found()
+	const key = "profile"
+	tws := m.a.Throwaways()
+	if len(tws) == 0 {
+		m.note(key, m.a.NoThrowaway(noThrowaway+": a profile update is sent only on a throw-away account"))
+		return nil
+	}
+	tw := tws[0]
+	var fs []finding.Finding
+	for _, p := range targets {
+		if m.stop(ctx) {
+			break
+		}
+		if f, ok := m.profileCheck(ctx, tw, p); ok {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// read is a fresh (never cached) read of t as id with values.
+func massRead(ctx context.Context, t *scanner.Target, id *scanner.Identity, values map[string]string) *scanner.Response {
+	return t.Do(ctx, t.Request(id, values))
+}
+
+// profileCheck tests one profile update of tw's own account.
+func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p massProfile) (finding.Finding, bool) {
+	key := "profile"
+	op := acctOp(p.write)
+	readVals := p.read.Values()
+	writeVals := p.write.Values()
+	if p.param != "" {
+		_, self := m.profileTargets()
+		if self == nil {
+			m.note(key, op+": no /me-like GET tells the throw-away account's own id")
+			return finding.Finding{}, false
+		}
+		me := massRead(ctx, self, tw, self.Values())
+		id, ok := massOwnID(me, p.param)
+		if !ok {
+			m.note(key, fmt.Sprintf("%s: %s %s did not tell the throw-away account's own id (%s)", op, self.Op.Method, self.Op.Path, acctStatus(me)))
+			return finding.Finding{}, false
+		}
+		writeVals["path:"+p.param] = id
+		if _, ok := p.read.Param("path:" + p.param); ok {
+			readVals["path:"+p.param] = id
+		} else if p.read != self {
+			return finding.Finding{}, false
+		}
+	}
+	before := massRead(ctx, p.read, tw, readVals)
+	if !massReadable(before) {
+		m.note(key, fmt.Sprintf("%s: the throw-away account's read %s answered %s", op, acctOp(p.read), acctStatus(before)))
+		return finding.Finding{}, false
+	}
+	cands := massUnset(massPrivileged(p.write.Op.Body, p.read.Op.Answer), before)
+	m.judged()
+	if len(cands) == 0 {
+		return finding.Finding{}, false
+	}
+	send := func(extra map[string]json.RawMessage) *scanner.Response {
+		body, ok := massMerge(massProfileBase(p.write, before), extra)
+		if !ok {
+			return nil
+		}
+		req := p.write.Request(tw, writeVals)
+		req.Body, req.ContentType = body, "application/json"
+		return p.write.Do(ctx, req)
+	}
+	r := send(massExtra(cands))
+	after := massRead(ctx, p.read, tw, readVals)
+	stuck := massStuck(cands, after, before)
+	if len(stuck) == 0 {
+		return finding.Finding{}, false
+	}
+	again := massRead(ctx, p.read, tw, readVals)
+	stuck = massStuck(stuck, again, before)
+	if len(stuck) == 0 {
+		return finding.Finding{}, false
+	}
+	restored := m.restoreProfile(ctx, p, tw, readVals, before, stuck, send)
+	summary := fmt.Sprintf("%s, sent as the throw-away identity %s on its own account, set %s: the account's read %s shows the value%s sent, the read before the update did not. %s",
+		op, safeName(tw.Name), massNames(stuck), acctOp(p.read), massPlural(stuck), restored)
+	return massFinding(p.write, summary, stuck, r, again, before), true
+}
+
+// massProfileBase is what a profile update carries besides the
+// candidates: nothing for a PATCH; for a PUT, the account as read before,
+// limited to the write schema's properties when there is one, so the
+// update changes nothing else.
+func massProfileBase(write *scanner.Target, before *scanner.Response) []byte {
+	if write.Op.Method != "PUT" {
+		return nil
+	}
+	obj := massObject(before.Body)
+	for _, w := range massWrappers {
+		if inner := massObject(obj[w]); inner != nil && len(obj) == 1 {
+			obj = inner
+		}
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range obj {
+		if s := write.Op.Body; s != nil && len(s.Properties) > 0 && s.Properties[k] == nil {
+			continue
+		}
+		if slices.ContainsFunc(massOwnIDKeys, func(id string) bool { return id == k }) {
+			continue
+		}
+		out[k] = v
+	}
+	b, _ := json.Marshal(out)
+	return b
+}
+
+// restoreProfile puts back the values the read before the update showed
+// for the properties that stuck, and says what it could restore.
+func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before *scanner.Response, stuck []objects.Candidate, send func(map[string]json.RawMessage) *scanner.Response) string {
+	back := map[string]json.RawMessage{}
+	var lost []string
+	for _, c := range stuck {
+		if v, ok := massField(before.Body, c.Name); ok {
+			back[c.Name] = v
+		} else {
+			lost = append(lost, safeName(c.Name))
+		}
+	}
+	if len(back) > 0 {
+		send(back)
+		after := massRead(ctx, p.read, tw, readVals)
+		for name, v := range back {
+			if got, ok := massField(after.Body, name); !ok || !massMatch(v, got) {
+				lost = append(lost, safeName(name))
+			}
+		}
+	}
+	if len(lost) == 0 {
+		return "The earlier values were put back."
+	}
+	slices.Sort(lost)
+	return fmt.Sprintf("Could not put back %s on the throw-away account: reset %s by hand.", strings.Join(lost, ", "), massThemNames(lost))
+}
+
+func massThemNames(names []string) string {
+	if len(names) == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// massOwnID is the account's own id in a /me read: under the parameter's
+// name, else a usual id key.
+func massOwnID(me *scanner.Response, param string) (string, bool) {
+	if !massReadable(me) {
+		return "", false
+	}
+	for _, k := range append([]string{param}, massOwnIDKeys...) {
+		if raw, ok := massField(me.Body, k); ok {
+			if v, ok := massDecode(raw); ok {
+				if s, ok := massScalar(v); ok && s != "" {
+					return s, true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
+// registration registers a fresh account with privilege properties, logs
+// in as it and reads it back; a control account registered without them
+// tells a default from a property that stuck.
+func (m *massRun) registration(ctx context.Context) []finding.Finding {
+	const key = "registration"
+	reg, ok := m.a.Flow(ctx, scanner.FlowRegister)
+	if !ok || m.stop(ctx) {
+		return nil
+	}
+	_, self := m.profileTargets()
+	readSchema := (*openapi.Schema)(nil)
+	if self != nil {
+		readSchema = self.Op.Answer
+	}
+	cands := massPrivileged(reg.Op.Body, readSchema)
+	m.found()
+	logins := m.a.Logins()
+	if len(logins) == 0 {
+		m.note(key, "no identity with a login, whose body shows what a registration sends and that proves the new account")
+		return nil
+	}
+	l := logins[0]
+	if l.UsernameKey() == "" || l.PasswordKey() == "" {
+		m.note(key, fmt.Sprintf("the login %s %s has no username or password field (set usernameField and passwordField)", l.Method, l.Path))
+		return nil
+	}
+	if self == nil {
+		m.note(key, "no /me-like GET to read a registered account back")
+		return nil
+	}
+	acct, why, refused := m.register(ctx, reg, l, self, massExtra(cands))
+	if acct == nil && refused {
+		// Refused with the properties: a registration that rejects
+		// what it does not know, or one that needs more than the login
+		// shows. One without them tells which.
+		if ctl, _, _ := m.register(ctx, reg, l, self, nil); ctl != nil {
+			m.judged()
+			return nil
+		}
+	}
+	if acct == nil {
+		m.note(key, why)
+		return nil
+	}
+	m.judged()
+	stuck := massStuck(cands, acct.read, nil)
+	if len(stuck) == 0 {
+		return nil
+	}
+	ctl, why, _ := m.register(ctx, reg, l, self, nil)
+	if ctl == nil {
+		m.note(key, "the control registration without the privilege properties failed: "+why)
+		return nil
+	}
+	stuck = massStuck(stuck, massRead(ctx, self, acct.as, self.Values()), ctl.read)
+	if len(stuck) == 0 {
+		return nil
+	}
+	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts stay on the target: delete them.",
+		acctOp(reg), acct.name, massNames(stuck), acctOp(self), massPlural(stuck), massThem(stuck), ctl.name)
+	return []finding.Finding{massFinding(reg, summary, stuck, acct.answer, acct.read, ctl.read)}
+}
+
+// massAccount is an account the rule registered and read back.
+type massAccount struct {
+	name         string
+	as           *scanner.Identity
+	answer, read *scanner.Response
+}
+
+// register registers a fresh account with extra properties, shaped like
+// l's login (as weak-password-policy does), logs in as it and reads self
+// as it. why says what failed; refused that the registration itself said
+// no.
+func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.Login, self *scanner.Target, extra map[string]json.RawMessage) (acct *massAccount, why string, refused bool) {
+	uk, pk := l.UsernameKey(), l.PasswordKey()
+	user, password := acctFreshName(l), acctStrongPassword()
+	fields := map[string]any{}
+	for k, v := range l.Body {
+		if k != pk && k != uk && acctCredentialField.MatchString(k) {
+			continue
+		}
+		fields[k] = v
+	}
+	for k, raw := range extra {
+		if v, ok := massDecode(raw); ok {
+			fields[k] = v
+		}
+	}
+	fields[uk], fields[pk] = user, password
+	values, _ := flowValues(m.a, reg, l, user)
+	r, err := acctPost(ctx, reg, l, values, fields)
+	if err != nil {
+		return nil, err.Error(), false
+	}
+	if acctUnusable(r) {
+		return nil, fmt.Sprintf("the registration %s answered %s", acctOp(reg), acctStatus(r)), false
+	}
+	if r.Status >= 400 || registrationRefused(r) != "" {
+		return nil, fmt.Sprintf("the registration %s answered %s", acctOp(reg), acctStatus(r)), true
+	}
+	if m.eng != nil {
+		m.eng.Account(acctOp(reg), user, scanner.Anonymous)
+	}
+	login := m.a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
+	tok, ok := m.a.Token(l, login)
+	if !ok {
+		return nil, fmt.Sprintf("the account %s that %s created could not log in (%s): it may need an e-mail confirmation", user, acctOp(reg), acctStatus(login)), false
+	}
+	m.a.Token(l, r) // a registration that logs in answers a token too: hide it
+	as := m.a.As("registered "+user, l, tok)
+	read := massRead(ctx, self, as, self.Values())
+	if !massReadable(read) {
+		return nil, fmt.Sprintf("the account %s's read %s answered %s", user, acctOp(self), acctStatus(read)), false
+	}
+	return &massAccount{name: user, as: as, answer: r, read: read}, "", false
+}

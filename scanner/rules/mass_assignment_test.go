@@ -1,0 +1,622 @@
+package rules_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+// massBind is what one write of the mass-assignment API binds from a body.
+type massBind int
+
+const (
+	massIgnore   massBind = iota // only the fields the caller may set: fixed
+	massAccept                   // every field of the model: vulnerable
+	massOverride                 // every field, then the server sets role and isAdmin itself: fixed
+	massStrict                   // 400 for any field the caller may not set: fixed
+	massStatus                   // a note's status but not its ownerId: vulnerable, medium
+)
+
+// massPassword is the throw-away account's password.
+const massPassword = "Mallory-Mass-Passw0rd"
+
+// massAPI is a small API with accounts and notes: a profile update
+// (PATCH /api/me), a registration, and notes whose ownerId and status are
+// readOnly. Each write binds as its massBind says.
+type massAPI struct {
+	profile, register, create, update massBind
+	// title: the note's title is what the caller sets; the fixed API
+	// still stores it (a legitimately writable field never reported).
+
+	mu        sync.Mutex
+	users     map[string]*massUser // by name
+	tokens    map[string]string    // token -> user name
+	notes     map[int]map[string]any
+	creators  map[int]string // note id -> the user who created it (access check)
+	nextUser  int
+	nextNote  int
+	writes    []string // every write sent: "PATCH /api/me {...}"
+	deletions int
+}
+
+type massUser struct {
+	ID          int    `json:"id"`
+	Username    string `json:"username"`
+	DisplayName string `json:"displayName"`
+	Role        string `json:"role"`
+	IsAdmin     bool   `json:"isAdmin"`
+	password    string
+}
+
+func newMassAPI(profile, register, create, update massBind) *massAPI {
+	a := &massAPI{profile: profile, register: register, create: create, update: update,
+		users:  map[string]*massUser{},
+		tokens: map[string]string{"alice-token": "alice"},
+		notes:  map[int]map[string]any{}, creators: map[int]string{},
+		nextUser: 3, nextNote: 100,
+	}
+	a.users["alice"] = &massUser{ID: 1, Username: "alice", DisplayName: "Alice", Role: "user"}
+	a.users["mallory"] = &massUser{ID: 2, Username: "mallory", DisplayName: "Mallory", Role: "user", password: massPassword}
+	return a
+}
+
+// caller is the user the bearer token belongs to, "" for none.
+func (a *massAPI) caller(r *http.Request) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.tokens[bearerToken(r)]
+}
+
+// body decodes a JSON object body.
+func massBody(r *http.Request) (map[string]any, bool) {
+	var b map[string]any
+	if json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<16)).Decode(&b) != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// strictOK reports whether body holds only the allowed keys.
+func strictOK(body map[string]any, allowed ...string) bool {
+	for k := range body {
+		if !slices.Contains(allowed, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// bindUser applies body to u as bind says.
+func bindUser(u *massUser, body map[string]any, bind massBind) {
+	if v, ok := body["displayName"].(string); ok {
+		u.DisplayName = v
+	}
+	if bind != massAccept && bind != massOverride {
+		return
+	}
+	if v, ok := body["role"].(string); ok {
+		u.Role = v
+	}
+	if v, ok := body["isAdmin"].(bool); ok {
+		u.IsAdmin = v
+	}
+	if bind == massOverride {
+		u.Role, u.IsAdmin = "user", false
+	}
+}
+
+// bindNote applies body to n as bind says: title and body always,
+// ownerId and status (readOnly) only when it binds everything.
+func bindNote(n map[string]any, body map[string]any, bind massBind) {
+	for _, k := range []string{"title", "body"} {
+		if v, ok := body[k].(string); ok {
+			n[k] = v
+		}
+	}
+	keys := []string{"ownerId", "status"}
+	switch bind {
+	case massAccept:
+	case massStatus:
+		keys = keys[1:]
+	default:
+		return
+	}
+	for _, k := range keys {
+		if v, ok := body[k]; ok {
+			n[k] = v
+		}
+	}
+}
+
+func (a *massAPI) handler() http.Handler {
+	mux := http.NewServeMux()
+	record := func(r *http.Request, body map[string]any) {
+		b, _ := json.Marshal(body)
+		a.mu.Lock()
+		a.writes = append(a.writes, r.Method+" "+r.URL.Path+" "+string(b))
+		a.mu.Unlock()
+	}
+	mux.HandleFunc("POST /api/login", func(w http.ResponseWriter, r *http.Request) {
+		b, ok := massBody(r)
+		if !ok {
+			badRequest(w)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		name, _ := b["username"].(string)
+		u := a.users[name]
+		if u == nil || u.password == "" || b["password"] != u.password {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid credentials"})
+			return
+		}
+		tok := "tok-" + randomHex(12)
+		a.tokens[tok] = name
+		writeJSON(w, http.StatusOK, map[string]string{"token": tok})
+	})
+	mux.HandleFunc("POST /api/register", func(w http.ResponseWriter, r *http.Request) {
+		b, ok := massBody(r)
+		name, _ := b["username"].(string)
+		pw, _ := b["password"].(string)
+		if !ok || name == "" || len(pw) < 12 {
+			badRequest(w)
+			return
+		}
+		record(r, b)
+		if a.register == massStrict && !strictOK(b, "username", "password", "displayName") {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown field"})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.users[name] != nil {
+			writeJSON(w, http.StatusConflict, map[string]string{"error": "taken"})
+			return
+		}
+		u := &massUser{ID: a.nextUser, Username: name, Role: "user", password: pw}
+		a.nextUser++
+		bindUser(u, b, a.register)
+		a.users[name] = u
+		writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "username": name})
+	})
+	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		writeJSON(w, http.StatusOK, a.users[name])
+	})
+	mux.HandleFunc("PATCH /api/me", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return
+		}
+		b, ok := massBody(r)
+		if !ok {
+			badRequest(w)
+			return
+		}
+		record(r, b)
+		if a.profile == massStrict && !strictOK(b, "displayName") {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown field"})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		bindUser(a.users[name], b, a.profile)
+		writeJSON(w, http.StatusOK, a.users[name])
+	})
+	mux.HandleFunc("POST /api/notes", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return
+		}
+		b, ok := massBody(r)
+		if title, _ := b["title"].(string); !ok || title == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `"title" is required`})
+			return
+		}
+		record(r, b)
+		if a.create == massStrict && !strictOK(b, "title", "body") {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown field"})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		id := a.nextNote
+		a.nextNote++
+		n := map[string]any{"id": id, "ownerId": a.users[name].ID, "status": "draft", "createdAt": "2026-12-07T00:00:00Z"}
+		bindNote(n, b, a.create)
+		a.notes[id], a.creators[id] = n, name
+		writeJSON(w, http.StatusCreated, n)
+	})
+	// note finds the caller's note: only its creator reaches it (the
+	// ownerId shown may have been changed by a mass assignment).
+	note := func(w http.ResponseWriter, r *http.Request) (map[string]any, int, bool) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return nil, 0, false
+		}
+		id, err := strconv.Atoi(r.PathValue("noteId"))
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		n := a.notes[id]
+		if err != nil || n == nil || a.creators[id] != name {
+			notFound(w)
+			return nil, 0, false
+		}
+		return n, id, true
+	}
+	mux.HandleFunc("GET /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if n, _, ok := note(w, r); ok {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			writeJSON(w, http.StatusOK, n)
+		}
+	})
+	mux.HandleFunc("PATCH /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		n, _, ok := note(w, r)
+		if !ok {
+			return
+		}
+		b, ok := massBody(r)
+		if !ok {
+			badRequest(w)
+			return
+		}
+		record(r, b)
+		if a.update == massStrict && !strictOK(b, "title", "body") {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown field"})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		bindNote(n, b, a.update)
+		writeJSON(w, http.StatusOK, n)
+	})
+	mux.HandleFunc("DELETE /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if _, id, ok := note(w, r); ok {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			delete(a.notes, id)
+			a.deletions++
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// massSpec describes the API: the profile's role and isAdmin and the
+// note's ownerId, status and createdAt are readOnly.
+const massSpec = `openapi: 3.0.3
+info: {title: mass, version: "1"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  schemas:
+    User:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        username: {type: string, readOnly: true}
+        displayName: {type: string}
+        role: {type: string, enum: [user, admin], readOnly: true}
+        isAdmin: {type: boolean, readOnly: true}
+    ProfileUpdate:
+      type: object
+      properties:
+        displayName: {type: string}
+    NoteIn:
+      type: object
+      required: [title]
+      properties:
+        title: {type: string}
+        body: {type: string}
+    Note:
+      type: object
+      properties:
+        id: {type: integer, readOnly: true}
+        title: {type: string}
+        body: {type: string}
+        ownerId: {type: integer, readOnly: true}
+        status: {type: string, enum: [draft, published, archived], default: draft, readOnly: true}
+        createdAt: {type: string, format: date-time, readOnly: true}
+security: [{bearer: []}]
+paths:
+  /api/login:
+    post:
+      security: []
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {username: {type: string}, password: {type: string}}}
+      responses: {"200": {description: token}}
+  /api/register:
+    post:
+      security: []
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [username, password], properties: {username: {type: string}, password: {type: string}, displayName: {type: string}}}
+      responses: {"201": {description: created}}
+  /api/me:
+    get:
+      responses:
+        "200": {description: me, content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProfileUpdate"}
+      responses:
+        "200": {description: me, content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}
+  /api/notes:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NoteIn"}
+      responses:
+        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+  /api/notes/{noteId}:
+    parameters:
+      - {name: noteId, in: path, required: true, schema: {type: integer}}
+    get:
+      responses:
+        "200": {description: note, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/NoteIn"}
+      responses:
+        "200": {description: note, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+    delete:
+      responses: {"204": {description: deleted}}
+`
+
+// massMallory is the throw-away identity.
+func massMallory() *scanner.Identity {
+	id := scanner.NewIdentity("mallory", nil)
+	id.Throwaway = true
+	id.Login = &scanner.Login{Method: "POST", Path: "/api/login", Format: "json",
+		Body:      map[string]any{"username": "mallory", "password": massPassword},
+		TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
+	return id
+}
+
+// massScan scans api with mass-assignment only, alice as the primary and
+// mallory as the throw-away identity.
+func massScan(t *testing.T, api *massAPI, spec string, mode finding.Mode) ([]finding.Finding, *scanner.Result) {
+	t.Helper()
+	var res *scanner.Result
+	fs := scanRules(t, api.handler(), scanOpts{spec: spec, mode: mode, auth: "alice-token",
+		identities: []*scanner.Identity{massMallory()},
+		apiRules:   []scanner.APIRule{rules.MassAssignment{}},
+		onResult:   func(r *scanner.Result) { res = r }}, nil)
+	return fs, res
+}
+
+// massCoverage is the rule's coverage entry.
+func massCoverage(res *scanner.Result) finding.RuleCoverage {
+	for _, c := range res.Coverage.Rules {
+		if c.Rule == "mass-assignment" {
+			return c
+		}
+	}
+	return finding.RuleCoverage{}
+}
+
+// massWant is one finding a case expects: on method path, at severity,
+// naming the properties.
+type massWant struct {
+	method, path string
+	severity     finding.Severity
+	names        []string
+}
+
+func TestMassAssignment(t *testing.T) {
+	const rule = "mass-assignment"
+	fixed := func() *massAPI { return newMassAPI(massIgnore, massIgnore, massIgnore, massIgnore) }
+	tests := []struct {
+		name string
+		api  *massAPI
+		want []massWant
+	}{
+		{name: "profile PATCH writes role", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore),
+			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
+		{name: "registration accepts isAdmin", api: newMassAPI(massIgnore, massAccept, massIgnore, massIgnore),
+			want: []massWant{{"POST", "/api/register", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
+		{name: "create accepts readOnly ownerId and status", api: newMassAPI(massIgnore, massIgnore, massAccept, massIgnore),
+			want: []massWant{{"POST", "/api/notes", finding.SeverityHigh, []string{"ownerId", "status"}}}},
+		{name: "update accepts readOnly ownerId and status", api: newMassAPI(massIgnore, massIgnore, massIgnore, massAccept),
+			want: []massWant{{"PATCH", "/api/notes/{noteId}", finding.SeverityHigh, []string{"ownerId", "status"}}}},
+
+		{name: "create accepts the readOnly status only", api: newMassAPI(massIgnore, massIgnore, massStatus, massIgnore),
+			want: []massWant{{"POST", "/api/notes", finding.SeverityMedium, []string{"status"}}}},
+
+		{name: "fixed: every write ignores unknown fields", api: fixed()},
+		{name: "fixed: the server overrides role with user", api: newMassAPI(massOverride, massOverride, massIgnore, massIgnore)},
+		{name: "fixed: strict writes refuse unknown fields", api: newMassAPI(massStrict, massStrict, massStrict, massStrict)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs, res := massScan(t, tt.api, massSpec, finding.ModeActive)
+			var got []finding.Finding
+			for _, f := range fs {
+				if f.Rule == rule {
+					got = append(got, f)
+				}
+				if strings.Contains(f.Evidence.Summary, "title") {
+					t.Errorf("the writable title is named: %s", f.Evidence.Summary)
+				}
+			}
+			for _, f := range got {
+				t.Logf("%s %s %s: %s [%d exchanges]", f.Method, f.Path, f.Severity, f.Evidence.Summary, len(f.Evidence.Exchanges))
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d findings, want %d:%s\nwarnings: %q", len(got), len(tt.want), list(fs), res.Warnings)
+			}
+			for i, w := range tt.want {
+				f := got[i]
+				if f.Method != w.method || f.Path != w.path || f.Severity != w.severity || f.Confidence != finding.ConfidenceHigh {
+					t.Errorf("finding %d on %s %s (%s, %s), want %s %s (%s, high)", i, f.Method, f.Path, f.Severity, f.Confidence, w.method, w.path, w.severity)
+				}
+				for _, name := range w.names {
+					if !strings.Contains(f.Evidence.Summary, name+" (") {
+						t.Errorf("summary does not name %s: %s", name, f.Evidence.Summary)
+					}
+				}
+				if w.severity == finding.SeverityMedium && strings.Contains(f.Evidence.Summary, "ownerId") {
+					t.Errorf("ownerId named although it did not stick: %s", f.Evidence.Summary)
+				}
+				if len(f.Evidence.Exchanges) < 2 {
+					t.Errorf("evidence has %d exchanges, want the write and the read-backs", len(f.Evidence.Exchanges))
+				}
+			}
+			if c := massCoverage(res); c.Status != finding.RuleRan {
+				t.Errorf("coverage %s (%s), want ran", c.Status, c.Reason)
+			}
+			tt.api.mu.Lock()
+			defer tt.api.mu.Unlock()
+			if u := tt.api.users["mallory"]; u.Role != "user" || u.IsAdmin {
+				t.Errorf("the throw-away account was left with role %q, isAdmin %v: not restored", u.Role, u.IsAdmin)
+			}
+			if u := tt.api.users["alice"]; u.Role != "user" || u.IsAdmin || u.DisplayName != "Alice" {
+				t.Errorf("the primary's account changed: %+v", *u)
+			}
+			var accounts []string
+			if w := res.Coverage.Writes; w != nil {
+				for _, c := range w.Created {
+					if c.Kind == "account" {
+						accounts = append(accounts, c.Item)
+					}
+				}
+			}
+			var registered []string
+			for name := range tt.api.users {
+				if strings.HasPrefix(name, "authgate-") {
+					registered = append(registered, name)
+				}
+			}
+			slices.Sort(accounts)
+			slices.Sort(registered)
+			if !slices.Equal(accounts, registered) {
+				t.Errorf("coverage lists the accounts %q, the rule registered %q", accounts, registered)
+			}
+			if len(tt.api.notes) != 0 {
+				t.Errorf("%d notes left on the target, want every created note deleted", len(tt.api.notes))
+			}
+		})
+	}
+}
+
+// TestMassAssignmentSafeMode: safe mode sends no write at all.
+func TestMassAssignmentSafeMode(t *testing.T) {
+	api := newMassAPI(massAccept, massAccept, massAccept, massAccept)
+	fs, _ := massScan(t, api, massSpec, finding.ModeSafe)
+	if len(fs) != 0 {
+		t.Errorf("findings in safe mode:%s", list(fs))
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.writes) != 0 || api.nextNote != 100 {
+		t.Errorf("safe mode wrote: %q", api.writes)
+	}
+}
+
+// TestMassAssignmentCoverage: no candidate anywhere is not applicable;
+// candidates without a throw-away identity, a registration or a way to
+// read back are not run, with the reason.
+func TestMassAssignmentCoverage(t *testing.T) {
+	readOnly := `openapi: 3.0.3
+info: {title: mass, version: "1"}
+security: [{bearer: []}]
+components: {securitySchemes: {bearer: {type: http, scheme: bearer}}}
+paths:
+  /api/login:
+    post: {security: [], responses: {"200": {description: token}}}
+  /api/notes/{noteId}:
+    get:
+      parameters: [{name: noteId, in: path, required: true, schema: {type: integer}}]
+      responses: {"200": {description: note}}
+`
+	// Notes without an item GET, and nothing about accounts.
+	noRead := `openapi: 3.0.3
+info: {title: mass, version: "1"}
+security: [{bearer: []}]
+components: {securitySchemes: {bearer: {type: http, scheme: bearer}}}
+paths:
+  /api/notes:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [title], properties: {title: {type: string}, status: {type: string, readOnly: true}}}
+      responses: {"201": {description: created}}
+  /api/notes/{noteId}:
+    delete:
+      parameters: [{name: noteId, in: path, required: true, schema: {type: integer}}]
+      responses: {"204": {description: deleted}}
+`
+	tests := []struct {
+		name   string
+		spec   string
+		status finding.RuleStatus
+		reason string
+	}{
+		{name: "no write with a forbidden property", spec: readOnly, status: finding.RuleNotApplicable, reason: "no create, update"},
+		{name: "notes cannot be read back", spec: noRead, status: finding.RuleNotRun, reason: "no item GET"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newMassAPI(massAccept, massAccept, massAccept, massAccept)
+			fs, res := massScan(t, api, tt.spec, finding.ModeActive)
+			c := massCoverage(res)
+			if c.Status != tt.status || !strings.Contains(c.Reason, tt.reason) {
+				t.Errorf("coverage %s (%q), want %s with %q; findings:%s", c.Status, c.Reason, tt.status, tt.reason, list(fs))
+			}
+		})
+	}
+}
+
+// TestMassAssignmentDeterministic: the same findings, in the same order,
+// on every run.
+func TestMassAssignmentDeterministic(t *testing.T) {
+	var first string
+	for i := range 5 {
+		api := newMassAPI(massAccept, massAccept, massAccept, massAccept)
+		fs, _ := massScan(t, api, massSpec, finding.ModeActive)
+		var b strings.Builder
+		for _, f := range fs {
+			fmt.Fprintf(&b, "%s %s %s %s %s\n", f.Rule, f.Method, f.Path, f.Severity, f.Fingerprint)
+		}
+		if i == 0 {
+			first = b.String()
+			if strings.Count(first, "\n") != 4 {
+				t.Fatalf("%d findings, want 4:\n%s", strings.Count(first, "\n"), first)
+			}
+			continue
+		}
+		if b.String() != first {
+			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i+1, b.String(), first)
+		}
+	}
+}
