@@ -1008,9 +1008,15 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 		c.Reason = "the create's answer named no id, so the scan cannot address it"
 		return c
 	}
+	// The read-back that confirms a deletion must come from an identity
+	// that can read the object now: a regular user may be able to create
+	// what only an admin may read (the BFLA case), and its 404 would say
+	// nothing. With no such reader the object is gone already, or the
+	// owner's read is the best evidence there is.
+	reader := w.reader(ctx, o, w.deleters(rec))
 	if rec.deleteSent.Load() {
-		if gone, r := w.goneAfter(ctx, o); gone {
-			c.Deleted, c.Reason = true, "deleted during the scan; the owner's read-back answered "+describeAnswer(r)
+		if gone, r := w.goneAfter(ctx, o, reader); gone {
+			c.Deleted, c.Reason = true, "deleted during the scan; the read-back as "+identityName(reader)+" answered "+describeAnswer(r)
 			return c
 		}
 	}
@@ -1032,8 +1038,8 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 			c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (no read operation to confirm it)", r.Status, identityName(id))
 			return c
 		}
-		if gone, back := w.goneAfter(ctx, o); gone {
-			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the owner's read-back answered %s", identityName(id), describeAnswer(back))
+		if gone, back := w.goneAfter(ctx, o, reader); gone {
+			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the read-back as %s answered %s", identityName(id), identityName(reader), describeAnswer(back))
 			return c
 		}
 		tried = append(tried, fmt.Sprintf("still readable after DELETE as %s answered %d", identityName(id), r.Status))
@@ -1045,16 +1051,29 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 	return c
 }
 
-// goneAfter is Gone for the clean-up: past the budget.
-func (w *Writes) goneAfter(ctx context.Context, o *Object) (bool, *Response) {
+// goneAfter is Gone for the clean-up, read as `as`: past the budget.
+func (w *Writes) goneAfter(ctx context.Context, o *Object, as *Identity) (bool, *Response) {
 	get, ok := o.Kind.Item(http.MethodGet)
 	if !ok {
 		return false, nil
 	}
-	t, req := w.itemRequest(o, get, o.Owner, nil)
+	t, req := w.itemRequest(o, get, as, nil)
 	req.pastBudget = true
 	r := t.Do(ctx, req)
 	return goneAnswer(r), r
+}
+
+// reader is the first of ids that reads o as existing now (past the
+// budget), the owner when none does or o's kind has no read.
+func (w *Writes) reader(ctx context.Context, o *Object, ids []*Identity) *Identity {
+	if _, ok := o.Kind.Item(http.MethodGet); ok {
+		for _, id := range ids {
+			if gone, r := w.goneAfter(ctx, o, id); !gone && r.OK() {
+				return id
+			}
+		}
+	}
+	return o.Owner
 }
 
 // deleters are the identities that may delete rec's object, in the order
@@ -1079,4 +1098,88 @@ func (w *Writes) noDelete(k objects.Lifecycle) string {
 		}
 	}
 	return fmt.Sprintf("the API describes no DELETE on %s/{id}", k.Collection)
+}
+
+// maxNamesDepth bounds the walk of Names over a hostile answer.
+const maxNamesDepth = 8
+
+// principalKeys name the parts of a record that list people: an id under
+// one of them is a person's, not the record's own.
+var principalKeys = regexp.MustCompile(`(?i)(member|user|owner|collaborator|shared|editor|viewer|participant|assignee|author|team|people|grant|acl|permission)`)
+
+// Names reports whether body names identity id anywhere in it: the email
+// or login name the scan learned it has (or a value owns: declares), as
+// any string, or its principal id under an id key (userId, ownerId, the id
+// of an entry in a members list). how says which, for evidence. An object
+// that names another identity is shared with it by design, as far as the
+// scan can tell: its writes by that identity are not an attack.
+func (w *Writes) Names(id *Identity, body []byte) (how string, ok bool) {
+	if id == nil || id.IsAnonymous() {
+		return "", false
+	}
+	var facts []owned
+	for _, o := range w.s.owned {
+		if o.owner == id && (o.self() || o.kind == kindDeclared) && o.value != "" {
+			facts = append(facts, o)
+		}
+	}
+	if len(facts) == 0 {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return "", false
+	}
+	var walk func(v any, key, parent string, depth int)
+	walk = func(v any, key, parent string, depth int) {
+		if ok || depth > maxNamesDepth {
+			return
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				walk(x[k], k, key, depth+1)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, key, parent, depth+1)
+			}
+		default:
+			val, isScalar := scalarText(x)
+			if !isScalar {
+				return
+			}
+			for _, f := range facts {
+				if strings.EqualFold(f.value, val) && namesPrincipal(f, key, parent, depth) {
+					how, ok = fmt.Sprintf("%s %q", key, val), true
+					return
+				}
+			}
+		}
+	}
+	walk(v, "", "", 0)
+	return how, ok
+}
+
+// namesPrincipal reports whether a value equal to fact, found under key
+// (in parent, at depth), names fact's identity: an email or login name
+// anywhere; an id under an id key other than the record's own "id", or as
+// "id" of an entry in a list of people.
+func namesPrincipal(f owned, key, parent string, depth int) bool {
+	k := normKey(key)
+	switch f.kind {
+	case kindEmail, kindName:
+		return true
+	case kindDeclared:
+		return k == f.key
+	}
+	switch {
+	case k == "id":
+		return depth > 2 && principalKeys.MatchString(parent)
+	case strings.HasSuffix(k, "id") || selfIDKey.MatchString(k):
+		return true
+	}
+	return principalKeys.MatchString(key)
 }
