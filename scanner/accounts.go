@@ -717,3 +717,20 @@ func (s *scan) noPeerWhy(why string) string {
 func (s *scan) isAutoAccount(id *Identity) bool {
 	return s.accounts != nil && slices.ContainsFunc(s.accounts.list, func(a *account) bool { return a.id == id })
 }
+
+// accountLogins are the login flows of the scan's own accounts, for rules
+// that copy a login's shape (see API.Logins); the accounts themselves are
+// not handed out as throw-away identities, since those rules may lock
+// them out or log them out while they serve as primary and peer.
+func (s *scan) accountLogins() []*Login {
+	var out []*Login
+	if s.accounts == nil {
+		return nil
+	}
+	for _, a := range s.accounts.list {
+		if a.id.Login != nil {
+			out = append(out, a.id.Login)
+		}
+	}
+	return out
+}

@@ -107,8 +107,9 @@ func (a *API) NoThrowaway(fallback string) string {
 }
 
 // Logins returns the login flows of every configured identity, throw-away
-// ones first; rules that only send failed logins for accounts that do not
-// exist may use any of them.
+// ones first, then those of the scan's own accounts (auto-accounts); rules
+// that only send failed logins for accounts that do not exist, or copy a
+// login's shape for a registration, may use any of them.
 func (a *API) Logins() []*Login {
 	var out []*Login
 	for _, id := range a.Throwaways() {
@@ -119,7 +120,7 @@ func (a *API) Logins() []*Login {
 			out = append(out, id.Login)
 		}
 	}
-	return out
+	return append(out, a.s.accountLogins()...)
 }
 
 // Operations are the scan's operations (every shard's).
