@@ -52,6 +52,10 @@ type Object struct {
 	// Marker is the seed-derived text the create body carries, so a
 	// read-back can tell this object's data from anyone else's.
 	Marker string
+	// ConfiguredParents is set when Parents came from Options.PathValues:
+	// the object lives under a parent that existed before the scan (a
+	// team), which other identities may share by design.
+	ConfiguredParents bool
 }
 
 // errNotCreated refuses a write on an object this scan did not create:
@@ -181,11 +185,15 @@ func (w *Writes) Marker() string {
 // generated body (nil: none). On success the object is recorded for
 // clean-up. why says why it could not, for a.Skip.
 func (w *Writes) Create(ctx context.Context, k objects.Lifecycle, owner *Identity, extra map[string]json.RawMessage) (*Object, *Response, string) {
-	vals, why := w.parentValues(ctx, k, owner)
+	vals, configured, why := w.parentValues(ctx, k, owner)
 	if why != "" {
 		return nil, nil, why
 	}
-	return w.create(ctx, k, vals, owner, extra, nil)
+	o, r, why := w.create(ctx, k, vals, owner, extra, nil)
+	if o != nil {
+		o.ConfiguredParents = configured
+	}
+	return o, r, why
 }
 
 // CreateUnder sends k's create as `as` under parent values taken from
@@ -200,23 +208,27 @@ func (w *Writes) CreateUnder(ctx context.Context, k objects.Lifecycle, parent *O
 	if len(missing) > 0 {
 		return nil, nil, fmt.Sprintf("%s %s needs %s, which the parent object does not give", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
 	}
-	return w.create(ctx, k, vals, as, extra, parent.Owner)
+	o, r, why := w.create(ctx, k, vals, as, extra, parent.Owner)
+	if o != nil {
+		o.ConfiguredParents = parent.ConfiguredParents
+	}
+	return o, r, why
 }
 
 // parentValues returns the values of k's parents: from a parent object
 // created as owner when the scan can create one, else from
-// Options.PathValues.
-func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *Identity) (map[string]string, string) {
-	vals := map[string]string{}
+// Options.PathValues (configured set).
+func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *Identity) (vals map[string]string, configured bool, why string) {
+	vals = map[string]string{}
 	if len(k.Parents) == 0 {
-		return vals, ""
+		return vals, false, ""
 	}
 	var parentWhy string
 	if pk, ok := w.parentKind(k); ok {
 		p, _, why := w.Create(ctx, pk, owner, nil)
 		if p != nil {
 			vals, _ = w.valuesUnder(k.Create.Path, p)
-			return vals, ""
+			return vals, p.ConfiguredParents, ""
 		}
 		parentWhy = why
 	}
@@ -230,14 +242,19 @@ func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *I
 		vals[name] = v
 	}
 	if len(missing) == 0 {
-		return vals, ""
+		return vals, true, ""
 	}
-	why := fmt.Sprintf("%s %s needs a parent (%s) the scan cannot create", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
+	why = fmt.Sprintf("%s %s needs a parent (%s) the scan cannot create", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
 	if parentWhy != "" {
 		why = fmt.Sprintf("%s %s needs a parent (%s): %s", k.Create.Method, k.Create.Path, strings.Join(missing, ", "), parentWhy)
 	}
-	return nil, why + "; give its value in pathValues"
+	return nil, false, why + "; give its value in pathValues"
 }
+
+// Parent is the kind whose objects k's objects are created under (/projects
+// for /projects/{projectId}/members), when the scan can create it: nested
+// attacks create the parent as one identity and the child as another.
+func (w *Writes) Parent(k objects.Lifecycle) (objects.Lifecycle, bool) { return w.parentKind(k) }
 
 // parentKind is the sendable kind whose items are k's direct parent:
 // /projects for /projects/{projectId}/members.
