@@ -428,22 +428,33 @@ func massGrave(name string) bool { return massGraveWords.MatchString(name) }
 // or unreachable.
 var massOwnership = regexp.MustCompile(`(?i)^(owner|owner_?id|user_?id|tenant_?id)$`)
 
-// massReasonText says why a candidate is forbidden, as the summary quotes it.
-func massReasonText(r objects.Reason) string {
-	switch r {
+// massReasonText says why a candidate is forbidden, as the summary quotes
+// it: the API's owner weighs "the description marks it readOnly" and "it
+// names the owner" differently.
+func massReasonText(c objects.Candidate) string {
+	switch c.Reason {
 	case objects.ReasonReadOnly:
 		return "readOnly in the description"
 	case objects.ReasonAnswerOnly:
 		return "only in answers, not in the write schema"
 	}
-	return "a privilege or ownership property"
+	n := strings.ToLower(c.Name)
+	switch {
+	case strings.Contains(n, "owner") || strings.Contains(n, "tenant") || strings.Contains(n, "user"):
+		return "a privilege name: it sets the owner"
+	case strings.Contains(n, "balance") || strings.Contains(n, "credit"):
+		return "a privilege name: it sets money"
+	case strings.Contains(n, "verified"):
+		return "a privilege name: it marks the account verified"
+	}
+	return "a privilege name: it grants rights"
 }
 
 // massNames lists the candidates with why each is forbidden.
 func massNames(cs []objects.Candidate) string {
 	parts := make([]string, len(cs))
 	for i, c := range cs {
-		parts[i] = fmt.Sprintf("%s (%s)", safeName(c.Name), massReasonText(c.Reason))
+		parts[i] = fmt.Sprintf("%s (%s)", safeName(c.Name), massReasonText(c))
 	}
 	return strings.Join(parts, ", ")
 }

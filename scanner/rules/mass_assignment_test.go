@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -24,7 +25,26 @@ const (
 	massOverride                 // every field, then the server sets role and isAdmin itself: fixed
 	massStrict                   // 400 for any field the caller may not set: fixed
 	massStatus                   // a note's status but not its ownerId: vulnerable, medium
+	massEcho                     // answers with the body's fields but stores only the allowed ones: fixed
 )
+
+// echo is the answer of a write that binds as bind: the stored record, or
+// for massEcho the record with every field of the body laid over it (the
+// answer a careless serializer gives; nothing of it is stored).
+func echo(bind massBind, record any, body map[string]any) any {
+	if bind != massEcho {
+		return record
+	}
+	b, _ := json.Marshal(record)
+	var out map[string]any
+	json.Unmarshal(b, &out)
+	for k, v := range body {
+		if k != "password" {
+			out[k] = v
+		}
+	}
+	return out
+}
 
 // massPassword is the throw-away account's password.
 const massPassword = "Mallory-Mass-Passw0rd"
@@ -186,7 +206,7 @@ func (a *massAPI) handler() http.Handler {
 		a.nextUser++
 		bindUser(u, b, a.register)
 		a.users[name] = u
-		writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "username": name})
+		writeJSON(w, http.StatusCreated, echo(a.register, map[string]any{"id": u.ID, "username": name}, b))
 	})
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
@@ -217,7 +237,47 @@ func (a *massAPI) handler() http.Handler {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		bindUser(a.users[name], b, a.profile)
-		writeJSON(w, http.StatusOK, a.users[name])
+		writeJSON(w, http.StatusOK, echo(a.profile, a.users[name], b))
+	})
+	// The same profile by id: only the account itself may read or
+	// change it.
+	self := func(w http.ResponseWriter, r *http.Request) (*massUser, bool) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return nil, false
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		u := a.users[name]
+		if r.PathValue("userId") != strconv.Itoa(u.ID) {
+			notFound(w)
+			return nil, false
+		}
+		return u, true
+	}
+	mux.HandleFunc("GET /api/users/{userId}", func(w http.ResponseWriter, r *http.Request) {
+		if u, ok := self(w, r); ok {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			writeJSON(w, http.StatusOK, map[string]any{"data": u})
+		}
+	})
+	mux.HandleFunc("PATCH /api/users/{userId}", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := self(w, r)
+		if !ok {
+			return
+		}
+		b, ok := massBody(r)
+		if !ok {
+			badRequest(w)
+			return
+		}
+		record(r, b)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		bindUser(u, b, a.profile)
+		writeJSON(w, http.StatusOK, map[string]any{"data": echo(a.profile, u, b)})
 	})
 	mux.HandleFunc("POST /api/notes", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
@@ -242,7 +302,7 @@ func (a *massAPI) handler() http.Handler {
 		n := map[string]any{"id": id, "ownerId": a.users[name].ID, "status": "draft", "createdAt": "2026-12-07T00:00:00Z"}
 		bindNote(n, b, a.create)
 		a.notes[id], a.creators[id] = n, name
-		writeJSON(w, http.StatusCreated, n)
+		writeJSON(w, http.StatusCreated, echo(a.create, n, b))
 	})
 	// note finds the caller's note: only its creator reaches it (the
 	// ownerId shown may have been changed by a mass assignment).
@@ -287,7 +347,7 @@ func (a *massAPI) handler() http.Handler {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		bindNote(n, b, a.update)
-		writeJSON(w, http.StatusOK, n)
+		writeJSON(w, http.StatusOK, echo(a.update, n, b))
 	})
 	mux.HandleFunc("DELETE /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
 		if _, id, ok := note(w, r); ok {
@@ -392,6 +452,25 @@ paths:
       responses: {"204": {description: deleted}}
 `
 
+// massSpecUsers updates the profile by id (PATCH /api/users/{userId},
+// its answers wrapped in "data"); GET /api/me says the caller's id.
+var massSpecUsers = strings.Replace(massSpec, `  /api/notes:
+`, `  /api/users/{userId}:
+    parameters:
+      - {name: userId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses:
+        "200": {description: user, content: {application/json: {schema: {type: object, properties: {data: {$ref: "#/components/schemas/User"}}}}}}
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProfileUpdate"}
+      responses:
+        "200": {description: user}
+  /api/notes:
+`, 1)
+
 // massMallory is the throw-away identity.
 func massMallory() *scanner.Identity {
 	id := scanner.NewIdentity("mallory", nil)
@@ -438,6 +517,7 @@ func TestMassAssignment(t *testing.T) {
 	tests := []struct {
 		name string
 		api  *massAPI
+		spec string // "" is massSpec
 		want []massWant
 	}{
 		{name: "profile PATCH writes role", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore),
@@ -452,13 +532,19 @@ func TestMassAssignment(t *testing.T) {
 		{name: "create accepts the readOnly status only", api: newMassAPI(massIgnore, massIgnore, massStatus, massIgnore),
 			want: []massWant{{"POST", "/api/notes", finding.SeverityMedium, []string{"status"}}}},
 
+		{name: "profile by id writes role on the throw-away's own id", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore), spec: massSpecUsers,
+			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}, {"PATCH", "/api/users/{userId}", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
+
 		{name: "fixed: every write ignores unknown fields", api: fixed()},
+		{name: "fixed: profile by id ignores role", api: newMassAPI(massEcho, massIgnore, massIgnore, massIgnore), spec: massSpecUsers},
 		{name: "fixed: the server overrides role with user", api: newMassAPI(massOverride, massOverride, massIgnore, massIgnore)},
 		{name: "fixed: strict writes refuse unknown fields", api: newMassAPI(massStrict, massStrict, massStrict, massStrict)},
+		{name: "fixed: answers echo the body, reads show what was stored", api: newMassAPI(massEcho, massEcho, massEcho, massEcho)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fs, res := massScan(t, tt.api, massSpec, finding.ModeActive)
+			spec := cmp.Or(tt.spec, massSpec)
+			fs, res := massScan(t, tt.api, spec, finding.ModeActive)
 			var got []finding.Finding
 			for _, f := range fs {
 				if f.Rule == rule {
@@ -501,6 +587,11 @@ func TestMassAssignment(t *testing.T) {
 			}
 			if u := tt.api.users["alice"]; u.Role != "user" || u.IsAdmin || u.DisplayName != "Alice" {
 				t.Errorf("the primary's account changed: %+v", *u)
+			}
+			for _, w := range tt.api.writes {
+				if strings.HasPrefix(w, "PATCH /api/users/") && !strings.HasPrefix(w, "PATCH /api/users/2 ") {
+					t.Errorf("a profile write on another account than the throw-away's (id 2): %s", w)
+				}
 			}
 			var accounts []string
 			if w := res.Coverage.Writes; w != nil {
