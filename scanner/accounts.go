@@ -64,9 +64,10 @@ type accounts struct {
 
 // account is one registered account and what became of it.
 type account struct {
-	id       *Identity
-	register string // the signup operation, "POST /api/register"
-	name     string // the account name, authgate-<hex>
+	owner    string    // the identity's name, AutoVictim or AutoAttacker
+	id       *Identity // nil when it could not log in
+	register string    // the signup operation, "POST /api/register"
+	name     string    // the account name, authgate-<hex>
 	email    string
 	// self is the account's own id from the signup or login answer,
 	// "" when neither gave one.
@@ -76,6 +77,9 @@ type account struct {
 	item    string
 	deleted bool
 	reason  string
+	// dropped: the API rejected the account's credentials when the scan
+	// verified its identities; it serves as nobody (dropRejected).
+	dropped bool
 }
 
 // registerAccounts gives the scan the primary and peer it lacks from
@@ -103,13 +107,19 @@ func (s *scan) registerAccounts(ctx context.Context, ops []openapi.Operation) {
 }
 
 // addAccount registers and logs in one account named name and installs
-// it at slot; it returns why it could not.
+// it at slot; it returns why it could not. An account that registered but
+// cannot serve is still recorded: it exists on the target.
 func (s *scan) addAccount(ctx context.Context, flow signup, name string, slot **Identity) string {
 	acct, why := s.newAccount(ctx, flow, name)
+	if acct != nil {
+		s.accounts.list = append(s.accounts.list, acct)
+	}
 	if why != "" {
+		if acct != nil {
+			acct.dropped = true
+		}
 		return why
 	}
-	s.accounts.list = append(s.accounts.list, acct)
 	*slot = acct.id
 	return ""
 }
@@ -120,6 +130,7 @@ type signup struct {
 	register *openapi.Operation
 	login    *openapi.Operation // nil when template is set, or none found
 	template *Login             // a configured identity's login, to reuse
+	me       *openapi.Operation // a GET that describes the caller, nil when none
 }
 
 // loginOperation matches login operations by path or operation id, most
@@ -142,7 +153,7 @@ func (s *scan) signupFlow(ops []openapi.Operation) (signup, string) {
 	if why != "" {
 		return signup{}, why
 	}
-	f := signup{register: reg}
+	f := signup{register: reg, me: findMe(ops)}
 	for _, id := range s.allIdentities() {
 		if l := id.Login; l != nil && !id.IsAdmin() && l.UsernameKey() != "" && l.PasswordKey() != "" {
 			f.template = l
@@ -151,6 +162,17 @@ func (s *scan) signupFlow(ops []openapi.Operation) (signup, string) {
 	}
 	f.login = findLogin(ops)
 	return f, ""
+}
+
+// findMe is the first GET of ops that describes the caller (/api/me), nil
+// when none does.
+func findMe(ops []openapi.Operation) *openapi.Operation {
+	for i := range ops {
+		if op := &ops[i]; op.Method == http.MethodGet && describesCaller(op) && op.Security != openapi.SecurityPublic {
+			return op
+		}
+	}
+	return nil
 }
 
 // signupOperation is the configured register flow or the first POST (then
@@ -241,17 +263,36 @@ func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account,
 	if !resp.OK() {
 		return nil, fmt.Sprintf("the signup %s answered %s", route, describeAnswer(resp))
 	}
-	acct := &account{register: route, name: c.name, email: c.email}
+	acct := &account{owner: name, register: route, name: c.name, email: c.email}
 	acct.self, _ = objects.NewID(resp.Body, resp.Header.Get("Location"), "userId")
 	id, why := s.logInAccount(ctx, f, name, c, fields, resp)
 	if why != "" {
-		return nil, fmt.Sprintf("the account registered with %s could not log in: %s", route, why)
+		return acct, fmt.Sprintf("the account registered with %s could not log in: %s", route, why)
 	}
 	acct.id = id
 	if acct.self == "" {
 		acct.self, _ = objects.NewID(id.firstLoginAnswer(), "", "userId")
 	}
+	if why := s.accountRefused(ctx, id, f.me); why != "" {
+		return acct, fmt.Sprintf("the account registered with %s logged in, but %s", route, why)
+	}
 	return acct, ""
+}
+
+// accountRefused asks me, a route that describes the caller, as the new
+// account: an API that refuses a fresh account (one that must confirm its
+// e-mail first) says so there. "" when it lets the account in, or there
+// is no such route to ask.
+func (s *scan) accountRefused(ctx context.Context, id *Identity, me *openapi.Operation) string {
+	if me == nil {
+		return ""
+	}
+	t := s.target(me)
+	r := t.Do(ctx, t.Request(id, t.Values()))
+	if r.Err == nil && authRefusal(r) != "" {
+		return fmt.Sprintf("%s %s answered %s to it (does a new account need confirming?)", me.Method, me.Path, describeAnswer(r))
+	}
+	return ""
 }
 
 // Field names a signup or login body fills with the new account's
@@ -589,6 +630,10 @@ func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
 
 // deleteAccount deletes one account and says how it went.
 func (s *scan) deleteAccount(ctx context.Context, a *account, ops []openapi.Operation) {
+	if a.id == nil {
+		a.reason = "it could not log in, so it could not delete itself"
+		return
+	}
 	t, vals, why := s.accountDeletion(ctx, a, ops)
 	if t == nil {
 		a.reason = why
@@ -690,7 +735,7 @@ func (s *scan) accountCoverage(c *finding.Coverage) string {
 	var left []string
 	for _, a := range s.accounts.list {
 		c.Writes.Created = append(c.Writes.Created, finding.CreatedObject{
-			Kind: "account", Operation: a.register, Item: a.item, Owner: a.id.Name,
+			Kind: "account", Operation: a.register, Item: a.item, Owner: a.owner,
 			Deleted: a.deleted, Reason: s.redactor.Redact(a.reason),
 		})
 		if !a.deleted {
@@ -715,7 +760,7 @@ func (s *scan) noPeerWhy(why string) string {
 
 // isAutoAccount reports whether id is an account the scan registered.
 func (s *scan) isAutoAccount(id *Identity) bool {
-	return s.accounts != nil && slices.ContainsFunc(s.accounts.list, func(a *account) bool { return a.id == id })
+	return s.accounts != nil && slices.ContainsFunc(s.accounts.list, func(a *account) bool { return id != nil && a.id == id })
 }
 
 // accountLogins are the login flows of the scan's own accounts, for rules
@@ -728,9 +773,50 @@ func (s *scan) accountLogins() []*Login {
 		return nil
 	}
 	for _, a := range s.accounts.list {
-		if a.id.Login != nil {
+		if a.id != nil && a.id.Login != nil && !a.dropped {
 			out = append(out, a.id.Login)
 		}
 	}
 	return out
+}
+
+// dropRejected takes the scan's own accounts out of the primary and peer
+// when verification rejected one of them (a token the scan took from the
+// wrong place, an account that needs confirming by e-mail): like a
+// refused sign-up, that leaves the scan without them rather than ending
+// it. It reports whether err, verification's error, is thereby handled:
+// false when a configured identity was rejected too.
+func (s *scan) dropRejected(err error) bool {
+	if s.accounts == nil {
+		return false
+	}
+	var why string
+	for _, a := range s.accounts.list {
+		if a.id == nil {
+			continue
+		}
+		if how := a.id.getCover().how; strings.HasPrefix(how, "rejected: ") && why == "" {
+			why = fmt.Sprintf("the API rejected %s's credentials: %s", a.id.Name, strings.TrimPrefix(how, "rejected: "))
+		}
+	}
+	if why == "" {
+		return false
+	}
+	for _, id := range s.allIdentities() {
+		if !s.isAutoAccount(id) && strings.HasPrefix(id.getCover().how, "rejected: ") {
+			return false
+		}
+	}
+	for _, a := range s.accounts.list {
+		a.dropped = true
+		if s.primary == a.id {
+			s.primary = nil
+		}
+		if s.peer == a.id {
+			s.peer = nil
+		}
+	}
+	s.accounts.why = s.redactor.Redact(why)
+	s.warnings = append(s.warnings, "auto-accounts: the scan goes on without accounts of its own: "+s.accounts.why)
+	return err != nil
 }

@@ -31,6 +31,9 @@ type signupAPI struct {
 	fixed        bool
 	refuseSignup bool // POST /api/register answers 403 (sign-up closed)
 	noDeletion   bool // no DELETE /api/me: accounts cannot be removed
+	// unconfirmed: new accounts log in, but every other route refuses
+	// them until an e-mail link (never followed) confirms them.
+	unconfirmed bool
 
 	mu        sync.Mutex
 	users     map[string]*signupUser // by id
@@ -248,7 +251,7 @@ func (a *signupAPI) authed(h func(http.ResponseWriter, *http.Request, *signupUse
 		defer a.mu.Unlock()
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		u := a.users[a.tokens[tok]]
-		if !ok || u == nil {
+		if !ok || u == nil || (a.unconfirmed && u.ID != "1" && u.ID != "2") {
 			writeJSON(w, 401, map[string]string{"error": "unauthorized"})
 			return
 		}
@@ -520,5 +523,35 @@ func TestAutoAccountsSafeMode(t *testing.T) {
 	}
 	if accts := accountsIn(res); len(accts) != 0 {
 		t.Errorf("accounts listed in safe mode: %+v", accts)
+	}
+}
+
+// TestAutoAccountsRejected: an account that logs in but that the API then
+// refuses (it must confirm its e-mail first) does not end the scan: it
+// goes on without accounts of its own, warns, the cross-user rule's
+// coverage says why, and the account is listed as left behind.
+func TestAutoAccountsRejected(t *testing.T) {
+	api := newSignupAPI()
+	api.unconfirmed = true
+	res := scanSignup(t, api, finding.ModeActive)
+	const why = "the account registered with POST /api/register logged in, but GET /api/me answered 401"
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "auto-accounts") && strings.Contains(w, why) }) {
+		t.Errorf("warnings %q; want one saying the API refused the new account", res.Warnings)
+	}
+	i := slices.IndexFunc(res.Coverage.Rules, func(c finding.RuleCoverage) bool { return c.Rule == "bola-cross-user-read" })
+	if i < 0 {
+		t.Fatal("bola-cross-user-read is not in the coverage")
+	}
+	if c := res.Coverage.Rules[i]; c.Status != finding.RuleNotRun || !strings.Contains(c.Reason, "auto-accounts could not register one: "+why) {
+		t.Errorf("coverage %+v; want not-run with the refusal", c)
+	}
+	for _, c := range res.Coverage.Identities {
+		if c.Role == "primary" || c.Role == "peer" {
+			t.Errorf("identity %+v still serves as %s", c, c.Role)
+		}
+	}
+	accts := accountsIn(res)
+	if len(accts) != 1 || accts[0].Owner != scanner.AutoVictim || accts[0].Deleted || !strings.Contains(accts[0].Reason, "DELETE /api/me answered 401") {
+		t.Errorf("accounts in coverage = %+v; want the one registered, not deleted: the API refuses its delete", accts)
 	}
 }

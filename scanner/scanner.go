@@ -156,7 +156,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	all := ops
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
-	if err := s.verifyIdentities(ctx, all); err != nil {
+	if err := s.verifyIdentities(ctx, all); err != nil && !s.dropRejected(err) {
 		s.closeAccounts(ctx, all)
 		return nil, err
 	}
