@@ -29,12 +29,13 @@ type writeFlaws struct {
 	productsOpen   bool // PUT/DELETE /api/products/{productId} run without credentials
 	couponsAuthn   bool // /api/admin/coupons checks the token, not the role
 	planPutAuthn   bool // PUT /api/plans/{planId} checks the token, not the role
+	membersOpen    bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
 }
 
 // writeAPI is a small API with every kind of write the write rules judge:
 // private notes, reviews every signed-in user reads, a public feedback
-// form, products only an admin edits (no create), admin coupons, and
-// plans only the admin creates. Two regular users (alice, bob: caller)
+// form, products only an admin edits (no create), admin coupons, plans
+// only the admin creates, and private projects with members (nested). Two regular users (alice, bob: caller)
 // and an admin (ops) use it. A seeded note of bob's must never change.
 type writeAPI struct {
 	f writeFlaws
@@ -46,7 +47,7 @@ type writeAPI struct {
 
 func newWriteAPI(f writeFlaws) *writeAPI {
 	a := &writeAPI{f: f, next: 100, stores: map[string]map[string]map[string]any{}}
-	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans"} {
+	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans", "projects", "members", "entries"} {
 		a.stores[k] = map[string]map[string]any{}
 	}
 	a.stores["notes"]["1"] = map[string]any{"id": 1, "title": "bob's diary", "owner": "1002"}
@@ -182,6 +183,7 @@ func (a *writeAPI) handler() http.Handler {
 	a.productRoutes(mux)
 	a.couponRoutes(mux)
 	a.planRoutes(mux)
+	a.projectRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
 }
@@ -379,6 +381,70 @@ func (a *writeAPI) planRoutes(mux *http.ServeMux) {
 	}))
 }
 
+// projectRoutes: projects only their owner sees, with members only the
+// project's owner adds, reads and removes.
+func (a *writeAPI) projectRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/projects", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, _ bool) {
+		a.create(w, r, "projects", me, "name")
+	}))
+	// owns reports whether me may act on project pid.
+	owns := func(pid, me string, admin bool) bool {
+		p, ok := a.object("projects", pid)
+		return ok && (p["owner"] == me || admin)
+	}
+	mux.HandleFunc("GET /api/projects/{projectId}", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		if !owns(r.PathValue("projectId"), me, admin) {
+			notFound(w)
+			return
+		}
+		o, _ := a.object("projects", r.PathValue("projectId"))
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/projects/{projectId}", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		if !owns(r.PathValue("projectId"), me, admin) {
+			notFound(w)
+			return
+		}
+		a.remove(w, "projects", r.PathValue("projectId"), false)
+	}))
+	add := a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		if !owns(r.PathValue("projectId"), me, admin) {
+			notFound(w)
+			return
+		}
+		a.create(w, r, "members", r.PathValue("projectId"), "name")
+	})
+	if a.f.membersOpen {
+		// Mounted outside the auth middleware.
+		add = func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := a.object("projects", r.PathValue("projectId")); !ok {
+				notFound(w)
+				return
+			}
+			a.create(w, r, "members", r.PathValue("projectId"), "name")
+		}
+	}
+	mux.HandleFunc("POST /api/projects/{projectId}/members", add)
+	// member runs next on a member of a project me owns.
+	member := func(next func(w http.ResponseWriter, id string)) http.HandlerFunc {
+		return a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+			m, ok := a.object("members", r.PathValue("memberId"))
+			if !ok || m["owner"] != r.PathValue("projectId") || !owns(r.PathValue("projectId"), me, admin) {
+				notFound(w)
+				return
+			}
+			next(w, r.PathValue("memberId"))
+		})
+	}
+	mux.HandleFunc("GET /api/projects/{projectId}/members/{memberId}", member(func(w http.ResponseWriter, id string) {
+		o, _ := a.object("members", id)
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/projects/{projectId}/members/{memberId}", member(func(w http.ResponseWriter, id string) {
+		a.remove(w, "members", id, false)
+	}))
+}
+
 // left returns the objects of kind other than the seeded ones.
 func (a *writeAPI) left(kind string) []map[string]any {
 	a.mu.Lock()
@@ -488,6 +554,31 @@ paths:
     delete:
       tags: [admin]
       responses: {"204": {description: deleted}}
+  /api/projects:
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"201": {description: created}}
+  /api/projects/{projectId}:
+    parameters:
+      - {name: projectId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/projects/{projectId}/members:
+    parameters:
+      - {name: projectId, in: path, required: true, schema: {type: integer}, example: 1}
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
+      responses: {"201": {description: created}}
+  /api/projects/{projectId}/members/{memberId}:
+    parameters:
+      - {name: projectId, in: path, required: true, schema: {type: integer}, example: 1}
+      - {name: memberId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
   /api/plans:
     post:
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
@@ -509,12 +600,18 @@ paths:
 // given concurrency; it checks that the seeded note did not change.
 func writeScan(t *testing.T, api *writeAPI, admin bool, concurrency int, onResult func(*scanner.Result), rs ...scanner.APIRule) []finding.Finding {
 	t.Helper()
-	srv := httptest.NewServer(api.handler())
+	return writeScanOf(t, api, api.handler(), writeSpec, admin, concurrency, onResult, rs...)
+}
+
+// writeScanOf is writeScan of api served by h and described by spec.
+func writeScanOf(t *testing.T, api *writeAPI, h http.Handler, spec string, admin bool, concurrency int, onResult func(*scanner.Result), rs ...scanner.APIRule) []finding.Finding {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	opts := scanner.Options{
 		Target:   srv.URL,
 		OpenAPI:  "spec.yaml",
-		ReadFile: func(string) ([]byte, error) { return []byte(writeSpec), nil },
+		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
 		Primary:  bearerID("alice", aliceToken),
 		Peer:     bearerID("bob", bobToken),
 		Mode:     finding.ModeActive,
@@ -573,6 +670,8 @@ func TestWriteAuthnMissing(t *testing.T) {
 			[]writeVerdict{{"PATCH", "/api/notes/{noteId}", high}}},
 		{"vulnerable: anonymous reviews are created", writeFlaws{reviewsOpen: true},
 			[]writeVerdict{{"POST", "/api/reviews", high}}},
+		{"vulnerable: anonymous callers add members to the primary's project", writeFlaws{membersOpen: true},
+			[]writeVerdict{{"POST", "/api/projects/{projectId}/members", high}}},
 		{"vulnerable: admin product writes without a create run without credentials", writeFlaws{productsOpen: true},
 			[]writeVerdict{{"DELETE", "/api/products/{productId}", low}, {"PUT", "/api/products/{productId}", medium}}},
 	}
@@ -587,11 +686,110 @@ func TestWriteAuthnMissing(t *testing.T) {
 					t.Logf("%s %s: %s", f.Method, f.Path, f.Evidence.Summary)
 				}
 			}
-			for _, kind := range []string{"notes", "reviews", "feedback"} {
+			for _, kind := range []string{"notes", "reviews", "feedback", "projects", "members"} {
 				if left := api.left(kind); len(left) > 0 {
 					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
 				}
 			}
 		})
+	}
+}
+
+// guestbook is an API open to everyone by design, described without any
+// security: anyone signs, edits and removes entries. The primary's token
+// is sent and ignored.
+func (a *writeAPI) guestbook() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /entries", func(w http.ResponseWriter, r *http.Request) { a.create(w, r, "entries", "", "title") })
+	mux.HandleFunc("GET /entries/{entryId}", func(w http.ResponseWriter, r *http.Request) {
+		o, ok := a.object("entries", r.PathValue("entryId"))
+		if !ok {
+			notFound(w)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	})
+	mux.HandleFunc("PUT /entries/{entryId}", func(w http.ResponseWriter, r *http.Request) { a.update(w, r, "entries", r.PathValue("entryId")) })
+	mux.HandleFunc("DELETE /entries/{entryId}", func(w http.ResponseWriter, r *http.Request) {
+		a.remove(w, "entries", r.PathValue("entryId"), false)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+const guestbookSpec = `openapi: 3.0.3
+info: {title: guestbook, version: "1"}
+components:
+  schemas:
+    Entry:
+      type: object
+      required: [title]
+      properties:
+        id: {type: integer, readOnly: true}
+        title: {type: string}
+paths:
+  /entries:
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Entry"}}}}
+      responses: {"201": {description: created}}
+  /entries/{entryId}:
+    parameters:
+      - {name: entryId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    put:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Entry"}}}}
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+`
+
+// TestWriteAuthnMissingPublicByDesign: an API that declares no security
+// and whose reads are open to anyone is public; that anonymous callers
+// write to it is its design, not a finding, however the writes stick.
+func TestWriteAuthnMissingPublicByDesign(t *testing.T) {
+	api := newWriteAPI(writeFlaws{})
+	fs := writeScanOf(t, api, api.guestbook(), guestbookSpec, false, 4, nil, rules.WriteAuthnMissing{})
+	if got := verdicts(fs, "authn-missing"); len(got) > 0 {
+		t.Errorf("findings on a public API: %v", got)
+	}
+	// The control: the same API described as protected is found, so
+	// the silence above is the rule's judgement, not a scan that sent
+	// nothing.
+	protected := strings.Replace(guestbookSpec, "components:\n", "security:\n  - bearerAuth: []\ncomponents:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\n", 1)
+	fs = writeScanOf(t, api, api.guestbook(), protected, false, 4, nil, rules.WriteAuthnMissing{})
+	want := []writeVerdict{
+		{"DELETE", "/entries/{entryId}", finding.ConfidenceHigh},
+		{"POST", "/entries", finding.ConfidenceMedium},
+		{"PUT", "/entries/{entryId}", finding.ConfidenceHigh},
+	}
+	if got := verdicts(fs, "authn-missing"); !slices.Equal(got, want) {
+		t.Errorf("declared protected: findings %v, want %v", got, want)
+	}
+}
+
+// TestWriteAuthnMissingEvidence checks a write finding's evidence: the
+// anonymous write without any credential, then the owner's read-back,
+// with the owner's token redacted everywhere.
+func TestWriteAuthnMissingEvidence(t *testing.T) {
+	api := newWriteAPI(writeFlaws{notePatchOpen: true})
+	fs := writeScan(t, api, false, 4, nil, rules.WriteAuthnMissing{})
+	f, ok := findingOf(fs, "authn-missing", "PATCH", "/api/notes/{noteId}")
+	if !ok {
+		t.Fatalf("no finding on PATCH /api/notes/{noteId}: %v", verdicts(fs, "authn-missing"))
+	}
+	ex := f.Evidence.Exchanges
+	if len(ex) != 2 || ex[0].Identity != "anonymous" || ex[0].Method != "PATCH" || ex[1].Identity != "alice" || ex[1].Method != "GET" {
+		t.Fatalf("exchanges %+v, want the anonymous PATCH then alice's GET", ex)
+	}
+	if _, ok := ex[0].RequestHeaders["Authorization"]; ok {
+		t.Errorf("the anonymous write carried credentials: %v", ex[0].RequestHeaders)
+	}
+	raw, _ := json.Marshal(f)
+	if strings.Contains(string(raw), aliceToken) {
+		t.Errorf("the finding holds alice's token: %s", raw)
+	}
+	if len(f.Reproduce) != 2 || !strings.Contains(f.Reproduce[0], "-X 'PATCH'") {
+		t.Errorf("reproduce %q, want the PATCH then the read", f.Reproduce)
 	}
 }
