@@ -705,6 +705,9 @@ var massOwnIDKeys = []string{"id", "_id", "userId", "user_id", "uid", "accountId
 type massProfile struct {
 	write, read *scanner.Target
 	param       string // the path parameter taking the own id, "" for /me
+	// sameRoute: read is the GET of write's own route, which shows the
+	// record the write changes.
+	sameRoute bool
 }
 
 // profileTargets lists the profile updates of the description, PATCH
@@ -717,13 +720,13 @@ func (m *massRun) profileTargets() (out []massProfile, self *scanner.Target) {
 			self = m.a.Target(op.Method, op.Path)
 		}
 	}
-	get := func(path string) *scanner.Target {
+	get := func(path string) (*scanner.Target, bool) {
 		for _, op := range ops {
 			if op.Method == "GET" && op.Path == path {
-				return m.a.Target("GET", path)
+				return m.a.Target("GET", path), true
 			}
 		}
-		return self
+		return self, false
 	}
 	for _, method := range []string{"PATCH", "PUT"} {
 		for _, op := range ops {
@@ -738,7 +741,7 @@ func (m *massRun) profileTargets() (out []massProfile, self *scanner.Target) {
 			default:
 				continue
 			}
-			if p.read = get(op.Path); p.read != nil {
+			if p.read, p.sameRoute = get(op.Path); p.read != nil {
 				out = append(out, p)
 			}
 		}
@@ -827,10 +830,17 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 			m.note(key, fmt.Sprintf("%s: %s %s did not tell the throw-away account's own id (%s)", op, self.Op.Method, self.Op.Path, acctStatus(me)))
 			return finding.Finding{}, false
 		}
-		writeVals["path:"+p.param] = id
-		if _, ok := p.read.Param("path:" + p.param); ok {
-			readVals["path:"+p.param] = id
-		} else if p.read != self {
+		if !p.sameRoute {
+			m.note(key, fmt.Sprintf("%s: no GET of the same route shows that {%s} %s is the throw-away account's own record", op, safeName(p.param), safeName(id)))
+			return finding.Finding{}, false
+		}
+		writeVals["path:"+p.param], readVals["path:"+p.param] = id, id
+		// An id of /me may be another record's in this collection
+		// (members and users numbered apart): the record must say it
+		// is the throw-away's before anything is written to it.
+		before := massRead(ctx, p.read, tw, readVals)
+		if !massSameAccount(before, me, p.param) {
+			m.note(key, fmt.Sprintf("%s: %s with the throw-away account's own id %s did not answer its own record (%s)", op, acctOp(p.read), safeName(id), acctStatus(before)))
 			return finding.Finding{}, false
 		}
 	}
@@ -931,6 +941,28 @@ func massThemNames(names []string) string {
 		return "it"
 	}
 	return "them"
+}
+
+// massNameKeys are where an account record says who it is, besides its id.
+var massNameKeys = []string{"username", "userName", "user_name", "email", "login", "handle"}
+
+// massSameAccount reports whether rec, a read of /users/{id} with the
+// throw-away's own id, is the record me (its /me answer) describes: the
+// same id, and the same login name or e-mail where /me shows one.
+func massSameAccount(rec, me *scanner.Response, param string) bool {
+	id, ok := massOwnID(rec, param)
+	if want, _ := massOwnID(me, param); !ok || id != want {
+		return false
+	}
+	for _, k := range massNameKeys {
+		want, ok := massField(me.Body, k)
+		if !ok {
+			continue
+		}
+		got, ok := massField(rec.Body, k)
+		return ok && massMatch(want, got)
+	}
+	return true
 }
 
 // massOwnID is the account's own id in a /me read: under the parameter's

@@ -279,6 +279,40 @@ func (a *massAPI) handler() http.Handler {
 		bindUser(u, b, a.profile)
 		writeJSON(w, http.StatusOK, map[string]any{"data": echo(a.profile, u, b)})
 	})
+	// Members are numbered apart from users: member 2 is alice's. Any
+	// signed-in user reads the directory, and the PATCH checks nothing:
+	// a write with mallory's user id would change alice's member record.
+	members := map[string]map[string]any{
+		"2": {"id": 2, "username": "alice", "role": "user"},
+		"7": {"id": 7, "username": "mallory", "role": "user"},
+	}
+	mux.HandleFunc("GET /api/members/{memberId}", func(w http.ResponseWriter, r *http.Request) {
+		if a.caller(r) == "" {
+			unauthorized(w)
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if m := members[r.PathValue("memberId")]; m != nil {
+			writeJSON(w, http.StatusOK, m)
+			return
+		}
+		notFound(w)
+	})
+	mux.HandleFunc("PATCH /api/members/{memberId}", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := massBody(r)
+		record(r, b)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if m := members[r.PathValue("memberId")]; m != nil {
+			for k, v := range b {
+				m[k] = v
+			}
+			writeJSON(w, http.StatusOK, m)
+			return
+		}
+		notFound(w)
+	})
 	mux.HandleFunc("POST /api/notes", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
 		if name == "" {
@@ -471,6 +505,22 @@ var massSpecUsers = strings.Replace(massSpec, `  /api/notes:
   /api/notes:
 `, 1)
 
+// massSpecMembers has a member directory numbered apart from the users.
+var massSpecMembers = strings.Replace(massSpec, `  /api/notes:
+`, `  /api/members/{memberId}:
+    parameters:
+      - {name: memberId, in: path, required: true, schema: {type: integer}}
+    get:
+      responses: {"200": {description: member}}
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {nickname: {type: string}}}
+      responses: {"200": {description: member}}
+  /api/notes:
+`, 1)
+
 // massMallory is the throw-away identity.
 func massMallory() *scanner.Identity {
 	id := scanner.NewIdentity("mallory", nil)
@@ -536,6 +586,7 @@ func TestMassAssignment(t *testing.T) {
 			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}, {"PATCH", "/api/users/{userId}", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
 
 		{name: "fixed: every write ignores unknown fields", api: fixed()},
+		{name: "another account's record under the throw-away's id is never written", api: fixed(), spec: massSpecMembers},
 		{name: "fixed: profile by id ignores role", api: newMassAPI(massEcho, massIgnore, massIgnore, massIgnore), spec: massSpecUsers},
 		{name: "fixed: the server overrides role with user", api: newMassAPI(massOverride, massOverride, massIgnore, massIgnore)},
 		{name: "fixed: strict writes refuse unknown fields", api: newMassAPI(massStrict, massStrict, massStrict, massStrict)},
@@ -589,6 +640,9 @@ func TestMassAssignment(t *testing.T) {
 				t.Errorf("the primary's account changed: %+v", *u)
 			}
 			for _, w := range tt.api.writes {
+				if strings.HasPrefix(w, "PATCH /api/members/") {
+					t.Errorf("a member record was written: %s", w)
+				}
 				if strings.HasPrefix(w, "PATCH /api/users/") && !strings.HasPrefix(w, "PATCH /api/users/2 ") {
 					t.Errorf("a profile write on another account than the throw-away's (id 2): %s", w)
 				}
