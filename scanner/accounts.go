@@ -214,8 +214,8 @@ func findLogin(ops []openapi.Operation) *openapi.Operation {
 			if op.Method != http.MethodPost || hasPathParam(op) {
 				continue
 			}
-			name := op.Path + " " + op.OperationID
-			if re.MatchString(name) && !notLogin.MatchString(name) {
+			named := re.MatchString(op.Path) || re.MatchString(op.OperationID)
+			if named && !notLogin.MatchString(op.Path) && !notLogin.MatchString(op.OperationID) {
 				return op
 			}
 		}
@@ -361,21 +361,22 @@ func fillCredentials(fields map[string]any, props map[string]*openapi.Schema, c 
 		if props != nil {
 			p = props[k]
 		}
+		sub, nested := fields[k].(map[string]any)
 		switch {
-		case passwordField.MatchString(k) || confirmField.MatchString(k):
-			fields[k], password = c.password, true
-		case emailField.MatchString(k) || (p != nil && p.Format == "email"):
-			fields[k] = c.email
-		case nameField.MatchString(k):
-			fields[k] = c.name
-		default:
-			if sub, ok := fields[k].(map[string]any); ok && depth < maxFillDepth {
+		case nested:
+			if depth < maxFillDepth {
 				var subProps map[string]*openapi.Schema
 				if p != nil {
 					subProps = p.Properties
 				}
 				password = fillCredentials(sub, subProps, c, depth+1) || password
 			}
+		case passwordField.MatchString(k) || confirmField.MatchString(k):
+			fields[k], password = c.password, true
+		case emailField.MatchString(k) || (p != nil && p.Format == "email"):
+			fields[k] = c.email
+		case nameField.MatchString(k):
+			fields[k] = c.name
 		}
 	}
 	return password
@@ -384,6 +385,9 @@ func fillCredentials(fields map[string]any, props map[string]*openapi.Schema, c 
 // credentialLike reports whether property k (schema p) holds a name,
 // e-mail or password.
 func credentialLike(k string, p *openapi.Schema) bool {
+	if p != nil && (p.Type == "object" || p.Type == "array") {
+		return false // a wrapper or a list, not a value
+	}
 	return passwordField.MatchString(k) || confirmField.MatchString(k) || emailField.MatchString(k) ||
 		nameField.MatchString(k) || (p != nil && p.Format == "email")
 }
