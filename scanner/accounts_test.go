@@ -31,6 +31,12 @@ type signupAPI struct {
 	fixed        bool
 	refuseSignup bool // POST /api/register answers 403 (sign-up closed)
 	noDeletion   bool // no DELETE /api/me: accounts cannot be removed
+	// deleteByID: accounts are deleted with DELETE /api/users/{userId}
+	// (owner only) instead of DELETE /api/me.
+	deleteByID bool
+	// tokenOnSignup: the sign-up answers a token and there is no login
+	// operation.
+	tokenOnSignup bool
 	// unconfirmed: new accounts log in, but every other route refuses
 	// them until an e-mail link (never followed) confirms them.
 	unconfirmed bool
@@ -170,19 +176,24 @@ func (a *signupAPI) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
-		fmt.Fprint(w, signupSpec(!a.noDeletion))
+		fmt.Fprint(w, a.spec())
 	})
 	mux.HandleFunc("POST /api/register", a.register)
 	mux.HandleFunc("POST /api/login", a.login)
 	mux.HandleFunc("GET /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) { writeJSON(w, 200, u) }))
-	if !a.noDeletion {
+	if !a.noDeletion && !a.deleteByID {
 		mux.HandleFunc("DELETE /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
-			delete(a.users, u.ID)
-			for tok, id := range a.tokens {
-				if id == u.ID {
-					delete(a.tokens, tok)
-				}
+			a.forget(u)
+			w.WriteHeader(http.StatusNoContent)
+		}))
+	}
+	if a.deleteByID {
+		mux.HandleFunc("DELETE /api/users/{userId}", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
+			if r.PathValue("userId") != u.ID {
+				writeJSON(w, 404, map[string]string{"error": "not found"})
+				return
 			}
+			a.forget(u)
 			w.WriteHeader(http.StatusNoContent)
 		}))
 	}
@@ -236,6 +247,31 @@ func (a *signupAPI) handler() http.Handler {
 		}
 	}))
 	return mux
+}
+
+// forget deletes u and its sessions.
+func (a *signupAPI) forget(u *signupUser) {
+	delete(a.users, u.ID)
+	for tok, id := range a.tokens {
+		if id == u.ID {
+			delete(a.tokens, tok)
+		}
+	}
+}
+
+// spec is the description of this API's variant.
+func (a *signupAPI) spec() string {
+	spec := signupSpec(!a.noDeletion && !a.deleteByID)
+	if a.deleteByID {
+		spec = strings.Replace(spec, "      responses: {\"200\": {description: a profile}}\n",
+			"      responses: {\"200\": {description: a profile}}\n    delete:\n      operationId: deleteUser\n      parameters:\n        - {name: userId, in: path, required: true, schema: {type: string}}\n      responses: {\"204\": {description: deleted}}\n", 1)
+	}
+	if a.tokenOnSignup {
+		start := strings.Index(spec, "  /api/login:")
+		end := strings.Index(spec, "  /api/me:")
+		spec = spec[:start] + spec[end:]
+	}
+	return spec
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -305,7 +341,20 @@ func (a *signupAPI) register(w http.ResponseWriter, r *http.Request) {
 	a.next++
 	u := &signupUser{ID: strconv.Itoa(a.next), Username: in.Username, Email: in.Email, password: in.Password}
 	a.users[u.ID] = u
+	if a.tokenOnSignup {
+		writeJSON(w, 201, map[string]any{"user": u, "access_token": a.session(u)})
+		return
+	}
 	writeJSON(w, 201, u)
+}
+
+// session starts a session for u and returns its token.
+func (a *signupAPI) session(u *signupUser) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	tok := hex.EncodeToString(b)
+	a.tokens[tok] = u.ID
+	return tok
 }
 
 func (a *signupAPI) login(w http.ResponseWriter, r *http.Request) {
@@ -315,11 +364,7 @@ func (a *signupAPI) login(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(r.Body).Decode(&in)
 	for _, u := range a.users {
 		if (u.Username == in.Username || u.Email == in.Username) && u.password == in.Password && in.Password != "" {
-			b := make([]byte, 16)
-			_, _ = rand.Read(b)
-			tok := hex.EncodeToString(b)
-			a.tokens[tok] = u.ID
-			writeJSON(w, 200, map[string]any{"token": tok, "user": map[string]string{"id": u.ID, "username": u.Username}})
+			writeJSON(w, 200, map[string]any{"token": a.session(u), "user": map[string]string{"id": u.ID, "username": u.Username}})
 			return
 		}
 	}
@@ -329,9 +374,21 @@ func (a *signupAPI) login(w http.ResponseWriter, r *http.Request) {
 // scanSignup scans api with auto-accounts and no credentials at all.
 func scanSignup(t *testing.T, api *signupAPI, mode finding.Mode) *scanner.Result {
 	t.Helper()
+	return scanSignupAs(t, api, mode, nil)
+}
+
+// scanSignupAs is scanSignup with primary, when not nil, as the primary.
+func scanSignupAs(t *testing.T, api *signupAPI, mode finding.Mode, primary *scanner.Identity) *scanner.Result {
+	t.Helper()
 	srv := httptest.NewServer(api.handler())
 	t.Cleanup(srv.Close)
+	var ids []*scanner.Identity
+	if primary != nil {
+		ids = []*scanner.Identity{primary}
+	}
 	res, err := scanner.Scan(context.Background(), scanner.Options{
+		Primary:      primary,
+		Identities:   ids,
 		Target:       srv.URL,
 		OpenAPI:      srv.URL + "/openapi.yaml",
 		AutoAccounts: true,
@@ -553,5 +610,63 @@ func TestAutoAccountsRejected(t *testing.T) {
 	accts := accountsIn(res)
 	if len(accts) != 1 || accts[0].Owner != scanner.AutoVictim || accts[0].Deleted || !strings.Contains(accts[0].Reason, "DELETE /api/me answered 401") {
 		t.Errorf("accounts in coverage = %+v; want the one registered, not deleted: the API refuses its delete", accts)
+	}
+}
+
+// TestAutoAccountsVariants: the other shapes a sign-up takes. A configured
+// primary gets an attacker of its own, registered and logged in like the
+// configured login; an API that deletes users by id lets the account
+// delete its own record once a read proves it is its own; a sign-up that
+// answers the token serves without a login operation. Only the scan's
+// accounts are ever deleted.
+func TestAutoAccountsVariants(t *testing.T) {
+	alice := func() *scanner.Identity {
+		return &scanner.Identity{Name: "alice", Login: &scanner.Login{Method: "POST", Path: "/api/login", Format: "json",
+			Body: map[string]any{"username": "alice", "password": "alice-Pw-2024!"}, TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}}
+	}
+	tests := []struct {
+		name     string
+		setup    func(a *signupAPI)
+		primary  func() *scanner.Identity
+		wantAcct []string // owners of the accounts, in order
+		wantItem string   // the route each account was deleted on; "*" any /api/users/<id>
+		wantWhy  string   // part of each account's reason
+	}{
+		{name: "configured primary, attacker of its own", primary: alice, wantAcct: []string{scanner.AutoAttacker}, wantItem: "/api/me", wantWhy: "logging in again answered 401"},
+		{name: "deleted by id", setup: func(a *signupAPI) { a.deleteByID = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "*", wantWhy: "DELETE /api/users/{userId} answered 204"},
+		{name: "token from the sign-up", setup: func(a *signupAPI) { a.tokenOnSignup = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "/api/me", wantWhy: "no login to confirm it with"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newSignupAPI()
+			if tc.setup != nil {
+				tc.setup(api)
+			}
+			var primary *scanner.Identity
+			if tc.primary != nil {
+				primary = tc.primary()
+			}
+			res := scanSignupAs(t, api, finding.ModeActive, primary)
+			if !findingOf(res, "bola-cross-user-read", "GET", "/api/users/{userId}") {
+				t.Errorf("bola-cross-user-read not found; findings %v, warnings %q", ruleIDs(res), res.Warnings)
+			}
+			accts := accountsIn(res)
+			var owners []string
+			for _, c := range accts {
+				owners = append(owners, c.Owner)
+				item := c.Item == tc.wantItem || (tc.wantItem == "*" && strings.HasPrefix(c.Item, "/api/users/") && !strings.Contains(c.Item, "{"))
+				if !c.Deleted || !item || !strings.Contains(c.Reason, tc.wantWhy) {
+					t.Errorf("account %+v; want deleted on %s (%s)", c, tc.wantItem, tc.wantWhy)
+				}
+			}
+			if !slices.Equal(owners, tc.wantAcct) {
+				t.Errorf("accounts of %v; want %v", owners, tc.wantAcct)
+			}
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			if len(api.users) != 2 || api.users["1"] == nil || api.users["2"] == nil {
+				t.Errorf("users after the scan: %v; want alice and bob only", api.users)
+			}
+		})
 	}
 }
