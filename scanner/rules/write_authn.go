@@ -360,7 +360,7 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 	case r.Status == http.StatusNotFound:
 		return finding.ConfidenceLow, true
 	case r.Status == http.StatusBadRequest, r.Status == http.StatusUnprocessableEntity:
-		if authRefusal(r) {
+		if aboutCredentials(r) {
 			return 0, false
 		}
 		return finding.ConfidenceMedium, true
@@ -374,8 +374,8 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 // credentials (some APIs answer a missing token with 400).
 var authWords = []string{"token", "auth", "credential", "login", "unauthori", "api key", "apikey", "api_key", "session"}
 
-// authRefusal reports whether a 4xx answer is about credentials.
-func authRefusal(r *scanner.Response) bool {
+// aboutCredentials reports whether a 4xx answer is about credentials.
+func aboutCredentials(r *scanner.Response) bool {
 	if r.Header.Get("WWW-Authenticate") != "" {
 		return true
 	}
@@ -477,10 +477,20 @@ func sameObjects(path, collection string) bool {
 
 // admin is the scan's identity of role admin, nil for none.
 func (j *writeJob) admin() *scanner.Identity {
-	for _, op := range j.a.Operations() {
-		return j.a.Target(op.Method, op.Path).Admin
+	if t := j.anyTarget(); t != nil {
+		return t.Admin
 	}
 	return nil
+}
+
+// anyTarget is a target of the API, nil when it has no operation: every
+// target carries the scan's identities.
+func (j *writeJob) anyTarget() *scanner.Target {
+	ops := j.a.Operations()
+	if len(ops) == 0 {
+		return nil
+	}
+	return j.a.Target(ops[0].Method, ops[0].Path)
 }
 
 // attempt is one write on an object the scan created and its read-back.

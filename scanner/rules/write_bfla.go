@@ -41,7 +41,9 @@ func (WriteBFLA) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding
 	j := &bflaWrites{user: user}
 	j.init(a, w)
 	j.boss = j.admin()
-	j.peer = j.regularPeer()
+	if t := j.anyTarget(); t != nil {
+		j.peer = regularPeer(t)
+	}
 	kinds := w.Kinds()
 	fs := w.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return j.kind(ctx, k) })
 	j.uncreatable(kinds)
@@ -97,18 +99,6 @@ func (j *bflaWrites) report() {
 		out = append(out, key+": "+j.untested[key])
 	}
 	j.a.Skip(rule, "administrative writes not tested: "+strings.Join(out, "; "))
-}
-
-// regularPeer is the scan's second regular identity, nil for none.
-func (j *bflaWrites) regularPeer() *scanner.Identity {
-	for _, op := range j.a.Operations() {
-		t := j.a.Target(op.Method, op.Path)
-		if t.Peer == nil || t.Peer == j.boss || t.Peer == j.user || t.Peer.IsAdmin() {
-			return nil
-		}
-		return t.Peer
-	}
-	return nil
 }
 
 // signal is why an operation is administrative and how sure.
