@@ -90,6 +90,10 @@ func (MassAssignment) CheckAPI(ctx context.Context, a *scanner.API) []finding.Fi
 			why = "nothing could be created and read back"
 		}
 		a.Skip(massRule, why)
+	case len(fs) > 0 && len(m.whys()) > 0:
+		// Shown as "ran, partly: …": what it found stands, and what
+		// it could not test is said.
+		a.Skip(massRule, strings.Join(m.whys(), "; "))
 	}
 	return fs
 }
@@ -155,6 +159,7 @@ func (m *massRun) objectKinds(ctx context.Context) []finding.Finding {
 // massUpdate is one item update of a kind with its candidates.
 type massUpdate struct {
 	it    objects.Item
+	write *openapi.Schema // the update's body schema, else the create's
 	cands []objects.Candidate
 }
 
@@ -176,7 +181,7 @@ func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Findi
 			write = k.Create.Body // an update without a schema writes what the create does
 		}
 		if cs := massCandidates(k, write); len(cs) > 0 {
-			updates = append(updates, massUpdate{it: it, cands: cs})
+			updates = append(updates, massUpdate{it: it, write: write, cands: cs})
 		}
 	}
 	if len(createCands) == 0 && len(updates) == 0 || m.stop(ctx) {
@@ -215,7 +220,7 @@ func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Findi
 				continue
 			}
 		}
-		if f, ok := m.updateCheck(ctx, u.it, u.cands, o); ok {
+		if f, ok := m.updateCheck(ctx, u, o); ok {
 			fs = append(fs, f)
 		}
 	}
@@ -324,15 +329,17 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 	}
 	key := k.Create.Method + " " + k.Create.Path
 	t := m.a.Target(k.Create.Method, k.Create.Path)
-	summary := fmt.Sprintf("%s accepted %s: the owner's read-back of the object created with %s shows the value%s sent, and the read-back of a control object created without %s does not.",
-		key, massNames(stuck), massThem(stuck), massPlural(stuck), massThem(stuck))
-	return massFinding(t, summary, stuck, append(evidence, ctlRead)...), true
+	conf, caveat := massObjectConfidence(stuck, k.Create.Body)
+	summary := fmt.Sprintf("%s accepted %s: the owner's read-back of the object created with %s shows the value%s sent, and the read-back of a control object created without %s does not.%s",
+		key, massNames(stuck), massThem(stuck), massPlural(stuck), massThem(stuck), caveat)
+	return massFinding(t, conf, summary, stuck, append(evidence, ctlRead)...), true
 }
 
 // updateCheck reads o, sends the update it with the candidates of the
 // update's own schema, and reads it again: the candidates the second read
 // shows and the first did not stuck.
-func (m *massRun) updateCheck(ctx context.Context, it objects.Item, cands []objects.Candidate, o *scanner.Object) (finding.Finding, bool) {
+func (m *massRun) updateCheck(ctx context.Context, u massUpdate, o *scanner.Object) (finding.Finding, bool) {
+	it, cands := u.it, u.cands
 	key := it.Op.Method + " " + it.Op.Path
 	owner := m.a.Main()
 	before := m.eng.Read(ctx, o, owner)
@@ -375,10 +382,11 @@ func (m *massRun) updateCheck(ctx context.Context, it objects.Item, cands []obje
 		return finding.Finding{}, false
 	}
 	t := m.a.Target(it.Op.Method, it.Op.Path)
-	summary := fmt.Sprintf("%s on an object the scan created accepted %s: the owner's read-back after the update shows the value%s sent, the read-back before it did not.",
-		key, massNames(stuck), massPlural(stuck))
+	conf, caveat := massObjectConfidence(stuck, u.write)
+	summary := fmt.Sprintf("%s on an object the scan created accepted %s: the owner's read-back after the update shows the value%s sent, the read-back before it did not.%s",
+		key, massNames(stuck), massPlural(stuck), caveat)
 	evidence = append(evidence, m.eng.Read(ctx, o, owner), before)
-	return massFinding(t, summary, stuck, evidence...), true
+	return massFinding(t, conf, summary, stuck, evidence...), true
 }
 
 // updateBody is the update of o with the candidates: the engine's marked
@@ -398,14 +406,14 @@ func (m *massRun) updateBody(o *scanner.Object, method string, cs []objects.Cand
 // massFinding makes the finding: high when a stuck property is a role,
 // an owner, a tenant or money, medium otherwise (a readOnly status, a
 // server-set timestamp).
-func massFinding(t *scanner.Target, summary string, stuck []objects.Candidate, rs ...*scanner.Response) finding.Finding {
+func massFinding(t *scanner.Target, conf finding.Confidence, summary string, stuck []objects.Candidate, rs ...*scanner.Response) finding.Finding {
 	var keep []*scanner.Response
 	for _, r := range rs {
 		if r != nil && r.Request != nil {
 			keep = append(keep, r)
 		}
 	}
-	f := t.NewFinding(massRule, finding.ConfidenceHigh, summary, keep...)
+	f := t.NewFinding(massRule, conf, summary, keep...)
 	f.Severity = finding.SeverityMedium
 	for _, c := range stuck {
 		if massGrave(c.Name) {
@@ -413,6 +421,44 @@ func massFinding(t *scanner.Target, summary string, stuck []objects.Candidate, r
 		}
 	}
 	return f
+}
+
+// massObjectConfidence is how sure a finding on an object's write is, from
+// the strongest property that stuck, and what the summary must add. A
+// readOnly property, or a privilege name the write does not declare, is
+// forbidden by the description itself: high. A property that is only in
+// answers may just be missing from an incomplete description: medium. A
+// privilege name the write declares (a member's role that a project's
+// owner picks, a task's assignee userId) may be this caller's to set: low,
+// said in the summary.
+func massObjectConfidence(stuck []objects.Candidate, write *openapi.Schema) (finding.Confidence, string) {
+	declared := func(c objects.Candidate) bool {
+		if write == nil {
+			return false
+		}
+		p := write.Properties[c.Name]
+		return p != nil && !p.ReadOnly
+	}
+	best := finding.ConfidenceLow
+	for _, c := range stuck {
+		switch {
+		case c.Reason == objects.ReasonAnswerOnly:
+			if best == finding.ConfidenceLow {
+				best = finding.ConfidenceMedium
+			}
+		case c.Reason == objects.ReasonPrivilege && declared(c):
+		default:
+			return finding.ConfidenceHigh, ""
+		}
+	}
+	these, them := "these properties", "them"
+	if len(stuck) == 1 {
+		these, them = "this property", "it"
+	}
+	if best == finding.ConfidenceLow {
+		return best, fmt.Sprintf(" The description declares %s writable: it is a flaw only if this caller must not set %s (a project's owner may give a member a role).", these, them)
+	}
+	return best, fmt.Sprintf(" The description may only have left %s out of the write's schema.", these)
 }
 
 // massGraveWords make a property's mass assignment high severity: it
@@ -877,7 +923,7 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 	restored := m.restoreProfile(ctx, p, tw, readVals, before, stuck, send)
 	summary := fmt.Sprintf("%s, sent as the throw-away identity %s on its own account, set %s: the account's read %s shows the value%s sent, the read before the update did not. %s",
 		op, safeName(tw.Name), massNames(stuck), acctOp(p.read), massPlural(stuck), restored)
-	return massFinding(p.write, summary, stuck, r, again, before), true
+	return massFinding(p.write, finding.ConfidenceHigh, summary, stuck, r, again, before), true
 }
 
 // massProfileBase is what a profile update carries besides the
@@ -1043,7 +1089,7 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 	}
 	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts stay on the target: delete them.",
 		acctOp(reg), acct.name, massNames(stuck), acctOp(self), massPlural(stuck), massThem(stuck), ctl.name)
-	return []finding.Finding{massFinding(reg, summary, stuck, acct.answer, acct.read, ctl.read)}
+	return []finding.Finding{massFinding(reg, finding.ConfidenceHigh, summary, stuck, acct.answer, acct.read, ctl.read)}
 }
 
 // massAccount is an account the rule registered and read back.

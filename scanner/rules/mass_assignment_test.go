@@ -26,6 +26,7 @@ const (
 	massStrict                   // 400 for any field the caller may not set: fixed
 	massStatus                   // a note's status but not its ownerId: vulnerable, medium
 	massEcho                     // answers with the body's fields but stores only the allowed ones: fixed
+	massPinned                   // a note's pinned, which only answers declare: vulnerable, medium confidence
 )
 
 // echo is the answer of a write that binds as bind: the stored record, or
@@ -147,6 +148,8 @@ func bindNote(n map[string]any, body map[string]any, bind massBind) {
 	case massAccept:
 	case massStatus:
 		keys = keys[1:]
+	case massPinned:
+		keys = []string{"pinned"}
 	default:
 		return
 	}
@@ -333,7 +336,7 @@ func (a *massAPI) handler() http.Handler {
 		defer a.mu.Unlock()
 		id := a.nextNote
 		a.nextNote++
-		n := map[string]any{"id": id, "ownerId": a.users[name].ID, "status": "draft", "createdAt": "2026-12-07T00:00:00Z"}
+		n := map[string]any{"id": id, "ownerId": a.users[name].ID, "status": "draft", "pinned": false, "createdAt": "2026-12-07T00:00:00Z"}
 		bindNote(n, b, a.create)
 		a.notes[id], a.creators[id] = n, name
 		writeJSON(w, http.StatusCreated, echo(a.create, n, b))
@@ -392,6 +395,42 @@ func (a *massAPI) handler() http.Handler {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	})
+	// Tasks are assigned to a user by the body's userId, as declared:
+	// setting it is the caller's right, not a flaw.
+	mux.HandleFunc("POST /api/tasks", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		b, ok := massBody(r)
+		if name == "" || !ok {
+			badRequest(w)
+			return
+		}
+		record(r, b)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		id := a.nextNote
+		a.nextNote++
+		n := map[string]any{"id": id, "title": b["title"], "userId": name}
+		if v, ok := b["userId"].(string); ok {
+			n["userId"] = v
+		}
+		a.notes[id], a.creators[id] = n, name
+		writeJSON(w, http.StatusCreated, n)
+	})
+	mux.HandleFunc("GET /api/tasks/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if n, _, ok := note(w, r); ok {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			writeJSON(w, http.StatusOK, n)
+		}
+	})
+	mux.HandleFunc("DELETE /api/tasks/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if _, id, ok := note(w, r); ok {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			delete(a.notes, id)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
 }
@@ -430,6 +469,7 @@ components:
         body: {type: string}
         ownerId: {type: integer, readOnly: true}
         status: {type: string, enum: [draft, published, archived], default: draft, readOnly: true}
+        pinned: {type: boolean}
         createdAt: {type: string, format: date-time, readOnly: true}
 security: [{bearer: []}]
 paths:
@@ -521,6 +561,26 @@ var massSpecMembers = strings.Replace(massSpec, `  /api/notes:
   /api/notes:
 `, 1)
 
+// massSpecTasks adds tasks whose create declares userId (the assignee).
+var massSpecTasks = strings.Replace(massSpec, `  /api/notes:
+`, `  /api/tasks:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, required: [title], properties: {title: {type: string}, userId: {type: string}}}
+      responses:
+        "201": {description: created, content: {application/json: {schema: {type: object, properties: {id: {type: integer}, title: {type: string}, userId: {type: string}}}}}}
+  /api/tasks/{taskId}:
+    parameters:
+      - {name: taskId, in: path, required: true, schema: {type: integer}}
+    get:
+      responses: {"200": {description: task}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/notes:
+`, 1)
+
 // massMallory is the throw-away identity.
 func massMallory() *scanner.Identity {
 	id := scanner.NewIdentity("mallory", nil)
@@ -569,6 +629,8 @@ func TestMassAssignment(t *testing.T) {
 		api  *massAPI
 		spec string // "" is massSpec
 		want []massWant
+		conf finding.Confidence // of every finding when set (low is set by low)
+		low  bool
 	}{
 		{name: "profile PATCH writes role", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore),
 			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
@@ -585,7 +647,12 @@ func TestMassAssignment(t *testing.T) {
 		{name: "profile by id writes role on the throw-away's own id", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore), spec: massSpecUsers,
 			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}, {"PATCH", "/api/users/{userId}", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
 
+		{name: "create accepts pinned, which only answers declare", api: newMassAPI(massIgnore, massIgnore, massPinned, massIgnore),
+			want: []massWant{{"POST", "/api/notes", finding.SeverityMedium, []string{"pinned"}}}, conf: finding.ConfidenceMedium},
+
 		{name: "fixed: every write ignores unknown fields", api: fixed()},
+		{name: "a declared userId (an assignee) is low confidence at most", api: fixed(), spec: massSpecTasks,
+			want: []massWant{{"POST", "/api/tasks", finding.SeverityHigh, []string{"userId"}}}, low: true},
 		{name: "another account's record under the throw-away's id is never written", api: fixed(), spec: massSpecMembers},
 		{name: "fixed: profile by id ignores role", api: newMassAPI(massEcho, massIgnore, massIgnore, massIgnore), spec: massSpecUsers},
 		{name: "fixed: the server overrides role with user", api: newMassAPI(massOverride, massOverride, massIgnore, massIgnore)},
@@ -613,8 +680,12 @@ func TestMassAssignment(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				f := got[i]
-				if f.Method != w.method || f.Path != w.path || f.Severity != w.severity || f.Confidence != finding.ConfidenceHigh {
-					t.Errorf("finding %d on %s %s (%s, %s), want %s %s (%s, high)", i, f.Method, f.Path, f.Severity, f.Confidence, w.method, w.path, w.severity)
+				conf := cmp.Or(tt.conf, finding.ConfidenceHigh)
+				if tt.low {
+					conf = finding.ConfidenceLow // the zero Confidence
+				}
+				if f.Method != w.method || f.Path != w.path || f.Severity != w.severity || f.Confidence != conf {
+					t.Errorf("finding %d on %s %s (%s, %s), want %s %s (%s, %s)", i, f.Method, f.Path, f.Severity, f.Confidence, w.method, w.path, w.severity, conf)
 				}
 				for _, name := range w.names {
 					if !strings.Contains(f.Evidence.Summary, name+" (") {
