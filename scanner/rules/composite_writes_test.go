@@ -2,6 +2,9 @@ package rules_test
 
 import (
 	"encoding/json"
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -736,5 +739,90 @@ func TestCompositeSoftDelete(t *testing.T) {
 	}
 	if w := do("POST", loc+"/members", `{"userId":"1003"}`); w.Code != 400 {
 		t.Errorf("member added to a deleted project: %d", w.Code)
+	}
+}
+
+// compositeWritesScan is compositeActiveScan that also hands back the
+// coverage of what the scan wrote.
+func compositeWritesScan(t *testing.T, api *compositeAPI) ([]finding.Finding, *finding.WriteCoverage, []string) {
+	t.Helper()
+	admin := scanner.NewIdentity("ops", []scanner.Header{{Name: "Authorization", Value: "Bearer " + api.token(t, "1005")}})
+	admin.Role = scanner.RoleAdmin
+	var writes *finding.WriteCoverage
+	var warnings []string
+	fs := scan(t, api.handler(), scanOpts{
+		spec: compositeAccountSpec, auth: api.token(t, "1001"), peer: api.token(t, "1002"),
+		admin: admin, identities: compositeThrowaways(), mode: finding.ModeActive, apiRules: rules.APIRules(),
+		onResult: func(r *scanner.Result) { writes, warnings = r.Coverage.Writes, r.Warnings },
+	})
+	return fs, writes, warnings
+}
+
+// TestCompositeActiveWrites: on the correct write routes the write rules
+// really write (notes, projects and members are created and attacked)
+// and find nothing of medium or above; the seeded records are unchanged,
+// and everything created is removed, the soft-deleted projects included.
+func TestCompositeActiveWrites(t *testing.T) {
+	api := newCompositeAPI(t)
+	before := api.writes.snapshot()
+	fs, writes, warnings := compositeWritesScan(t, api)
+	if bad := serious(fs); len(bad) > 0 {
+		t.Errorf("false positives on correct writes:%s", list(bad))
+	}
+	after := api.writes.snapshot()
+	for key, v := range before {
+		if after[key] != v {
+			t.Errorf("%s changed: %s, was %s", key, after[key], v)
+		}
+	}
+	if writes == nil {
+		t.Fatalf("the active scan wrote nothing: the test proves nothing; warnings %q", warnings)
+	}
+	kinds := map[string]bool{}
+	for _, c := range writes.Created {
+		t.Logf("created %s (%s as %s): deleted %v, %s", c.Item, c.Operation, c.Owner, c.Deleted, c.Reason)
+		kinds[c.Operation] = true
+		if !c.Deleted && c.Operation != "POST /api/contact" {
+			t.Errorf("left on the target: %+v", c)
+		}
+	}
+	for _, op := range []string{"POST /api/notes", "POST /api/projects", "POST /api/projects/{projectId}/members"} {
+		if !kinds[op] {
+			t.Errorf("nothing created with %s; created %+v", op, writes.Created)
+		}
+	}
+}
+
+// TestCompositeWriteFlawedTwins proves TestCompositeActiveWrites can
+// fail: each write check removed is found by its rule on its operation.
+func TestCompositeWriteFlawedTwins(t *testing.T) {
+	tests := []struct {
+		name         string
+		flaws        compositeWriteFlaws
+		rule, method string
+		path         string
+	}{
+		{"PUT without an owner check", compositeWriteFlaws{putAnyNote: true}, "bola-cross-user-write", "PUT", "/api/notes/{noteId}"},
+		{"DELETE without an owner check", compositeWriteFlaws{deleteAnyNote: true}, "bola-cross-user-write", "DELETE", "/api/notes/{noteId}"},
+		{"members added to anyone's project", compositeWriteFlaws{addAnyMember: true}, "bola-cross-user-write", "POST", "/api/projects/{projectId}/members"},
+		{"announcements by anyone", compositeWriteFlaws{anyoneAnnounces: true}, "bfla-privilege-escalation", "POST", "/api/admin/announcements"},
+		{"locked taken from the client", compositeWriteFlaws{noteTakesLocked: true}, "mass-assignment", "POST", "/api/notes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newCompositeAPI(t)
+			api.writes.flaws = tt.flaws
+			before := api.writes.snapshot()
+			fs, _, warnings := compositeWritesScan(t, api)
+			if !has(fs, tt.rule, tt.method, tt.path) {
+				t.Errorf("want %s on %s %s; got:%s\nwarnings: %q", tt.rule, tt.method, tt.path, list(fs), warnings)
+			}
+			after := api.writes.snapshot()
+			for key, v := range before {
+				if after[key] != v {
+					t.Errorf("%s changed on the flawed twin: %s, was %s", key, after[key], v)
+				}
+			}
+		})
 	}
 }

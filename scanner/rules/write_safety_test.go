@@ -715,9 +715,9 @@ func lastID(path string) (int, bool) {
 	return id, err == nil
 }
 
-// TestActiveModeLeavesPreexistingDataAlone is the core promise of active
+// TestWriteSafetyActive is the core promise of active
 // mode, proven on recorded traffic.
-func TestActiveModeLeavesPreexistingDataAlone(t *testing.T) {
+func TestWriteSafetyActive(t *testing.T) {
 	api := newSFAPI()
 	rec := &sfRecorder{api: api, h: api.handler()}
 	before := api.snapshot()
@@ -840,10 +840,10 @@ func sfItemPath(r *sfRecord) string {
 	return "/api/" + r.Kind + "s/" + id
 }
 
-// TestSafeModeSendsNoWrite: the same API and identities in safe mode
+// TestWriteSafetySafeMode: the same API and identities in safe mode
 // receive GET, HEAD and OPTIONS only, besides the throw-away's login with
 // its configured body; nothing is created or changed.
-func TestSafeModeSendsNoWrite(t *testing.T) {
+func TestWriteSafetySafeMode(t *testing.T) {
 	api := newSFAPI()
 	rec := &sfRecorder{api: api, h: api.handler()}
 	before := api.snapshot()
@@ -865,11 +865,11 @@ func TestSafeModeSendsNoWrite(t *testing.T) {
 	}
 }
 
-// TestActiveModeHonoursExclude: with DELETE of notes excluded, no DELETE
+// TestWriteSafetyExclude: with DELETE of notes excluded, no DELETE
 // of a note is sent, even to clean up; the notes the scan created are
 // left and listed with the exclusion as the reason, and the rest is
 // still cleaned up.
-func TestActiveModeHonoursExclude(t *testing.T) {
+func TestWriteSafetyExclude(t *testing.T) {
 	api := newSFAPI()
 	rec := &sfRecorder{api: api, h: api.handler()}
 	before := api.snapshot()
