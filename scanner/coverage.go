@@ -171,8 +171,13 @@ func mergeCoverage(op, api finding.RuleCoverage) finding.RuleCoverage {
 			}
 		}
 	}
+	apiReason := api.Reason
+	if api.Status != finding.RuleRan && apiReason == safeModeReason {
+		// The reads were judged; only the writes wait for active mode.
+		apiReason = "writes are judged only with --mode active"
+	}
 	var reasons []string
-	for _, r := range []string{op.Reason, api.Reason} {
+	for _, r := range []string{op.Reason, apiReason} {
 		if r != "" && !slices.Contains(reasons, r) {
 			reasons = append(reasons, r)
 		}
@@ -201,7 +206,7 @@ func (s *scan) requested(info finding.RuleInfo) bool {
 func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.RuleStatus, string) {
 	switch {
 	case info.Mode == finding.ModeActive && s.opts.Mode != finding.ModeActive:
-		return finding.RuleNotRun, "safe mode: runs only with --mode active"
+		return finding.RuleNotRun, safeModeReason
 	case info.Mode == finding.ModeActive && s.opts.Shard[0] > 1:
 		return finding.RuleNotRun, fmt.Sprintf("whole-API rules run in shard 1 of %d", s.opts.Shard[1])
 	case incomplete != "":
@@ -224,6 +229,9 @@ func (s *scan) whyNotRun(info finding.RuleInfo, incomplete string) (finding.Rule
 	}
 	return finding.RuleNotApplicable, "no operation of this API is one it tests"
 }
+
+// safeModeReason is why an active rule did not run in a safe scan.
+const safeModeReason = "safe mode: runs only with --mode active"
 
 // notApplicable says, per rule, what the API lacked when the rule found
 // nothing to test.

@@ -93,6 +93,13 @@ type record struct {
 	// attack, or a rule's own clean-up); the clean-up checks before
 	// deleting again.
 	deleteSent atomic.Bool
+	// readers are the identities whose read of the object got it (a 2xx,
+	// not soft-deleted), in the order they first did, guarded by
+	// Writes.mu: a deletion is confirmed by one of them, never by an
+	// identity that could not read the object in the first place (an
+	// admin-only read answers the regular owner 404 whether or not the
+	// object is there).
+	readers []*Identity
 	// account is set for an account a rule registered (see Account): the
 	// clean-up reports it as it is, o is nil.
 	account *finding.CreatedObject
@@ -432,12 +439,50 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 // Read is a fresh (never cached) GET of o's item as `as`; nil when o's kind
 // has no item GET.
 func (w *Writes) Read(ctx context.Context, o *Object, as *Identity) *Response {
+	return w.read(ctx, o, as, false)
+}
+
+// read is Read, past the budget for the clean-up. An answer that shows the
+// object makes `as` one of its readers.
+func (w *Writes) read(ctx context.Context, o *Object, as *Identity, cleanup bool) *Response {
 	it, ok := o.Kind.Item(http.MethodGet)
 	if !ok {
 		return nil
 	}
 	t, req := w.itemRequest(o, it, as, nil)
-	return t.Do(ctx, req)
+	req.pastBudget = cleanup
+	r := t.Do(ctx, req)
+	if r.OK() && !SoftDeleted(r.Body) && Refusal(r) == "" {
+		if rec := w.recordOf(o); rec != nil {
+			w.mu.Lock()
+			if !slices.Contains(rec.readers, as) {
+				rec.readers = append(rec.readers, as)
+			}
+			w.mu.Unlock()
+		}
+	}
+	return r
+}
+
+// reader is the identity whose read confirms o's deletion: its owner when
+// the owner has read it, else the first identity that has (the primary,
+// say, for an object created anonymously), else the owner (or the primary
+// when the owner is anonymous) for want of a better one.
+func (w *Writes) reader(o *Object) *Identity {
+	if rec := w.recordOf(o); rec != nil {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if slices.Contains(rec.readers, o.Owner) {
+			return o.Owner
+		}
+		if len(rec.readers) > 0 {
+			return rec.readers[0]
+		}
+	}
+	if o.Owner.IsAnonymous() && w.s.primary != nil {
+		return w.s.primary
+	}
+	return o.Owner
 }
 
 // Send sends method (PUT, PATCH, DELETE) on o's item as `as` with body (nil
@@ -501,12 +546,14 @@ func (w *Writes) recordOf(o *Object) *record {
 	return w.byObj[o]
 }
 
-// Gone reports whether o no longer exists for its owner: the owner's
-// read-back answers 404 or 410, or shows the object soft-deleted (deleted
-// or isDeleted true, deletedAt set). Without an item GET it cannot tell:
-// false.
+// Gone reports whether o no longer exists for its owner: the read-back
+// answers 404 or 410, or shows the object soft-deleted (deleted or
+// isDeleted true, deletedAt set). The read is the owner's when the owner
+// has read o before, else that of an identity that has (an object created
+// anonymously is read by the primary). Without an item GET it cannot
+// tell: false.
 func (w *Writes) Gone(ctx context.Context, o *Object) (bool, *Response) {
-	r := w.Read(ctx, o, o.Owner)
+	r := w.Read(ctx, o, w.reader(o))
 	return goneAnswer(r), r
 }
 
@@ -1017,7 +1064,11 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	return cov, []string{w.s.redactor.Redact(warn)}
 }
 
-// remove deletes rec's object and says how it went.
+// remove deletes rec's object and says how it went. The deletion is
+// confirmed by the read of an identity that could read the object before
+// (see reader and cleanupReader); when none can (no item GET, reads
+// refused to everyone), a 2xx to the DELETE is taken at its word, and the
+// reason says so.
 func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject {
 	o := rec.o
 	c := finding.CreatedObject{Kind: "object", Operation: rec.op, Item: rec.item, Owner: identityName(o.Owner)}
@@ -1025,17 +1076,14 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 		c.Reason = "the create's answer named no id, so the scan cannot address it"
 		return c
 	}
-	// The read-back that confirms a deletion must come from an identity
-	// that can read the object now: a regular user may be able to create
-	// what only an admin may read (the BFLA case), and its 404 would say
-	// nothing. With no such reader the object is gone already, or the
-	// owner's read is the best evidence there is.
-	reader := w.reader(ctx, o, w.deleters(rec))
-	if rec.deleteSent.Load() {
-		if gone, r := w.goneAfter(ctx, o, reader); gone {
-			c.Deleted, c.Reason = true, "deleted during the scan; the read-back as "+identityName(reader)+" answered "+describeAnswer(r)
-			return c
-		}
+	reader, gone, back := w.cleanupReader(ctx, rec)
+	if gone {
+		c.Deleted, c.Reason = true, fmt.Sprintf("deleted during the scan; %s's read-back answered %s", identityName(reader), describeAnswer(back))
+		return c
+	}
+	if reader == nil && rec.deleteSent.Load() {
+		c.Deleted, c.Reason = true, "deleted during the scan; no identity of the scan reads it any more"
+		return c
 	}
 	del, ok := o.Kind.Item(http.MethodDelete)
 	if !ok {
@@ -1051,15 +1099,20 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 			tried = append(tried, fmt.Sprintf("DELETE answered %s to %s", describeAnswer(r), identityName(id)))
 			continue
 		}
-		if _, hasGet := o.Kind.Item(http.MethodGet); !hasGet {
-			c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (no read operation to confirm it)", r.Status, identityName(id))
+		if reader == nil {
+			if r.OK() {
+				c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (not confirmed: no identity of the scan could read it)", r.Status, identityName(id))
+				return c
+			}
+			tried = append(tried, fmt.Sprintf("DELETE answered %d to %s", r.Status, identityName(id)))
+			continue
+		}
+		back := w.read(ctx, o, reader, true)
+		if goneAnswer(back) {
+			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; %s's read-back answered %s", identityName(id), identityName(reader), describeAnswer(back))
 			return c
 		}
-		if gone, back := w.goneAfter(ctx, o, reader); gone {
-			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the read-back as %s answered %s", identityName(id), identityName(reader), describeAnswer(back))
-			return c
-		}
-		tried = append(tried, fmt.Sprintf("still readable after DELETE as %s answered %d", identityName(id), r.Status))
+		tried = append(tried, fmt.Sprintf("still readable by %s after DELETE as %s answered %d", identityName(reader), identityName(id), r.Status))
 	}
 	c.Reason = strings.Join(tried, "; ")
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -1068,36 +1121,38 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 	return c
 }
 
-// goneAfter is Gone for the clean-up, read as `as`: past the budget.
-func (w *Writes) goneAfter(ctx context.Context, o *Object, as *Identity) (bool, *Response) {
-	get, ok := o.Kind.Item(http.MethodGet)
-	if !ok {
-		return false, nil
+// cleanupReader finds the identity whose read confirms the deletion of
+// rec's object. A rule's earlier read decides who (see reader); its
+// answer now may say the object is gone already (gone, with the answer).
+// Without one, the deleters are asked in order, and the first that reads
+// the object is it. nil when none reads it, or the kind has no item GET.
+func (w *Writes) cleanupReader(ctx context.Context, rec *record) (reader *Identity, gone bool, back *Response) {
+	o := rec.o
+	if _, ok := o.Kind.Item(http.MethodGet); !ok {
+		return nil, false, nil
 	}
-	t, req := w.itemRequest(o, get, as, nil)
-	req.pastBudget = true
-	r := t.Do(ctx, req)
-	return goneAnswer(r), r
-}
-
-// reader is the first of ids that reads o as existing now (past the
-// budget), the owner when none does or o's kind has no read.
-func (w *Writes) reader(ctx context.Context, o *Object, ids []*Identity) *Identity {
-	if _, ok := o.Kind.Item(http.MethodGet); ok {
-		for _, id := range ids {
-			if gone, r := w.goneAfter(ctx, o, id); !gone && r.OK() {
-				return id
-			}
+	w.mu.Lock()
+	known := len(rec.readers) > 0
+	w.mu.Unlock()
+	if known {
+		reader = w.reader(o)
+		back = w.read(ctx, o, reader, true)
+		return reader, goneAnswer(back), back
+	}
+	for _, id := range w.deleters(rec) {
+		if r := w.read(ctx, o, id, true); r.OK() && !SoftDeleted(r.Body) && Refusal(r) == "" {
+			return id, false, r
 		}
 	}
-	return o.Owner
+	return nil, false, nil
 }
 
 // deleters are the identities that may delete rec's object, in the order
-// they are tried: its owner, the owner of its parent, the admin.
+// they are tried: its owner, the owner of its parent, the primary (for an
+// object created anonymously), the admin.
 func (w *Writes) deleters(rec *record) []*Identity {
 	var out []*Identity
-	for _, id := range append(append([]*Identity{rec.o.Owner}, rec.others...), w.s.admin) {
+	for _, id := range append(append([]*Identity{rec.o.Owner}, rec.others...), w.s.primary, w.s.admin) {
 		if id != nil && !slices.Contains(out, id) {
 			out = append(out, id)
 		}

@@ -29,6 +29,12 @@ type writesAPI struct {
 	softDelete bool
 	// refuseDelete answers 403 to every note DELETE.
 	refuseDelete bool
+	// adminNotes: anyone signed in creates notes, only the admin reads
+	// and deletes them (the owner gets 404).
+	adminNotes bool
+	// guestNotes: anonymous callers create notes (owned by "guest") and
+	// delete guest notes; they cannot read them, signed-in users can.
+	guestNotes bool
 
 	mu      sync.Mutex
 	next    int
@@ -106,11 +112,15 @@ func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, writesSpec)
 		return
 	}
-	if user == "" {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	guest := a.guestNotes && len(segs) > 1 && segs[1] == "notes" && (r.Method == http.MethodPost || r.Method == http.MethodDelete)
+	if user == "" && !guest {
 		writeTestJSON(w, 401, map[string]any{"error": "unauthorized"})
 		return
 	}
-	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if user == "" {
+		user = "guest"
+	}
 	if r.Method == http.MethodPost {
 		a.create(w, r, user, segs)
 		return
@@ -120,7 +130,12 @@ func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeTestJSON(w, 404, map[string]any{"error": "not found"})
 		return
 	}
-	if rec["owner"] != user && user != "admin" {
+	switch {
+	case a.adminNotes && len(segs) > 1 && segs[1] == "notes" && user != "admin":
+		writeTestJSON(w, 404, map[string]any{"error": "not found"})
+		return
+	case a.guestNotes && rec["owner"] == "guest" && (r.Method == http.MethodGet || user == "guest"):
+	case rec["owner"] != user && user != "admin":
 		writeTestJSON(w, 403, map[string]any{"error": "forbidden"})
 		return
 	}
@@ -610,6 +625,8 @@ func TestMergeCoverage(t *testing.T) {
 			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /api/me"}}},
 		{"not run beats not applicable", na, notRun,
 			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotRun, Operations: []string{}, Reason: na.Reason + "; " + notRun.Reason, Requested: true}},
+		{"writes wait for active mode", ran("GET /api/me"), finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotRun, Operations: []string{}, Reason: safeModeReason},
+			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleRan, Operations: []string{"GET /api/me"}, Reason: "writes are judged only with --mode active"}},
 		{"neither applicable", na, na,
 			finding.RuleCoverage{Rule: "authn-missing", Status: finding.RuleNotApplicable, Operations: []string{}, Reason: na.Reason}},
 	}
@@ -660,5 +677,44 @@ func TestCoverageOneEntryPerRule(t *testing.T) {
 	want := []string{"GET /api/notes/{noteId}", "POST /api/notes", "POST /api/tags"}
 	if len(entries) != 1 || entries[0].Status != finding.RuleRan || !slices.Equal(entries[0].Operations, want) {
 		t.Fatalf("coverage entries %+v, want one, ran on %q", entries, want)
+	}
+}
+
+// TestWritesCleanupReader: a deletion is confirmed by an identity that
+// could read the object. A note only the admin may read is not taken for
+// deleted on its owner's 404: the admin deletes it. A note created
+// anonymously, which anonymous callers cannot read, is confirmed gone by
+// the primary's read.
+func TestWritesCleanupReader(t *testing.T) {
+	cases := []struct {
+		name   string
+		api    func(*writesAPI)
+		owner  func(a *API) *Identity
+		reason string
+	}{
+		{"admin-only read", func(a *writesAPI) { a.adminNotes = true }, func(a *API) *Identity { return a.s.primary },
+			"deleted by admin; admin's read-back answered 404"},
+		{"created anonymously", func(a *writesAPI) { a.guestNotes = true }, func(*API) *Identity { return Anonymous },
+			"deleted by anonymous; alice's read-back answered 404"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newWritesAPI()
+			tc.api(api)
+			res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+				w := a.Writes()
+				if o, r, why := w.Create(ctx, kind(t, w, "/api/notes"), tc.owner(a), nil); o == nil {
+					t.Fatalf("create: %s (%v)", why, r)
+				}
+				return nil
+			})
+			wc := res.Coverage.Writes
+			if wc == nil || wc.Left != 0 || !strings.Contains(wc.Created[0].Reason, tc.reason) {
+				t.Fatalf("coverage writes %+v, want deleted: %s", wc, tc.reason)
+			}
+			if len(api.records) != 1 {
+				t.Errorf("records left: %v", api.records)
+			}
+		})
 	}
 }
