@@ -20,7 +20,8 @@ import (
 // flag (-o, --format, --fail-under, ...) works as for scan. With
 // `--mode active` the demo's throw-away account, mallory, is added with
 // its login flow, so that the active rules have an account to lock out
-// and log out; alice and bob stay the primary and the peer.
+// and log out; alice and bob stay the primary and the peer, and the write
+// rules act on notes they create as alice.
 func runDemo(ctx context.Context, args []string, env Env) int {
 	secure := false
 	if i := slices.Index(args, "--secure"); i >= 0 {
@@ -68,6 +69,7 @@ func runDemo(ctx context.Context, args []string, env Env) int {
 	if cfg.Mode == string(finding.ModeActive) {
 		cfg.Identities = append(cfg.Identities, demoThrowaway())
 		fmt.Fprintf(env.Stderr, "authgate: demo: active mode: logging in as %s (POST /api/login), the throw-away account the active rules may lock out and log out\n", demo.MalloryUser)
+		fmt.Fprintf(env.Stderr, "authgate: demo: active mode: the write checks create notes of their own as alice (POST /api/notes), attack them as bob and without credentials, and delete them at the end; the notes that existed before are never touched\n")
 	}
 	if err := cfg.Validate(); err != nil {
 		return exitCode(env, usageError{err})
