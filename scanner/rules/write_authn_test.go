@@ -30,6 +30,10 @@ type writeFlaws struct {
 	couponsAuthn   bool // /api/admin/coupons checks the token, not the role
 	planPutAuthn   bool // PUT /api/plans/{planId} checks the token, not the role
 	membersOpen    bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
+	// ticketsOpenTo is the user id let into the staff-only POST
+	// /api/staff/tickets besides the admin; "" lets every signed-in user
+	// in, as the API means it.
+	ticketsOpenTo string
 }
 
 // writeAPI is a small API with every kind of write the write rules judge:
@@ -47,7 +51,7 @@ type writeAPI struct {
 
 func newWriteAPI(f writeFlaws) *writeAPI {
 	a := &writeAPI{f: f, next: 100, stores: map[string]map[string]map[string]any{}}
-	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans", "projects", "members", "entries"} {
+	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans", "projects", "members", "entries", "tickets"} {
 		a.stores[k] = map[string]map[string]any{}
 	}
 	a.stores["notes"]["1"] = map[string]any{"id": 1, "title": "bob's diary", "owner": "1002"}
@@ -184,6 +188,7 @@ func (a *writeAPI) handler() http.Handler {
 	a.couponRoutes(mux)
 	a.planRoutes(mux)
 	a.projectRoutes(mux)
+	a.ticketRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
 }
@@ -445,6 +450,37 @@ func (a *writeAPI) projectRoutes(mux *http.ServeMux) {
 	}))
 }
 
+// ticketRoutes: support tickets under /staff/, a hint of an admin area.
+// Every signed-in user opens them, unless ticketsOpenTo names the one user
+// a staff-only check wrongly lets in.
+func (a *writeAPI) ticketRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/staff/tickets", a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+		if a.f.ticketsOpenTo != "" && !admin && me != a.f.ticketsOpenTo {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "staff only"})
+			return
+		}
+		a.create(w, r, "tickets", me, "title")
+	}))
+	// mine runs next on a ticket its creator (or the admin) acts on.
+	mine := func(next func(w http.ResponseWriter, id string)) http.HandlerFunc {
+		return a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+			o, ok := a.object("tickets", r.PathValue("ticketId"))
+			if !ok || (o["owner"] != me && !admin) {
+				notFound(w)
+				return
+			}
+			next(w, r.PathValue("ticketId"))
+		})
+	}
+	mux.HandleFunc("GET /api/staff/tickets/{ticketId}", mine(func(w http.ResponseWriter, id string) {
+		o, _ := a.object("tickets", id)
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/staff/tickets/{ticketId}", mine(func(w http.ResponseWriter, id string) {
+		a.remove(w, "tickets", id, false)
+	}))
+}
+
 // left returns the objects of kind other than the seeded ones.
 func (a *writeAPI) left(kind string) []map[string]any {
 	a.mu.Lock()
@@ -575,6 +611,17 @@ paths:
     parameters:
       - {name: projectId, in: path, required: true, schema: {type: integer}, example: 1}
       - {name: memberId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
+  /api/staff/tickets:
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"201": {description: created}}
+  /api/staff/tickets/{ticketId}:
+    parameters:
+      - {name: ticketId, in: path, required: true, schema: {type: integer}, example: 1}
     get:
       responses: {"200": {description: ok}}
     delete:

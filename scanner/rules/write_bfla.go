@@ -181,13 +181,19 @@ func (j *bflaWrites) adminItems(k objects.Lifecycle) []objects.Item {
 // signal) also needs a peer of the same role refused, else it may be
 // meant for every user. Without an admin, the regular identity's own
 // read-back shows the create worked, at low confidence: the identity is
-// only assumed to be a regular user.
+// only assumed to be a regular user (and a hinted create the peer may call
+// too is one for every user: nothing).
 func (j *bflaWrites) userCreated(ctx context.Context, k objects.Lifecycle, uo *scanner.Object, sig signal) (finding.Finding, bool) {
 	t := j.a.Target(k.Create.Method, k.Create.Path)
 	if j.boss == nil {
 		proof := j.readBack(ctx, uo, j.user)
 		if !j.shows(proof, uo) {
 			return finding.Finding{}, false
+		}
+		if sig.conf == finding.ConfidenceLow {
+			if conf, _ := j.weakCreate(ctx, k); conf == 0 {
+				return finding.Finding{}, false // the peer creates too: for every user
+			}
 		}
 		summary := fmt.Sprintf("%s %s is administrative (%s). Identity %q, assumed to be a regular user, created an object with it and read it back (GET %s). Declare an identity of role admin to prove the role is not checked.",
 			k.Create.Method, k.Create.Path, sig.why, j.user.Name, readRoute(k))

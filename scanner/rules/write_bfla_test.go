@@ -36,6 +36,9 @@ func TestWriteBFLA(t *testing.T) {
 			skipped: "PUT /api/admin/coupons/{couponId}: needs an identity of role admin"},
 		{name: "fixed, without an admin: nothing to prove", flaws: writeFlaws{},
 			skipped: "PUT /api/admin/coupons/{couponId}: needs an identity of role admin"},
+		{name: "a hinted create every user may call (the peer creates too) is nothing", flaws: writeFlaws{}, admin: true},
+		{name: "vulnerable: a hinted create the peer is refused and the primary is not", flaws: writeFlaws{ticketsOpenTo: "1001"}, admin: true,
+			want: []writeVerdict{{"POST", "/api/staff/tickets", high}}},
 		{name: "anonymous writes are authn-missing's, not a role's", flaws: writeFlaws{noteDeleteOpen: true, reviewsOpen: true, productsOpen: true}, admin: true},
 	}
 	for _, tt := range tests {
@@ -53,7 +56,7 @@ func TestWriteBFLA(t *testing.T) {
 			if tt.skipped != "" && !strings.Contains(skip, tt.skipped) {
 				t.Errorf("warning %q, want one saying %q", skip, tt.skipped)
 			}
-			for _, kind := range []string{"coupons", "plans", "notes"} {
+			for _, kind := range []string{"coupons", "plans", "notes", "tickets"} {
 				if left := api.left(kind); len(left) > 0 {
 					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
 				}
@@ -67,7 +70,7 @@ func TestWriteBFLA(t *testing.T) {
 // confidence and summary must be the same every run (the evidence holds
 // the ids and markers of one run).
 func TestWriteRulesSameAnswerEveryRun(t *testing.T) {
-	flaws := writeFlaws{noteDeleteOpen: true, notePatchOpen: true, reviewsOpen: true, productsOpen: true, couponsAuthn: true, planPutAuthn: true}
+	flaws := writeFlaws{noteDeleteOpen: true, notePatchOpen: true, reviewsOpen: true, productsOpen: true, couponsAuthn: true, planPutAuthn: true, membersOpen: true, ticketsOpenTo: "1001"}
 	var first []string
 	for run := range 5 {
 		concurrency := 1
