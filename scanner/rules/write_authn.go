@@ -44,8 +44,8 @@ func (WriteAuthnMissing) CheckAPI(ctx context.Context, a *scanner.API) []finding
 	kinds := w.Kinds()
 	fs := w.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return j.kind(ctx, k) })
 	fs = append(fs, j.probes(ctx)...)
-	if len(kinds) == 0 && !j.probed {
-		a.NotApplicable("authn-missing", "no state-changing operation that active mode can send: no create operation, and no item write declared or found protected")
+	if !j.judged {
+		a.NotApplicable("authn-missing", "no state-changing operation declared or found protected that active mode can send: no protected create, and no protected item write")
 	}
 	return fs
 }
@@ -100,8 +100,16 @@ type authnWrites struct {
 	// or anonymous when the scan has no credentials (then only the
 	// anonymous creates and the probes run).
 	owner *scanner.Identity
-	// probed is set when a probe was sent.
-	probed bool
+	// judged is set when a write was sent: an anonymous create, an
+	// attack or a probe (guarded by mu).
+	judged bool
+}
+
+// sent records that a write was judged.
+func (j *authnWrites) sent() {
+	j.mu.Lock()
+	j.judged = true
+	j.mu.Unlock()
 }
 
 // itemWriteMethods are the item methods that change an object, in the
@@ -134,12 +142,13 @@ func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.F
 				return out
 			}
 		}
-		j.markDirect(it.Op)
-		if f, ok := j.itemWrite(ctx, o, it, p); ok {
+		f, tested, found := j.itemWrite(ctx, o, it, p)
+		if tested {
+			j.markDirect(it.Op)
+			j.sent()
+		}
+		if found {
 			out = append(out, f)
-			if m == http.MethodDelete {
-				break
-			}
 		}
 	}
 	return out
@@ -166,19 +175,21 @@ func hasItemWrite(k objects.Lifecycle) bool {
 }
 
 // itemWrite sends it on o without credentials; a finding when the owner's
-// read-back shows the change, confirmed by a second attempt.
-func (j *authnWrites) itemWrite(ctx context.Context, o *scanner.Object, it objects.Item, p protection) (finding.Finding, bool) {
+// read-back shows the change, confirmed by a second attempt. tested is
+// false when nothing could be sent (no field to mark): the probe judges
+// the operation then.
+func (j *authnWrites) itemWrite(ctx context.Context, o *scanner.Object, it objects.Item, p protection) (f finding.Finding, tested, found bool) {
 	at := j.try(ctx, o, it.Op.Method, scanner.Anonymous, j.owner)
-	if !at.proven {
-		return finding.Finding{}, false
+	if at.attack == nil || !at.proven {
+		return f, at.attack != nil, false
 	}
 	if again := j.confirm(ctx, o, it.Op.Method, scanner.Anonymous, j.owner); !again.proven {
-		return finding.Finding{}, false
+		return f, true, false
 	}
 	t := j.a.Target(it.Op.Method, it.Op.Path)
 	summary := fmt.Sprintf("%s %s %s, but without any credentials it changed an object identity %q created in this scan: %s. %s",
 		it.Op.Method, it.Op.Path, p.why, j.owner.Name, at.what(j.owner), confirmedNote(it.Op.Method))
-	return t.NewFinding("authn-missing", finding.ConfidenceHigh, summary, at.attack, at.proof), true
+	return t.NewFinding("authn-missing", finding.ConfidenceHigh, summary, at.attack, at.proof), true, true
 }
 
 // confirmedNote says how a positive was confirmed.
@@ -200,6 +211,9 @@ func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) 
 		return finding.Finding{}, false
 	}
 	o, r := j.createAnonymously(ctx, k)
+	if r != nil && r.Err == nil {
+		j.sent()
+	}
 	if o == nil || !r.OK() {
 		return finding.Finding{}, false
 	}
@@ -302,7 +316,7 @@ func (j *authnWrites) probes(ctx context.Context) []finding.Finding {
 		if !p.ok {
 			continue
 		}
-		j.probed = true
+		j.sent()
 		if f, ok := j.probe(ctx, it, p); ok {
 			out = append(out, f)
 		}
