@@ -77,8 +77,9 @@ type account struct {
 	item    string
 	deleted bool
 	reason  string
-	// dropped: the API rejected the account's credentials when the scan
-	// verified its identities; it serves as nobody (dropRejected).
+	// dropped: the account serves as nobody: it could not log in, the
+	// API refused it right after, or verification rejected it
+	// (dropRejected).
 	dropped bool
 }
 
@@ -223,6 +224,18 @@ func findLogin(ops []openapi.Operation) *openapi.Operation {
 	return nil
 }
 
+// answered says what r was: "answered 403 …", or "got no answer (why)"
+// when nothing came back (a timeout, the budget, an exclusion).
+func answered(r *Response) string {
+	if r == nil {
+		return "got no answer"
+	}
+	if r.Err != nil {
+		return fmt.Sprintf("got no answer (%v)", r.Err)
+	}
+	return "answered " + describeAnswer(r)
+}
+
 // credentials are one new account's name, address and password.
 type credentials struct {
 	name, email, password string
@@ -261,7 +274,7 @@ func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account,
 	s.hideAnswerSecrets(resp)
 	route := op.Method + " " + op.Path
 	if !resp.OK() {
-		return nil, fmt.Sprintf("the signup %s answered %s", route, describeAnswer(resp))
+		return nil, fmt.Sprintf("the signup %s %s", route, answered(resp))
 	}
 	acct := &account{owner: name, register: route, name: c.name, email: c.email}
 	acct.self, _ = objects.NewID(resp.Body, resp.Header.Get("Location"), "userId")
@@ -460,7 +473,7 @@ func (s *scan) detectLogin(ctx context.Context, op *openapi.Operation, c credent
 	s.hideAnswerSecrets(resp)
 	route := op.Method + " " + op.Path
 	if !resp.OK() {
-		return nil, fmt.Sprintf("the login %s answered %s", route, describeAnswer(resp))
+		return nil, fmt.Sprintf("the login %s %s", route, answered(resp))
 	}
 	from, key, ok := detectToken(resp)
 	if !ok {
@@ -618,9 +631,10 @@ func sendFor(from, key string) string {
 // closeAccounts deletes every account the scan registered, each as
 // itself, after the write engine removed the objects they own: on its
 // /me-like route, else on its own user record once a read as the account
-// proves the record is its own. It goes past an interrupted scan's
-// context (see accountCleanupTimeout) and records what happened for
-// accountCoverage.
+// proves the record is its own. Like the engine's clean-up it goes past
+// the request budget (at most three requests per account) and past an
+// interrupted scan's context (see accountCleanupTimeout), and records what
+// happened for accountCoverage.
 func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
 	if s.accounts == nil || len(s.accounts.list) == 0 {
 		return
@@ -644,21 +658,30 @@ func (s *scan) deleteAccount(ctx context.Context, a *account, ops []openapi.Oper
 		return
 	}
 	req := t.Request(a.id, vals)
+	req.pastBudget = true
 	a.item = req.URL.Path
 	r := t.Do(ctx, req)
 	route := t.Op.Method + " " + t.Op.Path
 	if !r.OK() {
-		a.reason = fmt.Sprintf("%s answered %s to the account", route, describeAnswer(r))
+		a.reason = fmt.Sprintf("%s %s to the account", route, answered(r))
 		return
 	}
 	if a.id.Login == nil {
 		a.deleted, a.reason = true, fmt.Sprintf("%s answered %d to the account (no login to confirm it with)", route, r.Status)
 		return
 	}
-	again := s.client.Do(ctx, s.loginRequest(a.id.Login, nil, nil))
+	login := s.loginRequest(a.id.Login, nil, nil)
+	login.pastBudget, login.ThrottleIsAnswer = true, true
+	again := s.client.Do(ctx, login)
 	if tok, ok := a.id.Login.token(again); ok {
 		s.redactor.add(tok)
 		a.reason = fmt.Sprintf("%s answered %d, but the account still logs in", route, r.Status)
+		return
+	}
+	// Only a refusal of the credentials confirms it: a 5xx or a 429 says
+	// nothing about the account.
+	if refused := again.Err == nil && again.Status >= 400 && again.Status < 500 && again.Status != http.StatusTooManyRequests; !refused {
+		a.deleted, a.reason = true, fmt.Sprintf("%s answered %d to the account (not confirmed: logging in again got %s)", route, r.Status, describeAnswer(again))
 		return
 	}
 	a.deleted, a.reason = true, fmt.Sprintf("%s answered %d to the account; logging in again answered %s", route, r.Status, describeAnswer(again))
@@ -692,9 +715,11 @@ func (s *scan) accountDeletion(ctx context.Context, a *account, ops []openapi.Op
 		rt := s.target(read)
 		vals := rt.Values()
 		vals["path:"+p.Name] = a.self
-		r := rt.Do(ctx, rt.Request(a.id, vals))
+		req := rt.Request(a.id, vals)
+		req.pastBudget = true
+		r := rt.Do(ctx, req)
 		if !r.OK() || (!strings.Contains(string(r.Body), a.name) && !strings.Contains(string(r.Body), a.email)) {
-			return nil, nil, fmt.Sprintf("DELETE %s was not sent: GET %s as the account answered %s without its name, so id %s is not proven its own", op.Path, op.Path, describeAnswer(r), a.self)
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: GET %s as the account %s without its name, so id %s is not proven its own", op.Path, op.Path, answered(r), a.self)
 		}
 		return s.target(op), vals, ""
 	}

@@ -380,24 +380,39 @@ func scanSignup(t *testing.T, api *signupAPI, mode finding.Mode) *scanner.Result
 // scanSignupAs is scanSignup with primary, when not nil, as the primary.
 func scanSignupAs(t *testing.T, api *signupAPI, mode finding.Mode, primary *scanner.Identity) *scanner.Result {
 	t.Helper()
-	srv := httptest.NewServer(api.handler())
-	t.Cleanup(srv.Close)
 	var ids []*scanner.Identity
 	if primary != nil {
 		ids = []*scanner.Identity{primary}
 	}
-	res, err := scanner.Scan(context.Background(), scanner.Options{
-		Primary:      primary,
-		Identities:   ids,
+	return scanSignupWith(t, api, func(o *scanner.Options) {
+		o.Mode, o.Primary, o.Identities = mode, primary, ids
+	})
+}
+
+// scanSignupWith scans api with auto-accounts in active mode and the
+// options as change leaves them.
+func scanSignupWith(t *testing.T, api *signupAPI, change func(*scanner.Options)) *scanner.Result {
+	t.Helper()
+	return scanSignupCtx(context.Background(), t, api, change)
+}
+
+// scanSignupCtx is scanSignupWith under ctx.
+func scanSignupCtx(ctx context.Context, t *testing.T, api *signupAPI, change func(*scanner.Options)) *scanner.Result {
+	t.Helper()
+	srv := httptest.NewServer(api.handler())
+	t.Cleanup(srv.Close)
+	opts := scanner.Options{
 		Target:       srv.URL,
 		OpenAPI:      srv.URL + "/openapi.yaml",
 		AutoAccounts: true,
-		Mode:         mode,
+		Mode:         finding.ModeActive,
 		Client:       scanner.ClientOptions{Concurrency: 4, Timeout: 10 * time.Second},
 		Wait:         time.Second,
 		Rules:        rules.All(),
 		APIRules:     rules.APIRules(),
-	})
+	}
+	change(&opts)
+	res, err := scanner.Scan(ctx, opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
@@ -666,6 +681,54 @@ func TestAutoAccountsVariants(t *testing.T) {
 			defer api.mu.Unlock()
 			if len(api.users) != 2 || api.users["1"] == nil || api.users["2"] == nil {
 				t.Errorf("users after the scan: %v; want alice and bob only", api.users)
+			}
+		})
+	}
+}
+
+// TestAutoAccountsPastBudget: a scan whose request budget runs out still
+// deletes its accounts, and an interrupted one too: leaving them on the
+// target would be worse than a few requests more.
+func TestAutoAccountsPastBudget(t *testing.T) {
+	tests := []struct {
+		name      string
+		interrupt bool
+		budget    int
+	}{
+		{name: "budget spent", budget: 30},
+		{name: "interrupted", interrupt: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newSignupAPI()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			res := scanSignupCtx(ctx, t, api, func(o *scanner.Options) {
+				o.Client.Budget = tc.budget
+				if tc.interrupt {
+					o.Progress = func(p scanner.Progress) {
+						if p.Phase == "scanning" {
+							cancel()
+						}
+					}
+				}
+			})
+			if res.Incomplete == "" {
+				t.Errorf("the scan is complete; want it cut short")
+			}
+			accts := accountsIn(res)
+			if len(accts) != 2 {
+				t.Fatalf("accounts %+v; want two", accts)
+			}
+			for _, c := range accts {
+				if !c.Deleted {
+					t.Errorf("account %+v not deleted", c)
+				}
+			}
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			if len(api.users) != 2 {
+				t.Errorf("users after the scan: %d; want alice and bob only", len(api.users))
 			}
 		})
 	}
