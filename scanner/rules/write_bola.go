@@ -166,7 +166,9 @@ func (j *crossWrite) itemWrites(ctx context.Context, k objects.Lifecycle, method
 		if !at.proven {
 			continue
 		}
-		if !j.confirmFresh(ctx, k, m) {
+		if !j.confirmFresh(ctx, k, m, j.peer) || j.confirmFresh(ctx, k, m, scanner.Anonymous) {
+			// Not confirmed; or anonymous callers can do it too, which
+			// is authn-missing's finding (one root cause, one rule).
 			continue
 		}
 		it, _ := k.Item(m)
@@ -208,14 +210,15 @@ func answerOf(r *scanner.Response) string {
 	return fmt.Sprintf("it answered %d", r.Status)
 }
 
-// confirmFresh repeats the peer's method on a fresh object of the primary:
-// a positive must hold twice, on two objects.
-func (j *crossWrite) confirmFresh(ctx context.Context, k objects.Lifecycle, method string) bool {
+// confirmFresh sends method as `as` on a fresh object of the primary's:
+// a positive must hold twice, on two objects; and a write anonymous
+// callers can make too is not this rule's.
+func (j *crossWrite) confirmFresh(ctx context.Context, k objects.Lifecycle, method string, as *scanner.Identity) bool {
 	o, _, _ := j.ownObject(ctx, k)
 	if o == nil {
 		return false
 	}
-	return j.try(ctx, o, method, j.peer, j.owner).proven
+	return j.try(ctx, o, method, as, j.owner).proven
 }
 
 // sharedByDesign says why o looks shared with the peer on purpose, ""
@@ -244,12 +247,15 @@ func (j *crossWrite) sharedByDesign(ctx context.Context, o *scanner.Object, owne
 // children shows the peer's object, confirmed under a fresh parent. why
 // says why nothing could be sent.
 func (j *crossWrite) nested(ctx context.Context, k, pk objects.Lifecycle) (finding.Finding, bool, string) {
-	first, ok, why := j.addUnder(ctx, k, pk)
+	first, ok, why := j.addUnder(ctx, k, pk, j.peer)
 	if !ok {
 		return finding.Finding{}, false, why
 	}
-	if _, ok, _ := j.addUnder(ctx, k, pk); !ok {
+	if _, ok, _ := j.addUnder(ctx, k, pk, j.peer); !ok {
 		return finding.Finding{}, false, ""
+	}
+	if _, ok, _ := j.addUnder(ctx, k, pk, scanner.Anonymous); ok {
+		return finding.Finding{}, false, "" // authn-missing's: anyone can
 	}
 	t := j.a.Target(k.Create.Method, k.Create.Path)
 	conf := finding.ConfidenceHigh
@@ -269,15 +275,15 @@ type added struct {
 	shared        string
 }
 
-// addUnder creates a parent of kind pk as the primary and, as the peer, an
-// object of k under it; ok when the primary's read shows the peer's object.
+// addUnder creates a parent of kind pk as the primary and, as `as`, an
+// object of k under it; ok when the primary's read shows as's object.
 // why is set when no parent could be made.
-func (j *crossWrite) addUnder(ctx context.Context, k, pk objects.Lifecycle) (added, bool, string) {
+func (j *crossWrite) addUnder(ctx context.Context, k, pk objects.Lifecycle, as *scanner.Identity) (added, bool, string) {
 	parent, before, why := j.ownObject(ctx, pk)
 	if parent == nil {
 		return added{}, false, why
 	}
-	child, r, _ := j.w.CreateUnder(ctx, k, parent, j.peer, nil)
+	child, r, _ := j.w.CreateUnder(ctx, k, parent, as, nil)
 	if child == nil || !r.OK() {
 		return added{}, false, ""
 	}

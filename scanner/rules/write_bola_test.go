@@ -30,6 +30,7 @@ type crossFlaws struct {
 	putIgnores bool // a foreign PUT answers 200 and changes nothing
 	putOwn     bool // a foreign PUT is applied to the caller's own newest note (bob's seeded one)
 	team       bool // every note is shared with the whole team (alice and bob) and names its members
+	deleteOpen bool // DELETE /api/notes/{noteId} is mounted outside the auth middleware (authn-missing's)
 }
 
 // crossAPI is a notes and projects API used by alice (1001) and bob
@@ -195,25 +196,40 @@ func (a *crossAPI) handler() http.Handler {
 		}
 		writeJSON(w, 200, n)
 	}))
-	mux.HandleFunc("DELETE /api/notes/{noteId}", signedIn(func(w http.ResponseWriter, r *http.Request, me string) {
-		n, ok := note(w, r)
-		if !ok {
+	mux.HandleFunc("DELETE /api/notes/{noteId}", func(w http.ResponseWriter, r *http.Request) {
+		if a.f.deleteOpen {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			if _, ok := note(w, r); ok {
+				delete(a.notes, r.PathValue("noteId"))
+				w.WriteHeader(204)
+			}
 			return
 		}
-		if !mayWrite(n, me) && !a.f.deleteAnyOwner {
-			notFound(w)
-			return
-		}
-		if a.f.softDelete {
-			n["deleted"] = true
-		} else {
-			delete(a.notes, r.PathValue("noteId"))
-		}
-		w.WriteHeader(204)
-	}))
+		signedIn(func(w http.ResponseWriter, r *http.Request, me string) { a.deleteNote(w, r, me, note, mayWrite) })(w, r)
+	})
 	a.projectRoutes(mux, signedIn)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
+}
+
+// deleteNote is the signed-in DELETE of a note.
+func (a *crossAPI) deleteNote(w http.ResponseWriter, r *http.Request, me string,
+	note func(http.ResponseWriter, *http.Request) (map[string]any, bool), mayWrite func(map[string]any, string) bool) {
+	n, ok := note(w, r)
+	if !ok {
+		return
+	}
+	if !mayWrite(n, me) && !a.f.deleteAnyOwner {
+		notFound(w)
+		return
+	}
+	if a.f.softDelete {
+		n["deleted"] = true
+	} else {
+		delete(a.notes, r.PathValue("noteId"))
+	}
+	w.WriteHeader(204)
 }
 
 // newestOf is me's newest note, nil for none (the putOwn flaw).
@@ -395,11 +411,12 @@ func TestCrossUserWriteTwins(t *testing.T) {
 }
 
 // TestCrossUserWritePrecision: a PUT that answers 200 to bob and ignores
-// it, and one applied to bob's own note, are not findings; notes shared
+// it, one applied to bob's own note, and a DELETE anyone may send without
+// credentials (authn-missing's finding) are not findings; notes shared
 // with the team by design (bob reads them, they name him) are at most low,
 // and the summary says why.
 func TestCrossUserWritePrecision(t *testing.T) {
-	for _, f := range []crossFlaws{{putIgnores: true}, {putOwn: true}} {
+	for _, f := range []crossFlaws{{putIgnores: true}, {putOwn: true}, {deleteOpen: true}} {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
 			if fs := crossScan(t, newCrossAPI(f), 4, true, nil); len(fs) != 0 {
 				t.Errorf("findings %s, want none", describe(fs))
