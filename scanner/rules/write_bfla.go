@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -118,7 +117,7 @@ func signalOf(op openapi.Operation) signal {
 // they are, or when the kind turns out to be one only the admin creates.
 func (j *bflaWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.Finding {
 	create := signalOf(k.Create)
-	items := j.adminItems(k)
+	items := j.adminItems(k, false)
 	// With an admin, the regular identity's create also tells the kinds
 	// only the admin may create, whose item writes are then
 	// administrative too.
@@ -152,11 +151,7 @@ func (j *bflaWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.Fi
 		kindWhy = signal{why: fmt.Sprintf("%s %s answered %d to regular identity %q", k.Create.Method, k.Create.Path, ur.Status, j.user.Name), conf: finding.ConfidenceHigh, ok: true}
 	}
 	if kindWhy.ok {
-		for _, m := range itemWriteMethods {
-			if it, ok := k.Item(m); ok && !slices.ContainsFunc(items, func(x objects.Item) bool { return x.Op.Method == m }) {
-				items = append(items, it)
-			}
-		}
+		items = j.adminItems(k, true)
 	}
 	if len(items) == 0 {
 		return out
@@ -164,11 +159,13 @@ func (j *bflaWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.Fi
 	return append(out, j.adminObject(ctx, k, items, kindWhy)...)
 }
 
-// adminItems are k's item writes that are administrative themselves.
-func (j *bflaWrites) adminItems(k objects.Lifecycle) []objects.Item {
+// adminItems are k's item writes that are administrative themselves, or
+// all of them when the kind is (adminKind), in itemWriteMethods' order:
+// the delete last, since it ends the admin's object.
+func (j *bflaWrites) adminItems(k objects.Lifecycle, adminKind bool) []objects.Item {
 	var out []objects.Item
 	for _, m := range itemWriteMethods {
-		if it, ok := k.Item(m); ok && signalOf(it.Op).ok && it.Op.Security != openapi.SecurityPublic {
+		if it, ok := k.Item(m); ok && (adminKind || signalOf(it.Op).ok) && it.Op.Security != openapi.SecurityPublic {
 			out = append(out, it)
 		}
 	}
@@ -276,13 +273,14 @@ func (j *bflaWrites) adminObject(ctx context.Context, k objects.Lifecycle, items
 		if !sig.ok || (kindWhy.ok && sig.conf < kindWhy.conf) {
 			sig = kindWhy
 		}
+		f, tested, found := j.userWrite(ctx, ao, it, sig)
+		if !tested {
+			j.note(it.Op, "its body has no text field to carry the scan's marker, so no read-back can show the write")
+			continue
+		}
 		j.count()
-		j.markDirect(it.Op)
-		if f, ok := j.userWrite(ctx, ao, it, sig); ok {
+		if found {
 			out = append(out, f)
-			if it.Op.Method == http.MethodDelete {
-				break
-			}
 		}
 	}
 	return out
@@ -290,13 +288,14 @@ func (j *bflaWrites) adminObject(ctx context.Context, k objects.Lifecycle, items
 
 // userWrite sends it as the regular identity on ao, the admin's object:
 // a finding when the admin's read-back shows the change, confirmed once.
-func (j *bflaWrites) userWrite(ctx context.Context, ao *scanner.Object, it objects.Item, sig signal) (finding.Finding, bool) {
+// tested is false when nothing could be sent.
+func (j *bflaWrites) userWrite(ctx context.Context, ao *scanner.Object, it objects.Item, sig signal) (f finding.Finding, tested, found bool) {
 	at := j.try(ctx, ao, it.Op.Method, j.user, j.boss)
-	if !at.proven {
-		return finding.Finding{}, false
+	if at.attack == nil || !at.proven {
+		return f, at.attack != nil, false
 	}
 	if again := j.confirm(ctx, ao, it.Op.Method, j.user, j.boss); !again.proven {
-		return finding.Finding{}, false
+		return f, true, false
 	}
 	conf := finding.ConfidenceHigh
 	if sig.conf == finding.ConfidenceLow {
@@ -305,7 +304,7 @@ func (j *bflaWrites) userWrite(ctx context.Context, ao *scanner.Object, it objec
 	}
 	summary := fmt.Sprintf("%s %s is administrative (%s). Identity %q, a regular user, sent it on an object admin identity %q created in this scan: %s. %s",
 		it.Op.Method, it.Op.Path, sig.why, j.user.Name, j.boss.Name, at.what(j.boss), confirmedNote(it.Op.Method))
-	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("bfla-privilege-escalation", conf, summary, at.attack, at.proof), true
+	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("bfla-privilege-escalation", conf, summary, at.attack, at.proof), true, true
 }
 
 // uncreatable notes the administrative item writes of no creatable kind:
