@@ -214,6 +214,12 @@ func (r writeRule) CheckAPI(ctx context.Context, a *API) []finding.Finding { ret
 // admin, running fn as the one API rule.
 func writesScan(t *testing.T, api *writesAPI, change func(*Options), fn func(ctx context.Context, a *API) []finding.Finding) *Result {
 	t.Helper()
+	return writesScanCtx(t, context.Background(), api, change, fn)
+}
+
+// writesScanCtx is writesScan on ctx.
+func writesScanCtx(t *testing.T, ctx context.Context, api *writesAPI, change func(*Options), fn func(ctx context.Context, a *API) []finding.Finding) *Result {
+	t.Helper()
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	admin := bearerIdentity("admin", "admin")
@@ -232,7 +238,7 @@ func writesScan(t *testing.T, api *writesAPI, change func(*Options), fn func(ctx
 	if change != nil {
 		change(&opts)
 	}
-	res, err := Scan(context.Background(), opts)
+	res, err := Scan(ctx, opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
@@ -716,5 +722,36 @@ func TestWritesCleanupReader(t *testing.T) {
 				t.Errorf("records left: %v", api.records)
 			}
 		})
+	}
+}
+
+// TestWritesCleanupInterrupted: a scan interrupted while a write rule runs
+// (Ctrl-C, a CI timeout's first signal) still deletes what it created.
+func TestWritesCleanupInterrupted(t *testing.T) {
+	api := newWritesAPI()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := writesScanCtx(t, ctx, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		notes := kind(t, w, "/api/notes")
+		for range 2 {
+			if o, _, why := w.Create(ctx, notes, a.s.primary, nil); o == nil {
+				t.Fatalf("create: %s", why)
+			}
+		}
+		cancel()
+		if o, _, _ := w.Create(ctx, notes, a.s.primary, nil); o != nil {
+			t.Errorf("created after the interruption")
+		}
+		return nil
+	})
+	if !strings.Contains(res.Incomplete, "interrupted") {
+		t.Errorf("incomplete %q, want interrupted", res.Incomplete)
+	}
+	if wc := res.Coverage.Writes; wc == nil || len(wc.Created) != 2 || wc.Left != 0 {
+		t.Fatalf("coverage writes %+v, want both removed", wc)
+	}
+	if len(api.records) != 1 {
+		t.Errorf("records left: %v", api.records)
 	}
 }
