@@ -241,7 +241,7 @@ func (j *authnWrites) createAnonymously(ctx context.Context, k objects.Lifecycle
 		o, r, _ := j.w.Create(ctx, k, scanner.Anonymous, nil)
 		return o, r
 	}
-	pk, ok := parentKind(j.w.Kinds(), k)
+	pk, ok := j.w.Parent(k)
 	if !ok {
 		return nil, nil
 	}
@@ -251,41 +251,6 @@ func (j *authnWrites) createAnonymously(ctx context.Context, k objects.Lifecycle
 	}
 	o, r, _ := j.w.CreateUnder(ctx, k, parent, scanner.Anonymous, nil)
 	return o, r
-}
-
-// parentKind is the kind whose items k's objects live under: for
-// /projects/{projectId}/members, the kind with an item /projects/{id}.
-func parentKind(kinds []objects.Lifecycle, k objects.Lifecycle) (objects.Lifecycle, bool) {
-	i := strings.LastIndex(k.Collection, "/")
-	if i <= 0 {
-		return objects.Lifecycle{}, false
-	}
-	prefix := k.Collection[:i]
-	for _, pk := range kinds {
-		for _, it := range pk.Items {
-			if sameRoute(it.Op.Path, prefix) {
-				return pk, true
-			}
-		}
-	}
-	return objects.Lifecycle{}, false
-}
-
-// sameRoute reports whether two route templates name the same route:
-// equal literals, parameters at the same places whatever their names.
-func sameRoute(a, b string) bool {
-	as := strings.Split(strings.Trim(a, "/"), "/")
-	bs := strings.Split(strings.Trim(b, "/"), "/")
-	if len(as) != len(bs) {
-		return false
-	}
-	for i := range as {
-		ap, bp := strings.HasPrefix(as[i], "{"), strings.HasPrefix(bs[i], "{")
-		if ap != bp || (!ap && !strings.EqualFold(as[i], bs[i])) {
-			return false
-		}
-	}
-	return true
 }
 
 // createdShows reads an object anonymous callers created as the owner,

@@ -738,6 +738,11 @@ func TestWriteAuthnMissing(t *testing.T) {
 					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
 				}
 			}
+			// The report agrees: nothing left, anonymous callers'
+			// objects included (confirmed by a reader who saw them).
+			if cov := res.Coverage.Writes; cov == nil || len(cov.Created) == 0 || cov.Left != 0 {
+				t.Errorf("coverage.writes %+v, want created objects and none left", cov)
+			}
 		})
 	}
 }
