@@ -193,7 +193,7 @@ func (s *scan) signupOperation(ops []openapi.Operation) (*openapi.Operation, str
 	for _, m := range re.methods {
 		for i := range ops {
 			op := &ops[i]
-			if op.Method == m && !hasPathParam(op) && (re.re.MatchString(op.Path) || re.re.MatchString(op.OperationID)) {
+			if op.Method == m && s.pathValuesCover(op) && (re.re.MatchString(op.Path) || re.re.MatchString(op.OperationID)) {
 				return op, ""
 			}
 		}
@@ -204,6 +204,29 @@ func (s *scan) signupOperation(ops []openapi.Operation) (*openapi.Operation, str
 		}
 	}
 	return nil, "the API description has no signup operation (a POST whose path or operation id says register or sign-up; set flows.register)"
+}
+
+// pathValuesCover reports whether Options.PathValues gives every path
+// parameter of op (none: trivially): a signup under a tenant the scan
+// cannot create (/tenants/{tenantId}/signup) needs the tenant's id.
+func (s *scan) pathValuesCover(op *openapi.Operation) bool {
+	for _, p := range op.Params {
+		if _, ok := s.opts.PathValues[p.Name]; p.In == "path" && !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// withPathValues sets vals' path parameters of op that Options.PathValues
+// gives.
+func (s *scan) withPathValues(op *openapi.Operation, vals map[string]string) map[string]string {
+	for _, p := range op.Params {
+		if v, ok := s.opts.PathValues[p.Name]; p.In == "path" && ok {
+			vals["path:"+p.Name] = v
+		}
+	}
+	return vals
 }
 
 // findLogin is the best login operation of ops: a POST without path
@@ -266,7 +289,7 @@ func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account,
 	}
 	body, _ := json.Marshal(fields)
 	t := s.target(op)
-	req := t.Request(Anonymous, t.Values())
+	req := t.Request(Anonymous, s.withPathValues(op, t.Values()))
 	req.Body, req.ContentType = body, "application/json"
 	req.shownBody, _ = json.Marshal(hideSecrets(fields))
 	req.ThrottleIsAnswer = true

@@ -221,3 +221,37 @@ func TestCopyLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestSignupOperation finds the sign-up of a description: the configured
+// flow first, a register or sign-up POST, one under a parent only when
+// pathValues names the parent, and says why when there is none.
+func TestSignupOperation(t *testing.T) {
+	tenant := openapi.Operation{Method: "POST", Path: "/tenants/{tenantId}/signup", Params: []openapi.Param{{Name: "tenantId", In: "path"}}}
+	tests := []struct {
+		name    string
+		ops     []openapi.Operation
+		flow    string
+		values  map[string]string
+		want    string // "METHOD /path", "" for none
+		wantWhy string
+	}{
+		{name: "register", ops: []openapi.Operation{{Method: "POST", Path: "/api/login"}, {Method: "POST", Path: "/api/register"}}, want: "POST /api/register"},
+		{name: "sign-up by operation id", ops: []openapi.Operation{{Method: "POST", Path: "/api/users", OperationID: "signUp"}}, want: "POST /api/users"},
+		{name: "configured flow", ops: []openapi.Operation{{Method: "POST", Path: "/api/register"}}, flow: "post /api/v2/accounts", want: "POST /api/v2/accounts"},
+		{name: "under a tenant named in pathValues", ops: []openapi.Operation{tenant}, values: map[string]string{"tenantId": "42"}, want: "POST /tenants/{tenantId}/signup"},
+		{name: "under a tenant nobody named", ops: []openapi.Operation{tenant}, wantWhy: "has no signup operation"},
+		{name: "none", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes"}}, wantWhy: "has no signup operation"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &scan{opts: Options{Flows: Flows{Register: tc.flow}, PathValues: tc.values}}
+			op, why := s.signupOperation(tc.ops)
+			switch {
+			case tc.want != "" && (op == nil || op.Method+" "+op.Path != tc.want):
+				t.Errorf("signup = %v (%s); want %s", op, why, tc.want)
+			case tc.want == "" && (op != nil || !strings.Contains(why, tc.wantWhy)):
+				t.Errorf("signup = %v, %q; want none, %q", op, why, tc.wantWhy)
+			}
+		})
+	}
+}
