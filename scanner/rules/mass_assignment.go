@@ -565,7 +565,7 @@ func massAllowed(cs []objects.Candidate, sent []byte) []objects.Candidate {
 func massUnset(cs []objects.Candidate, control *scanner.Response) []objects.Candidate {
 	var out []objects.Candidate
 	for _, c := range cs {
-		if v, ok := massField(control.Body, c.Name); ok && massMatch(c.Value, v) {
+		if massShows(control.Body, c) {
 			continue
 		}
 		out = append(out, c)
@@ -581,16 +581,9 @@ func massStuck(cs []objects.Candidate, read, control *scanner.Response) []object
 	}
 	var out []objects.Candidate
 	for _, c := range cs {
-		v, ok := massField(read.Body, c.Name)
-		if !ok || !massMatch(c.Value, v) {
-			continue
+		if massShows(read.Body, c) && (control == nil || !massShows(control.Body, c)) {
+			out = append(out, c)
 		}
-		if control != nil {
-			if v, ok := massField(control.Body, c.Name); ok && massMatch(c.Value, v) {
-				continue
-			}
-		}
-		out = append(out, c)
 	}
 	return out
 }
@@ -632,6 +625,30 @@ func massField(body []byte, name string) (json.RawMessage, bool) {
 		}
 	}
 	return nil, false
+}
+
+// massShows reports whether a read-back shows c's value: at the top level
+// or in a usual envelope. Both are looked at, because an envelope's own
+// properties ({"status": "ok", "data": {"status": "published"}}) may have
+// the name too; the control, read the same way, keeps that from proving
+// anything it should not.
+func massShows(body []byte, c objects.Candidate) bool {
+	obj := massObject(body)
+	if obj == nil {
+		return false
+	}
+	places := []map[string]json.RawMessage{obj}
+	for _, w := range massWrappers {
+		if inner := massObject(obj[w]); inner != nil {
+			places = append(places, inner)
+		}
+	}
+	for _, p := range places {
+		if v, ok := p[c.Name]; ok && massMatch(c.Value, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // massMatch reports whether got holds the value sent: equal scalars (a

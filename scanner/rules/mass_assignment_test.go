@@ -55,8 +55,9 @@ const massPassword = "Mallory-Mass-Passw0rd"
 // readOnly. Each write binds as its massBind says.
 type massAPI struct {
 	profile, register, create, update massBind
-	// title: the note's title is what the caller sets; the fixed API
-	// still stores it (a legitimately writable field never reported).
+	// envelope: a note's read answers {"status": "ok", "data": note},
+	// the envelope's status beside the note's.
+	envelope bool
 
 	mu        sync.Mutex
 	users     map[string]*massUser // by name
@@ -363,6 +364,10 @@ func (a *massAPI) handler() http.Handler {
 		if n, _, ok := note(w, r); ok {
 			a.mu.Lock()
 			defer a.mu.Unlock()
+			if a.envelope {
+				writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "data": n})
+				return
+			}
 			writeJSON(w, http.StatusOK, n)
 		}
 	})
@@ -647,6 +652,11 @@ func TestMassAssignment(t *testing.T) {
 		{name: "profile by id writes role on the throw-away's own id", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore), spec: massSpecUsers,
 			want: []massWant{{"PATCH", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}, {"PATCH", "/api/users/{userId}", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
 
+		{name: "create accepts status, read in an envelope that has a status of its own", api: func() *massAPI {
+			a := newMassAPI(massIgnore, massIgnore, massStatus, massIgnore)
+			a.envelope = true
+			return a
+		}(), want: []massWant{{"POST", "/api/notes", finding.SeverityMedium, []string{"status"}}}},
 		{name: "create accepts pinned, which only answers declare", api: newMassAPI(massIgnore, massIgnore, massPinned, massIgnore),
 			want: []massWant{{"POST", "/api/notes", finding.SeverityMedium, []string{"pinned"}}}, conf: finding.ConfidenceMedium},
 
