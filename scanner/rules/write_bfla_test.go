@@ -29,6 +29,8 @@ func TestWriteBFLA(t *testing.T) {
 				{"POST", "/api/admin/coupons", high},
 				{"PUT", "/api/admin/coupons/{couponId}", high},
 			}},
+		{name: "vulnerable, with an admin: only the coupon create checks just the token (the admin's delete undoes it)", flaws: writeFlaws{couponCreate: true}, admin: true,
+			want: []writeVerdict{{"POST", "/api/admin/coupons", high}}},
 		{name: "vulnerable, with an admin: plans only the admin creates, any user edits", flaws: writeFlaws{planPutAuthn: true}, admin: true,
 			want: []writeVerdict{{"PUT", "/api/plans/{planId}", high}}},
 		{name: "vulnerable, without an admin: the user's own coupon, at low confidence", flaws: writeFlaws{couponsAuthn: true},
@@ -60,6 +62,9 @@ func TestWriteBFLA(t *testing.T) {
 				if left := api.left(kind); len(left) > 0 {
 					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
 				}
+			}
+			if cov := res.Coverage.Writes; cov == nil || len(cov.Created) == 0 || cov.Left != 0 {
+				t.Errorf("coverage.writes %+v, want created objects and none left", cov)
 			}
 		})
 	}
