@@ -872,3 +872,8 @@ func (s *scan) dropRejected(err error) bool {
 	s.warnings = append(s.warnings, "auto-accounts: the scan goes on without accounts of its own: "+s.accounts.why)
 	return err != nil
 }
+
+// NoPeer says why a rule that needs a peer has none, for its Skip: the
+// fallback (no peer was given), followed by why the scan's own accounts
+// could not stand in when --auto-accounts asked for them.
+func (a *API) NoPeer(fallback string) string { return a.s.noPeerWhy(fallback) }
