@@ -717,11 +717,16 @@ func massScalar(v any) (string, bool) {
 
 // massSelfNames are the last segments (lower case, without separators) of
 // routes about the caller's own account: /me, /users/me, /profile,
-// /account, /whoami.
-var massSelfNames = map[string]bool{
-	"me": true, "self": true, "current": true, "currentuser": true, "profile": true,
-	"myprofile": true, "account": true, "myaccount": true, "whoami": true,
-}
+// /account, /whoami. massSelfAfterAccounts name it only after a collection
+// of accounts (/users/self, /users/current): /subscriptions/current is
+// something else.
+var (
+	massSelfNames = map[string]bool{
+		"me": true, "currentuser": true, "profile": true, "myprofile": true, "account": true,
+		"myaccount": true, "whoami": true,
+	}
+	massSelfAfterAccounts = map[string]bool{"self": true, "current": true}
+)
 
 // massAccountCollections are collections of accounts: /users/{id} with the
 // throw-away's own id is its profile.
@@ -744,7 +749,11 @@ func massSegments(path string) []string {
 // massSelfRoute reports whether path is about the caller's own account.
 func massSelfRoute(path string) bool {
 	segs := massSegments(path)
-	return len(segs) > 0 && !strings.Contains(path, "{") && massSelfNames[segs[len(segs)-1]]
+	if len(segs) == 0 || strings.Contains(path, "{") {
+		return false
+	}
+	last := segs[len(segs)-1]
+	return massSelfNames[last] || len(segs) > 1 && massSelfAfterAccounts[last] && massAccountCollections[segs[len(segs)-2]]
 }
 
 // massAccountItem returns the path parameter of /users/{id}-like routes.
@@ -901,8 +910,7 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 		// An id of /me may be another record's in this collection
 		// (members and users numbered apart): the record must say it
 		// is the throw-away's before anything is written to it.
-		before := massRead(ctx, p.read, tw, readVals)
-		if !massSameAccount(before, me, p.param) {
+		if before := massRead(ctx, p.read, tw, readVals); !massSameAccount(before, me, p.param) {
 			m.note(key, fmt.Sprintf("%s: %s with the throw-away account's own id %s did not answer its own record (%s)", op, acctOp(p.read), safeName(id), acctStatus(before)))
 			return finding.Finding{}, false
 		}
@@ -972,23 +980,31 @@ func massProfileBase(write *scanner.Target, before *scanner.Response) []byte {
 }
 
 // restoreProfile puts back the values the read before the update showed
-// for the properties that stuck, and says what it could restore.
+// for the properties that stuck (false for a flag that was not there:
+// the account had no right of it), and says what it could restore.
 func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before *scanner.Response, stuck []objects.Candidate, send func(map[string]json.RawMessage) *scanner.Response) string {
 	back := map[string]json.RawMessage{}
 	var lost []string
 	for _, c := range stuck {
-		if v, ok := massField(before.Body, c.Name); ok {
+		switch v, ok := massField(before.Body, c.Name); {
+		case ok:
 			back[c.Name] = v
-		} else {
+		case string(c.Value) == "true":
+			back[c.Name] = json.RawMessage("false")
+		default:
 			lost = append(lost, safeName(c.Name))
 		}
 	}
 	if len(back) > 0 {
 		send(back)
 		after := massRead(ctx, p.read, tw, readVals)
-		for name, v := range back {
-			if got, ok := massField(after.Body, name); !ok || !massMatch(v, got) {
-				lost = append(lost, safeName(name))
+		for _, c := range stuck {
+			v, sent := back[c.Name]
+			if !sent {
+				continue
+			}
+			if !massReadable(after) || massShows(after.Body, c) && !massShows(after.Body, objects.Candidate{Name: c.Name, Value: v}) {
+				lost = append(lost, safeName(c.Name))
 			}
 		}
 	}
