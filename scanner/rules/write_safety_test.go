@@ -728,31 +728,46 @@ func TestWriteSafetyActive(t *testing.T) {
 		t.Errorf("pre-existing data changed:\nbefore %s\nafter  %s", before, after)
 	}
 
-	var writes, attacks int
+	// The ids the scan created, from the API's create answers, and who
+	// created each.
+	createdBy := map[int]int{}
 	for _, e := range exchanges {
 		if e.Method == http.MethodPost && e.Status == http.StatusCreated {
-			writes++
+			var v struct{ ID int }
+			if json.Unmarshal(e.Answer, &v) == nil {
+				createdBy[v.ID] = e.Who
+			}
 		}
+	}
+	var writes, peerAttacks int
+	for _, e := range exchanges {
 		if !isWrite(e.Method) {
 			continue
 		}
 		writes++
-		if e.Who > 0 && e.Who != 1 {
-			attacks++
-		}
 		id, ok := lastID(e.Path)
 		if !ok {
 			t.Errorf("a write without an id in its path: %s", e)
 			continue
 		}
-		if sfPreexisting(api, e, id) {
+		owner, created := createdBy[id]
+		switch {
+		case sfPreexisting(api, e, id):
 			t.Errorf("a write on an object that existed before the scan: %s", e)
+		case !created && !strings.HasPrefix(e.Path, "/api/users/") && id < api.next:
+			// Not the scan's, yet an id the API handed out: someone
+			// else's object (only the probe's never-existing ids may
+			// be written without creating them first).
+			t.Errorf("a write on an object the scan did not create: %s", e)
+		case created && e.Who == 2 && owner == 1:
+			peerAttacks++
 		}
 	}
-	// A pass must mean tested: the rules did write and attack.
-	if writes == 0 || attacks == 0 {
-		t.Fatalf("the active scan created or changed nothing (%d writes, %d by another identity): the test proves nothing; findings:%s\nwarnings: %q",
-			writes, attacks, list(res.Findings), res.Warnings)
+	// A pass must mean tested: the rules did create, and bob did try to
+	// change what alice created.
+	if len(createdBy) == 0 || writes == 0 || peerAttacks == 0 {
+		t.Fatalf("the active scan created %d objects, sent %d writes, %d of them bob's on alice's objects: the test proves nothing; findings:%s\nwarnings: %q",
+			len(createdBy), writes, peerAttacks, list(res.Findings), res.Warnings)
 	}
 
 	cov := res.Coverage.Writes
