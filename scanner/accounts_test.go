@@ -529,12 +529,14 @@ func TestAutoAccountsRefused(t *testing.T) {
 	}) {
 		t.Errorf("warnings %q; want one saying the sign-up answered 403", res.Warnings)
 	}
-	i := slices.IndexFunc(res.Coverage.Rules, func(c finding.RuleCoverage) bool { return c.Rule == "bola-cross-user-read" })
-	if i < 0 {
-		t.Fatal("bola-cross-user-read is not in the coverage")
-	}
-	if c := res.Coverage.Rules[i]; c.Status != finding.RuleNotRun || !strings.Contains(c.Reason, "auto-accounts could not register one: the signup POST /api/register answered 403") {
-		t.Errorf("coverage %+v; want not-run with the sign-up's refusal", c)
+	for _, rule := range []string{"bola-cross-user-read", "bola-cross-user-write"} {
+		i := slices.IndexFunc(res.Coverage.Rules, func(c finding.RuleCoverage) bool { return c.Rule == rule })
+		if i < 0 {
+			t.Fatalf("%s is not in the coverage", rule)
+		}
+		if c := res.Coverage.Rules[i]; c.Status != finding.RuleNotRun || !strings.Contains(c.Reason, "auto-accounts could not register one: the signup POST /api/register answered 403") {
+			t.Errorf("coverage %+v; want not-run with the sign-up's refusal", c)
+		}
 	}
 	if accts := accountsIn(res); len(accts) != 0 {
 		t.Errorf("accounts listed: %+v; want none", accts)

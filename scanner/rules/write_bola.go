@@ -38,7 +38,7 @@ func (CrossUserWrite) CheckAPI(ctx context.Context, a *scanner.API) []finding.Fi
 	}
 	ids := a.Target(http.MethodGet, "/")
 	if ids.Primary == nil || ids.Peer == nil {
-		a.Skip(crossWriteRule, "needs a second identity of the same role (--peer-auth or a peer in the config): the peer attacks the objects the primary creates")
+		a.Skip(crossWriteRule, a.NoPeer("needs a second identity of the same role (--peer-auth or a peer in the config): the peer attacks the objects the primary creates"))
 		return nil
 	}
 	j := &crossWrite{owner: ids.Primary, peer: ids.Peer, who: ids, failed: map[string]string{}}
