@@ -93,15 +93,15 @@ func writesSummary(w *finding.WriteCoverage) string {
 // an id the target chose; the caller escapes it.
 func createdLabel(o finding.CreatedObject) string {
 	name := nonEmpty(o.Item, "an object without an id")
+	if o.Kind == "account" {
+		name = strings.TrimSpace("account " + o.Item)
+	}
 	var from []string
 	if o.Operation != "" {
 		from = append(from, o.Operation)
 	}
 	if o.Owner != "" {
 		from = append(from, "as "+o.Owner)
-	}
-	if o.Kind == "account" {
-		name = "account " + name
 	}
 	if len(from) > 0 {
 		name += " (" + strings.Join(from, " ") + ")"

@@ -486,3 +486,54 @@ func TestCodeFence(t *testing.T) {
 		})
 	}
 }
+
+// TestCreatedLabel names what active mode created for a person: its path,
+// the create and the owner, with stand-ins when the API gave no id.
+func TestCreatedLabel(t *testing.T) {
+	tests := []struct {
+		name string
+		o    finding.CreatedObject
+		want string
+	}{
+		{"object", finding.CreatedObject{Kind: "object", Operation: "POST /api/notes", Item: "/api/notes/17", Owner: "alice"},
+			"/api/notes/17 (POST /api/notes as alice)"},
+		{"object without an id", finding.CreatedObject{Kind: "object", Operation: "POST /api/feedback", Owner: "alice"},
+			"an object without an id (POST /api/feedback as alice)"},
+		{"account", finding.CreatedObject{Kind: "account", Operation: "POST /api/register", Item: "authgate-1f2e@example.com", Owner: "auto-victim"},
+			"account authgate-1f2e@example.com (POST /api/register as auto-victim)"},
+		{"account without a name", finding.CreatedObject{Kind: "account", Operation: "POST /api/register", Owner: "auto-attacker"},
+			"account (POST /api/register as auto-attacker)"},
+		{"nothing known", finding.CreatedObject{}, "an object without an id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := createdLabel(tt.o); got != tt.want {
+				t.Errorf("createdLabel = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestWritesSummary counts objects and accounts and what was left.
+func TestWritesSummary(t *testing.T) {
+	obj := func(deleted bool) finding.CreatedObject { return finding.CreatedObject{Kind: "object", Deleted: deleted} }
+	acct := func(deleted bool) finding.CreatedObject { return finding.CreatedObject{Kind: "account", Deleted: deleted} }
+	tests := []struct {
+		name    string
+		created []finding.CreatedObject
+		want    string
+	}{
+		{"nothing", nil, "Created nothing"},
+		{"one object removed", []finding.CreatedObject{obj(true)}, "Created 1 object, all removed"},
+		{"objects, one left", []finding.CreatedObject{obj(true), obj(false), obj(true)}, "Created 3 objects, 1 left on the target"},
+		{"accounts only", []finding.CreatedObject{acct(false), acct(false)}, "Created 2 accounts, 2 left on the target"},
+		{"both", []finding.CreatedObject{obj(true), acct(true)}, "Created 1 object and 1 account, all removed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := writesSummary(&finding.WriteCoverage{Created: tt.created}); got != tt.want {
+				t.Errorf("writesSummary = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
