@@ -516,8 +516,12 @@ func TestCreatedLabel(t *testing.T) {
 
 // TestWritesSummary counts objects and accounts and what was left.
 func TestWritesSummary(t *testing.T) {
-	obj := func(deleted bool) finding.CreatedObject { return finding.CreatedObject{Kind: "object", Deleted: deleted} }
-	acct := func(deleted bool) finding.CreatedObject { return finding.CreatedObject{Kind: "account", Deleted: deleted} }
+	obj := func(deleted bool) finding.CreatedObject {
+		return finding.CreatedObject{Kind: "object", Deleted: deleted}
+	}
+	acct := func(deleted bool) finding.CreatedObject {
+		return finding.CreatedObject{Kind: "account", Deleted: deleted}
+	}
 	tests := []struct {
 		name    string
 		created []finding.CreatedObject
