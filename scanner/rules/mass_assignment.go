@@ -1088,16 +1088,17 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 		m.note(key, fmt.Sprintf("the login %s %s has no username or password field (set usernameField and passwordField)", l.Method, l.Path))
 		return nil
 	}
-	if self == nil {
-		m.note(key, "no /me-like GET to read a registered account back")
+	rd, ok := m.accountReader(self)
+	if !ok {
+		m.note(key, "no /me-like GET, nor a GET of /users/{id}, to read a registered account back")
 		return nil
 	}
-	acct, why, refused := m.register(ctx, reg, l, self, massExtra(cands))
+	acct, why, refused := m.register(ctx, reg, l, rd, massExtra(cands))
 	if acct == nil && refused {
 		// Refused with the properties: a registration that rejects
 		// what it does not know, or one that needs more than the login
 		// shows. One without them tells which.
-		if ctl, _, _ := m.register(ctx, reg, l, self, nil); ctl != nil {
+		if ctl, _, _ := m.register(ctx, reg, l, rd, nil); ctl != nil {
 			m.judged()
 			return nil
 		}
@@ -1111,18 +1112,74 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 	if len(stuck) == 0 {
 		return nil
 	}
-	ctl, why, _ := m.register(ctx, reg, l, self, nil)
+	ctl, why, _ := m.register(ctx, reg, l, rd, nil)
 	if ctl == nil {
 		m.note(key, "the control registration without the privilege properties failed: "+why)
 		return nil
 	}
-	stuck = massStuck(stuck, massRead(ctx, self, acct.as, self.Values()), ctl.read)
+	stuck = massStuck(stuck, rd.read(ctx, acct.as, acct.name, acct.answer), ctl.read)
 	if len(stuck) == 0 {
 		return nil
 	}
 	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts stay on the target: delete them.",
-		acctOp(reg), acct.name, massNames(stuck), acctOp(self), massPlural(stuck), massThem(stuck), ctl.name)
+		acctOp(reg), acct.name, massNames(stuck), acctOp(rd.t), massPlural(stuck), massThem(stuck), ctl.name)
 	return []finding.Finding{massFinding(reg, finding.ConfidenceHigh, summary, stuck, acct.answer, acct.read, ctl.read)}
+}
+
+// massReader reads a registered account back, as the account itself: the
+// /me-like GET, else the GET of /users/{id} with the id the registration
+// answered.
+type massReader struct {
+	t     *scanner.Target
+	param string // the path parameter of /users/{id}; "" for /me
+}
+
+// accountReader picks how to read a registered account back.
+func (m *massRun) accountReader(self *scanner.Target) (massReader, bool) {
+	if self != nil {
+		return massReader{t: self}, true
+	}
+	for _, op := range m.a.Operations() {
+		if param, ok := massAccountItem(op.Path); ok && op.Method == "GET" {
+			return massReader{t: m.a.Target(op.Method, op.Path), param: param}, true
+		}
+	}
+	return massReader{}, false
+}
+
+// read reads the account name registered with answer, as as. A read by id
+// counts only when the record names the account: ids of the registration
+// answer may be of another collection (a profile, a member), and another
+// record proves nothing about this account.
+func (rd massReader) read(ctx context.Context, as *scanner.Identity, name string, answer *scanner.Response) *scanner.Response {
+	values := rd.t.Values()
+	if rd.param != "" {
+		id, ok := massOwnID(answer, rd.param)
+		if !ok {
+			return nil
+		}
+		values["path:"+rd.param] = id
+	}
+	r := massRead(ctx, rd.t, as, values)
+	if rd.param != "" && !massRecordOf(r, name) {
+		return nil
+	}
+	return r
+}
+
+// massRecordOf reports whether r is the record of the account name: its
+// login name or e-mail under a usual key.
+func massRecordOf(r *scanner.Response, name string) bool {
+	if !massReadable(r) {
+		return false
+	}
+	v, _ := json.Marshal(name)
+	for _, k := range massNameKeys {
+		if massShows(r.Body, objects.Candidate{Name: k, Value: v}) {
+			return true
+		}
+	}
+	return false
 }
 
 // massAccount is an account the rule registered and read back.
@@ -1136,7 +1193,7 @@ type massAccount struct {
 // l's login (as weak-password-policy does), logs in as it and reads self
 // as it. why says what failed; refused that the registration itself said
 // no.
-func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.Login, self *scanner.Target, extra map[string]json.RawMessage) (acct *massAccount, why string, refused bool) {
+func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.Login, rd massReader, extra map[string]json.RawMessage) (acct *massAccount, why string, refused bool) {
 	uk, pk := l.UsernameKey(), l.PasswordKey()
 	user, password := acctFreshName(l), acctStrongPassword()
 	fields := map[string]any{}
@@ -1173,9 +1230,13 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	}
 	m.a.Token(l, r) // a registration that logs in answers a token too: hide it
 	as := m.a.As("registered "+user, l, tok)
-	read := massRead(ctx, self, as, self.Values())
+	read := rd.read(ctx, as, user, r)
 	if !massReadable(read) {
-		return nil, fmt.Sprintf("the account %s's read %s answered %s", user, acctOp(self), acctStatus(read)), false
+		why := fmt.Sprintf("the account %s's read %s answered %s", user, acctOp(rd.t), acctStatus(read))
+		if read == nil && rd.param != "" {
+			why = fmt.Sprintf("%s did not answer the record of the account %s (no id in the registration's answer, or another record)", acctOp(rd.t), user)
+		}
+		return nil, why, false
 	}
 	return &massAccount{name: user, as: as, answer: r, read: read}, "", false
 }

@@ -550,6 +550,14 @@ var massSpecUsers = strings.Replace(massSpec, `  /api/notes:
   /api/notes:
 `, 1)
 
+// massSpecNoMe has no /me: a registered account is read by the id its
+// registration answers, at GET /api/users/{userId}.
+var massSpecNoMe = func() string {
+	start := strings.Index(massSpecUsers, "  /api/me:\n")
+	end := strings.Index(massSpecUsers, "  /api/users/{userId}:\n")
+	return massSpecUsers[:start] + massSpecUsers[end:]
+}()
+
 // massSpecMembers has a member directory numbered apart from the users.
 var massSpecMembers = strings.Replace(massSpec, `  /api/notes:
 `, `  /api/members/{memberId}:
@@ -663,6 +671,9 @@ func TestMassAssignment(t *testing.T) {
 		{name: "fixed: every write ignores unknown fields", api: fixed()},
 		{name: "a declared userId (an assignee) is low confidence at most", api: fixed(), spec: massSpecTasks,
 			want: []massWant{{"POST", "/api/tasks", finding.SeverityHigh, []string{"userId"}}}, low: true},
+		{name: "registration read back by the id it answered, without /me", api: newMassAPI(massIgnore, massAccept, massIgnore, massIgnore), spec: massSpecNoMe,
+			want: []massWant{{"POST", "/api/register", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
+		{name: "fixed: registration read back by id ignores role", api: newMassAPI(massIgnore, massEcho, massIgnore, massIgnore), spec: massSpecNoMe},
 		{name: "another account's record under the throw-away's id is never written", api: fixed(), spec: massSpecMembers},
 		{name: "fixed: profile by id ignores role", api: newMassAPI(massEcho, massIgnore, massIgnore, massIgnore), spec: massSpecUsers},
 		{name: "fixed: the server overrides role with user", api: newMassAPI(massOverride, massOverride, massIgnore, massIgnore)},
