@@ -386,7 +386,7 @@ const maxFillDepth = 1
 func fillCredentials(fields map[string]any, props map[string]*openapi.Schema, c credentials, depth int) bool {
 	keys := slices.Collect(maps.Keys(fields))
 	for k, p := range props {
-		if _, ok := fields[k]; !ok && !p.ReadOnly && credentialLike(k, p) {
+		if _, ok := fields[k]; !ok && p != nil && !p.ReadOnly && credentialLike(k, p) {
 			keys = append(keys, k)
 		}
 	}
