@@ -287,8 +287,8 @@ func (w *Writes) parentKind(k objects.Lifecycle) (objects.Lifecycle, bool) {
 // valuesUnder maps the path parameters of route that lie within parent's
 // own item path to parent's values, by position: the child's route may
 // name them differently (/projects/{id} and /projects/{projectId}/members).
-// missing lists route's parameters before its last segment left without a
-// value even after Options.PathValues.
+// missing lists route's parameters left without a value even after
+// Options.PathValues (for an item route, its id: the caller sets it).
 func (w *Writes) valuesUnder(route string, parent *Object) (vals map[string]string, missing []string) {
 	vals = map[string]string{}
 	pvals := append(parentList(parent), parent.ID)
@@ -303,7 +303,7 @@ func (w *Writes) valuesUnder(route string, parent *Object) (vals map[string]stri
 		}
 		i++
 	}
-	for _, name := range collectionParams(route) {
+	for _, name := range routeParams(route) {
 		if _, ok := vals[name]; ok {
 			continue
 		}
@@ -347,7 +347,15 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		return nil, r, fmt.Sprintf("%s answered %s to %s", op, describeAnswer(r), identityName(owner))
 	}
 	o := &Object{Kind: k, Owner: owner, Parents: vals, Sent: body, Created: r, Marker: marker}
-	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k, vals))
+	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k))
+	if ok {
+		if how := w.preexisting(k, id); how != "" {
+			// An upsert, or a create that answers with the caller's own
+			// record: not an object of this scan, never attacked or
+			// deleted.
+			return nil, r, fmt.Sprintf("%s answered %d with the id of an object that existed before the scan (%s): not a new object, left alone", op, r.Status, how)
+		}
+	}
 	rec := &record{o: o, op: op}
 	if parentOwner != nil && parentOwner != owner {
 		rec.others = append(rec.others, parentOwner)
@@ -380,7 +388,7 @@ func (w *Writes) post(ctx context.Context, t *Target, vals map[string]string, as
 // idParam names the item path parameter the new id goes into (the GET's,
 // else the first item operation's), for NewID to look for: noteId finds
 // noteId, note_id and id in the answer.
-func idParam(k objects.Lifecycle, vals map[string]string) string {
+func idParam(k objects.Lifecycle) string {
 	if it, ok := k.Item(http.MethodGet); ok {
 		return it.Param
 	}
@@ -388,6 +396,30 @@ func idParam(k objects.Lifecycle, vals map[string]string) string {
 		return k.Items[0].Param
 	}
 	return "id"
+}
+
+// preexisting says how the scan knows that id, a create's answer, names an
+// object that existed before the scan: the collection's list showed it
+// before the write rules ran, owns: declares it, or it is an identity's
+// own principal id on a collection of people. "" when it knows no such
+// thing (the usual case: a new object).
+func (w *Writes) preexisting(k objects.Lifecycle, id string) string {
+	param := normKey(idParam(k))
+	people := principalSegment.MatchString(strings.Trim(k.Collection[strings.LastIndex(k.Collection, "/")+1:], "/"))
+	for _, o := range w.s.owned {
+		if o.value != id {
+			continue
+		}
+		switch {
+		case o.kind == kindSeen && o.path == k.Create.Path:
+			return o.how
+		case o.kind == kindDeclared && (o.key == param || o.key == "id"):
+			return "owns: in the config declares it"
+		case o.kind == kindID && people:
+			return "it is " + identityName(o.owner) + "'s own id"
+		}
+	}
+	return ""
 }
 
 // itemPath is o's own path for the report ("/api/notes/17"): the item GET's
@@ -799,10 +831,6 @@ func routeParams(route string) []string {
 	}
 	return out
 }
-
-// collectionParams lists the path parameters of a create route (every one:
-// a create's last segment is the collection).
-func collectionParams(route string) []string { return routeParams(route) }
 
 // sameShape reports whether two routes have the same literals (case
 // aside) and parameters at the same positions.

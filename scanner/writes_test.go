@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -35,6 +36,8 @@ type writesAPI struct {
 	// guestNotes: anonymous callers create notes (owned by "guest") and
 	// delete guest notes; they cannot read them, signed-in users can.
 	guestNotes bool
+	// upsert: a create answers with the caller's existing note 1.
+	upsert bool
 
 	mu      sync.Mutex
 	next    int
@@ -57,7 +60,7 @@ const writesSpec = `{
   },
   "security": [{"bearer": []}],
   "paths": {
-    "/api/notes": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}}, "responses": {"201": {"description": "ok"}}}},
+    "/api/notes": {"get": {"responses": {"200": {"description": "ok"}}}, "post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Note"}}}}, "responses": {"201": {"description": "ok"}}}},
     "/api/notes/{noteId}": {
       "parameters": [{"name": "noteId", "in": "path", "required": true, "schema": {"type": "integer"}}],
       "get": {"responses": {"200": {"description": "ok"}}},
@@ -121,8 +124,22 @@ func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if user == "" {
 		user = "guest"
 	}
+	if r.Method == http.MethodPost && a.upsert && user == "alice" {
+		writeTestJSON(w, 200, a.records["/api/notes/1"])
+		return
+	}
 	if r.Method == http.MethodPost {
 		a.create(w, r, user, segs)
+		return
+	}
+	if r.Method == http.MethodGet && r.URL.Path == "/api/notes" {
+		list := []map[string]any{}
+		for _, k := range slices.Sorted(maps.Keys(a.records)) {
+			if strings.HasPrefix(k, "/api/notes/") && a.records[k]["owner"] == user {
+				list = append(list, a.records[k])
+			}
+		}
+		writeTestJSON(w, 200, list)
 		return
 	}
 	rec, ok := a.records[r.URL.Path]
@@ -753,5 +770,33 @@ func TestWritesCleanupInterrupted(t *testing.T) {
 	}
 	if len(api.records) != 1 {
 		t.Errorf("records left: %v", api.records)
+	}
+}
+
+// TestWritesUpsertLeftAlone: a create that answers with an object the scan
+// saw before it wrote anything (alice's note in her list) is not taken for
+// a new object: no write, no delete, not listed as created.
+func TestWritesUpsertLeftAlone(t *testing.T) {
+	api := newWritesAPI()
+	api.upsert = true
+	before := api.snapshot("/api/notes/1")
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil)
+		if o != nil || !strings.Contains(why, "existed before the scan") {
+			t.Errorf("create gave %+v (%q), want it refused as pre-existing", o, why)
+		}
+		return nil
+	})
+	if res.Coverage.Writes != nil {
+		t.Errorf("coverage writes %+v, want nothing created", res.Coverage.Writes)
+	}
+	if after := api.snapshot("/api/notes/1"); after != before {
+		t.Errorf("the pre-existing note changed: %s", after)
+	}
+	for _, l := range api.logged() {
+		if strings.Contains(l, " DELETE ") {
+			t.Errorf("sent %s", l)
+		}
 	}
 }
