@@ -492,11 +492,18 @@ func (at attempt) what(reader *scanner.Identity) string {
 
 // try sends method on o as `as` and reads o back as reader: proven
 // when the read-back holds the marker of the write (PUT, PATCH), or o is
-// gone for its owner (DELETE). A status alone proves nothing: some APIs
-// answer 200 and ignore a write.
+// gone for its owner, who read it just before (DELETE). A status alone
+// proves nothing: some APIs answer 200 and ignore a write. Nothing is
+// sent (attack nil) when the write cannot be shown: no field to mark, or
+// an object the reader cannot read.
 func (j *writeJob) try(ctx context.Context, o *scanner.Object, method string, as, reader *scanner.Identity) attempt {
 	at := attempt{method: method}
 	if method == http.MethodDelete {
+		// The reader must see the object before, or its 404 after says
+		// nothing about a delete (it may never have been let in).
+		if t, pre := j.itemTarget(o), j.w.Read(ctx, o, reader); t == nil || pre == nil || !pre.OK() || !t.Success(pre) {
+			return at
+		}
 		at.attack = j.w.Send(ctx, o, method, as, nil)
 		if at.attack.Err != nil {
 			return at
@@ -570,8 +577,17 @@ func (j *writeJob) shows(r *scanner.Response, o *scanner.Object) bool {
 	if o.Marker != "" && bytes.Contains(o.Sent, []byte(o.Marker)) {
 		return bytes.Contains(r.Body, []byte(o.Marker))
 	}
+	t := j.itemTarget(o)
+	return t != nil && t.Success(r)
+}
+
+// itemTarget is the GET of o's item, nil when its kind has none.
+func (j *writeJob) itemTarget(o *scanner.Object) *scanner.Target {
 	it, ok := o.Kind.Item(http.MethodGet)
-	return ok && j.a.Target(it.Op.Method, it.Op.Path).Success(r)
+	if !ok {
+		return nil
+	}
+	return j.a.Target(it.Op.Method, it.Op.Path)
 }
 
 // readRoute is the route template readBack reads k's objects with, for
