@@ -227,9 +227,9 @@ func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Findi
 	return fs
 }
 
-// readSchema is the schema of what a read of k's item answers: the item
-// GET's answer, else the create's.
-func readSchema(k objects.Lifecycle) *openapi.Schema {
+// massReadSchema is the schema of what a read of k's item answers: the
+// item GET's answer, else the create's.
+func massReadSchema(k objects.Lifecycle) *openapi.Schema {
 	if it, ok := k.Item("GET"); ok && it.Op.Answer != nil {
 		return it.Op.Answer
 	}
@@ -245,7 +245,7 @@ func readSchema(k objects.Lifecycle) *openapi.Schema {
 // answer's other properties a client may send.
 func massCandidates(k objects.Lifecycle, write *openapi.Schema) []objects.Candidate {
 	writable := map[string]bool{}
-	for _, s := range []*openapi.Schema{k.Create.Body, itemBody(k, "PUT"), itemBody(k, "PATCH")} {
+	for _, s := range []*openapi.Schema{k.Create.Body, massItemBody(k, "PUT"), massItemBody(k, "PATCH")} {
 		if s == nil {
 			continue
 		}
@@ -256,7 +256,7 @@ func massCandidates(k objects.Lifecycle, write *openapi.Schema) []objects.Candid
 		}
 	}
 	var out []objects.Candidate
-	for _, c := range objects.MassAssignmentCandidates(write, readSchema(k)) {
+	for _, c := range objects.MassAssignmentCandidates(write, massReadSchema(k)) {
 		switch {
 		case c.Reason == objects.ReasonPrivilege:
 		case write == nil || len(write.Properties) == 0:
@@ -269,8 +269,8 @@ func massCandidates(k objects.Lifecycle, write *openapi.Schema) []objects.Candid
 	return out
 }
 
-// itemBody is the body schema of k's item operation method, nil when none.
-func itemBody(k objects.Lifecycle, method string) *openapi.Schema {
+// massItemBody is the body schema of k's item operation method, nil when none.
+func massItemBody(k objects.Lifecycle, method string) *openapi.Schema {
 	if it, ok := k.Item(method); ok {
 		return it.Op.Body
 	}
@@ -466,6 +466,7 @@ func massObjectConfidence(stuck []objects.Candidate, write *openapi.Schema) (fin
 // creates money.
 var massGraveWords = regexp.MustCompile(`(?i)role|admin|owner|tenant|balance|credit|permission|staff|superuser|^user_?id$`)
 
+// massGrave reports whether name's mass assignment is high severity.
 func massGrave(name string) bool { return massGraveWords.MatchString(name) }
 
 // massOwnership matches the candidates that move an account rather than
@@ -505,8 +506,12 @@ func massNames(cs []objects.Candidate) string {
 	return strings.Join(parts, ", ")
 }
 
-func massThem(cs []objects.Candidate) string {
-	if len(cs) == 1 {
+// massThem and massPlural make summaries read right for one property or
+// several.
+func massThem(cs []objects.Candidate) string { return massThemN(len(cs)) }
+
+func massThemN(n int) string {
+	if n == 1 {
 		return "it"
 	}
 	return "them"
@@ -660,6 +665,7 @@ func massMatch(sent, got json.RawMessage) bool {
 	return ok1 && ok2 && massEqual(s, g)
 }
 
+// massDecode decodes a JSON value keeping numbers as written.
 func massDecode(raw json.RawMessage) (any, bool) {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
@@ -667,6 +673,7 @@ func massDecode(raw json.RawMessage) (any, bool) {
 	return v, d.Decode(&v) == nil
 }
 
+// massEqual is massMatch on decoded values.
 func massEqual(sent, got any) bool {
 	switch s := sent.(type) {
 	case []any:
@@ -879,7 +886,8 @@ func (m *massRun) profiles(ctx context.Context) []finding.Finding {
 	return fs
 }
 
-// read is a fresh (never cached) read of t as id with values.
+// massRead is a fresh (never cached) read of t as id with values: a
+// read-back must show the target's state now, not an earlier rule's answer.
 func massRead(ctx context.Context, t *scanner.Target, id *scanner.Identity, values map[string]string) *scanner.Response {
 	return t.Do(ctx, t.Request(id, values))
 }
@@ -1012,14 +1020,7 @@ func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner
 		return "The earlier values were put back."
 	}
 	slices.Sort(lost)
-	return fmt.Sprintf("Could not put back %s on the throw-away account: reset %s by hand.", strings.Join(lost, ", "), massThemNames(lost))
-}
-
-func massThemNames(names []string) string {
-	if len(names) == 1 {
-		return "it"
-	}
-	return "them"
+	return fmt.Sprintf("Could not put back %s on the throw-away account: reset %s by hand.", strings.Join(lost, ", "), massThemN(len(lost)))
 }
 
 // massNameKeys are where an account record says who it is, besides its id.
