@@ -348,6 +348,9 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	}
 	o := &Object{Kind: k, Owner: owner, Parents: vals, Sent: body, Created: r, Marker: marker}
 	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k))
+	if !ok {
+		id, ok = w.idFromList(ctx, k, vals, owner, marker, body)
+	}
 	if ok {
 		if how := w.preexisting(k, id); how != "" {
 			// An upsert, or a create that answers with the caller's own
@@ -383,6 +386,70 @@ func (w *Writes) post(ctx context.Context, t *Target, vals map[string]string, as
 	req := t.Request(as, v)
 	req.Body, req.ContentType = body, "application/json"
 	return t.Do(ctx, req)
+}
+
+// idFromList finds the id of an object the create answered without one
+// (201 with an empty body, no Location): the owner's read of the
+// collection (GET on the create's path) shows the one record carrying
+// marker. Only when the create body carried the marker: another record is
+// never taken for the new one.
+func (w *Writes) idFromList(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, marker string, body []byte) (string, bool) {
+	if !bytes.Contains(body, []byte(marker)) {
+		return "", false
+	}
+	var list *openapi.Operation
+	for i := range w.a.ops {
+		if op := &w.a.ops[i]; op.Method == http.MethodGet && op.Path == k.Create.Path {
+			list = op
+		}
+	}
+	if list == nil {
+		return "", false
+	}
+	t := w.s.target(list)
+	v := t.Values()
+	for name, val := range vals {
+		v["path:"+name] = val
+	}
+	r := t.Do(ctx, t.Request(owner, v))
+	if !r.OK() {
+		return "", false
+	}
+	var found []json.RawMessage
+	for _, rec := range listRecords(r.Body) {
+		if bytes.Contains(rec, []byte(marker)) {
+			found = append(found, rec)
+		}
+	}
+	if len(found) != 1 {
+		return "", false
+	}
+	return objects.NewID(found[0], "", idParam(k))
+}
+
+// listRecords are the records of a list answer: a JSON array, or the one
+// array-valued property of an object ({"data": [...]}, {"items": [...]}).
+func listRecords(body []byte) []json.RawMessage {
+	var arr []json.RawMessage
+	if json.Unmarshal(body, &arr) == nil {
+		return arr
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return nil
+	}
+	var only []json.RawMessage
+	lists := 0
+	for _, raw := range obj {
+		var a []json.RawMessage
+		if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) && json.Unmarshal(raw, &a) == nil {
+			only, lists = a, lists+1
+		}
+	}
+	if lists != 1 {
+		return nil
+	}
+	return only
 }
 
 // idParam names the item path parameter the new id goes into (the GET's,

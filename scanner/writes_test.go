@@ -38,6 +38,8 @@ type writesAPI struct {
 	guestNotes bool
 	// upsert: a create answers with the caller's existing note 1.
 	upsert bool
+	// bare: a create answers 201 with no body and no Location.
+	bare bool
 
 	mu      sync.Mutex
 	next    int
@@ -206,6 +208,10 @@ func (a *writesAPI) create(w http.ResponseWriter, r *http.Request, user string, 
 		rec[k] = v
 	}
 	a.records[r.URL.Path+"/"+strconv.Itoa(a.next)] = rec
+	if a.bare {
+		w.WriteHeader(201)
+		return
+	}
 	writeTestJSON(w, 201, map[string]any{"data": rec})
 }
 
@@ -797,6 +803,39 @@ func TestWritesUpsertLeftAlone(t *testing.T) {
 	for _, l := range api.logged() {
 		if strings.Contains(l, " DELETE ") {
 			t.Errorf("sent %s", l)
+		}
+	}
+}
+
+// TestWritesIDFromList: a create that answers 201 with nothing (no body, no
+// Location) is found in the owner's list of the collection by its marker.
+func TestWritesIDFromList(t *testing.T) {
+	api := newWritesAPI()
+	api.bare = true
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		o, r, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil)
+		if o == nil || o.ID == "" {
+			t.Fatalf("create: %s (%v)", why, r)
+		}
+		return nil
+	})
+	if wc := res.Coverage.Writes; wc == nil || wc.Left != 0 || len(wc.Created) != 1 {
+		t.Fatalf("coverage writes %+v, want one removed", wc)
+	}
+}
+
+// TestListRecords: the records of a list answer.
+func TestListRecords(t *testing.T) {
+	for body, want := range map[string]int{
+		`[{"id": 1}, {"id": 2}]`:              2,
+		`{"data": [{"id": 1}], "total": 1}`:   1,
+		`{"data": [{"id": 1}], "next": null}`: 1,
+		`{"a": [1], "b": [2]}`:                0,
+		`{"id": 1}`:                           0,
+	} {
+		if got := len(listRecords([]byte(body))); got != want {
+			t.Errorf("listRecords(%s): %d records, want %d", body, got, want)
 		}
 	}
 }
