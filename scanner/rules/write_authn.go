@@ -105,8 +105,8 @@ type authnWrites struct {
 	judged bool
 }
 
-// sent records that a write was judged.
-func (j *authnWrites) sent() {
+// noteJudged records that a write was judged.
+func (j *authnWrites) noteJudged() {
 	j.mu.Lock()
 	j.judged = true
 	j.mu.Unlock()
@@ -145,7 +145,7 @@ func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.F
 		f, tested, found := j.itemWrite(ctx, o, it, p)
 		if tested {
 			j.markDirect(it.Op)
-			j.sent()
+			j.noteJudged()
 		}
 		if found {
 			out = append(out, f)
@@ -212,7 +212,7 @@ func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) 
 	}
 	o, r := j.createAnonymously(ctx, k)
 	if r != nil && r.Err == nil {
-		j.sent()
+		j.noteJudged()
 	}
 	if o == nil || !r.OK() {
 		return finding.Finding{}, false
@@ -281,7 +281,7 @@ func (j *authnWrites) probes(ctx context.Context) []finding.Finding {
 		if !p.ok {
 			continue
 		}
-		j.sent()
+		j.noteJudged()
 		if f, ok := j.probe(ctx, it, p); ok {
 			out = append(out, f)
 		}
@@ -504,8 +504,7 @@ func (j *writeJob) try(ctx context.Context, o *scanner.Object, method string, as
 		if t, pre := j.itemTarget(o), j.w.Read(ctx, o, reader); t == nil || pre == nil || !pre.OK() || !t.Success(pre) {
 			return at
 		}
-		at.attack = j.w.Send(ctx, o, method, as, nil)
-		if at.attack.Err != nil {
+		if at.attack = sent(j.w.Send(ctx, o, method, as, nil)); at.attack == nil {
 			return at
 		}
 		at.proven, at.proof = j.w.Gone(ctx, o)
@@ -516,13 +515,21 @@ func (j *writeJob) try(ctx context.Context, o *scanner.Object, method string, as
 	if !ok {
 		return at
 	}
-	at.attack = j.w.Send(ctx, o, method, as, body)
-	if at.attack.Err != nil {
+	if at.attack = sent(j.w.Send(ctx, o, method, as, body)); at.attack == nil {
 		return at
 	}
 	at.proof = j.readBack(ctx, o, reader)
 	at.proven = at.proof != nil && at.proof.OK() && bytes.Contains(at.proof.Body, []byte(marker))
 	return at
+}
+
+// sent is r when the request was sent, nil when it was not (excluded by
+// --exclude, out of budget, a transport error): then nothing was tested.
+func sent(r *scanner.Response) *scanner.Response {
+	if r == nil || r.Err != nil {
+		return nil
+	}
+	return r
 }
 
 // confirm repeats a proven attempt: a write with a fresh marker on the

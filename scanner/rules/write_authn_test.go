@@ -643,17 +643,31 @@ paths:
       responses: {"204": {description: deleted}}
 `
 
-// writeScan scans api in active mode with the write rules rs only, alice
-// as the primary, bob as the peer and ops as the admin when asked, at the
-// given concurrency; it checks that the seeded note did not change.
-func writeScan(t *testing.T, api *writeAPI, admin bool, concurrency int, onResult func(*scanner.Result), rs ...scanner.APIRule) []finding.Finding {
-	t.Helper()
-	return writeScanOf(t, api, api.handler(), writeSpec, admin, concurrency, onResult, rs...)
+// writeRun is one active scan of a write API: alice is the primary, bob
+// the peer, and ops the admin when asked.
+type writeRun struct {
+	h           http.Handler // nil: the API's handler
+	spec        string       // "": writeSpec
+	admin       bool
+	concurrency int // 0: 4
+	exclude     []string
+	rules       []scanner.APIRule
 }
 
-// writeScanOf is writeScan of api served by h and described by spec.
-func writeScanOf(t *testing.T, api *writeAPI, h http.Handler, spec string, admin bool, concurrency int, onResult func(*scanner.Result), rs ...scanner.APIRule) []finding.Finding {
+// scan runs the scan against api and checks that the seeded note did not
+// change.
+func (c writeRun) scan(t *testing.T, api *writeAPI) *scanner.Result {
 	t.Helper()
+	h, spec, concurrency := c.h, c.spec, c.concurrency
+	if h == nil {
+		h = api.handler()
+	}
+	if spec == "" {
+		spec = writeSpec
+	}
+	if concurrency == 0 {
+		concurrency = 4
+	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	opts := scanner.Options{
@@ -665,9 +679,10 @@ func writeScanOf(t *testing.T, api *writeAPI, h http.Handler, spec string, admin
 		Mode:     finding.ModeActive,
 		Client:   scanner.ClientOptions{Concurrency: concurrency, Timeout: 5 * time.Second, Budget: 5000},
 		Wait:     time.Second,
-		APIRules: rs,
+		Exclude:  c.exclude,
+		APIRules: c.rules,
 	}
-	if admin {
+	if c.admin {
 		opts.Admin = opsIdentity()
 		opts.Identities = append(opts.Identities, opts.Admin)
 	}
@@ -675,13 +690,10 @@ func writeScanOf(t *testing.T, api *writeAPI, h http.Handler, spec string, admin
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
-	if onResult != nil {
-		onResult(res)
-	}
 	if got, _ := api.object("notes", "1"); !reflect.DeepEqual(got, writeSeed) {
 		t.Errorf("the seeded note changed: %v", got)
 	}
-	return res.Findings
+	return res
 }
 
 // writeVerdict is one expected finding: its method, route and confidence.
@@ -726,8 +738,8 @@ func TestWriteAuthnMissing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newWriteAPI(tt.flaws)
-			var res *scanner.Result
-			fs := writeScan(t, api, false, 4, func(r *scanner.Result) { res = r }, rules.WriteAuthnMissing{})
+			res := writeRun{rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api)
+			fs := res.Findings
 			if got := verdicts(fs, "authn-missing"); !slices.Equal(got, tt.want) {
 				t.Errorf("findings %v, want %v", got, tt.want)
 				for _, f := range fs {
@@ -802,7 +814,8 @@ paths:
 // write to it is its design, not a finding, however the writes stick.
 func TestWriteAuthnMissingPublicByDesign(t *testing.T) {
 	api := newWriteAPI(writeFlaws{})
-	fs := writeScanOf(t, api, api.guestbook(), guestbookSpec, false, 4, nil, rules.WriteAuthnMissing{})
+	authn := []scanner.APIRule{rules.WriteAuthnMissing{}}
+	fs := writeRun{h: api.guestbook(), spec: guestbookSpec, rules: authn}.scan(t, api).Findings
 	if got := verdicts(fs, "authn-missing"); len(got) > 0 {
 		t.Errorf("findings on a public API: %v", got)
 	}
@@ -810,7 +823,7 @@ func TestWriteAuthnMissingPublicByDesign(t *testing.T) {
 	// the silence above is the rule's judgement, not a scan that sent
 	// nothing.
 	protected := strings.Replace(guestbookSpec, "components:\n", "security:\n  - bearerAuth: []\ncomponents:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\n", 1)
-	fs = writeScanOf(t, api, api.guestbook(), protected, false, 4, nil, rules.WriteAuthnMissing{})
+	fs = writeRun{h: api.guestbook(), spec: protected, rules: authn}.scan(t, api).Findings
 	want := []writeVerdict{
 		{"DELETE", "/entries/{entryId}", finding.ConfidenceHigh},
 		{"POST", "/entries", finding.ConfidenceMedium},
@@ -826,7 +839,7 @@ func TestWriteAuthnMissingPublicByDesign(t *testing.T) {
 // with the owner's token redacted everywhere.
 func TestWriteAuthnMissingEvidence(t *testing.T) {
 	api := newWriteAPI(writeFlaws{notePatchOpen: true})
-	fs := writeScan(t, api, false, 4, nil, rules.WriteAuthnMissing{})
+	fs := writeRun{rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api).Findings
 	f, ok := findingOf(fs, "authn-missing", "PATCH", "/api/notes/{noteId}")
 	if !ok {
 		t.Fatalf("no finding on PATCH /api/notes/{noteId}: %v", verdicts(fs, "authn-missing"))
@@ -844,5 +857,35 @@ func TestWriteAuthnMissingEvidence(t *testing.T) {
 	}
 	if len(f.Reproduce) != 2 || !strings.Contains(f.Reproduce[0], "-X 'PATCH'") {
 		t.Errorf("reproduce %q, want the PATCH then the read", f.Reproduce)
+	}
+}
+
+// TestWriteAuthnMissingHonoursExclude: an excluded item write is never
+// sent, not as an attack and not as a probe, and nothing is reported on it.
+func TestWriteAuthnMissingHonoursExclude(t *testing.T) {
+	api := newWriteAPI(writeFlaws{noteDeleteOpen: true, productsOpen: true})
+	var mu sync.Mutex
+	var anonymous []string
+	h := api.handler()
+	rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Header.Get("Authorization") == "" {
+			mu.Lock()
+			anonymous = append(anonymous, r.Method+" "+r.URL.Path)
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	})
+	res := writeRun{h: rec, exclude: []string{"DELETE /api/notes/*", "DELETE /api/products/*"},
+		rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api)
+	if got := verdicts(res.Findings, "authn-missing"); !slices.Equal(got, []writeVerdict{{"PUT", "/api/products/{productId}", finding.ConfidenceMedium}}) {
+		t.Errorf("findings %v, want only the PUT probe's", got)
+	}
+	for _, req := range anonymous {
+		if strings.HasPrefix(req, "DELETE /api/notes/") || strings.HasPrefix(req, "DELETE /api/products/") {
+			t.Errorf("an excluded write was sent: %s", req)
+		}
+	}
+	if len(anonymous) == 0 {
+		t.Error("no anonymous write was sent at all: the test proves nothing")
 	}
 }

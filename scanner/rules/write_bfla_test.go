@@ -46,8 +46,8 @@ func TestWriteBFLA(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newWriteAPI(tt.flaws)
-			var res *scanner.Result
-			fs := writeScan(t, api, tt.admin, 4, func(r *scanner.Result) { res = r }, rules.WriteBFLA{})
+			res := writeRun{admin: tt.admin, rules: []scanner.APIRule{rules.WriteBFLA{}}}.scan(t, api)
+			fs := res.Findings
 			if got := verdicts(fs, "bfla-privilege-escalation"); !slices.Equal(got, tt.want) {
 				t.Errorf("findings %v, want %v", got, tt.want)
 				for _, f := range fs {
@@ -83,7 +83,8 @@ func TestWriteRulesSameAnswerEveryRun(t *testing.T) {
 			concurrency = 8
 		}
 		var got []string
-		for _, f := range writeScan(t, newWriteAPI(flaws), true, concurrency, nil, rules.WriteAuthnMissing{}, rules.WriteBFLA{}) {
+		scan := writeRun{admin: true, concurrency: concurrency, rules: []scanner.APIRule{rules.WriteAuthnMissing{}, rules.WriteBFLA{}}}
+		for _, f := range scan.scan(t, newWriteAPI(flaws)).Findings {
 			got = append(got, strings.Join([]string{f.Rule, f.Method, f.Path, f.Confidence.String(), f.Evidence.Summary, f.Fingerprint}, " | "))
 		}
 		if run == 0 {
