@@ -72,8 +72,10 @@ type account struct {
 	// self is the account's own id from the signup or login answer,
 	// "" when neither gave one.
 	self string
-	// item is the account's own route as deleted ("/api/me"), deleted
-	// whether it is gone, reason how that was decided.
+	// item is how the report names the account: its own record's path
+	// when it was deleted by one (/api/users/103), else the name it
+	// signed up with; deleted says whether it is gone, reason how that
+	// was decided.
 	item    string
 	deleted bool
 	reason  string
@@ -299,7 +301,10 @@ func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account,
 	if !resp.OK() {
 		return nil, fmt.Sprintf("the signup %s %s", route, answered(resp))
 	}
-	acct := &account{owner: name, register: route, name: c.name, email: c.email}
+	acct := &account{owner: name, register: route, name: c.name, email: c.email, item: c.name}
+	if carries(fields, c.email) {
+		acct.item = c.email
+	}
 	acct.self, _ = objects.NewID(resp.Body, resp.Header.Get("Location"), "userId")
 	id, why := s.logInAccount(ctx, f, name, c, fields, resp)
 	if why != "" {
@@ -682,7 +687,9 @@ func (s *scan) deleteAccount(ctx context.Context, a *account, ops []openapi.Oper
 	}
 	req := t.Request(a.id, vals)
 	req.pastBudget = true
-	a.item = req.URL.Path
+	if hasPathParam(t.Op) {
+		a.item = req.URL.Path // its own record, proven so
+	}
 	r := t.Do(ctx, req)
 	route := t.Op.Method + " " + t.Op.Path
 	if !r.OK() {

@@ -483,7 +483,7 @@ func TestAutoAccounts(t *testing.T) {
 				t.Fatalf("accounts in coverage = %+v; want the victim and the attacker", accts)
 			}
 			for _, c := range accts {
-				if c.Operation != "POST /api/register" || !c.Deleted || c.Item != "/api/me" || !strings.Contains(c.Reason, "logging in again answered 401") {
+				if c.Operation != "POST /api/register" || !c.Deleted || !isAccountName(c.Item) || !strings.Contains(c.Reason, "DELETE /api/me answered 204 to the account; logging in again answered 401") {
 					t.Errorf("account %+v; want registered with POST /api/register, deleted on /api/me and confirmed by a refused login", c)
 				}
 			}
@@ -636,12 +636,12 @@ func TestAutoAccountsVariants(t *testing.T) {
 		setup    func(a *signupAPI)
 		primary  func() *scanner.Identity
 		wantAcct []string // owners of the accounts, in order
-		wantItem string   // the route each account was deleted on; "*" any /api/users/<id>
+		wantItem string   // "name": the account's name; "id": its own /api/users/<id>
 		wantWhy  string   // part of each account's reason
 	}{
-		{name: "configured primary, attacker of its own", primary: alice, wantAcct: []string{scanner.AutoAttacker}, wantItem: "/api/me", wantWhy: "logging in again answered 401"},
-		{name: "deleted by id", setup: func(a *signupAPI) { a.deleteByID = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "*", wantWhy: "DELETE /api/users/{userId} answered 204"},
-		{name: "token from the sign-up", setup: func(a *signupAPI) { a.tokenOnSignup = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "/api/me", wantWhy: "no login to confirm it with"},
+		{name: "configured primary, attacker of its own", primary: alice, wantAcct: []string{scanner.AutoAttacker}, wantItem: "name", wantWhy: "logging in again answered 401"},
+		{name: "deleted by id", setup: func(a *signupAPI) { a.deleteByID = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "id", wantWhy: "DELETE /api/users/{userId} answered 204"},
+		{name: "token from the sign-up", setup: func(a *signupAPI) { a.tokenOnSignup = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "name", wantWhy: "no login to confirm it with"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -661,7 +661,10 @@ func TestAutoAccountsVariants(t *testing.T) {
 			var owners []string
 			for _, c := range accts {
 				owners = append(owners, c.Owner)
-				item := c.Item == tc.wantItem || (tc.wantItem == "*" && strings.HasPrefix(c.Item, "/api/users/") && !strings.Contains(c.Item, "{"))
+				item := isAccountName(c.Item)
+				if tc.wantItem == "id" {
+					item = strings.HasPrefix(c.Item, "/api/users/1") && !strings.Contains(c.Item, "{")
+				}
 				if !c.Deleted || !item || !strings.Contains(c.Reason, tc.wantWhy) {
 					t.Errorf("account %+v; want deleted on %s (%s)", c, tc.wantItem, tc.wantWhy)
 				}
@@ -724,4 +727,13 @@ func TestAutoAccountsPastBudget(t *testing.T) {
 			}
 		})
 	}
+}
+
+// isAccountName reports whether s names an account the scan registered:
+// authgate-<16 hex digits>, as a name or an address at example.com.
+func isAccountName(s string) bool {
+	name := strings.TrimSuffix(s, "@example.com")
+	hexPart, ok := strings.CutPrefix(name, "authgate-")
+	_, err := hex.DecodeString(hexPart)
+	return ok && len(hexPart) == 16 && err == nil
 }
