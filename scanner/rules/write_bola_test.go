@@ -520,3 +520,134 @@ func describe(fs []finding.Finding) string {
 	}
 	return "[" + strings.Join(out, "; ") + "]"
 }
+
+// teamSpec is a team's documents; teams exist before the scan (there is no
+// create for them), so the scan creates documents under the team given in
+// pathValues.
+const teamSpec = `openapi: 3.0.0
+info: {title: teams, version: "1"}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+security: [{bearer: []}]
+paths:
+  /api/teams/{teamId}/docs:
+    parameters: [{name: teamId, in: path, required: true, schema: {type: integer}}]
+    post:
+      requestBody: {content: {application/json: {schema: {type: object, required: [title], properties: {title: {type: string}}}}}}
+      responses: {"201": {description: ok}}
+  /api/teams/{teamId}/docs/{docId}:
+    parameters:
+      - {name: teamId, in: path, required: true, schema: {type: integer}}
+      - {name: docId, in: path, required: true, schema: {type: integer}}
+    get: {responses: {"200": {description: ok}}}
+    put:
+      requestBody: {content: {application/json: {schema: {type: object, required: [title], properties: {title: {type: string}}}}}}
+      responses: {"200": {description: ok}}
+    delete: {responses: {"204": {description: ok}}}
+`
+
+// teamAPI serves team 7's documents. members read and write every
+// document of the team (shared by design); putAnyone lets any signed-in
+// user write them, members or not (the flaw).
+func teamAPI(members []string, putAnyone bool) http.Handler {
+	var mu sync.Mutex
+	docs := map[string]map[string]any{}
+	next := 100
+	member := func(me string) bool { return slices.Contains(members, me) }
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/teams/7/docs", func(w http.ResponseWriter, r *http.Request) {
+		me := caller(r)
+		if !member(me) {
+			notFound(w)
+			return
+		}
+		v, ok := decode(w, r)
+		if !ok {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		next++
+		v["id"], v["author"] = next, me
+		docs[strconv.Itoa(next)] = v
+		writeJSON(w, 201, v)
+	})
+	mux.HandleFunc("/api/teams/7/docs/{docId}", func(w http.ResponseWriter, r *http.Request) {
+		me := caller(r)
+		mu.Lock()
+		defer mu.Unlock()
+		d, ok := docs[r.PathValue("docId")]
+		switch {
+		case me == "":
+			unauthorized(w)
+		case !ok:
+			notFound(w)
+		case r.Method == http.MethodGet && member(me):
+			writeJSON(w, 200, d)
+		case r.Method == http.MethodPut && (member(me) || putAnyone):
+			v, ok := decode(w, r)
+			if ok {
+				d["title"] = v["title"]
+				writeJSON(w, 200, d)
+			}
+		case r.Method == http.MethodDelete && member(me):
+			delete(docs, r.PathValue("docId"))
+			w.WriteHeader(204)
+		default:
+			notFound(w)
+		}
+	})
+	return mux
+}
+
+// TestCrossUserWriteConfiguredParent: documents created under a team given
+// in pathValues, which both identities belong to, are shared by design:
+// bob's writes are reported at low confidence at most, saying why; when
+// bob is no member yet may write, it is a finding.
+func TestCrossUserWriteConfiguredParent(t *testing.T) {
+	cases := []struct {
+		name      string
+		members   []string
+		putAnyone bool
+		want      []string // "METHOD confidence"
+	}{
+		{"both members", []string{"1001", "1002"}, false, []string{"DELETE low", "PUT low"}},
+		{"bob no member, PUT open to him", []string{"1001"}, true, []string{"PUT high"}},
+		{"bob no member", []string{"1001"}, false, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(teamAPI(tc.members, tc.putAnyone))
+			t.Cleanup(srv.Close)
+			res, err := scanner.Scan(context.Background(), scanner.Options{
+				Target:     srv.URL,
+				OpenAPI:    "spec.yaml",
+				ReadFile:   func(string) ([]byte, error) { return []byte(teamSpec), nil },
+				Primary:    bearerID("alice", aliceToken),
+				Peer:       bearerID("bob", bobToken),
+				PathValues: map[string]string{"teamId": "7"},
+				Mode:       finding.ModeActive,
+				Client:     scanner.ClientOptions{Concurrency: 2, Timeout: 5 * time.Second},
+				Wait:       time.Second,
+				APIRules:   []scanner.APIRule{rules.CrossUserWrite{}},
+			})
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				if f.Rule != "bola-cross-user-write" {
+					continue
+				}
+				got = append(got, fmt.Sprintf("%s %v", f.Method, f.Confidence))
+				if shared := strings.Contains(f.Evidence.Summary, "pathValues"); shared != (f.Confidence == finding.ConfidenceLow) {
+					t.Errorf("summary %q: shared-by-design note %v at %v", f.Evidence.Summary, shared, f.Confidence)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("findings %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
