@@ -153,6 +153,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	// Accounts of its own stand in for a missing primary or peer
 	// (auto-accounts): the signup and login are found in the operations.
 	s.registerAccounts(ctx, ops)
+	s.warnings = append(s.warnings, s.unusedSettings(ops)...)
 	all := ops
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
