@@ -714,6 +714,10 @@ func verdicts(fs []finding.Finding, rule string) []writeVerdict {
 	return out
 }
 
+// TestWriteAuthnMissing runs authn-missing's writes against vulnerable and
+// fixed twins of the write API. The fixed twin holds the precision cases
+// too: a PUT that answers 200 to anonymous callers and ignores them, and a
+// feedback form public by design (security: []) that anyone may post to.
 func TestWriteAuthnMissing(t *testing.T) {
 	high, medium, low := finding.ConfidenceHigh, finding.ConfidenceMedium, finding.ConfidenceLow
 	tests := []struct {
