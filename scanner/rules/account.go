@@ -255,6 +255,11 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 			a.Skip(rule, fmt.Sprintf("the registration %s answered with %s", acctOp(reg), acctStatus(r)))
 			return nil, false
 		}
+		// An account the registration accepted stays on the target: the
+		// report lists it with what active mode created.
+		if w := a.Writes(); w != nil && r.Status < 400 && registrationRefused(r) == "" {
+			w.Account(acctOp(reg), user, scanner.Anonymous)
+		}
 		return r, true
 	}
 	logIn := func(user, password string) (*scanner.Response, bool) {
