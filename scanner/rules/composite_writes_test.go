@@ -782,7 +782,9 @@ func TestCompositeActiveWrites(t *testing.T) {
 	for _, c := range writes.Created {
 		t.Logf("created %s (%s as %s): deleted %v, %s", c.Item, c.Operation, c.Owner, c.Deleted, c.Reason)
 		kinds[c.Operation] = true
-		if !c.Deleted && c.Operation != "POST /api/contact" {
+		// The composite API cannot delete accounts: the ones the
+		// account rules registered stay, listed with the reason.
+		if !c.Deleted && (c.Kind != "account" || c.Reason == "") {
 			t.Errorf("left on the target: %+v", c)
 		}
 	}

@@ -82,9 +82,21 @@ type sfAPI struct {
 	users    map[int]*sfUser
 	records  map[int]*sfRecord
 	next     int
-	sessions map[string]int // mallory's login tokens
+	sessions map[string]int // login tokens: mallory's and registered accounts'
 	seeded   map[int]bool   // ids of the records that existed before any scan
+	// passwords are the accounts that log in with a password, by e-mail:
+	// mallory's, and those POST /api/register created (ids from
+	// sfFirstUserID).
+	passwords map[string]string
+	nextUser  int
 }
+
+// sfFirstUserID is the first id of a registered account; ids below it
+// are the seeded users.
+const sfFirstUserID = 100
+
+// sfMinPassword is the registration's password policy.
+const sfMinPassword = 12
 
 func newSFAPI() *sfAPI {
 	a := &sfAPI{
@@ -105,9 +117,11 @@ func newSFAPI() *sfAPI {
 			41: {Kind: "tag", ID: 41, OwnerID: 1, Fields: map[string]any{"name": "urgent"}},
 			51: {Kind: "announcement", ID: 51, OwnerID: 3, Fields: map[string]any{"text": "Maintenance on Sunday."}},
 		},
-		next:     sfFirstID,
-		sessions: map[string]int{},
-		seeded:   map[int]bool{},
+		next:      sfFirstID,
+		sessions:  map[string]int{},
+		seeded:    map[int]bool{},
+		passwords: map[string]string{"mallory@example.com": sfMalloryPassword},
+		nextUser:  sfFirstUserID,
 	}
 	for id := range a.records {
 		a.seeded[id] = true
@@ -126,10 +140,8 @@ func (a *sfAPI) snapshot() []byte {
 	for id := range a.seeded {
 		state["record "+strconv.Itoa(id)] = a.records[id]
 	}
-	for id, u := range a.users {
-		if id != 5 {
-			state["user "+strconv.Itoa(id)] = u
-		}
+	for id := 1; id < 5; id++ {
+		state["user "+strconv.Itoa(id)] = a.users[id]
 	}
 	// A record created under a seeded project (a member added to it)
 	// changes the seeded project's data too.
@@ -171,7 +183,7 @@ func (a *sfAPI) who(r *http.Request) int {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if id, ok := a.sessions[strings.TrimPrefix(h, "Bearer ")]; ok {
+	if id, ok := a.sessions[strings.TrimPrefix(h, "Bearer ")]; ok && a.users[id] != nil {
 		return id
 	}
 	return -1
@@ -306,16 +318,58 @@ func (a *sfAPI) handler() http.Handler {
 		if !ok {
 			return
 		}
-		if in["email"] != "mallory@example.com" || in["password"] != sfMalloryPassword {
+		email, _ := in["email"].(string)
+		password, _ := in["password"].(string)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		uid := 0
+		for id, u := range a.users {
+			if u.Email == email {
+				uid = id
+			}
+		}
+		if want, ok := a.passwords[email]; !ok || want != password || uid == 0 {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid email or password"})
 			return
 		}
-		a.mu.Lock()
 		tok := fmt.Sprintf("sf-session-%d-%d", len(a.sessions), time.Now().UnixNano())
-		a.sessions[tok] = 5
-		a.mu.Unlock()
+		a.sessions[tok] = uid
 		writeJSON(w, http.StatusOK, map[string]string{"access_token": tok})
 	})
+	// Signup: a new account of role user, whatever the body says.
+	mux.HandleFunc("POST /api/register", func(w http.ResponseWriter, r *http.Request) {
+		in, ok := sfBody(w, r, "email", "password", "name")
+		if !ok {
+			return
+		}
+		email, _ := in["email"].(string)
+		password, _ := in["password"].(string)
+		name, _ := in["name"].(string)
+		if !strings.Contains(email, "@") || len(password) < sfMinPassword {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "an email and a password of at least 12 characters are required"})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if _, taken := a.passwords[email]; taken || len(a.users) >= sfMaxRecords {
+			writeJSON(w, http.StatusConflict, map[string]string{"error": "email already registered"})
+			return
+		}
+		u := &sfUser{ID: a.nextUser, Name: name, Email: email, Role: "user"}
+		a.nextUser++
+		a.users[u.ID] = u
+		a.passwords[email] = password
+		writeJSON(w, http.StatusCreated, u)
+	})
+	// Closing one's own account: any caller may, so a scan that sent it
+	// as anyone but an account it registered would delete a real one.
+	mux.HandleFunc("DELETE /api/me", a.authed(func(w http.ResponseWriter, _ *http.Request, uid int) {
+		a.mu.Lock()
+		delete(a.passwords, a.users[uid].Email)
+		delete(a.users, uid)
+		a.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	mux.HandleFunc("GET /api/me", a.authed(func(w http.ResponseWriter, _ *http.Request, uid int) {
 		a.mu.Lock()
 		u := *a.users[uid]
@@ -456,9 +510,27 @@ paths:
                 email: {type: string, format: email}
                 password: {type: string, format: password}
       responses: {"200": {description: token}, "401": {description: refused}}
+  /api/register:
+    post:
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [email, password]
+              properties:
+                email: {type: string, format: email}
+                password: {type: string, format: password, minLength: 12}
+                name: {type: string}
+      responses: {"201": {description: the new account}, "400": {description: invalid}, "409": {description: taken}}
   /api/me:
     get:
       responses: {"200": {description: the caller}}
+    delete:
+      description: Closes the caller's account.
+      responses: {"204": {description: closed}}
   /api/users/{userId}:
     parameters:
       - {name: userId, in: path, required: true, schema: {type: integer}, example: 1}
@@ -745,6 +817,14 @@ func TestWriteSafetyActive(t *testing.T) {
 			continue
 		}
 		writes++
+		if e.Path == "/api/me" {
+			// Closing an account: only one the scan registered may be
+			// closed, never alice's, bob's, the admin's or mallory's.
+			if e.Who > 0 && e.Who < sfFirstUserID {
+				t.Errorf("a pre-existing account was closed: %s", e)
+			}
+			continue
+		}
 		id, ok := lastID(e.Path)
 		if !ok {
 			t.Errorf("a write without an id in its path: %s", e)
@@ -778,9 +858,10 @@ func TestWriteSafetyActive(t *testing.T) {
 	for _, c := range cov.Created {
 		listed[c.Item] = c
 	}
+	sfCheckAccounts(t, api, exchanges, cov)
 	// Every create the API answered is in the report.
 	for _, e := range exchanges {
-		if e.Method != http.MethodPost || e.Status != http.StatusCreated {
+		if e.Method != http.MethodPost || e.Status != http.StatusCreated || e.Path == "/api/register" {
 			continue
 		}
 		var v struct{ ID int }
@@ -829,6 +910,44 @@ func TestWriteSafetyActive(t *testing.T) {
 	}
 	if !tagLeft {
 		t.Errorf("no tag left on the target with its reason; remaining %v, coverage %+v", remaining, cov)
+	}
+}
+
+// sfCheckAccounts checks the accounts the scan registered against the
+// report: one account entry per registration the API accepted, and as
+// many left on the target as the API still has.
+func sfCheckAccounts(t *testing.T, api *sfAPI, exchanges []sfExchange, cov *finding.WriteCoverage) {
+	t.Helper()
+	registered := 0
+	for _, e := range exchanges {
+		if e.Method == http.MethodPost && e.Path == "/api/register" && e.Status == http.StatusCreated {
+			registered++
+		}
+	}
+	var listed, left int
+	for _, c := range cov.Created {
+		if c.Kind != "account" {
+			continue
+		}
+		listed++
+		if !c.Deleted {
+			left++
+			if c.Reason == "" {
+				t.Errorf("account %+v left without a reason", c)
+			}
+		}
+	}
+	remaining := 0
+	api.mu.Lock()
+	for id := range api.users {
+		if id >= sfFirstUserID {
+			remaining++
+		}
+	}
+	api.mu.Unlock()
+	if listed != registered || left != remaining {
+		t.Errorf("the API accepted %d registrations and still has %d of the accounts; the report lists %d accounts, %d left: %+v",
+			registered, remaining, listed, left, cov.Created)
 	}
 }
 
