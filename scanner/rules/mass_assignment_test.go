@@ -222,6 +222,23 @@ func (a *massAPI) handler() http.Handler {
 		defer a.mu.Unlock()
 		writeJSON(w, http.StatusOK, a.users[name])
 	})
+	mux.HandleFunc("PUT /api/me", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return
+		}
+		b, ok := massBody(r)
+		if dn, _ := b["displayName"].(string); !ok || dn == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "displayName is required"})
+			return
+		}
+		record(r, b)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		bindUser(a.users[name], b, a.profile)
+		writeJSON(w, http.StatusOK, echo(a.profile, a.users[name], b))
+	})
 	mux.HandleFunc("PATCH /api/me", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
 		if name == "" {
@@ -558,6 +575,18 @@ var massSpecNoMe = func() string {
 	return massSpecUsers[:start] + massSpecUsers[end:]
 }()
 
+// massSpecPut replaces the profile's PATCH with a PUT that needs the whole
+// profile (displayName).
+var massSpecPut = strings.Replace(massSpec, `    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProfileUpdate"}`, `    put:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ProfileUpdate"}`, 1)
+
 // massSpecMembers has a member directory numbered apart from the users.
 var massSpecMembers = strings.Replace(massSpec, `  /api/notes:
 `, `  /api/members/{memberId}:
@@ -671,6 +700,8 @@ func TestMassAssignment(t *testing.T) {
 		{name: "fixed: every write ignores unknown fields", api: fixed()},
 		{name: "a declared userId (an assignee) is low confidence at most", api: fixed(), spec: massSpecTasks,
 			want: []massWant{{"POST", "/api/tasks", finding.SeverityHigh, []string{"userId"}}}, low: true},
+		{name: "profile PUT with the whole profile writes role", api: newMassAPI(massAccept, massIgnore, massIgnore, massIgnore), spec: massSpecPut,
+			want: []massWant{{"PUT", "/api/me", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
 		{name: "registration read back by the id it answered, without /me", api: newMassAPI(massIgnore, massAccept, massIgnore, massIgnore), spec: massSpecNoMe,
 			want: []massWant{{"POST", "/api/register", finding.SeverityHigh, []string{"role", "isAdmin"}}}},
 		{name: "fixed: registration read back by id ignores role", api: newMassAPI(massIgnore, massEcho, massIgnore, massIgnore), spec: massSpecNoMe},
@@ -725,8 +756,8 @@ func TestMassAssignment(t *testing.T) {
 			}
 			tt.api.mu.Lock()
 			defer tt.api.mu.Unlock()
-			if u := tt.api.users["mallory"]; u.Role != "user" || u.IsAdmin {
-				t.Errorf("the throw-away account was left with role %q, isAdmin %v: not restored", u.Role, u.IsAdmin)
+			if u := tt.api.users["mallory"]; u.Role != "user" || u.IsAdmin || u.DisplayName != "Mallory" {
+				t.Errorf("the throw-away account was left with role %q, isAdmin %v, displayName %q: not restored", u.Role, u.IsAdmin, u.DisplayName)
 			}
 			if u := tt.api.users["alice"]; u.Role != "user" || u.IsAdmin || u.DisplayName != "Alice" {
 				t.Errorf("the primary's account changed: %+v", *u)
