@@ -323,14 +323,20 @@ func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) 
 	if body != nil {
 		sent = " and a body of the wrong JSON type"
 	}
-	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up). The probe changed nothing; the proof would be an anonymous write on a real object, which the scan could not create.",
+	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up).",
 		it.Op.Method, it.Op.Path, p.why, sent, r.Status)
+	if r.OK() {
+		summary += " Some APIs answer 2xx to what they refuse and ignore it: if this one does, it is not a flaw."
+	}
+	summary += " The probe changed nothing; the proof would be an anonymous write on a real object, which the scan could not create."
 	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("authn-missing", conf, summary, r), true
 }
 
-// probeVerdict judges a probe's answer: 404 is weak (a router may answer
-// it for an unmatched route before any middleware), a 400 or 422 about the
-// body or a 2xx shows the handler at work.
+// probeVerdict judges a probe's answer. A 400 or 422 about the body shows
+// the handler at work: medium. A 404 is weak (a router may answer it for
+// an unmatched route before any middleware), and so is a 2xx: some APIs
+// answer 200 to what they refuse and ignore it, which only a write on a
+// real object tells apart: low, shown but not scored.
 func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 	if r == nil || r.Err != nil {
 		return 0, false
@@ -344,7 +350,7 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 		}
 		return finding.ConfidenceMedium, true
 	case r.OK() && scanner.Refusal(r) == "":
-		return finding.ConfidenceMedium, true
+		return finding.ConfidenceLow, true
 	}
 	return 0, false
 }

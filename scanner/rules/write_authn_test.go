@@ -649,7 +649,8 @@ type writeRun struct {
 	h           http.Handler // nil: the API's handler
 	spec        string       // "": writeSpec
 	admin       bool
-	concurrency int // 0: 4
+	anonymous   bool // no identity at all: the scan has no credentials
+	concurrency int  // 0: 4
 	exclude     []string
 	rules       []scanner.APIRule
 }
@@ -681,6 +682,9 @@ func (c writeRun) scan(t *testing.T, api *writeAPI) *scanner.Result {
 		Wait:     time.Second,
 		Exclude:  c.exclude,
 		APIRules: c.rules,
+	}
+	if c.anonymous {
+		opts.Primary, opts.Peer = nil, nil
 	}
 	if c.admin {
 		opts.Admin = opsIdentity()
@@ -891,5 +895,28 @@ func TestWriteAuthnMissingHonoursExclude(t *testing.T) {
 	}
 	if len(anonymous) == 0 {
 		t.Error("no anonymous write was sent at all: the test proves nothing")
+	}
+}
+
+// TestWriteAuthnMissingWithoutCredentials: a scan without any identity
+// cannot own an object, so every protected item write is probed. The
+// sloppy PUT that answers 200 to anonymous callers and ignores them is
+// then low, never more: only a write on a real object tells it from a
+// handler without authentication.
+func TestWriteAuthnMissingWithoutCredentials(t *testing.T) {
+	api := newWriteAPI(writeFlaws{productsOpen: true})
+	res := writeRun{anonymous: true, rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api)
+	// The feedback and review deletes look the object up before they
+	// check who asks (404 first, 401 for a real one): a 404 cannot tell
+	// that from a handler without authentication, so they are low too.
+	want := []writeVerdict{
+		{"DELETE", "/api/feedback/{feedbackId}", finding.ConfidenceLow},
+		{"DELETE", "/api/products/{productId}", finding.ConfidenceLow},
+		{"DELETE", "/api/reviews/{reviewId}", finding.ConfidenceLow},
+		{"PUT", "/api/notes/{noteId}", finding.ConfidenceLow},
+		{"PUT", "/api/products/{productId}", finding.ConfidenceMedium},
+	}
+	if got := verdicts(res.Findings, "authn-missing"); !slices.Equal(got, want) {
+		t.Errorf("findings %v, want %v", got, want)
 	}
 }
