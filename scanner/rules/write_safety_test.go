@@ -742,6 +742,12 @@ func (rec *sfRecorder) all() []sfExchange {
 // and mallory (a throw-away login), with the whole catalog.
 func sfScan(t *testing.T, h http.Handler, mode finding.Mode, exclude []string) *scanner.Result {
 	t.Helper()
+	return sfScanWith(t, h, mode, func(o *scanner.Options) { o.Exclude = exclude })
+}
+
+// sfScanWith is sfScan with the options changed by adjust.
+func sfScanWith(t *testing.T, h http.Handler, mode finding.Mode, adjust func(*scanner.Options)) *scanner.Result {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	bearer := func(name, tok string) *scanner.Identity {
@@ -757,7 +763,6 @@ func sfScan(t *testing.T, h http.Handler, mode finding.Mode, exclude []string) *
 	opts := scanner.Options{
 		Target:     srv.URL,
 		OpenAPI:    srv.URL + "/openapi.yaml",
-		Exclude:    exclude,
 		Primary:    bearer("alice", sfAlice),
 		Peer:       bearer("bob", sfBob),
 		Admin:      admin,
@@ -769,6 +774,7 @@ func sfScan(t *testing.T, h http.Handler, mode finding.Mode, exclude []string) *
 		Rules:      rules.All(),
 		APIRules:   rules.APIRules(),
 	}
+	adjust(&opts)
 	res, err := scanner.Scan(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
@@ -1045,5 +1051,57 @@ func TestWriteSafetyExclude(t *testing.T) {
 	}
 	if !strings.Contains(text.String(), "/api/notes/") {
 		t.Errorf("the warnings do not name the notes left on the target: %q", res.Warnings)
+	}
+}
+
+// TestWriteSafetyAutoAccounts: with no primary and no peer, active mode
+// registers two accounts of its own (autoAccounts), uses them as victim
+// and attacker, and closes them at the end with DELETE /api/me as
+// themselves. No pre-existing data or account changes, every write goes to
+// what the scan created, and the report lists both accounts as deleted.
+func TestWriteSafetyAutoAccounts(t *testing.T) {
+	api := newSFAPI()
+	rec := &sfRecorder{api: api, h: api.handler()}
+	before := api.snapshot()
+	res := sfScanWith(t, rec, finding.ModeActive, func(o *scanner.Options) {
+		o.Primary, o.Peer, o.AutoAccounts = nil, nil, true
+	})
+	exchanges := rec.all()
+	if after := api.snapshot(); !bytes.Equal(before, after) {
+		t.Errorf("pre-existing data changed:\nbefore %s\nafter  %s", before, after)
+	}
+	var registered []string
+	for _, e := range exchanges {
+		switch {
+		case e.Method == http.MethodPost && e.Path == "/api/register" && e.Status == http.StatusCreated:
+			var u sfUser
+			json.Unmarshal(e.Answer, &u)
+			registered = append(registered, u.Email)
+		case e.Method == http.MethodDelete && e.Path == "/api/me" && e.Who < sfFirstUserID:
+			t.Errorf("a pre-existing account was closed: %s", e)
+		case isWrite(e.Method) && e.Path != "/api/me":
+			if id, ok := lastID(e.Path); !ok || sfPreexisting(api, e, id) {
+				t.Errorf("a write on data that existed before the scan: %s", e)
+			}
+		}
+	}
+	for _, email := range registered {
+		if !strings.HasPrefix(email, "authgate-") || !strings.HasSuffix(email, "@example.com") {
+			t.Errorf("registered %q: want an authgate- name at the reserved example.com", email)
+		}
+	}
+	if len(registered) < 2 {
+		t.Fatalf("active mode registered %d accounts, want its two (victim and attacker); warnings %q", len(registered), res.Warnings)
+	}
+	cov := res.Coverage.Writes
+	if cov == nil {
+		t.Fatal("no coverage.writes")
+	}
+	sfCheckAccounts(t, api, exchanges, cov)
+	for _, c := range cov.Created {
+		t.Logf("created %s %s (%s as %s): deleted %v, %s", c.Kind, c.Item, c.Operation, c.Owner, c.Deleted, c.Reason)
+		if c.Kind == "account" && (c.Owner == scanner.AutoVictim || c.Owner == scanner.AutoAttacker) && !c.Deleted {
+			t.Errorf("the scan's own account %+v was not closed, though the API has DELETE /api/me", c)
+		}
 	}
 }
