@@ -178,7 +178,13 @@ func (w *Writes) accountFlow(op *openapi.Operation) bool {
 			return true
 		}
 	}
-	return false
+	// A public POST /users is a sign-up: registering accounts is opt-in
+	// (Options.AutoAccounts, through the account flows), never a side
+	// effect of the object kinds. An authenticated one (an admin's create
+	// user) is an object like any other.
+	segs := routeSegments(op.Path)
+	public := op.Security == openapi.SecurityPublic || op.Security == openapi.SecurityOptional
+	return public && len(segs) > 0 && principalSegment.MatchString(segs[len(segs)-1]) && len(routeParams(op.Path)) == 0
 }
 
 // Marker returns a fresh seed-derived marker ("authgate-<seed>-<n>") for an
