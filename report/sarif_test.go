@@ -587,4 +587,9 @@ func TestSARIFSuppressionsAndCoverage(t *testing.T) {
 			t.Errorf("coverage.%s = %v, want a list", k, cov[k])
 		}
 	}
+	// What active mode created, and what it left, travels with the run.
+	writes, _ := cov["writes"].(map[string]any)
+	if created, _ := writes["created"].([]any); len(created) != 3 || writes["left"] != float64(2) {
+		t.Errorf("coverage.writes = %v, want the fixture's 3 created objects, 2 left", cov["writes"])
+	}
 }
