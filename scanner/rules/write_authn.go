@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -355,22 +356,14 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 	return 0, false
 }
 
-// authWords in a 400's body say the request was refused for its
-// credentials (some APIs answer a missing token with 400).
-var authWords = []string{"token", "auth", "credential", "login", "unauthori", "api key", "apikey", "api_key", "session"}
+// credentialWords in a 400's body say the request was refused for its
+// credentials (some APIs answer a missing token with 400). Whole words:
+// "author is required" is about the body.
+var credentialWords = regexp.MustCompile(`(?i)\b(tokens?|auth|authentication|authori[sz]ation|unauthori[sz]ed|credentials?|log ?in|sign ?in|api[ _-]?keys?|session|bearer)\b`)
 
 // aboutCredentials reports whether a 4xx answer is about credentials.
 func aboutCredentials(r *scanner.Response) bool {
-	if r.Header.Get("WWW-Authenticate") != "" {
-		return true
-	}
-	body := strings.ToLower(string(r.Body))
-	for _, w := range authWords {
-		if strings.Contains(body, w) {
-			return true
-		}
-	}
-	return false
+	return r.Header.Get("WWW-Authenticate") != "" || credentialWords.Match(r.Body)
 }
 
 // wrongTypeBody is a body no handler accepts: an array where the

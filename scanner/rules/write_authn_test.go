@@ -27,10 +27,15 @@ type writeFlaws struct {
 	notePatchOpen  bool // PATCH /api/notes/{noteId} applies anyone's changes
 	reviewsOpen    bool // POST /api/reviews accepts anonymous reviews
 	productsOpen   bool // PUT/DELETE /api/products/{productId} run without credentials
-	couponsAuthn   bool // /api/admin/coupons checks the token, not the role
-	couponCreate   bool // only POST /api/admin/coupons checks the token, not the role
-	planPutAuthn   bool // PUT /api/plans/{planId} checks the token, not the role
-	membersOpen    bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
+	// productsAuth400: the product PUT refuses anonymous callers with a
+	// 400 naming the missing token (fixed, if unusual); with
+	// productsOpen, it is open and its 400 names a field ("author"), and
+	// the DELETE checks the role.
+	productsAuth400 bool
+	couponsAuthn    bool // /api/admin/coupons checks the token, not the role
+	couponCreate    bool // only POST /api/admin/coupons checks the token, not the role
+	planPutAuthn    bool // PUT /api/plans/{planId} checks the token, not the role
+	membersOpen     bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
 	// ticketsOpenTo is the user id let into the staff-only POST
 	// /api/staff/tickets besides the admin; "" lets every signed-in user
 	// in, as the API means it.
@@ -334,11 +339,26 @@ func (a *writeAPI) productRoutes(mux *http.ServeMux) {
 	del := a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
 		a.remove(w, "products", r.PathValue("productId"), false)
 	})
-	if a.f.productsOpen {
+	switch {
+	case a.f.productsOpen && a.f.productsAuth400:
+		put = func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "author is required"})
+		}
+	case a.f.productsOpen:
 		// The handlers check nothing: the body is read, then the
 		// product looked up.
 		put = func(w http.ResponseWriter, r *http.Request) { a.update(w, r, "products", r.PathValue("productId")) }
 		del = func(w http.ResponseWriter, r *http.Request) { a.remove(w, "products", r.PathValue("productId"), false) }
+	case a.f.productsAuth400:
+		put = func(w http.ResponseWriter, r *http.Request) {
+			if me, _ := a.who(r); me == "" {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "missing bearer token"})
+				return
+			}
+			a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
+				a.update(w, r, "products", r.PathValue("productId"))
+			})(w, r)
+		}
 	}
 	mux.HandleFunc("PUT /api/products/{productId}", put)
 	mux.HandleFunc("DELETE /api/products/{productId}", del)
@@ -742,6 +762,9 @@ func TestWriteAuthnMissing(t *testing.T) {
 			[]writeVerdict{{"POST", "/api/projects/{projectId}/members", high}}},
 		{"vulnerable: admin product writes without a create run without credentials", writeFlaws{productsOpen: true},
 			[]writeVerdict{{"DELETE", "/api/products/{productId}", low}, {"PUT", "/api/products/{productId}", medium}}},
+		{"fixed: a 400 to anonymous callers that names the missing token is a refusal", writeFlaws{productsAuth400: true}, nil},
+		{"vulnerable: a 400 that names a field, not credentials", writeFlaws{productsOpen: true, productsAuth400: true},
+			[]writeVerdict{{"PUT", "/api/products/{productId}", medium}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
