@@ -1196,6 +1196,10 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 		t, req := w.itemRequest(o, del, id, nil)
 		req.pastBudget = true
 		r := t.Do(ctx, req)
+		if r.Err != nil {
+			tried = append(tried, fmt.Sprintf("DELETE as %s got no answer: %v", identityName(id), r.Err))
+			continue
+		}
 		if !r.OK() && r.Status != http.StatusNotFound && r.Status != http.StatusGone {
 			tried = append(tried, fmt.Sprintf("DELETE answered %s to %s", describeAnswer(r), identityName(id)))
 			continue

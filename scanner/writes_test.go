@@ -40,6 +40,8 @@ type writesAPI struct {
 	upsert bool
 	// bare: a create answers 201 with no body and no Location.
 	bare bool
+	// dropDeletes closes the connection on every DELETE.
+	dropDeletes bool
 
 	mu      sync.Mutex
 	next    int
@@ -114,6 +116,12 @@ func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.log = append(a.log, user+" "+r.Method+" "+r.URL.Path)
+	if a.dropDeletes && r.Method == http.MethodDelete {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
 	if r.URL.Path == "/openapi.json" {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, writesSpec)
@@ -448,6 +456,7 @@ func TestWritesLeftovers(t *testing.T) {
 		{"no delete operation", "/api/tags", nil, nil, "no DELETE on /api/tags/{id}"},
 		{"delete excluded", "/api/notes", nil, []string{"DELETE /api/notes/*"}, "DELETE /api/notes/{noteId} was not sent: excluded by --exclude"},
 		{"delete refused", "/api/notes", func(a *writesAPI) { a.refuseDelete = true }, nil, "DELETE answered 403 to alice; DELETE answered 403 to admin"},
+		{"delete unanswered", "/api/notes", func(a *writesAPI) { a.dropDeletes = true }, nil, "DELETE as alice got no answer: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -455,7 +464,10 @@ func TestWritesLeftovers(t *testing.T) {
 			if tc.api != nil {
 				tc.api(api)
 			}
-			res := writesScan(t, api, func(o *Options) { o.Exclude = tc.exclude }, func(ctx context.Context, a *API) []finding.Finding {
+			// An operation rule too: a scan whose every failed request
+			// was a write would count as one that saw nothing.
+			change := func(o *Options) { o.Exclude, o.Rules = tc.exclude, []Rule{sharedIDRule{}} }
+			res := writesScan(t, api, change, func(ctx context.Context, a *API) []finding.Finding {
 				w := a.Writes()
 				if o, _, why := w.Create(ctx, kind(t, w, tc.collection), a.s.primary, nil); o == nil {
 					t.Fatalf("create: %s", why)
