@@ -236,7 +236,8 @@ func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) 
 }
 
 // createAnonymously creates an object of k without credentials; for a
-// nested kind, under a parent the owner creates first.
+// nested kind, under a parent the owner creates first (or the parent
+// configured in pathValues).
 func (j *authnWrites) createAnonymously(ctx context.Context, k objects.Lifecycle) (*scanner.Object, *scanner.Response) {
 	if len(k.Parents) == 0 || j.owner.IsAnonymous() {
 		o, r, _ := j.w.Create(ctx, k, scanner.Anonymous, nil)
@@ -244,7 +245,9 @@ func (j *authnWrites) createAnonymously(ctx context.Context, k objects.Lifecycle
 	}
 	pk, ok := j.w.Parent(k)
 	if !ok {
-		return nil, nil
+		// Parents from pathValues: the create needs no parent object.
+		o, r, _ := j.w.Create(ctx, k, scanner.Anonymous, nil)
+		return o, r
 	}
 	parent, _, _ := j.w.Create(ctx, pk, j.owner, nil)
 	if parent == nil {

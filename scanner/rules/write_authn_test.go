@@ -36,6 +36,7 @@ type writeFlaws struct {
 	couponCreate    bool // only POST /api/admin/coupons checks the token, not the role
 	planPutAuthn    bool // PUT /api/plans/{planId} checks the token, not the role
 	membersOpen     bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
+	docsOpen        bool // POST /api/teams/{teamId}/docs accepts anonymous documents
 	// ticketsOpenTo is the user id let into the staff-only POST
 	// /api/staff/tickets besides the admin; "" lets every signed-in user
 	// in, as the API means it.
@@ -57,7 +58,7 @@ type writeAPI struct {
 
 func newWriteAPI(f writeFlaws) *writeAPI {
 	a := &writeAPI{f: f, next: 100, stores: map[string]map[string]map[string]any{}}
-	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans", "projects", "members", "entries", "tickets"} {
+	for _, k := range []string{"notes", "reviews", "feedback", "products", "coupons", "plans", "projects", "members", "entries", "tickets", "docs"} {
 		a.stores[k] = map[string]map[string]any{}
 	}
 	a.stores["notes"]["1"] = map[string]any{"id": 1, "title": "bob's diary", "owner": "1002"}
@@ -195,6 +196,7 @@ func (a *writeAPI) handler() http.Handler {
 	a.planRoutes(mux)
 	a.projectRoutes(mux)
 	a.ticketRoutes(mux)
+	a.docRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
 	return mux
 }
@@ -502,6 +504,40 @@ func (a *writeAPI) ticketRoutes(mux *http.ServeMux) {
 	}))
 }
 
+// docRoutes: documents of team 7, which exists before any scan and which
+// the API cannot create (the scan is given its id in pathValues); its
+// members read and delete the team's documents.
+func (a *writeAPI) docRoutes(mux *http.ServeMux) {
+	member := func(team, me string, admin bool) bool { return team == "7" && (me != "" || admin) }
+	mux.HandleFunc("POST /api/teams/{teamId}/docs", func(w http.ResponseWriter, r *http.Request) {
+		me, admin := a.who(r)
+		switch {
+		case r.PathValue("teamId") != "7":
+			notFound(w)
+		case member(r.PathValue("teamId"), me, admin) || a.f.docsOpen:
+			a.create(w, r, "docs", me, "title")
+		default:
+			unauthorized(w)
+		}
+	})
+	doc := func(next func(w http.ResponseWriter, id string)) http.HandlerFunc {
+		return a.signedIn(func(w http.ResponseWriter, r *http.Request, me string, admin bool) {
+			if _, ok := a.object("docs", r.PathValue("docId")); !ok || !member(r.PathValue("teamId"), me, admin) {
+				notFound(w)
+				return
+			}
+			next(w, r.PathValue("docId"))
+		})
+	}
+	mux.HandleFunc("GET /api/teams/{teamId}/docs/{docId}", doc(func(w http.ResponseWriter, id string) {
+		o, _ := a.object("docs", id)
+		writeJSON(w, http.StatusOK, o)
+	}))
+	mux.HandleFunc("DELETE /api/teams/{teamId}/docs/{docId}", doc(func(w http.ResponseWriter, id string) {
+		a.remove(w, "docs", id, false)
+	}))
+}
+
 // left returns the objects of kind other than the seeded ones.
 func (a *writeAPI) left(kind string) []map[string]any {
 	a.mu.Lock()
@@ -647,6 +683,20 @@ paths:
       responses: {"200": {description: ok}}
     delete:
       responses: {"204": {description: deleted}}
+  /api/teams/{teamId}/docs:
+    parameters:
+      - {name: teamId, in: path, required: true, schema: {type: integer}, example: 1}
+    post:
+      requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"201": {description: created}}
+  /api/teams/{teamId}/docs/{docId}:
+    parameters:
+      - {name: teamId, in: path, required: true, schema: {type: integer}, example: 1}
+      - {name: docId, in: path, required: true, schema: {type: integer}, example: 1}
+    get:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: deleted}}
   /api/plans:
     post:
       requestBody: {required: true, content: {application/json: {schema: {$ref: "#/components/schemas/Named"}}}}
@@ -672,6 +722,7 @@ type writeRun struct {
 	anonymous   bool // no identity at all: the scan has no credentials
 	concurrency int  // 0: 4
 	exclude     []string
+	pathValues  map[string]string
 	rules       []scanner.APIRule
 }
 
@@ -692,16 +743,17 @@ func (c writeRun) scan(t *testing.T, api *writeAPI) *scanner.Result {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	opts := scanner.Options{
-		Target:   srv.URL,
-		OpenAPI:  "spec.yaml",
-		ReadFile: func(string) ([]byte, error) { return []byte(spec), nil },
-		Primary:  bearerID("alice", aliceToken),
-		Peer:     bearerID("bob", bobToken),
-		Mode:     finding.ModeActive,
-		Client:   scanner.ClientOptions{Concurrency: concurrency, Timeout: 5 * time.Second, Budget: 5000},
-		Wait:     time.Second,
-		Exclude:  c.exclude,
-		APIRules: c.rules,
+		Target:     srv.URL,
+		OpenAPI:    "spec.yaml",
+		ReadFile:   func(string) ([]byte, error) { return []byte(spec), nil },
+		Primary:    bearerID("alice", aliceToken),
+		Peer:       bearerID("bob", bobToken),
+		Mode:       finding.ModeActive,
+		Client:     scanner.ClientOptions{Concurrency: concurrency, Timeout: 5 * time.Second, Budget: 5000},
+		Wait:       time.Second,
+		Exclude:    c.exclude,
+		PathValues: c.pathValues,
+		APIRules:   c.rules,
 	}
 	if c.anonymous {
 		opts.Primary, opts.Peer = nil, nil
@@ -762,6 +814,8 @@ func TestWriteAuthnMissing(t *testing.T) {
 			[]writeVerdict{{"POST", "/api/projects/{projectId}/members", high}}},
 		{"vulnerable: admin product writes without a create run without credentials", writeFlaws{productsOpen: true},
 			[]writeVerdict{{"DELETE", "/api/products/{productId}", low}, {"PUT", "/api/products/{productId}", medium}}},
+		{"vulnerable: anonymous documents in the configured team", writeFlaws{docsOpen: true},
+			[]writeVerdict{{"POST", "/api/teams/{teamId}/docs", high}}},
 		{"fixed: a 400 to anonymous callers that names the missing token is a refusal", writeFlaws{productsAuth400: true}, nil},
 		{"vulnerable: a 400 that names a field, not credentials", writeFlaws{productsOpen: true, productsAuth400: true},
 			[]writeVerdict{{"PUT", "/api/products/{productId}", medium}}},
@@ -769,7 +823,7 @@ func TestWriteAuthnMissing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			api := newWriteAPI(tt.flaws)
-			res := writeRun{rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api)
+			res := writeRun{pathValues: map[string]string{"teamId": "7"}, rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, api)
 			fs := res.Findings
 			if got := verdicts(fs, "authn-missing"); !slices.Equal(got, tt.want) {
 				t.Errorf("findings %v, want %v", got, tt.want)
@@ -777,7 +831,7 @@ func TestWriteAuthnMissing(t *testing.T) {
 					t.Logf("%s %s: %s", f.Method, f.Path, f.Evidence.Summary)
 				}
 			}
-			for _, kind := range []string{"notes", "reviews", "feedback", "projects", "members"} {
+			for _, kind := range []string{"notes", "reviews", "feedback", "projects", "members", "docs"} {
 				if left := api.left(kind); len(left) > 0 {
 					t.Errorf("%s the scan created are left: %v (warnings %q)", kind, left, res.Warnings)
 				}
