@@ -60,6 +60,8 @@ type accounts struct {
 	// it got them all): for the warning and the cross-user rules'
 	// coverage.
 	why string
+	// closed: the accounts were deleted (or tried); never twice.
+	closed bool
 }
 
 // account is one registered account and what became of it.
@@ -664,13 +666,24 @@ func sendFor(from, key string) string {
 // interrupted scan's context (see accountCleanupTimeout), and records what
 // happened for accountCoverage.
 func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
-	if s.accounts == nil || len(s.accounts.list) == 0 {
+	if s.accounts == nil || len(s.accounts.list) == 0 || s.accounts.closed {
 		return
 	}
+	s.accounts.closed = true
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), accountCleanupTimeout)
 	defer cancel()
 	for i := len(s.accounts.list) - 1; i >= 0; i-- {
-		s.deleteAccount(ctx, s.accounts.list[i], ops)
+		a := s.accounts.list[i]
+		s.deleteAccount(ctx, a, ops)
+		if a.id != nil && !a.dropped {
+			// The identity's coverage says where it came from and
+			// what became of it.
+			fate := "deleted at the end"
+			if !a.deleted {
+				fate = "left on the target: " + a.reason
+			}
+			a.id.noteLater(s.redactor.Redact(fmt.Sprintf("an account the scan registered with %s (%s); %s", a.register, a.item, fate)), true)
+		}
 	}
 }
 

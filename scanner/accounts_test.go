@@ -468,8 +468,8 @@ func TestAutoAccounts(t *testing.T) {
 			for _, c := range res.Coverage.Identities {
 				ids[c.Name] = c
 			}
-			if c := ids[scanner.AutoVictim]; c.Role != "primary" || !c.Verified {
-				t.Errorf("victim coverage = %+v; want a verified primary", c)
+			if c := ids[scanner.AutoVictim]; c.Role != "primary" || !c.Verified || !strings.Contains(c.How, "an account the scan registered with POST /api/register (authgate-") || !strings.HasSuffix(c.How, "; deleted at the end") {
+				t.Errorf("victim coverage = %+v; want a verified primary, registered by the scan and deleted", c)
 			}
 			if c := ids[scanner.AutoAttacker]; c.Role != "peer" || !c.Verified {
 				t.Errorf("attacker coverage = %+v; want a verified peer", c)
