@@ -78,6 +78,10 @@ type Writes struct {
 	mu      sync.Mutex
 	records []*record // in creation order
 	byObj   map[*Object]*record
+	// accounts are accounts rules registered and logged in (see
+	// AccountLoggedIn), handed to the scan's own accounts at the clean-up
+	// so they delete themselves the same way, last.
+	accounts []*account
 }
 
 // record is one created object and what the clean-up needs to know of it.
@@ -115,6 +119,34 @@ func (w *Writes) Account(operation, name string, owner *Identity) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.records = append(w.records, &record{account: c, op: operation, item: name})
+}
+
+// AccountLoggedIn records an account a rule registered through operation
+// under name (its login name or email) and logged in as `as`; self is its
+// own id from the registration answer, "" when none. At the end of the
+// scan it deletes itself like the accounts autoAccounts registers (on its
+// /me-like route, else on its own user record once a read as the account
+// shows its name), and is listed with them in the report, deleted or not.
+func (w *Writes) AccountLoggedIn(operation, name string, as *Identity, self string) {
+	a := &account{owner: identityName(as), id: as, register: operation, name: name, email: name, self: self, item: name}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.accounts = append(w.accounts, a)
+}
+
+// handOverAccounts gives the accounts rules logged in to the scan's own
+// accounts, for closeAccounts, which runs after the clean-up.
+func (w *Writes) handOverAccounts() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.accounts) == 0 {
+		return
+	}
+	if w.s.accounts == nil {
+		w.s.accounts = &accounts{}
+	}
+	w.s.accounts.list = append(w.s.accounts.list, w.accounts...)
+	w.accounts = nil
 }
 
 // Writes is the scan's write engine, nil in safe mode: safe mode never
@@ -1118,6 +1150,7 @@ const maxLeftShown = 10
 // (see cleanupTimeout). It returns what was created and whether it is
 // gone, and a warning naming what is left; nil when nothing was created.
 func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string) {
+	w.handOverAccounts()
 	w.mu.Lock()
 	recs := slices.Clone(w.records)
 	w.mu.Unlock()

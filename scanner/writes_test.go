@@ -87,6 +87,7 @@ const writesSpec = `{
     "/api/tags/{tagId}": {"get": {"parameters": [{"name": "tagId", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"200": {"description": "ok"}}}},
     "/api/users": {"post": {"security": [], "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}},
     "/api/users/{userId}": {"delete": {"parameters": [{"name": "userId", "in": "path", "required": true, "schema": {"type": "integer"}}], "responses": {"204": {"description": "ok"}}}},
+    "/api/me": {"delete": {"responses": {"204": {"description": "ok"}}}},
     "/api/register": {"post": {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Named"}}}}, "responses": {"201": {"description": "ok"}}}}
   }
 }`
@@ -135,6 +136,10 @@ func (a *writesAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if user == "" {
 		user = "guest"
+	}
+	if r.Method == http.MethodDelete && r.URL.Path == "/api/me" {
+		w.WriteHeader(204) // the account is closed
+		return
 	}
 	if r.Method == http.MethodPost && a.upsert && user == "alice" {
 		writeTestJSON(w, 200, a.records["/api/notes/1"])
@@ -851,5 +856,26 @@ func TestListRecords(t *testing.T) {
 		if got := len(listRecords([]byte(body))); got != want {
 			t.Errorf("listRecords(%s): %d records, want %d", body, got, want)
 		}
+	}
+}
+
+// TestWritesAccountLoggedIn: an account a rule registered and logged in
+// deletes itself at the end, like the scan's own accounts, and is listed.
+func TestWritesAccountLoggedIn(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		a.Writes().AccountLoggedIn("POST /api/register", "authgate-77aa", bearerIdentity("registered", "authgate-77aa"), "")
+		return nil
+	})
+	wc := res.Coverage.Writes
+	if wc == nil || len(wc.Created) != 1 || wc.Left != 0 {
+		t.Fatalf("coverage writes %+v, want the account, deleted", wc)
+	}
+	c := wc.Created[0]
+	if c.Kind != "account" || !c.Deleted || c.Operation != "POST /api/register" || !strings.Contains(c.Reason, "DELETE /api/me answered 204") {
+		t.Errorf("account %+v", c)
+	}
+	if !slices.Contains(api.logged(), "authgate-77aa DELETE /api/me") {
+		t.Errorf("the account did not delete itself: %q", api.logged())
 	}
 }
