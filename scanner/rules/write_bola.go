@@ -71,12 +71,14 @@ type crossWrite struct {
 	failed map[string]string
 }
 
-// attackable lists k's item writes whose effect a read-back can prove, in
-// the order they are sent (the delete last: it ends the object).
+// attackable reports whether k has an item write whose effect a read-back
+// can prove.
 func (j *crossWrite) attackable(k objects.Lifecycle) bool {
 	return len(j.methods(k)) > 0
 }
 
+// methods lists k's item writes whose effect a read-back can prove, in the
+// order they are sent (the delete last: it ends the object).
 func (j *crossWrite) methods(k objects.Lifecycle) []string {
 	var out []string
 	for _, m := range itemWriteMethods {
