@@ -496,6 +496,11 @@ func copyLogin(template *Login, c credentials) *Login {
 // the token, and returns the login that takes it from there.
 func (s *scan) detectLogin(ctx context.Context, op *openapi.Operation, c credentials, signupFields map[string]any) (*Login, string) {
 	l := &Login{Method: op.Method, Path: s.docBase() + op.Path, Format: "json", Body: loginFields(op, c, signupFields)}
+	if op.Body == nil && op.BodyRequired {
+		// A required body that is not JSON: a form, as OAuth2's
+		// password grant (FastAPI's POST /token) takes it.
+		l.Format, l.Body = "form", formLoginFields(op, c, signupFields)
+	}
 	l.at = s.loginURL(l, s.base)
 	req := s.loginRequest(l, nil, nil)
 	req.ThrottleIsAnswer = true
@@ -539,6 +544,25 @@ func loginFields(op *openapi.Operation, c credentials, signupFields map[string]a
 		if v == c.name || v == c.email || v == c.password {
 			fields[k] = v
 		}
+	}
+	return fields
+}
+
+// passwordGrant matches token endpoints, whose form login is OAuth2's
+// password grant.
+var passwordGrant = regexp.MustCompile(`(?i)(^|[/_.-])(token|oauth)`)
+
+// formLoginFields is a form login for the new account: username (its name,
+// or its address when the signup asked for no name) and password, plus
+// grant_type=password on a token endpoint (RFC 6749 §4.3.2).
+func formLoginFields(op *openapi.Operation, c credentials, signupFields map[string]any) map[string]any {
+	user := c.email
+	if carries(signupFields, c.name) {
+		user = c.name
+	}
+	fields := map[string]any{"username": user, "password": c.password}
+	if passwordGrant.MatchString(op.Path) {
+		fields["grant_type"] = "password"
 	}
 	return fields
 }

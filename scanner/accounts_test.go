@@ -37,6 +37,9 @@ type signupAPI struct {
 	// tokenOnSignup: the sign-up answers a token and there is no login
 	// operation.
 	tokenOnSignup bool
+	// passwordGrant: the login is OAuth2's password grant, a form posted
+	// to POST /api/token, as FastAPI's tutorial writes it.
+	passwordGrant bool
 	// unconfirmed: new accounts log in, but every other route refuses
 	// them until an e-mail link (never followed) confirms them.
 	unconfirmed bool
@@ -180,6 +183,7 @@ func (a *signupAPI) handler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/register", a.register)
 	mux.HandleFunc("POST /api/login", a.login)
+	mux.HandleFunc("POST /api/token", a.token)
 	mux.HandleFunc("GET /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) { writeJSON(w, 200, u) }))
 	if !a.noDeletion && !a.deleteByID {
 		mux.HandleFunc("DELETE /api/me", a.authed(func(w http.ResponseWriter, r *http.Request, u *signupUser) {
@@ -265,6 +269,27 @@ func (a *signupAPI) spec() string {
 	if a.deleteByID {
 		spec = strings.Replace(spec, "      responses: {\"200\": {description: a profile}}\n",
 			"      responses: {\"200\": {description: a profile}}\n    delete:\n      operationId: deleteUser\n      parameters:\n        - {name: userId, in: path, required: true, schema: {type: string}}\n      responses: {\"204\": {description: deleted}}\n", 1)
+	}
+	if a.passwordGrant {
+		start := strings.Index(spec, "  /api/login:")
+		end := strings.Index(spec, "  /api/me:")
+		spec = spec[:start] + `  /api/token:
+    post:
+      operationId: token
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [username, password]
+              properties:
+                username: {type: string}
+                password: {type: string}
+                grant_type: {type: string}
+      responses: {"200": {description: a token}}
+` + spec[end:]
 	}
 	if a.tokenOnSignup {
 		start := strings.Index(spec, "  /api/login:")
@@ -355,6 +380,23 @@ func (a *signupAPI) session(u *signupUser) string {
 	tok := hex.EncodeToString(b)
 	a.tokens[tok] = u.ID
 	return tok
+}
+
+// token is the password grant: a form with grant_type=password.
+func (a *signupAPI) token(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.passwordGrant || r.ParseForm() != nil || r.PostForm.Get("grant_type") != "password" {
+		writeJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
+		return
+	}
+	for _, u := range a.users {
+		if u.Username == r.PostForm.Get("username") && u.password == r.PostForm.Get("password") {
+			writeJSON(w, 200, map[string]any{"access_token": a.session(u), "token_type": "bearer", "user_id": u.ID})
+			return
+		}
+	}
+	writeJSON(w, 401, map[string]string{"error": "invalid_grant"})
 }
 
 func (a *signupAPI) login(w http.ResponseWriter, r *http.Request) {
@@ -641,6 +683,7 @@ func TestAutoAccountsVariants(t *testing.T) {
 	}{
 		{name: "configured primary, attacker of its own", primary: alice, wantAcct: []string{scanner.AutoAttacker}, wantItem: "name", wantWhy: "logging in again answered 401"},
 		{name: "deleted by id", setup: func(a *signupAPI) { a.deleteByID = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "id", wantWhy: "DELETE /api/users/{userId} answered 204"},
+		{name: "OAuth2 password grant", setup: func(a *signupAPI) { a.passwordGrant = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "name", wantWhy: "logging in again answered 401"},
 		{name: "token from the sign-up", setup: func(a *signupAPI) { a.tokenOnSignup = true }, wantAcct: []string{scanner.AutoVictim, scanner.AutoAttacker}, wantItem: "name", wantWhy: "no login to confirm it with"},
 	}
 	for _, tc := range tests {
