@@ -52,6 +52,17 @@ type compositeWriteFlaws struct {
 	noteTakesLocked bool // POST and PATCH on notes store a client's locked, which only moderators set
 }
 
+// compositeWriteQuirks are odd but correct answers to a foreign write,
+// the precision cases: a write rule must not take them for a flaw.
+type compositeWriteQuirks struct {
+	// foreignPutIgnored answers a PUT on someone else's note 200 with a
+	// bare acknowledgement and changes nothing.
+	foreignPutIgnored bool
+	// foreignPutOwnNote applies a PUT on someone else's note to the
+	// caller's own latest note instead (the id is taken as a hint).
+	foreignPutOwnNote bool
+}
+
 type compositeNote struct {
 	ID      int    `json:"id"`
 	Title   string `json:"title"`
@@ -84,7 +95,8 @@ type compositeAnnouncement struct {
 
 // compositeWrites is the composite API's writable state.
 type compositeWrites struct {
-	flaws compositeWriteFlaws
+	flaws  compositeWriteFlaws
+	quirks compositeWriteQuirks
 
 	mu            sync.Mutex
 	next          int
@@ -133,6 +145,18 @@ func (c *compositeWrites) snapshot() map[string]string {
 		put("announcement "+strconv.Itoa(id), a)
 	}
 	return out
+}
+
+// latestNoteOf is the caller's note with the highest id. Callers hold
+// c.mu.
+func (c *compositeWrites) latestNoteOf(owner string) (compositeNote, bool) {
+	var out compositeNote
+	for _, n := range c.notes {
+		if n.OwnerID == owner && n.ID > out.ID {
+			out = n
+		}
+	}
+	return out, out.ID != 0
 }
 
 // newID hands out the next id; ok is false when the stores are full.
@@ -271,7 +295,23 @@ func (a *compositeAPI) writeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/notes/{noteId}", note(never, func(w http.ResponseWriter, _ *http.Request, _ compositeUser, n compositeNote) {
 		writeJSON(w, http.StatusOK, n)
 	}))
-	mux.HandleFunc("PUT /api/notes/{noteId}", note(func() bool { return c.flaws.putAnyNote }, update(true)))
+	put := note(func() bool { return c.flaws.putAnyNote }, update(true))
+	mux.HandleFunc("PUT /api/notes/{noteId}", a.requireUser(func(w http.ResponseWriter, r *http.Request, u compositeUser) {
+		id, _ := pathID(r, "noteId")
+		c.mu.Lock()
+		n, exists := c.notes[id]
+		own, hasOwn := c.latestNoteOf(u.id)
+		c.mu.Unlock()
+		foreign := exists && n.OwnerID != u.id
+		switch {
+		case foreign && c.quirks.foreignPutIgnored:
+			writeJSON(w, http.StatusOK, map[string]string{"status": "saved"})
+		case foreign && c.quirks.foreignPutOwnNote && hasOwn:
+			update(true)(w, r, u, own)
+		default:
+			put(w, r)
+		}
+	}))
 	mux.HandleFunc("PATCH /api/notes/{noteId}", note(never, update(false)))
 	mux.HandleFunc("DELETE /api/notes/{noteId}", note(func() bool { return c.flaws.deleteAnyNote }, func(w http.ResponseWriter, _ *http.Request, _ compositeUser, n compositeNote) {
 		c.mu.Lock()
@@ -823,6 +863,37 @@ func TestCompositeWriteFlawedTwins(t *testing.T) {
 			for key, v := range before {
 				if after[key] != v {
 					t.Errorf("%s changed on the flawed twin: %s, was %s", key, after[key], v)
+				}
+			}
+		})
+	}
+}
+
+// TestCompositeWriteQuirksStayClean: odd but correct answers to a foreign
+// write (200 and nothing changed; the write applied to the caller's own
+// note) are no finding of medium or above, and change no seeded record.
+func TestCompositeWriteQuirksStayClean(t *testing.T) {
+	for name, q := range map[string]compositeWriteQuirks{
+		"foreign PUT answered 200 and ignored":     {foreignPutIgnored: true},
+		"foreign PUT applied to the caller's note": {foreignPutOwnNote: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			api := newCompositeAPI(t)
+			api.writes.quirks = q
+			before := api.writes.snapshot()
+			fs, writes, warnings := compositeWritesScan(t, api)
+			if bad := serious(fs); len(bad) > 0 {
+				t.Errorf("false positives:%s\nwarnings: %q", list(bad), warnings)
+			}
+			if writes == nil {
+				t.Fatal("the scan wrote nothing: the test proves nothing")
+			}
+			// Bob's own seeded note may change under the second quirk:
+			// the API, not the scan, sends bob's write there.
+			after := api.writes.snapshot()
+			for key, v := range before {
+				if after[key] != v && (key != "note "+strconv.Itoa(bobNoteID) || !q.foreignPutOwnNote) {
+					t.Errorf("%s changed: %s, was %s", key, after[key], v)
 				}
 			}
 		})
