@@ -714,7 +714,7 @@ func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
 // deleteAccount deletes one account and says how it went.
 func (s *scan) deleteAccount(ctx context.Context, a *account, ops []openapi.Operation) {
 	if a.id == nil {
-		a.reason = "it could not log in, so it could not delete itself"
+		a.reason = "it could not log in (the signup answered 2xx, but may not have made it), so it could not delete itself"
 		return
 	}
 	t, vals, why := s.accountDeletion(ctx, a, ops)
