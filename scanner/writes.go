@@ -786,7 +786,9 @@ func addMarked(body []byte, s *openapi.Schema, marker string) []byte {
 	if json.Unmarshal(body, &obj) != nil || obj == nil {
 		return body
 	}
-	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
+	names := slices.Sorted(maps.Keys(s.Properties))
+	slices.SortStableFunc(names, func(a, b string) int { return markRank(a) - markRank(b) })
+	for _, name := range names {
 		p := s.Properties[name]
 		if p == nil || p.ReadOnly || p.Type != "string" || len(p.Enum) > 0 || p.Format != "" || p.Pattern != "" ||
 			(p.MaxLength != nil && *p.MaxLength < len(marker)) {
@@ -797,6 +799,19 @@ func addMarked(body []byte, s *openapi.Schema, marker string) []byte {
 		return out
 	}
 	return body
+}
+
+// markFields are the properties an API most surely stores as given, most
+// likely first: the one marked is the one a read-back shows.
+var markFields = []string{"title", "name", "subject", "label", "summary", "description", "text", "content", "body", "note", "comment", "message"}
+
+// markRank orders property names for addMarked: markFields first, in their
+// order, then the rest.
+func markRank(name string) int {
+	if i := slices.Index(markFields, strings.ToLower(name)); i >= 0 {
+		return i
+	}
+	return len(markFields)
 }
 
 // markStrings sets every top-level string of a JSON object to marker (a

@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
 )
 
 // writesAPI is a loopback API with notes (owner-checked CRUD), projects
@@ -877,5 +878,33 @@ func TestWritesAccountLoggedIn(t *testing.T) {
 	}
 	if !slices.Contains(api.logged(), "authgate-77aa DELETE /api/me") {
 		t.Errorf("the account did not delete itself: %q", api.logged())
+	}
+}
+
+// TestAddMarked: an update body without a marked field gets one, the most
+// likely stored first (title before text), never a read-only, enum or
+// formatted one.
+func TestAddMarked(t *testing.T) {
+	str := func() *openapi.Schema { return &openapi.Schema{Type: "string"} }
+	cases := []struct {
+		name  string
+		props map[string]*openapi.Schema
+		want  string
+	}{
+		{"title first", map[string]*openapi.Schema{"text": str(), "title": str(), "aaa": str()}, `{"title":"M"}`},
+		{"sorted when none is known", map[string]*openapi.Schema{"zeta": str(), "alpha": str()}, `{"alpha":"M"}`},
+		{"never read-only, enum or formatted", map[string]*openapi.Schema{
+			"title":  {Type: "string", ReadOnly: true},
+			"status": {Type: "string", Enum: []string{"open"}},
+			"email":  {Type: "string", Format: "email"},
+		}, `{}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := addMarked([]byte(`{}`), &openapi.Schema{Type: "object", Properties: tc.props}, "M")
+			if string(got) != tc.want {
+				t.Errorf("addMarked = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }

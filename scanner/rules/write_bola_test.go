@@ -23,6 +23,7 @@ import (
 // purpose.
 type crossFlaws struct {
 	putAnyOwner    bool // PUT /api/notes/{noteId} checks authentication, not the owner
+	patchAnyOwner  bool // PATCH /api/notes/{noteId} checks authentication, not the owner
 	deleteAnyOwner bool // DELETE /api/notes/{noteId} checks authentication, not the owner
 	softDelete     bool // DELETE only marks the note deleted
 	memberAnyOwner bool // POST /api/projects/{projectId}/members checks authentication, not the project's owner
@@ -88,6 +89,9 @@ paths:
     get: {responses: {"200": {description: ok}}}
     put:
       requestBody: {content: {application/json: {schema: {$ref: "#/components/schemas/Note"}}}}
+      responses: {"200": {description: ok}}
+    patch:
+      requestBody: {content: {application/json: {schema: {type: object, properties: {title: {type: string}, text: {type: string}}}}}}
       responses: {"200": {description: ok}}
     delete: {responses: {"204": {description: ok}}}
   /api/projects:
@@ -161,6 +165,22 @@ func (a *crossAPI) handler() http.Handler {
 			if !mayWrite(n, me) {
 				notFound(w)
 				return
+			}
+			writeJSON(w, 200, n)
+		}
+	}))
+	mux.HandleFunc("PATCH /api/notes/{noteId}", signedIn(func(w http.ResponseWriter, r *http.Request, me string) {
+		n, ok := note(w, r)
+		if !ok {
+			return
+		}
+		if !mayWrite(n, me) && !a.f.patchAnyOwner {
+			notFound(w)
+			return
+		}
+		if v, ok := decode(w, r); ok {
+			if t, ok := v["title"].(string); ok {
+				n["title"] = t
 			}
 			writeJSON(w, 200, n)
 		}
@@ -374,6 +394,7 @@ func TestCrossUserWriteTwins(t *testing.T) {
 		proof        string // in the summary
 	}{
 		{"PUT checks authentication, not the owner", crossFlaws{putAnyOwner: true}, "PUT", "/api/notes/{noteId}", "shows the scan's marker"},
+		{"PATCH checks authentication, not the owner", crossFlaws{patchAnyOwner: true}, "PATCH", "/api/notes/{noteId}", "shows the scan's marker"},
 		{"DELETE checks authentication, not the owner", crossFlaws{deleteAnyOwner: true}, "DELETE", "/api/notes/{noteId}", "the object is gone"},
 		{"soft DELETE checks authentication, not the owner", crossFlaws{deleteAnyOwner: true, softDelete: true}, "DELETE", "/api/notes/{noteId}", "the object is gone"},
 		{"member add checks authentication, not the project's owner", crossFlaws{memberAnyOwner: true}, "POST", "/api/projects/{projectId}/members", "shows the object identity"},
