@@ -59,9 +59,12 @@ type bflaWrites struct {
 
 	nmu sync.Mutex
 	// judged counts the administrative writes judged; untested says,
-	// by "METHOD /path", why an administrative write was not.
-	judged   int
-	untested map[string]string
+	// by "METHOD /path", why an administrative write was not; untestable
+	// lists those no object of the scan's own can reach (no create
+	// operation), which the scan must leave alone.
+	judged     int
+	untested   map[string]string
+	untestable []string
 }
 
 // note records why op, an administrative write, could not be judged.
@@ -84,20 +87,27 @@ func (j *bflaWrites) count() {
 	j.nmu.Unlock()
 }
 
-// report says in the coverage what was not judged, in a fixed order.
+// report says in the coverage what was not judged, in a fixed order. A
+// write the scan could have tested with another input (an admin
+// identity) is not run; one no input can make safe to test (no create
+// operation gives the scan an object of its own) is not applicable, as
+// bola-cross-user-write says of an API without creates.
 func (j *bflaWrites) report() {
 	const rule = "bfla-privilege-escalation"
-	if len(j.untested) == 0 {
-		if j.judged == 0 {
-			j.a.NotApplicable(rule, "no administrative write: no create or item write is declared or named administrative, and none was refused to the regular identity and allowed to the admin")
+	if len(j.untestable) > 0 {
+		j.a.NotApplicable(rule, "no create operation gives the scan an object of its own for the administrative writes "+strings.Join(j.untestable, ", ")+", and it changes nothing it did not create")
+	}
+	if len(j.untested) > 0 {
+		var out []string
+		for _, key := range slices.Sorted(maps.Keys(j.untested)) {
+			out = append(out, key+": "+j.untested[key])
 		}
+		j.a.Skip(rule, "administrative writes not tested: "+strings.Join(out, "; "))
 		return
 	}
-	var out []string
-	for _, key := range slices.Sorted(maps.Keys(j.untested)) {
-		out = append(out, key+": "+j.untested[key])
+	if j.judged == 0 && len(j.untestable) == 0 {
+		j.a.NotApplicable(rule, "no administrative write: no create or item write is declared or named administrative, and none was refused to the regular identity and allowed to the admin")
 	}
-	j.a.Skip(rule, "administrative writes not tested: "+strings.Join(out, "; "))
 }
 
 // signal is why an operation is administrative and how sure.
@@ -307,9 +317,10 @@ func (j *bflaWrites) userWrite(ctx context.Context, ao *scanner.Object, it objec
 	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("bfla-privilege-escalation", conf, summary, at.attack, at.proof), true, true
 }
 
-// uncreatable notes the administrative item writes of no creatable kind:
-// without an object of its own the scan cannot prove a write without
-// changing data it did not create.
+// uncreatable lists the administrative item writes of no creatable kind,
+// in the description's order: without an object of its own the scan
+// cannot prove a write without changing data it did not create. It runs
+// after the kinds, alone.
 func (j *bflaWrites) uncreatable(kinds []objects.Lifecycle) {
 	covered := map[string]bool{}
 	for _, k := range kinds {
@@ -321,6 +332,6 @@ func (j *bflaWrites) uncreatable(kinds []objects.Lifecycle) {
 		if _, ok := asItemWrite(op); !ok || covered[op.Method+" "+op.Path] || !signalOf(op).ok || op.Security == openapi.SecurityPublic {
 			continue
 		}
-		j.note(op, "the scan cannot create an object for it, and changes nothing it did not create")
+		j.untestable = append(j.untestable, op.Method+" "+op.Path)
 	}
 }
