@@ -7,6 +7,7 @@ import (
 	"github.com/authgate/authgate/scanner/rules"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,7 +62,14 @@ type compositeWriteQuirks struct {
 	// foreignPutOwnNote applies a PUT on someone else's note to the
 	// caller's own latest note instead (the id is taken as a hint).
 	foreignPutOwnNote bool
+	// teamNotes shares every new note with the team (alice and bob) by
+	// design: the note names its editors, who may read and change it;
+	// only the owner deletes it.
+	teamNotes bool
 }
+
+// compositeTeam are the e-mails of the team teamNotes shares notes with.
+var compositeTeam = []string{"alice@example.com", "bob@example.com"}
 
 type compositeNote struct {
 	ID      int    `json:"id"`
@@ -71,6 +79,9 @@ type compositeNote struct {
 	// Locked is for moderators to set (readOnly); no route of the
 	// correct API takes it from a client.
 	Locked bool `json:"locked"`
+	// Editors may read and change the note besides its owner (shared by
+	// design, see compositeWriteQuirks.teamNotes).
+	Editors []string `json:"editors,omitempty"`
 }
 
 type compositeMember struct {
@@ -239,6 +250,9 @@ func (a *compositeAPI) writeRoutes(mux *http.ServeMux) {
 			return
 		}
 		n := compositeNote{ID: id, Title: title, Text: body, OwnerID: u.id, Locked: c.flaws.noteTakesLocked && b.flag("locked")}
+		if c.quirks.teamNotes {
+			n.Editors = compositeTeam
+		}
 		c.notes[id] = n
 		created(w, "/api/notes/"+strconv.Itoa(id), n)
 	}))
@@ -255,7 +269,7 @@ func (a *compositeAPI) writeRoutes(mux *http.ServeMux) {
 			c.mu.Lock()
 			n, ok := c.notes[id]
 			c.mu.Unlock()
-			if !ok || (n.OwnerID != u.id && !anyone()) {
+			if !ok || (n.OwnerID != u.id && !anyone() && !slices.Contains(n.Editors, u.email)) {
 				notFound(w)
 				return
 			}
@@ -313,7 +327,11 @@ func (a *compositeAPI) writeRoutes(mux *http.ServeMux) {
 		}
 	}))
 	mux.HandleFunc("PATCH /api/notes/{noteId}", note(never, update(false)))
-	mux.HandleFunc("DELETE /api/notes/{noteId}", note(func() bool { return c.flaws.deleteAnyNote }, func(w http.ResponseWriter, _ *http.Request, _ compositeUser, n compositeNote) {
+	mux.HandleFunc("DELETE /api/notes/{noteId}", note(func() bool { return c.flaws.deleteAnyNote }, func(w http.ResponseWriter, _ *http.Request, u compositeUser, n compositeNote) {
+		if n.OwnerID != u.id && !c.flaws.deleteAnyNote {
+			notFound(w) // editors change a note, only its owner deletes it
+			return
+		}
 		c.mu.Lock()
 		delete(c.notes, n.ID)
 		c.mu.Unlock()
@@ -754,6 +772,39 @@ func TestCompositeWritesFixture(t *testing.T) {
 	}
 }
 
+// TestCompositeTeamNotes checks the shared-by-design fixture: bob edits a
+// note alice wrote for the team, the note names him, and only alice may
+// delete it.
+func TestCompositeTeamNotes(t *testing.T) {
+	api := newCompositeAPI(t)
+	api.writes.quirks.teamNotes = true
+	h := api.handler()
+	do := func(method, path, as, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+api.token(t, as))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	loc := do("POST", "/api/notes", "1001", `{"title":"team"}`).Header().Get("Location")
+	for _, s := range []struct {
+		method, as, body string
+		want             int
+	}{
+		{"GET", "1002", "", 200},
+		{"PUT", "1002", `{"title":"bob's edit"}`, 200},
+		{"DELETE", "1002", "", 404},
+		{"DELETE", "1001", "", 204},
+	} {
+		if w := do(s.method, loc, s.as, s.body); w.Code != s.want {
+			t.Errorf("%s %s as %s: %d, want %d", s.method, loc, s.as, w.Code, s.want)
+		}
+	}
+	if w := do("GET", "/api/notes/"+strconv.Itoa(aliceNoteID), "1002", ""); w.Code != 404 {
+		t.Errorf("a note from before the team sharing is readable by bob: %d", w.Code)
+	}
+}
+
 // TestCompositeSoftDelete: a deleted project stays readable to its owner,
 // marked deleted, and takes no members.
 func TestCompositeSoftDelete(t *testing.T) {
@@ -876,6 +927,7 @@ func TestCompositeWriteQuirksStayClean(t *testing.T) {
 	for name, q := range map[string]compositeWriteQuirks{
 		"foreign PUT answered 200 and ignored":     {foreignPutIgnored: true},
 		"foreign PUT applied to the caller's note": {foreignPutOwnNote: true},
+		"notes shared with the team by design":     {teamNotes: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			api := newCompositeAPI(t)
