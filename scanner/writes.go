@@ -8,6 +8,17 @@ package scanner
 // the only way a rule may send PUT, PATCH or DELETE on an item, or POST on a
 // collection.
 //
+// What rules use:
+//
+//	a.Writes()                          nil in safe mode; the scan's one *Writes otherwise
+//	w.Kinds(), w.Parent(k)              what can be created, and under what
+//	w.Create / w.CreateUnder            new objects (recorded for the clean-up)
+//	w.Read, w.Gone, w.Names             read-backs, and what they show
+//	w.UpdateBody, w.Marker, w.Send      marked writes on the scan's own objects only
+//	w.SendMissing                       the probe on an id that cannot exist
+//	w.Each                              kinds on a bounded pool, findings in kind order
+//	w.Account, w.AccountLoggedIn        accounts rules registered
+//
 // Findings name the attacked operation's method and route template
 // ("PUT /api/notes/{noteId}"), never the concrete id.
 
