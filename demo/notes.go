@@ -13,7 +13,8 @@ import (
 // owner may read, change or delete. They give `--mode active` something
 // to create, attack and clean up. The vulnerable twin's PUT checks that
 // the caller is someone, not that the note is the caller's, so Bob
-// overwrites Alice's note (CWE-639).
+// overwrites Alice's note (CWE-639): vulnerableUpdateNote in
+// vulnerable.go, secureUpdateNote in secure.go.
 
 // Seeded notes, one per built-in user: data that existed before any
 // scan, which a scan must never change.
@@ -189,27 +190,6 @@ func (s *server) deleteNote(w http.ResponseWriter, r *http.Request, caller User)
 		s.notes.remove(note.ID)
 		w.WriteHeader(http.StatusNoContent)
 	}
-}
-
-// secureUpdateNote replaces the title and text of the caller's own note.
-func (s *server) secureUpdateNote(w http.ResponseWriter, r *http.Request, caller User) {
-	note, ok := s.ownNote(w, r, caller)
-	if !ok {
-		return
-	}
-	s.writeUpdate(w, r, note.ID)
-}
-
-// vulnerableUpdateNote checks that the caller is someone (the route is
-// behind authenticated), but not that the note is the caller's: any user
-// overwrites any note by its id (CWE-639).
-func (s *server) vulnerableUpdateNote(w http.ResponseWriter, r *http.Request, _ User) {
-	note, ok := s.lookupNote(r)
-	if !ok {
-		writeError(w, http.StatusNotFound, "not found")
-		return
-	}
-	s.writeUpdate(w, r, note.ID)
 }
 
 // writeUpdate applies a PUT body to note id and answers with the note.

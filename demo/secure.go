@@ -80,3 +80,14 @@ func (s *server) secureLogout(w http.ResponseWriter, r *http.Request, _ User) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// secureUpdateNote replaces the title and text of the caller's own note:
+// the note is looked up by id and owner, so another user's note is as
+// absent (404) as one that does not exist.
+func (s *server) secureUpdateNote(w http.ResponseWriter, r *http.Request, caller User) {
+	note, ok := s.ownNote(w, r, caller)
+	if !ok {
+		return
+	}
+	s.writeUpdate(w, r, note.ID)
+}

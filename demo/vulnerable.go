@@ -69,3 +69,15 @@ func (s *server) vulnerableLogin(w http.ResponseWriter, r *http.Request) {
 func (s *server) vulnerableLogout(w http.ResponseWriter, _ *http.Request, _ User) {
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// vulnerableUpdateNote checks that the caller is someone (the route is
+// behind authenticated), but not that the note is the caller's: any user
+// overwrites any note by its id (CWE-639).
+func (s *server) vulnerableUpdateNote(w http.ResponseWriter, r *http.Request, _ User) {
+	note, ok := s.lookupNote(r)
+	if !ok {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	s.writeUpdate(w, r, note.ID)
+}
