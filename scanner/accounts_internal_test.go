@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -232,6 +233,7 @@ func TestSignupOperation(t *testing.T) {
 		ops     []openapi.Operation
 		flow    string
 		values  map[string]string
+		skipped []finding.SkippedOperation
 		want    string // "METHOD /path", "" for none
 		wantWhy string
 	}{
@@ -240,11 +242,14 @@ func TestSignupOperation(t *testing.T) {
 		{name: "configured flow", ops: []openapi.Operation{{Method: "POST", Path: "/api/register"}}, flow: "post /api/v2/accounts", want: "POST /api/v2/accounts"},
 		{name: "under a tenant named in pathValues", ops: []openapi.Operation{tenant}, values: map[string]string{"tenantId": "42"}, want: "POST /tenants/{tenantId}/signup"},
 		{name: "under a tenant nobody named", ops: []openapi.Operation{tenant}, wantWhy: "has no signup operation"},
+		{name: "excluded", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes"}}, skipped: []finding.SkippedOperation{{Method: "POST", Path: "/api/register", Reason: ExcludedReason}},
+			wantWhy: "the signup operation POST /api/register was not sent: excluded by --exclude"},
 		{name: "none", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes"}}, wantWhy: "has no signup operation"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &scan{opts: Options{Flows: Flows{Register: tc.flow}, PathValues: tc.values}}
+			s.safety.skipped = tc.skipped
 			op, why := s.signupOperation(tc.ops)
 			switch {
 			case tc.want != "" && (op == nil || op.Method+" "+op.Path != tc.want):
