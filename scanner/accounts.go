@@ -790,6 +790,11 @@ func (s *scan) accountDeletion(ctx context.Context, a *account, ops []openapi.Op
 		}
 		return s.target(op), vals, ""
 	}
+	for _, sk := range s.safety.skipped {
+		if sk.Method == http.MethodDelete && selfPaths.MatchString(sk.Path) {
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: %s", sk.Path, sk.Reason)
+		}
+	}
 	return nil, nil, "the API has no account deletion"
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -587,6 +588,29 @@ func TestAutoAccountsRefused(t *testing.T) {
 	}
 	if accts := accountsIn(res); len(accts) != 0 {
 		t.Errorf("accounts listed: %+v; want none", accts)
+	}
+}
+
+// TestAutoAccountsExcludedDeletion: --exclude "DELETE /api/me" keeps the
+// accounts, and the coverage says it is the exclusion.
+func TestAutoAccountsExcludedDeletion(t *testing.T) {
+	api := newSignupAPI()
+	res := scanSignupWith(t, api, func(o *scanner.Options) { o.Exclude = []string{"DELETE /api/me"} })
+	accts := accountsIn(res)
+	if len(accts) != 2 {
+		t.Fatalf("accounts in coverage = %+v; want two", accts)
+	}
+	for _, c := range accts {
+		if c.Deleted || c.Reason != "DELETE /api/me was not sent: "+scanner.ExcludedReason {
+			t.Errorf("account %+v; want kept because DELETE /api/me is excluded", c)
+		}
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	for _, c := range accts {
+		if !slices.ContainsFunc(slices.Collect(maps.Values(api.users)), func(u *signupUser) bool { return u.Email == c.Item }) {
+			t.Errorf("account %s is gone; the excluded DELETE was sent", c.Item)
+		}
 	}
 }
 
