@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -47,9 +48,13 @@ type massEngine interface {
 	Send(ctx context.Context, o *scanner.Object, method string, as *scanner.Identity, body []byte) *scanner.Response
 	Each(ctx context.Context, kinds []objects.Lifecycle, fn func(objects.Lifecycle) []finding.Finding) []finding.Finding
 	Marker() string
-	// Account records an account the rule registered, so the report
-	// lists it among what the scan created and left on the target.
+	// Account records an account the rule registered that could not
+	// log in: the report lists it as left on the target.
 	Account(operation, name string, owner *scanner.Identity)
+	// AccountLoggedIn records an account the rule registered and logged
+	// in as: it deletes itself at the end of the scan where the API
+	// allows it, and the report lists it either way.
+	AccountLoggedIn(operation, name string, as *scanner.Identity, self string)
 }
 
 var _ massEngine = (*scanner.Writes)(nil)
@@ -1210,6 +1215,11 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 		}
 	}
 	fields[uk], fields[pk] = user, password
+	// The registration is evidence, but its password logs in to an
+	// account that may now be an admin and may stay on the target: it is
+	// redacted like the identities' secrets (As adds a secret to the
+	// scan's redactor; the identity it returns is not used).
+	m.a.As("", l, password)
 	values, _ := flowValues(m.a, reg, l, user)
 	r, err := acctPost(ctx, reg, l, values, fields)
 	if err != nil {
@@ -1221,16 +1231,23 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	if r.Status >= 400 || registrationRefused(r) != "" {
 		return nil, fmt.Sprintf("the registration %s answered %s", acctOp(reg), acctStatus(r)), true
 	}
-	if m.eng != nil {
-		m.eng.Account(acctOp(reg), user, scanner.Anonymous)
-	}
 	login := m.a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
 	tok, ok := m.a.Token(l, login)
 	if !ok {
+		m.eng.Account(acctOp(reg), user, scanner.Anonymous) // listed as left: it cannot delete itself
 		return nil, fmt.Sprintf("the account %s that %s created could not log in (%s): it may need an e-mail confirmation", user, acctOp(reg), acctStatus(login)), false
 	}
 	m.a.Token(l, r) // a registration that logs in answers a token too: hide it
 	as := m.a.As("registered "+user, l, tok)
+	// Its login, so the clean-up can confirm the account is gone.
+	own := *l
+	own.Body = maps.Clone(l.Body)
+	own.Body[uk], own.Body[pk] = user, password
+	as.Login = &own
+	// Deleted at the end of the scan as itself, where the API lets an
+	// account delete itself; listed in the report either way.
+	self, _ := massOwnID(r, "id")
+	m.eng.AccountLoggedIn(acctOp(reg), user, as, self)
 	read := rd.read(ctx, as, user, r)
 	if !massReadable(read) {
 		why := fmt.Sprintf("the account %s's read %s answered %s", user, acctOp(rd.t), acctStatus(read))

@@ -59,15 +59,17 @@ type massAPI struct {
 	// the envelope's status beside the note's.
 	envelope bool
 
-	mu        sync.Mutex
-	users     map[string]*massUser // by name
-	tokens    map[string]string    // token -> user name
-	notes     map[int]map[string]any
-	creators  map[int]string // note id -> the user who created it (access check)
-	nextUser  int
-	nextNote  int
-	writes    []string // every write sent: "PATCH /api/me {...}"
-	deletions int
+	mu         sync.Mutex
+	users      map[string]*massUser // by name
+	tokens     map[string]string    // token -> user name
+	notes      map[int]map[string]any
+	creators   map[int]string // note id -> the user who created it (access check)
+	nextUser   int
+	nextNote   int
+	writes     []string // every write sent: "PATCH /api/me {...}"
+	registered []string // every account the registration created
+	passwords  []string // and its password
+	deletions  int
 }
 
 type massUser struct {
@@ -210,6 +212,8 @@ func (a *massAPI) handler() http.Handler {
 		a.nextUser++
 		bindUser(u, b, a.register)
 		a.users[name] = u
+		a.registered = append(a.registered, name)
+		a.passwords = append(a.passwords, pw)
 		writeJSON(w, http.StatusCreated, echo(a.register, map[string]any{"id": u.ID, "username": name}, b))
 	})
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
@@ -221,6 +225,23 @@ func (a *massAPI) handler() http.Handler {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		writeJSON(w, http.StatusOK, a.users[name])
+	})
+	// An account deletes itself, except the two the test set up.
+	mux.HandleFunc("DELETE /api/me", func(w http.ResponseWriter, r *http.Request) {
+		name := a.caller(r)
+		if name == "" {
+			unauthorized(w)
+			return
+		}
+		record(r, nil)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if name == "alice" || name == "mallory" {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "not in this test"})
+			return
+		}
+		delete(a.users, name)
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("PUT /api/me", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
@@ -515,6 +536,8 @@ paths:
     get:
       responses:
         "200": {description: me, content: {application/json: {schema: {$ref: "#/components/schemas/User"}}}}
+    delete:
+      responses: {"204": {description: the account is closed}}
     patch:
       requestBody:
         content:
@@ -770,24 +793,39 @@ func TestMassAssignment(t *testing.T) {
 					t.Errorf("a profile write on another account than the throw-away's (id 2): %s", w)
 				}
 			}
-			var accounts []string
+			// Every account registered is in the report, and gone
+			// where the API lets an account delete itself.
+			listed := map[string]finding.CreatedObject{}
 			if w := res.Coverage.Writes; w != nil {
 				for _, c := range w.Created {
 					if c.Kind == "account" {
-						accounts = append(accounts, c.Item)
+						listed[c.Item] = c
 					}
 				}
 			}
-			var registered []string
-			for name := range tt.api.users {
-				if strings.HasPrefix(name, "authgate-") {
-					registered = append(registered, name)
+			canClose := strings.Contains(spec, "the account is closed")
+			for _, name := range tt.api.registered {
+				c, ok := listed[name]
+				_, stays := tt.api.users[name]
+				switch {
+				case !ok:
+					t.Errorf("the registered account %s is not in coverage.writes (%v)", name, listed)
+				case c.Deleted == stays:
+					t.Errorf("%s: coverage says deleted %v, on the target: %v (%s)", name, c.Deleted, stays, c.Reason)
+				case canClose && stays:
+					t.Errorf("%s stays on the target although DELETE /api/me closes it: %s", name, c.Reason)
 				}
 			}
-			slices.Sort(accounts)
-			slices.Sort(registered)
-			if !slices.Equal(accounts, registered) {
-				t.Errorf("coverage lists the accounts %q, the rule registered %q", accounts, registered)
+			for _, f := range fs {
+				b, _ := json.Marshal(f)
+				for _, pw := range tt.api.passwords {
+					if strings.Contains(string(b), pw) {
+						t.Errorf("the finding on %s %s shows a registered account's password", f.Method, f.Path)
+					}
+				}
+			}
+			if len(listed) != len(tt.api.registered) {
+				t.Errorf("coverage lists %d accounts, the API registered %d", len(listed), len(tt.api.registered))
 			}
 			if len(tt.api.notes) != 0 {
 				t.Errorf("%d notes left on the target, want every created note deleted", len(tt.api.notes))
