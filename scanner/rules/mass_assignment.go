@@ -1127,7 +1127,7 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 	if len(stuck) == 0 {
 		return nil
 	}
-	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts stay on the target: delete them.",
+	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts are deleted at the end of the scan where the API lets an account delete itself; the report's writes say whether they were.",
 		acctOp(reg), acct.name, massNames(stuck), acctOp(rd.t), massPlural(stuck), massThem(stuck), ctl.name)
 	return []finding.Finding{massFinding(reg, finding.ConfidenceHigh, summary, stuck, acct.answer, acct.read, ctl.read)}
 }
