@@ -2,14 +2,18 @@ package rules_test
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -903,26 +907,44 @@ paths:
 	}
 }
 
-// TestMassAssignmentDeterministic: the same findings, in the same order,
-// on every run.
+// TestMassAssignmentDeterministic: the same findings, summaries
+// included, in the same order, on every run and at any concurrency (the
+// object kinds run on the engine's pool). Two kinds, so the pool has
+// something to reorder.
 func TestMassAssignmentDeterministic(t *testing.T) {
+	// Registered account names are random: the summary's shape must not be.
+	accountName := regexp.MustCompile(`authgate-[0-9a-f]{12}`)
 	var first string
-	for i := range 5 {
+	for i, conc := range []int{1, 8, 4, 1, 8} {
 		api := newMassAPI(massAccept, massAccept, massAccept, massAccept)
-		fs, _ := massScan(t, api, massSpec, finding.ModeActive)
+		srv := httptest.NewServer(api.handler())
+		res, err := scanner.Scan(context.Background(), scanner.Options{
+			Target: srv.URL, Mode: finding.ModeActive, OpenAPI: "spec.yaml",
+			ReadFile:   func(string) ([]byte, error) { return []byte(massSpecTasks), nil },
+			Client:     scanner.ClientOptions{Concurrency: conc, Timeout: 5 * time.Second, Budget: 5000},
+			Wait:       time.Second,
+			Primary:    bearerID("primary", "alice-token"),
+			Identities: []*scanner.Identity{massMallory()},
+			APIRules:   []scanner.APIRule{rules.MassAssignment{}},
+		})
+		srv.Close()
+		if err != nil {
+			t.Fatalf("scan: %v", err)
+		}
 		var b strings.Builder
-		for _, f := range fs {
-			fmt.Fprintf(&b, "%s %s %s %s %s\n", f.Rule, f.Method, f.Path, f.Severity, f.Fingerprint)
+		for _, f := range res.Findings {
+			summary := accountName.ReplaceAllString(f.Evidence.Summary, "authgate-…")
+			fmt.Fprintf(&b, "%s %s %s %s %s %s\n", f.Rule, f.Method, f.Path, f.Severity, f.Fingerprint, summary)
 		}
 		if i == 0 {
 			first = b.String()
-			if strings.Count(first, "\n") != 4 {
-				t.Fatalf("%d findings, want 4:\n%s", strings.Count(first, "\n"), first)
+			if n := strings.Count(first, "\n"); n != 5 {
+				t.Fatalf("%d findings, want 5:\n%s", n, first)
 			}
 			continue
 		}
 		if b.String() != first {
-			t.Fatalf("run %d differs:\n%s\nfirst:\n%s", i+1, b.String(), first)
+			t.Fatalf("run %d (concurrency %d) differs:\n%s\nfirst:\n%s", i+1, conc, b.String(), first)
 		}
 	}
 }
