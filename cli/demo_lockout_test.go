@@ -45,9 +45,9 @@ func TestDemoSecureActiveLockout(t *testing.T) {
 			if mallory == nil || !mallory.Verified {
 				t.Fatalf("mallory's coverage %+v, want verified", mallory)
 			}
-			// The write rules run after login-no-rate-limit (the demo has
-			// notes to write), without mallory.
-			const lockout = "; locked out by login-no-rate-limit (POST /api/login answered 429: the API rate-limits logins), as expected; the active rules after it did not use mallory"
+			// The write rules run before the failed logins (see
+			// rules.APIRules): nothing runs after login-no-rate-limit.
+			const lockout = "; locked out by login-no-rate-limit (POST /api/login answered 429: the API rate-limits logins), as expected; no active rule ran after it"
 			if got := strings.HasSuffix(mallory.How, lockout); got != tc.locked {
 				t.Errorf("mallory's coverage %q says it was locked out: %v, want %v", mallory.How, got, tc.locked)
 			}
