@@ -100,6 +100,12 @@ func (MassAssignment) CheckAPI(ctx context.Context, a *scanner.API) []finding.Fi
 		// it could not test is said.
 		a.Skip(massRule, strings.Join(m.whys(), "; "))
 	}
+	// A change it could not undo is said in every output (a skip is a
+	// warning of the scan), even where coverage then reads not-run: the
+	// rule did not finish what it started.
+	for _, w := range m.warnings {
+		a.Skip(massRule, w)
+	}
 	return fs
 }
 
@@ -114,6 +120,8 @@ type massRun struct {
 	tested     bool // some write was sent and judged by a read-back
 	notes      map[string][]string
 	order      []string // note keys in the order parts ran
+	// warnings are changes the rule could not undo: always shown.
+	warnings []string
 }
 
 // found records that a write has candidates; judged that one was judged.
@@ -131,6 +139,13 @@ func (m *massRun) note(key, why string) {
 		m.order = append(m.order, key) // profiles and registration run after the kinds, in order
 	}
 	m.notes[key] = append(m.notes[key], why)
+}
+
+// warn records a change to the throw-away account the rule could not undo.
+func (m *massRun) warn(why string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.warnings = append(m.warnings, why)
 }
 
 // whys are the notes in a fixed order (object kinds in description order,
@@ -948,17 +963,29 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 		return p.write.Do(ctx, req)
 	}
 	r := send(massExtra(cands))
+	if r == nil || r.Err != nil {
+		return finding.Finding{}, false // not sent: nothing changed
+	}
 	after := massRead(ctx, p.read, tw, readVals)
 	stuck := massStuck(cands, after, before)
+	var again *scanner.Response
+	if len(stuck) > 0 {
+		again = massRead(ctx, p.read, tw, readVals)
+		stuck = massStuck(stuck, again, before)
+	}
+	// Put back what the update may have changed, proven or not: a read
+	// that did not come (the budget ran out) may hide a change.
+	var restored string
+	if r.Status < 400 || len(stuck) > 0 {
+		var lost []string
+		restored, lost = m.restoreProfile(ctx, p, tw, readVals, before, after, cands, stuck, send)
+		if len(stuck) == 0 && len(lost) > 0 {
+			m.warn(fmt.Sprintf("%s may have left %s set on the throw-away account %s (no read showed it, none showed it put back): reset %s by hand", op, strings.Join(lost, ", "), safeName(tw.Name), massThemN(len(lost))))
+		}
+	}
 	if len(stuck) == 0 {
 		return finding.Finding{}, false
 	}
-	again := massRead(ctx, p.read, tw, readVals)
-	stuck = massStuck(stuck, again, before)
-	if len(stuck) == 0 {
-		return finding.Finding{}, false
-	}
-	restored := m.restoreProfile(ctx, p, tw, readVals, before, stuck, send)
 	summary := fmt.Sprintf("%s, sent as the throw-away identity %s on its own account, set %s: the account's read %s shows the value%s sent, the read before the update did not. %s",
 		op, safeName(tw.Name), massNames(stuck), acctOp(p.read), massPlural(stuck), restored)
 	return massFinding(p.write, finding.ConfidenceHigh, summary, stuck, r, again, before), true
@@ -992,40 +1019,47 @@ func massProfileBase(write *scanner.Target, before *scanner.Response) []byte {
 	return b
 }
 
-// restoreProfile puts back the values the read before the update showed
-// for the properties that stuck (false for a flag that was not there:
-// the account had no right of it), and says what it could restore.
-func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before *scanner.Response, stuck []objects.Candidate, send func(map[string]json.RawMessage) *scanner.Response) string {
+// restoreProfile puts back, after an update with cands, the values the
+// read before it showed (false for a flag that was not there: the account
+// had no right of it), and reads the account again. lost are the
+// properties that may still be set: the read shows the value sent, or,
+// for one that stuck, no read or no value to put back. The text says so
+// for the summary.
+func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before, after *scanner.Response, cands, stuck []objects.Candidate, send func(map[string]json.RawMessage) *scanner.Response) (text string, lost []string) {
+	// maybe: c may be set now: the read after the update showed it (if
+	// not confirmed), or there was no such read.
+	maybe := func(c objects.Candidate) bool {
+		return slices.ContainsFunc(stuck, func(s objects.Candidate) bool { return s.Name == c.Name }) ||
+			!massReadable(after) || massShows(after.Body, c)
+	}
 	back := map[string]json.RawMessage{}
-	var lost []string
-	for _, c := range stuck {
+	for _, c := range cands {
 		switch v, ok := massField(before.Body, c.Name); {
 		case ok:
 			back[c.Name] = v
 		case string(c.Value) == "true":
 			back[c.Name] = json.RawMessage("false")
-		default:
+		case maybe(c):
 			lost = append(lost, safeName(c.Name))
 		}
 	}
 	if len(back) > 0 {
 		send(back)
-		after := massRead(ctx, p.read, tw, readVals)
-		for _, c := range stuck {
-			v, sent := back[c.Name]
-			if !sent {
+		check := massRead(ctx, p.read, tw, readVals)
+		for _, c := range cands {
+			if _, sent := back[c.Name]; !sent {
 				continue
 			}
-			if !massReadable(after) || massShows(after.Body, c) && !massShows(after.Body, objects.Candidate{Name: c.Name, Value: v}) {
+			if massReadable(check) && massShows(check.Body, c) || !massReadable(check) && maybe(c) {
 				lost = append(lost, safeName(c.Name))
 			}
 		}
 	}
-	if len(lost) == 0 {
-		return "The earlier values were put back."
-	}
 	slices.Sort(lost)
-	return fmt.Sprintf("Could not put back %s on the throw-away account: reset %s by hand.", strings.Join(lost, ", "), massThemN(len(lost)))
+	if len(lost) == 0 {
+		return "The earlier values were put back.", nil
+	}
+	return fmt.Sprintf("Could not put back %s on the throw-away account: reset %s by hand.", strings.Join(lost, ", "), massThemN(len(lost))), lost
 }
 
 // massNameKeys are where an account record says who it is, besides its id.

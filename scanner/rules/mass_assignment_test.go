@@ -948,3 +948,42 @@ func TestMassAssignmentDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestMassAssignmentBudget: wherever the request budget runs out, the
+// throw-away account is put back, or the scan's warnings say what may be
+// left set on it; and every note the scan created is deleted (the
+// clean-up goes past the budget).
+func TestMassAssignmentBudget(t *testing.T) {
+	for budget := 8; budget <= 40; budget++ {
+		api := newMassAPI(massAccept, massAccept, massAccept, massAccept)
+		srv := httptest.NewServer(api.handler())
+		res, err := scanner.Scan(context.Background(), scanner.Options{
+			Target: srv.URL, Mode: finding.ModeActive, OpenAPI: "spec.yaml",
+			ReadFile:   func(string) ([]byte, error) { return []byte(massSpec), nil },
+			Client:     scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second, Budget: budget},
+			Wait:       time.Second,
+			Primary:    bearerID("primary", "alice-token"),
+			Identities: []*scanner.Identity{massMallory()},
+			APIRules:   []scanner.APIRule{rules.MassAssignment{}},
+		})
+		srv.Close()
+		if err != nil {
+			t.Fatalf("budget %d: scan: %v", budget, err)
+		}
+		api.mu.Lock()
+		u, left := api.users["mallory"], len(api.notes)
+		api.mu.Unlock()
+		warned := slices.ContainsFunc(res.Warnings, func(w string) bool {
+			return strings.Contains(w, "mallory") && strings.Contains(w, "by hand")
+		})
+		for _, f := range res.Findings {
+			warned = warned || strings.Contains(f.Evidence.Summary, "by hand")
+		}
+		if (u.Role != "user" || u.IsAdmin) && !warned {
+			t.Errorf("budget %d: the throw-away is left with role %q, isAdmin %v, and nothing says so; warnings %q", budget, u.Role, u.IsAdmin, res.Warnings)
+		}
+		if left != 0 {
+			t.Errorf("budget %d: %d notes left on the target", budget, left)
+		}
+	}
+}
