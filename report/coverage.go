@@ -87,10 +87,11 @@ func writesSummary(w *finding.WriteCoverage) string {
 	}
 }
 
-// createdLabel names one created object for a person: its own path (or,
-// when the API gave no id, the create operation) and who created it,
-// "/api/notes/17 (POST /api/notes as alice)". Untrusted: the path holds
-// an id the target chose; the caller escapes it.
+// createdLabel names one created object for a person: its own path (an
+// account's name), the create operation and who sent it, "/api/notes/17
+// (POST /api/notes as alice)"; "an object without an id (…)" when the API
+// gave none. Untrusted: the path holds an id the target chose; the caller
+// escapes it.
 func createdLabel(o finding.CreatedObject) string {
 	name := nonEmpty(o.Item, "an object without an id")
 	if o.Kind == "account" {
