@@ -62,6 +62,9 @@ type massAPI struct {
 	// envelope: a note's read answers {"status": "ok", "data": note},
 	// the envelope's status beside the note's.
 	envelope bool
+	// getOrCreate: POST /api/notes answers the caller's existing note
+	// when there is one (a shopping cart's create), ignoring the body.
+	getOrCreate bool
 
 	mu         sync.Mutex
 	users      map[string]*massUser // by name
@@ -371,6 +374,18 @@ func (a *massAPI) handler() http.Handler {
 			return
 		}
 		record(r, b)
+		if a.getOrCreate {
+			a.mu.Lock()
+			for id, creator := range a.creators {
+				if creator == name {
+					n := a.notes[id]
+					a.mu.Unlock()
+					writeJSON(w, http.StatusOK, n)
+					return
+				}
+			}
+			a.mu.Unlock()
+		}
 		if a.create == massStrict && !strictOK(b, "title", "body") {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown field"})
 			return
@@ -985,5 +1000,31 @@ func TestMassAssignmentBudget(t *testing.T) {
 		if left != 0 {
 			t.Errorf("budget %d: %d notes left on the target", budget, left)
 		}
+	}
+}
+
+// TestMassAssignmentGetOrCreate: a create that answers the caller's
+// existing note instead of a new one (get-or-create) gets no update from
+// the rule: its read-back does not show what the create sent.
+func TestMassAssignmentGetOrCreate(t *testing.T) {
+	api := newMassAPI(massIgnore, massIgnore, massAccept, massAccept)
+	api.getOrCreate = true
+	api.notes[7] = map[string]any{"id": 7, "title": "birthday presents", "ownerId": 1, "status": "draft", "pinned": false, "createdAt": "2026-01-01T00:00:00Z"}
+	api.creators[7] = "alice"
+	fs, res := massScan(t, api, massSpec, finding.ModeActive)
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	for _, w := range api.writes {
+		if strings.HasPrefix(w, "PATCH /api/notes/") || strings.HasPrefix(w, "PUT /api/notes/") {
+			t.Errorf("an update of a note the scan did not create: %s", w)
+		}
+	}
+	for _, f := range fs {
+		if strings.HasPrefix(f.Path, "/api/notes") {
+			t.Errorf("finding on %s %s: %s", f.Method, f.Path, f.Evidence.Summary)
+		}
+	}
+	if !slices.ContainsFunc(api.writes, func(w string) bool { return strings.HasPrefix(w, "POST /api/notes ") }) {
+		t.Fatalf("the scan never sent POST /api/notes: the test proves nothing; warnings %q", res.Warnings)
 	}
 }
