@@ -378,8 +378,12 @@ func (m *massRun) updateCheck(ctx context.Context, u massUpdate, o *scanner.Obje
 	key := it.Op.Method + " " + it.Op.Path
 	owner := m.a.Main()
 	before := m.eng.Read(ctx, o, owner)
-	if !massReadable(before) || massNotOurs(o, before) {
-		m.note(o.Kind.Create.Method+" "+o.Kind.Create.Path, fmt.Sprintf("%s: the owner's read-back of the object to update answered %s without the text its create sent", key, acctStatus(before)))
+	switch kind := o.Kind.Create.Method + " " + o.Kind.Create.Path; {
+	case !massReadable(before):
+		m.note(kind, fmt.Sprintf("%s: the owner's read-back of the object to update answered %s", key, acctStatus(before)))
+		return finding.Finding{}, false
+	case massNotOurs(o, before):
+		m.note(kind, fmt.Sprintf("%s: the owner's read-back of the object to update does not show the text its create sent: it may be an object that existed before", key))
 		return finding.Finding{}, false
 	}
 	cands = massUnset(massAllowed(cands, o.Sent), before)
