@@ -138,7 +138,9 @@ func (t *Target) Param(key string) (openapi.Param, bool) {
 // Request builds the request for the given parameter values (from Values,
 // possibly changed) as id.
 func (t *Target) Request(id *Identity, values map[string]string) *Request {
-	path := t.Op.Path
+	// path is the route as the server decodes it, raw as it is sent: a
+	// value with a space, a slash or non-ASCII letters is escaped once.
+	path, raw := t.Op.Path, t.Op.Path
 	q := url.Values{}
 	h := http.Header{}
 	var cookies []string
@@ -147,7 +149,8 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 		v := values[key]
 		switch in {
 		case "path":
-			path = strings.ReplaceAll(path, "{"+name+"}", url.PathEscape(v))
+			path = strings.ReplaceAll(path, "{"+name+"}", v)
+			raw = strings.ReplaceAll(raw, "{"+name+"}", url.PathEscape(v))
 		case "query":
 			if id.IsAnonymous() && credentialParam.MatchString(name) {
 				// An anonymous request carries no credentials at all.
@@ -163,7 +166,8 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	if len(cookies) > 0 {
 		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
-	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: t.s.base.Path + t.s.docBase() + path, RawQuery: q.Encode()}
+	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: t.s.base.Path + t.s.docBase() + path,
+		RawPath: t.s.base.EscapedPath() + t.s.docBase() + raw, RawQuery: q.Encode()}
 	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
 }
 

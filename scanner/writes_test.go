@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"slices"
 	"strconv"
@@ -906,5 +907,21 @@ func TestAddMarked(t *testing.T) {
 				t.Errorf("addMarked = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestRequestEscapesPathOnce: a path value with a slash, a space or
+// non-ASCII letters (GitLab's "group/project", a key with a space, a slug)
+// is escaped once on the wire and decodes to the value.
+func TestRequestEscapesPathOnce(t *testing.T) {
+	base, _ := url.Parse("http://127.0.0.1:1/base")
+	s := &scan{base: base}
+	op := &openapi.Operation{Method: "PUT", Path: "/api/notes/{noteId}"}
+	req := s.target(op).Request(Anonymous, map[string]string{"path:noteId": "team/1 é"})
+	if got, want := req.URL.String(), "http://127.0.0.1:1/base/api/notes/team%2F1%20%C3%A9"; got != want {
+		t.Errorf("URL %s, want %s", got, want)
+	}
+	if got, want := req.URL.Path, "/base/api/notes/team/1 é"; got != want {
+		t.Errorf("decoded path %q, want %q", got, want)
 	}
 }
