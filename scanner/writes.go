@@ -760,30 +760,33 @@ func softDeletedRecord(obj map[string]json.RawMessage) bool {
 
 // UpdateBody is a body for method (PUT or PATCH) on o whose string fields
 // carry marker, so a read-back shows whether the write stuck; ok false when
-// there is no field to mark. It is built from the item operation's schema,
-// else its Options.Bodies entry, else o's create body with o's marker
-// replaced.
+// there is no field to mark. It is the item operation's Options.Bodies
+// entry, else built from its schema, else (no schema, or nothing in it to
+// mark) o's create body with o's marker replaced.
 func (w *Writes) UpdateBody(o *Object, method, marker string) ([]byte, bool) {
 	it, ok := o.Kind.Item(strings.ToUpper(method))
 	if !ok {
 		return nil, false
 	}
-	var body []byte
-	switch override, has := w.s.opts.Bodies[it.Op.Method+" "+it.Op.Path]; {
-	case it.Op.Body != nil:
-		b, err := objects.Body(it.Op.Body, strings.TrimPrefix(marker, "authgate-"))
-		if err != nil {
-			return nil, false
-		}
-		body = addMarked(b, it.Op.Body, marker)
-	case has:
-		body = markStrings(override, marker)
-	case o.Marker != "" && bytes.Contains(o.Sent, []byte(o.Marker)):
-		body = bytes.ReplaceAll(o.Sent, []byte(o.Marker), []byte(marker))
-	default:
-		body = addMarked(o.Sent, o.Kind.Create.Body, marker)
+	mark := []byte(marker)
+	if override, ok := w.s.opts.Bodies[it.Op.Method+" "+it.Op.Path]; ok {
+		body := markStrings(override, marker)
+		return body, bytes.Contains(body, mark)
 	}
-	return body, bytes.Contains(body, []byte(marker))
+	if it.Op.Body != nil {
+		if b, err := objects.Body(it.Op.Body, strings.TrimPrefix(marker, "authgate-")); err == nil {
+			if b = addMarked(b, it.Op.Body, marker); bytes.Contains(b, mark) {
+				return b, true
+			}
+		}
+	}
+	// The update's schema gave nothing to mark (optional fields inside a
+	// wrapper, as Rails' {"note": {...}}): the create's body, re-marked.
+	body := addMarked(o.Sent, o.Kind.Create.Body, marker)
+	if o.Marker != "" && bytes.Contains(o.Sent, []byte(o.Marker)) {
+		body = bytes.ReplaceAll(o.Sent, []byte(o.Marker), mark)
+	}
+	return body, bytes.Contains(body, mark)
 }
 
 // addMarked adds marker to the first plain string property of s (by name)
