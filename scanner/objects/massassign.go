@@ -61,7 +61,9 @@ var ownIDNames = map[string]bool{"id": true, "_id": true, "pk": true, "uuid": tr
 // name; a name is listed once, with the strongest reason (privilege, then
 // read-only, then answer-only). The object's own id is never listed.
 func MassAssignmentCandidates(write, read *openapi.Schema) []Candidate {
+	write, read = unwrapBoth(write, read)
 	read = unwrapRead(write, read)
+	write = unwrapWrite(write, read)
 	byName := map[string]Candidate{}
 	add := func(name string, s *openapi.Schema, r Reason) {
 		if ownIDNames[strings.ToLower(name)] || s == nil {
@@ -161,6 +163,46 @@ func unwrapRead(write, read *openapi.Schema) *openapi.Schema {
 		return read
 	}
 	return best
+}
+
+// unwrapWrite returns the object a request wrapper holds (Rails' {"note":
+// {...}}): write has one property, an object with properties, and shares
+// none with read. Without this every property of the object would be
+// "only in answers", the title the caller sets included.
+func unwrapWrite(write, read *openapi.Schema) *openapi.Schema {
+	if inner := soleObject(write); inner != nil && read != nil && overlap(write, read) == 0 {
+		return inner
+	}
+	return write
+}
+
+// unwrapBoth unwraps a request and an answer that use the same wrapper
+// ({"note": {...}} both ways), which would otherwise share only it.
+func unwrapBoth(write, read *openapi.Schema) (*openapi.Schema, *openapi.Schema) {
+	w, r := soleObject(write), soleObject(read)
+	if w == nil || r == nil {
+		return write, read
+	}
+	for name := range write.Properties {
+		if read.Properties[name] != nil {
+			return w, r
+		}
+	}
+	return write, read
+}
+
+// soleObject is s's one property when s has exactly one and it is an
+// object with properties, else nil.
+func soleObject(s *openapi.Schema) *openapi.Schema {
+	if s == nil || len(s.Properties) != 1 {
+		return nil
+	}
+	for _, p := range s.Properties {
+		if p != nil && schemaType(p) == "object" && len(p.Properties) > 0 {
+			return p
+		}
+	}
+	return nil
 }
 
 // overlap counts the properties a and b share.

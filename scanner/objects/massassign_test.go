@@ -80,6 +80,24 @@ func TestMassAssignmentCandidates(t *testing.T) {
 			want: `credits="1000000"(privilege-name) is_staff=true(privilege-name) is_superuser=true(privilege-name) permissions=["admin"](privilege-name) roles=["superadmin"](privilege-name)`,
 		},
 		{
+			name: "rails: the request wraps the object, the answer does not",
+			write: obj(map[string]*openapi.Schema{"note": obj(map[string]*openapi.Schema{
+				"title": {Type: "string"}, "body": {Type: "string"},
+			})}),
+			read: obj(map[string]*openapi.Schema{
+				"id": {Type: "integer"}, "title": {Type: "string"}, "body": {Type: "string"}, "user_id": {Type: "integer"},
+			}),
+			want: `user_id=` + ownerNum + `(privilege-name)`,
+		},
+		{
+			name:  "the same wrapper both ways",
+			write: obj(map[string]*openapi.Schema{"note": obj(map[string]*openapi.Schema{"title": {Type: "string"}})}),
+			read: obj(map[string]*openapi.Schema{"note": obj(map[string]*openapi.Schema{
+				"title": {Type: "string"}, "published": {Type: "boolean", ReadOnly: true},
+			})}),
+			want: `published=true(read-only)`,
+		},
+		{
 			name:  "answer marks its server-set fields readOnly",
 			write: obj(map[string]*openapi.Schema{"title": {Type: "string"}}),
 			read: obj(map[string]*openapi.Schema{

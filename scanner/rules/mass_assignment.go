@@ -231,7 +231,7 @@ func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Findi
 	}
 	m.judged()
 	var fs []finding.Finding
-	if f, ok := m.createCheck(ctx, k, massUnset(massAllowed(createCands, ctl.Sent), ctlRead), ctlRead); ok {
+	if f, ok := m.createCheck(ctx, k, massUnset(massAllowed(createCands, ctl.Sent), ctlRead), ctl, ctlRead); ok {
 		fs = append(fs, f)
 	}
 	spare := ctl
@@ -280,13 +280,23 @@ func massReadSchema(k objects.Lifecycle) *openapi.Schema {
 // answer's other properties a client may send.
 func massCandidates(k objects.Lifecycle, write *openapi.Schema) []objects.Candidate {
 	writable := map[string]bool{}
+	add := func(s *openapi.Schema) {
+		for name, p := range s.Properties {
+			if p != nil && !p.ReadOnly {
+				writable[name] = true
+			}
+		}
+	}
 	for _, s := range []*openapi.Schema{k.Create.Body, massItemBody(k, "PUT"), massItemBody(k, "PATCH")} {
 		if s == nil {
 			continue
 		}
-		for name, p := range s.Properties {
-			if p != nil && !p.ReadOnly {
-				writable[name] = true
+		add(s)
+		if len(s.Properties) == 1 {
+			for _, inner := range s.Properties {
+				if inner != nil {
+					add(inner) // a request wrapper's object (Rails' {"note": {...}})
+				}
 			}
 		}
 	}
@@ -315,14 +325,14 @@ func massItemBody(k objects.Lifecycle, method string) *openapi.Schema {
 // createCheck creates a test object that carries the candidates, reads
 // it back as the owner, and reports the candidates it has and the
 // control object (ctlRead, its read-back) does not.
-func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []objects.Candidate, ctlRead *scanner.Response) (finding.Finding, bool) {
+func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []objects.Candidate, ctl *scanner.Object, ctlRead *scanner.Response) (finding.Finding, bool) {
 	if len(cands) == 0 || m.stop(ctx) {
 		return finding.Finding{}, false // every candidate has the value anyway
 	}
 	owner := m.a.Main()
 	// try creates one test object with cs and returns its read-back.
 	try := func(cs []objects.Candidate) (*scanner.Object, *scanner.Response, *scanner.Response) {
-		o, r, _ := m.eng.Create(ctx, k, owner, massExtra(cs))
+		o, r, _ := m.eng.Create(ctx, k, owner, massCreateExtra(ctl.Sent, cs))
 		if o == nil {
 			return nil, r, nil
 		}
@@ -439,7 +449,46 @@ func (m *massRun) updateBody(o *scanner.Object, method string, cs []objects.Cand
 			base = o.Sent
 		}
 	}
+	if key, inner, ok := massWrapper(base); ok {
+		// Inside the request's wrapper, where the server binds from.
+		merged, ok := massMerge(inner, massExtra(cs))
+		if !ok {
+			return nil, false
+		}
+		return massMerge(base, map[string]json.RawMessage{key: merged})
+	}
 	return massMerge(base, massExtra(cs))
+}
+
+// massCreateExtra is what a test create adds to the engine's body: the
+// candidates at the top, or, when the control's body wraps the object
+// (Rails' {"note": {...}}: a framework that binds from the wrapper only
+// reads what is inside), that object with the candidates added.
+func massCreateExtra(sent []byte, cs []objects.Candidate) map[string]json.RawMessage {
+	key, inner, ok := massWrapper(sent)
+	if !ok {
+		return massExtra(cs)
+	}
+	merged, ok := massMerge(inner, massExtra(cs))
+	if !ok {
+		return massExtra(cs)
+	}
+	return map[string]json.RawMessage{key: merged}
+}
+
+// massWrapper reports whether body is a request wrapper: an object with
+// one property whose value is an object, returned with its key.
+func massWrapper(body []byte) (key string, inner json.RawMessage, ok bool) {
+	obj := massObject(body)
+	if len(obj) != 1 {
+		return "", nil, false
+	}
+	for k, v := range obj {
+		if massObject(v) != nil {
+			return k, v, true
+		}
+	}
+	return "", nil, false
 }
 
 // massFinding makes the finding: high when a stuck property is a role,

@@ -1028,3 +1028,191 @@ func TestMassAssignmentGetOrCreate(t *testing.T) {
 		t.Fatalf("the scan never sent POST /api/notes: the test proves nothing; warnings %q", res.Warnings)
 	}
 }
+
+// massRails is a Rails-like notes API: requests wrap the object
+// ({"note": {...}}; a body without the wrapper is wrapped by the
+// framework, as ParamsWrapper does), answers do not, and the strong
+// parameters permit title and body (fixed) or everything (permit!).
+type massRails struct {
+	permitAll bool
+
+	mu    sync.Mutex
+	notes map[int]map[string]any
+	next  int
+}
+
+func (a *massRails) handler() http.Handler {
+	mux := http.NewServeMux()
+	params := func(r *http.Request) (map[string]any, bool) {
+		b, ok := massBody(r)
+		if !ok {
+			return nil, false
+		}
+		if inner, ok := b["note"].(map[string]any); ok {
+			b = inner
+		}
+		out := map[string]any{}
+		for k, v := range b {
+			if k == "title" || k == "body" || a.permitAll && (k == "user_id" || k == "published") {
+				out[k] = v
+			}
+		}
+		return out, true
+	}
+	authed := func(w http.ResponseWriter, r *http.Request) bool {
+		if bearerToken(r) != "alice-token" {
+			unauthorized(w)
+			return false
+		}
+		return true
+	}
+	mux.HandleFunc("POST /notes.json", func(w http.ResponseWriter, r *http.Request) {
+		p, ok := params(r)
+		if !authed(w, r) {
+			return
+		}
+		if title, _ := p["title"].(string); !ok || title == "" {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"errors": map[string][]string{"title": {"can't be blank"}}})
+			return
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		a.next++
+		n := map[string]any{"id": a.next, "title": "", "body": "", "user_id": 1, "published": false}
+		for k, v := range p {
+			n[k] = v
+		}
+		a.notes[a.next] = n
+		writeJSON(w, http.StatusCreated, n)
+	})
+	item := func(w http.ResponseWriter, r *http.Request) (map[string]any, int, bool) {
+		if !authed(w, r) {
+			return nil, 0, false
+		}
+		id, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("file"), ".json"))
+		n := a.notes[id]
+		if err != nil || n == nil {
+			notFound(w)
+			return nil, 0, false
+		}
+		return n, id, true
+	}
+	mux.HandleFunc("GET /notes/{file}", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if n, _, ok := item(w, r); ok {
+			writeJSON(w, http.StatusOK, n)
+		}
+	})
+	mux.HandleFunc("PATCH /notes/{file}", func(w http.ResponseWriter, r *http.Request) {
+		p, ok := params(r)
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if n, _, found := item(w, r); found {
+			if !ok {
+				badRequest(w)
+				return
+			}
+			for k, v := range p {
+				n[k] = v
+			}
+			writeJSON(w, http.StatusOK, n)
+		}
+	})
+	mux.HandleFunc("DELETE /notes/{file}", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if _, id, ok := item(w, r); ok {
+			delete(a.notes, id)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { notFound(w) })
+	return mux
+}
+
+// massRailsSpec is the description rswag would write for it.
+const massRailsSpec = `openapi: 3.0.1
+info: {title: rails notes, version: v1}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+  schemas:
+    note_params:
+      type: object
+      required: [note]
+      properties:
+        note:
+          type: object
+          required: [title]
+          properties:
+            title: {type: string}
+            body: {type: string}
+    note:
+      type: object
+      properties:
+        id: {type: integer}
+        title: {type: string}
+        body: {type: string}
+        user_id: {type: integer}
+        published: {type: boolean}
+security: [{bearer: []}]
+paths:
+  /notes.json:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/note_params"}
+      responses:
+        "201": {description: created, content: {application/json: {schema: {$ref: "#/components/schemas/note"}}}}
+  /notes/{id}.json:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    get:
+      responses:
+        "200": {description: note, content: {application/json: {schema: {$ref: "#/components/schemas/note"}}}}
+    patch:
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/note_params"}
+      responses:
+        "200": {description: updated}
+    delete:
+      responses: {"204": {description: deleted}}
+`
+
+// TestMassAssignmentRails: the wrapped request is tested inside its
+// wrapper; the title the wrapper declares is never a candidate.
+func TestMassAssignmentRails(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		api  *massRails
+		want []string // "METHOD path" of the findings
+	}{
+		{name: "permit!", api: &massRails{permitAll: true}, want: []string{"POST /notes.json", "PATCH /notes/{id}.json"}},
+		{name: "fixed: permit(:title, :body)", api: &massRails{}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.api.notes = map[int]map[string]any{}
+			fs := scanRules(t, tt.api.handler(), scanOpts{spec: massRailsSpec, mode: finding.ModeActive, auth: "alice-token",
+				apiRules: []scanner.APIRule{rules.MassAssignment{}}}, nil)
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.Method+" "+f.Path)
+				if !strings.Contains(f.Evidence.Summary, "user_id (") || strings.Contains(f.Evidence.Summary, "title") {
+					t.Errorf("%s %s: want user_id named and title not: %s", f.Method, f.Path, f.Evidence.Summary)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings %q, want %q:%s", got, tt.want, list(fs))
+			}
+			tt.api.mu.Lock()
+			defer tt.api.mu.Unlock()
+			if len(tt.api.notes) != 0 {
+				t.Errorf("%d notes left", len(tt.api.notes))
+			}
+		})
+	}
+}
