@@ -463,17 +463,18 @@ func (m *massRun) updateBody(o *scanner.Object, method string, cs []objects.Cand
 // massCreateExtra is what a test create adds to the engine's body: the
 // candidates at the top, or, when the control's body wraps the object
 // (Rails' {"note": {...}}: a framework that binds from the wrapper only
-// reads what is inside), that object with the candidates added.
+// reads what is inside), inside the wrapper, where the engine merges them
+// into the object it generates.
 func massCreateExtra(sent []byte, cs []objects.Candidate) map[string]json.RawMessage {
-	key, inner, ok := massWrapper(sent)
+	key, _, ok := massWrapper(sent)
 	if !ok {
 		return massExtra(cs)
 	}
-	merged, ok := massMerge(inner, massExtra(cs))
-	if !ok {
+	inner, err := json.Marshal(massExtra(cs))
+	if err != nil {
 		return massExtra(cs)
 	}
-	return map[string]json.RawMessage{key: merged}
+	return map[string]json.RawMessage{key: inner}
 }
 
 // massWrapper reports whether body is a request wrapper: an object with
@@ -851,19 +852,27 @@ func massSelfRoute(path string) bool {
 	return massSelfNames[last] || len(segs) > 1 && massSelfAfterAccounts[last] && massAccountCollections[segs[len(segs)-2]]
 }
 
-// massAccountItem returns the path parameter of /users/{id}-like routes.
+// massAccountItem returns the path parameter of /users/{id}-like routes
+// (/users/v1/{username} too: a version between the collection and the
+// parameter is skipped).
 func massAccountItem(path string) (string, bool) {
 	segs := massSegments(path)
-	if len(segs) < 2 || strings.Count(path, "{") != 1 {
+	if len(segs) < 2 || strings.Count(path, "{") != 1 || !strings.HasPrefix(segs[len(segs)-1], "{") {
 		return "", false
 	}
-	last := segs[len(segs)-1]
-	if !strings.HasPrefix(last, "{") || !massAccountCollections[segs[len(segs)-2]] {
+	coll := len(segs) - 2
+	for coll > 0 && massVersion.MatchString(segs[coll]) {
+		coll--
+	}
+	if !massAccountCollections[segs[coll]] {
 		return "", false
 	}
 	raw := strings.Split(strings.TrimRight(path, "/"), "/")
 	return strings.Trim(raw[len(raw)-1], "{}"), true
 }
+
+// massVersion matches an API version segment (v1, v2beta).
+var massVersion = regexp.MustCompile(`^v[0-9]+[a-z0-9]*$`)
 
 // massOwnIDKeys are where a profile read says the account's own id.
 var massOwnIDKeys = []string{"id", "_id", "userId", "user_id", "uid", "accountId", "account_id"}
@@ -1262,7 +1271,11 @@ func (m *massRun) accountReader(self *scanner.Target) (massReader, bool) {
 func (rd massReader) read(ctx context.Context, as *scanner.Identity, name string, answer *scanner.Response) *scanner.Response {
 	values := rd.t.Values()
 	if rd.param != "" {
-		id, ok := massOwnID(answer, rd.param)
+		id, ok := name, true
+		if !acctAccountParam.MatchString(rd.param) {
+			// Not /users/{username}: the id the registration answered.
+			id, ok = massOwnID(answer, rd.param)
+		}
 		if !ok {
 			return nil
 		}
