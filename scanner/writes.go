@@ -85,6 +85,9 @@ type Writes struct {
 	seed  string
 	n     atomic.Int64
 	kinds []objects.Lifecycle
+	// began is when the engine was made: a create that answers an
+	// object created well before it answers one that existed already.
+	began time.Time
 
 	mu      sync.Mutex
 	records []*record // in creation order
@@ -118,6 +121,9 @@ type record struct {
 	// account is set for an account a rule registered (see Account): the
 	// clean-up reports it as it is, o is nil.
 	account *finding.CreatedObject
+	// pending: the create got no answer; the clean-up looks for the object
+	// by its marker (see resolve).
+	pending bool
 }
 
 // Account records an account a rule registered through operation ("POST
@@ -173,7 +179,7 @@ func (a *API) Writes() *Writes {
 func newWrites(a *API) *Writes {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}}
+	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}, began: time.Now()}
 	for _, l := range objects.Lifecycles(a.ops) {
 		if w.sendable(l) {
 			w.kinds = append(w.kinds, l)
@@ -375,9 +381,14 @@ func parentList(o *Object) []string {
 }
 
 // create sends k's create as owner under the path values vals and records
-// what it made.
+// what it made: an object is the scan's only when nothing says it existed
+// before (see notNew). A create that got no answer may still have made
+// one: it is recorded as pending, and the clean-up looks for it.
 func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, extra map[string]json.RawMessage, parentOwner *Identity) (*Object, *Response, string) {
 	op := k.Create.Method + " " + k.Create.Path
+	if ctx.Err() != nil {
+		return nil, nil, fmt.Sprintf("%s was not sent: %v", op, ctx.Err())
+	}
 	marker := w.Marker()
 	body, err := w.createBody(k, marker, extra)
 	if err != nil {
@@ -392,38 +403,147 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 			r = w.post(ctx, t, vals, owner, body)
 		}
 	}
-	if !r.OK() {
-		return nil, r, fmt.Sprintf("%s answered %s to %s", op, describeAnswer(r), identityName(owner))
-	}
 	o := &Object{Kind: k, Owner: owner, Parents: vals, Sent: body, Created: r, Marker: marker}
-	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k))
-	if !ok {
-		id, ok = w.idFromList(ctx, k, vals, owner, marker, body)
-	}
-	if ok {
-		if how := w.preexisting(k, id); how != "" {
-			// An upsert, or a create that answers with the caller's own
-			// record: not an object of this scan, never attacked or
-			// deleted.
-			return nil, r, fmt.Sprintf("%s answered %d with the id of an object that existed before the scan (%s): not a new object, left alone", op, r.Status, how)
-		}
-	}
 	rec := &record{o: o, op: op}
 	if parentOwner != nil && parentOwner != owner {
 		rec.others = append(rec.others, parentOwner)
 	}
-	if ok {
-		o.ID = id
-		rec.item = itemPath(k, o)
+	switch {
+	case maybeSent(r):
+		rec.pending = true
+		w.add(rec)
+		return nil, r, fmt.Sprintf("%s got no answer (%v); it may have made an object, which the clean-up looks for", op, r.Err)
+	case !r.OK():
+		return nil, r, fmt.Sprintf("%s answered %s to %s", op, describeAnswer(r), identityName(owner))
 	}
-	w.mu.Lock()
-	w.records = append(w.records, rec)
-	w.byObj[o] = rec
-	w.mu.Unlock()
+	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k))
 	if !ok {
+		id, ok, _ = w.listed(ctx, o, false)
+	}
+	if !ok {
+		w.add(rec)
 		return nil, r, fmt.Sprintf("%s answered %d but named no id of the new object (no Location header, no id field)", op, r.Status)
 	}
+	o.ID = id
+	rec.item = itemPath(k, o)
+	if how := w.notNew(ctx, rec); how != "" {
+		// A get-or-create, an upsert, an asynchronous job's id: never
+		// attacked, never deleted.
+		return nil, r, fmt.Sprintf("%s answered %d with %s: not taken for a new object, left alone", op, r.Status, how)
+	}
+	w.add(rec)
 	return o, r, ""
+}
+
+// add records rec for the clean-up.
+func (w *Writes) add(rec *record) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.records = append(w.records, rec)
+	if rec.o != nil {
+		w.byObj[rec.o] = rec
+	}
+}
+
+// maybeSent reports whether r, an answer-less response, may have reached
+// the API: anything but a request the scan refused or never sent.
+func maybeSent(r *Response) bool {
+	if r.Err == nil {
+		return false
+	}
+	for _, unsent := range []error{errExcluded, ErrBudget, ErrOutOfScope, ErrThrottled} {
+		if errors.Is(r.Err, unsent) {
+			return false
+		}
+	}
+	return true
+}
+
+// createdKeys name a record's creation time.
+var createdKeys = []string{"created_at", "createdAt", "created", "inserted_at", "insertedAt", "dateCreated", "creationDate", "created_on", "createdOn"}
+
+// clockSkew is how far a target's clock may be behind the scanner's before
+// a creation time is taken for one before the scan.
+const clockSkew = 10 * time.Minute
+
+// notNew says why rec's object, which a create answered, is not one the
+// scan made ("" when nothing says so): its id is one the scan saw before
+// (see preexisting) or already got from this create; the answer dates it
+// before the scan; or its marker, which the create body carried, is in
+// neither the answer nor a read of the object (the owner's, the admin's,
+// or the owner's list when the item has no GET). An object no identity
+// can read is given the benefit of the doubt: it is the scan's, and the
+// clean-up deletes it only where a read or the DELETE's answer allows.
+func (w *Writes) notNew(ctx context.Context, rec *record) string {
+	o, r := rec.o, rec.o.Created
+	if how := w.preexisting(o.Kind, o.ID); how != "" {
+		return "the id of an object that existed before the scan (" + how + ")"
+	}
+	w.mu.Lock()
+	for _, old := range w.records {
+		if old.o != nil && old.op == rec.op && old.item == rec.item {
+			w.mu.Unlock()
+			return "the id " + o.ID + " it had answered an earlier create with (a get-or-create)"
+		}
+	}
+	w.mu.Unlock()
+	if at, raw, ok := createdAt(r.Body); ok && at.Before(w.began.Add(-clockSkew)) && !bytes.Contains(o.Sent, []byte(raw)) {
+		// (A time the create sent itself, echoed, says nothing.)
+		return fmt.Sprintf("an object created at %s, before the scan", at.Format(time.RFC3339))
+	}
+	mark := []byte(o.Marker)
+	if !bytes.Contains(o.Sent, mark) || bytes.Contains(r.Body, mark) {
+		return ""
+	}
+	if get, ok := o.Kind.Item(http.MethodGet); ok {
+		for _, id := range []*Identity{o.Owner, w.s.admin} {
+			if id == nil {
+				continue
+			}
+			t, req := w.itemRequest(o, get, id, nil)
+			back := t.Do(ctx, req)
+			if !back.OK() || Refusal(back) != "" {
+				continue
+			}
+			if !bytes.Contains(back.Body, mark) {
+				return fmt.Sprintf("the id of an object that does not carry the scan's marker (GET %s as %s shows it without)", get.Op.Path, identityName(id))
+			}
+			rec.readers = append(rec.readers, id)
+			return ""
+		}
+		return ""
+	}
+	if _, found, readable := w.listed(ctx, o, false); readable && !found {
+		return fmt.Sprintf("an id whose object the owner's list (GET %s) does not show carrying the scan's marker", o.Kind.Create.Path)
+	}
+	return ""
+}
+
+// createdAt is the creation time a record (at the top, or in one wrapper)
+// states, in RFC 3339, and as written.
+func createdAt(body []byte) (time.Time, string, bool) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil {
+		return time.Time{}, "", false
+	}
+	objs := []map[string]json.RawMessage{obj}
+	for _, k := range []string{"data", "result", "item", "object", "resource", "record"} {
+		var inner map[string]json.RawMessage
+		if raw, ok := obj[k]; ok && json.Unmarshal(raw, &inner) == nil {
+			objs = append(objs, inner)
+		}
+	}
+	for _, o := range objs {
+		for _, k := range createdKeys {
+			var v string
+			if raw, ok := o[k]; ok && json.Unmarshal(raw, &v) == nil {
+				if at, err := time.Parse(time.RFC3339, v); err == nil {
+					return at, v, true
+				}
+			}
+		}
+	}
+	return time.Time{}, "", false
 }
 
 // post sends t (a create) as as with body, under the path values vals.
@@ -437,43 +557,53 @@ func (w *Writes) post(ctx context.Context, t *Target, vals map[string]string, as
 	return t.Do(ctx, req)
 }
 
-// idFromList finds the id of an object the create answered without one
-// (201 with an empty body, no Location): the owner's read of the
-// collection (GET on the create's path) shows the one record carrying
-// marker. Only when the create body carried the marker: another record is
-// never taken for the new one.
-func (w *Writes) idFromList(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, marker string, body []byte) (string, bool) {
-	if !bytes.Contains(body, []byte(marker)) {
-		return "", false
+// listed is what the owner's read of o's collection (GET on the create's
+// path) says of o, found by its marker: the id of the one record carrying
+// it (found), whether the list could be read at all (readable), and the
+// answer. It finds the id of a create answered without one (201 with an
+// empty body), proves an object the scan's own where the item has no GET,
+// and confirms its deletion there. Only for an object whose create body
+// carried its marker: another record is never taken for it.
+func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string, found, readable bool) {
+	if o.Marker == "" || !bytes.Contains(o.Sent, []byte(o.Marker)) {
+		return "", false, false
 	}
-	var list *openapi.Operation
-	for i := range w.a.ops {
-		if op := &w.a.ops[i]; op.Method == http.MethodGet && op.Path == k.Create.Path {
-			list = op
-		}
-	}
+	list := w.listOp(o.Kind)
 	if list == nil {
-		return "", false
+		return "", false, false
 	}
 	t := w.s.target(list)
 	v := t.Values()
-	for name, val := range vals {
+	for name, val := range o.Parents {
 		v["path:"+name] = val
 	}
-	r := t.Do(ctx, t.Request(owner, v))
+	req := t.Request(o.Owner, v)
+	req.pastBudget = cleanup
+	r := t.Do(ctx, req)
 	if !r.OK() {
-		return "", false
+		return "", false, false
 	}
-	var found []json.RawMessage
+	var hits []json.RawMessage
 	for _, rec := range listRecords(r.Body) {
-		if bytes.Contains(rec, []byte(marker)) {
-			found = append(found, rec)
+		if bytes.Contains(rec, []byte(o.Marker)) {
+			hits = append(hits, rec)
 		}
 	}
-	if len(found) != 1 {
-		return "", false
+	if len(hits) != 1 {
+		return "", false, true
 	}
-	return objects.NewID(found[0], "", idParam(k))
+	id, ok := objects.NewID(hits[0], "", idParam(o.Kind))
+	return id, ok, true
+}
+
+// listOp is the GET on k's collection, nil when the description has none.
+func (w *Writes) listOp(k objects.Lifecycle) *openapi.Operation {
+	for i := range w.a.ops {
+		if op := &w.a.ops[i]; op.Method == http.MethodGet && op.Path == k.Create.Path {
+			return op
+		}
+	}
+	return nil
 }
 
 // listRecords are the records of a list answer: a JSON array, or the one
@@ -1188,14 +1318,27 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	cov := &finding.WriteCoverage{Created: make([]finding.CreatedObject, len(recs))}
+	created := make([]*finding.CreatedObject, len(recs))
 	accounts := false
 	for i := len(recs) - 1; i >= 0; i-- {
-		if a := recs[i].account; a != nil {
-			cov.Created[i], accounts = *a, true
-			continue
+		switch rec := recs[i]; {
+		case rec.account != nil:
+			created[i], accounts = rec.account, true
+		case rec.pending:
+			created[i] = w.settle(ctx, rec)
+		default:
+			c := w.remove(ctx, rec)
+			created[i] = &c
 		}
-		cov.Created[i] = w.remove(ctx, recs[i])
+	}
+	cov := &finding.WriteCoverage{Created: []finding.CreatedObject{}}
+	for _, c := range created {
+		if c != nil {
+			cov.Created = append(cov.Created, *c)
+		}
+	}
+	if len(cov.Created) == 0 {
+		return nil, nil
 	}
 	var left []string
 	for _, c := range cov.Created {
@@ -1223,8 +1366,36 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 		what = "objects and accounts"
 	}
 	warn := fmt.Sprintf("active mode left %d of the %d %s it created on the target; remove them by hand: %s%s",
-		cov.Left, len(recs), what, strings.Join(left, "; "), more)
+		cov.Left, len(cov.Created), what, strings.Join(left, "; "), more)
 	return cov, []string{w.s.redactor.Redact(warn)}
+}
+
+// settle looks for the object of a create that got no answer, by its
+// marker in the owner's list of the collection (past the budget): found,
+// it is removed like any other; not in a list that was read, the create
+// made none (nil: nothing to report); else it may be on the target,
+// unaddressable, and the report says so.
+func (w *Writes) settle(ctx context.Context, rec *record) *finding.CreatedObject {
+	o := rec.o
+	id, found, readable := w.listed(ctx, o, true)
+	if found {
+		o.ID = id
+		rec.item = itemPath(o.Kind, o)
+		c := w.remove(ctx, rec)
+		return &c
+	}
+	if readable {
+		return nil
+	}
+	why := "its body carried no marker to look for the object by"
+	switch {
+	case bytes.Contains(o.Sent, []byte(o.Marker)) && w.listOp(o.Kind) == nil:
+		why = fmt.Sprintf("there is no GET %s to look for the object in", o.Kind.Create.Path)
+	case bytes.Contains(o.Sent, []byte(o.Marker)):
+		why = fmt.Sprintf("GET %s could not be read to look for the object", o.Kind.Create.Path)
+	}
+	return &finding.CreatedObject{Kind: "object", Operation: rec.op, Owner: identityName(o.Owner),
+		Reason: fmt.Sprintf("the create got no answer (%v) and %s: it may have made one", o.Created.Err, why)}
 }
 
 // remove deletes rec's object and says how it went. The deletion is

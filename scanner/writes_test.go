@@ -44,6 +44,11 @@ type writesAPI struct {
 	bare bool
 	// dropDeletes closes the connection on every DELETE.
 	dropDeletes bool
+	// dropCreated stores a created note, then closes the connection
+	// instead of answering.
+	dropCreated bool
+	// stale answers a create with a creation time long before the scan.
+	stale bool
 
 	mu      sync.Mutex
 	next    int
@@ -225,6 +230,18 @@ func (a *writesAPI) create(w http.ResponseWriter, r *http.Request, user string, 
 		rec[k] = v
 	}
 	a.records[r.URL.Path+"/"+strconv.Itoa(a.next)] = rec
+	if a.dropCreated {
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
+	if a.stale {
+		out := maps.Clone(rec)
+		out["created_at"] = "2026-01-02T09:00:00Z"
+		writeTestJSON(w, 200, out)
+		return
+	}
 	if a.bare {
 		w.WriteHeader(201)
 		return
@@ -924,4 +941,44 @@ func TestRequestEscapesPathOnce(t *testing.T) {
 	if got, want := req.URL.Path, "/base/api/notes/team/1 é"; got != want {
 		t.Errorf("decoded path %q, want %q", got, want)
 	}
+}
+
+// TestWritesNotNew: a create whose answer dates the object before the scan
+// (Rails' find_or_create_by with a configured body) is not the scan's: not
+// recorded, never deleted. A create that got no answer is looked for at the
+// clean-up by its marker in the owner's list, and deleted.
+func TestWritesNotNew(t *testing.T) {
+	t.Run("created before the scan", func(t *testing.T) {
+		api := newWritesAPI()
+		api.stale = true
+		res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+			w := a.Writes()
+			if o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil); o != nil || !strings.Contains(why, "before the scan") {
+				t.Errorf("create gave %+v (%q), want it refused as older than the scan", o, why)
+			}
+			return nil
+		})
+		if res.Coverage.Writes != nil {
+			t.Errorf("coverage writes %+v, want none", res.Coverage.Writes)
+		}
+	})
+	t.Run("no answer", func(t *testing.T) {
+		api := newWritesAPI()
+		api.dropCreated = true
+		change := func(o *Options) { o.Rules = []Rule{sharedIDRule{}} }
+		res := writesScan(t, api, change, func(ctx context.Context, a *API) []finding.Finding {
+			w := a.Writes()
+			if o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil); o != nil || !strings.Contains(why, "no answer") {
+				t.Errorf("create gave %+v (%q), want no answer", o, why)
+			}
+			return nil
+		})
+		wc := res.Coverage.Writes
+		if wc == nil || len(wc.Created) != 1 || !wc.Created[0].Deleted || wc.Created[0].Item != "/api/notes/101" {
+			t.Fatalf("coverage writes %+v, want the note found and deleted", wc)
+		}
+		if len(api.records) != 1 {
+			t.Errorf("records left: %v", api.records)
+		}
+	})
 }
