@@ -1416,8 +1416,13 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 		return c
 	}
 	if reader == nil && rec.deleteSent.Load() {
-		c.Deleted, c.Reason = true, "deleted during the scan; no identity of the scan reads it any more"
-		return c
+		if _, listed, readable := w.listed(ctx, o, true); readable && !listed {
+			c.Deleted, c.Reason = true, fmt.Sprintf("deleted during the scan; the owner's list (GET %s) no longer shows it", o.Kind.Create.Path)
+			return c
+		} else if !readable {
+			c.Deleted, c.Reason = true, "deleted during the scan; no identity of the scan reads it any more"
+			return c
+		}
 	}
 	del, ok := o.Kind.Item(http.MethodDelete)
 	if !ok {
@@ -1438,11 +1443,22 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 			continue
 		}
 		if reader == nil {
-			if r.OK() {
+			// No item read: the owner's list, which shows the object by
+			// its marker, confirms; without one, a 2xx is taken at its
+			// word.
+			_, listed, readable := w.listed(ctx, o, true)
+			switch {
+			case readable && listed:
+				tried = append(tried, fmt.Sprintf("still in the owner's list (GET %s) after DELETE as %s answered %d", o.Kind.Create.Path, identityName(id), r.Status))
+			case readable:
+				c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the owner's list (GET %s) no longer shows it", identityName(id), o.Kind.Create.Path)
+				return c
+			case r.OK():
 				c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (not confirmed: no identity of the scan could read it)", r.Status, identityName(id))
 				return c
+			default:
+				tried = append(tried, fmt.Sprintf("DELETE answered %d to %s", r.Status, identityName(id)))
 			}
-			tried = append(tried, fmt.Sprintf("DELETE answered %d to %s", r.Status, identityName(id)))
 			continue
 		}
 		back := w.read(ctx, o, reader, true)
