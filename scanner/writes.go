@@ -585,7 +585,7 @@ func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string
 	}
 	var hits []json.RawMessage
 	for _, rec := range listRecords(r.Body) {
-		if bytes.Contains(rec, []byte(o.Marker)) {
+		if bytes.Contains(rec, []byte(o.Marker)) && !SoftDeleted(rec) {
 			hits = append(hits, rec)
 		}
 	}
@@ -1494,9 +1494,12 @@ func (w *Writes) cleanupReader(ctx context.Context, rec *record) (reader *Identi
 		return reader, goneAnswer(back), back
 	}
 	for _, id := range w.deleters(rec) {
-		if r := w.read(ctx, o, id, true); r.OK() && !SoftDeleted(r.Body) && Refusal(r) == "" {
-			return id, false, r
+		r := w.read(ctx, o, id, true)
+		if !r.OK() || Refusal(r) != "" {
+			continue
 		}
+		// A soft-deleted object is gone, for its owner as for the rules.
+		return id, SoftDeleted(r.Body), r
 	}
 	return nil, false, nil
 }
