@@ -1303,6 +1303,30 @@ func massRecordOf(r *scanner.Response, name string) bool {
 	return false
 }
 
+// massPasswordField matches a registration's password and its
+// confirmation (password_confirmation, confirmPassword, pwd2).
+var massPasswordField = regexp.MustCompile(`(?i)passw|pwd`)
+
+// massSignupFields are the registration's own fields, from its schema
+// (required ones, and those with an example: an e-mail VAmPI requires
+// although the login has none), with seed-marked values under the new
+// account's name and every password field set to password. The login's
+// shape goes over them.
+func massSignupFields(reg *scanner.Target, user, password string) map[string]any {
+	fields := map[string]any{}
+	seed := strings.TrimPrefix(strings.TrimSuffix(user, accountEmailDomain), accountNamePrefix)
+	b, err := objects.Body(reg.Op.Body, seed)
+	if err != nil || json.Unmarshal(b, &fields) != nil {
+		return map[string]any{}
+	}
+	for k := range fields {
+		if massPasswordField.MatchString(k) {
+			fields[k] = password
+		}
+	}
+	return fields
+}
+
 // massAccount is an account the rule registered and read back.
 type massAccount struct {
 	name         string
@@ -1317,7 +1341,7 @@ type massAccount struct {
 func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.Login, rd massReader, extra map[string]json.RawMessage) (acct *massAccount, why string, refused bool) {
 	uk, pk := l.UsernameKey(), l.PasswordKey()
 	user, password := acctFreshName(l), acctStrongPassword()
-	fields := map[string]any{}
+	fields := massSignupFields(reg, user, password)
 	for k, v := range l.Body {
 		if k != pk && k != uk && acctCredentialField.MatchString(k) {
 			continue

@@ -1221,8 +1221,9 @@ func TestMassAssignmentRails(t *testing.T) {
 }
 
 // massVampi is a VAmPI-like users API: no /me; a user is read by name at
-// GET /users/v1/{username}; the registration binds admin (vulnerable) or
-// ignores it (fixed).
+// GET /users/v1/{username}; the registration needs an e-mail, which the
+// login does not show (only the registration's schema does), and binds
+// admin (vulnerable) or ignores it (fixed).
 type massVampi struct {
 	bindAdmin bool
 
@@ -1236,13 +1237,14 @@ func (a *massVampi) handler() http.Handler {
 	mux.HandleFunc("POST /users/v1/register", func(w http.ResponseWriter, r *http.Request) {
 		b, ok := massBody(r)
 		name, _ := b["username"].(string)
-		if !ok || name == "" || b["password"] == nil {
-			badRequest(w)
+		email, _ := b["email"].(string)
+		if !ok || name == "" || b["password"] == nil || email == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"status": "fail", "message": "'email' is a required property"})
 			return
 		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
-		u := map[string]any{"username": name, "email": name + "@example.com", "admin": false, "password": b["password"]}
+		u := map[string]any{"username": name, "email": email, "admin": false, "password": b["password"]}
 		if v, ok := b["admin"].(bool); ok && a.bindAdmin {
 			u["admin"] = v
 		}
