@@ -1293,7 +1293,7 @@ paths:
       requestBody:
         content:
           application/json:
-            schema: {type: object, required: [username, password], properties: {username: {type: string}, password: {type: string}, email: {type: string}}}
+            schema: {type: object, properties: {username: {type: string, example: John.Doe}, password: {type: string, example: password123}, email: {type: string, example: user@tempmail.com}}}
       responses: {"200": {description: registered}}
   /users/v1/login:
     post:
