@@ -122,8 +122,12 @@ type record struct {
 	// clean-up reports it as it is, o is nil.
 	account *finding.CreatedObject
 	// pending: the create got no answer; the clean-up looks for the object
-	// by its marker (see resolve).
+	// by its marker (see settle).
 	pending bool
+	// unproven: the create answered an id, but neither its answer nor any
+	// read showed the scan's marker on that object (no identity could
+	// read it): it is never attacked and never deleted, only listed.
+	unproven bool
 }
 
 // Account records an account a rule registered through operation ("POST
@@ -432,6 +436,9 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		return nil, r, fmt.Sprintf("%s answered %d with %s: not taken for a new object, left alone", op, r.Status, how)
 	}
 	w.add(rec)
+	if rec.unproven {
+		return nil, r, fmt.Sprintf("%s answered %d with id %s, but no identity of the scan could read that object to see the scan's marker on it: not attacked, not deleted", op, r.Status, o.ID)
+	}
 	return o, r, ""
 }
 
@@ -472,8 +479,7 @@ const clockSkew = 10 * time.Minute
 // before the scan; or its marker, which the create body carried, is in
 // neither the answer nor a read of the object (the owner's, the admin's,
 // or the owner's list when the item has no GET). An object no identity
-// can read is given the benefit of the doubt: it is the scan's, and the
-// clean-up deletes it only where a read or the DELETE's answer allows.
+// can read is marked unproven: listed, never attacked or deleted.
 func (w *Writes) notNew(ctx context.Context, rec *record) string {
 	o, r := rec.o, rec.o.Created
 	if how := w.preexisting(o.Kind, o.ID); how != "" {
@@ -511,11 +517,16 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 			rec.readers = append(rec.readers, id)
 			return ""
 		}
-		return ""
 	}
-	if _, found, readable := w.listed(ctx, o, false); readable && !found {
+	switch _, found, readable := w.listed(ctx, o, false); {
+	case found:
+		return ""
+	case readable:
 		return fmt.Sprintf("an id whose object the owner's list (GET %s) does not show carrying the scan's marker", o.Kind.Create.Path)
 	}
+	// Nothing could read it: it may be the scan's (an admin-only read) or
+	// not (an asynchronous job's id that is also another object's).
+	rec.unproven = true
 	return ""
 }
 
@@ -1326,6 +1337,9 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 			created[i], accounts = rec.account, true
 		case rec.pending:
 			created[i] = w.settle(ctx, rec)
+		case rec.unproven:
+			created[i] = &finding.CreatedObject{Kind: "object", Operation: rec.op, Item: rec.item, Owner: identityName(rec.o.Owner),
+				Reason: "the create answered this id, but no identity of the scan could read the object to see the scan's marker on it, so it was not deleted: it may be the scan's"}
 		default:
 			c := w.remove(ctx, rec)
 			created[i] = &c
