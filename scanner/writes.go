@@ -1011,7 +1011,64 @@ func (w *Writes) SendMissing(ctx context.Context, it objects.Item, parent *Objec
 	if body != nil {
 		req.Body, req.ContentType = body, "application/json"
 	}
-	return t.Do(ctx, req)
+	r := t.Do(ctx, req)
+	if r.OK() && it.Op.Method != http.MethodDelete {
+		w.probed(ctx, it, v, as, body)
+	}
+	return r
+}
+
+// probed records the object a probe may have made: a PUT on an id that
+// cannot exist creates it on an upsert route (a key-value store's PUT
+// /settings/{key}). The id is the scan's own, so whatever is there is the
+// scan's, and the clean-up deletes it. Nothing is recorded when a read
+// of the id shows nothing there, or when it is recorded already.
+func (w *Writes) probed(ctx context.Context, it objects.Item, v map[string]string, as *Identity, body []byte) {
+	k := w.kindOf(it)
+	o := &Object{Kind: k, Owner: as, ID: v["path:"+it.Param], Parents: map[string]string{}, Sent: body}
+	names := routeParams(it.Op.Path)
+	for i, p := range k.Parents {
+		if i < len(names) {
+			o.Parents[p] = v["path:"+names[i]]
+		}
+	}
+	rec := &record{o: o, op: it.Op.Method + " " + it.Op.Path, item: itemPath(k, o)}
+	w.mu.Lock()
+	dup := slices.ContainsFunc(w.records, func(old *record) bool { return old.item == rec.item && old.o != nil && old.o.ID == o.ID })
+	w.mu.Unlock()
+	if dup {
+		return
+	}
+	if get, ok := k.Item(http.MethodGet); ok {
+		t, req := w.itemRequest(o, get, as, nil)
+		if back := t.Do(ctx, req); back.Err == nil && (back.Status == http.StatusNotFound || back.Status == http.StatusGone) {
+			return // nothing there: the write made nothing
+		}
+	}
+	w.add(rec)
+}
+
+// kindOf is the kind whose items it acts on: the description's, else one
+// made of the operations on it's route (an item write without a create).
+func (w *Writes) kindOf(it objects.Item) objects.Lifecycle {
+	for _, l := range objects.Lifecycles(w.a.ops) {
+		for _, i := range l.Items {
+			if i.Op.Path == it.Op.Path {
+				return l
+			}
+		}
+	}
+	segs := routeSegments(it.Op.Path)
+	k := objects.Lifecycle{Collection: "/" + strings.Join(segs[:max(len(segs)-1, 0)], "/")}
+	names := routeParams(it.Op.Path)
+	k.Parents = names[:max(len(names)-1, 0)]
+	for _, op := range w.a.ops {
+		if op.Path == it.Op.Path {
+			k.Items = append(k.Items, objects.Item{Op: op, Param: it.Param})
+		}
+	}
+	k.Create = openapi.Operation{Method: http.MethodPost, Path: k.Collection}
+	return k
 }
 
 // missingID is an id of it's parameter type that no object has: a UUID, a
