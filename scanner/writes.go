@@ -1559,12 +1559,22 @@ func (w *Writes) cleanupReader(ctx context.Context, rec *record) (reader *Identi
 	w.mu.Lock()
 	known := len(rec.readers) > 0
 	w.mu.Unlock()
+	var asked *Identity
 	if known {
 		reader = w.reader(o)
 		back = w.read(ctx, o, reader, true)
-		return reader, goneAnswer(back), back
+		if !goneAnswer(back) || rec.deleteSent.Load() {
+			return reader, goneAnswer(back), back
+		}
+		// Gone for its reader, yet no DELETE of it succeeded: a write
+		// moved it away (a mass-assigned owner). It is still there for
+		// someone; ask the others.
+		asked = reader
 	}
 	for _, id := range w.deleters(rec) {
+		if id == asked {
+			continue
+		}
 		r := w.read(ctx, o, id, true)
 		if !r.OK() || Refusal(r) != "" {
 			continue
