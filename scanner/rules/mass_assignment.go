@@ -346,17 +346,25 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 		// Confirmed by a fresh read of the same object.
 		return massStuck(stuck, m.eng.Read(ctx, o, owner), ctlRead)
 	}
-	o, created, read := try(cands)
+	key := k.Create.Method + " " + k.Create.Path
 	var stuck []objects.Candidate
-	evidence := []*scanner.Response{created, read}
-	if o != nil && massReadable(read) {
-		stuck = judge(cands, o, read)
-	} else if len(cands) > 1 {
+	var evidence []*scanner.Response
+	for _, group := range massGroups(cands) {
+		o, created, read := try(group)
+		if o != nil && massReadable(read) {
+			if s := judge(group, o, read); len(s) > 0 {
+				stuck = append(stuck, s...)
+				evidence = append(evidence, created, read)
+			}
+			continue
+		}
+		if o != nil && massMoves(group) {
+			m.note(key, fmt.Sprintf("the object created with %s is no longer readable by its owner: it may belong to someone else now (the report's writes say whether the clean-up removed it)", massNames(massMoving(group))))
+		}
 		// One property may have spoiled the write (an owner id that
 		// must exist, a strict enum): each alone, as far as allowed.
-		evidence = nil
-		for _, c := range cands[:min(len(cands), massSingles)] {
-			if m.stop(ctx) {
+		for _, c := range group[:min(len(group), massSingles)] {
+			if len(group) == 1 || m.stop(ctx) {
 				break
 			}
 			o, created, read := try([]objects.Candidate{c})
@@ -372,7 +380,6 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 	if len(stuck) == 0 {
 		return finding.Finding{}, false
 	}
-	key := k.Create.Method + " " + k.Create.Path
 	t := m.a.Target(k.Create.Method, k.Create.Path)
 	conf, caveat := massObjectConfidence(stuck, k.Create.Body)
 	summary := fmt.Sprintf("%s accepted %s: the owner's read-back of the object created with %s shows the value%s sent, and the read-back of a control object created without %s does not.%s",
@@ -413,11 +420,29 @@ func (m *massRun) updateCheck(ctx context.Context, u massUpdate, o *scanner.Obje
 		}
 		return r, stuck
 	}
-	r, stuck := send(cands)
-	evidence := []*scanner.Response{r}
-	if len(stuck) == 0 && (r == nil || !r.OK()) && len(cands) > 1 {
-		evidence = nil
-		for _, c := range cands[:min(len(cands), massSingles)] {
+	var stuck []objects.Candidate
+	var evidence []*scanner.Response
+	for _, group := range massGroups(cands) {
+		if m.stop(ctx) {
+			break
+		}
+		r, s := send(group)
+		if r == nil {
+			break // no body to send (not a JSON object)
+		}
+		if len(s) > 0 {
+			stuck = append(stuck, s...)
+			evidence = append(evidence, r)
+			continue
+		}
+		if r.OK() && massMoves(group) && !massReadable(m.eng.Read(ctx, o, owner)) {
+			m.note(o.Kind.Create.Method+" "+o.Kind.Create.Path, fmt.Sprintf("%s with %s made the object unreadable to its owner: it may belong to someone else now (the report's writes say whether the clean-up removed it)", key, massNames(massMoving(group))))
+			break // nothing more can be read back
+		}
+		if r.OK() || len(group) == 1 {
+			continue
+		}
+		for _, c := range group[:min(len(group), massSingles)] {
 			if m.stop(ctx) {
 				break
 			}
@@ -491,6 +516,42 @@ func massWrapper(body []byte) (key string, inner json.RawMessage, ok bool) {
 	}
 	return "", nil, false
 }
+
+// massGroups splits the candidates in the order they are sent: those
+// that move the object to another owner or tenant last and on their own,
+// because the owner may not read the object after them: the others'
+// proof comes first.
+func massGroups(cs []objects.Candidate) [][]objects.Candidate {
+	var plain, moving []objects.Candidate
+	for _, c := range cs {
+		if massOwnership.MatchString(c.Name) {
+			moving = append(moving, c)
+		} else {
+			plain = append(plain, c)
+		}
+	}
+	var out [][]objects.Candidate
+	for _, g := range [][]objects.Candidate{plain, moving} {
+		if len(g) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// massMoving are the candidates of cs that move an object; massMoves
+// whether there are any.
+func massMoving(cs []objects.Candidate) []objects.Candidate {
+	var out []objects.Candidate
+	for _, c := range cs {
+		if massOwnership.MatchString(c.Name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func massMoves(cs []objects.Candidate) bool { return len(massMoving(cs)) > 0 }
 
 // massFinding makes the finding: high when a stuck property is a role,
 // an owner, a tenant or money, medium otherwise (a readOnly status, a

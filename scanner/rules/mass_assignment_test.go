@@ -65,6 +65,9 @@ type massAPI struct {
 	// getOrCreate: POST /api/notes answers the caller's existing note
 	// when there is one (a shopping cart's create), ignoring the body.
 	getOrCreate bool
+	// byOwnerID: a note's reader must be the user its ownerId names (not
+	// the one who created it): a note moved by ownerId is lost to them.
+	byOwnerID bool
 
 	mu         sync.Mutex
 	users      map[string]*massUser // by name
@@ -411,7 +414,11 @@ func (a *massAPI) handler() http.Handler {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		n := a.notes[id]
-		if err != nil || n == nil || a.creators[id] != name {
+		reader := a.creators[id] == name
+		if a.byOwnerID && n != nil {
+			reader = fmt.Sprint(n["ownerId"]) == strconv.Itoa(a.users[name].ID)
+		}
+		if err != nil || n == nil || !reader {
 			notFound(w)
 			return nil, 0, false
 		}
@@ -1327,5 +1334,28 @@ func TestMassAssignmentVampi(t *testing.T) {
 		if found != bind || len(fs) != map[bool]int{true: 1, false: 0}[bind] {
 			t.Errorf("binds admin %v: findings%s", bind, list(fs))
 		}
+	}
+}
+
+// TestMassAssignmentOwnerMove: an update that binds ownerId moves the note
+// away from its owner, who then cannot read it. The other properties are
+// sent first, on their own, so their proof stands; the move is said in
+// coverage, not reported (nothing read it back).
+func TestMassAssignmentOwnerMove(t *testing.T) {
+	api := newMassAPI(massIgnore, massIgnore, massIgnore, massAccept)
+	api.byOwnerID = true
+	fs, res := massScan(t, api, massSpec, finding.ModeActive)
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Method+" "+f.Path)
+		if strings.Contains(f.Evidence.Summary, "ownerId") || !strings.Contains(f.Evidence.Summary, "status (") {
+			t.Errorf("want status named and ownerId not: %s", f.Evidence.Summary)
+		}
+	}
+	if !slices.Equal(got, []string{"PATCH /api/notes/{noteId}"}) {
+		t.Errorf("findings %q, want the PATCH's:%s", got, list(fs))
+	}
+	if c := massCoverage(res); !strings.Contains(c.Reason, "may belong to someone else") {
+		t.Errorf("coverage %s %q does not say the note may have moved", c.Status, c.Reason)
 	}
 }
