@@ -398,6 +398,10 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	if err != nil {
 		return nil, nil, fmt.Sprintf("no body for %s: %v", op, err)
 	}
+	var before []string
+	if !bytes.Contains(body, []byte(marker)) {
+		before = w.listIDs(ctx, &Object{Kind: k, Owner: owner, Parents: vals})
+	}
 	t := w.a.Target(k.Create.Method, k.Create.Path)
 	r := w.post(ctx, t, vals, owner, body)
 	if fields := missingFields(r); len(fields) > 0 {
@@ -430,6 +434,9 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	}
 	o.ID = id
 	rec.item = itemPath(k, o)
+	if slices.Contains(before, id) {
+		return nil, r, fmt.Sprintf("%s answered %d with id %s, which the owner's list (GET %s) showed before the create: not a new object, left alone", op, r.Status, id, k.Create.Path)
+	}
 	if how := w.notNew(ctx, rec); how != "" {
 		// A get-or-create, an upsert, an asynchronous job's id: never
 		// attacked, never deleted.
@@ -605,6 +612,33 @@ func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string
 	}
 	id, ok := objects.NewID(hits[0], "", idParam(o.Kind))
 	return id, ok, true
+}
+
+// listIDs are the ids of the records the owner's list of o's collection
+// shows now (nil when it cannot be read): taken before a create whose body
+// carries no marker, they tell an idempotent create's existing object
+// (a membership keyed by the user's id) from a new one.
+func (w *Writes) listIDs(ctx context.Context, o *Object) []string {
+	list := w.listOp(o.Kind)
+	if list == nil {
+		return nil
+	}
+	t := w.s.target(list)
+	v := t.Values()
+	for name, val := range o.Parents {
+		v["path:"+name] = val
+	}
+	r := t.Do(ctx, t.Request(o.Owner, v))
+	if !r.OK() {
+		return nil
+	}
+	var ids []string
+	for _, rec := range listRecords(r.Body) {
+		if id, ok := objects.NewID(rec, "", idParam(o.Kind)); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // listOp is the GET on k's collection, nil when the description has none.
