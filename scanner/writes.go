@@ -747,6 +747,7 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 		if body, err = objects.Body(k.Create.Body, strings.TrimPrefix(marker, "authgate-")); err != nil {
 			return nil, err
 		}
+		body = reserveAddresses(body, marker)
 	}
 	if len(extra) == 0 {
 		return body, nil
@@ -757,6 +758,60 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 	}
 	maps.Copy(obj, extra)
 	return json.Marshal(obj) // sorted keys: the same body every run
+}
+
+// reservedHost matches the hosts no mail or request can reach anyone at
+// (RFC 2606, RFC 6761): the only ones a generated body may name.
+var reservedHost = regexp.MustCompile(`(?i)(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$`)
+
+// emailShape is a string that is an email address.
+var emailShape = regexp.MustCompile(`^[^@\s]+@([^@\s]+\.[^@\s]+)$`)
+
+// reserveAddresses replaces, in a generated body, every email address and
+// http(s) URL outside the reserved domains with one in example.invalid:
+// a description's example ("to": "jane.doe@acme-corp.com", a webhook's
+// "https://hooks.acme-corp.com/deploy") would have the target mail or
+// call someone else the moment the object is created.
+func reserveAddresses(body []byte, marker string) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return body
+	}
+	changed := false
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				x[k] = walk(e)
+			}
+		case []any:
+			for i, e := range x {
+				x[i] = walk(e)
+			}
+		case string:
+			if m := emailShape.FindStringSubmatch(x); m != nil && !reservedHost.MatchString(m[1]) {
+				changed = true
+				return marker + "@example.invalid"
+			}
+			if u, err := url.Parse(x); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && !reservedHost.MatchString(u.Hostname()) {
+				changed = true
+				return "https://example.invalid/" + marker
+			}
+		}
+		return v
+	}
+	v = walk(v)
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // Read is a fresh (never cached) GET of o's item as `as`; nil when o's kind
@@ -950,7 +1005,7 @@ func (w *Writes) UpdateBody(o *Object, method, marker string) ([]byte, bool) {
 	}
 	if it.Op.Body != nil {
 		if b, err := objects.Body(it.Op.Body, strings.TrimPrefix(marker, "authgate-")); err == nil {
-			if b = addMarked(b, it.Op.Body, marker); bytes.Contains(b, mark) {
+			if b = addMarked(reserveAddresses(b, marker), it.Op.Body, marker); bytes.Contains(b, mark) {
 				return b, true
 			}
 		}

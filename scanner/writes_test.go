@@ -982,3 +982,19 @@ func TestWritesNotNew(t *testing.T) {
 		}
 	})
 }
+
+// TestReserveAddresses: a generated body names no one outside the reserved
+// domains: an example recipient or webhook becomes one in example.invalid.
+func TestReserveAddresses(t *testing.T) {
+	cases := map[string]string{
+		`{"to":"jane.doe@acme-corp.com","n":12345678901234567890}`:            `{"n":12345678901234567890,"to":"M@example.invalid"}`,
+		`{"hooks":[{"url":"https://hooks.acme-corp.com/deploy"}]}`:            `{"hooks":[{"url":"https://example.invalid/M"}]}`,
+		`{"email":"authgate-1@example.invalid","site":"https://example.com"}`: `{"email":"authgate-1@example.invalid","site":"https://example.com"}`,
+		`{"title":"ship it @ noon","note":"see http:// later"}`:               `{"title":"ship it @ noon","note":"see http:// later"}`,
+	}
+	for in, want := range cases {
+		if got := string(reserveAddresses([]byte(in), "M")); got != want {
+			t.Errorf("reserveAddresses(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
