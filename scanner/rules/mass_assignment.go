@@ -332,7 +332,7 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 	owner := m.a.Main()
 	// try creates one test object with cs and returns its read-back.
 	try := func(cs []objects.Candidate) (*scanner.Object, *scanner.Response, *scanner.Response) {
-		o, r, _ := m.eng.Create(ctx, k, owner, massCreateExtra(ctl.Sent, cs))
+		o, r, _ := m.eng.Create(ctx, k, owner, massCreateExtra(ctl, m.eng.Marker(), cs))
 		if o == nil {
 			return nil, r, nil
 		}
@@ -488,18 +488,23 @@ func (m *massRun) updateBody(o *scanner.Object, method string, cs []objects.Cand
 // massCreateExtra is what a test create adds to the engine's body: the
 // candidates at the top, or, when the control's body wraps the object
 // (Rails' {"note": {...}}: a framework that binds from the wrapper only
-// reads what is inside), inside the wrapper, where the engine merges them
-// into the object it generates.
-func massCreateExtra(sent []byte, cs []objects.Candidate) map[string]json.RawMessage {
-	key, _, ok := massWrapper(sent)
+// reads what is inside), inside the wrapper. The engine puts an extra in
+// place of the generated value, so the wrapper carries the control's
+// object again, its marker replaced by a fresh one (marker): the test
+// object must not read as the control.
+func massCreateExtra(ctl *scanner.Object, marker string, cs []objects.Candidate) map[string]json.RawMessage {
+	key, inner, ok := massWrapper(ctl.Sent)
 	if !ok {
 		return massExtra(cs)
 	}
-	inner, err := json.Marshal(massExtra(cs))
-	if err != nil {
+	if ctl.Marker != "" {
+		inner = bytes.ReplaceAll(inner, []byte(ctl.Marker), []byte(marker))
+	}
+	merged, ok := massMerge(inner, massExtra(cs))
+	if !ok {
 		return massExtra(cs)
 	}
-	return map[string]json.RawMessage{key: inner}
+	return map[string]json.RawMessage{key: merged}
 }
 
 // massWrapper reports whether body is a request wrapper: an object with
