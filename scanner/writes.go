@@ -92,6 +92,9 @@ type Writes struct {
 	mu      sync.Mutex
 	records []*record // in creation order
 	byObj   map[*Object]*record
+	// saw201 holds the create operations that answered 201 Created: a
+	// later 200 from one of them answers an object that existed.
+	saw201 map[string]bool
 	// accounts are accounts rules registered and logged in (see
 	// AccountLoggedIn), handed to the scan's own accounts at the clean-up
 	// so they delete themselves the same way, last.
@@ -128,6 +131,10 @@ type record struct {
 	// read showed the scan's marker on that object (no identity could
 	// read it): it is never attacked and never deleted, only listed.
 	unproven bool
+	// foreign: a later create answered the same id (a find-or-create):
+	// the object was not the scan's after all. Never written to again,
+	// never deleted, not listed.
+	foreign atomic.Bool
 }
 
 // Account records an account a rule registered through operation ("POST
@@ -183,7 +190,7 @@ func (a *API) Writes() *Writes {
 func newWrites(a *API) *Writes {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}, began: time.Now()}
+	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}, saw201: map[string]bool{}, began: time.Now()}
 	for _, l := range objects.Lifecycles(a.ops) {
 		if w.sendable(l) {
 			w.kinds = append(w.kinds, l)
@@ -398,6 +405,12 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	if err != nil {
 		return nil, nil, fmt.Sprintf("no body for %s: %v", op, err)
 	}
+	if _, configured := w.s.opts.Bodies[op]; !configured {
+		var why string
+		if body, why = w.references(ctx, k, vals, owner, body, extra); why != "" {
+			return nil, nil, why
+		}
+	}
 	var before []string
 	if !bytes.Contains(body, []byte(marker)) {
 		before = w.listIDs(ctx, &Object{Kind: k, Owner: owner, Parents: vals})
@@ -449,6 +462,135 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	return o, r, ""
 }
 
+// refKey matches a property that names another object by its id
+// (productId, product_id, categoryID), capturing the object's name.
+var refKey = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*?[A-Za-z0-9])_?(Id|ID|id)$`)
+
+// principalRef names the people a property may refer to: the owner's own
+// id is the value for them.
+var principalRef = regexp.MustCompile(`(?i)^(user|owner|author|account|member|customer|creator|assignee|profile)$`)
+
+// refDepth bounds the objects created for one create's references.
+const refDepth = 2
+
+type refDepthKey struct{}
+
+// references fills the properties of a generated body that name another
+// object by its id (an order's productId) with an object the scan may
+// use: a path value the create already has, an object of that kind the
+// scan creates as owner first, the owner's own id for a person, or a
+// value given in pathValues. A description's example or a made-up 1 would
+// name an object that existed before the scan, which the create then
+// changes (the product's stock). An optional one that cannot be filled is
+// left out; a required one ends the create, and why says which value it
+// needs.
+func (w *Writes) references(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, body []byte, extra map[string]json.RawMessage) ([]byte, string) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil || k.Create.Body == nil {
+		return body, ""
+	}
+	changed := false
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		m := refKey.FindStringSubmatch(name)
+		if m == nil || extra[name] != nil {
+			continue
+		}
+		val, why := w.reference(ctx, k, vals, owner, name, m[1])
+		if val == "" && why == "" {
+			continue // the generated value stands
+		}
+		if why != "" {
+			if slices.Contains(k.Create.Body.Required, name) {
+				return nil, fmt.Sprintf("%s %s needs %s, the id of another object: %s; give it in bodies: or pathValues:", k.Create.Method, k.Create.Path, name, why)
+			}
+			delete(obj, name)
+			changed = true
+			continue
+		}
+		if p := k.Create.Body.Properties[name]; p != nil && (p.Type == "integer" || p.Type == "number") {
+			if _, err := strconv.ParseFloat(val, 64); err == nil {
+				obj[name], changed = json.RawMessage(val), true
+				continue
+			}
+		}
+		obj[name], _ = json.Marshal(val)
+		changed = true
+	}
+	if !changed {
+		return body, ""
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return body, ""
+	}
+	return out, ""
+}
+
+// reference is the value for the property name that refers to an object
+// called what (product for productId), or why there is none.
+func (w *Writes) reference(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, name, what string) (string, string) {
+	if v, ok := vals[name]; ok {
+		return v, "" // the parent the create is under
+	}
+	if v, ok := w.s.opts.PathValues[name]; ok {
+		return v, ""
+	}
+	if principalRef.MatchString(what) {
+		for _, o := range w.s.owned {
+			if o.owner == owner && o.kind == kindID {
+				return o.value, ""
+			}
+		}
+		if w.underScanParent(k, vals) {
+			// A person named in an object under the scan's own parent
+			// (a member of the scan's project) touches nothing else.
+			return "", ""
+		}
+		return "", "the id of " + identityName(owner) + " is not known"
+	}
+	depth, _ := ctx.Value(refDepthKey{}).(int)
+	for _, l := range w.kinds {
+		if l.Create.Path == k.Create.Path || !namesKind(l, what) {
+			continue
+		}
+		if depth >= refDepth {
+			return "", "objects it refers to refer to others too deeply"
+		}
+		ref, _, why := w.Create(context.WithValue(ctx, refDepthKey{}, depth+1), l, owner, nil)
+		if ref == nil {
+			return "", "creating one with " + l.Create.Method + " " + l.Create.Path + " failed: " + why
+		}
+		return ref.ID, ""
+	}
+	return "", "the scan cannot create one"
+}
+
+// underScanParent reports whether k's object is created under a parent
+// the scan created (not one given in pathValues).
+func (w *Writes) underScanParent(k objects.Lifecycle, vals map[string]string) bool {
+	if len(k.Parents) == 0 {
+		return false
+	}
+	for _, p := range k.Parents {
+		if v, ok := w.s.opts.PathValues[p]; ok && v == vals[p] {
+			return false
+		}
+	}
+	return true
+}
+
+// namesKind reports whether what (product) names l's objects (/products,
+// /product, /categories for category).
+func namesKind(l objects.Lifecycle, what string) bool {
+	segs := routeSegments(l.Collection)
+	if len(segs) == 0 {
+		return false
+	}
+	seg := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(segs[len(segs)-1]))
+	what = strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(what))
+	return seg == what || seg == what+"s" || seg == what+"es" || (strings.HasSuffix(what, "y") && seg == strings.TrimSuffix(what, "y")+"ies")
+}
+
 // add records rec for the clean-up.
 func (w *Writes) add(rec *record) {
 	w.mu.Lock()
@@ -495,11 +637,19 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 	w.mu.Lock()
 	for _, old := range w.records {
 		if old.o != nil && old.op == rec.op && old.item == rec.item {
+			old.foreign.Store(true)
 			w.mu.Unlock()
-			return "the id " + o.ID + " it had answered an earlier create with (a get-or-create)"
+			return "the id " + o.ID + " it had answered an earlier create with (a find-or-create: neither is new)"
 		}
 	}
+	saw201 := w.saw201[rec.op]
+	if r.Status == http.StatusCreated {
+		w.saw201[rec.op] = true
+	}
 	w.mu.Unlock()
+	if saw201 && r.Status == http.StatusOK {
+		return "200 where it answered 201 to a create before (an object that existed)"
+	}
 	if at, raw, ok := createdAt(r.Body); ok && at.Before(w.began.Add(-clockSkew)) && !bytes.Contains(o.Sent, []byte(raw)) {
 		// (A time the create sent itself, echoed, says nothing.)
 		return fmt.Sprintf("an object created at %s, before the scan", at.Format(time.RFC3339))
@@ -921,7 +1071,10 @@ func (w *Writes) recordOf(o *Object) *record {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.byObj[o]
+	if rec := w.byObj[o]; rec != nil && !rec.foreign.Load() {
+		return rec
+	}
+	return nil
 }
 
 // Gone reports whether o no longer exists for its owner: the read-back
@@ -1481,6 +1634,8 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 		switch rec := recs[i]; {
 		case rec.account != nil:
 			created[i], accounts = rec.account, true
+		case rec.foreign.Load():
+			// Not the scan's: nothing to delete or report.
 		case rec.pending:
 			created[i] = w.settle(ctx, rec)
 		case rec.unproven:
