@@ -49,6 +49,9 @@ type writesAPI struct {
 	dropCreated bool
 	// stale answers a create with a creation time long before the scan.
 	stale bool
+	// findOrCreate answers every create after the first with the first
+	// note made (201, then 200), as Rails' find_or_create_by does.
+	findOrCreate string
 
 	mu      sync.Mutex
 	next    int
@@ -222,6 +225,10 @@ func (a *writesAPI) create(w http.ResponseWriter, r *http.Request, user string, 
 	}
 	if segs[len(segs)-1] == "notes" && a.requireText && body["text"] == nil {
 		writeTestJSON(w, 400, map[string]any{"message": `"text" is required`})
+		return
+	}
+	if a.findOrCreate != "" && segs[len(segs)-1] == "notes" {
+		writeTestJSON(w, 200, a.records[a.findOrCreate])
 		return
 	}
 	a.next++
@@ -995,6 +1002,61 @@ func TestReserveAddresses(t *testing.T) {
 	for in, want := range cases {
 		if got := string(reserveAddresses([]byte(in), "M")); got != want {
 			t.Errorf("reserveAddresses(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestWritesFindOrCreate: a create answering, with 200, the object an
+// earlier create made (201) marks both as not the scan's own: the second
+// create is refused, and the first object is never deleted nor listed.
+// (Here the first really was the scan's; an API that does this leaves one
+// object behind, which is safer than deleting one that existed.)
+func TestWritesFindOrCreate(t *testing.T) {
+	api := newWritesAPI()
+	res := writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		notes := kind(t, w, "/api/notes")
+		first, _, why := w.Create(ctx, notes, a.s.primary, nil)
+		if first == nil {
+			t.Fatalf("create: %s", why)
+		}
+		api.mu.Lock()
+		api.findOrCreate = "/api/notes/" + first.ID
+		api.mu.Unlock()
+		if o, _, why := w.Create(ctx, notes, a.s.primary, nil); o != nil || !strings.Contains(why, "not taken for a new object") {
+			t.Errorf("second create gave %+v (%q), want it refused", o, why)
+		}
+		if r := w.Send(ctx, first, "DELETE", a.s.primary, nil); r.Err == nil {
+			t.Errorf("DELETE on an object found not to be the scan's was sent")
+		}
+		return nil
+	})
+	if res.Coverage.Writes != nil {
+		t.Errorf("coverage writes %+v, want none", res.Coverage.Writes)
+	}
+	for _, l := range api.logged() {
+		if strings.Contains(l, " DELETE ") {
+			t.Errorf("sent %s", l)
+		}
+	}
+}
+
+// TestNamesKind: a reference's name matches its collection's.
+func TestNamesKind(t *testing.T) {
+	for _, tc := range []struct {
+		collection, what string
+		want             bool
+	}{
+		{"/api/products", "product", true},
+		{"/api/categories", "category", true},
+		{"/api/boxes", "box", true},
+		{"/api/order-items", "orderItem", true},
+		{"/api/order_items", "order_item", true},
+		{"/api/orderitems", "orderItem", true},
+		{"/api/users", "product", false},
+	} {
+		if got := namesKind(objects.Lifecycle{Collection: tc.collection}, tc.what); got != tc.want {
+			t.Errorf("namesKind(%s, %s) = %v, want %v", tc.collection, tc.what, got, tc.want)
 		}
 	}
 }
