@@ -120,6 +120,14 @@ type massRun struct {
 	tested     bool // some write was sent and judged by a read-back
 	notes      map[string][]string
 	order      []string // note keys in the order parts ran
+	// peerOnce learns peerID, the peer's own id from its /me-like read,
+	// the owner an ownership candidate names (see owned).
+	peerOnce sync.Once
+	peerID   string
+	// peerNames are the peer's login name and e-mail from the same read:
+	// an answer may show an owner by name although the write took its id
+	// (Django REST Framework's StringRelatedField).
+	peerNames []json.RawMessage
 	// warnings are changes the rule could not undo: always shown.
 	warnings []string
 }
@@ -176,6 +184,109 @@ func (m *massRun) objectKinds(ctx context.Context) []finding.Finding {
 	return m.eng.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return m.kind(ctx, k) })
 }
 
+// peer is the peer identity, nil without one.
+func (m *massRun) peer() *scanner.Identity {
+	for _, op := range m.a.Operations() {
+		return m.a.Target(op.Method, op.Path).Peer
+	}
+	return nil
+}
+
+// owned gives the ownership candidates (ownerId, userId, owner) the
+// peer's own id, when the scan can learn it: an API that checks its
+// foreign keys refuses an owner no user has, while the peer is a real
+// user the scan knows, and it can read what it then owns. Tenant ids keep
+// their seeded value: the peer's user id is no tenant.
+func (m *massRun) owned(ctx context.Context, cs []objects.Candidate) []objects.Candidate {
+	m.peerOnce.Do(func() {
+		peer := m.peer()
+		_, self := m.profileTargets()
+		if peer == nil || self == nil {
+			return
+		}
+		me := massRead(ctx, self, peer, self.Values())
+		if id, ok := massOwnID(me, "id"); ok {
+			m.peerID = id
+			for _, k := range massNameKeys {
+				if v, ok := massField(me.Body, k); ok {
+					m.peerNames = append(m.peerNames, v)
+				}
+			}
+		}
+	})
+	if m.peerID == "" {
+		return cs
+	}
+	out := slices.Clone(cs)
+	for i, c := range out {
+		if !massOwnership.MatchString(c.Name) || strings.Contains(strings.ToLower(c.Name), "tenant") {
+			continue
+		}
+		v, _ := json.Marshal(m.peerID)
+		if _, err := strconv.ParseInt(m.peerID, 10, 64); err == nil && len(c.Value) > 0 && c.Value[0] != '"' {
+			v = []byte(m.peerID) // a number for a number
+		}
+		out[i].Value = v
+	}
+	return out
+}
+
+// handBack deletes, as the peer, an object that a write with ownership
+// candidates gave to the peer, where its owner can no longer read it: the
+// clean-up deletes as the owner, who now gets a 404. The object is the
+// scan's own (the engine refuses any other), and a DELETE the API answered
+// 2xx is one the clean-up does not send again.
+func (m *massRun) handBack(ctx context.Context, o *scanner.Object, cs []objects.Candidate) {
+	peer := m.peer()
+	if !massMoves(cs) || m.peerID == "" || peer == nil {
+		return
+	}
+	if _, ok := o.Kind.Item("DELETE"); !ok || massReadable(m.eng.Read(ctx, o, o.Owner)) {
+		return
+	}
+	if massReadable(m.eng.Read(ctx, o, peer)) {
+		m.eng.Send(ctx, o, "DELETE", peer, nil)
+	}
+}
+
+// stuck is massStuck, where an ownership candidate that names the peer
+// also counts as stuck when the read shows the peer by name.
+func (m *massRun) stuck(cs []objects.Candidate, read, control *scanner.Response) []objects.Candidate {
+	out := massStuck(cs, read, control)
+	if m.peerID == "" || !massReadable(read) {
+		return out
+	}
+	for _, c := range cs {
+		if !massOwnership.MatchString(c.Name) || slices.ContainsFunc(out, func(s objects.Candidate) bool { return s.Name == c.Name }) {
+			continue
+		}
+		for _, name := range m.peerNames {
+			alt := objects.Candidate{Name: c.Name, Value: name, Reason: c.Reason}
+			if massShows(read.Body, alt) && (control == nil || !massShows(control.Body, alt)) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// readBack reads o as its owner, or, when the owner no longer can after a
+// write with ownership candidates (the object went to the peer they
+// name), as the peer.
+func (m *massRun) readBack(ctx context.Context, o *scanner.Object, cs []objects.Candidate) *scanner.Response {
+	r := m.eng.Read(ctx, o, o.Owner)
+	if massReadable(r) || !massMoves(cs) || m.peerID == "" {
+		return r
+	}
+	if peer := m.peer(); peer != nil {
+		if pr := m.eng.Read(ctx, o, peer); massReadable(pr) {
+			return pr
+		}
+	}
+	return r
+}
+
 // massUpdate is one item update of a kind with its candidates.
 type massUpdate struct {
 	it    objects.Item
@@ -189,7 +300,7 @@ type massUpdate struct {
 // one object, not one per write.
 func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Finding {
 	key := k.Create.Method + " " + k.Create.Path
-	createCands := massCandidates(k, k.Create.Body)
+	createCands := m.owned(ctx, massCandidates(k, k.Create.Body))
 	var updates []massUpdate
 	for _, method := range []string{"PUT", "PATCH"} {
 		it, ok := k.Item(method)
@@ -200,7 +311,7 @@ func (m *massRun) kind(ctx context.Context, k objects.Lifecycle) []finding.Findi
 		if write == nil {
 			write = k.Create.Body // an update without a schema writes what the create does
 		}
-		if cs := massCandidates(k, write); len(cs) > 0 {
+		if cs := m.owned(ctx, massCandidates(k, write)); len(cs) > 0 {
 			updates = append(updates, massUpdate{it: it, write: write, cands: cs})
 		}
 	}
@@ -336,15 +447,15 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 		if o == nil {
 			return nil, r, nil
 		}
-		return o, r, m.eng.Read(ctx, o, owner)
+		return o, r, m.readBack(ctx, o, cs)
 	}
 	judge := func(cs []objects.Candidate, o *scanner.Object, read *scanner.Response) []objects.Candidate {
-		stuck := massStuck(cs, read, ctlRead)
+		stuck := m.stuck(cs, read, ctlRead)
 		if len(stuck) == 0 {
 			return nil
 		}
 		// Confirmed by a fresh read of the same object.
-		return massStuck(stuck, m.eng.Read(ctx, o, owner), ctlRead)
+		return m.stuck(stuck, m.readBack(ctx, o, cs), ctlRead)
 	}
 	key := k.Create.Method + " " + k.Create.Path
 	var stuck []objects.Candidate
@@ -356,6 +467,7 @@ func (m *massRun) createCheck(ctx context.Context, k objects.Lifecycle, cands []
 				stuck = append(stuck, s...)
 				evidence = append(evidence, created, read)
 			}
+			m.handBack(ctx, o, group)
 			continue
 		}
 		if o != nil && massMoves(group) {
@@ -413,10 +525,10 @@ func (m *massRun) updateCheck(ctx context.Context, u massUpdate, o *scanner.Obje
 			return nil, nil
 		}
 		r := m.eng.Send(ctx, o, it.Op.Method, owner, body)
-		after := m.eng.Read(ctx, o, owner)
-		stuck := massStuck(cs, after, before)
+		after := m.readBack(ctx, o, cs)
+		stuck := m.stuck(cs, after, before)
 		if len(stuck) > 0 {
-			stuck = massStuck(stuck, m.eng.Read(ctx, o, owner), before)
+			stuck = m.stuck(stuck, m.readBack(ctx, o, cs), before)
 		}
 		return r, stuck
 	}
@@ -430,12 +542,15 @@ func (m *massRun) updateCheck(ctx context.Context, u massUpdate, o *scanner.Obje
 		if r == nil {
 			break // no body to send (not a JSON object)
 		}
+		if massMoves(group) {
+			defer m.handBack(ctx, o, group) // after the evidence is read
+		}
 		if len(s) > 0 {
 			stuck = append(stuck, s...)
 			evidence = append(evidence, r)
 			continue
 		}
-		if r.OK() && massMoves(group) && !massReadable(m.eng.Read(ctx, o, owner)) {
+		if r.OK() && massMoves(group) && !massReadable(m.readBack(ctx, o, group)) {
 			m.note(o.Kind.Create.Method+" "+o.Kind.Create.Path, fmt.Sprintf("%s with %s made the object unreadable to its owner: it may belong to someone else now (the report's writes say whether the clean-up removed it)", key, massNames(massMoving(group))))
 			break // nothing more can be read back
 		}
@@ -594,13 +709,16 @@ func massObjectConfidence(stuck []objects.Candidate, write *openapi.Schema) (fin
 		p := write.Properties[c.Name]
 		return p != nil && !p.ReadOnly
 	}
-	best := finding.ConfidenceLow
+	best, owner := finding.ConfidenceLow, false
 	for _, c := range stuck {
 		switch {
 		case c.Reason == objects.ReasonAnswerOnly:
-			if best == finding.ConfidenceLow {
-				best = finding.ConfidenceMedium
-			}
+			best = max(best, finding.ConfidenceMedium)
+		case c.Reason == objects.ReasonPrivilege && declared(c) && massOwnerName.MatchString(c.Name):
+			// The object now belongs to another user: a description
+			// that lets a caller file objects under someone else is
+			// rarely meant to.
+			best, owner = max(best, finding.ConfidenceMedium), true
 		case c.Reason == objects.ReasonPrivilege && declared(c):
 		default:
 			return finding.ConfidenceHigh, ""
@@ -610,7 +728,10 @@ func massObjectConfidence(stuck []objects.Candidate, write *openapi.Schema) (fin
 	if len(stuck) == 1 {
 		these, them = "this property", "it"
 	}
-	if best == finding.ConfidenceLow {
+	switch {
+	case owner:
+		return best, " The description declares the owner writable, yet the object the caller created now belongs to another user (the scan's peer identity)."
+	case best == finding.ConfidenceLow:
 		return best, fmt.Sprintf(" The description declares %s writable: it is a flaw only if this caller must not set %s (a project's owner may give a member a role).", these, them)
 	}
 	return best, fmt.Sprintf(" The description may only have left %s out of the write's schema.", these)
@@ -623,6 +744,10 @@ var massGraveWords = regexp.MustCompile(`(?i)role|admin|owner|tenant|balance|cre
 
 // massGrave reports whether name's mass assignment is high severity.
 func massGrave(name string) bool { return massGraveWords.MatchString(name) }
+
+// massOwnerName matches the properties that name an object's owner, as
+// opposed to a user it is about (an assignee's userId).
+var massOwnerName = regexp.MustCompile(`(?i)^owner(_?id)?$`)
 
 // massOwnership matches the candidates that move an account rather than
 // raise it: they are never sent on the throw-away's own account or a
@@ -908,13 +1033,18 @@ func massSegments(path string) []string {
 	return out
 }
 
-// massSelfRoute reports whether path is about the caller's own account.
-func massSelfRoute(path string) bool {
-	segs := massSegments(path)
-	if len(segs) == 0 || strings.Contains(path, "{") {
+// massSelfRoute reports whether op is about the caller's own account. A
+// bare /user (dj-rest-auth's /auth/user/) is, unless a required query
+// parameter selects whose (GET /user?user_id=).
+func massSelfRoute(op openapi.Operation) bool {
+	segs := massSegments(op.Path)
+	if len(segs) == 0 || strings.Contains(op.Path, "{") {
 		return false
 	}
 	last := segs[len(segs)-1]
+	if last == "user" {
+		return !slices.ContainsFunc(op.Params, func(p openapi.Param) bool { return p.In == "query" && p.Required })
+	}
 	return massSelfNames[last] || len(segs) > 1 && massSelfAfterAccounts[last] && massAccountCollections[segs[len(segs)-2]]
 }
 
@@ -958,7 +1088,7 @@ type massProfile struct {
 func (m *massRun) profileTargets() (out []massProfile, self *scanner.Target) {
 	ops := m.a.Operations()
 	for _, op := range ops {
-		if op.Method == "GET" && massSelfRoute(op.Path) && self == nil {
+		if op.Method == "GET" && massSelfRoute(op) && self == nil {
 			self = m.a.Target(op.Method, op.Path)
 		}
 	}
@@ -977,7 +1107,7 @@ func (m *massRun) profileTargets() (out []massProfile, self *scanner.Target) {
 			}
 			p := massProfile{write: m.a.Target(op.Method, op.Path)}
 			switch param, item := massAccountItem(op.Path); {
-			case massSelfRoute(op.Path):
+			case massSelfRoute(op):
 			case item:
 				p.param = param
 			default:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -31,6 +32,7 @@ const (
 	massStatus                   // a note's status but not its ownerId: vulnerable, medium
 	massEcho                     // answers with the body's fields but stores only the allowed ones: fixed
 	massPinned                   // a note's pinned, which only answers declare: vulnerable, medium confidence
+	massOwnerFK                  // a note's ownerId when it names a user (400 otherwise): vulnerable
 )
 
 // echo is the answer of a write that binds as bind: the stored record, or
@@ -163,6 +165,8 @@ func bindNote(n map[string]any, body map[string]any, bind massBind) {
 		keys = keys[1:]
 	case massPinned:
 		keys = []string{"pinned"}
+	case massOwnerFK:
+		keys = []string{"ownerId"}
 	default:
 		return
 	}
@@ -395,6 +399,10 @@ func (a *massAPI) handler() http.Handler {
 		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
+		if owner, given := b["ownerId"]; given && a.create == massOwnerFK && !slices.ContainsFunc(slices.Collect(maps.Values(a.users)), func(u *massUser) bool { return fmt.Sprint(owner) == strconv.Itoa(u.ID) }) {
+			writeJSON(w, http.StatusBadRequest, map[string][]string{"ownerId": {"Invalid pk - object does not exist."}})
+			return
+		}
 		id := a.nextNote
 		a.nextNote++
 		n := map[string]any{"id": id, "ownerId": a.users[name].ID, "status": "draft", "pinned": false, "createdAt": time.Now().UTC().Format(time.RFC3339)}
@@ -1354,5 +1362,48 @@ func TestMassAssignmentOwnerMove(t *testing.T) {
 	}
 	if c := massCoverage(res); !strings.Contains(c.Reason, "may belong to someone else") {
 		t.Errorf("coverage %s %q does not say the note may have moved", c.Status, c.Reason)
+	}
+}
+
+// TestMassAssignmentOwnerIsPeer: a create whose description declares
+// ownerId writable, checked as a foreign key (a seeded id no user has is
+// refused), files the note under the peer the scan names: found (medium:
+// the description declares it), and the note, no longer alice's, is
+// deleted as bob. Reads follow ownerId.
+func TestMassAssignmentOwnerIsPeer(t *testing.T) {
+	spec := strings.Replace(massSpec, `    NoteIn:
+      type: object
+      required: [title]
+      properties:
+        title: {type: string}`, `    NoteIn:
+      type: object
+      required: [title]
+      properties:
+        ownerId: {type: integer}
+        title: {type: string}`, 1)
+	for _, bind := range []massBind{massOwnerFK, massIgnore} {
+		api := newMassAPI(massIgnore, massIgnore, bind, massIgnore)
+		api.byOwnerID = true
+		api.users["bob"] = &massUser{ID: 3, Username: "bob", DisplayName: "Bob", Role: "user"}
+		api.tokens["bob-token"] = "bob"
+		api.nextUser = 4
+		var res *scanner.Result
+		fs := scanRules(t, api.handler(), scanOpts{spec: spec, mode: finding.ModeActive, auth: "alice-token", peer: "bob-token",
+			identities: []*scanner.Identity{massMallory()}, apiRules: []scanner.APIRule{rules.MassAssignment{}},
+			onResult: func(r *scanner.Result) { res = r }}, nil)
+		want := bind == massOwnerFK
+		if got := has(fs, "mass-assignment", "POST", "/api/notes"); got != want || len(fs) != map[bool]int{true: 1}[want] {
+			t.Errorf("bind %d: findings%s\nwarnings %q", bind, list(fs), res.Warnings)
+		}
+		for _, f := range fs {
+			if f.Confidence != finding.ConfidenceMedium || !strings.Contains(f.Evidence.Summary, "another user") {
+				t.Errorf("%s %s (%s): %s", f.Method, f.Path, f.Confidence, f.Evidence.Summary)
+			}
+		}
+		api.mu.Lock()
+		if len(api.notes) != 0 {
+			t.Errorf("bind %d: %d notes left: %v", bind, len(api.notes), api.notes)
+		}
+		api.mu.Unlock()
 	}
 }
