@@ -897,7 +897,7 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 		if body, err = objects.Body(k.Create.Body, strings.TrimPrefix(marker, "authgate-")); err != nil {
 			return nil, err
 		}
-		body = reserveAddresses(body, marker)
+		body = reserveAddresses(addMarked(dropIDs(body, k), k.Create.Body, marker), marker)
 	}
 	if len(extra) == 0 {
 		return body, nil
@@ -908,6 +908,36 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 	}
 	maps.Copy(obj, extra)
 	return json.Marshal(obj) // sorted keys: the same body every run
+}
+
+// dropIDs removes from a generated create body the new object's own id
+// and the properties the schema says the server sets (readOnly): a
+// description's object-level example, copied from a database, carries
+// them, and its id is that of an object that existed before the scan.
+func dropIDs(body []byte, k objects.Lifecycle) []byte {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(body, &obj) != nil || obj == nil {
+		return body
+	}
+	changed := false
+	for name := range obj {
+		p := (*openapi.Schema)(nil)
+		if k.Create.Body != nil {
+			p = k.Create.Body.Properties[name]
+		}
+		if name == "id" || name == "_id" || name == idParam(k) || (p != nil && p.ReadOnly) {
+			delete(obj, name)
+			changed = true
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // reservedHost matches the hosts no mail or request can reach anyone at
@@ -1158,7 +1188,7 @@ func (w *Writes) UpdateBody(o *Object, method, marker string) ([]byte, bool) {
 	}
 	if it.Op.Body != nil {
 		if b, err := objects.Body(it.Op.Body, strings.TrimPrefix(marker, "authgate-")); err == nil {
-			if b = addMarked(reserveAddresses(b, marker), it.Op.Body, marker); bytes.Contains(b, mark) {
+			if b = addMarked(reserveAddresses(dropIDs(b, o.Kind), marker), it.Op.Body, marker); bytes.Contains(b, mark) {
 				return b, true
 			}
 		}

@@ -1060,3 +1060,19 @@ func TestNamesKind(t *testing.T) {
 		}
 	}
 }
+
+// TestDropIDs: a generated body never carries the object's own id or a
+// property the server sets, which an object-level example copied from a
+// database does.
+func TestDropIDs(t *testing.T) {
+	k := objects.Lifecycle{
+		Create: openapi.Operation{Body: &openapi.Schema{Type: "object", Properties: map[string]*openapi.Schema{
+			"createdAt": {Type: "string", ReadOnly: true}, "title": {Type: "string"},
+		}}},
+		Items: []objects.Item{{Op: openapi.Operation{Method: "GET"}, Param: "noteId"}},
+	}
+	got := string(dropIDs([]byte(`{"_id":"65a1","id":7,"noteId":7,"createdAt":"2024-01-01","title":"Shopping"}`), k))
+	if want := `{"title":"Shopping"}`; got != want {
+		t.Errorf("dropIDs = %s, want %s", got, want)
+	}
+}
