@@ -395,16 +395,16 @@ var (
 )
 
 // collectionOf is the path segment that a parameter selects in: the one
-// before "{name}" for a path parameter, the last literal segment for a
-// query parameter (/user?user_id=1: "user").
+// before "{name}" (or Express's ":name") for a path parameter, the last
+// literal segment for a query parameter (/user?user_id=1: "user").
 func collectionOf(path string, p openapi.Param) string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	last := ""
 	for _, s := range segs {
-		if p.In == "path" && s == "{"+p.Name+"}" {
+		if p.In == "path" && (s == "{"+p.Name+"}" || s == ":"+p.Name) {
 			return last
 		}
-		if !strings.HasPrefix(s, "{") {
+		if !strings.HasPrefix(s, "{") && !strings.HasPrefix(s, ":") {
 			last = s
 		}
 	}

@@ -149,8 +149,8 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 		v := values[key]
 		switch in {
 		case "path":
-			path = strings.ReplaceAll(path, "{"+name+"}", v)
-			raw = strings.ReplaceAll(raw, "{"+name+"}", url.PathEscape(v))
+			path = fillPath(path, name, v)
+			raw = fillPath(raw, name, url.PathEscape(v))
 		case "query":
 			if id.IsAnonymous() && credentialParam.MatchString(name) {
 				// An anonymous request carries no credentials at all.
@@ -169,6 +169,25 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: t.s.base.Path + t.s.docBase() + path,
 		RawPath: t.s.base.EscapedPath() + t.s.docBase() + raw, RawQuery: q.Encode()}
 	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
+}
+
+// fillPath puts v in route's path parameter name: every {name}, and every
+// Express-style :name segment (/api/notes/:id, /notes/:id.json), which
+// descriptions written from Express routes carry and the scan names as
+// parameters too. A :name segment is matched whole, so :id never fills
+// part of :idx.
+func fillPath(route, name, v string) string {
+	route = strings.ReplaceAll(route, "{"+name+"}", v)
+	if !strings.Contains(route, ":"+name) {
+		return route
+	}
+	segs := strings.Split(route, "/")
+	for i, s := range segs {
+		if rest, ok := strings.CutPrefix(s, ":"+name); ok && (rest == "" || rest[0] == '.') {
+			segs[i] = v + rest
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // Send sends the operation with values as id, or returns the answer an
