@@ -32,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -125,8 +126,10 @@ type record struct {
 	// clean-up reports it as it is, o is nil.
 	account *finding.CreatedObject
 	// pending: the create got no answer; the clean-up looks for the object
-	// by its marker (see settle).
+	// by its marker (see settle), after waiting (see awaitPending) when it
+	// timed out at sentAt.
 	pending bool
+	sentAt  time.Time
 	// unproven: the create answered an id, but neither its answer nor any
 	// read showed the scan's marker on that object (no identity could
 	// read it): it is never attacked and never deleted, only listed.
@@ -416,6 +419,7 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		before = w.listIDs(ctx, &Object{Kind: k, Owner: owner, Parents: vals})
 	}
 	t := w.a.Target(k.Create.Method, k.Create.Path)
+	sentAt := time.Now()
 	r := w.post(ctx, t, vals, owner, body)
 	if fields := missingFields(r); len(fields) > 0 {
 		// Learn from the 400: add what it names, once.
@@ -432,6 +436,9 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	switch {
 	case maybeSent(r):
 		rec.pending = true
+		if timedOut(r.Err) {
+			rec.sentAt = sentAt // the target may still be making it
+		}
 		w.add(rec)
 		return nil, r, fmt.Sprintf("%s got no answer (%v); it may have made an object, which the clean-up looks for", op, r.Err)
 	case !r.OK():
@@ -601,6 +608,12 @@ func (w *Writes) add(rec *record) {
 	}
 }
 
+// timedOut reports whether err is a request timeout.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
 // maybeSent reports whether r, an answer-less response, may have reached
 // the API: anything but a request the scan refused or never sent.
 func maybeSent(r *Response) bool {
@@ -745,23 +758,64 @@ func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string
 	for name, val := range o.Parents {
 		v["path:"+name] = val
 	}
-	req := t.Request(o.Owner, v)
-	req.pastBudget = cleanup
-	r := t.Do(ctx, req)
-	if !r.OK() {
+	var r *Response
+	// The owner's list; an object created anonymously is in the
+	// primary's (or the admin's).
+	for _, as := range []*Identity{o.Owner, w.s.primary, w.s.admin} {
+		if as == nil || (as != o.Owner && !o.Owner.IsAnonymous()) {
+			continue
+		}
+		req := t.Request(as, v)
+		req.pastBudget = cleanup
+		if r = t.Do(ctx, req); r.OK() {
+			break
+		}
+	}
+	if r == nil || !r.OK() {
 		return "", false, false
 	}
 	var hits []json.RawMessage
 	for _, rec := range listRecords(r.Body) {
-		if bytes.Contains(rec, []byte(o.Marker)) && !SoftDeleted(rec) {
+		if SoftDeleted(rec) {
+			continue
+		}
+		// Its marker, or (once known) its id: an update by a rule may
+		// have replaced the marker.
+		if bytes.Contains(rec, []byte(o.Marker)) {
+			hits = append(hits, rec)
+		} else if rid, ok := objects.NewID(rec, "", idParam(o.Kind)); ok && o.ID != "" && rid == o.ID {
 			hits = append(hits, rec)
 		}
 	}
 	if len(hits) != 1 {
-		return "", false, true
+		// Absent from one page of a paged list proves nothing.
+		return "", false, len(hits) > 1 || !paged(r)
 	}
 	id, ok := objects.NewID(hits[0], "", idParam(o.Kind))
 	return id, ok, true
+}
+
+// pageKeys are the keys of a list answer that say it is one page of more.
+var pageKeys = map[string]bool{"next": true, "nextpage": true, "cursor": true, "nextcursor": true, "hasmore": true,
+	"page": true, "pages": true, "totalpages": true, "links": true, "_links": true, "meta": true, "pagination": true,
+	"offset": true, "total": true, "count": true, "nexttoken": true, "continuationtoken": true}
+
+// paged reports whether a list answer may be one page of several: a Link
+// header with rel="next", or paging keys beside the records.
+func paged(r *Response) bool {
+	if strings.Contains(strings.ToLower(r.Header.Get("Link")), `rel="next"`) {
+		return true
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(r.Body, &obj) != nil {
+		return false
+	}
+	for k := range obj {
+		if pageKeys[normKey(k)] {
+			return true
+		}
+	}
+	return false
 }
 
 // listIDs are the ids of the records the owner's list of o's collection
@@ -1658,6 +1712,7 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
+	w.awaitPending(ctx, recs)
 	created := make([]*finding.CreatedObject, len(recs))
 	accounts := false
 	for i := len(recs) - 1; i >= 0; i-- {
@@ -1713,6 +1768,40 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	warn := fmt.Sprintf("active mode left %d of the %d %s it created on the target; remove them by hand: %s%s",
 		cov.Left, len(cov.Created), what, strings.Join(left, "; "), more)
 	return cov, []string{w.s.redactor.Redact(warn)}
+}
+
+// pendingWait is how long after a create that got no answer the
+// clean-up looks for its object, in multiples of the request timeout: the
+// target may still be making it (a slow create the client gave up on).
+const pendingWait = 3
+
+// maxPendingWait bounds that wait.
+const maxPendingWait = 30 * time.Second
+
+// awaitPending waits, when a create got no answer, until the target has
+// had pendingWait request timeouts to finish it, within maxPendingWait.
+func (w *Writes) awaitPending(ctx context.Context, recs []*record) {
+	var last time.Time
+	for _, rec := range recs {
+		if rec.pending && rec.sentAt.After(last) {
+			last = rec.sentAt
+		}
+	}
+	if last.IsZero() {
+		return
+	}
+	timeout := w.s.opts.Client.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	wait := min(time.Until(last.Add(pendingWait*timeout)), maxPendingWait)
+	if wait <= 0 {
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(wait):
+	}
 }
 
 // settle looks for the object of a create that got no answer, by its
