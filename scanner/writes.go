@@ -998,6 +998,18 @@ func dropIDs(body []byte, k objects.Lifecycle) []byte {
 // (RFC 2606, RFC 6761): the only ones a generated body may name.
 var reservedHost = regexp.MustCompile(`(?i)(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$`)
 
+// emailInText finds email addresses inside a longer string.
+var emailInText = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+
+// phoneShape is a phone number as descriptions write examples: a + and
+// at least 7 digits ("+1 415 867 5309"), or a (415) area code; dates and
+// ids, which have neither, are left alone.
+var phoneShape = regexp.MustCompile(`\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}`)
+
+// fictionalPhone is a number reserved for fiction (NANP 555-0100 to
+// 555-0199): no text or call reaches anyone.
+const fictionalPhone = "+1 202 555 0100"
+
 // emailShape is a string that is an email address.
 var emailShape = regexp.MustCompile(`^[^@\s]+@([^@\s]+\.[^@\s]+)$`)
 
@@ -1029,6 +1041,19 @@ func reserveAddresses(body []byte, marker string) []byte {
 			if m := emailShape.FindStringSubmatch(x); m != nil && !reservedHost.MatchString(m[1]) {
 				changed = true
 				return marker + "@example.invalid"
+			}
+			// Addresses inside a string ("Jane <jane@acme.com>", a list),
+			// and phone numbers, which an SMS invitation would text.
+			y := emailInText.ReplaceAllStringFunc(x, func(e string) string {
+				if m := emailShape.FindStringSubmatch(e); m != nil && reservedHost.MatchString(m[1]) {
+					return e
+				}
+				return marker + "@example.invalid"
+			})
+			y = phoneShape.ReplaceAllString(y, fictionalPhone)
+			if y != x {
+				changed = true
+				return y
 			}
 			if u, err := url.Parse(x); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != "" && !reservedHost.MatchString(u.Hostname()) {
 				changed = true

@@ -1076,3 +1076,18 @@ func TestDropIDs(t *testing.T) {
 		t.Errorf("dropIDs = %s, want %s", got, want)
 	}
 }
+
+// TestReserveAddressesInText: addresses inside longer strings and phone
+// numbers are replaced too; dates and ids are not phone numbers.
+func TestReserveAddressesInText(t *testing.T) {
+	cases := map[string]string{
+		`{"from":"Jane <jane@acme-corp.com>","cc":"a@acme.io, b@example.com"}`: `{"cc":"M@example.invalid, b@example.com","from":"Jane \u003cM@example.invalid\u003e"}`,
+		`{"phone":"+1 415 867 5309","alt":"(415) 867-5309"}`:                   `{"alt":"+1 202 555 0100","phone":"+1 202 555 0100"}`,
+		`{"day":"2000-01-01","at":"2000-01-01T00:00:00Z","ref":"12345678"}`:    `{"day":"2000-01-01","at":"2000-01-01T00:00:00Z","ref":"12345678"}`,
+	}
+	for in, want := range cases {
+		if got := string(reserveAddresses([]byte(in), "M")); got != want {
+			t.Errorf("reserveAddresses(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
