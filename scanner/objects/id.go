@@ -18,19 +18,81 @@ var wrapperNames = []string{"data", "result", "item", "object", "resource", "rec
 // object it created and nothing else. It reads the Location header's last
 // segment first (the standard answer to a create), then the answer body: an
 // id field matching itemParam's name (orderId → orderId, order_id, id, _id),
-// at the top or inside one wrapper ({"data": {...}}, {"order": {...}}).
-// Numeric and string ids come back as text, numbers as written. A Location
-// whose last segment has no digit (/orders/ or a collection) is trusted
-// only when the body gives nothing.
+// at the top or inside one wrapper ({"data": {...}}, {"order": {...}}),
+// then the record's own link (HAL's _links.self.href, JSON:API's
+// links.self), the only address hypermedia APIs such as Spring HATEOAS
+// give: no id field, no Location. Numeric and string ids come back as
+// text, numbers as written. A Location or self link whose last segment
+// has no digit (/orders/ or a collection) is trusted only when nothing
+// else gives an id.
 func NewID(body []byte, location string, itemParam string) (string, bool) {
 	loc := locationID(location)
-	if loc != "" && strings.IndexFunc(loc, unicode.IsDigit) >= 0 {
+	if hasDigit(loc) {
 		return loc, true
 	}
 	if id, ok := bodyID(body, itemParam); ok {
 		return id, true
 	}
-	return loc, loc != ""
+	self := selfID(body)
+	if hasDigit(self) {
+		return self, true
+	}
+	if loc != "" {
+		return loc, true
+	}
+	return self, self != ""
+}
+
+func hasDigit(s string) bool { return strings.IndexFunc(s, unicode.IsDigit) >= 0 }
+
+// selfID is the last segment of a JSON record's own link, at the top or
+// inside one wrapper: HAL's {"_links": {"self": {"href": ...}}} and
+// JSON:API's {"links": {"self": ...}} (a string or {"href": ...}). A
+// templated href (/notes/3{?projection}) loses its template.
+func selfID(body []byte) string {
+	obj, ok := record(body)
+	if !ok {
+		return ""
+	}
+	if href := selfHref(obj); href != "" {
+		return locationID(href)
+	}
+	for _, k := range wrapperOrder(obj, "") {
+		if inner, ok := obj[k].(map[string]any); ok {
+			if href := selfHref(inner); href != "" {
+				return locationID(href)
+			}
+		}
+	}
+	return ""
+}
+
+// selfHref is obj's self link, "" when it has none.
+func selfHref(obj map[string]any) string {
+	for _, key := range []string{"_links", "links"} {
+		links, ok := obj[key].(map[string]any)
+		if !ok {
+			continue
+		}
+		self := links["self"]
+		if arr, ok := self.([]any); ok && len(arr) == 1 {
+			self = arr[0] // HAL allows an array of links for any relation
+		}
+		var href string
+		switch v := self.(type) {
+		case string:
+			href = v
+		case map[string]any:
+			href, _ = v["href"].(string)
+		}
+		if i := strings.IndexByte(href, '{'); i >= 0 {
+			href = href[:i]
+		}
+		if href != "" {
+			return href
+		}
+	}
+	return ""
 }
 
 // locationID is the last non-empty path segment of a Location header,
@@ -51,18 +113,26 @@ func locationID(location string) string {
 	return last
 }
 
-// bodyID finds the id in a JSON answer.
-func bodyID(body []byte, itemParam string) (string, bool) {
+// record decodes a JSON answer's object: the answer itself, or the one
+// element of a one-element array (some APIs answer a create with the list
+// of what they created). Numbers stay as written.
+func record(body []byte) (map[string]any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var v any
 	if dec.Decode(&v) != nil {
-		return "", false
+		return nil, false
 	}
 	if arr, ok := v.([]any); ok && len(arr) == 1 {
-		v = arr[0] // some APIs answer a create with the list of what they created
+		v = arr[0]
 	}
 	obj, ok := v.(map[string]any)
+	return obj, ok
+}
+
+// bodyID finds the id in a JSON answer.
+func bodyID(body []byte, itemParam string) (string, bool) {
+	obj, ok := record(body)
 	if !ok {
 		return "", false
 	}
