@@ -2,6 +2,7 @@ package objects
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -16,7 +17,8 @@ type Lifecycle struct {
 	// Create is the POST on the collection.
 	Create openapi.Operation
 	// Collection is Create's path without a trailing slash or format
-	// suffix: the prefix the item paths share.
+	// suffix: the prefix the item paths share, but for the number of its
+	// last noun when the items are on the singular (/api/note/{id}).
 	Collection string
 	// Parents are the path parameters of the collection, in path order
 	// (projectId in /projects/{projectId}/members): the create and every
@@ -91,10 +93,19 @@ var actionWords = map[string]bool{
 // or a version) paired with the item operations on <collection>/{param}.
 // Literal segments compare case-insensitively, parameters by position
 // ({id}, {order_id} and Express's :id alike), and trailing slashes (Django)
-// and .json suffixes (Rails) are ignored. Lifecycles are in the order of
-// their create operations in ops, so a scan is repeatable.
+// and .json suffixes (Rails) are ignored. A create whose collection has no
+// item operations takes those on its last noun's singular, as Flask and
+// Express tutorials route them (POST /api/notes, PUT /api/note/{id}),
+// unless another create makes objects there (POST /api/note). Lifecycles are
+// in the order of their create operations in ops, so a scan is repeatable.
 func Lifecycles(ops []openapi.Operation) []Lifecycle {
 	var out []Lifecycle
+	creates := map[string]bool{} // the collections some POST creates in
+	for _, op := range ops {
+		if op.Method == http.MethodPost {
+			creates[strings.ToLower(strings.Join(segments(op.Path), "/"))] = true
+		}
+	}
 	for _, op := range ops {
 		if op.Method != http.MethodPost {
 			continue
@@ -109,20 +120,59 @@ func Lifecycles(ops []openapi.Operation) []Lifecycle {
 				l.Parents = append(l.Parents, name)
 			}
 		}
-		for _, it := range ops {
-			if !itemMethods[it.Method] {
-				continue
+		l.Items = items(ops, segs)
+		for _, single := range singulars(segs) {
+			if len(l.Items) > 0 {
+				break
 			}
-			isegs := segments(it.Path)
-			if len(isegs) != len(segs)+1 || !samePrefix(segs, isegs) {
-				continue
-			}
-			if name, ok := paramName(isegs[len(segs)]); ok {
-				l.Items = append(l.Items, Item{Op: it, Param: name})
+			if !creates[strings.ToLower(strings.Join(single, "/"))] {
+				l.Items = items(ops, single)
 			}
 		}
 		out = append(out, l)
 	}
+	return out
+}
+
+// items are the item operations in ops on <segs>/{param}, in ops' order.
+func items(ops []openapi.Operation, segs []string) []Item {
+	var out []Item
+	for _, it := range ops {
+		if !itemMethods[it.Method] {
+			continue
+		}
+		isegs := segments(it.Path)
+		if len(isegs) != len(segs)+1 || !samePrefix(segs, isegs) {
+			continue
+		}
+		if name, ok := paramName(isegs[len(segs)]); ok {
+			out = append(out, Item{Op: it, Param: name})
+		}
+	}
+	return out
+}
+
+// singulars are the routes segs may have on its last noun's singular,
+// most likely first: notes → note, categories → category (or categorie),
+// boxes → box (or boxe). A wrong guess matches no route, so guessing costs
+// nothing; a noun not ending in s (a singular, or people) has none.
+func singulars(segs []string) [][]string {
+	last := segs[len(segs)-1]
+	lower := strings.ToLower(last)
+	if len(lower) < 3 || !strings.HasSuffix(lower, "s") || strings.HasSuffix(lower, "ss") {
+		return nil
+	}
+	var out [][]string
+	add := func(noun string) {
+		out = append(out, append(slices.Clone(segs[:len(segs)-1]), noun))
+	}
+	if strings.HasSuffix(lower, "ies") && len(lower) > 4 {
+		add(last[:len(last)-3] + "y")
+	}
+	if strings.HasSuffix(lower, "es") {
+		add(last[:len(last)-2])
+	}
+	add(last[:len(last)-1])
 	return out
 }
 

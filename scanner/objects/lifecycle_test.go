@@ -83,6 +83,20 @@ func TestLifecycles(t *testing.T) {
 			want: []string{"/api/Products [] PUT:id"},
 		},
 		{
+			name: "items on the singular",
+			ops: ops("POST /api/notes", "GET /api/note/{id}", "PUT /api/note/:id", "DELETE /api/note/{id}",
+				"POST /categories", "PATCH /category/{id}", "POST /boxes/", "DELETE /box/{id}/",
+				"POST /addresses", "GET /address/{id}", "POST /v1/projects/{pid}/tasks", "GET /v1/projects/{pid}/task/{id}"),
+			want: []string{"/api/notes [] GET:id PUT:id DELETE:id", "/categories [] PATCH:id", "/boxes/ [] DELETE:id",
+				"/addresses [] GET:id", "/v1/projects/{pid}/tasks [pid] GET:id"},
+		},
+		{
+			name: "the plural's own items win, and the singular's own create keeps its items",
+			ops: ops("POST /orders", "GET /orders/{id}", "GET /order/{id}",
+				"POST /notes", "POST /note", "GET /note/{id}", "POST /people", "GET /person/{id}", "POST /class", "GET /clas/{id}"),
+			want: []string{"/orders [] GET:id", "/notes []", "/note [] GET:id", "/people []", "/class []"},
+		},
+		{
 			name: "no item operations still a lifecycle, in spec order",
 			ops:  ops("POST /b", "POST /a", "GET /a/{id}"),
 			want: []string{"/b []", "/a [] GET:id"},
