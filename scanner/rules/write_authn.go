@@ -117,13 +117,16 @@ func (j *authnWrites) noteJudged() {
 // order they are tried: the delete last, since it ends the object.
 var itemWriteMethods = []string{http.MethodPut, http.MethodPatch, http.MethodDelete}
 
-// kind runs the anonymous attacks on one kind of object.
+// kind runs the anonymous attacks on one kind of object: the anonymous
+// create, then PUT, PATCH and DELETE on an object of the primary's (the
+// admin's when only the admin may create the kind, as a shop's products).
 func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.Finding {
 	var out []finding.Finding
-	if f, ok := j.anonymousCreate(ctx, k); ok {
+	f, found, refused := j.anonymousCreate(ctx, k)
+	if found {
 		out = append(out, f)
 	}
-	if j.owner.IsAnonymous() || !hasItemWrite(k) {
+	if !hasItemWrite(k) {
 		return out
 	}
 	var o *scanner.Object
@@ -133,12 +136,15 @@ func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.F
 			continue // the probe judges it
 		}
 		p := j.protected(ctx, it.Op)
+		if !p.ok && it.Op.Security == openapi.SecurityUndeclared && refused != "" {
+			p = protection{ok: true, siblings: refused, why: "declares no security, while " + refused}
+		}
 		if !p.ok {
 			continue
 		}
 		if o == nil {
-			if o, _, _ = j.w.Create(ctx, k, j.owner, nil); o == nil {
-				// Not creatable for the primary (admin-only): the
+			if o = j.ownObject(ctx, k); o == nil {
+				// Not creatable for any identity of the scan: the
 				// probe judges the kind's writes.
 				return out
 			}
@@ -153,6 +159,25 @@ func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.F
 		}
 	}
 	return out
+}
+
+// ownObject creates an object of k for anonymous callers to attack: as the
+// primary, else as the admin (a kind only the admin creates: the
+// anonymous write is proven on the admin's object, with no change to
+// anything that existed before the scan); nil when neither can.
+func (j *authnWrites) ownObject(ctx context.Context, k objects.Lifecycle) *scanner.Object {
+	for _, id := range []*scanner.Identity{j.owner, j.admin()} {
+		if id == nil || id.IsAnonymous() {
+			continue
+		}
+		if o, _, _ := j.w.Create(ctx, k, id, nil); o != nil {
+			return o
+		}
+		if id == j.admin() {
+			break
+		}
+	}
+	return nil
 }
 
 // testable reports whether the write method on k can be proven on an
@@ -180,16 +205,17 @@ func hasItemWrite(k objects.Lifecycle) bool {
 // false when nothing could be sent (no field to mark): the probe judges
 // the operation then.
 func (j *authnWrites) itemWrite(ctx context.Context, o *scanner.Object, it objects.Item, p protection) (f finding.Finding, tested, found bool) {
-	at := j.try(ctx, o, it.Op.Method, scanner.Anonymous, j.owner)
+	owner := o.Owner
+	at := j.try(ctx, o, it.Op.Method, scanner.Anonymous, owner)
 	if at.attack == nil || !at.proven {
 		return f, at.attack != nil, false
 	}
-	if again := j.confirm(ctx, o, it.Op.Method, scanner.Anonymous, j.owner); !again.proven {
+	if again := j.confirm(ctx, o, it.Op.Method, scanner.Anonymous, owner); !again.proven {
 		return f, true, false
 	}
 	t := j.a.Target(it.Op.Method, it.Op.Path)
 	summary := fmt.Sprintf("%s %s %s, but without any credentials it changed an object identity %q created in this scan: %s. %s",
-		it.Op.Method, it.Op.Path, p.why, j.owner.Name, at.what(j.owner), confirmedNote(it.Op.Method))
+		it.Op.Method, it.Op.Path, p.why, owner.Name, at.what(owner), confirmedNote(it.Op.Method))
 	return t.NewFinding("authn-missing", finding.ConfidenceHigh, summary, at.attack, at.proof), true, true
 }
 
@@ -205,22 +231,30 @@ func confirmedNote(method string) string {
 // made an object that the primary (or the admin) then reads. Not
 // confirmed by a second create: the read-back of the object the anonymous
 // create made is already a second, independent answer, and every extra
-// object is one more thing to clean up.
-func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) (finding.Finding, bool) {
+// object is one more thing to clean up. refused names the create's 401 or
+// 403 to anonymous callers ("" for none): on a description that declares
+// no security and reads that are public by design (a blog), it is what
+// shows that writes of this kind need credentials, so the kind's item
+// writes are judged. The create is sent for that even when it is not
+// itself judged, but only then: the kind has such an item write.
+func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) (f finding.Finding, found bool, refused string) {
 	p := j.protected(ctx, k.Create)
-	if !p.ok {
-		return finding.Finding{}, false
+	if !p.ok && !j.needsGuard(ctx, k) {
+		return f, false, ""
 	}
 	o, r := j.createAnonymously(ctx, k)
 	if r != nil && r.Err == nil {
 		j.noteJudged()
+		if r.Status == http.StatusUnauthorized || r.Status == http.StatusForbidden {
+			refused = fmt.Sprintf("%s %s answers %d to anonymous callers", k.Create.Method, k.Create.Path, r.Status)
+		}
 	}
-	if o == nil || !r.OK() {
-		return finding.Finding{}, false
+	if !p.ok || o == nil || !r.OK() {
+		return f, false, refused
 	}
 	proof, reader := j.createdShows(ctx, o)
 	if proof == nil {
-		return finding.Finding{}, false
+		return f, false, ""
 	}
 	conf := finding.ConfidenceMedium
 	if p.declared && p.siblings != "" {
@@ -232,7 +266,29 @@ func (j *authnWrites) anonymousCreate(ctx context.Context, k objects.Lifecycle) 
 	if conf != finding.ConfidenceHigh {
 		summary += " If anonymous creation is meant (a contact form, a guest review), declare the operation public with `security: []`."
 	}
-	return t.NewFinding("authn-missing", conf, summary, r, proof), true
+	if _, ok := k.Item(http.MethodDelete); !ok {
+		summary += " The scan cannot delete the object (no DELETE on it): the report's writes list it."
+	}
+	return t.NewFinding("authn-missing", conf, summary, r, proof), true, ""
+}
+
+// needsGuard reports whether k, whose create is not known to need
+// credentials, has an item write the description leaves undeclared and
+// no read shows protected: only the create's answer to anonymous callers
+// can tell whether its writes need credentials. A create declared public
+// or optional-auth is open by design, and so are its objects' writes as
+// far as the scan can tell.
+func (j *authnWrites) needsGuard(ctx context.Context, k objects.Lifecycle) bool {
+	if k.Create.Security != openapi.SecurityUndeclared || j.owner.IsAnonymous() {
+		return false
+	}
+	for _, m := range itemWriteMethods {
+		it, ok := k.Item(m)
+		if ok && it.Op.Security == openapi.SecurityUndeclared && j.testable(k, m) && !j.protected(ctx, it.Op).ok {
+			return true
+		}
+	}
+	return false
 }
 
 // createAnonymously creates an object of k without credentials; for a
@@ -294,24 +350,67 @@ func (j *authnWrites) probes(ctx context.Context) []finding.Finding {
 }
 
 // asItemWrite returns op as an item write: a PUT, PATCH or DELETE whose
-// last path segment is a parameter, the object's id.
+// last path segment is a parameter, the object's id ({id}, Express's :id,
+// with or without a format suffix or trailing slash: Rails'
+// /notes/{id}.json, Django's /notes/{id}/).
 func asItemWrite(op openapi.Operation) (objects.Item, bool) {
 	if !slices.Contains(itemWriteMethods, op.Method) {
 		return objects.Item{}, false
 	}
-	segs := strings.Split(strings.TrimSuffix(op.Path, "/"), "/")
-	last := segs[len(segs)-1]
-	if len(last) < 3 || last[0] != '{' || last[len(last)-1] != '}' {
+	segs := routeSegs(op.Path)
+	if len(segs) == 0 {
 		return objects.Item{}, false
 	}
-	return objects.Item{Op: op, Param: last[1 : len(last)-1]}, true
+	name, ok := segParam(segs[len(segs)-1])
+	if !ok {
+		return objects.Item{}, false
+	}
+	return objects.Item{Op: op, Param: name}, true
+}
+
+// formatSuffix is a response format appended to a route (Rails'
+// /notes.json, /notes/{id}.json): the route is the same without it.
+var formatSuffix = regexp.MustCompile(`\.(json|xml|\{format\})$`)
+
+// routeSegs splits a route template into its segments, without empty ones
+// (a trailing slash) and without a format suffix, so that /notes.json,
+// /notes/ and /notes name one collection.
+func routeSegs(path string) []string {
+	var out []string
+	for _, s := range strings.Split(path, "/") {
+		if s = formatSuffix.ReplaceAllString(s, ""); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// routeKey is path normalised by routeSegs: "/notes" for /notes.json and
+// /notes/.
+func routeKey(path string) string {
+	return "/" + strings.Join(routeSegs(path), "/")
+}
+
+// segParam is the name of a whole-segment path parameter: {name}, or
+// :name (Express routes copied into a description).
+func segParam(seg string) (string, bool) {
+	if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' && !strings.ContainsAny(seg[1:len(seg)-1], "{}") {
+		return seg[1 : len(seg)-1], true
+	}
+	if len(seg) > 1 && seg[0] == ':' {
+		return seg[1:], true
+	}
+	return "", false
 }
 
 // probe sends it without credentials on an id that cannot exist, with a
 // body of the wrong JSON type: nothing can change. A protected route
 // refuses before it looks (401, 403); a handler that ran without
 // credentials answers about the object (404) or the body (400, 422), or
-// answers 2xx.
+// answers 2xx. An answer about the body may come from a validator mounted
+// before the authentication (Express' celebrate, then the auth
+// middleware): then a second probe, on the same id with a body that
+// passes validation, decides (see validProbe).
 func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) (finding.Finding, bool) {
 	body := wrongTypeBody(it.Op)
 	r := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
@@ -319,21 +418,79 @@ func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) 
 	if !ok {
 		return finding.Finding{}, false
 	}
-	again := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
-	if c, ok := probeVerdict(again); !ok || c != conf {
-		return finding.Finding{}, false
-	}
-	var sent string
+	evidence := []*scanner.Response{r}
+	var sent, then string
 	if body != nil {
 		sent = " and a body of the wrong JSON type"
 	}
-	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up).",
-		it.Op.Method, it.Op.Path, p.why, sent, r.Status)
-	if r.OK() {
-		summary += " Some APIs answer 2xx to what they refuse and ignore it: if this one does, it is not a flaw."
+	if bodyComplaint(r) && body != nil {
+		valid := j.validProbe(ctx, it)
+		if valid == nil {
+			return finding.Finding{}, false
+		}
+		if conf, ok = validVerdict(valid); !ok {
+			return finding.Finding{}, false // validation first, then 401: protected
+		}
+		evidence = append(evidence, valid)
+		then = fmt.Sprintf("; the same request with a body that should pass validation answered %d", valid.Status)
+		if conf < finding.ConfidenceMedium {
+			then += " too: the body may be checked before the credentials, which only a write on a real object tells apart"
+		}
+	} else {
+		again := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
+		if c, ok := probeVerdict(again); !ok || c != conf {
+			return finding.Finding{}, false
+		}
 	}
-	summary += " The probe changed nothing; the proof would be an anonymous write on a real object, which the scan could not create."
-	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("authn-missing", conf, summary, r), true
+	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d%s: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up).",
+		it.Op.Method, it.Op.Path, p.why, sent, r.Status, then)
+	if last := evidence[len(evidence)-1]; last.OK() {
+		summary += " Some APIs answer 2xx to what they refuse and ignore it: if this one does, it is not a flaw."
+		if it.Op.Method != http.MethodDelete {
+			summary += " A 2xx may also mean the write created an object at the scan's own id (an upsert): the clean-up removes it (see the report's writes)."
+		}
+	}
+	summary += " The probe changed no object that existed before the scan; the proof would be an anonymous write on a real object, which the scan could not create."
+	return j.a.Target(it.Op.Method, it.Op.Path).NewFinding("authn-missing", conf, summary, evidence...), true
+}
+
+// bodyComplaint reports whether a probe's answer is about its body (400,
+// 422).
+func bodyComplaint(r *scanner.Response) bool {
+	return r.Status == http.StatusBadRequest || r.Status == http.StatusUnprocessableEntity
+}
+
+// validProbe sends it without credentials on the id that cannot exist
+// with a body built from the operation's schema (the configured body when
+// there is one), which passes a validator that runs before the
+// authentication; nil when it was not sent.
+func (j *authnWrites) validProbe(ctx context.Context, it objects.Item) *scanner.Response {
+	k := objects.Lifecycle{Collection: it.Op.Path, Items: []objects.Item{it}}
+	body, ok := j.w.UpdateBody(&scanner.Object{Kind: k}, it.Op.Method, j.w.Marker())
+	if !ok {
+		body = []byte(`{}`)
+	}
+	return sent(j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body))
+}
+
+// validVerdict judges the answer to validProbe, after the wrong-typed body
+// was refused for its body: 401 or 403 now shows a validator in front of
+// the authentication (nothing); 404 shows the handler looking the object
+// up without credentials (medium); a 2xx (200-and-ignore or an upsert)
+// or the body refused again (our body may not pass) are weak (low).
+func validVerdict(r *scanner.Response) (finding.Confidence, bool) {
+	switch {
+	case r.Status == http.StatusNotFound:
+		return finding.ConfidenceMedium, true
+	case bodyComplaint(r):
+		if aboutCredentials(r) {
+			return 0, false
+		}
+		return finding.ConfidenceLow, true
+	case r.OK() && scanner.Refusal(r) == "":
+		return finding.ConfidenceLow, true
+	}
+	return 0, false
 }
 
 // probeVerdict judges a probe's answer. A 400 or 422 about the body shows
@@ -348,7 +505,7 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 	switch {
 	case r.Status == http.StatusNotFound:
 		return finding.ConfidenceLow, true
-	case r.Status == http.StatusBadRequest, r.Status == http.StatusUnprocessableEntity:
+	case bodyComplaint(r):
 		if aboutCredentials(r) {
 			return 0, false
 		}
@@ -425,13 +582,11 @@ func (j *writeJob) protected(ctx context.Context, op openapi.Operation) protecti
 // their items; for an item write, the GETs of the item and of its
 // collection) and names it; "" when there is none.
 func (j *writeJob) siblingRefusal(ctx context.Context, op openapi.Operation) string {
-	path := strings.TrimSuffix(op.Path, "/")
-	collection := path
-	if op.Method != http.MethodPost {
-		if i := strings.LastIndex(path, "/"); i > 0 {
-			collection = path[:i]
-		}
+	segs := routeSegs(op.Path)
+	if _, item := asItemWrite(op); item {
+		segs = segs[:len(segs)-1]
 	}
+	collection := "/" + strings.Join(segs, "/")
 	for _, sib := range j.a.Operations() {
 		if sib.Method != http.MethodGet || !sameObjects(sib.Path, collection) {
 			continue
@@ -446,14 +601,18 @@ func (j *writeJob) siblingRefusal(ctx context.Context, op openapi.Operation) str
 }
 
 // sameObjects reports whether path reads the objects of collection: the
-// collection itself, or one item of it (collection/{param}).
+// collection itself, or one item of it (collection/{param}), compared
+// without format suffixes and trailing slashes (Rails' GET /notes.json
+// reads the objects of DELETE /notes/{id}.json).
 func sameObjects(path, collection string) bool {
-	path = strings.TrimSuffix(path, "/")
-	if path == collection {
-		return true
+	p, c := routeSegs(path), routeSegs(collection)
+	if len(p) == len(c)+1 {
+		if _, ok := segParam(p[len(p)-1]); !ok {
+			return false
+		}
+		p = p[:len(c)]
 	}
-	rest, ok := strings.CutPrefix(path, collection+"/")
-	return ok && len(rest) > 2 && rest[0] == '{' && strings.IndexByte(rest, '}') == len(rest)-1
+	return slices.Equal(p, c)
 }
 
 // admin is the scan's identity of role admin, nil for none.

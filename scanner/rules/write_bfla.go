@@ -297,14 +297,22 @@ func (j *bflaWrites) adminObject(ctx context.Context, k objects.Lifecycle, items
 }
 
 // userWrite sends it as the regular identity on ao, the admin's object:
-// a finding when the admin's read-back shows the change, confirmed once.
-// tested is false when nothing could be sent.
+// a finding when the admin's read-back shows the change, confirmed once,
+// and anonymous callers cannot make the same write (then the route checks
+// no credentials at all: authn-missing reports it). tested is false when
+// nothing could be sent.
 func (j *bflaWrites) userWrite(ctx context.Context, ao *scanner.Object, it objects.Item, sig signal) (f finding.Finding, tested, found bool) {
 	at := j.try(ctx, ao, it.Op.Method, j.user, j.boss)
 	if at.attack == nil || !at.proven {
 		return f, at.attack != nil, false
 	}
 	if again := j.confirm(ctx, ao, it.Op.Method, j.user, j.boss); !again.proven {
+		return f, true, false
+	}
+	if j.confirm(ctx, ao, it.Op.Method, scanner.Anonymous, j.boss).proven {
+		// Anonymous callers can make it too: the route checks no
+		// credentials at all, which is authn-missing's finding (one
+		// root cause, one rule), not a missing role check.
 		return f, true, false
 	}
 	conf := finding.ConfidenceHigh
