@@ -496,32 +496,9 @@ func (w *Writes) references(ctx context.Context, k objects.Lifecycle, vals map[s
 	if json.Unmarshal(body, &obj) != nil || obj == nil || k.Create.Body == nil {
 		return body, ""
 	}
-	changed := false
-	for _, name := range slices.Sorted(maps.Keys(obj)) {
-		m := refKey.FindStringSubmatch(name)
-		if m == nil || extra[name] != nil {
-			continue
-		}
-		val, why := w.reference(ctx, k, vals, owner, name, m[1])
-		if val == "" && why == "" {
-			continue // the generated value stands
-		}
-		if why != "" {
-			if slices.Contains(k.Create.Body.Required, name) {
-				return nil, fmt.Sprintf("%s %s needs %s, the id of another object: %s; give it in bodies: or pathValues:", k.Create.Method, k.Create.Path, name, why)
-			}
-			delete(obj, name)
-			changed = true
-			continue
-		}
-		if p := k.Create.Body.Properties[name]; p != nil && (p.Type == "integer" || p.Type == "number") {
-			if _, err := strconv.ParseFloat(val, 64); err == nil {
-				obj[name], changed = json.RawMessage(val), true
-				continue
-			}
-		}
-		obj[name], _ = json.Marshal(val)
-		changed = true
+	changed, why := w.fillRefs(ctx, k, vals, owner, obj, k.Create.Body, extra)
+	if why != "" {
+		return nil, why
 	}
 	if !changed {
 		return body, ""
@@ -531,6 +508,109 @@ func (w *Writes) references(ctx context.Context, k objects.Lifecycle, vals map[s
 		return body, ""
 	}
 	return out, ""
+}
+
+// maxRefItems bounds the list entries (an order's line items) whose
+// references are filled.
+const maxRefItems = 8
+
+// fillRefs fills the references of obj, a body object of schema s (see
+// references): keys named like a reference (productId, product_id), or
+// named like a kind the scan creates and holding an id (Django REST's
+// "product": 1), also inside lists of objects (an order's line items).
+func (w *Writes) fillRefs(ctx context.Context, k objects.Lifecycle, vals map[string]string, owner *Identity, obj map[string]json.RawMessage, s *openapi.Schema, extra map[string]json.RawMessage) (bool, string) {
+	changed := false
+	for _, name := range slices.Sorted(maps.Keys(obj)) {
+		if extra[name] != nil {
+			continue
+		}
+		var p *openapi.Schema
+		if s != nil {
+			p = s.Properties[name]
+		}
+		if items := listOfObjects(obj[name]); items != nil {
+			var is *openapi.Schema
+			if p != nil {
+				is = p.Items
+			}
+			for n, item := range items[:min(len(items), maxRefItems)] {
+				c, why := w.fillRefs(ctx, k, vals, owner, item, is, nil)
+				if why != "" {
+					return false, why
+				}
+				if c {
+					items[n], changed = item, true
+				}
+			}
+			if changed {
+				obj[name], _ = json.Marshal(items)
+			}
+			continue
+		}
+		what := ""
+		if m := refKey.FindStringSubmatch(name); m != nil {
+			what = m[1]
+		} else if scalarID(obj[name]) && w.namesCollection(name) {
+			what = name
+		}
+		if what == "" {
+			continue
+		}
+		val, why := w.reference(ctx, k, vals, owner, name, what)
+		if val == "" && why == "" {
+			continue // the generated value stands
+		}
+		changed = true
+		if why != "" {
+			if s == nil || slices.Contains(s.Required, name) {
+				return false, fmt.Sprintf("%s %s needs %s, the id of another object: %s; give it in bodies: or pathValues:", k.Create.Method, k.Create.Path, name, why)
+			}
+			delete(obj, name)
+			continue
+		}
+		if p != nil && (p.Type == "integer" || p.Type == "number") {
+			if _, err := strconv.ParseFloat(val, 64); err == nil {
+				obj[name] = json.RawMessage(val)
+				continue
+			}
+		}
+		obj[name], _ = json.Marshal(val)
+	}
+	return changed, ""
+}
+
+// namesCollection reports whether name (product) names a collection of the
+// description whose items are addressed by id (/products/{productId}).
+func (w *Writes) namesCollection(name string) bool {
+	for _, op := range w.a.ops {
+		segs := routeSegments(op.Path)
+		for i := 0; i+1 < len(segs); i++ {
+			if !isParamSegment(segs[i]) && isParamSegment(segs[i+1]) && namesKind(objects.Lifecycle{Collection: "/" + segs[i]}, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listOfObjects is raw as a list of JSON objects, nil when it is not one.
+func listOfObjects(raw json.RawMessage) []map[string]json.RawMessage {
+	var items []map[string]json.RawMessage
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) || json.Unmarshal(raw, &items) != nil || len(items) == 0 {
+		return nil
+	}
+	return items
+}
+
+// scalarID reports whether raw is a number or a short string: what a key
+// holds when it names an object by its id.
+func scalarID(raw json.RawMessage) bool {
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return true
+	}
+	var s string
+	return json.Unmarshal(raw, &s) == nil && s != "" && len(s) <= 64 && !strings.ContainsAny(s, " @/")
 }
 
 // reference is the value for the property name that refers to an object
@@ -1210,8 +1290,8 @@ func goneAnswer(r *Response) bool {
 
 // SoftDeleted reports whether a record (at the top, or in one wrapper such
 // as {"data": {...}}) says it was deleted: deleted/isDeleted/is_deleted
-// true, deletedAt/deleted_at set, or status "deleted". APIs that keep
-// deleted rows answer the read with them.
+// (or discarded, trashed) true, deletedAt/deleted_at/discarded_at set, or
+// status "deleted". APIs that keep deleted rows answer the read with them.
 func SoftDeleted(body []byte) bool {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(body, &obj) != nil {
@@ -1233,16 +1313,19 @@ func softDeletedRecord(obj map[string]json.RawMessage) bool {
 	for k, raw := range obj {
 		v := strings.TrimSpace(string(raw))
 		switch strings.ToLower(strings.ReplaceAll(k, "_", "")) {
-		case "deleted", "isdeleted", "removed", "isremoved":
+		// Rails' discard gem keeps rows as discarded_at, trash bins as
+		// trashed. Archived is not here: an archived object is still
+		// there, shown and restorable, so not gone.
+		case "deleted", "isdeleted", "removed", "isremoved", "discarded", "isdiscarded", "trashed", "istrashed":
 			if v == "true" {
 				return true
 			}
-		case "deletedat", "deletedon", "removedat":
+		case "deletedat", "deletedon", "removedat", "discardedat", "discardedon", "trashedat":
 			if v != "null" && v != `""` && v != "0" && v != "false" {
 				return true
 			}
 		case "status", "state":
-			if strings.EqualFold(v, `"deleted"`) {
+			if slices.ContainsFunc([]string{`"deleted"`, `"discarded"`, `"trashed"`, `"trash"`}, func(s string) bool { return strings.EqualFold(v, s) }) {
 				return true
 			}
 		}
