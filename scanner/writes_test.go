@@ -639,13 +639,19 @@ func TestMissingFields(t *testing.T) {
 // TestSoftDeleted: the flags a kept, deleted record carries.
 func TestSoftDeleted(t *testing.T) {
 	for body, want := range map[string]bool{
-		`{"id": 1, "deleted": true}`:                      true,
-		`{"data": {"id": 1, "isDeleted": true}}`:          true,
-		`{"id": 1, "deleted_at": "2026-01-01T00:00:00Z"}`: true,
-		`{"id": 1, "status": "deleted"}`:                  true,
-		`{"id": 1, "deleted": false, "deletedAt": null}`:  false,
-		`{"id": 1, "title": "deleted"}`:                   false,
-		`[1, 2]`:                                          false,
+		`{"id": 1, "deleted": true}`:                        true,
+		`{"data": {"id": 1, "isDeleted": true}}`:            true,
+		`{"id": 1, "deleted_at": "2026-01-01T00:00:00Z"}`:   true,
+		`{"id": 1, "status": "deleted"}`:                    true,
+		`{"id": 1, "discarded_at": "2026-01-01T00:00:00Z"}`: true,
+		`{"id": 1, "discarded_at": null}`:                   false,
+		`{"id": 1, "trashed": true}`:                        true,
+		`{"id": 1, "status": "trash"}`:                      true,
+		`{"id": 1, "archived_at": "2026-01-01T00:00:00Z"}`:  false,
+		`{"id": 1, "archived": true}`:                       false,
+		`{"id": 1, "deleted": false, "deletedAt": null}`:    false,
+		`{"id": 1, "title": "deleted"}`:                     false,
+		`[1, 2]`:                                            false,
 	} {
 		if got := SoftDeleted([]byte(body)); got != want {
 			t.Errorf("SoftDeleted(%s) = %v, want %v", body, got, want)
