@@ -864,9 +864,19 @@ func massStuck(cs []objects.Candidate, read, control *scanner.Response) []object
 	if !massReadable(read) {
 		return nil
 	}
+	var cb []byte
+	if control != nil {
+		cb = control.Body
+	}
+	return massStuckIn(cs, read.Body, cb)
+}
+
+// massStuckIn is massStuck on bodies: the candidates whose sent value body
+// shows and control (nil: none) does not.
+func massStuckIn(cs []objects.Candidate, body, control []byte) []objects.Candidate {
 	var out []objects.Candidate
 	for _, c := range cs {
-		if massShows(read.Body, c) && (control == nil || !massShows(control.Body, c)) {
+		if massShows(body, c) && !massShows(control, c) {
 			out = append(out, c)
 		}
 	}
@@ -1421,8 +1431,7 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 		return nil
 	}
 	m.judged()
-	stuck := massStuck(cands, acct.read, nil)
-	if len(stuck) == 0 {
+	if !acct.shows(cands) {
 		return nil
 	}
 	ctl, why, _ := m.register(ctx, reg, l, rd, nil)
@@ -1430,13 +1439,68 @@ func (m *massRun) registration(ctx context.Context) []finding.Finding {
 		m.note(key, "the control registration without the privilege properties failed: "+why)
 		return nil
 	}
-	stuck = massStuck(stuck, rd.read(ctx, acct.as, acct.name, acct.answer), ctl.read)
-	if len(stuck) == 0 {
+	return m.registrationFinding(ctx, reg, l, rd, cands, acct, ctl)
+}
+
+// registrationFinding compares the account registered with cands to the
+// control registered without them, view by view (see massAccount), each
+// proof read once more: its /me-like read, the claims of a fresh login's
+// token. Either is a later read of the stored account: high. The
+// registration's answer alone is not (a handler may answer the model it
+// built from the request but saved only permitted fields): it counts, at
+// low confidence, only where the control's answer shows the property
+// with another value and no later read shows a value other than the one
+// sent.
+func (m *massRun) registrationFinding(ctx context.Context, reg *scanner.Target, l *scanner.Login, rd massReader, cands []objects.Candidate, acct, ctl *massAccount) []finding.Finding {
+	var again *scanner.Response
+	byRead := massStuck(cands, acct.read, ctl.read)
+	if len(byRead) > 0 {
+		again = rd.read(ctx, acct.as, acct.name, acct.answer)
+		byRead = massStuck(byRead, again, ctl.read)
+	}
+	var relogin *scanner.Response
+	byClaims := massStuckIn(cands, acct.claims, ctl.claims)
+	if len(byClaims) > 0 {
+		var claims []byte
+		relogin, claims = m.logIn(ctx, l, acct.as.Login)
+		byClaims = massStuckIn(byClaims, claims, ctl.claims)
+	}
+	proven := slices.DeleteFunc(slices.Clone(cands), func(c objects.Candidate) bool {
+		return !massHas(byRead, c) && !massHas(byClaims, c)
+	})
+	if len(proven) > 0 {
+		var shown []string
+		if len(byRead) > 0 {
+			shown = append(shown, fmt.Sprintf("%s shows the value%s sent for %s", acctOp(rd.t), massPlural(byRead), massBare(byRead)))
+		}
+		if len(byClaims) > 0 {
+			shown = append(shown, fmt.Sprintf("the claims of the token its login answers (a JWT) carry the value%s sent for %s", massPlural(byClaims), massBare(byClaims)))
+		}
+		summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s, and a control account registered without %s (%s) does not. Both accounts are deleted at the end of the scan where the API lets an account delete itself; the report's writes say whether they were.",
+			acctOp(reg), acct.name, massNames(proven), strings.Join(shown, ", and "), massThem(proven), ctl.name)
+		return []finding.Finding{massFinding(reg, finding.ConfidenceHigh, summary, proven, acct.answer, again, relogin, ctl.read)}
+	}
+	byAnswer := acct.answered(cands, ctl)
+	if len(byAnswer) == 0 {
 		return nil
 	}
-	summary := fmt.Sprintf("%s created the account %s with %s: logged in as it, %s shows the value%s sent, and a control account registered without %s (%s) does not. Both accounts are deleted at the end of the scan where the API lets an account delete itself; the report's writes say whether they were.",
-		acctOp(reg), acct.name, massNames(stuck), acctOp(rd.t), massPlural(stuck), massThem(stuck), ctl.name)
-	return []finding.Finding{massFinding(reg, finding.ConfidenceHigh, summary, stuck, acct.answer, acct.read, ctl.read)}
+	summary := fmt.Sprintf("%s created the account %s with %s, and answered the value%s sent where it answered a control account registered without %s (%s) another value. No later read of the account shows %s (%s as itself, nor its login's token): the answer may have been built from the request rather than from the stored account, so this is reported at low confidence.",
+		acctOp(reg), acct.name, massNames(byAnswer), massPlural(byAnswer), massThem(byAnswer), ctl.name, massThem(byAnswer), acctOp(rd.t))
+	return []finding.Finding{massFinding(reg, finding.ConfidenceLow, summary, byAnswer, acct.answer, ctl.answer, acct.read)}
+}
+
+// massHas reports whether cs holds a candidate named like c.
+func massHas(cs []objects.Candidate, c objects.Candidate) bool {
+	return slices.ContainsFunc(cs, func(s objects.Candidate) bool { return s.Name == c.Name })
+}
+
+// massBare lists the candidates' names, without why each is forbidden.
+func massBare(cs []objects.Candidate) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = safeName(c.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // massReader reads a registered account back, as the account itself: the
@@ -1523,11 +1587,85 @@ func massSignupFields(reg *scanner.Target, user, password string) map[string]any
 	return fields
 }
 
-// massAccount is an account the rule registered and read back.
+// massAccount is an account the rule registered and read back. Three
+// views may show its properties: read, its /me-like read as itself;
+// claims, those of the token its login answered when that is a JWT (the
+// server's own statement of the stored account, issued after the
+// registration: Juice Shop's whoami shows no role, its token does); and
+// answer, the registration's answer, which is no later read.
 type massAccount struct {
 	name         string
 	as           *scanner.Identity
 	answer, read *scanner.Response
+	claims       []byte // the JSON claims; nil when the token is no JWT
+}
+
+// shows reports whether some view of the account shows a candidate's
+// value sent — in its answer only when no later view shows the property
+// with another value — so that a control account is worth registering.
+func (acct *massAccount) shows(cs []objects.Candidate) bool {
+	return slices.ContainsFunc(cs, func(c objects.Candidate) bool {
+		return massShows(acct.read.Body, c) || massShows(acct.claims, c) ||
+			massShows(acct.answer.Body, c) && !acct.contradicts(c)
+	})
+}
+
+// contradicts reports whether a later view of the account (its read, its
+// token's claims) shows c's property with a value other than the one
+// sent: the stored account does not have it, whatever the answer said.
+func (acct *massAccount) contradicts(c objects.Candidate) bool {
+	for _, body := range [][]byte{acct.read.Body, acct.claims} {
+		if v, ok := massField(body, c.Name); ok && !massMatch(c.Value, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// answered returns the candidates the registration's answer shows with the
+// value sent, where the control's answer shows the property with another
+// value (the server answers the account's own value, not an echo of the
+// request) and no later view contradicts it.
+func (acct *massAccount) answered(cs []objects.Candidate, ctl *massAccount) []objects.Candidate {
+	if !massReadable(acct.answer) || !massReadable(ctl.answer) {
+		return nil
+	}
+	var out []objects.Candidate
+	for _, c := range cs {
+		v, ok := massField(ctl.answer.Body, c.Name)
+		if ok && !massMatch(c.Value, v) && massShows(acct.answer.Body, c) && !acct.contradicts(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// massClaims returns the JSON claims of the JWT in a token (a compact JWS,
+// alone or after a scheme), nil when it holds none. The signature is not
+// checked: the token is the server's answer to the scan's own login.
+func massClaims(token string) []byte {
+	for _, s := range jwtCandidate.FindAllString(token, -1) {
+		if tok, ok := parseJWT(s); ok {
+			b, err := json.Marshal(tok.claims)
+			if err == nil {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// logIn logs in again with own, a registered account's login shaped like
+// l, and returns the answer and the claims of the token it carries: a
+// fresh token confirms what the first one's claims showed.
+func (m *massRun) logIn(ctx context.Context, l, own *scanner.Login) (*scanner.Response, []byte) {
+	uk, pk := l.UsernameKey(), l.PasswordKey()
+	r := m.a.Attempt(ctx, l, map[string]any{uk: own.Body[uk], pk: own.Body[pk]}, nil)
+	tok, ok := m.a.Token(l, r)
+	if !ok {
+		return r, nil
+	}
+	return r, massClaims(tok)
 }
 
 // register registers a fresh account with extra properties, shaped like
@@ -1591,5 +1729,5 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 		}
 		return nil, why, false
 	}
-	return &massAccount{name: user, as: as, answer: r, read: read}, "", false
+	return &massAccount{name: user, as: as, answer: r, read: read, claims: massClaims(tok)}, "", false
 }

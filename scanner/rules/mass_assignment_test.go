@@ -70,6 +70,15 @@ type massAPI struct {
 	// byOwnerID: a note's reader must be the user its ownerId names (not
 	// the one who created it): a note moved by ownerId is lost to them.
 	byOwnerID bool
+	// jwt: the login answers a JWT whose claims carry the user's id,
+	// role and isAdmin. hideRole: GET /api/me shows neither (Juice
+	// Shop's whoami).
+	jwt, hideRole bool
+	// regAnswer is what the registration answers besides echo's: ""
+	// nothing more; "record" the stored role and isAdmin; "built" the
+	// body's role and isAdmin over the defaults (a model built from the
+	// request, of which only permitted fields were saved).
+	regAnswer string
 
 	mu         sync.Mutex
 	users      map[string]*massUser // by name
@@ -200,6 +209,9 @@ func (a *massAPI) handler() http.Handler {
 			return
 		}
 		tok := "tok-" + randomHex(12)
+		if a.jwt {
+			tok = mintJWT("mass-secret", map[string]any{"sub": u.ID, "role": u.Role, "isAdmin": u.IsAdmin, "jti": randomHex(8)})
+		}
 		a.tokens[tok] = name
 		writeJSON(w, http.StatusOK, map[string]string{"token": tok})
 	})
@@ -228,7 +240,19 @@ func (a *massAPI) handler() http.Handler {
 		a.users[name] = u
 		a.registered = append(a.registered, name)
 		a.passwords = append(a.passwords, pw)
-		writeJSON(w, http.StatusCreated, echo(a.register, map[string]any{"id": u.ID, "username": name}, b))
+		answer := map[string]any{"id": u.ID, "username": name}
+		switch a.regAnswer {
+		case "record":
+			answer["role"], answer["isAdmin"] = u.Role, u.IsAdmin
+		case "built":
+			answer["role"], answer["isAdmin"] = "user", false
+			for _, k := range []string{"role", "isAdmin"} {
+				if v, ok := b[k]; ok {
+					answer[k] = v
+				}
+			}
+		}
+		writeJSON(w, http.StatusCreated, echo(a.register, answer, b))
 	})
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
 		name := a.caller(r)
@@ -238,6 +262,10 @@ func (a *massAPI) handler() http.Handler {
 		}
 		a.mu.Lock()
 		defer a.mu.Unlock()
+		if u := a.users[name]; a.hideRole {
+			writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "username": u.Username, "displayName": u.DisplayName})
+			return
+		}
 		writeJSON(w, http.StatusOK, a.users[name])
 	})
 	// An account deletes itself, except the two the test set up.
@@ -1405,5 +1433,74 @@ func TestMassAssignmentOwnerIsPeer(t *testing.T) {
 			t.Errorf("bind %d: %d notes left: %v", bind, len(api.notes), api.notes)
 		}
 		api.mu.Unlock()
+	}
+}
+
+// TestMassAssignmentRegistrationViews: a registered account whose /me
+// shows no role is read by the other views of it. The claims of its
+// login's JWT are a later read of the stored account: a role there that
+// the control account's token lacks is a high-confidence finding. The
+// registration's answer is not (a handler may answer the model it built
+// from the request and save only the permitted fields): a role only the
+// answer shows, where the control's answer shows another one, is low
+// confidence, and nothing when the token's claims show the stored role.
+func TestMassAssignmentRegistrationViews(t *testing.T) {
+	tests := []struct {
+		name      string
+		register  massBind
+		jwt       bool
+		regAnswer string
+		conf      finding.Confidence
+		want      string // "" for no finding; else a part of the summary
+	}{
+		{name: "the token's claims carry role and isAdmin", register: massAccept, jwt: true, conf: finding.ConfidenceHigh, want: "the claims of the token its login answers (a JWT) carry the values sent for isAdmin, role"},
+		{name: "fixed: the token's claims carry the default role", register: massIgnore, jwt: true},
+		{name: "the answer only, built from the request", register: massIgnore, regAnswer: "built", conf: finding.ConfidenceLow, want: "No later read of the account shows them"},
+		{name: "fixed: the answer built from the request, the token's claims show the stored role", register: massIgnore, jwt: true, regAnswer: "built"},
+		{name: "the answer is the stored record and the token says so too", register: massAccept, jwt: true, regAnswer: "record", conf: finding.ConfidenceHigh, want: "carry the values sent"},
+		{name: "fixed: the answer echoes the request, the control's answer has no role", register: massEcho},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newMassAPI(massIgnore, tt.register, massIgnore, massIgnore)
+			api.jwt, api.hideRole, api.regAnswer = tt.jwt, true, tt.regAnswer
+			fs, res := massScan(t, api, massSpec, finding.ModeActive)
+			var got []finding.Finding
+			for _, f := range fs {
+				if f.Rule == "mass-assignment" && f.Path == "/api/register" {
+					got = append(got, f)
+				}
+			}
+			if c := massCoverage(res); c.Status != finding.RuleRan {
+				t.Errorf("coverage %s (%s), want ran", c.Status, c.Reason)
+			}
+			if tt.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("finding on a registration that stores no role: %s", got[0].Evidence.Summary)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("%d findings on POST /api/register, want 1:%s\nwarnings: %q", len(got), list(fs), res.Warnings)
+			}
+			f := got[0]
+			t.Logf("%s: %s", f.Confidence, f.Evidence.Summary)
+			if f.Confidence != tt.conf || f.Severity != finding.SeverityHigh || !strings.Contains(f.Evidence.Summary, tt.want) {
+				t.Errorf("%s, %s: %s\nwant %s with %q", f.Confidence, f.Severity, f.Evidence.Summary, tt.conf, tt.want)
+			}
+			b, _ := json.Marshal(f)
+			for _, pw := range api.passwords {
+				if strings.Contains(string(b), pw) {
+					t.Errorf("the finding shows a registered account's password")
+				}
+			}
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			for tok := range api.tokens {
+				if strings.Count(tok, ".") == 2 && strings.Contains(string(b), tok) {
+					t.Errorf("the finding shows a registered account's token")
+				}
+			}
+		})
 	}
 }
