@@ -44,11 +44,96 @@ func (WriteAuthnMissing) CheckAPI(ctx context.Context, a *scanner.API) []finding
 	j.init(a, w)
 	kinds := w.Kinds()
 	fs := w.Each(ctx, kinds, func(k objects.Lifecycle) []finding.Finding { return j.kind(ctx, k) })
+	creates := collectionCreates(a.Operations())
+	fs = append(fs, w.Each(ctx, creates, func(k objects.Lifecycle) []finding.Finding {
+		if f, found, _ := j.anonymousCreate(ctx, k); found {
+			return []finding.Finding{f}
+		}
+		return nil
+	})...)
 	fs = append(fs, j.probes(ctx)...)
-	if !j.judged {
+	var tested []string
+	for _, k := range creates {
+		tested = append(tested, k.Create.Method+" "+k.Create.Path)
+	}
+	if un := slices.DeleteFunc(unaddressedWrites(a), func(op string) bool { return slices.Contains(tested, op) }); len(un) > 0 {
+		a.Skip("authn-missing", unaddressedNote(un))
+	} else if !j.judged {
 		a.NotApplicable("authn-missing", "no state-changing operation declared or found protected that active mode can send: no protected create, and no protected item write")
 	}
 	return fs
+}
+
+// createWords say that an operation creates something: a PUT that does
+// is a create on its collection (Juice Shop's PUT
+// /rest/products/{id}/reviews, "Create a review for a product").
+var (
+	createWords  = regexp.MustCompile(`(?i)\b(create|creates|add|adds|submit|submits|post|posts)\b`)
+	createOpID   = regexp.MustCompile(`^(?i:create|add|submit|new|post)`)
+	accountWords = regexp.MustCompile(`(?i)^(users?|accounts?|members?|me|profiles?|register|registration|sign-?up|password|settings|config(uration)?|roles?|permissions?|sessions?|tokens?|login|logout)$`)
+)
+
+// collectionCreates are the PUT operations on a collection (a path that
+// ends in no id) that say they create an object (summary, description or
+// operation id) and take a JSON object, whose collection has a GET to read
+// the new object back: authn-missing sends them anonymously like a POST
+// create (Writes.Create sends a kind's create with its own method). A PUT
+// that does not say it creates may replace the whole collection, and one
+// on people, settings or credentials changes what the scan must not: those
+// are never sent (unaddressedWrites lists them).
+func collectionCreates(ops []openapi.Operation) []objects.Lifecycle {
+	var out []objects.Lifecycle
+	for _, op := range ops {
+		if op.Method != http.MethodPut || op.Body == nil || (op.Body.Type != "" && op.Body.Type != "object") {
+			continue
+		}
+		segs := routeSegs(op.Path)
+		if len(segs) == 0 || accountWords.MatchString(segs[len(segs)-1]) {
+			continue
+		}
+		if _, item := segParam(segs[len(segs)-1]); item {
+			continue
+		}
+		if !createWords.MatchString(op.Summary+" "+op.Description) && !createOpID.MatchString(op.OperationID) {
+			continue
+		}
+		if !slices.ContainsFunc(ops, func(g openapi.Operation) bool { return g.Method == http.MethodGet && g.Path == op.Path }) {
+			continue
+		}
+		k := objects.Lifecycle{Create: op, Collection: routeKey(op.Path)}
+		for _, seg := range segs {
+			if name, ok := segParam(seg); ok {
+				k.Parents = append(k.Parents, name)
+			}
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// unaddressedWrites are the PUT, PATCH and DELETE operations whose path
+// ends in no id ("METHOD /path", in the description's order): PostgREST's
+// PATCH /notes?id=eq.1, a bulk DELETE /notes, a singleton PUT /settings.
+// The engine addresses only objects of the scan's own by their id in the
+// path, so no write rule sends them; the rules' coverage says so, since a
+// pass must mean tested.
+func unaddressedWrites(a *scanner.API) []string {
+	var out []string
+	for _, op := range a.Operations() {
+		if !slices.Contains(itemWriteMethods, op.Method) {
+			continue
+		}
+		if _, item := asItemWrite(op); !item {
+			out = append(out, op.Method+" "+op.Path)
+		}
+	}
+	return out
+}
+
+// unaddressedNote is the coverage's reason for the writes
+// unaddressedWrites lists.
+func unaddressedNote(ops []string) string {
+	return "writes not tested: " + strings.Join(ops, ", ") + " address no object by an id in the path (query filters, a whole collection, a singleton), and active mode changes only objects the scan created, by their id"
 }
 
 // writeHalf is the catalog entry of rule id for its half that writes: an
