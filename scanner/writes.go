@@ -134,10 +134,12 @@ type record struct {
 	// read showed the scan's marker on that object (no identity could
 	// read it): it is never attacked and never deleted, only listed.
 	unproven bool
-	// foreign: a later create answered the same id (a find-or-create):
-	// the object was not the scan's after all. Never written to again,
-	// never deleted, not listed.
+	// foreign: a later create answered the same id (a find-or-create)
+	// and nothing had proven this one the scan's (proven: its marker was
+	// in the create's answer or a read): it was not the scan's after all.
+	// Never written to again, never deleted, not listed.
 	foreign atomic.Bool
+	proven  bool
 }
 
 // Account records an account a rule registered through operation ("POST
@@ -730,7 +732,12 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 	w.mu.Lock()
 	for _, old := range w.records {
 		if old.o != nil && old.op == rec.op && old.item == rec.item {
-			old.foreign.Store(true)
+			if !old.proven || old.o.Created.Status != http.StatusCreated {
+				// Nothing showed the first one new either: an upsert
+				// answers 200 with what it wrote into an existing
+				// object, marker and all; only a 201 says it made one.
+				old.foreign.Store(true)
+			}
 			w.mu.Unlock()
 			return "the id " + o.ID + " it had answered an earlier create with (a find-or-create: neither is new)"
 		}
@@ -748,7 +755,11 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 		return fmt.Sprintf("an object created at %s, before the scan", at.Format(time.RFC3339))
 	}
 	mark := []byte(o.Marker)
-	if !bytes.Contains(o.Sent, mark) || bytes.Contains(r.Body, mark) {
+	if !bytes.Contains(o.Sent, mark) {
+		return ""
+	}
+	if bytes.Contains(r.Body, mark) {
+		rec.proven = true
 		return ""
 	}
 	if get, ok := o.Kind.Item(http.MethodGet); ok {
@@ -765,11 +776,13 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 				return fmt.Sprintf("the id of an object that does not carry the scan's marker (GET %s as %s shows it without)", get.Op.Path, identityName(id))
 			}
 			rec.readers = append(rec.readers, id)
+			rec.proven = true
 			return ""
 		}
 	}
 	switch _, found, readable := w.listed(ctx, o, false); {
 	case found:
+		rec.proven = true
 		return ""
 	case readable:
 		return fmt.Sprintf("an id whose object the owner's list (GET %s) does not show carrying the scan's marker", o.Kind.Create.Path)
@@ -1000,7 +1013,7 @@ func (w *Writes) preexisting(k objects.Lifecycle, id string) string {
 // itemPath is o's own path for the report ("/api/notes/17"): the item GET's
 // route (else any item route, else the collection) with o's values.
 func itemPath(k objects.Lifecycle, o *Object) string {
-	route := k.Collection + "/{id}"
+	route := k.Collection + "/{id}" + formatSuffix(k.Create.Path)
 	if it, ok := k.Item(http.MethodGet); ok {
 		route = it.Op.Path
 	} else if len(k.Items) > 0 {
@@ -1012,13 +1025,28 @@ func itemPath(k objects.Lifecycle, o *Object) string {
 	for _, s := range routeSegments(route) {
 		b.WriteString("/")
 		if _, ok := paramOf(s); ok && i < len(vals) {
-			b.WriteString(url.PathEscape(vals[i]))
+			// The path as sent: Rails' {id}.json keeps its suffix.
+			b.WriteString(url.PathEscape(vals[i]) + formatSuffix(s))
 			i++
 			continue
 		}
 		b.WriteString(s)
 	}
+	if strings.HasSuffix(route, "/") {
+		b.WriteString("/") // Django's trailing slash, as sent
+	}
 	return b.String()
+}
+
+// formatSuffix is the .json or .xml a route (or its last segment) ends
+// with, "" when none.
+func formatSuffix(route string) string {
+	for _, suffix := range []string{".json", ".xml"} {
+		if strings.HasSuffix(route, suffix) {
+			return suffix
+		}
+	}
+	return ""
 }
 
 // createBody is the create's body: Options.Bodies' entry, else one built
