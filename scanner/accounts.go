@@ -81,6 +81,9 @@ type account struct {
 	item    string
 	deleted bool
 	reason  string
+	// nameUnsent: the signup carried no name field (an e-mail sign-up),
+	// so the API does not know the account by name.
+	nameUnsent bool
 	// dropped: the account serves as nobody: it could not log in, the
 	// API refused it right after, or verification rejected it
 	// (dropRejected).
@@ -202,12 +205,35 @@ func (s *scan) signupOperation(ops []openapi.Operation) (*openapi.Operation, str
 			}
 		}
 	}
+	for i := range ops {
+		if op := &ops[i]; publicSignup(op) {
+			return op, ""
+		}
+	}
 	for _, sk := range s.safety.skipped {
 		if slices.Contains(re.methods, sk.Method) && re.re.MatchString(sk.Path) {
 			return nil, fmt.Sprintf("the signup operation %s %s was not sent: %s", sk.Method, sk.Path, sk.Reason)
 		}
 	}
-	return nil, "the API description has no signup operation (a POST whose path or operation id says register or sign-up; set flows.register)"
+	return nil, "the API description has no signup operation (a POST whose path or operation id says register or sign-up, or a public POST /users; set flows.register)"
+}
+
+// publicSignup reports whether op is a sign-up by its shape: a POST that
+// needs no credentials on a collection of users or accounts, without path
+// parameters (Juice Shop's POST /api/Users). Only someone who is not
+// signed in yet can call it, so what it creates is an account. The write
+// engine keeps the same operations out of its object kinds (accountFlow).
+// An authenticated POST /users is an administrator's create, not a
+// sign-up.
+func publicSignup(op *openapi.Operation) bool {
+	if op.Method != http.MethodPost || hasPathParam(op) || strings.Contains(op.Path, "{") {
+		return false
+	}
+	if op.Security != openapi.SecurityPublic && op.Security != openapi.SecurityOptional {
+		return false
+	}
+	segs := routeSegments(op.Path)
+	return len(segs) > 0 && principalSegment.MatchString(segs[len(segs)-1])
 }
 
 // pathValuesCover reports whether Options.PathValues gives every path
@@ -303,7 +329,7 @@ func (s *scan) newAccount(ctx context.Context, f signup, name string) (*account,
 	if !resp.OK() {
 		return nil, fmt.Sprintf("the signup %s %s", route, answered(resp))
 	}
-	acct := &account{owner: name, register: route, name: c.name, email: c.email, item: c.name}
+	acct := &account{owner: name, register: route, name: c.name, email: c.email, item: c.name, nameUnsent: !carries(fields, c.name)}
 	if carries(fields, c.email) {
 		acct.item = c.email
 	}
@@ -772,21 +798,29 @@ func (s *scan) accountDeletion(ctx context.Context, a *account, ops []openapi.Op
 		if op.Method != http.MethodDelete || !ok {
 			continue
 		}
-		if a.self == "" {
+		key, chosen := a.keyFor(p)
+		if chosen {
+			// The name the scan chose for it: no other account has it.
+			t := s.target(op)
+			vals := t.Values()
+			vals["path:"+p.Name] = key
+			return t, vals, ""
+		}
+		if key == "" {
 			return nil, nil, fmt.Sprintf("DELETE %s was not sent: neither the signup nor the login answer named the account's id", op.Path)
 		}
 		read := findOperation(ops, http.MethodGet, op.Path)
 		if read == nil {
-			return nil, nil, fmt.Sprintf("DELETE %s was not sent: no GET %s to confirm that id %s is the account's own", op.Path, op.Path, a.self)
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: no GET %s to confirm that id %s is the account's own", op.Path, op.Path, key)
 		}
 		rt := s.target(read)
 		vals := rt.Values()
-		vals["path:"+p.Name] = a.self
+		vals["path:"+p.Name] = key
 		req := rt.Request(a.id, vals)
 		req.pastBudget = true
 		r := rt.Do(ctx, req)
-		if !r.OK() || (!strings.Contains(string(r.Body), a.name) && !strings.Contains(string(r.Body), a.email)) {
-			return nil, nil, fmt.Sprintf("DELETE %s was not sent: GET %s as the account %s without its name, so id %s is not proven its own", op.Path, op.Path, answered(r), a.self)
+		if !r.OK() || !a.shownIn(r.Body) {
+			return nil, nil, fmt.Sprintf("DELETE %s was not sent: GET %s as the account %s without its name, so id %s is not proven its own", op.Path, op.Path, answered(r), key)
 		}
 		return s.target(op), vals, ""
 	}
@@ -798,20 +832,86 @@ func (s *scan) accountDeletion(ctx context.Context, a *account, ops []openapi.Op
 	return nil, nil, "the API has no account deletion"
 }
 
+// shownIn reports whether body names a: its name or its address, which
+// the scan chose and no other account has.
+func (a *account) shownIn(body []byte) bool {
+	for _, v := range []string{a.name, a.email} {
+		if v != "" && strings.Contains(string(body), v) {
+			return true
+		}
+	}
+	return false
+}
+
+// Path parameters that select an account by its name or its address
+// (lower case, without _ and -), rather than by an id the API gave it.
+var (
+	accountNameParams  = map[string]bool{"username": true, "name": true, "login": true, "loginname": true, "handle": true, "nickname": true, "screenname": true, "accountname": true}
+	accountEmailParams = map[string]bool{"email": true, "emailaddress": true, "mail": true, "useremail": true}
+)
+
+// keyFor is the value that selects a in p, a path parameter of a route on
+// a collection of accounts (see accountParam): its name or address when p
+// takes one (chosen: the scan chose it and no other account has it, so
+// the record is proven a's without a read), else its own id, "" when the
+// scan does not know it.
+func (a *account) keyFor(p openapi.Param) (key string, chosen bool) {
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(p.Name))
+	switch {
+	case accountEmailParams[n]:
+		if strings.Contains(a.email, "@") {
+			return a.email, true
+		}
+		return "", false
+	case accountNameParams[n]:
+		if a.name != "" && !a.nameUnsent {
+			return a.name, true
+		}
+		return "", false
+	}
+	return a.self, false
+}
+
 // accountParam is op's one path parameter when it selects a user, an
-// account or a member in a collection of them (/users/{id}).
+// account or a member in a collection of them and ends the route
+// (/users/{id}, /users/v1/{username}): the route is the account's own
+// record.
 func accountParam(op *openapi.Operation) (openapi.Param, bool) {
+	p, ok := AccountParam(op)
+	if segs := routeSegments(op.Path); !ok || segs[len(segs)-1] != "{"+p.Name+"}" {
+		return openapi.Param{}, false
+	}
+	return p, true
+}
+
+// AccountParam is op's one path parameter when it selects a user, an
+// account or a member in a collection of them: the record itself
+// (/users/{id}) or something of it (/users/v1/{username}/password). A
+// version between the collection and the parameter is no collection.
+func AccountParam(op *openapi.Operation) (openapi.Param, bool) {
 	var found []openapi.Param
 	for _, p := range op.Params {
 		if p.In == "path" {
 			found = append(found, p)
 		}
 	}
-	if len(found) != 1 || !principalSegment.MatchString(collectionOf(op.Path, found[0])) {
+	if len(found) != 1 {
+		return openapi.Param{}, false
+	}
+	segs := routeSegments(op.Path)
+	at := slices.Index(segs, "{"+found[0].Name+"}")
+	coll := at - 1
+	for coll > 0 && versionSegment.MatchString(segs[coll]) {
+		coll--
+	}
+	if coll < 0 || !principalSegment.MatchString(segs[coll]) {
 		return openapi.Param{}, false
 	}
 	return found[0], true
 }
+
+// versionSegment matches an API version in a route (v1, v2beta).
+var versionSegment = regexp.MustCompile(`(?i)^v[0-9]+[a-z0-9]*$`)
 
 // findOperation is the operation method path of ops, nil when none.
 func findOperation(ops []openapi.Operation, method, path string) *openapi.Operation {
@@ -926,3 +1026,77 @@ func (s *scan) dropRejected(err error) bool {
 // fallback (no peer was given), followed by why the scan's own accounts
 // could not stand in when --auto-accounts asked for them.
 func (a *API) NoPeer(fallback string) string { return a.s.noPeerWhy(fallback) }
+
+// OwnAccount is an account a rule may change, another user's way
+// included, because the scan may do anything to it: one it registered
+// for itself (--auto-accounts) or a throw-away identity. Its Login sends
+// its name and password.
+type OwnAccount struct {
+	*Identity
+	acct *account // nil for a throw-away identity
+}
+
+// OwnAccounts lists the accounts rules may change: the scan's own accounts
+// that serve (the victim, then the attacker), then the throw-away
+// identities that are logged in, each with a login that sends a name and
+// a password.
+func (a *API) OwnAccounts() []OwnAccount {
+	var out []OwnAccount
+	usable := func(id *Identity) bool {
+		return id != nil && id.Login != nil && id.Login.UsernameKey() != "" && id.Login.Password() != ""
+	}
+	if s := a.s; s.accounts != nil {
+		for _, acct := range s.accounts.list {
+			if !acct.dropped && (acct.id == s.primary || acct.id == s.peer) && usable(acct.id) {
+				out = append(out, OwnAccount{Identity: acct.id, acct: acct})
+			}
+		}
+	}
+	for _, id := range a.Throwaways() {
+		if usable(id) {
+			out = append(out, OwnAccount{Identity: id})
+		}
+	}
+	return out
+}
+
+// Key is the value that selects the account in p, a path parameter that
+// AccountParam found: its name or address where p takes one, else its own
+// id; "" when the scan does not know it. A throw-away identity's values
+// come from its owns: entry for p, else from the name its login sends.
+func (o OwnAccount) Key(p openapi.Param) string {
+	if o.acct != nil {
+		key, _ := o.acct.keyFor(p)
+		return key
+	}
+	if v := o.Owns[p.Name]; len(v) > 0 {
+		return v[0]
+	}
+	n := strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(p.Name))
+	user := o.Login.Username()
+	switch {
+	case accountEmailParams[n] && strings.Contains(user, "@"):
+		return user
+	case accountNameParams[n] && user != "" && !strings.Contains(user, "@"):
+		return user
+	}
+	return ""
+}
+
+// Hide adds secret, a password a rule invented, to what reports hide.
+func (a *API) Hide(secret string) { a.s.redactor.add(secret) }
+
+// PasswordChanged records that id's password is now password: a rule
+// changed it and could not set it back. Its later logins (a re-login, the
+// clean-up's confirmation that an account is gone) send the new one, and
+// its coverage says so.
+func (a *API) PasswordChanged(id *Identity, password, why string) {
+	a.s.redactor.add(password)
+	id.loginMu.Lock()
+	defer id.loginMu.Unlock()
+	if id.Login == nil || id.Login.PasswordKey() == "" {
+		return
+	}
+	id.Login.Body[id.Login.PasswordKey()] = password
+	id.noteLater(a.s.redactor.Redact(why), true)
+}

@@ -245,6 +245,10 @@ func TestSignupOperation(t *testing.T) {
 		{name: "excluded", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes"}}, skipped: []finding.SkippedOperation{{Method: "POST", Path: "/api/register", Reason: ExcludedReason}},
 			wantWhy: "the signup operation POST /api/register was not sent: excluded by --exclude"},
 		{name: "none", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes"}}, wantWhy: "has no signup operation"},
+		{name: "public POST on users", ops: []openapi.Operation{{Method: "POST", Path: "/api/notes", Security: openapi.SecurityPublic}, {Method: "POST", Path: "/api/Users", Security: openapi.SecurityPublic}}, want: "POST /api/Users"},
+		{name: "a register route before a public POST on users", ops: []openapi.Operation{{Method: "POST", Path: "/api/Users", Security: openapi.SecurityPublic}, {Method: "POST", Path: "/api/register"}}, want: "POST /api/register"},
+		{name: "an administrator's POST on users", ops: []openapi.Operation{{Method: "POST", Path: "/api/users", Security: openapi.SecurityRequired}}, wantWhy: "has no signup operation"},
+		{name: "a public POST under a user", ops: []openapi.Operation{{Method: "POST", Path: "/api/users/{id}/avatar", Security: openapi.SecurityPublic, Params: []openapi.Param{{Name: "id", In: "path"}}}}, wantWhy: "has no signup operation"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

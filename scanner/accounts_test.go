@@ -473,14 +473,17 @@ func findingOf(res *scanner.Result, rule, method, path string) bool {
 	})
 }
 
-// accountsIn returns the accounts listed in the coverage.
+// accountsIn returns the scan's own accounts (the victim and the
+// attacker) listed in the coverage; the accounts rules register
+// (weak-password-policy, mass-assignment) are listed with them, and
+// counted in Left, but are not what these tests are about.
 func accountsIn(res *scanner.Result) []finding.CreatedObject {
 	if res.Coverage.Writes == nil {
 		return nil
 	}
 	var out []finding.CreatedObject
 	for _, c := range res.Coverage.Writes.Created {
-		if c.Kind == "account" {
+		if c.Kind == "account" && (c.Owner == scanner.AutoVictim || c.Owner == scanner.AutoAttacker) {
 			out = append(out, c)
 		}
 	}
@@ -633,15 +636,16 @@ func TestAutoAccountsNotDeletable(t *testing.T) {
 		t.Errorf("left = %d; want the two accounts counted", res.Coverage.Writes.Left)
 	}
 	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
-		return strings.Contains(w, "left 2 account(s)") && strings.Contains(w, "@example.com")
+		return strings.Contains(w, fmt.Sprintf("left %d account(s)", res.Coverage.Writes.Left)) && strings.Contains(w, accts[0].Item) && strings.Contains(w, accts[1].Item)
 	}) {
 		t.Errorf("warnings %q; want one naming the accounts left behind", res.Warnings)
 	}
 	api.mu.Lock()
 	defer api.mu.Unlock()
 	for _, u := range api.users {
-		if u.ID != "1" && u.ID != "2" && (!strings.HasPrefix(u.Username, "authgate-") || !strings.HasSuffix(u.Email, "@example.com")) {
-			t.Errorf("registered account %+v; want an authgate- name at example.com", u)
+		reserved := strings.HasSuffix(u.Email, "@example.com") || strings.HasSuffix(u.Email, "@example.invalid") // RFC 2606
+		if u.ID != "1" && u.ID != "2" && (!strings.HasPrefix(u.Username, "authgate-") || !reserved) {
+			t.Errorf("registered account %+v; want an authgate- name at a reserved domain", u)
 		}
 	}
 }

@@ -427,7 +427,10 @@ func (s *scan) runAPIRules(ctx context.Context, ops []openapi.Operation) ([]find
 		fs := r.CheckAPI(ctx, a)
 		s.curAPI.Store(nil)
 		all = append(all, fs...)
-		run.checked, run.sent, run.found = true, s.client.Sent()-sent, len(fs)
+		// Added up: several API rules may share an id (and its run).
+		run.checked = true
+		run.sent += s.client.Sent() - sent
+		run.found += len(fs)
 		inSpecOrder(run.ops, ops) // write rules send from several workers
 		for _, id := range a.Throwaways() {
 			if err := a.Restore(ctx, id); err != nil {

@@ -107,8 +107,13 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		at[c.Rule] = len(out)
 		out = append(out, c)
 	}
+	apiDone := map[string]bool{} // API rules sharing an id share its run: one entry
 	for _, r := range s.opts.APIRules {
 		info := r.Info()
+		if apiDone[info.ID] {
+			continue
+		}
+		apiDone[info.ID] = true
 		c := finding.RuleCoverage{Rule: info.ID, Mode: info.Mode, Operations: []string{}, Requested: s.requested(info)}
 		run := s.apiRuns[info.ID]
 		switch {

@@ -5,18 +5,24 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/objects"
+	"github.com/authgate/authgate/scanner/openapi"
 )
 
 // This file holds the account rules: the password policy of registration
 // and what the password recovery answers. Both are active-only: the first
-// creates accounts the scanner cannot delete, the second starts a recovery
-// for the throw-away identity (an e-mail to its owner).
+// creates accounts (deleted at the end only where the API lets an account
+// delete itself), the second starts a recovery for the throw-away identity
+// (an e-mail to its owner).
 
 // AccountRules returns the account rules in a fixed order.
 func AccountRules() []scanner.APIRule {
@@ -190,8 +196,10 @@ func acctDescribed(a *scanner.API, t *scanner.Target) bool {
 }
 
 // WeakPasswordPolicy registers a new account with a trivial password and
-// logs in with it. It is active-only because every account it manages to
-// create stays: there is no generic way to delete one.
+// logs in with it. It is active-only because it creates accounts: each one
+// that logs in deletes itself at the end of the scan where the API has a
+// way (a /me-like DELETE, or one on its own user record), and the report
+// lists every one, deleted or left.
 type WeakPasswordPolicy struct{}
 
 // Info returns the catalog entry.
@@ -255,17 +263,16 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 			a.Skip(rule, fmt.Sprintf("the registration %s answered with %s", acctOp(reg), acctStatus(r)))
 			return nil, false
 		}
-		// An account the registration accepted stays on the target: the
-		// report lists it with what active mode created.
-		if w := a.Writes(); w != nil && r.Status < 400 && registrationRefused(r) == "" {
-			w.Account(acctOp(reg), user, scanner.Anonymous)
-		}
 		return r, true
 	}
-	logIn := func(user, password string) (*scanner.Response, bool) {
-		r := a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
-		_, ok := a.Token(l, r)
-		return r, ok
+	// logIn logs in as the account the registration r made and records
+	// it with the write engine: logged in, it deletes itself at the end
+	// of the scan; otherwise the report lists it as left on the target.
+	logIn := func(user, password string, r *scanner.Response) (*scanner.Response, bool) {
+		login := a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
+		tok, ok := a.Token(l, login)
+		acctKeep(a, reg, l, user, password, r, tok, ok)
+		return login, ok
 	}
 
 	for _, tp := range weakPasswordTries {
@@ -281,12 +288,9 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 			continue
 		}
 		// 2xx, or a form's redirect: only a login proves the account.
-		login, in := logIn(user, tp.password)
+		login, in := logIn(user, tp.password, r)
 		if in {
-			// A registration that logs the account in answers a token
-			// too: hide it like the login's.
-			a.Token(l, r)
-			summary := fmt.Sprintf("%s created the account %s with the password %q (%s), and the login %s %s let it in. The account stays on the target: delete it.",
+			summary := fmt.Sprintf("%s created the account %s with the password %q (%s), and the login %s %s let it in. The scan deletes the account at the end where the API lets an account delete itself; coverage.writes says whether it is gone.",
 				acctOp(reg), user, tp.password, tp.why, l.Method, l.Path)
 			return []finding.Finding{reg.NewFinding(rule, finding.ConfidenceHigh, summary, r, login)}
 		}
@@ -308,12 +312,11 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 		return nil
 	}
 	refused := registrationRefused(r)
-	if r.OK() && refused == "" {
-		return nil // the policy refused the trivial passwords: fixed
-	}
 	if r.Status < 400 {
-		if _, in := logIn(user, password); in {
-			return nil
+		// The login proves the account (a form's redirect may have made
+		// one) and lets it delete itself at the end.
+		if _, in := logIn(user, password, r); in || (r.OK() && refused == "") {
+			return nil // the policy refused the trivial passwords: fixed
 		}
 	}
 	if refused == "" {
@@ -321,6 +324,33 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	}
 	a.Skip(rule, fmt.Sprintf("the registration %s refused a strong password too (%s): it needs fields the login body does not show", acctOp(reg), refused))
 	return nil
+}
+
+// acctKeep records an account reg may have made for user with the write
+// engine (nothing in safe mode, or when the registration r refused it):
+// one that logged in (tok) is recorded with its own login, so the
+// clean-up deletes it as itself (on its /me-like route or its own user
+// record) and confirms by logging in again; one that could not is listed
+// as left on the target.
+func acctKeep(a *scanner.API, reg *scanner.Target, l *scanner.Login, user, password string, r *scanner.Response, tok string, in bool) {
+	if in {
+		a.Token(l, r) // a registration that logs the account in answers a token too: hide it
+	}
+	w := a.Writes()
+	if w == nil || (!in && (r.Status >= 400 || registrationRefused(r) != "")) {
+		return
+	}
+	if !in {
+		w.Account(acctOp(reg), user, scanner.Anonymous)
+		return
+	}
+	as := a.As("registered "+user, l, tok)
+	own := *l
+	own.Body = maps.Clone(l.Body)
+	own.Body[l.UsernameKey()], own.Body[l.PasswordKey()] = user, password
+	as.Login = &own
+	self, _ := objects.NewID(r.Body, r.Header.Get("Location"), "userId")
+	w.AccountLoggedIn(acctOp(reg), user, as, self)
 }
 
 // registrationBackTo matches where a refused registration form sends the
@@ -548,4 +578,308 @@ func confirmedSecret(first, second []resetSecret) (resetSecret, bool) {
 		}
 	}
 	return resetSecret{}, false
+}
+
+// CrossUserPassword is bola-cross-user-write on the routes that set an
+// account's password by naming the account in the path (VAmPI's PUT
+// /users/v1/{username}/password): one user sets another's and takes the
+// account over. It is tried only on accounts the scan may change (its own
+// accounts, or throw-away identities), the attacker on the victim, and
+// proven by the victim's logins, never by a status: the password only the
+// attacker sent lets the victim in, and the old one no longer does.
+// Afterwards the account whose password changed (the victim, or the
+// attacker where the API applied the write to the caller) sets it back
+// itself; where it cannot, the scan logs in with the new one.
+type CrossUserPassword struct{}
+
+var _ scanner.APIRule = CrossUserPassword{}
+
+// Info implements scanner.APIRule.
+func (CrossUserPassword) Info() finding.RuleInfo { return info(crossPasswordRule) }
+
+const crossPasswordRule = "bola-cross-user-write"
+
+// CheckAPI implements scanner.APIRule. An API without such a route adds
+// nothing to the rule's coverage: CrossUserWrite says what it tested.
+func (CrossUserPassword) CheckAPI(ctx context.Context, a *scanner.API) []finding.Finding {
+	if a.Writes() == nil {
+		return nil // safe mode: the coverage says the rule runs only with --mode active
+	}
+	routes := passwordRoutes(a)
+	if len(routes) == 0 {
+		return nil
+	}
+	own := a.OwnAccounts()
+	if len(own) < 2 {
+		a.Skip(crossPasswordRule, fmt.Sprintf("%s not tested: one user setting another's password is tried only on two accounts the scan may change (--auto-accounts, or two throw-away identities); it has %d", pwRouteList(routes), len(own)))
+		return nil
+	}
+	run := &pwRun{a: a, victim: own[0], attacker: own[1]}
+	var out []finding.Finding
+	var whys []string
+	for _, rt := range routes {
+		if ctx.Err() != nil || a.Exhausted() {
+			break
+		}
+		f, found, why := run.route(ctx, rt)
+		if found {
+			out = append(out, f)
+		}
+		if why != "" {
+			whys = append(whys, why)
+		}
+	}
+	if len(whys) > 0 {
+		a.Skip(crossPasswordRule, strings.Join(whys, "; "))
+	}
+	return out
+}
+
+// pwRoute is one operation that sets the password of the account its
+// path names.
+type pwRoute struct {
+	t     *scanner.Target
+	param openapi.Param // the path parameter naming the account
+	// wrap is the property the password fields are in ({"user":
+	// {"password": …}}), "" when they are top-level.
+	wrap string
+	// newKeys take the new password (password, password_confirmation),
+	// oldKeys the current one (old_password).
+	newKeys, oldKeys []string
+	// rest are the body's other required fields, as generated.
+	rest map[string]any
+}
+
+// pwRouteList names routes for a coverage reason.
+func pwRouteList(routes []pwRoute) string {
+	var names []string
+	for _, rt := range routes {
+		names = append(names, acctOp(rt.t))
+	}
+	return strings.Join(names, ", ")
+}
+
+// passwordRoutes are the PUT, PATCH and POST operations of the description
+// on one account of a collection of them (scanner.AccountParam) whose body
+// takes a new password, or, without a body schema, whose route ends in
+// password; in description order.
+func passwordRoutes(a *scanner.API) []pwRoute {
+	var out []pwRoute
+	for _, op := range a.Operations() {
+		if op.Method != http.MethodPut && op.Method != http.MethodPatch && op.Method != http.MethodPost {
+			continue
+		}
+		p, ok := scanner.AccountParam(&op)
+		if !ok {
+			continue
+		}
+		rt := pwRoute{t: a.Target(op.Method, op.Path), param: p}
+		if !rt.fields(op.Body) {
+			continue
+		}
+		out = append(out, rt)
+	}
+	return out
+}
+
+// pwLastSegment matches a route's last segment that names the password.
+var pwLastSegment = regexp.MustCompile(`(?i)(passw(or)?d|pwd)$`)
+
+// fields finds the password fields of body, at the top or one object
+// down; without a schema, a route ending in password takes {"password"}.
+// It reports whether there is a field for the new password.
+func (rt *pwRoute) fields(body *openapi.Schema) bool {
+	if body == nil {
+		segs := strings.Split(strings.TrimRight(rt.t.Op.Path, "/"), "/")
+		if !pwLastSegment.MatchString(segs[len(segs)-1]) {
+			return false
+		}
+		rt.newKeys = []string{"password"}
+		return true
+	}
+	generated := map[string]any{}
+	if b, err := objects.Body(body, "pw"); err == nil {
+		_ = json.Unmarshal(b, &generated)
+	}
+	if rt.level(body, generated) {
+		return true
+	}
+	for _, k := range slices.Sorted(maps.Keys(body.Properties)) {
+		sub, _ := generated[k].(map[string]any)
+		if p := body.Properties[k]; p != nil && p.Type == "object" && rt.level(p, sub) {
+			rt.wrap = k
+			return true
+		}
+	}
+	return false
+}
+
+// level fills rt's fields from the properties of s, generated being a
+// body built from it; it reports whether one takes the new password.
+func (rt *pwRoute) level(s *openapi.Schema, generated map[string]any) bool {
+	rt.newKeys, rt.oldKeys, rt.rest = nil, nil, map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
+		if p := s.Properties[k]; p == nil || p.ReadOnly {
+			continue
+		}
+		switch pwFieldKind(k) {
+		case pwNew:
+			rt.newKeys = append(rt.newKeys, k)
+		case pwOld:
+			rt.oldKeys = append(rt.oldKeys, k)
+		}
+	}
+	for _, k := range s.Required {
+		if v, ok := generated[k]; ok && pwFieldKind(k) == pwNone {
+			rt.rest[k] = v
+		}
+	}
+	return len(rt.newKeys) > 0
+}
+
+// Kinds of password field.
+const (
+	pwNone = iota
+	pwNew  // the password to set, or its confirmation
+	pwOld  // the current password, which some APIs ask for
+)
+
+// pwFieldKind says what a body field named k takes.
+func pwFieldKind(k string) int {
+	n := strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(k))
+	if !pwFieldName.MatchString(n) || strings.Contains(n, "passport") || strings.Contains(n, "passcode") || strings.Contains(n, "bypass") {
+		return pwNone
+	}
+	for _, old := range []string{"old", "current", "curr", "existing", "previous", "prev"} {
+		if strings.HasPrefix(n, old) {
+			return pwOld
+		}
+	}
+	return pwNew
+}
+
+// pwFieldName matches a normalised field name that holds a password.
+var pwFieldName = regexp.MustCompile(`passw(or)?d|pwd|^(new|old|current)?pass$`)
+
+// body is rt's request body setting the password to set, with current in
+// the fields that ask for the caller's current one.
+func (rt pwRoute) body(set, current string) []byte {
+	fields := maps.Clone(rt.rest)
+	for _, k := range rt.newKeys {
+		fields[k] = set
+	}
+	for _, k := range rt.oldKeys {
+		fields[k] = current
+	}
+	if rt.wrap != "" {
+		fields = map[string]any{rt.wrap: fields}
+	}
+	b, _ := json.Marshal(fields) // strings and generated JSON values: never fails
+	return b
+}
+
+// pwRun is one run of CrossUserPassword.
+type pwRun struct {
+	a                *scanner.API
+	victim, attacker scanner.OwnAccount
+}
+
+// route tries one route: the attacker sets the victim's password, the
+// victim's logins tell, and whichever account changed is set back. why
+// says why the route could not be judged.
+func (r *pwRun) route(ctx context.Context, rt pwRoute) (finding.Finding, bool, string) {
+	route := acctOp(rt.t)
+	key, own := r.victim.Key(rt.param), r.attacker.Key(rt.param)
+	if key == "" || key == own {
+		return finding.Finding{}, false, fmt.Sprintf("%s not tested: the scan does not know the {%s} of %s", route, safeName(rt.param.Name), rt.t.Who(r.victim.Identity))
+	}
+	oldVictim, oldAttacker := r.victim.Login.Password(), r.attacker.Login.Password()
+	set := acctStrongPassword()
+	r.a.Hide(set)
+	attack := r.send(ctx, rt, r.attacker.Identity, key, set, oldAttacker)
+	newLogin, tok, in := r.logIn(ctx, r.victim, set)
+	if !in {
+		if attack.OK() {
+			// Applied to the caller, path aside?
+			r.checkCaller(ctx, rt, set, oldAttacker)
+		}
+		switch {
+		case attack.Err != nil:
+			return finding.Finding{}, false, fmt.Sprintf("%s not tested: it got no answer (%v)", route, attack.Err)
+		case acctUnusable(newLogin):
+			return finding.Finding{}, false, fmt.Sprintf("%s not judged: the login of %s with the password the attacker sent answered %s", route, rt.t.Who(r.victim.Identity), acctStatus(newLogin))
+		}
+		return finding.Finding{}, false, ""
+	}
+	oldLogin, _, oldIn := r.logIn(ctx, r.victim, oldVictim)
+	restored := r.setBack(ctx, rt, r.victim, key, tok, set, oldVictim)
+	if oldIn || acctUnusable(oldLogin) {
+		return finding.Finding{}, false, fmt.Sprintf("%s not judged: after %s as %s, %s logged in with the password it sent, and the old one answered %s", route, route, rt.t.Who(r.attacker.Identity), rt.t.Who(r.victim.Identity), acctStatus(oldLogin))
+	}
+	l := r.victim.Login
+	after := "its password was set back afterwards"
+	if !restored {
+		after = "its password could not be set back: the scan logs in with the new one"
+	}
+	summary := fmt.Sprintf("%s as %s, with the {%s} of %s in the path, set %s's password: afterwards the login %s %s let %s in with the password the attacker sent and refused the old one. Any signed-in user can take over another's account. Both accounts are the scan's to change; %s.",
+		route, rt.t.Who(r.attacker.Identity), safeName(rt.param.Name), rt.t.Who(r.victim.Identity), rt.t.Who(r.victim.Identity),
+		l.Method, acctLoginPath(l), rt.t.Who(r.victim.Identity), after)
+	return rt.t.NewFinding(crossPasswordRule, finding.ConfidenceHigh, summary, attack, newLogin, oldLogin), true, ""
+}
+
+// acctLoginPath is l's route without its query, which may hold a secret.
+func acctLoginPath(l *scanner.Login) string {
+	p, _, _ := strings.Cut(l.Path, "?")
+	return p
+}
+
+// send sends rt as `as` on the account key, setting its password to set
+// (current where the body asks for the caller's current password).
+func (r *pwRun) send(ctx context.Context, rt pwRoute, as *scanner.Identity, key, set, current string) *scanner.Response {
+	vals := rt.t.Values()
+	vals["path:"+rt.param.Name] = key
+	req := rt.t.Request(as, vals)
+	req.Body, req.ContentType = rt.body(set, current), "application/json"
+	return rt.t.Do(ctx, req)
+}
+
+// logIn logs o in with password; tok is the token when it got in.
+func (r *pwRun) logIn(ctx context.Context, o scanner.OwnAccount, password string) (resp *scanner.Response, tok string, in bool) {
+	l := o.Login
+	resp = r.a.Attempt(ctx, l, map[string]any{l.PasswordKey(): password}, nil)
+	tok, in = r.a.Token(l, resp)
+	return resp, tok, in
+}
+
+// checkCaller sets the attacker's password back where the write changed
+// it instead (an API that takes the account from the session, whatever
+// the path says): its old password no longer lets it in, the new one
+// does.
+func (r *pwRun) checkCaller(ctx context.Context, rt pwRoute, set, old string) {
+	if _, _, in := r.logIn(ctx, r.attacker, old); in {
+		return
+	}
+	if _, tok, in := r.logIn(ctx, r.attacker, set); in {
+		r.setBack(ctx, rt, r.attacker, r.attacker.Key(rt.param), tok, set, old)
+	}
+}
+
+// setBack sets o's password back from cur to want through rt, as o
+// (logged in with cur: tok), and confirms with a login. Where it cannot,
+// the scan takes cur for o's password from now on. It reports whether
+// the password is back.
+func (r *pwRun) setBack(ctx context.Context, rt pwRoute, o scanner.OwnAccount, key, tok, cur, want string) bool {
+	back := false
+	var resp *scanner.Response
+	if key != "" {
+		resp = r.send(ctx, rt, r.a.As(o.Name, o.Login, tok), key, want, cur)
+		_, _, back = r.logIn(ctx, o, want)
+	}
+	if !back {
+		r.a.PasswordChanged(o.Identity, cur, fmt.Sprintf("%s changed its password with %s and could not set it back (%s): the scan logs in with the new one", crossPasswordRule, acctOp(rt.t), acctStatus(resp)))
+	}
+	// A password change may end the account's sessions: a fresh one for
+	// the rules after.
+	_ = r.a.Restore(ctx, o.Identity)
+	return back
 }

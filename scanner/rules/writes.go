@@ -7,5 +7,5 @@ import "github.com/authgate/authgate/scanner"
 // They run after the other API rules; the engine deletes what they created
 // when they are done.
 func WriteRules() []scanner.APIRule {
-	return []scanner.APIRule{MassAssignment{}, WriteAuthnMissing{}, WriteBFLA{}, CrossUserWrite{}}
+	return []scanner.APIRule{MassAssignment{}, WriteAuthnMissing{}, WriteBFLA{}, CrossUserWrite{}, CrossUserPassword{}}
 }
