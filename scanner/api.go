@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -249,6 +250,26 @@ func (a *API) Restore(ctx context.Context, id *Identity) error {
 	id.loginMu.Lock()
 	defer id.loginMu.Unlock()
 	return a.s.logIn(ctx, id)
+}
+
+// errNotUndo refuses an Undo as an identity other than a throw-away one.
+var errNotUndo = errors.New("not sent: only a throw-away identity's own request goes past the budget")
+
+// Undo sends req, a rule's put-back of a change it made to a throw-away
+// identity's own account (a profile's earlier role) or the read that
+// confirms it, past the request budget and past an interrupted scan's
+// cancellation, as the clean-up of created objects goes: a budget that ran
+// out between the change and its undo must not leave the throw-away an
+// admin. Only requests as a throw-away identity are sent; any other is
+// refused (Err set, nothing sent). The exclusions still apply.
+func (a *API) Undo(ctx context.Context, t *Target, req *Request) *Response {
+	if req.Identity == nil || !req.Identity.Throwaway {
+		return &Response{Request: req, Err: errNotUndo}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	req.pastBudget = true
+	return t.Do(ctx, req)
 }
 
 // Flow returns the operation of a flow: the configured one, else the first

@@ -1236,16 +1236,19 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 	if len(cands) == 0 {
 		return finding.Finding{}, false
 	}
-	send := func(extra map[string]json.RawMessage) *scanner.Response {
+	request := func(extra map[string]json.RawMessage) *scanner.Request {
 		body, ok := massMerge(massProfileBase(p.write, before), extra)
 		if !ok {
 			return nil
 		}
 		req := p.write.Request(tw, writeVals)
 		req.Body, req.ContentType = body, "application/json"
-		return p.write.Do(ctx, req)
+		return req
 	}
-	r := send(massExtra(cands))
+	var r *scanner.Response
+	if req := request(massExtra(cands)); req != nil {
+		r = p.write.Do(ctx, req)
+	}
 	if r == nil || r.Err != nil {
 		return finding.Finding{}, false // not sent: nothing changed
 	}
@@ -1261,7 +1264,7 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 	var restored string
 	if r.Status < 400 || len(stuck) > 0 {
 		var lost []string
-		restored, lost = m.restoreProfile(ctx, p, tw, readVals, before, after, cands, stuck, send)
+		restored, lost = m.restoreProfile(ctx, p, tw, readVals, before, after, cands, stuck, request)
 		if len(stuck) == 0 && len(lost) > 0 {
 			m.warn(fmt.Sprintf("%s may have left %s set on the throw-away account %s (no read showed it, none showed it put back): reset %s by hand", op, strings.Join(lost, ", "), safeName(tw.Name), massThemN(len(lost))))
 		}
@@ -1304,11 +1307,14 @@ func massProfileBase(write *scanner.Target, before *scanner.Response) []byte {
 
 // restoreProfile puts back, after an update with cands, the values the
 // read before it showed (false for a flag that was not there: the account
-// had no right of it), and reads the account again. lost are the
+// had no right of it), and reads the account again; both go past the
+// request budget (see scanner.API.Undo): a budget spent by the update
+// must not leave the throw-away an admin. request builds the update with
+// the values (nil: no body could be built). lost are the
 // properties that may still be set: the read shows the value sent, or,
 // for one that stuck, no read or no value to put back. The text says so
 // for the summary.
-func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before, after *scanner.Response, cands, stuck []objects.Candidate, send func(map[string]json.RawMessage) *scanner.Response) (text string, lost []string) {
+func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner.Identity, readVals map[string]string, before, after *scanner.Response, cands, stuck []objects.Candidate, request func(map[string]json.RawMessage) *scanner.Request) (text string, lost []string) {
 	// maybe: c may be set now: the read after the update showed it (if
 	// not confirmed), or there was no such read.
 	maybe := func(c objects.Candidate) bool {
@@ -1327,8 +1333,10 @@ func (m *massRun) restoreProfile(ctx context.Context, p massProfile, tw *scanner
 		}
 	}
 	if len(back) > 0 {
-		send(back)
-		check := massRead(ctx, p.read, tw, readVals)
+		if req := request(back); req != nil {
+			m.a.Undo(ctx, p.write, req)
+		}
+		check := m.a.Undo(ctx, p.read, p.read.Request(tw, readVals))
 		for _, c := range cands {
 			if _, sent := back[c.Name]; !sent {
 				continue
