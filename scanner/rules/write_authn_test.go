@@ -35,6 +35,7 @@ type writeFlaws struct {
 	couponsAuthn    bool // /api/admin/coupons checks the token, not the role
 	couponCreate    bool // only POST /api/admin/coupons checks the token, not the role
 	planPutAuthn    bool // PUT /api/plans/{planId} checks the token, not the role
+	planPutOpen     bool // PUT /api/plans/{planId} checks nothing at all
 	membersOpen     bool // POST /api/projects/{projectId}/members is mounted outside the auth middleware
 	docsOpen        bool // POST /api/teams/{teamId}/docs accepts anonymous documents
 	// ticketsOpenTo is the user id let into the staff-only POST
@@ -401,9 +402,13 @@ func (a *writeAPI) planRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, o)
 	}))
-	mux.HandleFunc("PUT /api/plans/{planId}", a.adminOnly(a.f.planPutAuthn, func(w http.ResponseWriter, r *http.Request, _ string) {
+	planPut := a.adminOnly(a.f.planPutAuthn, func(w http.ResponseWriter, r *http.Request, _ string) {
 		a.update(w, r, "plans", r.PathValue("planId"))
-	}))
+	})
+	if a.f.planPutOpen {
+		planPut = func(w http.ResponseWriter, r *http.Request) { a.update(w, r, "plans", r.PathValue("planId")) }
+	}
+	mux.HandleFunc("PUT /api/plans/{planId}", planPut)
 	mux.HandleFunc("DELETE /api/plans/{planId}", a.adminOnly(false, func(w http.ResponseWriter, r *http.Request, _ string) {
 		a.remove(w, "plans", r.PathValue("planId"), false)
 	}))
@@ -999,5 +1004,110 @@ func TestWriteAuthnMissingWithoutCredentials(t *testing.T) {
 	}
 	if got := verdicts(res.Findings, "authn-missing"); !slices.Equal(got, want) {
 		t.Errorf("findings %v, want %v", got, want)
+	}
+}
+
+// listBoard is a list with comments: PUT .../comments adds one (a create
+// by PUT, as Juice Shop's reviews), PUT .../items replaces the list's
+// items. open mounts the comment create outside the auth middleware.
+type listBoard struct {
+	open bool
+
+	mu       sync.Mutex
+	comments []map[string]any
+	sent     []string // anonymous state-changing requests
+}
+
+func (b *listBoard) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		me, _ := newWriteAPI(writeFlaws{}).who(r)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if r.Method != http.MethodGet && me == "" {
+			b.sent = append(b.sent, r.Method+" "+r.URL.Path)
+		}
+		switch r.Method + " " + r.URL.Path {
+		case "GET /api/lists/3/comments":
+			writeJSON(w, http.StatusOK, map[string]any{"data": b.comments})
+		case "PUT /api/lists/3/comments":
+			if me == "" && !b.open {
+				writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized"})
+				return
+			}
+			v, ok := decode(w, r)
+			if !ok {
+				return
+			}
+			v["id"] = len(b.comments) + 1
+			b.comments = append(b.comments, v)
+			writeJSON(w, http.StatusCreated, map[string]string{"status": "success"})
+		case "GET /api/lists/3/items", "PUT /api/lists/3/items":
+			writeJSON(w, http.StatusOK, []any{})
+		default:
+			notFound(w)
+		}
+	})
+	return mux
+}
+
+const listBoardSpec = `openapi: 3.0.3
+info: {title: lists, version: "1"}
+security: [{bearerAuth: []}]
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+paths:
+  /api/lists/{listId}/comments:
+    parameters: [{name: listId, in: path, required: true, schema: {type: integer}}]
+    get:
+      security: []
+      responses: {"200": {description: the list's comments}}
+    put:
+      summary: Add a comment to a list
+      requestBody: {content: {application/json: {schema: {type: object, required: [text], properties: {text: {type: string}}}}}}
+      responses: {"201": {description: created}}
+  /api/lists/{listId}/items:
+    parameters: [{name: listId, in: path, required: true, schema: {type: integer}}]
+    get:
+      security: []
+      responses: {"200": {description: the list's items}}
+    put:
+      summary: Replace the list's items
+      requestBody: {content: {application/json: {schema: {type: object, properties: {names: {type: string}}}}}}
+      responses: {"200": {description: replaced}}
+`
+
+// TestWriteAuthnMissingCreateByPut: a PUT on a collection that says it
+// creates is sent without credentials like a POST create, and found when
+// its object shows in the list; a PUT on a collection that does not say so
+// (it may replace the whole collection) is never sent, and the coverage
+// names it as not tested.
+func TestWriteAuthnMissingCreateByPut(t *testing.T) {
+	for _, open := range []bool{true, false} {
+		b := &listBoard{open: open}
+		res := writeRun{h: b.handler(), spec: listBoardSpec, pathValues: map[string]string{"listId": "3"},
+			rules: []scanner.APIRule{rules.WriteAuthnMissing{}}}.scan(t, newWriteAPI(writeFlaws{}))
+		var want []writeVerdict
+		if open {
+			want = []writeVerdict{{"PUT", "/api/lists/{listId}/comments", finding.ConfidenceMedium}}
+		}
+		if got := verdicts(res.Findings, "authn-missing"); !slices.Equal(got, want) {
+			t.Errorf("open %v: findings %v, want %v", open, got, want)
+		}
+		b.mu.Lock()
+		if !slices.Contains(b.sent, "PUT /api/lists/3/comments") || slices.Contains(b.sent, "PUT /api/lists/3/items") {
+			t.Errorf("open %v: anonymous writes %q, want the comment create and never the items' replacement", open, b.sent)
+		}
+		b.mu.Unlock()
+		var reason string
+		for _, rc := range res.Coverage.Rules {
+			if rc.Rule == "authn-missing" {
+				reason = rc.Reason
+			}
+		}
+		if !strings.Contains(reason, "PUT /api/lists/{listId}/items") || strings.Contains(reason, "comments") {
+			t.Errorf("open %v: coverage reason %q, want the items' PUT named as not tested, and only it", open, reason)
+		}
 	}
 }

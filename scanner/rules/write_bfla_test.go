@@ -42,6 +42,10 @@ func TestWriteBFLA(t *testing.T) {
 		{name: "vulnerable: a hinted create the peer is refused and the primary is not", flaws: writeFlaws{ticketsOpenTo: "1001"}, admin: true,
 			want: []writeVerdict{{"POST", "/api/staff/tickets", high}}},
 		{name: "anonymous writes are authn-missing's, not a role's", flaws: writeFlaws{noteDeleteOpen: true, reviewsOpen: true, productsOpen: true}, admin: true},
+		// The plan PUT anyone can send, without credentials too: one root
+		// cause (no authentication), reported by authn-missing (see
+		// TestWriteAuthnMissingOnTheAdminsObject), not as a role's.
+		{name: "a write on the admin's object that anonymous callers make too is authn-missing's", flaws: writeFlaws{planPutOpen: true}, admin: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,5 +106,32 @@ func TestWriteRulesSameAnswerEveryRun(t *testing.T) {
 		if !slices.Equal(got, first) {
 			t.Fatalf("run %d differs from run 0:\n%s\nwant\n%s", run, strings.Join(got, "\n"), strings.Join(first, "\n"))
 		}
+	}
+}
+
+// TestWriteAuthnMissingOnTheAdminsObject: plans only the admin creates,
+// and a plan PUT without any authentication: authn-missing proves the
+// anonymous write on the plan the admin created (the primary cannot
+// create one), at high confidence; bfla-privilege-escalation, run in the
+// same scan, leaves it alone.
+func TestWriteAuthnMissingOnTheAdminsObject(t *testing.T) {
+	api := newWriteAPI(writeFlaws{planPutOpen: true})
+	res := writeRun{admin: true, rules: []scanner.APIRule{rules.WriteAuthnMissing{}, rules.WriteBFLA{}}}.scan(t, api)
+	var got []writeVerdict
+	for _, rule := range []string{"authn-missing", "bfla-privilege-escalation"} {
+		for _, v := range verdicts(res.Findings, rule) {
+			if v.path == "/api/plans/{planId}" {
+				got = append(got, v)
+			}
+		}
+	}
+	if want := []writeVerdict{{"PUT", "/api/plans/{planId}", finding.ConfidenceHigh}}; !slices.Equal(got, want) {
+		t.Errorf("findings on the plans %v, want %v (authn-missing's only)", got, want)
+	}
+	if f, ok := findingOf(res.Findings, "authn-missing", "PUT", "/api/plans/{planId}"); ok && !strings.Contains(f.Evidence.Summary, "ops") {
+		t.Errorf("summary %q does not name the admin identity whose plan was changed", f.Evidence.Summary)
+	}
+	if left := api.left("plans"); len(left) > 0 {
+		t.Errorf("plans the scan created are left: %v", left)
 	}
 }
