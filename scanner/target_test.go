@@ -2,8 +2,10 @@ package scanner
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -45,5 +47,35 @@ func TestCollectionOfExpressParam(t *testing.T) {
 	}
 	if got := collectionOf("/api/users/:userId/notes/:id", openapi.Param{Name: "id", In: "path"}); got != "notes" {
 		t.Errorf("collectionOf(.../notes/:id, id) = %q, want notes", got)
+	}
+}
+
+// TestItemPath: the report names a created object by the path the scan
+// used for it: Rails' .json suffix and Django's trailing slash kept, and,
+// without an item route, the create's format.
+func TestItemPath(t *testing.T) {
+	life := func(lines ...string) objects.Lifecycle {
+		var ops []openapi.Operation
+		for _, l := range lines {
+			m, p, _ := strings.Cut(l, " ")
+			ops = append(ops, openapi.Operation{Method: m, Path: p})
+		}
+		return objects.Lifecycles(ops)[0]
+	}
+	for _, c := range []struct {
+		k    objects.Lifecycle
+		o    *Object
+		want string
+	}{
+		{life("POST /notes.json", "GET /notes/{id}.json"), &Object{ID: "2"}, "/notes/2.json"},
+		{life("POST /notes.json", "PATCH /notes/:id.json"), &Object{ID: "2"}, "/notes/2.json"},
+		{life("POST /notes.json"), &Object{ID: "2"}, "/notes/2.json"},
+		{life("POST /api/notes/", "GET /api/notes/{id}/"), &Object{ID: "a b"}, "/api/notes/a%20b/"},
+		{life("POST /p/{pid}/tasks", "GET /p/{pid}/tasks/{id}"), &Object{ID: "9", Parents: map[string]string{"pid": "3"}}, "/p/3/tasks/9"},
+	} {
+		c.o.Kind = c.k
+		if got := itemPath(c.k, c.o); got != c.want {
+			t.Errorf("itemPath(%s) = %s, want %s", c.k.Create.Path, got, c.want)
+		}
 	}
 }
