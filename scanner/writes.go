@@ -477,7 +477,7 @@ var refKey = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*?[A-Za-z0-9])_?(Id|ID|id
 
 // principalRef names the people a property may refer to: the owner's own
 // id is the value for them.
-var principalRef = regexp.MustCompile(`(?i)^(user|owner|author|account|member|customer|creator|assignee|profile)$`)
+var principalRef = regexp.MustCompile(`(?i)^(user|owner|author|creator|assignee)$`)
 
 // refDepth bounds the objects created for one create's references.
 const refDepth = 2
@@ -1087,7 +1087,7 @@ func dropIDs(body []byte, k objects.Lifecycle) []byte {
 		if k.Create.Body != nil {
 			p = k.Create.Body.Properties[name]
 		}
-		if name == "id" || name == "_id" || name == idParam(k) || (p != nil && p.ReadOnly) {
+		if strings.EqualFold(name, "id") || strings.EqualFold(name, "_id") || strings.EqualFold(name, idParam(k)) || (p != nil && p.ReadOnly) {
 			delete(obj, name)
 			changed = true
 		}
@@ -2024,7 +2024,8 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 				c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; the owner's list (GET %s) no longer shows it", identityName(id), o.Kind.Create.Path)
 				return c
 			case r.OK():
-				c.Deleted, c.Reason = true, fmt.Sprintf("DELETE answered %d to %s (not confirmed: no identity of the scan could read it)", r.Status, identityName(id))
+				// Not confirmed: counted as possibly left.
+				c.Reason = fmt.Sprintf("DELETE answered %d to %s, but nothing could confirm it: no identity of the scan could read the object, and no complete list shows it", r.Status, identityName(id))
 				return c
 			default:
 				tried = append(tried, fmt.Sprintf("DELETE answered %d to %s", r.Status, identityName(id)))
