@@ -272,6 +272,13 @@ func (a *API) Undo(ctx context.Context, t *Target, req *Request) *Response {
 	return t.Do(ctx, req)
 }
 
+// MaybeSent reports whether r, a response without an answer, may still
+// have reached the API (a timeout, a dropped connection): a rule that
+// sent a change must then undo it as though it had been applied. A
+// request the scan refused or never sent (budget, exclusion, scope,
+// throttling) did not.
+func MaybeSent(r *Response) bool { return maybeSent(r) }
+
 // Flow returns the operation of a flow: the configured one, else the first
 // operation of the description whose path or id names it. Check is found
 // by asking: the first safe GET without path parameters that the main

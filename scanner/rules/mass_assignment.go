@@ -1249,9 +1249,11 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 	if req := request(massExtra(cands)); req != nil {
 		r = p.write.Do(ctx, req)
 	}
-	if r == nil || r.Err != nil {
+	if r == nil || r.Err != nil && !scanner.MaybeSent(r) {
 		return finding.Finding{}, false // not sent: nothing changed
 	}
+	// An update without an answer (a timeout) may have been applied: it
+	// is read back and put back like one that answered.
 	after := massRead(ctx, p.read, tw, readVals)
 	stuck := massStuck(cands, after, before)
 	var again *scanner.Response

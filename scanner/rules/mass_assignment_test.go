@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -79,6 +80,9 @@ type massAPI struct {
 	// body's role and isAdmin over the defaults (a model built from the
 	// request, of which only permitted fields were saved).
 	regAnswer string
+	// slowProfile: PATCH /api/me applies the change, then waits this
+	// long before it answers (past the scan's timeout).
+	slowProfile time.Duration
 
 	mu         sync.Mutex
 	users      map[string]*massUser // by name
@@ -303,6 +307,7 @@ func (a *massAPI) handler() http.Handler {
 		writeJSON(w, http.StatusOK, echo(a.profile, a.users[name], b))
 	})
 	mux.HandleFunc("PATCH /api/me", func(w http.ResponseWriter, r *http.Request) {
+		defer time.Sleep(a.slowProfile) // after the change, before the answer
 		name := a.caller(r)
 		if name == "" {
 			unauthorized(w)
@@ -1044,6 +1049,38 @@ func TestMassAssignmentBudget(t *testing.T) {
 		if left != 0 {
 			t.Errorf("budget %d: %d notes left on the target", budget, left)
 		}
+	}
+}
+
+// TestMassAssignmentProfileTimeout: a profile update that timed out may
+// still have been applied (here it is, and answers too late): the rule
+// reads the account back and puts it back as after an answered update.
+func TestMassAssignmentProfileTimeout(t *testing.T) {
+	api := newMassAPI(massAccept, massIgnore, massIgnore, massIgnore)
+	api.slowProfile = 400 * time.Millisecond
+	srv := httptest.NewServer(api.handler())
+	defer srv.Close()
+	res, err := scanner.Scan(context.Background(), scanner.Options{
+		Target: srv.URL, Mode: finding.ModeActive, OpenAPI: "spec.yaml",
+		ReadFile:   func(string) ([]byte, error) { return []byte(massSpec), nil },
+		Client:     scanner.ClientOptions{Concurrency: 4, Timeout: 150 * time.Millisecond},
+		Wait:       time.Second,
+		Primary:    bearerID("primary", "alice-token"),
+		Identities: []*scanner.Identity{massMallory()},
+		APIRules:   []scanner.APIRule{rules.MassAssignment{}},
+	})
+	// Only API rules ran, and their timeouts make the scan "failed" (no
+	// operation rule saw an answer): the target's state is what counts.
+	if err != nil && !errors.Is(err, scanner.ErrScanFailed) {
+		t.Fatalf("scan: %v", err)
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if !slices.ContainsFunc(api.writes, func(w string) bool { return strings.HasPrefix(w, "PATCH /api/me ") }) {
+		t.Fatalf("no profile update sent: the test does not reach the case; warnings %q", res.Warnings)
+	}
+	if u := api.users["mallory"]; u.Role != "user" || u.IsAdmin {
+		t.Errorf("the throw-away is left with role %q, isAdmin %v after an update that timed out; writes %q", u.Role, u.IsAdmin, api.writes)
 	}
 }
 
