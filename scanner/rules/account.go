@@ -650,6 +650,17 @@ type pwRoute struct {
 	rest map[string]any
 }
 
+// passwordRouteOps are the routes CrossUserPassword answers for
+// ("METHOD /path"): tested, or named in its coverage reason. Other write
+// rules leave them out of the writes they say no rule sends.
+func passwordRouteOps(a *scanner.API) []string {
+	var out []string
+	for _, rt := range passwordRoutes(a) {
+		out = append(out, acctOp(rt.t))
+	}
+	return out
+}
+
 // pwRouteList names routes for a coverage reason.
 func pwRouteList(routes []pwRoute) string {
 	var names []string
