@@ -135,3 +135,25 @@ func TestWriteAuthnMissingOnTheAdminsObject(t *testing.T) {
 		t.Errorf("plans the scan created are left: %v", left)
 	}
 }
+
+// TestWriteBFLABulkWriteNotTested: an administrative DELETE on a whole
+// collection (no id in its path) is never sent — it would change data the
+// scan did not create — and the coverage says it was not tested.
+func TestWriteBFLABulkWriteNotTested(t *testing.T) {
+	spec := writeSpec + `  /api/admin/coupons/expired:
+    delete:
+      tags: [admin]
+      responses: {"204": {description: deleted}}
+`
+	api := newWriteAPI(writeFlaws{})
+	res := writeRun{admin: true, spec: spec, rules: []scanner.APIRule{rules.WriteBFLA{}}}.scan(t, api)
+	var said string
+	for _, w := range res.Warnings {
+		if strings.HasPrefix(w, "bfla-privilege-escalation not run") {
+			said += w
+		}
+	}
+	if !strings.Contains(said, "DELETE /api/admin/coupons/expired: it addresses no object by an id in the path") {
+		t.Errorf("warnings %q, want the bulk DELETE named as not tested", res.Warnings)
+	}
+}
