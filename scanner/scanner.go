@@ -123,6 +123,16 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		ruleOps: map[int][]int{},
 		apiRuns: map[string]*apiRun{},
 	}
+	defer func() {
+		// A rule that panics must not leave the scan's objects behind:
+		// clean up, then let the panic go on.
+		if p := recover(); p != nil {
+			if s.writes != nil && !s.cleaned {
+				s.writes.cleanup(ctx)
+			}
+			panic(p)
+		}
+	}()
 	if s.safety, err = newSafety(opts); err != nil {
 		return nil, err // before waiting: a bad pattern is the user's to fix
 	}
@@ -193,6 +203,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		// Even when interrupted or out of budget: see Writes.cleanup.
 		var left []string
 		created, left = s.writes.cleanup(ctx)
+		s.cleaned = true
 		skipped = append(skipped, left...)
 	}
 	// The accounts go last: the objects they own are gone by now.
@@ -305,6 +316,7 @@ type scan struct {
 	// (see API.Writes); its objects are removed when the API rules end.
 	writesOnce sync.Once
 	writes     *Writes
+	cleaned    bool // the write engine's clean-up ran
 }
 
 func (s *scan) progress(p Progress) {

@@ -1091,3 +1091,24 @@ func TestReserveAddressesInText(t *testing.T) {
 		}
 	}
 }
+
+// TestWritesCleanupOnPanic: a rule that panics still leaves nothing behind:
+// the clean-up runs before the panic goes on.
+func TestWritesCleanupOnPanic(t *testing.T) {
+	api := newWritesAPI()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("the panic was swallowed")
+		}
+		if len(api.records) != 1 {
+			t.Errorf("records left: %v", api.records)
+		}
+	}()
+	writesScan(t, api, nil, func(ctx context.Context, a *API) []finding.Finding {
+		w := a.Writes()
+		if o, _, why := w.Create(ctx, kind(t, w, "/api/notes"), a.s.primary, nil); o == nil {
+			t.Fatalf("create: %s", why)
+		}
+		panic("a rule's bug")
+	})
+}
