@@ -64,12 +64,15 @@ func (WriteAuthnMissing) CheckAPI(ctx context.Context, a *scanner.API) []finding
 	return fs
 }
 
-// createWords say that an operation creates something: a PUT that does
-// is a create on its collection (Juice Shop's PUT
-// /rest/products/{id}/reviews, "Create a review for a product").
+// createWords, first in an operation's summary (else its description),
+// say that it creates something: a PUT that does is a create on its
+// collection (Juice Shop's PUT /rest/products/{id}/reviews, "Create a
+// review for a product"). Only first: "Replace the posts; to add one…"
+// replaces a collection. createOpID is the same for an operation id
+// (createReview, add_comment).
 var (
-	createWords  = regexp.MustCompile(`(?i)\b(create|creates|add|adds|submit|submits|post|posts)\b`)
-	createOpID   = regexp.MustCompile(`^(?i:create|add|submit|new|post)`)
+	createWords  = regexp.MustCompile(`^(?i)\s*(create|creates|add|adds|submit|submits)\b`)
+	createOpID   = regexp.MustCompile(`^(?i:create|add|submit)([A-Z_-]|$)`)
 	accountWords = regexp.MustCompile(`(?i)^(users?|accounts?|members?|me|profiles?|register|registration|sign-?up|password|settings|config(uration)?|roles?|permissions?|sessions?|tokens?|login|logout)$`)
 )
 
@@ -94,7 +97,7 @@ func collectionCreates(ops []openapi.Operation) []objects.Lifecycle {
 		if _, item := segParam(segs[len(segs)-1]); item {
 			continue
 		}
-		if !createWords.MatchString(op.Summary+" "+op.Description) && !createOpID.MatchString(op.OperationID) {
+		if !saysCreate(op) {
 			continue
 		}
 		if !slices.ContainsFunc(ops, func(g openapi.Operation) bool { return g.Method == http.MethodGet && g.Path == op.Path }) {
@@ -109,6 +112,16 @@ func collectionCreates(ops []openapi.Operation) []objects.Lifecycle {
 		out = append(out, k)
 	}
 	return out
+}
+
+// saysCreate reports whether op's summary (else its description) begins
+// with a create verb, or its operation id does.
+func saysCreate(op openapi.Operation) bool {
+	text := op.Summary
+	if strings.TrimSpace(text) == "" {
+		text = op.Description
+	}
+	return createWords.MatchString(text) || createOpID.MatchString(op.OperationID)
 }
 
 // unaddressedWrites are the PUT, PATCH and DELETE operations whose path
