@@ -609,7 +609,9 @@ func (CrossUserPassword) CheckAPI(ctx context.Context, a *scanner.API) []finding
 	if len(routes) == 0 {
 		return nil
 	}
-	own := a.OwnAccounts()
+	// An administrator may set anyone's password by design: neither
+	// account may be one.
+	own := slices.DeleteFunc(a.OwnAccounts(), func(o scanner.OwnAccount) bool { return o.IsAdmin() })
 	if len(own) < 2 {
 		a.Skip(crossPasswordRule, fmt.Sprintf("%s not tested: one user setting another's password is tried only on two accounts the scan may change (--auto-accounts, or two throw-away identities); it has %d", pwRouteList(routes), len(own)))
 		return nil
@@ -670,10 +672,14 @@ func pwRouteList(routes []pwRoute) string {
 	return strings.Join(names, ", ")
 }
 
-// passwordRoutes are the PUT, PATCH and POST operations of the description
-// on one account of a collection of them (scanner.AccountParam) whose body
-// takes a new password, or, without a body schema, whose route ends in
-// password; in description order.
+// passwordRoutes are the PUT, PATCH and POST operations of the
+// description on one account of a collection of them
+// (scanner.AccountParam) whose route ends in the password
+// (/users/{username}/password, /users/{id}/change-password) and whose body
+// takes a new one (any body, without a schema); in description order. A
+// write on the account's record itself (PUT /users/{id} with a password
+// among its fields) is left alone: it would also replace the name the
+// victim logs in with, and nothing would prove or undo it.
 func passwordRoutes(a *scanner.API) []pwRoute {
 	var out []pwRoute
 	for _, op := range a.Operations() {
@@ -681,7 +687,8 @@ func passwordRoutes(a *scanner.API) []pwRoute {
 			continue
 		}
 		p, ok := scanner.AccountParam(&op)
-		if !ok {
+		segs := strings.Split(strings.TrimRight(op.Path, "/"), "/")
+		if !ok || !pwLastSegment.MatchString(segs[len(segs)-1]) {
 			continue
 		}
 		rt := pwRoute{t: a.Target(op.Method, op.Path), param: p}
@@ -694,17 +701,13 @@ func passwordRoutes(a *scanner.API) []pwRoute {
 }
 
 // pwLastSegment matches a route's last segment that names the password.
-var pwLastSegment = regexp.MustCompile(`(?i)(passw(or)?d|pwd)$`)
+var pwLastSegment = regexp.MustCompile(`(?i)(passw(or)?d|pwd)s?$`)
 
 // fields finds the password fields of body, at the top or one object
-// down; without a schema, a route ending in password takes {"password"}.
-// It reports whether there is a field for the new password.
+// down; without a schema the route takes {"password"}. It reports whether
+// there is a field for the new password.
 func (rt *pwRoute) fields(body *openapi.Schema) bool {
 	if body == nil {
-		segs := strings.Split(strings.TrimRight(rt.t.Op.Path, "/"), "/")
-		if !pwLastSegment.MatchString(segs[len(segs)-1]) {
-			return false
-		}
 		rt.newKeys = []string{"password"}
 		return true
 	}
