@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
@@ -50,7 +51,8 @@ func (CrossUserWrite) CheckAPI(ctx context.Context, a *scanner.API) []finding.Fi
 		}
 	}
 	if len(kinds) == 0 {
-		if un := unaddressedWrites(a); len(un) > 0 {
+		// CrossUserPassword answers for the password routes (f3).
+		if un := slices.DeleteFunc(unaddressedWrites(a), func(op string) bool { return slices.Contains(passwordRouteOps(a), op) }); len(un) > 0 {
 			a.Skip(crossWriteRule, unaddressedNote(un)) // writes exist, addressed by no id
 			return nil
 		}
