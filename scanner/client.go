@@ -134,8 +134,11 @@ type Client struct {
 	budget  int64
 	origins map[string]bool
 
-	sent   atomic.Int64 // requests that left (or tried to leave) the scanner
-	failed atomic.Int64 // requests without a usable answer (see Do)
+	sent atomic.Int64 // requests that left (or tried to leave) the scanner
+	// reserve is the part of the budget only requests marked pastBudget
+	// may spend: what a rule keeps to undo a change (API.ReserveUndo).
+	reserve atomic.Int64
+	failed  atomic.Int64 // requests without a usable answer (see Do)
 
 	maxWait time.Duration // Retry-After allowance of one request
 	// rounds counts throttling pauses in a row with no usable answer in
@@ -262,7 +265,11 @@ func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duratio
 	}
 	// Reserve the request in the budget before waiting, so that
 	// concurrent requests cannot overshoot it.
-	if n := c.sent.Add(1); c.budget > 0 && n > c.budget && !req.pastBudget {
+	limit := c.budget
+	if !req.pastBudget {
+		limit -= c.reserve.Load() // kept for undoing and cleaning up what a rule changed
+	}
+	if n := c.sent.Add(1); c.budget > 0 && n > limit && !req.pastBudget {
 		c.sent.Add(-1)
 		return nil, time.Time{}, ErrBudget
 	}
@@ -664,4 +671,4 @@ func (c *Client) probe(ctx context.Context, req *Request) *Response {
 }
 
 // exhausted reports whether the budget stopped a request.
-func (c *Client) exhausted() bool { return c.budget > 0 && c.sent.Load() >= c.budget }
+func (c *Client) exhausted() bool { return c.budget > 0 && c.sent.Load() >= c.budget-c.reserve.Load() }
