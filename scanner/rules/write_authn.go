@@ -264,15 +264,16 @@ func (j *authnWrites) kind(ctx context.Context, k objects.Lifecycle) []finding.F
 // anonymous write is proven on the admin's object, with no change to
 // anything that existed before the scan); nil when neither can.
 func (j *authnWrites) ownObject(ctx context.Context, k objects.Lifecycle) *scanner.Object {
-	for _, id := range []*scanner.Identity{j.owner, j.admin()} {
-		if id == nil || id.IsAnonymous() {
+	owners := []*scanner.Identity{j.owner}
+	if admin := j.admin(); admin != nil && admin != j.owner {
+		owners = append(owners, admin)
+	}
+	for _, id := range owners {
+		if id.IsAnonymous() {
 			continue
 		}
 		if o, _, _ := j.w.Create(ctx, k, id, nil); o != nil {
 			return o
-		}
-		if id == j.admin() {
-			break
 		}
 	}
 	return nil
@@ -518,6 +519,7 @@ func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) 
 	}
 	evidence := []*scanner.Response{r}
 	var sent, then string
+	verdict := ": the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up)."
 	if body != nil {
 		sent = " and a body of the wrong JSON type"
 	}
@@ -531,8 +533,8 @@ func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) 
 		}
 		evidence = append(evidence, valid)
 		then = fmt.Sprintf("; the same request with a body that should pass validation answered %d", valid.Status)
-		if conf < finding.ConfidenceMedium {
-			then += " too: the body may be checked before the credentials, which only a write on a real object tells apart"
+		if bodyComplaint(valid) {
+			verdict = ". The handler may run without checking credentials, or check the body before the credentials (a validator mounted before the authentication): only a write on a real object tells them apart."
 		}
 	} else {
 		again := j.w.SendMissing(ctx, it, nil, scanner.Anonymous, body)
@@ -540,8 +542,8 @@ func (j *authnWrites) probe(ctx context.Context, it objects.Item, p protection) 
 			return finding.Finding{}, false
 		}
 	}
-	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d%s: the handler ran without checking credentials (a protected route refuses with 401 or 403 before it looks the object up).",
-		it.Op.Method, it.Op.Path, p.why, sent, r.Status, then)
+	summary := fmt.Sprintf("%s %s %s, yet a request without credentials, on an id that cannot exist%s, answered %d%s%s",
+		it.Op.Method, it.Op.Path, p.why, sent, r.Status, then, verdict)
 	if last := evidence[len(evidence)-1]; last.OK() {
 		summary += " Some APIs answer 2xx to what they refuse and ignore it: if this one does, it is not a flaw."
 		if it.Op.Method != http.MethodDelete {
