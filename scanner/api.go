@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -255,12 +256,32 @@ func (a *API) Restore(ctx context.Context, id *Identity) error {
 // errNotUndo refuses an Undo as an identity other than a throw-away one.
 var errNotUndo = errors.New("not sent: only a throw-away identity's own request goes past the budget")
 
+// ReserveUndo keeps n requests of the budget out of what the rules may
+// spend, for the undo of a change a rule is about to send (see Undo): a
+// budget that runs out between the change and its undo must not leave the
+// throw-away an admin, and --budget stays a bound. ok is false when what
+// is left of the budget cannot cover them: the change must not be sent.
+// release gives the reservation back once the undo was sent (its requests
+// are then counted as sent) or turned out not to be needed; it is safe to
+// call more than once.
+func (a *API) ReserveUndo(n int) (release func(), ok bool) {
+	c := a.s.client
+	if c.budget <= 0 {
+		return func() {}, true
+	}
+	if c.reserve.Add(int64(n))+c.sent.Load() > c.budget {
+		c.reserve.Add(-int64(n))
+		return func() {}, false
+	}
+	var once sync.Once
+	return func() { once.Do(func() { c.reserve.Add(-int64(n)) }) }, true
+}
+
 // Undo sends req, a rule's put-back of a change it made to a throw-away
 // identity's own account (a profile's earlier role) or the read that
-// confirms it, past the request budget and past an interrupted scan's
-// cancellation, as the clean-up of created objects goes: a budget that ran
-// out between the change and its undo must not leave the throw-away an
-// admin. Only requests as a throw-away identity are sent; any other is
+// confirms it, out of the budget's reserve (see ReserveUndo) and past an
+// interrupted scan's cancellation, as the clean-up of created objects
+// goes. Only requests as a throw-away identity are sent; any other is
 // refused (Err set, nothing sent). The exclusions still apply.
 func (a *API) Undo(ctx context.Context, t *Target, req *Request) *Response {
 	if req.Identity == nil || !req.Identity.Throwaway {

@@ -78,10 +78,12 @@ func (r undoRule) CheckAPI(ctx context.Context, a *scanner.API) []finding.Findin
 	return r.fn(ctx, a)
 }
 
-// TestUndoPastBudget: once the budget is spent, a rule's PATCH is not
-// sent, but its undo as the throw-away identity is (the put-back of a
-// change the rule made); an undo as any other identity is refused and
-// nothing is sent.
+// TestUndoPastBudget: a rule that reserved its undo (ReserveUndo) before
+// the budget ran out still sends it as the throw-away identity once the
+// rest of the budget is spent and its PATCH is refused; an undo as any
+// other identity is refused and nothing is sent; a reservation the budget
+// left cannot cover is refused; and the scan never sends more than the
+// budget.
 func TestUndoPastBudget(t *testing.T) {
 	api := &undoAPI{}
 	srv := httptest.NewServer(api)
@@ -98,6 +100,11 @@ func TestUndoPastBudget(t *testing.T) {
 			t.Errorf("no throw-away identity: %s", a.NoThrowaway("none configured"))
 			return nil
 		}
+		release, ok := a.ReserveUndo(1)
+		if !ok {
+			t.Fatalf("the reservation of one request was refused with the budget unspent")
+		}
+		defer release()
 		me := a.Target("GET", "/api/me")
 		for i := 0; i < 50 && !a.Exhausted(); i++ {
 			me.Do(ctx, me.Request(tws[0], me.Values()))
@@ -111,15 +118,19 @@ func TestUndoPastBudget(t *testing.T) {
 			}
 			return patch.Do(ctx, req)
 		}
+		if _, ok := a.ReserveUndo(1); ok {
+			t.Errorf("a second reservation was granted with the budget spent")
+		}
 		spent = send(tws[0], false)
-		undone = send(tws[0], true)
 		refused = send(me.Primary, true)
+		undone = send(tws[0], true)
 		return nil
 	}
-	_, err := scanner.Scan(context.Background(), scanner.Options{
+	const budget = 12
+	res, err := scanner.Scan(context.Background(), scanner.Options{
 		Target: srv.URL, Mode: finding.ModeActive, OpenAPI: "spec.yaml",
 		ReadFile:   func(string) ([]byte, error) { return []byte(undoSpec), nil },
-		Client:     scanner.ClientOptions{Concurrency: 2, Timeout: 5 * time.Second, Budget: 12},
+		Client:     scanner.ClientOptions{Concurrency: 2, Timeout: 5 * time.Second, Budget: budget},
 		Wait:       time.Second,
 		Primary:    scanner.NewIdentity("alice", []scanner.Header{{Name: "Authorization", Value: "Bearer alice"}}),
 		Identities: []*scanner.Identity{mallory},
@@ -133,6 +144,9 @@ func TestUndoPastBudget(t *testing.T) {
 	}
 	if undone.Err != nil || undone.Status != http.StatusOK {
 		t.Errorf("the undo as the throw-away got status %d, err %v; want it sent past the budget", undone.Status, undone.Err)
+	}
+	if res.Requests > budget {
+		t.Errorf("%d requests sent with --budget %d", res.Requests, budget)
 	}
 	if refused.Err == nil {
 		t.Errorf("the undo as the primary identity was sent (status %d): only a throw-away's goes past the budget", refused.Status)

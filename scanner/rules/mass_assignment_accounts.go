@@ -253,6 +253,15 @@ func (m *massRun) profileCheck(ctx context.Context, tw *scanner.Identity, p mass
 		req.Body, req.ContentType = body, "application/json"
 		return req
 	}
+	// The put-back and the read that confirms it are kept out of the
+	// budget before the update is sent: the budget must not run out
+	// between the two.
+	release, ok := m.a.ReserveUndo(2)
+	if !ok {
+		m.note(key, op+": not sent: the request budget left would not cover putting the throw-away account back")
+		return finding.Finding{}, false
+	}
+	defer release()
 	var r *scanner.Response
 	if req := request(massExtra(cands)); req != nil {
 		r = p.write.Do(ctx, req)
@@ -317,9 +326,10 @@ func massProfileBase(write *scanner.Target, before *scanner.Response) []byte {
 
 // restoreProfile puts back, after an update with cands, the values the
 // read before it showed (false for a flag that was not there: the account
-// had no right of it), and reads the account again; both go past the
-// request budget (see scanner.API.Undo): a budget spent by the update
-// must not leave the throw-away an admin. request builds the update with
+// had no right of it), and reads the account again; both spend the part
+// of the budget profileCheck kept for them before the update (see
+// scanner.API.Undo), so a budget spent by the update cannot leave the
+// throw-away an admin. request builds the update with
 // the values (nil: no body could be built). lost are the
 // properties that may still be set: the read shows the value sent, or,
 // for one that stuck, no read or no value to put back. The text says so
