@@ -140,6 +140,9 @@ type record struct {
 	// Never written to again, never deleted, not listed.
 	foreign atomic.Bool
 	proven  bool
+	// held is the part of the request budget kept for its clean-up
+	// (see holdCleanup), given back when the clean-up comes to it.
+	held int
 }
 
 // Account records an account a rule registered through operation ("POST
@@ -162,6 +165,9 @@ func (w *Writes) Account(operation, name string, owner *Identity) {
 // shows its name), and is listed with them in the report, deleted or not.
 func (w *Writes) AccountLoggedIn(operation, name string, as *Identity, self string) {
 	a := &account{owner: identityName(as), id: as, register: operation, name: name, email: name, self: self, item: name}
+	// The registration is sent already: what is left of the budget is
+	// all its deletion may have.
+	a.held = w.s.client.holdUpTo(accountCleanupCost)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.accounts = append(w.accounts, a)
@@ -295,7 +301,11 @@ func (w *Writes) CreateUnder(ctx context.Context, k objects.Lifecycle, parent *O
 
 // parentValues returns the values of k's parents: from a parent object
 // created as owner when the scan can create one, else from
-// Options.PathValues (configured set).
+// Options.PathValues, else, for a parent that is a user
+// (/users/{userId}/notes), the owner's own id the scan learned. configured
+// is set when a value came from Options.PathValues and is not the owner's
+// own: a parent that existed before the scan and may be shared (a team),
+// where a user's own record never is.
 func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *Identity) (vals map[string]string, configured bool, why string) {
 	vals = map[string]string{}
 	if len(k.Parents) == 0 {
@@ -312,21 +322,52 @@ func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *I
 	}
 	var missing []string
 	for _, name := range k.Parents {
+		own := w.ownParent(k.Create.Path, name, owner)
 		v, ok := w.s.opts.PathValues[name]
-		if !ok {
+		switch {
+		case ok:
+			configured = configured || !slices.ContainsFunc(own, func(o string) bool { return strings.EqualFold(o, v) })
+		case len(own) > 0:
+			v = own[0]
+		default:
 			missing = append(missing, name)
 			continue
 		}
 		vals[name] = v
 	}
 	if len(missing) == 0 {
-		return vals, true, ""
+		return vals, configured, ""
 	}
 	why = fmt.Sprintf("%s %s needs a parent (%s) the scan cannot create", k.Create.Method, k.Create.Path, strings.Join(missing, ", "))
 	if parentWhy != "" {
 		why = fmt.Sprintf("%s %s needs a parent (%s): %s", k.Create.Method, k.Create.Path, strings.Join(missing, ", "), parentWhy)
 	}
 	return nil, false, why + "; give its value in pathValues"
+}
+
+// userSegment matches collections of users, whose item is a parent every
+// identity has of its own (/users/{userId}/notes); not accounts or members,
+// often a bank account or a membership rather than the caller.
+var userSegment = regexp.MustCompile(`(?i)^(users?|people|persons?|profiles?|customers?|principals?)$`)
+
+// ownParent is what the scan learned owner is (its id, login name or
+// email, of the kinds the parameter asks for, likeliest first) when path
+// parameter name of route selects a user (/users/{userId}/notes); nil
+// otherwise.
+func (w *Writes) ownParent(route, name string, owner *Identity) []string {
+	p := openapi.Param{Name: name, In: "path"}
+	if owner == nil || owner.IsAnonymous() || !userSegment.MatchString(collectionOf(route, p)) {
+		return nil
+	}
+	var out []string
+	for _, kind := range selfKinds(route, p) {
+		for _, o := range w.s.owned {
+			if o.owner == owner && o.kind == kind && !slices.Contains(out, o.value) {
+				out = append(out, o.value)
+			}
+		}
+	}
+	return out
 }
 
 // Parent is the kind whose objects k's objects are created under (/projects
@@ -405,6 +446,20 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	if ctx.Err() != nil {
 		return nil, nil, fmt.Sprintf("%s was not sent: %v", op, ctx.Err())
 	}
+	if !w.s.client.hold(createCost + cleanupCost) {
+		return nil, nil, fmt.Sprintf("%s was not sent: what is left of the request budget (%d) could not also delete the object at the end", op, w.s.client.budget)
+	}
+	// The create's own requests spend what it holds; what a recorded
+	// object's clean-up needs stays held (see record.held).
+	ctx = spendReserve(ctx)
+	var rec *record
+	defer func() {
+		if rec != nil && rec.held > 0 {
+			w.s.client.unhold(createCost)
+		} else {
+			w.s.client.unhold(createCost + cleanupCost)
+		}
+	}()
 	marker := w.Marker()
 	body, err := w.createBody(k, marker, extra)
 	if err != nil {
@@ -431,13 +486,13 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		}
 	}
 	o := &Object{Kind: k, Owner: owner, Parents: vals, Sent: body, Created: r, Marker: marker}
-	rec := &record{o: o, op: op}
+	rec = &record{o: o, op: op}
 	if parentOwner != nil && parentOwner != owner {
 		rec.others = append(rec.others, parentOwner)
 	}
 	switch {
 	case maybeSent(r):
-		rec.pending = true
+		rec.pending, rec.held = true, cleanupCost
 		if timedOut(r.Err) {
 			rec.sentAt = sentAt // the target may still be making it
 		}
@@ -448,7 +503,7 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	}
 	id, ok := objects.NewID(r.Body, r.Header.Get("Location"), idParam(k))
 	if !ok {
-		id, ok, _ = w.listed(ctx, o, false)
+		id, ok, _ = w.listed(ctx, o)
 	}
 	if !ok {
 		w.add(rec)
@@ -464,12 +519,28 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		// attacked, never deleted.
 		return nil, r, fmt.Sprintf("%s answered %d with %s: not taken for a new object, left alone", op, r.Status, how)
 	}
+	if !rec.unproven {
+		rec.held = cleanupCost // (an unproven object is never deleted)
+	}
 	w.add(rec)
 	if rec.unproven {
 		return nil, r, fmt.Sprintf("%s answered %d with id %s, but no identity of the scan could read that object to see the scan's marker on it: not attacked, not deleted", op, r.Status, o.ID)
 	}
 	return o, r, ""
 }
+
+// cleanupCost is what the clean-up of one object may spend of the request
+// budget: the read that finds who can see it, the DELETE, and the read
+// (or list) that confirms it. Each create holds it from before it is sent
+// until the clean-up comes to its object, so the clean-up never needs
+// more than --budget (see Client.hold).
+const cleanupCost = 3
+
+// createCost is what a create may spend itself, held with cleanupCost
+// until it is done: the owner's list before a create without a marker,
+// the POST and its retry with the fields a 400 named, and the reads that
+// prove the new object the scan's (the owner's, the admin's, the list).
+const createCost = 6
 
 // refKey matches a property that names another object by its id
 // (productId, product_id, categoryID), capturing the object's name.
@@ -780,7 +851,7 @@ func (w *Writes) notNew(ctx context.Context, rec *record) string {
 			return ""
 		}
 	}
-	switch _, found, readable := w.listed(ctx, o, false); {
+	switch _, found, readable := w.listed(ctx, o); {
 	case found:
 		rec.proven = true
 		return ""
@@ -838,7 +909,7 @@ func (w *Writes) post(ctx context.Context, t *Target, vals map[string]string, as
 // empty body), proves an object the scan's own where the item has no GET,
 // and confirms its deletion there. Only for an object whose create body
 // carried its marker: another record is never taken for it.
-func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string, found, readable bool) {
+func (w *Writes) listed(ctx context.Context, o *Object) (id string, found, readable bool) {
 	if o.Marker == "" || !bytes.Contains(o.Sent, []byte(o.Marker)) {
 		return "", false, false
 	}
@@ -858,9 +929,7 @@ func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string
 		if as == nil || (as != o.Owner && !o.Owner.IsAnonymous()) {
 			continue
 		}
-		req := t.Request(as, v)
-		req.pastBudget = cleanup
-		if r = t.Do(ctx, req); r.OK() {
+		if r = t.Do(ctx, t.Request(as, v)); r.OK() {
 			break
 		}
 	}
@@ -868,24 +937,225 @@ func (w *Writes) listed(ctx context.Context, o *Object, cleanup bool) (id string
 		return "", false, false
 	}
 	var hits []json.RawMessage
-	for _, rec := range listRecords(r.Body) {
-		if SoftDeleted(rec) {
-			continue
-		}
-		// Its marker, or (once known) its id: an update by a rule may
-		// have replaced the marker.
-		if bytes.Contains(rec, []byte(o.Marker)) {
-			hits = append(hits, rec)
-		} else if rid, ok := objects.NewID(rec, "", idParam(o.Kind)); ok && o.ID != "" && rid == o.ID {
-			hits = append(hits, rec)
+	collect := func(body []byte) {
+		for _, rec := range listRecords(body) {
+			if SoftDeleted(rec) {
+				continue
+			}
+			// Its marker, or (once known) its id: an update by a rule
+			// may have replaced the marker.
+			if bytes.Contains(rec, []byte(o.Marker)) {
+				hits = append(hits, rec)
+			} else if rid, ok := objects.NewID(rec, "", idParam(o.Kind)); ok && o.ID != "" && rid == o.ID {
+				hits = append(hits, rec)
+			}
 		}
 	}
+	complete := w.followPages(ctx, t, r, func(page *Response) bool {
+		collect(page.Body)
+		return len(hits) > 0
+	})
 	if len(hits) != 1 {
-		// Absent from one page of a paged list proves nothing.
-		return "", false, len(hits) > 1 || !paged(r)
+		// Absent from a list the scan could not read to its end proves
+		// nothing.
+		return "", false, len(hits) > 1 || complete
 	}
 	id, ok := objects.NewID(hits[0], "", idParam(o.Kind))
 	return id, ok, true
+}
+
+// maxListPages bounds the pages of one list the engine reads looking for
+// an object (the first included).
+const maxListPages = 10
+
+// followPages hands done first, a list's first page as the target
+// answered it, then reads the pages after it, following their next links
+// (see nextPage), until done says a page had what the caller looks for,
+// the list ends, or maxListPages were read. It reports whether the list was read to its end
+// (or done stopped it): false when a page could not be read, a next link
+// leads elsewhere, or the bound was reached.
+func (w *Writes) followPages(ctx context.Context, t *Target, first *Response, done func(*Response) bool) bool {
+	list := t.Op
+	seen := map[string]bool{first.Request.URL.String(): true}
+	r := first
+	for pages := 1; ; pages++ {
+		if pages == 1 && done(r) {
+			return true
+		}
+		next, last := nextPage(r, list)
+		if next == nil {
+			return last
+		}
+		if pages >= maxListPages || seen[next.String()] {
+			return false
+		}
+		seen[next.String()] = true
+		req := *first.Request
+		req.URL, req.Header = next, first.Request.Header.Clone()
+		if r = t.Do(ctx, &req); !r.OK() {
+			return false
+		}
+		if done(r) {
+			return true
+		}
+	}
+}
+
+// nextPage is the page after r's, a list answer: a Link header's
+// rel="next", or a next link or cursor in the body ("next", "nextPage",
+// "links.next", "_links.next.href", "@odata.nextLink", "meta.next_cursor",
+// "nextPageToken"), on the same origin and route only. Without one, last
+// says whether r is the list's last page: the body says so (a null next,
+// hasMore false) or shows no sign of paging (see paged).
+func nextPage(r *Response, list *openapi.Operation) (next *url.URL, last bool) {
+	base := r.Request.URL
+	if ref := linkNext(r.Header.Values("Link")); ref != "" {
+		return sameList(base, ref)
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
+	dec.UseNumber()
+	var obj map[string]any
+	if dec.Decode(&obj) != nil {
+		return nil, !paged(r)
+	}
+	p := pageLinks(obj, 0)
+	switch {
+	case p.ref != "":
+		return sameList(base, p.ref)
+	case p.cursor != "":
+		u := *base
+		q := u.Query()
+		q.Set(pageParam(list, p.numbered), p.cursor)
+		u.RawQuery = q.Encode()
+		return &u, false
+	case p.end:
+		return nil, true
+	}
+	return nil, !paged(r)
+}
+
+// pageInfo is what a list answer says of the next page.
+type pageInfo struct {
+	ref      string // a link (URL, path or query) to it
+	cursor   string // a cursor (or page number) to ask for it with
+	numbered bool   // cursor is a page number
+	end      bool   // there is none: a null next, hasMore false
+}
+
+// nextKeys name where a list answer puts its next page (normKey form).
+var nextKeys = map[string]bool{"next": true, "nextpage": true, "nexturl": true, "nextlink": true, "@odata.nextlink": true,
+	"nextpageurl": true, "nexthref": true, "nextcursor": true, "nextpagetoken": true, "nexttoken": true,
+	"continuationtoken": true, "nextpagecursor": true}
+
+// pageWrappers hold paging details beside the records.
+var pageWrappers = map[string]bool{"links": true, "_links": true, "meta": true, "pagination": true, "paging": true,
+	"pageinfo": true, "responsemetadata": true, "page": true}
+
+// pageLinks reads obj's paging keys, and those of its paging wrappers.
+func pageLinks(obj map[string]any, depth int) pageInfo {
+	var p pageInfo
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		nk := normKey(k)
+		switch v := obj[k].(type) {
+		case string:
+			if !nextKeys[nk] {
+				continue
+			}
+			switch {
+			case v == "":
+				p.end = true
+			case strings.HasPrefix(v, "/") || strings.HasPrefix(v, "?") || strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
+				return pageInfo{ref: v}
+			case len(v) <= 512:
+				return pageInfo{cursor: v}
+			}
+		case json.Number:
+			if nextKeys[nk] {
+				return pageInfo{cursor: v.String(), numbered: true}
+			}
+		case nil:
+			if nextKeys[nk] {
+				p.end = true
+			}
+		case bool:
+			if (nk == "hasmore" || nk == "hasnext" || nk == "hasnextpage" || nk == "more") && !v {
+				p.end = true
+			}
+		case map[string]any:
+			if href, ok := v["href"].(string); ok && nextKeys[nk] && href != "" {
+				return pageInfo{ref: href}
+			}
+			if depth == 0 && pageWrappers[nk] {
+				inner := pageLinks(v, depth+1)
+				if inner.ref != "" || inner.cursor != "" {
+					return inner
+				}
+				p.end = p.end || inner.end
+			}
+		}
+	}
+	return p
+}
+
+// linkNext is the target of the rel="next" link of Link headers, "" when
+// there is none.
+func linkNext(values []string) string {
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			ref, params, ok := strings.Cut(strings.TrimSpace(part), ";")
+			ref = strings.TrimSpace(ref)
+			if !ok || !strings.HasPrefix(ref, "<") || !strings.HasSuffix(ref, ">") {
+				continue
+			}
+			for _, param := range strings.Split(params, ";") {
+				name, val, _ := strings.Cut(strings.TrimSpace(param), "=")
+				if strings.EqualFold(strings.TrimSpace(name), "rel") && slices.Contains(strings.Fields(strings.ToLower(strings.Trim(val, `" `))), "next") {
+					return ref[1 : len(ref)-1]
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// sameList resolves ref against base, the page read, and takes it only on
+// the same origin and route: a next page is more of the same list, and the
+// scan never follows a link anywhere else.
+func sameList(base *url.URL, ref string) (*url.URL, bool) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, false
+	}
+	u = base.ResolveReference(u)
+	if origin(u) != origin(base) || strings.TrimSuffix(u.Path, "/") != strings.TrimSuffix(base.Path, "/") || u.User != nil {
+		return nil, false
+	}
+	u.Fragment = ""
+	return u, false
+}
+
+// cursorParams name a list's query parameter that takes a cursor, and
+// pageParams one that takes a page number (normKey form).
+var (
+	cursorParams = []string{"cursor", "after", "pagetoken", "nexttoken", "continuationtoken", "startingafter", "startcursor", "next", "pagecursor"}
+	pageParams   = []string{"page", "pagenumber", "pageno", "pagenum", "p"}
+)
+
+// pageParam is the query parameter list takes a cursor (numbered: a page
+// number) in: the one it declares, else "cursor" ("page").
+func pageParam(list *openapi.Operation, numbered bool) string {
+	names, fallback := cursorParams, "cursor"
+	if numbered {
+		names, fallback = pageParams, "page"
+	}
+	for _, want := range names {
+		for _, p := range list.Params {
+			if p.In == "query" && normKey(p.Name) == want {
+				return p.Name
+			}
+		}
+	}
+	return fallback
 }
 
 // pageKeys are the keys of a list answer that say it is one page of more.
@@ -1184,18 +1454,17 @@ func reserveAddresses(body []byte, marker string) []byte {
 // Read is a fresh (never cached) GET of o's item as `as`; nil when o's kind
 // has no item GET.
 func (w *Writes) Read(ctx context.Context, o *Object, as *Identity) *Response {
-	return w.read(ctx, o, as, false)
+	return w.read(ctx, o, as)
 }
 
-// read is Read, past the budget for the clean-up. An answer that shows the
-// object makes `as` one of its readers.
-func (w *Writes) read(ctx context.Context, o *Object, as *Identity, cleanup bool) *Response {
+// read is Read. An answer that shows the object makes `as` one of its
+// readers.
+func (w *Writes) read(ctx context.Context, o *Object, as *Identity) *Response {
 	it, ok := o.Kind.Item(http.MethodGet)
 	if !ok {
 		return nil
 	}
 	t, req := w.itemRequest(o, it, as, nil)
-	req.pastBudget = cleanup
 	r := t.Do(ctx, req)
 	if r.OK() && !SoftDeleted(r.Body) && Refusal(r) == "" {
 		if rec := w.recordOf(o); rec != nil {
@@ -1473,9 +1742,21 @@ func (w *Writes) SendMissing(ctx context.Context, it objects.Item, parent *Objec
 	if body != nil {
 		req.Body, req.ContentType = body, "application/json"
 	}
+	if it.Op.Method == http.MethodDelete {
+		return t.Do(ctx, req)
+	}
+	// A write may make the object (an upsert): the probe, its read and
+	// the object's clean-up come out of what it holds.
+	const cost = 2 + cleanupCost
+	if !w.s.client.hold(cost) {
+		return &Response{Request: req, Err: fmt.Errorf("%w: what is left of it could not also delete what the probe may make", ErrBudget)}
+	}
+	kept := 0
+	defer func() { w.s.client.unhold(cost - kept) }()
+	ctx = spendReserve(ctx)
 	r := t.Do(ctx, req)
-	if r.OK() && it.Op.Method != http.MethodDelete {
-		w.probed(ctx, it, v, as, body)
+	if r.OK() && w.probed(ctx, it, v, as, body) {
+		kept = cleanupCost
 	}
 	return r
 }
@@ -1484,8 +1765,10 @@ func (w *Writes) SendMissing(ctx context.Context, it objects.Item, parent *Objec
 // cannot exist creates it on an upsert route (a key-value store's PUT
 // /settings/{key}). The id is the scan's own, so whatever is there is the
 // scan's, and the clean-up deletes it. Nothing is recorded when a read
-// of the id shows nothing there, or when it is recorded already.
-func (w *Writes) probed(ctx context.Context, it objects.Item, v map[string]string, as *Identity, body []byte) {
+// of the id shows nothing there, or when it is recorded already. It
+// reports whether it recorded one; the record holds cleanupCost of the
+// budget, which the caller held.
+func (w *Writes) probed(ctx context.Context, it objects.Item, v map[string]string, as *Identity, body []byte) bool {
 	k := w.kindOf(it)
 	o := &Object{Kind: k, Owner: as, ID: v["path:"+it.Param], Parents: map[string]string{}, Sent: body}
 	names := routeParams(it.Op.Path)
@@ -1494,20 +1777,21 @@ func (w *Writes) probed(ctx context.Context, it objects.Item, v map[string]strin
 			o.Parents[p] = v["path:"+names[i]]
 		}
 	}
-	rec := &record{o: o, op: it.Op.Method + " " + it.Op.Path, item: itemPath(k, o)}
+	rec := &record{o: o, op: it.Op.Method + " " + it.Op.Path, item: itemPath(k, o), held: cleanupCost}
 	w.mu.Lock()
 	dup := slices.ContainsFunc(w.records, func(old *record) bool { return old.item == rec.item && old.o != nil && old.o.ID == o.ID })
 	w.mu.Unlock()
 	if dup {
-		return
+		return false
 	}
 	if get, ok := k.Item(http.MethodGet); ok {
 		t, req := w.itemRequest(o, get, as, nil)
 		if back := t.Do(ctx, req); back.Err == nil && (back.Status == http.StatusNotFound || back.Status == http.StatusGone) {
-			return // nothing there: the write made nothing
+			return false // nothing there: the write made nothing
 		}
 	}
 	w.add(rec)
+	return true
 }
 
 // kindOf is the kind whose items it acts on: the description's, else one
@@ -1795,6 +2079,18 @@ func requiredMessage(v any) bool {
 	return false
 }
 
+// CompleteBody is body (a write's JSON object) with the top-level fields
+// r, its 400 or 422, says are missing added as strings carrying marker, as
+// the engine's creates learn them: an update refused for its body tested
+// nothing. ok false when r names no field body lacks.
+func CompleteBody(body []byte, r *Response, marker string) ([]byte, bool) {
+	fields := missingFields(r)
+	if len(fields) == 0 {
+		return body, false
+	}
+	return addFields(body, fields, marker)
+}
+
 // addFields adds each of fields absent from body (a JSON object) as a
 // string carrying marker; ok false when it added none.
 func addFields(body []byte, fields []string, marker string) ([]byte, bool) {
@@ -1833,10 +2129,10 @@ const maxLeftShown = 10
 // cleanup deletes every object the scan created, children before parents
 // (the reverse of creation order), with the owner's credentials, then the
 // parent's owner's, then the admin's, and confirms each deletion with the
-// owner's read-back. It goes past the request budget (at most the deletes
-// and reads it needs: leaving the scan's objects on the target would be
-// worse than a few requests more) and past an interrupted scan's context
-// (see cleanupTimeout). It returns what was created and whether it is
+// owner's read-back. It spends the part of the request budget each create
+// held for it (see cleanupCost; the rules could not spend it), never more
+// than the budget, and goes past an interrupted scan's context (see
+// cleanupTimeout). It returns what was created and whether it is
 // gone, and a warning naming what is left; nil when nothing was created.
 func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string) {
 	w.handOverAccounts()
@@ -1852,7 +2148,12 @@ func (w *Writes) cleanup(ctx context.Context) (*finding.WriteCoverage, []string)
 	created := make([]*finding.CreatedObject, len(recs))
 	accounts := false
 	for i := len(recs) - 1; i >= 0; i-- {
-		switch rec := recs[i]; {
+		rec := recs[i]
+		// What was held for this object is its to spend now; what is
+		// held for the others (and the accounts) stays theirs.
+		w.s.client.unhold(rec.held)
+		rec.held = 0
+		switch {
 		case rec.account != nil:
 			created[i], accounts = rec.account, true
 		case rec.foreign.Load():
@@ -1941,13 +2242,13 @@ func (w *Writes) awaitPending(ctx context.Context, recs []*record) {
 }
 
 // settle looks for the object of a create that got no answer, by its
-// marker in the owner's list of the collection (past the budget): found,
+// marker in the owner's list of the collection: found,
 // it is removed like any other; not in a list that was read, the create
 // made none (nil: nothing to report); else it may be on the target,
 // unaddressable, and the report says so.
 func (w *Writes) settle(ctx context.Context, rec *record) *finding.CreatedObject {
 	o := rec.o
-	id, found, readable := w.listed(ctx, o, true)
+	id, found, readable := w.listed(ctx, o)
 	if found {
 		o.ID = id
 		rec.item = itemPath(o.Kind, o)
@@ -1986,7 +2287,7 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 		return c
 	}
 	if reader == nil && rec.deleteSent.Load() {
-		if _, listed, readable := w.listed(ctx, o, true); readable && !listed {
+		if _, listed, readable := w.listed(ctx, o); readable && !listed {
 			c.Deleted, c.Reason = true, fmt.Sprintf("deleted during the scan; the owner's list (GET %s) no longer shows it", o.Kind.Create.Path)
 			return c
 		} else if !readable {
@@ -2002,7 +2303,6 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 	var tried []string
 	for _, id := range w.deleters(rec) {
 		t, req := w.itemRequest(o, del, id, nil)
-		req.pastBudget = true
 		r := t.Do(ctx, req)
 		if r.Err != nil {
 			tried = append(tried, fmt.Sprintf("DELETE as %s got no answer: %v", identityName(id), r.Err))
@@ -2016,7 +2316,7 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 			// No item read: the owner's list, which shows the object by
 			// its marker, confirms; without one, a 2xx is taken at its
 			// word.
-			_, listed, readable := w.listed(ctx, o, true)
+			_, listed, readable := w.listed(ctx, o)
 			switch {
 			case readable && listed:
 				tried = append(tried, fmt.Sprintf("still in the owner's list (GET %s) after DELETE as %s answered %d", o.Kind.Create.Path, identityName(id), r.Status))
@@ -2032,7 +2332,7 @@ func (w *Writes) remove(ctx context.Context, rec *record) finding.CreatedObject 
 			}
 			continue
 		}
-		back := w.read(ctx, o, reader, true)
+		back := w.read(ctx, o, reader)
 		if goneAnswer(back) {
 			c.Deleted, c.Reason = true, fmt.Sprintf("deleted by %s; %s's read-back answered %s", identityName(id), identityName(reader), describeAnswer(back))
 			return c
@@ -2062,7 +2362,7 @@ func (w *Writes) cleanupReader(ctx context.Context, rec *record) (reader *Identi
 	var asked *Identity
 	if known {
 		reader = w.reader(o)
-		back = w.read(ctx, o, reader, true)
+		back = w.read(ctx, o, reader)
 		if !goneAnswer(back) || rec.deleteSent.Load() {
 			return reader, goneAnswer(back), back
 		}
@@ -2075,7 +2375,7 @@ func (w *Writes) cleanupReader(ctx context.Context, rec *record) (reader *Identi
 		if id == asked {
 			continue
 		}
-		r := w.read(ctx, o, id, true)
+		r := w.read(ctx, o, id)
 		if !r.OK() || Refusal(r) != "" {
 			continue
 		}
