@@ -51,6 +51,11 @@ const (
 	// also after an interrupt: leaving them behind is worse than a few
 	// seconds more, but a hung target must not hang the run.
 	accountCleanupTimeout = 30 * time.Second
+	// accountCleanupCost is what deleting one account may spend of the
+	// request budget: the read that proves its record its own, the
+	// DELETE and the login that confirms it. Held from before the
+	// signup until closeAccounts, so --budget stays a bound.
+	accountCleanupCost = 3
 )
 
 // accounts is what the scan registered for itself.
@@ -88,6 +93,9 @@ type account struct {
 	// API refused it right after, or verification rejected it
 	// (dropRejected).
 	dropped bool
+	// held is the part of the request budget kept for its deletion
+	// (accountCleanupCost, or less when the budget had less left).
+	held int
 }
 
 // registerAccounts gives the scan the primary and peer it lacks from
@@ -118,9 +126,15 @@ func (s *scan) registerAccounts(ctx context.Context, ops []openapi.Operation) {
 // it at slot; it returns why it could not. An account that registered but
 // cannot serve is still recorded: it exists on the target.
 func (s *scan) addAccount(ctx context.Context, flow signup, name string, slot **Identity) string {
+	if !s.client.hold(accountCleanupCost) {
+		return fmt.Sprintf("the request budget of %d leaves too little to register an account and delete it at the end", s.client.budget)
+	}
 	acct, why := s.newAccount(ctx, flow, name)
 	if acct != nil {
+		acct.held = accountCleanupCost
 		s.accounts.list = append(s.accounts.list, acct)
+	} else {
+		s.client.unhold(accountCleanupCost)
 	}
 	if why != "" {
 		if acct != nil {
@@ -711,10 +725,11 @@ func sendFor(from, key string) string {
 // closeAccounts deletes every account the scan registered, each as
 // itself, after the write engine removed the objects they own: on its
 // /me-like route, else on its own user record once a read as the account
-// proves the record is its own. Like the engine's clean-up it goes past
-// the request budget (at most three requests per account) and past an
-// interrupted scan's context (see accountCleanupTimeout), and records what
-// happened for accountCoverage.
+// proves the record is its own. Like the engine's clean-up it spends what
+// was held of the request budget for it (at most three requests per
+// account; see accountCleanupCost), never more than the budget, and goes
+// past an interrupted scan's context (see accountCleanupTimeout), and
+// records what happened for accountCoverage.
 func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
 	if s.accounts == nil || len(s.accounts.list) == 0 || s.accounts.closed {
 		return
@@ -724,6 +739,8 @@ func (s *scan) closeAccounts(ctx context.Context, ops []openapi.Operation) {
 	defer cancel()
 	for i := len(s.accounts.list) - 1; i >= 0; i-- {
 		a := s.accounts.list[i]
+		s.client.unhold(a.held)
+		a.held = 0
 		s.deleteAccount(ctx, a, ops)
 		if a.id != nil && !a.dropped {
 			// The identity's coverage says where it came from and

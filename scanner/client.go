@@ -84,9 +84,11 @@ type Request struct {
 	// after Retry-After, not counted as an error, and does not pause the
 	// rest of the scan. The rule stops sending when it sees one.
 	ThrottleIsAnswer bool
-	// pastBudget lets the request go past the budget: the clean-up of
-	// what active mode created (see Writes.cleanup) must not be left
-	// undone because the rules spent the budget.
+	// pastBudget lets the request spend the budget's reserve (see
+	// Client.reserve), never more than the budget: the undo of a change a
+	// rule made (API.ReserveUndo) and what the write engine's creates
+	// spend of what they hold (see Writes.create) must not be refused
+	// because ordinary requests spent the rest.
 	pastBudget bool
 }
 
@@ -136,8 +138,13 @@ type Client struct {
 
 	sent atomic.Int64 // requests that left (or tried to leave) the scanner
 	// reserve is the part of the budget only requests marked pastBudget
-	// may spend: what a rule keeps to undo a change (API.ReserveUndo).
+	// (or sent on a context from spendReserve) may spend: what a rule
+	// keeps to undo a change (API.ReserveUndo), and what the write engine
+	// keeps to delete what the scan created and the accounts it
+	// registered (see hold). No request goes past the budget itself.
 	reserve atomic.Int64
+	// refused: the budget refused a request or a hold (see exhausted).
+	refused atomic.Bool
 	failed  atomic.Int64 // requests without a usable answer (see Do)
 
 	maxWait time.Duration // Retry-After allowance of one request
@@ -266,11 +273,12 @@ func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duratio
 	// Reserve the request in the budget before waiting, so that
 	// concurrent requests cannot overshoot it.
 	limit := c.budget
-	if !req.pastBudget {
+	if !req.pastBudget && ctx.Value(spendReserveKey{}) == nil {
 		limit -= c.reserve.Load() // kept for undoing and cleaning up what a rule changed
 	}
-	if n := c.sent.Add(1); c.budget > 0 && n > limit && !req.pastBudget {
+	if n := c.sent.Add(1); c.budget > 0 && n > limit {
 		c.sent.Add(-1)
+		c.refused.Store(true)
 		return nil, time.Time{}, ErrBudget
 	}
 	release, err := c.acquire(ctx)
@@ -670,5 +678,60 @@ func (c *Client) probe(ctx context.Context, req *Request) *Response {
 	return resp
 }
 
-// exhausted reports whether the budget stopped a request.
-func (c *Client) exhausted() bool { return c.budget > 0 && c.sent.Load() >= c.budget-c.reserve.Load() }
+// hold keeps n requests of the budget out of what ordinary requests may
+// spend (see reserve); false, holding nothing, when what is left of the
+// budget cannot cover them, which counts as the budget stopping the scan
+// (see exhausted). Without a budget it holds nothing and is true.
+func (c *Client) hold(n int) bool {
+	if !c.tryHold(n) {
+		c.refused.Store(true)
+		return false
+	}
+	return true
+}
+
+// tryHold is hold without marking the budget spent.
+func (c *Client) tryHold(n int) bool {
+	if c.budget <= 0 || n <= 0 {
+		return true
+	}
+	if c.reserve.Add(int64(n))+c.sent.Load() > c.budget {
+		c.reserve.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// holdUpTo holds n requests of the budget, or what is left of it when
+// that is less, and returns how many it held (n without a budget).
+func (c *Client) holdUpTo(n int) int {
+	for ; n > 0; n-- {
+		if c.tryHold(n) {
+			return n
+		}
+	}
+	return 0
+}
+
+// unhold gives back n requests hold kept.
+func (c *Client) unhold(n int) {
+	if c.budget > 0 && n > 0 {
+		c.reserve.Add(-int64(n))
+	}
+}
+
+// spendReserveKey marks a context whose requests may spend the reserve.
+type spendReserveKey struct{}
+
+// spendReserve is ctx whose requests may spend the budget's reserve (as
+// pastBudget requests do): for requests that spend what their caller
+// holds.
+func spendReserve(ctx context.Context) context.Context {
+	return context.WithValue(ctx, spendReserveKey{}, true)
+}
+
+// exhausted reports whether the budget stopped a request: it is spent
+// (but for what is held), or it refused a request or a hold.
+func (c *Client) exhausted() bool {
+	return c.budget > 0 && (c.refused.Load() || c.sent.Load() >= c.budget-c.reserve.Load())
+}

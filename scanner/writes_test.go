@@ -546,18 +546,31 @@ func TestWritesExcludeRespected(t *testing.T) {
 	}
 }
 
-// TestWritesCleanupPastBudget: a budget the rule spends entirely still
-// leaves the clean-up its deletes.
+// TestWritesCleanupPastBudget: a rule that creates until the budget stops
+// it still leaves the clean-up its deletes and confirming reads (each
+// create holds them), and the scan sends no more than --budget.
 func TestWritesCleanupPastBudget(t *testing.T) {
 	api := newWritesAPI()
-	res := writesScan(t, api, func(o *Options) { o.Client.Budget = 40 }, func(ctx context.Context, a *API) []finding.Finding {
+	const budget = 40
+	refused := ""
+	res := writesScan(t, api, func(o *Options) { o.Client.Budget = budget }, func(ctx context.Context, a *API) []finding.Finding {
 		w := a.Writes()
 		notes := kind(t, w, "/api/notes")
 		for !a.Exhausted() {
-			w.Create(ctx, notes, a.s.primary, nil)
+			o, _, why := w.Create(ctx, notes, a.s.primary, nil)
+			if o == nil {
+				refused = why
+				break
+			}
 		}
 		return nil
 	})
+	if res.Requests > budget {
+		t.Errorf("the scan sent %d requests; --budget %d is the most", res.Requests, budget)
+	}
+	if refused != "" && !strings.Contains(refused, "budget") {
+		t.Errorf("the last create was refused with %q; want the budget named", refused)
+	}
 	wc := res.Coverage.Writes
 	if wc == nil || len(wc.Created) == 0 || wc.Left != 0 {
 		t.Fatalf("coverage writes %+v, want every object removed", wc)
