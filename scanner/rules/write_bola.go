@@ -590,7 +590,7 @@ func (j *crossWrite) group(ctx context.Context, record []byte) (how string, ok b
 	}
 	for _, g := range groupValues(record) {
 		if how, ok := j.groups[g[1]]; ok {
-			return fmt.Sprintf("its %s is %s, which %s", g[0], g[1], how), true
+			return fmt.Sprintf("its %s is %s; %s", g[0], g[1], how), true
 		}
 	}
 	return "", false
@@ -615,7 +615,7 @@ func (j *crossWrite) sharedGroups(ctx context.Context) map[string]string {
 		}
 		for _, g := range groupValues(mine.Body) {
 			if _, known := out[g[1]]; peers[g[1]] && !known {
-				out[g[1]] = fmt.Sprintf("both identities' answers to GET %s name (%s)", op.Path, g[0])
+				out[g[1]] = fmt.Sprintf("both identities' answers to GET %s carry it as their %s", op.Path, g[0])
 			}
 		}
 	}

@@ -32,6 +32,7 @@ type crossFlaws struct {
 	putOwn     bool // a foreign PUT is applied to the caller's own newest note (bob's seeded one)
 	team       bool // every note is shared with the whole team (alice and bob) and names its members
 	deleteOpen bool // DELETE /api/notes/{noteId} is mounted outside the auth middleware (authn-missing's)
+	putBroken  bool // every PUT answers 400 naming no field, the owner's own too
 }
 
 // crossAPI is a notes and projects API used by alice (1001) and bob
@@ -186,6 +187,10 @@ func (a *crossAPI) handler() http.Handler {
 		}
 	}))
 	mux.HandleFunc("PUT /api/notes/{noteId}", signedIn(func(w http.ResponseWriter, r *http.Request, me string) {
+		if a.f.putBroken {
+			writeJSON(w, 400, map[string]string{"error": "invalid request"})
+			return
+		}
 		n, ok := note(w, r)
 		if !ok {
 			return
@@ -458,6 +463,42 @@ func TestCrossUserWritePrecision(t *testing.T) {
 			t.Errorf("no low finding: the writes did stick")
 		}
 	})
+}
+
+// TestCrossUserWriteControl: a foreign write that changes nothing counts
+// as tested only when the owner's own write of the same method works: a
+// PUT that answers bob 200 and ignores him is a pass (alice's own PUT
+// sticks), one that refuses everyone for its body tested nothing and the
+// coverage names it (not-run: a pass must mean tested).
+func TestCrossUserWriteControl(t *testing.T) {
+	cases := []struct {
+		name    string
+		f       crossFlaws
+		untried bool // the PUT is named as not tested
+	}{
+		{"ignored for bob, works for alice", crossFlaws{putIgnores: true}, false},
+		{"refused for everyone", crossFlaws{putBroken: true}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			crossScan(t, newCrossAPI(tc.f), 4, true, func(res *scanner.Result) {
+				if fs := crossFindings(res.Findings); len(fs) != 0 {
+					t.Errorf("findings %s, want none", describe(fs))
+				}
+				for _, rc := range res.Coverage.Rules {
+					if rc.Rule != "bola-cross-user-write" {
+						continue
+					}
+					// Without findings, what was not tested makes the
+					// rule not-run (the engine's rule for API rules).
+					said := strings.Contains(rc.Reason, "PUT /api/notes/{noteId} not tested")
+					if said != tc.untried || (rc.Status == finding.RuleRan) == tc.untried {
+						t.Errorf("coverage %s %q: want the PUT named as not tested (not-run): %v", rc.Status, rc.Reason, tc.untried)
+					}
+				}
+			})
+		})
+	}
 }
 
 // TestCrossUserWriteCoverage: without a peer the rule did not run, and
