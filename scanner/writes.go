@@ -1343,9 +1343,12 @@ func (w *Writes) createBody(k objects.Lifecycle, marker string, extra map[string
 }
 
 // dropIDs removes from a generated create body the new object's own id
-// and the properties the schema says the server sets (readOnly): a
+// under any spelling (id, Id, ID, _id, the item parameter's noteId, and
+// the kind's own noteId / note_id / NoteID when the item parameter is
+// {id}) and the properties the schema says the server sets (readOnly): a
 // description's object-level example, copied from a database, carries
-// them, and its id is that of an object that existed before the scan.
+// them, and its id is that of an object that existed before the scan (an
+// ORM's save() of an entity with an id updates that row).
 func dropIDs(body []byte, k objects.Lifecycle) []byte {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(body, &obj) != nil || obj == nil {
@@ -1357,7 +1360,7 @@ func dropIDs(body []byte, k objects.Lifecycle) []byte {
 		if k.Create.Body != nil {
 			p = k.Create.Body.Properties[name]
 		}
-		if strings.EqualFold(name, "id") || strings.EqualFold(name, "_id") || strings.EqualFold(name, idParam(k)) || (p != nil && p.ReadOnly) {
+		if ownIDName(name, k) || (p != nil && p.ReadOnly) {
 			delete(obj, name)
 			changed = true
 		}
@@ -1370,6 +1373,18 @@ func dropIDs(body []byte, k objects.Lifecycle) []byte {
 		return body
 	}
 	return out
+}
+
+// ownIDName reports whether a body property called name holds the id of
+// k's object itself: id or _id in any case, the item parameter's name, or
+// the kind's name followed by id (noteId, note_id, NoteID for /notes).
+func ownIDName(name string, k objects.Lifecycle) bool {
+	n := normKey(name)
+	if n == "id" || n == normKey(idParam(k)) {
+		return true
+	}
+	m := refKey.FindStringSubmatch(name)
+	return m != nil && namesKind(k, m[1])
 }
 
 // reservedHost matches the hosts no mail or request can reach anyone at

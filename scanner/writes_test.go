@@ -1125,3 +1125,81 @@ func TestWritesCleanupOnPanic(t *testing.T) {
 		panic("a rule's bug")
 	})
 }
+
+// TestWritesOwnIDName: a generated body never carries the new object's own
+// id, under any spelling, but keeps the ids of other objects (its parent,
+// its author).
+func TestWritesOwnIDName(t *testing.T) {
+	notes := objects.Lifecycle{Collection: "/api/notes", Create: openapi.Operation{Method: "POST", Path: "/api/notes"},
+		Items: []objects.Item{{Op: openapi.Operation{Method: "GET", Path: "/api/notes/{id}"}, Param: "id"}}}
+	categories := objects.Lifecycle{Collection: "/api/categories", Create: openapi.Operation{Method: "POST", Path: "/api/categories"},
+		Items: []objects.Item{{Op: openapi.Operation{Method: "GET", Path: "/api/categories/{categoryId}"}, Param: "categoryId"}}}
+	tests := []struct {
+		name string
+		k    objects.Lifecycle
+		want bool
+	}{
+		{"id", notes, true},
+		{"Id", notes, true},
+		{"ID", notes, true},
+		{"_id", notes, true},
+		{"noteId", notes, true},
+		{"note_id", notes, true},
+		{"NoteID", notes, true},
+		{"userId", notes, false},
+		{"projectId", notes, false},
+		{"title", notes, false},
+		{"categoryId", categories, true},
+		{"category_id", categories, true},
+		{"parentId", categories, false},
+	}
+	for _, tc := range tests {
+		if got := ownIDName(tc.name, tc.k); got != tc.want {
+			t.Errorf("ownIDName(%q, %s) = %v, want %v", tc.name, tc.k.Collection, got, tc.want)
+		}
+	}
+}
+
+// TestWritesNextPage: the page after a list's, from a Link header or the
+// body, on the same origin and route only; without one, whether the list
+// ends there.
+func TestWritesNextPage(t *testing.T) {
+	list := &openapi.Operation{Method: "GET", Path: "/api/notes", Params: []openapi.Param{{Name: "after", In: "query"}}}
+	tests := []struct {
+		name     string
+		link     string
+		body     string
+		wantNext string // "" when none
+		wantLast bool
+	}{
+		{name: "Link header", link: `<http://api.test/api/notes?page=2>; rel="next", <http://api.test/api/notes?page=5>; rel="last"`, body: `[]`, wantNext: "http://api.test/api/notes?page=2"},
+		{name: "Django REST next URL", body: `{"count": 25, "next": "http://api.test/api/notes?page=2", "results": []}`, wantNext: "http://api.test/api/notes?page=2"},
+		{name: "relative next", body: `{"results": [], "next": "/api/notes?page=3"}`, wantNext: "http://api.test/api/notes?page=3"},
+		{name: "HAL", body: `{"_links": {"next": {"href": "/api/notes?page=2"}}, "_embedded": {}}`, wantNext: "http://api.test/api/notes?page=2"},
+		{name: "meta cursor", body: `{"data": [], "meta": {"next_cursor": "abc"}}`, wantNext: "http://api.test/api/notes?after=abc"},
+		{name: "page number", body: `{"items": [], "nextPage": 2}`, wantNext: "http://api.test/api/notes?page=2"},
+		{name: "last page", body: `{"count": 25, "next": null, "results": []}`, wantLast: true},
+		{name: "has_more false", body: `{"data": [], "has_more": false}`, wantLast: true},
+		{name: "plain array", body: `[{"id": 1}]`, wantLast: true},
+		{name: "paged, no way on", body: `{"data": [], "total": 40, "page": 1}`},
+		{name: "other origin", body: `{"results": [], "next": "http://evil.test/api/notes?page=2"}`},
+		{name: "other route", body: `{"results": [], "next": "/api/admin/notes?page=2"}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _ := url.Parse("http://api.test/api/notes")
+			r := &Response{Request: &Request{Method: "GET", URL: u}, Status: 200, Header: http.Header{}, Body: []byte(tc.body)}
+			if tc.link != "" {
+				r.Header.Set("Link", tc.link)
+			}
+			next, last := nextPage(r, list)
+			got := ""
+			if next != nil {
+				got = next.String()
+			}
+			if got != tc.wantNext || (next == nil && last != tc.wantLast) {
+				t.Errorf("nextPage = %q, last %v; want %q, last %v", got, last, tc.wantNext, tc.wantLast)
+			}
+		})
+	}
+}
