@@ -151,6 +151,8 @@ func fromDocument(t *scanner.Target) bool {
 func APIRules() []scanner.APIRule {
 	rules := SessionRules()
 	rules = append(rules, AccountRules()...)
-	rules = append(rules, LoginRules()...)
-	return append(rules, WriteRules()...)
+	// The writes before the failed logins: an API that answers those
+	// with a lockout or a per-client limit must not refuse the writes.
+	rules = append(rules, WriteRules()...)
+	return append(rules, LoginRules()...)
 }
