@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/report"
@@ -117,8 +118,22 @@ func jsonErr(data []byte, err error) error {
 		}
 		return fmt.Errorf("%w: %s has the wrong type (JSON %s at offset %d, line %d, column %d)", ErrNotReport, what, typ.Value, at, line, col)
 	default:
-		return fmt.Errorf("invalid report: %w", err)
+		// Errors such as time's quote the file's bytes: a control
+		// character from the file must not reach the terminal or the
+		// Actions log.
+		return fmt.Errorf("invalid report: %s", printable(err.Error()))
 	}
+}
+
+// printable escapes control and format characters (ANSI escapes, DEL,
+// bidi overrides, line separators) in a message quoting untrusted bytes.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // culprit turns encoding/json's offset, which counts the bytes read up to
