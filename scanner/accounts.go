@@ -240,7 +240,7 @@ func (s *scan) signupOperation(ops []openapi.Operation) (*openapi.Operation, str
 // An authenticated POST /users is an administrator's create, not a
 // sign-up.
 func publicSignup(op *openapi.Operation) bool {
-	if op.Method != http.MethodPost || hasPathParam(op) || strings.Contains(op.Path, "{") {
+	if op.Method != http.MethodPost || hasPathParam(op) || len(routeParams(op.Path)) > 0 {
 		return false
 	}
 	if op.Security != openapi.SecurityPublic && op.Security != openapi.SecurityOptional {

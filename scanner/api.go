@@ -266,15 +266,11 @@ var errNotUndo = errors.New("not sent: only a throw-away identity's own request 
 // call more than once.
 func (a *API) ReserveUndo(n int) (release func(), ok bool) {
 	c := a.s.client
-	if c.budget <= 0 {
-		return func() {}, true
-	}
-	if c.reserve.Add(int64(n))+c.sent.Load() > c.budget {
-		c.reserve.Add(-int64(n))
+	if !c.tryHold(n) {
 		return func() {}, false
 	}
 	var once sync.Once
-	return func() { once.Do(func() { c.reserve.Add(-int64(n)) }) }, true
+	return func() { once.Do(func() { c.unhold(n) }) }, true
 }
 
 // Undo sends req, a rule's put-back of a change it made to a throw-away

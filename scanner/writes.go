@@ -25,7 +25,6 @@ package scanner
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -199,9 +198,7 @@ func (a *API) Writes() *Writes {
 }
 
 func newWrites(a *API) *Writes {
-	var b [4]byte
-	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
-	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(b[:]), byObj: map[*Object]*record{}, saw201: map[string]bool{}, began: time.Now()}
+	w := &Writes{a: a, s: a.s, seed: hex.EncodeToString(randomBytes(4)), byObj: map[*Object]*record{}, saw201: map[string]bool{}, began: time.Now()}
 	for _, l := range objects.Lifecycles(a.ops) {
 		if w.sendable(l) {
 			w.kinds = append(w.kinds, l)
@@ -253,9 +250,7 @@ func (w *Writes) accountFlow(op *openapi.Operation) bool {
 	// (Options.AutoAccounts, through the account flows), never a side
 	// effect of the object kinds. An authenticated one (an admin's create
 	// user) is an object like any other.
-	segs := routeSegments(op.Path)
-	public := op.Security == openapi.SecurityPublic || op.Security == openapi.SecurityOptional
-	return public && len(segs) > 0 && principalSegment.MatchString(segs[len(segs)-1]) && len(routeParams(op.Path)) == 0
+	return publicSignup(op)
 }
 
 // Marker returns a fresh seed-derived marker ("authgate-<seed>-<n>") for an
