@@ -904,3 +904,41 @@ func heapAllocated(fn func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// TestInterruptedDuringLastOperation: a scan interrupted while its only
+// operation is in flight is marked interrupted, not blamed on the target
+// ("got no usable answer"): the failed request is the interruption's doing.
+func TestInterruptedDuringLastOperation(t *testing.T) {
+	var seen atomic.Int64
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if seen.Add(1) == 1 {
+			w.WriteHeader(http.StatusNotFound) // the wait probe
+			return
+		}
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-started
+		cancel()
+	}()
+	res, err := Scan(ctx, Options{
+		Target:    srv.URL,
+		Endpoints: []string{"GET /user"},
+		Client:    ClientOptions{Concurrency: 1, Timeout: 30 * time.Second},
+		Rules:     []Rule{evidenceRule{}},
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if !strings.HasPrefix(res.Incomplete, "interrupted") {
+		t.Errorf("incomplete = %q, want interrupted", res.Incomplete)
+	}
+}

@@ -244,11 +244,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	res.Warnings = append(res.Warnings, s.warnings...)
 	res.Warnings = append(res.Warnings, skipped...)
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
-	if res.Requests > 0 && res.Errors == res.Requests {
-		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
-	}
 	// An interrupted scan keeps its partial report (marked interrupted),
 	// whatever it saw before the signal.
+	if res.Requests > 0 && res.Errors == res.Requests && ctx.Err() == nil {
+		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
+	}
 	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 && ctx.Err() == nil {
 		// What did answer (the description, the wait probe) is not the
 		// API: a scan that saw no operation tested nothing.
@@ -549,6 +549,10 @@ feed:
 	all = s.group(all, ops)
 	switch {
 	case incomplete != "":
+	case ctx.Err() != nil:
+		// Interrupted after the last operation was handed out: its
+		// requests failed because of the interruption, not the target.
+		incomplete = "interrupted: " + ctx.Err().Error()
 	case s.client.budget > 0 && s.client.exhausted():
 		incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
 	case len(ops) > 0 && redirected == len(ops):
