@@ -12,6 +12,32 @@ type Coverage struct {
 	// and accounts) and whether it was removed again; nil when the scan
 	// wrote nothing.
 	Writes *WriteCoverage `json:"writes,omitempty"`
+	// Discovery is what the scan tried beyond the description: common
+	// debug paths, links in answers; nil when it did not look (turned
+	// off, or another shard looked).
+	Discovery *DiscoveryCoverage `json:"discovery,omitempty"`
+}
+
+// DiscoveryCoverage is safe mode's look for endpoints the description
+// does not list: how many parameterless GETs it sent anonymously and
+// which answered with content of their own. The rules that read answers
+// (credentials-in-response, verbose-error-disclosure) judged those.
+type DiscoveryCoverage struct {
+	Tried int                  `json:"tried"`
+	Found []DiscoveredEndpoint `json:"found"`
+	// Reason says why discovery did not try every candidate ("" when it
+	// did).
+	Reason string `json:"reason,omitempty"`
+}
+
+// DiscoveredEndpoint is one unlisted GET endpoint that answered.
+type DiscoveredEndpoint struct {
+	// Path is from the origin's root, e.g. "/users/v1/_debug".
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	// Source says how the scan came to try it: "common path", "listed
+	// collection GET /users/v1", "link in GET /api/items", "servers".
+	Source string `json:"source"`
 }
 
 // WriteCoverage is what active mode wrote: every object and account the

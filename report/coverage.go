@@ -36,7 +36,35 @@ func coverageOf(r *Report) *finding.Coverage {
 	if w := r.Coverage.Writes; w != nil {
 		c.Writes = &finding.WriteCoverage{Created: append([]finding.CreatedObject{}, w.Created...), Left: w.Left}
 	}
+	if d := r.Coverage.Discovery; d != nil {
+		c.Discovery = &finding.DiscoveryCoverage{Tried: d.Tried, Found: append([]finding.DiscoveredEndpoint{}, d.Found...), Reason: d.Reason}
+	}
 	return &c
+}
+
+// maxListedFound bounds the discovered endpoints the human formats name;
+// the JSON report lists every one.
+const maxListedFound = 20
+
+// discoverySummary says what the look beyond the description did: "tried
+// 19 paths the description does not list, 2 answered" (and why it
+// stopped short, when it did).
+func discoverySummary(d *finding.DiscoveryCoverage) string {
+	s := fmt.Sprintf("tried %s the description does not list, %d answered", Plural(d.Tried, "path"), len(d.Found))
+	if d.Tried == 0 {
+		s = "tried no path beyond the description"
+	}
+	if d.Reason != "" {
+		s += " (" + d.Reason + ")"
+	}
+	return s
+}
+
+// foundLabel names one discovered endpoint: "GET /users/v1/_debug (200,
+// listed collection GET /users/v1)". Untrusted: a link's path came from
+// the target's answers; the caller escapes it.
+func foundLabel(e finding.DiscoveredEndpoint) string {
+	return fmt.Sprintf("GET %s (%d, %s)", e.Path, e.Status, e.Source)
 }
 
 // maxListedLeft bounds the objects left on the target that the human

@@ -176,6 +176,9 @@ func markdownCoverage(b *strings.Builder, c *finding.Coverage) {
 	if c.Writes != nil {
 		markdownWrites(b, c.Writes)
 	}
+	if c.Discovery != nil {
+		markdownDiscovery(b, c.Discovery)
+	}
 	if partly := partlyRan(c); len(partly) > 0 {
 		b.WriteString("**Checks that ran in part:**\n\n")
 		for _, rc := range partly {
@@ -246,6 +249,25 @@ func markdownWrites(b *strings.Builder, w *finding.WriteCoverage) {
 			item += ": " + EscapeMarkdown(o.Reason)
 		}
 		b.WriteString(item + "\n")
+	}
+	b.WriteString("\n")
+}
+
+// markdownDiscovery says what the scan tried beyond the description and
+// names each endpoint that answered; a link's path came from the
+// target's answers, hence code() (escaped).
+func markdownDiscovery(b *strings.Builder, d *finding.DiscoveryCoverage) {
+	if len(d.Found) == 0 {
+		b.WriteString("**Discovery:** " + EscapeMarkdown(discoverySummary(d)) + ".\n\n")
+		return
+	}
+	b.WriteString("**Discovery:** " + EscapeMarkdown(discoverySummary(d)) + ":\n\n")
+	for i, e := range d.Found {
+		if i == maxListedFound {
+			fmt.Fprintf(b, "- and %d more (see the JSON report)\n", len(d.Found)-i)
+			break
+		}
+		fmt.Fprintf(b, "- %s (%d, %s)\n", code("GET "+e.Path), e.Status, EscapeMarkdown(e.Source))
 	}
 	b.WriteString("\n")
 }

@@ -175,6 +175,22 @@ func (t *textWriter) coverage(c *finding.Coverage) {
 	if c.Writes != nil {
 		t.writes(c.Writes)
 	}
+	if c.Discovery != nil {
+		t.discovery(c.Discovery)
+	}
+}
+
+// discovery says what the scan tried beyond the description and names
+// each endpoint that answered.
+func (t *textWriter) discovery(d *finding.DiscoveryCoverage) {
+	t.line("  Discovery:  %s", escapeText(discoverySummary(d)))
+	for i, e := range d.Found {
+		if i == maxListedFound {
+			t.line("    and %d more (see the JSON report)", len(d.Found)-i)
+			break
+		}
+		t.line("    found %s", escapeText(foundLabel(e)))
+	}
 }
 
 // writes says what active mode created and names each object it left on

@@ -60,6 +60,10 @@ type Options struct {
 	// scan cannot create (teamId -> "42"): writes create children under
 	// it, never change it.
 	PathValues map[string]string
+	// Discovery lets the scan look for endpoints the description does
+	// not list (common debug paths, links in answers; see discovery.go):
+	// a few anonymous GETs at the end, counted in the budget.
+	Discovery bool
 	// AutoAccounts lets active mode register its own throw-away accounts
 	// through the description's signup operation and use them as primary
 	// and peer where none were given.
@@ -214,6 +218,14 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			incomplete = why
 		}
 	}
+	var discovered *finding.DiscoveryCoverage
+	if opts.Discovery && opts.Shard[0] <= 1 {
+		// After everything else: it spends only what the description's
+		// operations left of the budget. One shard looks.
+		var fs []finding.Finding
+		fs, discovered = s.discoverUnlisted(ctx, ops, incomplete)
+		findings = append(findings, fs...)
+	}
 	res := &Result{
 		Target:     redactURL(base),
 		StartedAt:  start,
@@ -225,13 +237,14 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		SpecSource: s.specSource,
 		Incomplete: incomplete,
 	}
-	res.Coverage.Rules = s.ruleCoverage(ops, incomplete)
+	res.Coverage.Rules = s.ruleCoverage(append(slices.Clip(ops), s.unlisted.ops...), incomplete)
 	res.Coverage.Operations.Scanned = len(ops)
 	res.Coverage.Operations.Answered, res.Coverage.Operations.Unsent = s.opCounts(ops)
 	res.Coverage.Operations.Skipped = s.safety.skipped // excluded and state-changing (see screen)
 	res.Coverage.Operations.Total = len(ops) + len(res.Coverage.Operations.Skipped)
 	res.Coverage.Identities = s.identityCoverage()
 	res.Coverage.Writes = created
+	res.Coverage.Discovery = discovered
 	if warn := s.accountCoverage(&res.Coverage); warn != "" {
 		skipped = append(skipped, warn)
 	}
@@ -317,6 +330,9 @@ type scan struct {
 	writesOnce sync.Once
 	writes     *Writes
 	cleaned    bool // the write engine's clean-up ran
+	// unlisted is the discovery of endpoints the description does not
+	// list (see discovery.go).
+	unlisted unlisted
 }
 
 func (s *scan) progress(p Progress) {
@@ -490,6 +506,7 @@ func (s *scan) run(ctx context.Context, ops []openapi.Operation) ([]finding.Find
 				t := s.target(&ops[i])
 				fs, tested := s.checkOp(ctx, t, parallel)
 				if len(ordered) == 0 {
+					s.noteLinks(i, t.Op)
 					s.forget(t.Op)
 				}
 				mu.Lock()
@@ -540,6 +557,7 @@ feed:
 					s.ruleOps[ri] = append(s.ruleOps[ri], i)
 				}
 			}
+			s.noteLinks(i, t.Op)
 			s.forget(t.Op)
 		}
 	}

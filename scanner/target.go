@@ -36,6 +36,9 @@ type Target struct {
 	// without sending: either way the rule tested it (see coverage),
 	// unless it says Untested.
 	sent, judged bool
+	// unlisted says how the scan found an endpoint the description does
+	// not list (see discovery.go); its path is from the origin's root.
+	unlisted string
 }
 
 func (s *scan) target(op *openapi.Operation) *Target {
@@ -166,8 +169,12 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	if len(cookies) > 0 {
 		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
-	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: t.s.base.Path + t.s.docBase() + path,
-		RawPath: t.s.base.EscapedPath() + t.s.docBase() + raw, RawQuery: q.Encode()}
+	prefix, rawPrefix := t.s.base.Path+t.s.docBase(), t.s.base.EscapedPath()+t.s.docBase()
+	if t.unlisted != "" {
+		prefix, rawPrefix = "", "" // discovered from the origin's root
+	}
+	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: prefix + path,
+		RawPath: rawPrefix + raw, RawQuery: q.Encode()}
 	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
 }
 

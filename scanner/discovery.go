@@ -1,0 +1,387 @@
+package scanner
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner/openapi"
+	"github.com/authgate/authgate/scanner/safety"
+)
+
+// This file is safe mode's discovery of unlisted endpoints (issue 12,
+// item 8): sensitive data on a GET nobody described (a debug listing of
+// every user with a password, a config dump) is found only if the scan
+// asks for it. After the rest of the scan, a bounded, fixed-order list of
+// parameterless GETs is sent anonymously; what answers 2xx with content
+// that is not the server's catch-all becomes an operation that the rules
+// reading answers judge (UnlistedJudge), and coverage lists what was
+// tried and found. The exact list is in docs/discovery.md.
+
+// UnlistedJudge is a rule that may judge an endpoint the description does
+// not list: it decides from the answer alone (secrets, stack traces),
+// never from what the description claims (that the route is protected,
+// that it selects someone's object). Other rules never see such endpoints.
+type UnlistedJudge interface {
+	Rule
+	JudgesUnlisted()
+}
+
+// debugPaths are the common debug and operations paths tried on every
+// target, at the origin's root: each answers small JSON or text that can
+// hold credentials when left open. Big answers are never asked for (no
+// /actuator/heapdump, no /debug/pprof/heap); HTML pages no rule reads
+// (/server-status, /phpinfo.php) are left out.
+var debugPaths = []string{
+	"/_debug",               // VAmPI-style debug listings
+	"/debug",                // ad-hoc debug routes
+	"/debug/vars",           // Go expvar: command line and settings
+	"/env",                  // Node and Python apps dumping process.env
+	"/config",               // configuration dumps
+	"/config.json",          // static configuration files with keys
+	"/.env",                 // dotenv files served by a static handler
+	"/actuator",             // Spring Boot: lists what is exposed
+	"/actuator/env",         // Spring Boot: properties, unmasked in old versions
+	"/actuator/configprops", // Spring Boot: bound configuration
+	"/metrics",              // Prometheus and Micrometer
+	"/api/debug",            // debug routes under the usual API prefix
+	"/api/config",
+}
+
+// Bounds of discovery, so that it costs a scan little and the same every
+// run.
+const (
+	// maxUnlistedProbes bounds the candidates sent (the rules' one
+	// confirming request per endpoint found comes on top).
+	maxUnlistedProbes = 40
+	// maxCollectionProbes bounds the listed collections tried with
+	// /_debug appended.
+	maxCollectionProbes = 8
+	// maxLinksPerOp bounds the links taken from one operation's answers,
+	// so that one long list does not take every place.
+	maxLinksPerOp = 4
+	// maxLinkLength bounds a link taken as a path.
+	maxLinkLength = 200
+)
+
+// unlisted is discovery's state in a scan.
+type unlisted struct {
+	mu sync.Mutex
+	// links holds, per index of the scanned operations, the same-origin
+	// paths found in its answers (see noteLinks).
+	links map[int][]string
+	// ops are the endpoints found, judged after the operations, in
+	// candidate order.
+	ops []openapi.Operation
+}
+
+// candidate is one path discovery may send and where it came from.
+type candidate struct {
+	path   string // from the origin's root
+	source string // "common path", "link in GET /x", "servers", ...
+}
+
+// noteLinks keeps the same-origin paths found in op's cached 2xx answers
+// to GETs, before they are forgotten. i is op's index in the scanned
+// operations: discovery reads them in that order, whichever worker
+// finished first.
+func (s *scan) noteLinks(i int, op *openapi.Operation) {
+	if !s.opts.Discovery || op.Method != "GET" {
+		return
+	}
+	s.mu.Lock()
+	keys := slices.Sorted(slices.Values(s.cacheKeys[op.Method+" "+op.Path]))
+	var found []string
+	for _, k := range keys {
+		r := s.cache[k]
+		if r == nil || r.Request.Method != "GET" || !r.OK() {
+			continue
+		}
+		for _, p := range linksIn(r.Body, s.base) {
+			if !slices.Contains(found, p) && len(found) < maxLinksPerOp {
+				found = append(found, p)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(found) == 0 {
+		return
+	}
+	s.unlisted.mu.Lock()
+	defer s.unlisted.mu.Unlock()
+	if s.unlisted.links == nil {
+		s.unlisted.links = map[int][]string{}
+	}
+	s.unlisted.links[i] = found
+}
+
+// linksIn returns the paths in a JSON body's string values that point at
+// base's origin: root-relative paths and absolute URLs of the same
+// origin, without their query (a discovered endpoint is parameterless).
+// Another host's URL is never taken.
+func linksIn(body []byte, base *url.URL) []string {
+	var out []string
+	EachScalar(body, true, func(_, v string) {
+		v = strings.TrimSpace(v)
+		if len(v) > maxLinkLength+len(base.Scheme)+len(base.Host)+3 {
+			return
+		}
+		var p string
+		switch {
+		case strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//"):
+			u, err := url.Parse(v)
+			if err != nil {
+				return
+			}
+			p = u.Path
+		case strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
+			u, err := url.Parse(v)
+			if err != nil || u.User != nil || origin(u) != origin(base) {
+				return
+			}
+			p = u.Path
+		default:
+			return
+		}
+		if p, ok := linkPath(p); ok && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	})
+	return out
+}
+
+// linkChars are the characters a discovered path may hold: what the
+// answers of an API put in its own links, and nothing a report or a
+// request would need to escape.
+var linkChars = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+/?$`)
+
+// staticFile matches paths of files a browser loads, which hold no API
+// data.
+var staticFile = regexp.MustCompile(`(?i)\.(png|jpe?g|gif|svg|ico|webp|css|js|map|woff2?|ttf|html?|pdf|mp4|zip)$`)
+
+// linkPath cleans a link's path and says whether discovery may try it: no
+// dot segments, no ids (a list of objects links each of them; reading
+// objects is the described operations' business), no static files.
+func linkPath(p string) (string, bool) {
+	if p == "" || p == "/" || len(p) > maxLinkLength || !linkChars.MatchString(p) {
+		return "", false
+	}
+	if cleaned := path.Clean(p); cleaned != strings.TrimSuffix(p, "/") {
+		return "", false // "." or ".." segments
+	}
+	p = strings.TrimSuffix(p, "/")
+	for _, seg := range strings.Split(p[1:], "/") {
+		if idSegment.MatchString(seg) {
+			return "", false
+		}
+	}
+	if staticFile.MatchString(p) {
+		return "", false
+	}
+	return p, true
+}
+
+// apiPrefix is the path the described operations' routes are joined to.
+func (s *scan) apiPrefix() string { return s.base.Path + s.docBase() }
+
+// unlistedCandidates returns what discovery may send, in a fixed order:
+// the common paths, /_debug under the listed collections, the
+// description's servers path when the scan used another, then the links
+// in answers, by the order of the operations that got them.
+func (s *scan) unlistedCandidates(ops []openapi.Operation) []candidate {
+	var out []candidate
+	for _, p := range debugPaths {
+		out = append(out, candidate{p, "common path"})
+	}
+	prefix := s.apiPrefix()
+	var colls []string
+	for _, op := range ops {
+		if op.Method == "GET" && !strings.Contains(op.Path, "{") && !strings.Contains(op.Path, ":") && op.Path != "/" {
+			colls = append(colls, op.Path)
+		}
+	}
+	// Shallow collections first: /users/v1 before /users/v1/me/settings.
+	slices.SortStableFunc(colls, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
+	for _, c := range colls[:min(len(colls), maxCollectionProbes)] {
+		out = append(out, candidate{prefix + strings.TrimSuffix(c, "/") + "/_debug", "listed collection GET " + c})
+	}
+	if s.doc != nil && s.doc.BasePath != "" && s.doc.BasePath != prefix {
+		out = append(out, candidate{s.doc.BasePath, "servers"})
+	}
+	s.unlisted.mu.Lock()
+	idx := slices.Sorted(maps.Keys(s.unlisted.links))
+	for _, i := range idx {
+		if i >= len(ops) {
+			continue
+		}
+		for _, p := range s.unlisted.links[i] {
+			out = append(out, candidate{p, "link in GET " + ops[i].Path})
+		}
+	}
+	s.unlisted.mu.Unlock()
+	return out
+}
+
+// screenCandidates drops duplicates, the described operations (a link to
+// /api/notes/{id}'s object is no news), and what the scan must never send:
+// --exclude, skipped routes, and paths whose names say they change state
+// (a link to /createdb).
+func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []candidate {
+	prefix := s.apiPrefix()
+	routes := make([]safety.Exclusion, 0, len(ops))
+	for _, op := range ops {
+		if op.Method == "GET" {
+			routes = append(routes, safety.ExactRoute("GET", prefix+op.Path))
+		}
+	}
+	var out []candidate
+	seen := map[string]bool{}
+	for _, c := range cands {
+		if seen[c.path] {
+			continue
+		}
+		seen[c.path] = true
+		if matchesAny(routes, "GET", c.path) {
+			continue
+		}
+		if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: c.path}); changes {
+			continue
+		}
+		if s.refuse(&Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: c.path}}) != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// unlistedTarget is the Target of a discovered endpoint: anonymous only
+// (Main is Anonymous), its path from the origin's root.
+func (s *scan) unlistedTarget(op *openapi.Operation, source string) *Target {
+	return &Target{Op: op, s: s, unlisted: source}
+}
+
+// Unlisted says how the scan found the operation when the description does
+// not list it ("common path", "link in GET /users"), "" for a described
+// one.
+func (t *Target) Unlisted() string { return t.unlisted }
+
+// discoverUnlisted sends the candidates (within maxUnlistedProbes and the
+// budget left), keeps what answers with content of its own, and runs the
+// UnlistedJudge rules on it. ops are the scanned operations (their
+// findings' coverage indexes come first); incomplete is why the scan
+// stopped early, when it did: discovery then does not start.
+func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, incomplete string) ([]finding.Finding, *finding.DiscoveryCoverage) {
+	cov := &finding.DiscoveryCoverage{Found: []finding.DiscoveredEndpoint{}}
+	if incomplete != "" || ctx.Err() != nil {
+		cov.Reason = "not tried: the scan stopped early"
+		return nil, cov
+	}
+	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
+	n := min(len(cands), maxUnlistedProbes)
+	if s.client.budget > 0 {
+		left := int(s.client.budget - s.client.sent.Load() - s.client.reserve.Load())
+		if left-2 < n {
+			// Two go to the catch-all's calibration.
+			n = max(left-2, 0)
+			cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, len(cands))
+		}
+	}
+	if n == 0 {
+		return nil, cov
+	}
+	cands = cands[:n]
+	fallbacks := s.catchAlls(ctx)
+	answers := make([]*Response, n)
+	targets := make([]*Target, n)
+	var wg sync.WaitGroup
+	for i, c := range cands {
+		op := &openapi.Operation{Method: "GET", Path: c.path, Security: openapi.SecurityUndeclared}
+		targets[i] = s.unlistedTarget(op, c.source)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = s.do(ctx, targets[i].Request(Anonymous, nil))
+		}()
+	}
+	wg.Wait()
+	cov.Tried = n
+	var kept []*Target
+	for i, r := range answers {
+		if !s.ownAnswer(r, fallbacks) {
+			continue
+		}
+		s.remember(targets[i].Op, cacheKey(r.Request), r)
+		kept = append(kept, targets[i])
+		cov.Found = append(cov.Found, finding.DiscoveredEndpoint{Path: cands[i].path, Status: r.Status, Source: cands[i].source})
+	}
+	fs := s.judgeUnlisted(ctx, kept, len(ops))
+	if s.client.exhausted() && cov.Reason == "" {
+		cov.Reason = "the request budget was spent before every endpoint found was judged"
+	}
+	return fs, cov
+}
+
+// catchAlls are the anonymous answers to paths that certainly do not
+// exist, at the origin's root: one segment and two (a SPA answers its
+// index.html to both; a /{slug} route only to the first). The scan's own
+// calibration, under the API's base path, is one of them.
+func (s *scan) catchAlls(ctx context.Context) []Fingerprint {
+	var fps []Fingerprint
+	if fp, ok := s.soft404[identityName(Anonymous)]; ok {
+		fps = append(fps, fp)
+	}
+	for _, p := range []string{"/authgate-missing-7f3a9c2e", "/authgate-missing-7f3a9c2e/nothing-here"} {
+		r := s.do(ctx, &Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: p}, Identity: Anonymous})
+		if r.Err == nil {
+			fps = append(fps, FingerprintOf(r))
+		}
+	}
+	return fps
+}
+
+// ownAnswer reports whether r is an endpoint's own answer: 2xx, not a
+// refusal, not like any catch-all answer, with content.
+func (s *scan) ownAnswer(r *Response, fallbacks []Fingerprint) bool {
+	if !r.OK() || Refusal(r) != "" || !HasContent(r.Body) {
+		return false
+	}
+	return !slices.ContainsFunc(fallbacks, func(fp Fingerprint) bool { return fp.Matches(r) })
+}
+
+// judgeUnlisted runs the UnlistedJudge rules on the endpoints found, one
+// after the other in candidate order, and says in each finding's summary
+// that the endpoint is not in the description. first is the coverage
+// index of the first endpoint (after the scanned operations).
+func (s *scan) judgeUnlisted(ctx context.Context, targets []*Target, first int) []finding.Finding {
+	var judges []int
+	for ri, r := range s.opts.Rules {
+		if _, ok := r.(UnlistedJudge); ok && (r.Info().Mode != finding.ModeActive || s.opts.Mode == finding.ModeActive) {
+			judges = append(judges, ri)
+		}
+	}
+	var out []finding.Finding
+	for j, t := range targets {
+		if ctx.Err() != nil {
+			break
+		}
+		fs, tested := s.checkOp(ctx, t, judges)
+		for _, ri := range tested {
+			s.ruleOps[ri] = append(s.ruleOps[ri], first+j)
+		}
+		for i := range fs {
+			fs[i].Evidence.Summary += fmt.Sprintf(" The API description does not list %s %s; the scan found it (%s).", t.Op.Method, t.Op.Path, t.unlisted)
+		}
+		out = append(out, fs...)
+		s.forget(t.Op)
+		s.unlisted.ops = append(s.unlisted.ops, *t.Op)
+	}
+	return out
+}

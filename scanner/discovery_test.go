@@ -1,0 +1,292 @@
+package scanner_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/rules"
+)
+
+// A VAmPI-like API (issue 12, item 8): its description lists GET
+// /users/v1 and GET /books/v1, not the debug route /users/v1/_debug that
+// lists every user with a plaintext password. The books answer links
+// a same-origin page, another host and a reset route.
+
+// vampiSpec is the description the scan is given: two public listings.
+const vampiSpec = `{"openapi":"3.0.3","info":{"title":"vampi","version":"1"},
+"paths":{
+ "/users/v1":{"get":{"operationId":"users","security":[],"responses":{"200":{"description":"ok"}}}},
+ "/books/v1":{"get":{"operationId":"books","security":[],"responses":{"200":{"description":"ok"}}}}
+}}`
+
+// vampi is the target; debug says whether /users/v1/_debug exists; spa
+// makes every unknown path answer the app's index.html with 200.
+type vampi struct {
+	debug, spa bool
+	other      string // another host's URL, linked from the books
+
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func (v *vampi) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v.mu.Lock()
+	v.hits[r.Method+" "+r.URL.Path]++
+	v.mu.Unlock()
+	writeJSON := func(body string) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}
+	switch {
+	case r.URL.Path == "/openapi.json":
+		writeJSON(vampiSpec)
+	case r.URL.Path == "/users/v1":
+		writeJSON(`{"users":[{"username":"name1","email":"mail1@mail.com"},{"username":"name2","email":"mail2@mail.com"}]}`)
+	case r.URL.Path == "/books/v1":
+		writeJSON(`{"books":[{"book_title":"bookTitle77","user":"name1","links":{"self":"/books/v1/bookTitle77",` +
+			`"stats":"/internal/stats?id=3","elsewhere":"` + v.other + `/steal","reset":"/createdb"}}]}`)
+	case r.URL.Path == "/internal/stats":
+		writeJSON(`{"books":1,"readers":2}`)
+	case r.URL.Path == "/users/v1/_debug" && v.debug:
+		writeJSON(`{"users":[{"admin":false,"email":"mail1@mail.com","password":"pass1","username":"name1"},` +
+			`{"admin":true,"email":"admin@mail.com","password":"pass2","username":"admin"}]}`)
+	case r.URL.Path == "/createdb":
+		writeJSON(`{"message":"Database populated."}`)
+	case v.spa:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html><head><title>Shop</title><script src="/main.js"></script></head><body><app-root></app-root></body></html>`)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		writeJSON(`{"detail":"The requested URL was not found on the server."}`)
+	}
+}
+
+func (v *vampi) hit(key string) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.hits[key]
+}
+
+// otherHost counts every request it gets: discovery must never send one.
+type otherHost struct {
+	mu   sync.Mutex
+	hits int
+}
+
+func (o *otherHost) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	o.mu.Lock()
+	o.hits++
+	o.mu.Unlock()
+	fmt.Fprint(w, `{"password":"not-yours"}`)
+}
+
+// startVampi serves a vampi and the other host; both close with the test.
+func startVampi(t *testing.T, debug, spa bool) (*vampi, *httptest.Server, *otherHost) {
+	t.Helper()
+	o := &otherHost{}
+	os := httptest.NewServer(o)
+	t.Cleanup(os.Close)
+	v := &vampi{debug: debug, spa: spa, other: os.URL, hits: map[string]int{}}
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	return v, srv, o
+}
+
+func discoveryScan(t *testing.T, target string, concurrency, budget int) *scanner.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := scanner.Scan(ctx, scanner.Options{
+		Target:    target,
+		OpenAPI:   target + "/openapi.json",
+		Mode:      finding.ModeSafe,
+		Client:    scanner.ClientOptions{Concurrency: concurrency, Timeout: 10 * time.Second, Budget: budget},
+		Wait:      time.Second,
+		Rules:     rules.All(),
+		APIRules:  rules.APIRules(),
+		Discovery: true,
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	return res
+}
+
+// foundPaths lists the coverage's discovered paths.
+func foundPaths(c *finding.DiscoveryCoverage) []string {
+	var out []string
+	for _, f := range c.Found {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+func ruleFindings(res *scanner.Result, rule string) []finding.Finding {
+	var out []finding.Finding
+	for _, f := range res.Findings {
+		if f.Rule == rule {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// TestDiscoveryVAmPIDebug: the unlisted debug listing is found as /_debug
+// under the listed collection, credentials-in-response reports it and
+// says it is not in the description, and coverage lists it with the
+// linked same-origin page. The other host, the reset route and the
+// book's own item link are never sent.
+func TestDiscoveryVAmPIDebug(t *testing.T) {
+	v, srv, other := startVampi(t, true, false)
+	res := discoveryScan(t, srv.URL, 4, 0)
+	cov := res.Coverage.Discovery
+	if cov == nil {
+		t.Fatal("coverage.discovery is nil")
+	}
+	if got, want := foundPaths(cov), []string{"/users/v1/_debug", "/internal/stats"}; !slices.Equal(got, want) {
+		t.Errorf("found %q; want %q", got, want)
+	}
+	if cov.Found[0].Source != "listed collection GET /users/v1" || cov.Found[1].Source != "link in GET /books/v1" || cov.Found[0].Status != 200 {
+		t.Errorf("found = %+v", cov.Found)
+	}
+	fs := ruleFindings(res, "credentials-in-response")
+	if len(fs) != 1 || fs[0].Path != "/users/v1/_debug" || fs[0].Method != "GET" {
+		t.Fatalf("credentials-in-response findings = %+v; want one on GET /users/v1/_debug", fs)
+	}
+	if s := fs[0].Evidence.Summary; !strings.Contains(s, "does not list GET /users/v1/_debug") || !strings.Contains(s, `"password"`) {
+		t.Errorf("summary = %q; want it to say the endpoint is unlisted and name the password", s)
+	}
+	if body := fs[0].Evidence.Exchanges[0].ResponseBody; strings.Contains(body, "pass1") {
+		t.Errorf("evidence shows the leaked password: %s", body)
+	}
+	for _, f := range res.Findings {
+		if f.Path == "/users/v1/_debug" && f.Rule != "credentials-in-response" {
+			t.Errorf("rule %s judged the unlisted endpoint: only the rules reading answers may", f.Rule)
+		}
+	}
+	if !coveredBy(res, "credentials-in-response", "GET /users/v1/_debug") {
+		t.Error("credentials-in-response's coverage does not list GET /users/v1/_debug")
+	}
+	if other.hits != 0 {
+		t.Errorf("the other host got %d requests; a link to another host must never be followed", other.hits)
+	}
+	for _, never := range []string{"GET /createdb", "GET /books/v1/bookTitle77"} {
+		if n := v.hit(never); n != 0 {
+			t.Errorf("%s was sent %d times", never, n)
+		}
+	}
+	if n := v.hit("GET /users/v1/_debug"); n > 2 {
+		t.Errorf("GET /users/v1/_debug sent %d times; want the probe and one confirmation", n)
+	}
+	if cov.Tried > 40 || cov.Tried < len(cov.Found) {
+		t.Errorf("tried = %d", cov.Tried)
+	}
+}
+
+func coveredBy(res *scanner.Result, rule, op string) bool {
+	for _, rc := range res.Coverage.Rules {
+		if rc.Rule == rule {
+			return slices.Contains(rc.Operations, op)
+		}
+	}
+	return false
+}
+
+// TestDiscoveryFixedTwin: without the debug route nothing unlisted leaks;
+// coverage still says what was tried.
+func TestDiscoveryFixedTwin(t *testing.T) {
+	_, srv, _ := startVampi(t, false, false)
+	res := discoveryScan(t, srv.URL, 4, 0)
+	if fs := ruleFindings(res, "credentials-in-response"); len(fs) != 0 {
+		t.Errorf("findings on the fixed twin: %+v", fs)
+	}
+	cov := res.Coverage.Discovery
+	if cov == nil || cov.Tried < 15 || !slices.Equal(foundPaths(cov), []string{"/internal/stats"}) || cov.Reason != "" {
+		t.Errorf("coverage.discovery = %+v; want every candidate tried, the linked page found", cov)
+	}
+}
+
+// TestDiscoverySPAFallback: an app that answers its index.html to every
+// path shows nothing unlisted.
+func TestDiscoverySPAFallback(t *testing.T) {
+	_, srv, _ := startVampi(t, false, true)
+	res := discoveryScan(t, srv.URL, 4, 0)
+	cov := res.Coverage.Discovery
+	if cov == nil || cov.Tried == 0 {
+		t.Fatalf("coverage.discovery = %+v", cov)
+	}
+	// The linked JSON page is the app's own; the rest is the fallback.
+	if got := foundPaths(cov); !slices.Equal(got, []string{"/internal/stats"}) {
+		t.Errorf("found %q behind a SPA fallback; want only the linked JSON page", got)
+	}
+}
+
+// TestDiscoveryBudget: discovery spends only what the budget leaves and
+// says it stopped short.
+func TestDiscoveryBudget(t *testing.T) {
+	_, srv, _ := startVampi(t, true, false)
+	full := discoveryScan(t, srv.URL, 4, 0)
+	budget := full.Requests - 10
+	res := discoveryScan(t, srv.URL, 4, budget)
+	if res.Requests > budget {
+		t.Errorf("sent %d requests; budget %d", res.Requests, budget)
+	}
+	cov := res.Coverage.Discovery
+	if cov == nil || !strings.Contains(cov.Reason, "budget") || cov.Tried >= full.Coverage.Discovery.Tried {
+		t.Errorf("coverage.discovery = %+v; want fewer tried than %d and the budget named", cov, full.Coverage.Discovery.Tried)
+	}
+}
+
+// TestDiscoveryOff: without Options.Discovery nothing beyond the
+// description is sent and coverage has no discovery section.
+func TestDiscoveryOff(t *testing.T) {
+	v, srv, _ := startVampi(t, true, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := scanner.Scan(ctx, scanner.Options{Target: srv.URL, OpenAPI: srv.URL + "/openapi.json",
+		Client: scanner.ClientOptions{Concurrency: 2, Timeout: 5 * time.Second}, Wait: time.Second, Rules: rules.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Coverage.Discovery != nil || v.hit("GET /users/v1/_debug") != 0 {
+		t.Errorf("discovery ran while off: %+v", res.Coverage.Discovery)
+	}
+}
+
+// TestDiscoveryDeterministic: the same candidates, findings and coverage
+// at concurrency 1 and 8.
+func TestDiscoveryDeterministic(t *testing.T) {
+	_, srv, _ := startVampi(t, true, false)
+	show := func(res *scanner.Result) string {
+		b, _ := json.Marshal(struct {
+			D  *finding.DiscoveryCoverage
+			F  []string
+			RC []finding.RuleCoverage
+		}{res.Coverage.Discovery, fingerprints(res), res.Coverage.Rules})
+		return string(b)
+	}
+	one := show(discoveryScan(t, srv.URL, 1, 0))
+	for range 2 {
+		if eight := show(discoveryScan(t, srv.URL, 8, 0)); eight != one {
+			t.Fatalf("concurrency 8 differs from 1:\n%s\n%s", eight, one)
+		}
+	}
+}
+
+func fingerprints(res *scanner.Result) []string {
+	var out []string
+	for _, f := range res.Findings {
+		out = append(out, f.Fingerprint+" "+f.Evidence.Summary)
+	}
+	return out
+}
