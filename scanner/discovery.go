@@ -150,6 +150,9 @@ func linksIn(body []byte, base *url.URL) []string {
 		default:
 			return
 		}
+		if strings.Contains(v, "%") {
+			return // escaped: /a%2Fb is not the path /a/b
+		}
 		if p, ok := linkPath(p); ok && !slices.Contains(out, p) {
 			out = append(out, p)
 		}
