@@ -143,7 +143,7 @@ func (t *Target) Param(key string) (openapi.Param, bool) {
 func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	// path is the route as the server decodes it, raw as it is sent: a
 	// value with a space, a slash or non-ASCII letters is escaped once.
-	path, raw := t.Op.Path, t.Op.Path
+	path, raw := t.Op.Path, escapeRoute(t.Op.Path)
 	q := url.Values{}
 	h := http.Header{}
 	var cookies []string
@@ -169,13 +169,22 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	if len(cookies) > 0 {
 		h.Set("Cookie", strings.Join(cookies, "; "))
 	}
-	prefix, rawPrefix := t.s.base.Path+t.s.docBase(), t.s.base.EscapedPath()+t.s.docBase()
+	prefix, rawPrefix := t.s.base.Path+t.s.docBase(), t.s.base.EscapedPath()+escapeRoute(t.s.docBase())
 	if t.unlisted != "" {
 		prefix, rawPrefix = "", "" // discovered from the origin's root
 	}
 	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: prefix + path,
 		RawPath: rawPrefix + raw, RawQuery: q.Encode()}
 	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
+}
+
+// escapeRoute is a route as sent: its own text escaped where a URL needs
+// it (a non-ASCII letter, a space), its {name} placeholders kept for
+// fillPath. Unescaped, the raw path would not be a valid escaping of the
+// decoded one, and Go would escape the decoded path instead, sending a
+// value's slash as a separator (/café/{name} with "team/1").
+func escapeRoute(route string) string {
+	return strings.NewReplacer("%7B", "{", "%7D", "}").Replace((&url.URL{Path: route}).EscapedPath())
 }
 
 // fillPath puts v in route's path parameter name: every {name}, and every
