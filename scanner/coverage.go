@@ -104,6 +104,9 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		} else {
 			c.Status, c.Reason = s.whyNotRun(info, incomplete)
 		}
+		if e, ok := r.(Explainer); ok {
+			c = explained(c, e)
+		}
 		at[c.Rule] = len(out)
 		out = append(out, c)
 	}
@@ -147,6 +150,38 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		out = append(out, c)
 	}
 	return out
+}
+
+// Explainer is an operation rule whose coverage needs a word the tested
+// operations do not give: where its inputs came from (the keys
+// jwt-alg-confusion found and the sources it tried), or why it tested
+// nothing although the API has what it tests (no public key was found:
+// not run, since a pass must mean tested). The engine asks once, after
+// the operation pass.
+type Explainer interface {
+	Rule
+	// Explain returns a note for the rule's coverage ("" for none);
+	// notRun says that the rule, if it tested no operation, lacked an
+	// input rather than finding nothing to test.
+	Explain() (note string, notRun bool)
+}
+
+// explained adds an Explainer's note to its coverage entry c: to the
+// reason of a rule that ran or did not run, and in place of a
+// not-applicable reason when the rule says an input was missing.
+func explained(c finding.RuleCoverage, e Explainer) finding.RuleCoverage {
+	note, notRun := e.Explain()
+	switch {
+	case note == "":
+	case c.Status == finding.RuleNotApplicable && notRun:
+		c.Status, c.Reason = finding.RuleNotRun, note
+	case c.Status == finding.RuleNotApplicable:
+	case c.Reason == "":
+		c.Reason = note
+	default:
+		c.Reason += "; " + note
+	}
+	return c
 }
 
 // mergeCoverage is one entry for a rule that ran as an operation rule (op)

@@ -148,7 +148,7 @@ func schemes(doc *Document, r *resolver, defs *yaml.Node) {
 		if s == nil || s.Kind != yaml.MappingNode {
 			continue
 		}
-		sch := Scheme{Type: text(s, "type"), In: text(s, "in"), Name: text(s, "name")}
+		sch := Scheme{Type: text(s, "type"), In: text(s, "in"), Name: text(s, "name"), OpenIDConnectURL: text(s, "openIdConnectUrl")}
 		switch sch.Type {
 		case "http":
 			// HTTP auth scheme names are case-insensitive (RFC 7235);

@@ -88,6 +88,10 @@ type Scheme struct {
 	Scheme string // for http: "bearer", "basic"
 	In     string // for apiKey: "header", "query", "cookie"
 	Name   string // for apiKey: the header, query or cookie name
+	// OpenIDConnectURL is an openIdConnect scheme's openIdConnectUrl, as
+	// written (jwt-alg-confusion reads the keys it names when it is on
+	// the target's origin).
+	OpenIDConnectURL string
 }
 
 // Document is the part of an API description that authgate uses.
