@@ -30,9 +30,11 @@ Input:
   --exclude "METHOD /path"   never send this operation ("*" method, trailing "*" path); repeatable
   --auth "Header: value"     credentials of the primary identity; repeatable
   --peer-auth "Header: value"  credentials of a second identity of the same role; repeatable
+  --jwt-public-key FILE      the server's public JWT key (PEM, DER or JWK) for jwt-alg-confusion; repeatable
   --config PATH              YAML config file (default .authgate.yml if present; "" for none)
   --mode safe|active         active adds intrusive rules (default safe)
   --auto-accounts            active mode registers throw-away accounts of its own as primary and peer
+  --no-discovery             do not look for endpoints the description does not list (/_debug, links)
 
 Reports:
   --format FORMAT            report to stdout: text, json, sarif, markdown, junit; repeatable
@@ -209,6 +211,7 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	list("exclude", func(c *config.Config) *[]string { return &c.Exclude })
 	list("auth", func(c *config.Config) *[]string { return &c.Auth })
 	list("peer-auth", func(c *config.Config) *[]string { return &c.PeerAuth })
+	list("jwt-public-key", func(c *config.Config) *[]string { return &c.JWTPublicKeys })
 	str("mode", func(c *config.Config) *string { return &c.Mode })
 	fset.Func("format", "", func(v string) error {
 		sf.formats = append(sf.formats, v)
@@ -268,11 +271,17 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 		sf.apply = append(sf.apply, func(c *config.Config) { c.AutoAccounts = b })
 		return nil
 	})
+	// --no-discovery undoes discovery's default (or the file's
+	// discovery: true).
+	fset.BoolFunc("no-discovery", "", func(string) error {
+		sf.apply = append(sf.apply, func(c *config.Config) { c.Discovery = false })
+		return nil
+	})
 	return fset
 }
 
 // valueless are the flags that take no separate value argument.
-var valueless = map[string]bool{"insecure-tls": true, "auto-accounts": true}
+var valueless = map[string]bool{"insecure-tls": true, "auto-accounts": true, "no-discovery": true}
 
 // parseInterleaved parses flags that may come before, between and after
 // the positional arguments, which it returns. Go's flag package stops at

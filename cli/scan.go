@@ -56,6 +56,9 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 	if err := checkSpecFile(cfg); err != nil {
 		return nil, exitCode(env, usageError{err})
 	}
+	if _, err := jwtKeyFiles(cfg.JWTPublicKeys); err != nil {
+		return nil, exitCode(env, usageError{err})
+	}
 
 	prog := newProgress(env)
 	if cfg.BaselineURL != "" {
@@ -159,7 +162,8 @@ func scanError(env Env, err error) int {
 // scanOptions builds one scan's options. Identities are built afresh for
 // each scan: a login's token belongs to one deployment.
 func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Options {
-	ids, _ := identities(cfg) // checked before the first scan
+	ids, _ := identities(cfg)                    // checked before the first scan
+	jwtKeys, _ := jwtKeyFiles(cfg.JWTPublicKeys) // likewise
 	return scanner.Options{
 		Target:     cfg.Target,
 		OpenAPI:    cfg.OpenAPI,
@@ -175,6 +179,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Bodies:       cfg.Bodies,
 		PathValues:   cfg.PathValues,
 		AutoAccounts: cfg.AutoAccounts,
+		Discovery:    cfg.Discovery,
 		Mode:         finding.Mode(cfg.Mode),
 		Client: scanner.ClientOptions{
 			Rate:        cfg.Rate,
@@ -187,7 +192,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Shard:    [2]int{cfg.Shard.Index, cfg.Shard.Count},
 		Progress: progress,
 		ReadFile: os.ReadFile,
-		Rules:    rules.All(),
+		Rules:    rules.WithJWTPublicKeys(rules.All(), jwtKeys),
 		APIRules: rules.APIRules(),
 	}
 }

@@ -42,6 +42,11 @@ type Config struct {
 	// the API's signup operation and use them as primary and peer where
 	// none were given. Registering is a write: it needs Mode active.
 	AutoAccounts bool `yaml:"autoAccounts"`
+	// Discovery lets a scan look for endpoints the description does not
+	// list (common debug paths, links in answers): a few anonymous GETs,
+	// counted in the budget. On by default; discovery: false or
+	// --no-discovery turns it off.
+	Discovery bool `yaml:"discovery"`
 	// Secrets are the values the file's ${VAR}s expanded to, for the
 	// Action to mask; never written anywhere.
 	Secrets []string `yaml:"-"`
@@ -71,6 +76,10 @@ type Config struct {
 	// InsecureTLS accepts the scanned deployments' certificates unchecked
 	// (a self-signed preview); never the GitHub API's. Default false.
 	InsecureTLS bool `yaml:"insecureTls"`
+	// JWTPublicKeys are files holding the server's public JWT keys (PEM,
+	// DER or JWK): jwt-alg-confusion tries them before the keys the
+	// target serves (--jwt-public-key, repeatable).
+	JWTPublicKeys []string `yaml:"jwtPublicKeys"`
 }
 
 // Identity is one named account. Its credentials are static Headers, a
@@ -164,5 +173,6 @@ func Default() Config {
 		Timeout:      DefaultTimeout,
 		Budget:       DefaultBudget,
 		Wait:         DefaultWait,
+		Discovery:    true,
 	}
 }

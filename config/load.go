@@ -189,6 +189,7 @@ var fields = []field{
 	{"bodies", decodeBodies},
 	{"pathValues", decodePathValues},
 	{"autoAccounts", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.AutoAccounts) }},
+	{"discovery", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.Discovery) }},
 	{"mode", str(func(c *Config) *string { return &c.Mode })},
 	{"format", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.formats) }},
 	{"output", func(st *loadState, n *yaml.Node) error { return decodeList(n, &st.outputs) }},
@@ -207,6 +208,7 @@ var fields = []field{
 	{"budget", integer(func(c *Config) *int { return &c.Budget })},
 	{"wait", duration(func(c *Config) *time.Duration { return &c.Wait })},
 	{"insecureTls", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.InsecureTLS) }},
+	{"jwtPublicKeys", list(func(c *Config) *[]string { return &c.JWTPublicKeys })},
 	{"shard", func(st *loadState, n *yaml.Node) error {
 		if isNull(n) {
 			return nil
