@@ -28,6 +28,12 @@ const (
 	kindID
 	kindName
 	kindEmail
+	// kindHeld: an object id its login answer or token names as its own
+	// (Juice Shop's bid, a basketId, an orgId); see heldFacts.
+	kindHeld
+	// kindListed: an object a list shows with an owner field that names
+	// the identity ({"book_title": …, "user": "name1"}); see listedFacts.
+	kindListed
 )
 
 // owned is something the scan learned about who an identity is or what it
@@ -40,10 +46,14 @@ type owned struct {
 	key   string // normalised key, e.g. "id", "orderid", "sub"
 	value string
 	how   string // where it was learned, for evidence
+	// shown, for kindListed, are the normalised keys of the record as
+	// the other identity's answer to the same list shows it too; nil when
+	// the other identity is not shown the record.
+	shown []string
 }
 
 // self reports whether o describes the identity itself.
-func (o owned) self() bool { return o.kind >= kindID }
+func (o owned) self() bool { return o.kind == kindID || o.kind == kindName || o.kind == kindEmail }
 
 // Bounds of what is learned.
 const (
@@ -88,7 +98,12 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 		facts = append(facts, tokenFacts(id)...)
 		facts = append(facts, answerFacts(id, id.firstLoginAnswer(), "its login answer", false)...)
 		facts = append(facts, declaredFacts(id)...)
+		facts = append(facts, heldFacts(id, id.firstLoginAnswer(), "login answer")...)
+		for _, payload := range tokenPayloads(id) {
+			facts = append(facts, heldFacts(id, payload, "token")...)
+		}
 	}
+	var lists []listAnswer
 	for i := range ops {
 		op := &ops[i]
 		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) {
@@ -113,6 +128,10 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 		if !t.Success(a) {
 			continue
 		}
+		lists = append(lists, listAnswer{op.Path, a})
+		if t.Success(b) {
+			lists = append(lists, listAnswer{op.Path, b})
+		}
 		peerSees := map[string]bool{}
 		if b.OK() {
 			for _, kv := range idValues(b.Body) {
@@ -129,7 +148,11 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 				how: fmt.Sprintf("it is in %q's answer to GET %s and not in %q's", s.primary.Name, op.Path, s.peer.Name)})
 		}
 	}
-	s.owned = append(s.owned, distinctFacts(facts)...)
+	known := distinctFacts(facts)
+	// Owner fields are matched once every identity's own facts are known
+	// (a /me answer may come after the list that names it).
+	known = append(known, listedFacts(lists, known, s.primary, s.peer)...)
+	s.owned = append(s.owned, distinctFacts(known)...)
 }
 
 // distinctFacts drops the self facts that both identities share and the
@@ -148,7 +171,7 @@ func distinctFacts(facts []owned) []owned {
 	for _, f := range facts {
 		k := fmt.Sprint(f.kind, "\x00", strings.ToLower(f.value))
 		dup := fmt.Sprint(f.owner.Name, "\x00", f.kind, "\x00", f.key, "\x00", strings.ToLower(f.value))
-		if (f.self() && len(holders[k]) > 1) || seen[dup] {
+		if ((f.self() || f.kind == kindHeld) && len(holders[k]) > 1) || seen[dup] {
 			continue
 		}
 		seen[dup] = true
@@ -203,8 +226,28 @@ func loginFacts(id *Identity) []owned {
 var loginPhoneKey = regexp.MustCompile(`^(phone|phonenumber|mobile|msisdn|tel)$`)
 
 // tokenFacts reads who id is from the claims of the JWTs it sends: the
-// Authorization header first, then cookies, then other headers.
+// Authorization header first, then cookies, then other headers. Claims
+// may wrap the caller as an API's answers do (Juice Shop's
+// {"status": "success", "data": {"id": 2, "email": …}}): one wrapper
+// object is read too.
 func tokenFacts(id *Identity) []owned {
+	var out []owned
+	for _, payload := range tokenPayloads(id) {
+		callerScalars(payload, func(path, key, value string) {
+			if len(out) >= maxSelfFacts {
+				return
+			}
+			if kind, ok := selfKind(key, value, true); ok {
+				out = append(out, owned{owner: id, kind: kind, key: normKey(key), value: value, how: fmt.Sprintf("its token's %s claim", path)})
+			}
+		})
+	}
+	return out
+}
+
+// tokenPayloads returns the claims (JSON) of the JWTs id sends, the
+// Authorization header first, then cookies, then other headers.
+func tokenPayloads(id *Identity) [][]byte {
 	creds := id.Creds()
 	rank := func(h Header) int {
 		switch h.Name {
@@ -216,27 +259,11 @@ func tokenFacts(id *Identity) []owned {
 		return 2
 	}
 	slices.SortStableFunc(creds, func(a, b Header) int { return rank(a) - rank(b) })
-	var out []owned
+	var out [][]byte
 	for _, h := range creds {
 		for _, tok := range jwtShape.FindAllString(h.Value, -1) {
-			payload, ok := jwtPayload(tok)
-			if !ok {
-				continue
-			}
-			var claims map[string]any
-			dec := json.NewDecoder(bytes.NewReader(payload))
-			dec.UseNumber()
-			if dec.Decode(&claims) != nil {
-				continue
-			}
-			for _, k := range slices.Sorted(maps.Keys(claims)) {
-				v, ok := scalarText(claims[k])
-				if !ok || len(out) >= maxSelfFacts {
-					continue
-				}
-				if kind, ok := selfKind(k, v, true); ok {
-					out = append(out, owned{owner: id, kind: kind, key: normKey(k), value: v, how: fmt.Sprintf("its token's %s claim", k)})
-				}
+			if payload, ok := jwtPayload(tok); ok {
+				out = append(out, payload)
 			}
 		}
 	}
@@ -482,6 +509,13 @@ type Claim struct {
 	// object is about the owner, so another identity's read of it must
 	// show the owner's data too (see Carries).
 	Personal bool
+	// Weak is set when the value fits the parameter only by an
+	// abbreviation (bid for /basket/{id}): the owner's answer must show
+	// the object is its own (see Confirms) before it counts.
+	Weak bool
+	// Shown are the keys of the object that a list already shows the
+	// other identity (see Reveals); nil when no list shows it to them.
+	Shown []string
 }
 
 // Claims returns values of parameter p that belong to the primary or the
@@ -493,7 +527,6 @@ type Claim struct {
 // answers can tell (see Carries).
 func (t *Target) Claims(p openapi.Param) []Claim {
 	t.s.objectParams.Store(true) // there is something to ask for (see coverage)
-	name := normKey(p.Name)
 	var out []Claim
 	add := func(c Claim) {
 		for _, o := range out {
@@ -508,12 +541,7 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 		if o.kind != kindSeen || seen >= maxOwnedTries {
 			continue
 		}
-		// A bare "id" says nothing about the kind of object: it fits only
-		// the items of the collection it was read from.
-		fits := (o.key == name && name != "id") ||
-			(o.key == "id" && p.In == "path" && strings.HasPrefix(t.Op.Path, o.path+"/")) ||
-			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user"))
-		if fits {
+		if fits, _ := fitsOwned(o, t.Op.Path, p); fits {
 			seen++
 			add(Claim{Owner: o.owner, Value: o.value, How: o.how})
 		}
@@ -522,6 +550,20 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 		for _, o := range t.s.owned {
 			if o.owner == id && o.kind == kindDeclared && fitsDeclared(o.key, t.Op.Path, p) {
 				add(Claim{Owner: id, Value: o.value, How: o.how})
+			}
+		}
+	}
+	// Objects a login answer or token hands an identity, and objects a
+	// list shows with an owner field naming it.
+	for _, id := range []*Identity{t.Primary, t.Peer} {
+		tries := 0
+		for _, o := range t.s.owned {
+			if o.owner != id || (o.kind != kindHeld && o.kind != kindListed) || tries >= maxOwnedTries {
+				continue
+			}
+			if fits, weak := fitsOwned(o, t.Op.Path, p); fits {
+				tries++
+				add(Claim{Owner: id, Value: o.value, How: o.how, Weak: weak, Shown: o.shown})
 			}
 		}
 	}

@@ -61,9 +61,11 @@ func (BOLACrossUserRead) Check(ctx context.Context, t *scanner.Target) []finding
 
 // crossUserParams returns the keys of the operation's parameters whose
 // values may name an object of one identity, in parameter order: the id
-// parameters, and those that select a principal by a name or an email
+// parameters, those that select a principal by a name or an email
 // (?email=, /profiles/{handle}), where an identity's own login name or
-// email is an object of its own.
+// email is an object of its own, and those an object the scan knows the
+// owner of fits although its name is no id's ({book_title}, see
+// scanner.Target.Owned).
 func crossUserParams(t *scanner.Target, vals map[string]string) []string {
 	ids := idParams(t, vals)
 	var out []string
@@ -73,7 +75,7 @@ func crossUserParams(t *scanner.Target, vals map[string]string) []string {
 			out = append(out, key)
 			continue
 		}
-		if _, ok := vals[key]; ok && (p.In == "path" || p.In == "query") && t.SelectsPrincipal(p) {
+		if _, ok := vals[key]; ok && (p.In == "path" || p.In == "query") && (t.SelectsPrincipal(p) || t.Owned(p)) {
 			out = append(out, key)
 		}
 	}
@@ -91,6 +93,7 @@ func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]strin
 		owners = []*scanner.Identity{t.Primary, t.Peer}
 	}
 	vals = with(vals, key, c.Value)
+	p, _ := t.Param(key)
 	for _, owner := range owners {
 		other := t.Peer
 		if owner == t.Peer {
@@ -106,15 +109,30 @@ func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]strin
 			continue
 		}
 		how := c.How
-		if c.Owner == nil {
+		switch {
+		case c.Owner == nil:
 			var mine bool
 			if how, mine = t.Carries(owner, a.Body); !mine {
 				continue
 			}
+		case c.Weak:
+			// bid fits /basket/{id} only as an abbreviation: the
+			// object must show it is the owner's.
+			confirm, mine := t.Confirms(p, c, a.Body)
+			if !mine {
+				continue
+			}
+			how += "; " + confirm
 		}
 		b := t.Send(ctx, other, vals)
 		asked = true
 		if !t.Success(b) || scanner.Similarity(a.Body, b.Body) < sameContent || publicProfile(b) {
+			continue
+		}
+		extra, reveals := t.Reveals(c, b.Body)
+		if !reveals {
+			// A list already shows the other identity all of it (a
+			// post's author and text): the item is no more private.
 			continue
 		}
 		if _, shown := t.Carries(owner, b.Body); c.Personal && !shown {
@@ -138,6 +156,9 @@ func crossUserRead(ctx context.Context, t *scanner.Target, vals map[string]strin
 		_, name, _ := strings.Cut(key, ":")
 		summary := fmt.Sprintf("%s=%s belongs to identity %s (%s), yet identity %s read it: %s answered %d with the same object that %s gets, while anonymous callers are refused.",
 			name, c.Value, t.Who(owner), how, t.Who(other), describe(b), b.Status, t.Who(owner))
+		if c.Shown != nil {
+			summary += fmt.Sprintf(" Its %s is not in the list that shows %s who owns it.", extra, t.Who(other))
+		}
 		// The other identity's request first: its curl reproduces the flaw.
 		return t.NewFinding("bola-cross-user-read", finding.ConfidenceHigh, summary, b, a), true, true
 	}
@@ -199,34 +220,41 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 	type record struct {
 		resp *scanner.Response
 		who  string
+		note string // why it is someone else's, when no personal data says so
+		vals map[string]string
 	}
 	var own *record
 	if r := t.Send(ctx, id, vals); t.Success(r) {
 		if rec, ok := scanner.SingleRecord(r.Body); ok {
-			own = &record{r, strings.Join(rec.Identifiers, ",")}
+			own = &record{resp: r, who: strings.Join(rec.Identifiers, ","), vals: vals}
 		}
 	}
+	p, _ := t.Param(key)
+	owners := &ownership{t: t, caller: id, p: p}
 	var others []record
 	for _, k := range keys {
-		r := t.Send(ctx, id, with(vals, key, k))
+		kvals := with(vals, key, k)
+		r := t.Send(ctx, id, kvals)
 		if !t.Success(r) {
 			continue
 		}
 		// Public profiles (a username, a display name) are meant to be
 		// read by others; private data (email, phone ...) is not.
-		rec, ok := scanner.SingleRecord(r.Body)
-		if !ok || !rec.Private || len(rec.Identifiers) == 0 {
+		var who, note string
+		if rec, ok := scanner.SingleRecord(r.Body); ok && rec.Private && len(rec.Identifiers) > 0 {
+			who = strings.Join(rec.Identifiers, ",")
+		} else if who, note, ok = owners.elsewhere(ctx, k, r); !ok {
 			continue
 		}
-		who := strings.Join(rec.Identifiers, ",")
 		distinct := own == nil || (who != own.who && scanner.Similarity(r.Body, own.resp.Body) < sameContent)
 		for _, o := range others {
 			distinct = distinct && who != o.who && scanner.Similarity(r.Body, o.resp.Body) < sameContent
 		}
 		if distinct {
-			others = append(others, record{r, who})
+			others = append(others, record{r, who, note, kvals})
 		}
 	}
+	others = slices.DeleteFunc(others, func(o record) bool { return o.note != "" && owners.public(ctx, o.vals) })
 	if len(others) < needOthers {
 		return finding.Finding{}, false
 	}
@@ -241,7 +269,11 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 	}
 	var reqs []string
 	for _, o := range others {
-		reqs = append(reqs, describe(o.resp))
+		d := describe(o.resp)
+		if o.note != "" {
+			d += " (" + o.note + ")"
+		}
+		reqs = append(reqs, d)
 	}
 	summary := fmt.Sprintf("Reading %s by guessed keys %s returned %d records of different principals: %s.",
 		name, who, len(others), strings.Join(reqs, "; "))
@@ -256,4 +288,94 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 		summary += fmt.Sprintf(" Evidence: the first %d of them, then the caller's own record (%s) for comparison.", min(len(others), needOthers), describe(own.resp))
 	}
 	return t.NewFinding("bola-id-enumeration", finding.ConfidenceHigh, summary, rs...), true
+}
+
+// ownership tells bola-id-enumeration whose an object without personal
+// data is (a basket, a book), from what the scan learned about who owns
+// what (see scanner.Target.Claims).
+type ownership struct {
+	t      *scanner.Target
+	caller *scanner.Identity
+	p      openapi.Param
+	// field is the owner field that holds the caller's own id, name or
+	// email in its own object (its own basket's "data.UserId"), and
+	// value what it holds there; looked up once, "" when none does.
+	field, value string
+	looked       bool
+	// anonymous is the anonymous answer to the first object judged by
+	// ownership, nil until asked.
+	anonymous *scanner.Response
+}
+
+// elsewhere says whose object the answer r to key value v is, when the
+// scan knows it is not the caller's: another identity's object (a list
+// only it sees, owns:, its login answer or token, a list's owner field),
+// an owner field naming another identity, or an owner field holding
+// someone else than the field that names the caller in its own object
+// does. who tells owners apart; note says why, for evidence.
+func (o *ownership) elsewhere(ctx context.Context, v string, r *scanner.Response) (who, note string, ok bool) {
+	t := o.t
+	if o.caller.IsAnonymous() {
+		return "", "", false
+	}
+	if _, mine := t.Carries(o.caller, r.Body); mine {
+		return "", "", false
+	}
+	if c, known := t.Belongs(o.p, v); known && c.Owner != o.caller {
+		if _, confirmed := t.Confirms(o.p, c, r.Body); !c.Weak || confirmed {
+			return "identity:" + c.Owner.Name, fmt.Sprintf("it belongs to %s: %s", t.Who(c.Owner), c.How), true
+		}
+	}
+	path, value, owner, found := t.OwnerField(r.Body)
+	switch {
+	case !found || owner == o.caller:
+		return "", "", false
+	case owner != nil:
+		return "identity:" + owner.Name, fmt.Sprintf("its %s %s names %s", path, value, t.Who(owner)), true
+	}
+	o.lookUp(ctx)
+	if o.field != path || o.value == value {
+		return "", "", false
+	}
+	return path + "=" + value, fmt.Sprintf("its %s is %s; the caller's own has %s", path, value, o.value), true
+}
+
+// lookUp finds the owner field of the caller's own object: the first of
+// its objects the scan knows (see scanner.Target.Claims) whose answer
+// holds the caller's own id, name or email in an owner field.
+func (o *ownership) lookUp(ctx context.Context) {
+	if o.looked {
+		return
+	}
+	o.looked = true
+	key := o.p.In + ":" + o.p.Name
+	tries := 0
+	for _, c := range o.t.Claims(o.p) {
+		if c.Owner != o.caller || tries >= maxOwnLookups {
+			continue
+		}
+		tries++
+		r := o.t.Send(ctx, o.caller, with(o.t.Values(), key, c.Value))
+		if !o.t.Success(r) {
+			continue
+		}
+		if path, value, owner, ok := o.t.OwnerField(r.Body); ok && owner == o.caller {
+			o.field, o.value = path, value
+			return
+		}
+	}
+}
+
+// maxOwnLookups bounds the caller's own objects read to find its owner
+// field: its first two claims are the likeliest.
+const maxOwnLookups = 2
+
+// public reports whether anonymous callers read the object of vals: one
+// that everyone reads is a catalogue's, whoever owns it. Only the first
+// object judged by ownership is asked for: the operation is public or not.
+func (o *ownership) public(ctx context.Context, vals map[string]string) bool {
+	if o.anonymous == nil {
+		o.anonymous = o.t.Send(ctx, scanner.Anonymous, vals)
+	}
+	return o.t.Success(o.anonymous)
 }

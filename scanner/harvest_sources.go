@@ -1,0 +1,527 @@
+package scanner
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/authgate/authgate/scanner/openapi"
+)
+
+// Object ownership beyond the identity itself: the object ids a login
+// answer or a token hands the caller (kindHeld), and the objects a list
+// shows with an owner field that names an identity (kindListed). Both are
+// read from answers the scan already has: no request is sent for them.
+
+// Bounds of object ownership.
+const (
+	// maxHeldFacts bounds the object ids kept per identity and source: a
+	// login answer names a handful of the caller's objects (its basket,
+	// its organisation); more is a list, not the caller's.
+	maxHeldFacts = 6
+	// maxIDBytes bounds an object id: longer values (a URL, a sentence)
+	// are not ids a path takes.
+	maxIDBytes = 128
+	// maxListedKeys bounds the keys kept per listed record: records key
+	// their items by one of their first few scalars.
+	maxListedKeys = 8
+	// maxListedDepth is how deep lists are looked for in an answer
+	// ({"data": {"Books": [...]}} is two levels down).
+	maxListedDepth = 3
+)
+
+// heldSkip matches the stems of ids that name no object of the caller's
+// (a session, a request, the token itself, the OAuth client) once "id"
+// or "uuid" is cut off: sid, jti, clientId, requestId.
+var heldSkip = regexp.MustCompile(`^(s|j|k|g|gu|session|token|refresh|access|client|app|application|request|trace|span|correlation|device|installation|key|nonce|auth|authentication|login|message|msg|tx|transaction|event|idempotency|rp|op|version)$`)
+
+// heldFacts reads the object ids that an answer about id (its login
+// answer, its token's claims) hands it as its own: keys named like an
+// object's id (bid, basketId, cart_id, orgId, or the id of a nested
+// {"cart": {"id": 9}}) at the top or one object down. The caller's own
+// ids (sub, user_id) are self facts, not objects; session, request and
+// client ids name nothing the caller owns. src names the source for
+// evidence ("login answer", "token").
+func heldFacts(id *Identity, body []byte, src string) []owned {
+	var top map[string]any
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
+	dec.UseNumber()
+	if dec.Decode(&top) != nil {
+		return nil
+	}
+	var out []owned
+	add := func(path, field, key string, v any) {
+		value, ok := idText(field, v)
+		if !ok || len(out) >= maxHeldFacts {
+			return
+		}
+		if _, ok := heldStem(key); !ok || selfIDKey.MatchString(key) {
+			return
+		}
+		out = append(out, owned{owner: id, kind: kindHeld, key: key, value: value,
+			how: fmt.Sprintf("%s %s in %q's %s", path, value, id.Name, src)})
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		inner, ok := top[k].(map[string]any)
+		if !ok {
+			add(k, k, normKey(k), top[k])
+			continue
+		}
+		if credentialFieldName.MatchString(k) {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+			key := normKey(k2)
+			if key == "id" || key == "uuid" {
+				if callerWrapper.MatchString(normKey(k)) {
+					continue // the caller itself: a self fact
+				}
+				key = normKey(k) + key // {"cart": {"id": 9}}: cartid
+			}
+			add(k+"."+k2, k2, key, inner[k2])
+		}
+	}
+	return out
+}
+
+// heldStem cuts "id" or "uuid" off a normalised key that names an
+// object's id: "basket" for basketid, "b" for bid. ok is false for keys
+// that name no object of the caller's (see heldSkip) or no object at all.
+func heldStem(key string) (string, bool) {
+	stem, ok := strings.CutSuffix(key, "uuid")
+	if !ok {
+		stem, ok = strings.CutSuffix(key, "id")
+	}
+	if !ok || stem == "" || heldSkip.MatchString(stem) {
+		return "", false
+	}
+	return stem, true
+}
+
+// idText is the text of a JSON scalar that may be an object's id: a
+// number or a short one-line string without spaces, under a key that
+// holds no credential.
+func idText(key string, v any) (string, bool) {
+	var s string
+	switch t := v.(type) {
+	case json.Number:
+		s = t.String()
+	case string:
+		s = t
+	default:
+		return "", false
+	}
+	if !factText(key, s) || len(s) > maxIDBytes || strings.ContainsAny(s, " \t/?#") {
+		return "", false
+	}
+	return s, true
+}
+
+// segmentKey is a path segment folded like normKey: Baskets, basket-items
+// and basket_items compare alike.
+func segmentKey(seg string) string { return normKey(seg) }
+
+// fitsHeld reports whether an object id held under key fits parameter p
+// of the operation at path, and whether the fit is only an abbreviation
+// that the answer must confirm (see Target.Confirms). The rule:
+//
+//   - the parameter has the key's name: basketId fits {basketId} and
+//     ?basket_id= (a strong fit);
+//   - a bare {id} or {uuid} of a collection fits the key whose stem names
+//     that collection: basketId fits /baskets/{id} and /basket/{id}
+//     (the stem, or the stem with a plural ending; a strong fit);
+//   - a stem that is a prefix of the collection's name is an
+//     abbreviation: bid fits /rest/basket/{id}, orgId /organizations/{id}.
+//     Abbreviations are ambiguous (b is also books), so the owner's
+//     answer must show the object is its own.
+func fitsHeld(key, path string, p openapi.Param) (fit, weak bool) {
+	n := normKey(p.Name)
+	if n == key {
+		return true, false
+	}
+	stem, ok := heldStem(key)
+	if !ok || (n != "id" && n != "uuid") || p.In != "path" {
+		return false, false
+	}
+	coll := segmentKey(collectionOf(path, p))
+	switch {
+	case coll == "":
+		return false, false
+	case coll == stem || coll == stem+"s" || coll == stem+"es":
+		return true, false
+	case strings.HasPrefix(coll, stem):
+		return true, true
+	}
+	return false, false
+}
+
+// fitsListed reports whether a listed object's key fits parameter p of the
+// operation at path: only the items of the list the object was read from
+// (/books/v1 → /books/v1/{book_title}), by the key's own name, or its id
+// for an id-named parameter ({bookId}).
+func fitsListed(o owned, path string, p openapi.Param) bool {
+	if p.In != "path" || !strings.HasPrefix(path, strings.TrimSuffix(o.path, "/")+"/") {
+		return false
+	}
+	n := normKey(p.Name)
+	return o.key == n || ((o.key == "id" || o.key == "uuid") && (strings.HasSuffix(n, "id") || strings.HasSuffix(n, "uuid")))
+}
+
+// Owner fields: the keys of a record that name who owns it.
+var (
+	// ownerField matches normalised keys whose value names the record's
+	// owner: by any of its id, login name or email (user, owner), by its
+	// id (userId, ownerId), or by its email (owner_email).
+	ownerField = regexp.MustCompile(`^(user|owner|author|creator|createdby|postedby|uploadedby|userid|ownerid|authorid|creatorid|createdbyid|useruuid|owneruuid|customerid|owneremail|authoremail|creatoremail|ownername|ownerusername|authorname|authorusername)$`)
+	// ownerParent matches the objects that hold the owner
+	// ({"user": {"id": 1}}, {"owner": {"username": "name1"}}).
+	ownerParent = regexp.MustCompile(`^(user|owner|author|creator|createdby)$`)
+	// ownerChild matches the keys of such an object that name it.
+	ownerChild = regexp.MustCompile(`^(id|uuid|username|login|name|email)$`)
+)
+
+// ownerKinds says which facts of an identity an owner field holds: ids
+// under an id key, emails under an email key, any of them under user,
+// owner, author ….
+func ownerKinds(key string) []int {
+	switch {
+	case strings.HasSuffix(key, "id") || strings.HasSuffix(key, "uuid"):
+		return []int{kindID}
+	case strings.HasSuffix(key, "email"):
+		return []int{kindEmail}
+	case strings.HasSuffix(key, "name") || key == "login":
+		return []int{kindName, kindEmail}
+	}
+	return []int{kindID, kindName, kindEmail}
+}
+
+// ownerOf finds the owner field of a record (a top-level scalar named by
+// ownerField, or an id, name or email inside a user/owner object) and the
+// identity among facts it names; owner is nil when it names nobody known.
+// ok is false when the record has no owner field.
+func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Identity, ok bool) {
+	for _, k := range slices.Sorted(maps.Keys(rec)) {
+		n := normKey(k)
+		if v, isScalar := scalarText(rec[k]); isScalar && ownerField.MatchString(n) && v != "" {
+			return k, v, namedBy(facts, ownerKinds(n), v), true
+		}
+		inner, isObject := rec[k].(map[string]any)
+		if !isObject || !ownerParent.MatchString(n) {
+			continue
+		}
+		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+			n2 := normKey(k2)
+			if v, isScalar := scalarText(inner[k2]); isScalar && ownerChild.MatchString(n2) && v != "" {
+				return k + "." + k2, v, namedBy(facts, ownerKinds(n2), v), true
+			}
+		}
+	}
+	return "", "", nil, false
+}
+
+// namedBy is the identity one of whose facts of kinds is value; nil when
+// none is, or when more than one is (a name two identities share names
+// neither).
+func namedBy(facts []owned, kinds []int, value string) *Identity {
+	var who *Identity
+	for _, f := range facts {
+		if !slices.Contains(kinds, f.kind) || !sameFact(f, value) {
+			continue
+		}
+		if who != nil && who != f.owner {
+			return nil
+		}
+		who = f.owner
+	}
+	return who
+}
+
+// sameFact compares a value with a fact: emails and login names
+// regardless of case, ids exactly.
+func sameFact(f owned, value string) bool {
+	if f.kind == kindID {
+		return f.value == value
+	}
+	return strings.EqualFold(f.value, value)
+}
+
+// listAnswer is one identity's answer to a parameterless GET.
+type listAnswer struct {
+	path string
+	r    *Response
+}
+
+// listedRecord is one record of a list answer with an owner field that
+// names a known identity.
+type listedRecord struct {
+	from, owner *Identity
+	path        string            // the list's route
+	ownerPath   string            // the owner field, e.g. "user"
+	ownerValue  string            // what it holds, e.g. "name1"
+	keys        map[string]string // normalised key → value of its other scalars
+	order       []string          // its scalar keys in key order, as written
+}
+
+// listedFacts reads the objects that list answers show with an owner
+// field naming one of the identities (VAmPI's GET /books/v1:
+// {"Books": [{"book_title": "bookTitle77", "user": "name1"}]}): each of
+// its scalars (but the owner field) may be the key its item route takes.
+// self are the identities' own facts, shared ones already dropped. A
+// record that is a person ({"user_id": 1, "email": …}) is about its owner,
+// not owned by it: self facts cover it. shown records the keys the other
+// identity's answer to the same list shows of the record, so that reading
+// the item is a finding only when it shows more (see Target.Reveals).
+func listedFacts(answers []listAnswer, self []owned, primary, peer *Identity) []owned {
+	var recs []listedRecord
+	perOwner := map[string]int{}
+	for _, la := range answers {
+		for _, rec := range listObjects(la.r.Body) {
+			lr, ok := listed(la, rec, self)
+			if !ok {
+				continue
+			}
+			// Bound what one list says about one owner, per answer.
+			k := fmt.Sprint(la.path, "\x00", la.r.Request.Identity.Name, "\x00", lr.owner.Name)
+			if perOwner[k] >= maxOwned {
+				continue
+			}
+			perOwner[k]++
+			recs = append(recs, lr)
+		}
+	}
+	var out []owned
+	for _, lr := range recs {
+		reader := peer
+		if lr.owner == peer {
+			reader = primary
+		}
+		shown := shownTo(recs, lr, reader)
+		for _, k := range lr.order {
+			n := normKey(k)
+			out = append(out, owned{owner: lr.owner, kind: kindListed, path: lr.path, key: n, value: lr.keys[n], shown: shown,
+				how: fmt.Sprintf("%s: %s in %q's answer to GET %s", lr.ownerPath, lr.ownerValue, lr.from.Name, lr.path)})
+		}
+	}
+	return out
+}
+
+// listed turns one record of a list answer into a listedRecord when its
+// owner field names a known identity.
+func listed(la listAnswer, rec map[string]any, self []owned) (listedRecord, bool) {
+	ownerPath, ownerValue, owner, ok := ownerOf(rec, self)
+	if !ok || owner == nil {
+		return listedRecord{}, false
+	}
+	lr := listedRecord{from: la.r.Request.Identity, owner: owner, path: la.path, ownerPath: ownerPath, ownerValue: ownerValue, keys: map[string]string{}}
+	for _, k := range slices.Sorted(maps.Keys(rec)) {
+		n := normKey(k)
+		if s, isScalar := scalarText(rec[k]); isScalar && (personKey.MatchString(k) || isEmail(s)) && !ownerField.MatchString(n) {
+			return listedRecord{}, false // a person's record
+		}
+		v, ok := idText(k, rec[k])
+		if !ok || ownerField.MatchString(n) || len(lr.order) >= maxListedKeys {
+			continue
+		}
+		if _, dup := lr.keys[n]; dup {
+			continue
+		}
+		lr.keys[n] = v
+		lr.order = append(lr.order, k)
+	}
+	return lr, len(lr.order) > 0
+}
+
+// shownTo returns the normalised keys reader's answer to lr's list shows
+// of lr's record (the same owner and a key of the same value), sorted;
+// nil when it does not show it.
+func shownTo(recs []listedRecord, lr listedRecord, reader *Identity) []string {
+	if reader == nil {
+		return nil
+	}
+	for _, o := range recs {
+		if o.from != reader || o.owner != lr.owner || o.path != lr.path || !sameRecord(o, lr) {
+			continue
+		}
+		keys := slices.Sorted(maps.Keys(o.keys))
+		return append(keys, normKey(o.ownerPath))
+	}
+	return nil
+}
+
+// sameRecord reports whether two listed records share a key and its value.
+func sameRecord(a, b listedRecord) bool {
+	for k, v := range a.keys {
+		if b.keys[k] == v {
+			return true
+		}
+	}
+	return false
+}
+
+// listObjects returns the objects inside the lists of a JSON answer (a
+// top-level list, or a list at most maxListedDepth objects down), in
+// document order.
+func listObjects(body []byte) []map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return nil
+	}
+	var out []map[string]any
+	var walk func(v any, depth int)
+	walk = func(v any, depth int) {
+		if depth > maxListedDepth {
+			return
+		}
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				if rec, ok := e.(map[string]any); ok {
+					out = append(out, rec)
+				}
+			}
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				walk(t[k], depth+1)
+			}
+		}
+	}
+	walk(v, 0)
+	return out
+}
+
+// fitsOwned reports whether an object the harvest learned (kindSeen,
+// kindHeld, kindListed) fits parameter p of the operation at path, and
+// whether only weakly (see fitsHeld).
+func fitsOwned(o owned, path string, p openapi.Param) (fit, weak bool) {
+	name := normKey(p.Name)
+	switch o.kind {
+	case kindSeen:
+		// A bare "id" says nothing about the kind of object: it fits only
+		// the items of the collection it was read from.
+		return (o.key == name && name != "id") ||
+			(o.key == "id" && p.In == "path" && strings.HasPrefix(path, o.path+"/")) ||
+			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user")), false
+	case kindHeld:
+		return fitsHeld(o.key, path, p)
+	case kindListed:
+		return fitsListed(o, path, p), false
+	case kindDeclared:
+		return fitsDeclared(o.key, path, p), false
+	}
+	return false, false
+}
+
+// Owned reports whether the scan knows objects of an identity that fit
+// parameter p: an owns: value, an object id a login answer or token
+// hands it, an object a list shows as its own. Rules try such a parameter
+// although its name does not look like an id ({book_title}).
+func (t *Target) Owned(p openapi.Param) bool {
+	for _, o := range t.s.owned {
+		if o.kind == kindDeclared || o.kind == kindHeld || o.kind == kindListed {
+			if fit, _ := fitsOwned(o, t.Op.Path, p); fit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Belongs returns the claim on value of parameter p, when the scan learned
+// whose object it is (a list only one identity sees, owns:, a login
+// answer or token, a list's owner field); ok is false when it did not.
+func (t *Target) Belongs(p openapi.Param, value string) (Claim, bool) {
+	for _, o := range t.s.owned {
+		if o.self() || o.value != value {
+			continue
+		}
+		if fit, weak := fitsOwned(o, t.Op.Path, p); fit {
+			return Claim{Owner: o.owner, Value: o.value, How: o.how, Weak: weak, Shown: o.shown}, true
+		}
+	}
+	return Claim{}, false
+}
+
+// Confirms reports whether an owner's answer shows that a weak claim's
+// object (see Claim.Weak) is the owner's: it carries the owner's own id,
+// name or email (see Carries: an owner field such as "UserId": 2), or it
+// names its kind with the value (a "BasketId": 3 in basket 3's items, for
+// /basket/{id}). how says which, for evidence.
+func (t *Target) Confirms(p openapi.Param, c Claim, body []byte) (how string, ok bool) {
+	if how, ok := t.Carries(c.Owner, body); ok {
+		return how, true
+	}
+	coll := segmentKey(collectionOf(t.Op.Path, p))
+	if coll == "" {
+		return "", false
+	}
+	kinds := []string{coll + "id", strings.TrimSuffix(coll, "s") + "id", strings.TrimSuffix(coll, "es") + "id"}
+	EachScalar(body, true, func(k, v string) {
+		if !ok && v == c.Value && slices.Contains(kinds, normKey(k)) {
+			how, ok = fmt.Sprintf("the answer's %s is %s", k, v), true
+		}
+	})
+	return how, ok
+}
+
+// metaKey matches the keys of an answer that say nothing private about
+// its object: bookkeeping, links, timestamps and counters.
+var metaKey = regexp.MustCompile(`^(created|updated|modified|deleted)(at|on|date|time)?$|^(timestamp|date|status|message|success|ok|error|code|version|etag|href|url|link|self|type|kind|count|total|likes|views|rating)$`)
+
+// maxShownKey bounds a key quoted in evidence: the answer is the target's.
+const maxShownKey = 64
+
+// Reveals reports whether an answer about a claim's object shows more
+// than the list the other identity already reads it in (see Claim.Shown):
+// a key the list does not show, but owner fields, bookkeeping and
+// timestamps. key names it, for evidence. An object nobody else is
+// listed reveals whatever it shows.
+func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
+	if c.Shown == nil {
+		return "", true
+	}
+	EachScalar(body, false, func(k, v string) {
+		n := normKey(k)
+		if key == "" && v != "" && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
+			!slices.Contains(c.Shown, n) && !ownerField.MatchString(n) && !metaKey.MatchString(n) {
+			key = k
+		}
+	})
+	return key, key != ""
+}
+
+// OwnerField finds the owner field of a one-record answer (at its top or
+// in one wrapper object: {"data": {"id": 3, "UserId": 2}}) and the
+// identity whose own id, name or email it holds; owner is nil when it
+// names nobody the scan knows. ok is false when the answer has none.
+func (t *Target) OwnerField(body []byte) (path, value string, owner *Identity, ok bool) {
+	var top map[string]any
+	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
+	dec.UseNumber()
+	if dec.Decode(&top) != nil {
+		return "", "", nil, false
+	}
+	var self []owned
+	for _, o := range t.s.owned {
+		if o.self() {
+			self = append(self, o)
+		}
+	}
+	if path, value, owner, ok = ownerOf(top, self); ok {
+		return path, value, owner, ok
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if inner, isObject := top[k].(map[string]any); isObject && callerWrapper.MatchString(normKey(k)) {
+			if path, value, owner, ok = ownerOf(inner, self); ok {
+				return k + "." + path, value, owner, ok
+			}
+		}
+	}
+	return "", "", nil, false
+}
