@@ -68,7 +68,7 @@ func TestParseScanFlags(t *testing.T) {
 				"--fail-under", "80", "--fail-on", "critical", "--baseline", "base.json",
 				"--baseline-url", "https://prod.example.com", "--max-score-drop", "3",
 				"--rate", "2.5", "--concurrency", "16", "--timeout", "3s", "--budget", "99",
-				"--shard", "2/3", "--wait", "1m", testTarget,
+				"--shard", "2/3", "--wait", "1m", "--no-discovery", testTarget,
 			},
 			check: func(t *testing.T, c config.Config) {
 				want := config.Config{

@@ -297,6 +297,9 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 			}
 		}
 		out.Writes = mergeWrites(out.Writes, c.Writes)
+		if out.Discovery == nil {
+			out.Discovery = c.Discovery // one shard (the first) looks
+		}
 		out.Operations.Total += c.Operations.Total
 		out.Operations.Scanned += c.Operations.Scanned
 		out.Operations.Answered += c.Operations.Answered

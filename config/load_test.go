@@ -54,6 +54,7 @@ timeout: 1m30s
 budget: 500
 wait: 0
 shard: 2/4
+discovery: false
 `,
 			check: func(t *testing.T, c Config) {
 				want := Config{
