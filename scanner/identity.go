@@ -39,6 +39,9 @@ type Identity struct {
 	// loginAnswer is the first successful login's answer body, which
 	// may say who the identity is (see harvest).
 	loginAnswer []byte
+	// loginResp is the first successful login's whole answer, request
+	// included, for rules that judge the login itself (see LoginAnswers).
+	loginResp *Response
 
 	// login state, guarded by loginMu so that one re-login serves every
 	// request that noticed the expiry.

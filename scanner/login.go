@@ -311,11 +311,50 @@ func (s *scan) logIn(ctx context.Context, id *Identity) error {
 	}
 	s.redactor.add(tok)
 	id.rememberLogin(resp.Body)
+	id.keepLoginAnswer(resp)
 	id.setToken(l.header(tok))
 	id.loggedIn = time.Now()
 	id.expires = tokenExpiry(tok, id.loggedIn, l.Lifetime)
 	id.successes.Store(0)
 	return nil
+}
+
+// keepLoginAnswer keeps id's first successful login answer. Later logins
+// (after an expiry, after an active rule) are left out: when they happen
+// depends on timing, and a rule judging them would not decide alike every
+// run; they send the same request as the first.
+func (id *Identity) keepLoginAnswer(r *Response) {
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	if id.loginResp == nil {
+		id.loginResp = r
+	}
+}
+
+// LoginAnswer is an identity's first successful login: whose it was and
+// the answer, request included.
+type LoginAnswer struct {
+	Identity *Identity
+	*Response
+}
+
+// LoginAnswers returns the first successful login of every identity that
+// logged in (primary, peer, admin, then the configured ones, the scan's
+// own accounts among them), in that fixed order. Every login happens
+// before the operation pass, so each operation's rules see the same
+// answers. Their bodies may hold the token: findings built from them go
+// through the redactor like any other.
+func (t *Target) LoginAnswers() []LoginAnswer {
+	var out []LoginAnswer
+	for _, id := range t.s.allIdentities() {
+		id.mu.RLock()
+		r := id.loginResp
+		id.mu.RUnlock()
+		if r != nil {
+			out = append(out, LoginAnswer{Identity: id, Response: r})
+		}
+	}
+	return out
 }
 
 // expiryMargin re-logs in this long before a token's exp, so that a

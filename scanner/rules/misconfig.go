@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -165,11 +166,21 @@ func reflectsWithCredentials(r *scanner.Response, o string) bool {
 		strings.EqualFold(strings.TrimSpace(r.Header.Get("Access-Control-Allow-Credentials")), "true")
 }
 
-// CookieInsecure reports session-like cookies set in the answers to the
-// scan's own requests without HttpOnly or SameSite, and over HTTPS without
-// Secure (over plain HTTP a missing Secure is the cleartext problem, not
-// the cookie's). One finding per cookie name; values are never shown.
-type CookieInsecure struct{ reported specFirst }
+// CookieInsecure reports session-like cookies set without HttpOnly or
+// SameSite, and over HTTPS without Secure (over plain HTTP a missing
+// Secure is the cleartext problem, not the cookie's), in the answers to
+// the identities' logins and to the scan's own requests. One finding per
+// cookie name; values are never shown.
+type CookieInsecure struct {
+	reported specFirst
+
+	// logins are the logins whose answers the rule read, for its
+	// coverage (see Explain); mu guards them against the workers.
+	mu     sync.Mutex
+	logins []string
+	// loginCookies counts the cookies those answers set.
+	loginCookies int
+}
 
 // Info implements scanner.Rule.
 func (*CookieInsecure) Info() finding.RuleInfo { return info("cookie-insecure") }
@@ -194,49 +205,113 @@ func looksRandom(v string) bool {
 	}) >= 0
 }
 
-// Check implements scanner.Rule.
+// Check implements scanner.Rule. The logins' answers come first, at every
+// operation it reads: a session cookie is usually set there, and the same
+// login is then the evidence whichever operation reports the cookie first
+// in spec order. The operation's own answers follow; only safe operations
+// are sent, and the login's own operation is judged from its answer.
 func (c *CookieInsecure) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	if !t.Safe() {
+	login := isLoginOp(t)
+	if !t.Safe() && !login {
 		return nil
 	}
-	vals := t.Values()
 	var out []finding.Finding
+	for _, la := range t.LoginAnswers() {
+		c.noteLogin(la)
+		what := fmt.Sprintf("The login of %s (%s %s)", safeName(la.Identity.Name), la.Request.Method, la.Request.URL.Path)
+		out = append(out, c.judge(t, la.Response, what)...)
+	}
+	if login {
+		t.Judged()
+	}
+	if !t.Safe() {
+		return out
+	}
+	vals := t.Values()
 	for _, id := range []*scanner.Identity{t.Main(), scanner.Anonymous} {
 		// Send is cached: other rules already asked the same.
 		r := t.Send(ctx, id, vals)
 		if r.Err != nil {
 			continue
 		}
-		for _, line := range r.Header.Values("Set-Cookie") {
-			ck, err := http.ParseSetCookie(line)
-			if err != nil || ck.Value == "" || ck.MaxAge < 0 {
-				// Deleting a cookie exposes nothing.
-				continue
-			}
-			if infraCookie.MatchString(ck.Name) {
-				continue
-			}
-			named := sessionCookie.MatchString(ck.Name) && !csrfCookie.MatchString(ck.Name)
-			if !named && (ck.HttpOnly || !looksRandom(ck.Value)) {
-				continue
-			}
-			missing := cookieMissing(ck, r.Request.URL.Scheme == "https")
-			key := originOf(t).Host + " " + ck.Name
-			if len(missing) == 0 || c.reported.decidedBefore(key, t.Op) {
-				continue
-			}
-			c.reported.decide(key, t.Op)
-			summary := fmt.Sprintf("%s set the session cookie %q without %s.", describe(r), safeName(ck.Name), strings.Join(missing, ", "))
-			// A name that says "session" is evidence; a random-looking
-			// value alone may be a tracking or load-balancer cookie.
-			conf := finding.ConfidenceHigh
-			if !named {
-				conf = finding.ConfidenceLow
-			}
-			out = append(out, apiWide(newFinding(t, "cookie-insecure", conf, summary, r), "cookie:"+strings.ToLower(ck.Name)))
-		}
+		out = append(out, c.judge(t, r, describe(r))...)
 	}
 	return out
+}
+
+// isLoginOp reports whether t is the operation an identity logs in with.
+func isLoginOp(t *scanner.Target) bool {
+	u := t.Request(scanner.Anonymous, nil).URL
+	for _, la := range t.LoginAnswers() {
+		if la.Request.Method == t.Op.Method && la.Request.URL.Path == u.Path {
+			return true
+		}
+	}
+	return false
+}
+
+// judge reports the insecure session cookies r sets that no operation
+// before t in spec order reported; what names the request in the summary.
+func (c *CookieInsecure) judge(t *scanner.Target, r *scanner.Response, what string) []finding.Finding {
+	var out []finding.Finding
+	for _, line := range r.Header.Values("Set-Cookie") {
+		ck, err := http.ParseSetCookie(line)
+		if err != nil || ck.Value == "" || ck.MaxAge < 0 {
+			// Deleting a cookie exposes nothing.
+			continue
+		}
+		if infraCookie.MatchString(ck.Name) {
+			continue
+		}
+		named := sessionCookie.MatchString(ck.Name) && !csrfCookie.MatchString(ck.Name)
+		if !named && (ck.HttpOnly || !looksRandom(ck.Value)) {
+			continue
+		}
+		missing := cookieMissing(ck, r.Request.URL.Scheme == "https")
+		key := originOf(t).Host + " " + ck.Name
+		if len(missing) == 0 || c.reported.decidedBefore(key, t.Op) {
+			continue
+		}
+		c.reported.decide(key, t.Op)
+		summary := fmt.Sprintf("%s set the session cookie %q without %s.", what, safeName(ck.Name), strings.Join(missing, ", "))
+		// A name that says "session" is evidence; a random-looking
+		// value alone may be a tracking or load-balancer cookie.
+		conf := finding.ConfidenceHigh
+		if !named {
+			conf = finding.ConfidenceLow
+		}
+		out = append(out, apiWide(newFinding(t, "cookie-insecure", conf, summary, r), "cookie:"+strings.ToLower(ck.Name)))
+	}
+	return out
+}
+
+// noteLogin records that the rule read la, once per login.
+func (c *CookieInsecure) noteLogin(la scanner.LoginAnswer) {
+	name := fmt.Sprintf("%s's %s %s", safeName(la.Identity.Name), la.Request.Method, la.Request.URL.Path)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !slices.Contains(c.logins, name) {
+		c.logins = append(c.logins, name)
+		c.loginCookies += len(la.Header.Values("Set-Cookie"))
+	}
+}
+
+// Explain says which logins' answers the rule read besides the
+// operations', and whether they set any cookie: a login that answers
+// with a bearer token only was looked at, not overlooked.
+func (c *CookieInsecure) Explain() (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.logins) == 0 {
+		return "", false
+	}
+	// The workers note the logins in any order; the note does not.
+	names := slices.Sorted(slices.Values(c.logins))
+	note := "also read the answers of the logins: " + strings.Join(names, ", ")
+	if c.loginCookies == 0 {
+		note += " (they set no cookie)"
+	}
+	return note, false
 }
 
 // csrfCookie matches anti-CSRF cookies, which scripts must read (the
