@@ -96,21 +96,23 @@ func (s *scan) noteLinks(i int, op *openapi.Operation) {
 	if !s.opts.Discovery || op.Method != "GET" {
 		return
 	}
+	// The bodies are read outside the lock: the other workers need it.
+	var bodies [][]byte
 	s.mu.Lock()
-	keys := slices.Sorted(slices.Values(s.cacheKeys[op.Method+" "+op.Path]))
-	var found []string
-	for _, k := range keys {
-		r := s.cache[k]
-		if r == nil || r.Request.Method != "GET" || !r.OK() {
-			continue
+	for _, k := range slices.Sorted(slices.Values(s.cacheKeys[op.Method+" "+op.Path])) {
+		if r := s.cache[k]; r != nil && r.Request.Method == "GET" && r.OK() {
+			bodies = append(bodies, r.Body)
 		}
-		for _, p := range linksIn(r.Body, s.base) {
+	}
+	s.mu.Unlock()
+	var found []string
+	for _, b := range bodies {
+		for _, p := range linksIn(b, s.base) {
 			if !slices.Contains(found, p) && len(found) < maxLinksPerOp {
 				found = append(found, p)
 			}
 		}
 	}
-	s.mu.Unlock()
 	if len(found) == 0 {
 		return
 	}
