@@ -37,8 +37,9 @@ const (
 )
 
 // owned is something the scan learned about who an identity is or what it
-// owns: an object id only it sees, an owns: hint, or its own id, login
-// name or email.
+// owns: an object id only it sees, an owns: hint, an object id its login
+// answer or token hands it, an object a list names it the owner of, or
+// its own id, login name or email.
 type owned struct {
 	owner *Identity
 	kind  int
@@ -83,7 +84,12 @@ const (
 //     tokens' claims, their login answers and their own /me-like records
 //     (parameterless GETs that describe the caller);
 //   - what the config says they own (owns:);
-//   - the id values of parameterless GETs only the primary sees.
+//   - the object ids their login answers and tokens hand them (bid,
+//     basketId; see heldFacts);
+//   - the id values of parameterless GETs only the primary sees;
+//   - the objects that parameterless GETs list with an owner field naming
+//     one of them ({"book_title": …, "user": "name1"}; see listedFacts),
+//     read from the answers above: no request is sent for them.
 //
 // Facts both identities share (an organisation's id, a public record) say
 // nothing about either and are dropped. The answers stay in the cache, so

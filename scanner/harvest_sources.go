@@ -57,8 +57,8 @@ func heldFacts(id *Identity, body []byte, src string) []owned {
 	var out []owned
 	add := func(path, field, key string, v any) {
 		value, ok := idText(field, v)
-		if !ok || len(out) >= maxHeldFacts {
-			return
+		if !ok || len(out) >= maxHeldFacts || len(path) > 2*maxShownKey || strings.ContainsFunc(path, unicode.IsControl) {
+			return // the path is quoted in evidence: bound it
 		}
 		if _, ok := heldStem(key); !ok || selfIDKey.MatchString(key) {
 			return
@@ -470,18 +470,22 @@ func (t *Target) Confirms(p openapi.Param, c Claim, body []byte) (how string, ok
 	return how, ok
 }
 
-// metaKey matches the keys of an answer that say nothing private about
-// its object: bookkeeping, links, timestamps and counters.
-var metaKey = regexp.MustCompile(`^(created|updated|modified|deleted)(at|on|date|time)?$|^(timestamp|date|status|message|success|ok|error|code|version|etag|href|url|link|self|type|kind|count|total|likes|views|rating)$`)
+// privateKey matches the keys of fields that are private by name:
+// credentials, secrets, contact and payment details, notes.
+var privateKey = regexp.MustCompile(`(?i)(secret|private|pass(word|phrase)?|pwd|token|api_?key|credential|^pin$|otp|ssn|social_?security|iban|card|account_?number|balance|salary|income|address|phone|mobile|e-?mail|birth|dob|medical|diagnos|^notes?$)`)
 
 // maxShownKey bounds a key quoted in evidence: the answer is the target's.
 const maxShownKey = 64
 
-// Reveals reports whether an answer about a claim's object shows more
-// than the list the other identity already reads it in (see Claim.Shown):
-// a key the list does not show, but owner fields, bookkeeping and
-// timestamps. key names it, for evidence. An object nobody else is
-// listed reveals whatever it shows.
+// Reveals reports whether an answer about a claim's object shows the
+// other identity something private that the list it already reads the
+// object in (see Claim.Shown) does not: a non-empty field the list does
+// not show whose name says it is private (secret, password, token,
+// address, phone, card, balance, notes …). A post's body or a book's
+// description, shown to every signed-in user of an API whose list names
+// each object's owner to everyone, is a catalogue's page, not another's
+// private object. key names the field, for evidence. An object no list
+// shows the other identity reveals whatever it shows.
 func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
 	if c.Shown == nil {
 		return "", true
@@ -489,7 +493,7 @@ func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
 	EachScalar(body, false, func(k, v string) {
 		n := normKey(k)
 		if key == "" && v != "" && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
-			!slices.Contains(c.Shown, n) && !ownerField.MatchString(n) && !metaKey.MatchString(n) {
+			!slices.Contains(c.Shown, n) && privateKey.MatchString(k) {
 			key = k
 		}
 	})

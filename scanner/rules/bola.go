@@ -15,10 +15,16 @@ import (
 // object that belongs to the other (the peer reads the primary's, or the
 // primary the peer's). The scan learns who owns what from everything it
 // sees (see scanner.Target.Claims): ids only the primary sees in its
-// lists, owns: in the config, and each identity's own id, login name and
-// email from its token's claims, its login answer and its /me-like
-// record; the description's example value belongs to the identity whose
-// own answer carries its id, name or email.
+// lists, owns: in the config, object ids its login answer or token hands
+// it (Juice Shop's bid), objects a list names it the owner of (VAmPI's
+// {"book_title": …, "user": "name1"}), and each identity's own id, login
+// name and email from its token's claims, its login answer and its
+// /me-like record; the description's example value belongs to the
+// identity whose own answer carries its id, name or email. An object id
+// that fits only by an abbreviation (bid for /basket/{id}) counts once
+// the owner's answer shows it is the owner's; an object a list already
+// shows the other identity counts only when its item shows it something
+// private the list does not.
 //
 // A finding needs the owner's answer to be a success that is not about
 // the other identity, the other's answer to be a success showing the same
@@ -179,7 +185,9 @@ func publicProfile(r *scanner.Response) bool {
 // with private data (an email, a phone ... not just a public username)
 // count, each must identify a different principal, and the answers must
 // differ from each other, so public catalogs and profiles, pages, soft
-// 404s and "same answer for every id" are not findings.
+// 404s and "same answer for every id" are not findings. A record without
+// personal data (a basket) counts when the scan knows it is someone
+// else's (see ownership.elsewhere) and anonymous callers cannot read it.
 type BOLAIDEnumeration struct{}
 
 // Info implements scanner.Rule.

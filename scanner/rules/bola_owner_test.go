@@ -309,11 +309,13 @@ var vampiBooks = []map[string]string{
 // owner to anyone; GET /books/v1/{book_title} answers the book with its
 // secret to any signed-in user (the flaw). refusal: another's book is
 // refused with it (401, 403, 404); listOnly: the item shows what the
-// list shows and nothing more (a catalogue for signed-in users).
+// list shows and nothing more (a catalogue for signed-in users); blurb:
+// the item shows a description instead of the secret (a catalogue's page).
 type vampi struct {
 	t        *testing.T
 	refusal  int
 	listOnly bool
+	blurb    bool
 
 	mu     *sync.Mutex
 	tokens map[string]string
@@ -358,6 +360,8 @@ func (v *vampi) handler() http.Handler {
 				writeJSON(w, v.refusal, map[string]string{"status": "fail", "message": "Book not found!"})
 			case v.listOnly:
 				writeJSON(w, 200, map[string]string{"book_title": b["book_title"], "user": b["user"]})
+			case v.blurb:
+				writeJSON(w, 200, map[string]string{"book_title": b["book_title"], "owner": b["user"], "description": "A story about " + b["book_title"] + "."})
 			default:
 				writeJSON(w, 200, map[string]string{"book_title": b["book_title"], "owner": b["user"], "secret": b["secret"]})
 			}
@@ -402,7 +406,7 @@ func vampiIdentity(name, username string) *scanner.Identity {
 // The owner field names the identity its login signs in as (and its
 // token's sub), so the peer reading the primary's book is a cross-user
 // read; books refused to anyone but the owner are not, nor books whose
-// item shows nothing the public list does not.
+// item shows nothing private that the public list does not.
 func TestBOLAListedOwner(t *testing.T) {
 	tests := []struct {
 		name string
@@ -414,6 +418,7 @@ func TestBOLAListedOwner(t *testing.T) {
 		{name: "fixed: 403 for another's book", api: vampi{refusal: 403}},
 		{name: "fixed: 404 for another's book", api: vampi{refusal: 404}},
 		{name: "the item shows only what the public list shows", api: vampi{listOnly: true}},
+		{name: "the item adds a description, nothing private", api: vampi{blurb: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
