@@ -328,3 +328,29 @@ func TestDiscoveryUnderBasePath(t *testing.T) {
 		t.Errorf("a discovered path was joined to the base path: %v", hits)
 	}
 }
+
+// TestDiscoveryExcluded: a path --exclude covers is never sent by
+// discovery either.
+func TestDiscoveryExcluded(t *testing.T) {
+	v, srv, _ := startVampi(t, true, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := scanner.Scan(ctx, scanner.Options{Target: srv.URL, OpenAPI: srv.URL + "/openapi.json",
+		Exclude: []string{"GET /actuator*", "* /users/v1/_debug"},
+		Client:  scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second}, Wait: time.Second,
+		Rules: rules.All(), Discovery: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"GET /actuator", "GET /actuator/env", "GET /actuator/configprops", "GET /users/v1/_debug"} {
+		if n := v.hit(p); n != 0 {
+			t.Errorf("%s sent %d times despite --exclude", p, n)
+		}
+	}
+	if n := v.hit("GET /metrics"); n != 1 {
+		t.Errorf("GET /metrics sent %d times; want 1 (not excluded)", n)
+	}
+	if fs := ruleFindings(res, "credentials-in-response"); len(fs) != 0 {
+		t.Errorf("findings on an excluded path: %+v", fs)
+	}
+}
