@@ -27,8 +27,8 @@ const (
 	// served (and without or with their trailing newline), the PEM
 	// re-encodings libraries load (PKIX and PKCS#1, with and without the
 	// newline), the served text with the other line endings, DER and the
-	// JWK's JSON: nine at most for a key found in one file, so ten is
-	// never reached in practice.
+	// JWK's JSON: eight for a key found in one PEM file; a key found in
+	// two files and a JWK set reaches the bound.
 	maxKeyEncodings = 10
 	// maxServedTexts bounds the served texts of one key that get their
 	// own encodings (a key found in three files is the same key; the
@@ -281,7 +281,8 @@ func jwtDERKey(source string, b []byte) (*jwtPublicKey, bool) {
 // without or with its trailing newline; PKIX PEM and, for RSA, PKCS#1
 // PEM as libraries write them (64-character lines), with and without the
 // newline; the served text with the other line endings (a file checked
-// out on Windows); DER; and the JWK's JSON as served.
+// out on Windows); DER (PKIX, then the DER as served: PKCS#1 or a
+// certificate); and the JWK's JSON as served.
 func (k *jwtPublicKey) encode() {
 	k.encodings = nil
 	seen := map[string]bool{}
@@ -322,6 +323,11 @@ func (k *jwtPublicKey) encode() {
 		}
 	}
 	add("DER", k.pkix)
+	for _, s := range k.served {
+		if s.form == "DER" {
+			add("the exact bytes of "+s.source, s.raw) // PKCS#1 or a certificate
+		}
+	}
 	for _, s := range k.served {
 		if s.form == "JWK" {
 			add("the JWK's JSON as served by "+s.source, s.raw)
