@@ -26,11 +26,12 @@ import (
 // JWTRules returns the JWT rules of one scan. The token-property rules
 // keep per-scan state (which operation was probed, what was found
 // offline), so call it once per scan.
-func JWTRules() []scanner.Rule {
+func JWTRules(opts ...Option) []scanner.Rule {
+	set := collect(opts)
 	return []scanner.Rule{
 		&JWTAlgNone{},
 		&JWTSignatureNotVerified{},
-		&JWTWeakHMACSecret{},
+		&JWTWeakHMACSecret{user: set.jwtWordlist},
 		&JWTLifetimeExcessive{},
 		&JWTSensitiveClaims{},
 	}
@@ -516,116 +517,6 @@ func (r *JWTSignatureNotVerified) Check(ctx context.Context, t *scanner.Target) 
 		summary += " Refused here: " + strings.Join(slices.DeleteFunc(sent, func(s string) bool { return slices.Contains(accepted, s) }), "; ") + "."
 	}
 	return []finding.Finding{p.t.NewFinding("jwt-signature-not-verified", finding.ConfidenceHigh, summary, first, random)}
-}
-
-// jwtWeakSecrets are HMAC keys found in tutorials, framework defaults
-// and example configurations. They are tried offline against the captured
-// token: no request is sent per candidate.
-var jwtWeakSecrets = []string{
-	"", "secret", "Secret", "SECRET", "secret123", "secretkey", "secret-key", "secret_key", "mysecret",
-	"my-secret", "my_secret", "mysecretkey", "my-secret-key", "my_secret_key", "supersecret", "super-secret",
-	"super_secret", "supersecretkey", "topsecret", "s3cr3t", "s3cret", "changeme", "change-me", "change_me",
-	"changeit", "password", "Password", "password123", "passw0rd", "123456", "12345678", "1234567890",
-	"qwerty", "admin", "root", "default", "key", "jwt", "jwt_secret", "jwt-secret", "jwtsecret",
-	"jwtSecret", "JWT_SECRET", "jwt_secret_key", "jwt-secret-key", "jwtkey", "jwt_key", "token",
-	"tokensecret", "token_secret", "auth", "authsecret", "auth_secret", "test", "testing", "testsecret",
-	"test_secret", "dev", "development", "devsecret", "dev_secret", "prod", "production", "local",
-	"example", "sample", "demo", "hello", "helloworld", "hello world", "foobar", "foo", "bar", "abc123",
-	"letmein", "private", "privatekey", "private_key", "your-256-bit-secret", "your-384-bit-secret",
-	"your-512-bit-secret", "your_jwt_secret", "your-jwt-secret", "yoursecret", "your-secret",
-	"your_secret_key", "your-secret-key", "YOUR_SECRET_KEY", "secretOrPrivateKey", "shhhhh",
-	"shhhhhared-secret", "keyboard cat", "gophers", "AllYourBase", "django-insecure", "flask-secret",
-	"super-secret-key", "my_precious", "app_secret", "appsecret", "api_secret", "apisecret",
-	"access_token_secret", "refresh_token_secret", "HS256", "jwt-key", "ThisIsMySecretKey",
-}
-
-// FindWeakHMACSecret reports whether token is an HS256/384/512 JWT signed
-// with one of the built-in weak secrets, offline. tried is the number of
-// candidates computed, for benchmarks.
-func FindWeakHMACSecret(token string) (secret string, tried int, ok bool) {
-	tok, parsed := parseJWT(token)
-	if !parsed {
-		return "", 0, false
-	}
-	i, tried := jwtCrack(tok)
-	if i < 0 {
-		return "", tried, false
-	}
-	return jwtWeakSecrets[i], tried, true
-}
-
-// jwtCrack returns the index of the weak secret that signed tok, or -1.
-func jwtCrack(tok *jwtToken) (index, tried int) {
-	h := jwtHMACHash(tok.alg)
-	if h == nil || len(tok.sig) == 0 {
-		return -1, 0
-	}
-	input := []byte(tok.signingInput)
-	for i, s := range jwtWeakSecrets {
-		m := hmac.New(h, []byte(s))
-		m.Write(input)
-		tried++
-		if hmac.Equal(m.Sum(nil), tok.sig) {
-			return i, tried
-		}
-	}
-	return -1, tried
-}
-
-// JWTWeakHMACSecret reports APIs whose HS256/384/512 tokens are signed
-// with a guessable key. The key is found offline; then the token's claims
-// are signed again with it (the header re-encoded so that the token is one
-// the scanner minted, not the captured one) and sent once.
-type JWTWeakHMACSecret struct {
-	probe  jwtProbe
-	once   sync.Once
-	secret int // index in jwtWeakSecrets, -1 when none
-}
-
-// Info implements scanner.Rule.
-func (*JWTWeakHMACSecret) Info() finding.RuleInfo { return info("jwt-weak-hmac-secret") }
-
-// Check implements scanner.Rule.
-func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
-	cracked := func(tok *jwtToken) bool {
-		r.once.Do(func() {
-			r.secret, _ = jwtCrack(tok)
-			// The offline search judged the token, whatever it found:
-			// coverage lists the operation (the first in spec order).
-			t.Judged()
-		})
-		return r.secret >= 0
-	}
-	return r.probe.run(ctx, t, cracked, func(ctx context.Context, p jwtRoute) ([]finding.Finding, bool) {
-		tok := p.cred.tok
-		secret := jwtWeakSecrets[r.secret]
-		// The same header, with a space JSON ignores, so the signature
-		// differs from the captured token's.
-		hb, _ := jwtB64.DecodeString(strings.SplitN(tok.signingInput, ".", 2)[0])
-		header := jwtB64.EncodeToString(append([]byte(" "), hb...))
-		input := header + "." + tok.payloadB64
-		minted := input + "." + jwtSign(jwtHMACHash(tok.alg), []byte(secret), input)
-		resp := p.send(ctx, "jwt-weak-secret", minted)
-		if !p.accepted(resp) {
-			return nil, true
-		}
-		summary := fmt.Sprintf("The primary identity's %s JWT is signed with a key from authgate's built-in list of weak secrets (entry %d, %s). A token the scanner signed with that key, with the same claims, was accepted: %s answered %d with the same data as the real token. Anyone can mint tokens for any user.",
-			jwtSafeName(tok.alg), r.secret+1, jwtMaskSecret(secret), describe(resp), resp.Status)
-		return []finding.Finding{jwtAPIWide(p.t, "jwt-weak-hmac-secret", finding.ConfidenceHigh, summary, resp)}, true
-	})
-}
-
-// jwtMaskSecret shows a found key's shape without the key: reports are
-// posted where people who must not learn it can read them.
-func jwtMaskSecret(s string) string {
-	switch n := len(s); {
-	case n == 0:
-		return "the empty string"
-	case n <= 3:
-		return fmt.Sprintf("%d characters", n)
-	default:
-		return fmt.Sprintf("%d characters, %q…", n, s[:1])
-	}
 }
 
 // jwtOnce runs an offline rule once per scan, on the first operation of

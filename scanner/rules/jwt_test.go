@@ -378,23 +378,6 @@ func TestFindWeakHMACSecret(t *testing.T) {
 	}
 }
 
-// BenchmarkWeakSecretCandidates measures the offline search through the
-// whole wordlist (a strong key is never found) in candidates per second.
-//
-//	go test -run '^$' -bench WeakSecretCandidates ./scanner/rules/
-func BenchmarkWeakSecretCandidates(b *testing.B) {
-	token := mintJWT(jwtStrongKey, claimsOK())
-	tried := 0
-	for b.Loop() {
-		_, n, ok := rules.FindWeakHMACSecret(token)
-		if ok {
-			b.Fatal("strong key found in the wordlist")
-		}
-		tried += n
-	}
-	b.ReportMetric(float64(tried)/b.Elapsed().Seconds(), "candidates/s")
-}
-
 // jwtScanAt scans api with every JWT rule at the given concurrency.
 func jwtScanAt(t testing.TB, api http.Handler, spec, token string, concurrency int) *scanner.Result {
 	t.Helper()

@@ -13,9 +13,9 @@ import (
 	"github.com/authgate/authgate/scanner"
 )
 
-// All returns every rule in a fixed order. Some rules keep per-scan state,
-// so call All once per scan.
-func All() []scanner.Rule {
+// All returns every rule in a fixed order, configured by opts. Some rules
+// keep per-scan state, so call All once per scan.
+func All(opts ...Option) []scanner.Rule {
 	rules := []scanner.Rule{
 		SpecOperationWithoutSecurity{},
 		AuthnMissing{},
@@ -25,7 +25,7 @@ func All() []scanner.Rule {
 	}
 	rules = append(rules, BFLARules()...)
 	rules = append(rules, InvalidTokenRules()...)
-	rules = append(rules, JWTRules()...)
+	rules = append(rules, JWTRules(opts...)...)
 	rules = append(rules, JWTConfusionRules()...)
 	return append(rules, MisconfigRules()...)
 }
