@@ -127,7 +127,9 @@ func jwtFound(keys []*jwtPublicKey, form string) string {
 // get fetches u anonymously, once per scan, and returns its body when the
 // answer is a complete 200; otherwise it notes why not.
 func (s *jwtKeySearch) get(u *url.URL) ([]byte, bool) {
-	u.Fragment = ""
+	// Credentials in a served URL (http://user:pass@host/…) are not
+	// the scan's to send.
+	u.Fragment, u.User = "", nil
 	if s.seen[u.String()] {
 		return nil, false
 	}

@@ -339,3 +339,36 @@ func TestJWTAlgConfusionForeignKeys(t *testing.T) {
 		t.Errorf("status %s, want not run", cov.Status)
 	}
 }
+
+// TestJWTAlgConfusionKeyFileOnce: on a Juice Shop-like API with two
+// protected routes, the key file is fetched once per scan and both routes
+// are found (one finding for the whole API), the same at concurrency 1
+// and 8, run after run.
+func TestJWTAlgConfusionKeyFileOnce(t *testing.T) {
+	token := confusionAPI{}.mint(claimsOK())
+	for _, concurrency := range []int{1, 8} {
+		for run := range jwtVerifierRuns {
+			var fetches atomic.Int64
+			api := keyFileAPI{secret: juiceShopKeyFile(), vulnerable: true, served: map[string][]byte{"/encryptionkeys/jwt.pub": juiceShopKeyFile()}}
+			h := api.handler()
+			counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch r.URL.Path {
+				case "/encryptionkeys/jwt.pub":
+					fetches.Add(1)
+				case "/me/orders":
+					r.URL.Path = "/me" // the same verifier behind another route
+				}
+				h.ServeHTTP(w, r)
+			})
+			fs := jwtScanAt(t, counted, confusionRoutesSpec, token, concurrency).Findings
+			// Every protected route confused: one finding for the
+			// verifier (see group.go).
+			if len(fs) != 1 || !has(fs, "jwt-alg-confusion", "*", "*") {
+				t.Fatalf("concurrency %d, run %d: want one jwt-alg-confusion for the whole API, got%s", concurrency, run+1, list(fs))
+			}
+			if n := fetches.Load(); n != 1 {
+				t.Errorf("concurrency %d, run %d: the key file was fetched %d times, want once per scan", concurrency, run+1, n)
+			}
+		}
+	}
+}
