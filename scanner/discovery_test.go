@@ -354,3 +354,48 @@ func TestDiscoveryExcluded(t *testing.T) {
 		t.Errorf("findings on an excluded path: %+v", fs)
 	}
 }
+
+// TestDiscoveryDotenv: a .env file served by a static handler is found
+// as a common path and credentials-in-response names its secrets,
+// hiding their values; the fixed twin serves it without secrets.
+func TestDiscoveryDotenv(t *testing.T) {
+	for _, leaky := range []bool{true, false} {
+		env := "NODE_ENV=production\nDB_PASSWORD=${DB_PASSWORD}\nPORT=8080\n"
+		if leaky {
+			env = "NODE_ENV=production\nDB_PASSWORD=hunter2-prod\nPORT=8080\n"
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/openapi.json":
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, vampiSpec)
+			case "/.env":
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				fmt.Fprint(w, env)
+			case "/users/v1", "/books/v1":
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprint(w, `[]`)
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		res := discoveryScan(t, srv.URL, 4, 0)
+		srv.Close()
+		if got := foundPaths(res.Coverage.Discovery); !slices.Equal(got, []string{"/.env"}) {
+			t.Errorf("leaky %v: found %q; want /.env", leaky, got)
+		}
+		fs := ruleFindings(res, "credentials-in-response")
+		if !leaky {
+			if len(fs) != 0 {
+				t.Errorf("fixed twin: findings %+v", fs)
+			}
+			continue
+		}
+		if len(fs) != 1 || fs[0].Path != "/.env" || !strings.Contains(fs[0].Evidence.Summary, `"DB_PASSWORD"`) {
+			t.Fatalf("findings = %+v; want one on GET /.env naming DB_PASSWORD", fs)
+		}
+		if body := fs[0].Evidence.Exchanges[0].ResponseBody; strings.Contains(body, "hunter2-prod") {
+			t.Errorf("evidence shows the password: %s", body)
+		}
+	}
+}

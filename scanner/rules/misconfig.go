@@ -547,6 +547,9 @@ func (CredentialsInResponse) Check(ctx context.Context, t *scanner.Target) []fin
 // secretsIn describes the secrets in a JSON body ("a bcrypt hash under
 // \"password_hash\"") and returns their values for redaction.
 func secretsIn(body []byte) (leaks, values []string) {
+	if leaks, values, ok := dotenvSecrets(body); ok {
+		return leaks, values // a .env file (see dotenv.go)
+	}
 	scanner.EachScalar(body, true, func(k, v string) {
 		v = strings.TrimSpace(v)
 		var what string

@@ -1,0 +1,82 @@
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A dotenv file (.env) served by a static-file handler holds the
+// deployment's database password and API keys as KEY=value lines; it is
+// no JSON, so credentials-in-response reads it here. Discovery asks for
+// /.env on every target (see scanner/discovery.go).
+
+var (
+	// envLine is one assignment: KEY=value, optionally after "export".
+	envLine = regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$`)
+	// envSecretKey matches variable names whose value is a secret:
+	// DB_PASSWORD, SECRET_KEY, STRIPE_API_KEY, AWS_SECRET_ACCESS_KEY,
+	// GITHUB_TOKEN, JWT_SECRET.
+	envSecretKey = regexp.MustCompile(`(?i)(^|[_.])(password|passwd|pwd|pass|secret|secret_?key|api_?key|private_?key|access_?key|client_?secret|token|auth_?token|access_?token)$`)
+	// envReference matches a value that names another variable instead
+	// of holding the secret: ${DB_PASSWORD}, $SECRET.
+	envReference = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`)
+)
+
+// minEnvLines is the fewest assignments a body needs to be taken for a
+// dotenv file; one "password=x" line in prose is not one.
+const minEnvLines = 2
+
+// dotenvSecrets describes the secrets of a dotenv body ("a secret value
+// under \"DB_PASSWORD\"") and returns their values for redaction; ok is
+// false when the body is not a dotenv file: JSON, HTML, prose, or fewer
+// than nine in ten of its non-comment lines assignments.
+func dotenvSecrets(body []byte) (leaks, values []string, ok bool) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.IndexByte([]byte("{[<\""), trimmed[0]) >= 0 {
+		return nil, nil, false
+	}
+	assignments, other := 0, 0
+	for line := range strings.Lines(string(trimmed)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		m := envLine.FindStringSubmatch(line)
+		if m == nil {
+			other++
+			continue
+		}
+		assignments++
+		k, v := m[1], envValue(m[2])
+		if !envSecretKey.MatchString(k) || len(v) < minSecretValue || masked.MatchString(v) || publishable.MatchString(v) || envReference.MatchString(v) {
+			continue
+		}
+		d := fmt.Sprintf("a secret value under %q", safeName(k))
+		if !slices.Contains(leaks, d) {
+			leaks = append(leaks, d)
+		}
+		values = append(values, v)
+	}
+	if assignments < minEnvLines || other*10 > assignments+other {
+		return nil, nil, false
+	}
+	return leaks, values, true
+}
+
+// envValue is an assignment's value without its quotes or a trailing
+// comment.
+func envValue(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') {
+		if end := strings.IndexByte(v[1:], v[0]); end >= 0 {
+			return v[1 : end+1]
+		}
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v)
+}
