@@ -318,6 +318,10 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 	}
 	wg.Wait()
 	cov.Tried = n
+	if ctx.Err() != nil {
+		cov.Reason = "interrupted: " + ctx.Err().Error()
+		return nil, cov
+	}
 	var kept []*Target
 	for i, r := range answers {
 		if !s.ownAnswer(r, fallbacks) {
