@@ -309,8 +309,9 @@ func (s *jwtKeySearch) rank(tok *jwtToken) {
 	}
 }
 
-// triedText lists the sources by outcome, in the order tried: "PEM, 1 key
-// at /encryptionkeys/jwt.pub; 404 at /.well-known/jwks.json, /jwks.json".
+// triedText lists the sources by outcome, those that gave keys first,
+// then in the order tried: "PEM, 1 key at /encryptionkeys/jwt.pub; 404 at
+// /.well-known/jwks.json, /jwks.json".
 func (s *jwtKeySearch) triedText() string {
 	var order []string
 	by := map[string][]string{}
@@ -320,6 +321,13 @@ func (s *jwtKeySearch) triedText() string {
 		}
 		by[o.result] = append(by[o.result], o.source)
 	}
+	gaveKeys := func(r string) int {
+		if strings.HasSuffix(r, " key") || strings.HasSuffix(r, " keys") {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return gaveKeys(a) - gaveKeys(b) })
 	parts := make([]string, 0, len(order))
 	for _, r := range order {
 		parts = append(parts, r+" at "+strings.Join(by[r], ", "))
@@ -328,6 +336,8 @@ func (s *jwtKeySearch) triedText() string {
 }
 
 // explain is the coverage note of the search: the keys and every source.
+// A pass holds only for the keys found (a route may be confused with a
+// key the scan never saw), so a rule that ran says which.
 func (s *jwtKeySearch) explain() (string, bool) {
 	if len(s.keys) == 0 {
 		return "no public key of the server was found to sign HS256 tokens with (tried " + s.triedText() +
@@ -337,5 +347,5 @@ func (s *jwtKeySearch) explain() (string, bool) {
 	for i, k := range s.keys {
 		ks[i] = k.describe()
 	}
-	return "keys: " + strings.Join(ks, "; ") + ". Sources: " + s.triedText(), false
+	return "tested only with the keys found: " + strings.Join(ks, "; ") + ". Sources: " + s.triedText(), false
 }
