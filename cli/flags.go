@@ -34,6 +34,7 @@ Input:
   --config PATH              YAML config file (default .authgate.yml if present; "" for none)
   --mode safe|active         active adds intrusive rules (default safe)
   --auto-accounts            active mode registers throw-away accounts of its own as primary and peer
+  --jwt-wordlist FILE        candidate JWT HMAC keys, one a line, tried before the built-in list
   --no-discovery             do not look for endpoints the description does not list (/_debug, links)
 
 Reports:
@@ -213,6 +214,7 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	list("peer-auth", func(c *config.Config) *[]string { return &c.PeerAuth })
 	list("jwt-public-key", func(c *config.Config) *[]string { return &c.JWTPublicKeys })
 	str("mode", func(c *config.Config) *string { return &c.Mode })
+	str("jwt-wordlist", func(c *config.Config) *string { return &c.JWTWordlist })
 	fset.Func("format", "", func(v string) error {
 		sf.formats = append(sf.formats, v)
 		return nil

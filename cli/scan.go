@@ -59,6 +59,9 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 	if _, err := jwtKeyFiles(cfg.JWTPublicKeys); err != nil {
 		return nil, exitCode(env, usageError{err})
 	}
+	if _, err := jwtWordlist(cfg.JWTWordlist, env.Stderr); err != nil {
+		return nil, exitCode(env, usageError{err})
+	}
 
 	prog := newProgress(env)
 	if cfg.BaselineURL != "" {
@@ -162,8 +165,9 @@ func scanError(env Env, err error) int {
 // scanOptions builds one scan's options. Identities are built afresh for
 // each scan: a login's token belongs to one deployment.
 func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Options {
-	ids, _ := identities(cfg)                    // checked before the first scan
-	jwtKeys, _ := jwtKeyFiles(cfg.JWTPublicKeys) // likewise
+	ids, _ := identities(cfg)                        // checked before the first scan
+	jwtKeys, _ := jwtKeyFiles(cfg.JWTPublicKeys)     // likewise
+	wordlist, _ := jwtWordlist(cfg.JWTWordlist, nil) // likewise; warned then
 	return scanner.Options{
 		Target:     cfg.Target,
 		OpenAPI:    cfg.OpenAPI,
@@ -192,7 +196,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Shard:    [2]int{cfg.Shard.Index, cfg.Shard.Count},
 		Progress: progress,
 		ReadFile: os.ReadFile,
-		Rules:    rules.WithJWTPublicKeys(rules.All(), jwtKeys),
+		Rules:    rules.WithJWTPublicKeys(rules.All(wordlist...), jwtKeys),
 		APIRules: rules.APIRules(),
 	}
 }

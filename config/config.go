@@ -42,6 +42,9 @@ type Config struct {
 	// the API's signup operation and use them as primary and peer where
 	// none were given. Registering is a write: it needs Mode active.
 	AutoAccounts bool `yaml:"autoAccounts"`
+	// JWTWordlist is a file of candidate JWT HMAC keys, one a line, that
+	// jwt-weak-hmac-secret tries before its built-in list; "": none.
+	JWTWordlist string `yaml:"jwtWordlist"`
 	// Discovery lets a scan look for endpoints the description does not
 	// list (common debug paths, links in answers): a few anonymous GETs,
 	// counted in the budget. On by default; discovery: false or

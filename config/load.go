@@ -209,6 +209,7 @@ var fields = []field{
 	{"wait", duration(func(c *Config) *time.Duration { return &c.Wait })},
 	{"insecureTls", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.InsecureTLS) }},
 	{"jwtPublicKeys", list(func(c *Config) *[]string { return &c.JWTPublicKeys })},
+	{"jwtWordlist", str(func(c *Config) *string { return &c.JWTWordlist })},
 	{"shard", func(st *loadState, n *yaml.Node) error {
 		if isNull(n) {
 			return nil
