@@ -490,3 +490,25 @@ func TestBOLADeclaredNonIDParameter(t *testing.T) {
 		}
 	}
 }
+
+// TestBOLAHeldObjectsStaticTokens: with --auth tokens only (no login
+// answer), the basket id comes from the token's bid claim and the user's
+// id from its data.id claim.
+func TestBOLAHeldObjectsStaticTokens(t *testing.T) {
+	shop := &juiceShop{t: t}
+	h := shop.handler()
+	token := func(u juiceUser) string {
+		tok := bolaJWT(t, map[string]any{"status": "success", "bid": u.bid, "data": map[string]any{"id": u.id, "email": u.email, "role": "customer"}})
+		shop.tokens[tok] = u
+		return tok
+	}
+	res := bolaScan(t, h, juiceSpec, bearerID("primary", token(juiceUsers[1])), bearerID("peer", token(juiceUsers[2])), 4)
+	f, found := findingOf(res.Findings, "bola-cross-user-read", "GET", "/rest/basket/{id}")
+	if !found {
+		t.Fatalf("no cross-user read of a basket; findings:%s", list(res.Findings))
+	}
+	want := `id=3 belongs to identity "primary" (alice@juice-sh.op) (bid 3 in "primary"'s token; the answer's data.UserId is its own 2 (from its token's data.id claim))`
+	if !strings.Contains(f.Evidence.Summary, want) {
+		t.Errorf("summary lacks %q: %s", want, f.Evidence.Summary)
+	}
+}
