@@ -262,7 +262,9 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 			others = append(others, record{r, who, note, kvals})
 		}
 	}
-	others = slices.DeleteFunc(others, func(o record) bool { return o.note != "" && owners.public(ctx, o.vals) })
+	if len(others) >= needOthers {
+		others = slices.DeleteFunc(others, func(o record) bool { return o.note != "" && owners.public(ctx, o.vals) })
+	}
 	if len(others) < needOthers {
 		return finding.Finding{}, false
 	}
