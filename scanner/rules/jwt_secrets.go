@@ -87,13 +87,57 @@ func jwtCrack(tok *jwtToken, lists ...*wordlist.List) (jwtCracked, bool) {
 	if !ok {
 		return jwtCracked{}, false
 	}
+	memo := jwtCrackKey{alg: tok.alg, input: tok.signingInput, sig: string(tok.sig), user: lists[0]}
+	if c, ok := jwtCracks.get(memo); ok {
+		return c, c.entry > 0
+	}
+	var found jwtCracked
 	for n, l := range lists {
 		if i := l.First(newMatcher); i >= 0 {
 			user := n == 0 && len(lists) > 1
-			return jwtCracked{key: bytes.Clone(l.At(i)), user: user, entry: i + 1, line: l.Line(i)}, true
+			found = jwtCracked{key: bytes.Clone(l.At(i)), user: user, entry: i + 1, line: l.Line(i)}
+			break
 		}
 	}
-	return jwtCracked{}, false
+	jwtCracks.put(memo, found)
+	return found, found.entry > 0
+}
+
+// jwtCrackKey identifies a search: the token signed and the lists tried
+// (the first names them: the user's list, or the built-in one alone).
+type jwtCrackKey struct {
+	alg, input, sig string
+	user            *wordlist.List
+}
+
+// maxJWTCracks bounds the searches remembered: a process scans one or two
+// deployments (a baseline), a test binary a few hundred.
+const maxJWTCracks = 1024
+
+// jwtCrackMemo remembers searches for the life of the process: the same
+// token searched again (a --baseline-url scan with the same --auth token;
+// the many scans of a test binary) gets the same answer without the cost
+// of a whole list.
+type jwtCrackMemo struct {
+	mu   sync.Mutex
+	done map[jwtCrackKey]jwtCracked // entry 0: no key found
+}
+
+var jwtCracks = &jwtCrackMemo{done: map[jwtCrackKey]jwtCracked{}}
+
+func (m *jwtCrackMemo) get(k jwtCrackKey) (jwtCracked, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.done[k]
+	return c, ok
+}
+
+func (m *jwtCrackMemo) put(k jwtCrackKey, c jwtCracked) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.done) < maxJWTCracks {
+		m.done[k] = c
+	}
 }
 
 // jwtHMACMatcher returns, for an HS256/384/512 token, a maker of matchers

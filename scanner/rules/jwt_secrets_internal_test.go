@@ -57,3 +57,23 @@ func TestJWTCrackSkips(t *testing.T) {
 		}
 	}
 }
+
+// TestJWTCrackMemo: a token searched again gets the same answer, and the
+// memo tells searches of other lists apart.
+func TestJWTCrackMemo(t *testing.T) {
+	m := hmac.New(jwtHMACHash("HS256"), []byte("random"))
+	m.Write([]byte("a.memo"))
+	tok := &jwtToken{alg: "HS256", signingInput: "a.memo", sig: m.Sum(nil)}
+	user := wordlist.Of("x", "random")
+	for range 2 {
+		if c, ok := jwtCrack(tok, user, jwtFuzzKeys); !ok || !c.user || c.entry != 2 {
+			t.Fatalf("with the user list: %+v, %v", c, ok)
+		}
+		if c, ok := jwtCrack(tok, jwtFuzzKeys); !ok || c.user || c.entry != 3 {
+			t.Fatalf("built-in alone: %+v, %v", c, ok)
+		}
+		if c, ok := jwtCrack(tok, wordlist.Of("y")); ok {
+			t.Fatalf("a list without the key: %+v", c)
+		}
+	}
+}

@@ -206,3 +206,15 @@ func (e *endless) Read(p []byte) (int, error) {
 	e.n += len(p)
 	return len(p), nil
 }
+
+// BenchmarkDecodeBuiltin is what the first HMAC token of a process pays
+// to unpack the built-in list.
+//
+//	go test -run '^$' -bench DecodeBuiltin -benchmem ./scanner/rules/wordlist/
+func BenchmarkDecodeBuiltin(b *testing.B) {
+	for b.Loop() {
+		if _, err := decode(builtinData); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
