@@ -196,7 +196,7 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		Shard:    [2]int{cfg.Shard.Index, cfg.Shard.Count},
 		Progress: progress,
 		ReadFile: os.ReadFile,
-		Rules:    rules.WithJWTPublicKeys(rules.All(wordlist...), jwtKeys),
+		Rules:    rules.All(append(wordlist, rules.WithJWTPublicKeys(jwtKeys...))...),
 		APIRules: rules.APIRules(),
 	}
 }

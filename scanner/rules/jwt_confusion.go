@@ -19,10 +19,11 @@ import (
 	"github.com/authgate/authgate/scanner"
 )
 
-// JWTConfusionRules returns the algorithm-confusion rule of one scan. Its
-// value keeps per-scan state (the keys found), so call it once per scan.
-func JWTConfusionRules() []scanner.Rule {
-	return []scanner.Rule{&JWTAlgConfusion{}}
+// JWTConfusionRules returns the algorithm-confusion rule of one scan,
+// with the user's key files among opts (WithJWTPublicKeys). Its value
+// keeps per-scan state (the keys found), so call it once per scan.
+func JWTConfusionRules(opts ...Option) []scanner.Rule {
+	return []scanner.Rule{&JWTAlgConfusion{files: collect(opts).jwtPublicKeys}}
 }
 
 // JWTAlgConfusion reports routes that accept an HS256 token whose HMAC key
@@ -44,17 +45,6 @@ type JWTAlgConfusion struct {
 }
 
 var _ scanner.Explainer = (*JWTAlgConfusion)(nil)
-
-// WithJWTPublicKeys gives the algorithm-confusion rule among rs the user's
-// key files, tried before the keys the target serves, and returns rs.
-func WithJWTPublicKeys(rs []scanner.Rule, files []JWTKeyFile) []scanner.Rule {
-	for _, r := range rs {
-		if c, ok := r.(*JWTAlgConfusion); ok {
-			c.files = files
-		}
-	}
-	return rs
-}
 
 // Info implements scanner.Rule.
 func (*JWTAlgConfusion) Info() finding.RuleInfo { return info("jwt-alg-confusion") }

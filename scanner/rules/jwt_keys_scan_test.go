@@ -150,7 +150,7 @@ func keyScan(t *testing.T, h http.Handler, spec string, files []rules.JWTKeyFile
 			}
 		}
 	}}
-	fs := scanRules(t, h, o, rules.WithJWTPublicKeys(rules.JWTConfusionRules(), files))
+	fs := scanRules(t, h, o, rules.JWTConfusionRules(rules.WithJWTPublicKeys(files...)))
 	if cov.Rule == "" {
 		t.Fatal("jwt-alg-confusion missing from the coverage")
 	}

@@ -11,6 +11,9 @@ type settings struct {
 	// jwtWordlist is tried before the built-in weak-secret list
 	// (--jwt-wordlist); nil: none.
 	jwtWordlist *wordlist.List
+	// jwtPublicKeys are the user's key files (--jwt-public-key), tried
+	// by jwt-alg-confusion before the keys the target serves.
+	jwtPublicKeys []JWTKeyFile
 }
 
 func collect(opts []Option) settings {
@@ -19,6 +22,12 @@ func collect(opts []Option) settings {
 		o(&s)
 	}
 	return s
+}
+
+// WithJWTPublicKeys gives jwt-alg-confusion the user's key files, tried
+// before the keys the target serves.
+func WithJWTPublicKeys(files ...JWTKeyFile) Option {
+	return func(s *settings) { s.jwtPublicKeys = append(s.jwtPublicKeys, files...) }
 }
 
 // WithJWTWordlist makes jwt-weak-hmac-secret try l's keys, in order,

@@ -26,7 +26,7 @@ func All(opts ...Option) []scanner.Rule {
 	rules = append(rules, BFLARules()...)
 	rules = append(rules, InvalidTokenRules()...)
 	rules = append(rules, JWTRules(opts...)...)
-	rules = append(rules, JWTConfusionRules()...)
+	rules = append(rules, JWTConfusionRules(opts...)...)
 	return append(rules, MisconfigRules()...)
 }
 
