@@ -87,8 +87,9 @@ func jwtCrack(tok *jwtToken, lists ...*wordlist.List) (jwtCracked, bool) {
 	if !ok {
 		return jwtCracked{}, false
 	}
-	memo := jwtCrackKey{alg: tok.alg, input: tok.signingInput, sig: string(tok.sig), user: lists[0]}
-	if c, ok := jwtCracks.get(memo); ok {
+	memo := jwtCrackKey{alg: tok.alg, input: tok.signingInput, sig: string(tok.sig)}
+	copy(memo.lists[:], lists)
+	if c, ok := jwtCracks.get(memo); ok && len(lists) <= len(memo.lists) {
 		return c, c.entry > 0
 	}
 	var found jwtCracked
@@ -99,15 +100,17 @@ func jwtCrack(tok *jwtToken, lists ...*wordlist.List) (jwtCracked, bool) {
 			break
 		}
 	}
-	jwtCracks.put(memo, found)
+	if len(lists) <= len(memo.lists) {
+		jwtCracks.put(memo, found)
+	}
 	return found, found.entry > 0
 }
 
 // jwtCrackKey identifies a search: the token signed and the lists tried
-// (the first names them: the user's list, or the built-in one alone).
+// (the rule tries two: the user's, or nil, and the built-in one).
 type jwtCrackKey struct {
 	alg, input, sig string
-	user            *wordlist.List
+	lists           [2]*wordlist.List
 }
 
 // maxJWTCracks bounds the searches remembered: a process scans one or two

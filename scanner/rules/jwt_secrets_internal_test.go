@@ -75,5 +75,9 @@ func TestJWTCrackMemo(t *testing.T) {
 		if c, ok := jwtCrack(tok, wordlist.Of("y")); ok {
 			t.Fatalf("a list without the key: %+v", c)
 		}
+		// The user's list alone is not the user's list before another.
+		if c, ok := jwtCrack(tok, user); !ok || c.user || c.entry != 2 {
+			t.Fatalf("the user list alone: %+v, %v", c, ok)
+		}
 	}
 }
