@@ -94,20 +94,23 @@ const (
 // Facts both identities share (an organisation's id, a public record) say
 // nothing about either and are dropped. The answers stay in the cache, so
 // rules reuse them.
+//
+// With one identity (no peer) only the free sources are read: its config
+// login, token claims, login answer, owns: and its /me-like records (GETs
+// it sends anyway: the rules ask for them later from the cache). Ids only
+// it sees and owner fields of lists need the peer to be told apart from
+// what everyone sees, so no list is read for them.
 func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 	var facts []owned
 	for _, id := range []*Identity{s.primary, s.peer} {
-		if id == nil {
-			continue
+		if id != nil {
+			facts = append(facts, freeFacts(id)...)
 		}
-		facts = append(facts, loginFacts(id)...)
-		facts = append(facts, tokenFacts(id)...)
-		facts = append(facts, answerFacts(id, id.firstLoginAnswer(), "its login answer", false)...)
-		facts = append(facts, declaredFacts(id)...)
-		facts = append(facts, heldFacts(id, id.firstLoginAnswer(), "login answer")...)
-		for _, payload := range tokenPayloads(id) {
-			facts = append(facts, heldFacts(id, payload, "token")...)
-		}
+	}
+	if s.peer == nil {
+		facts = append(facts, s.callerFacts(ctx, s.primary, ops)...)
+		s.owned = append(s.owned, distinctFacts(facts)...)
+		return
 	}
 	var lists []listAnswer
 	for i := range ops {
@@ -159,6 +162,38 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 	// (a /me answer may come after the list that names it).
 	known = append(known, listedFacts(lists, known, s.primary, s.peer)...)
 	s.owned = append(s.owned, distinctFacts(known)...)
+}
+
+// freeFacts is what id's config login, token claims, login answer and
+// owns: say about who it is and what it owns: read without a request.
+func freeFacts(id *Identity) []owned {
+	var facts []owned
+	facts = append(facts, loginFacts(id)...)
+	facts = append(facts, tokenFacts(id)...)
+	facts = append(facts, answerFacts(id, id.firstLoginAnswer(), "its login answer", false)...)
+	facts = append(facts, declaredFacts(id)...)
+	facts = append(facts, heldFacts(id, id.firstLoginAnswer(), "login answer")...)
+	for _, payload := range tokenPayloads(id) {
+		facts = append(facts, heldFacts(id, payload, "token")...)
+	}
+	return facts
+}
+
+// callerFacts reads who id is from its answers to the parameterless GETs
+// that describe their caller (/me, /profile), in operation order.
+func (s *scan) callerFacts(ctx context.Context, id *Identity, ops []openapi.Operation) []owned {
+	var facts []owned
+	for i := range ops {
+		op := &ops[i]
+		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) || !describesCaller(op) {
+			continue
+		}
+		t := s.target(op)
+		if r := t.Send(ctx, id, t.Values()); t.Success(r) {
+			facts = append(facts, answerFacts(id, r.Body, "its answer to GET "+op.Path, true)...)
+		}
+	}
+	return facts
 }
 
 // distinctFacts drops the self facts that both identities share and the

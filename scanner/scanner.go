@@ -175,9 +175,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		s.closeAccounts(ctx, all)
 		return nil, err
 	}
-	if s.peer != nil {
+	if s.primary != nil {
 		// Over every operation, not just this shard's: a collection and
-		// its items often land in different shards.
+		// its items often land in different shards. With one identity
+		// only what it says of itself is read (see harvest).
 		s.harvest(ctx, all)
 		if opts.Shard[1] > 1 {
 			// Other shards' answers are never asked for again.

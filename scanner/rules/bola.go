@@ -3,8 +3,10 @@ package rules
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -187,11 +189,66 @@ func publicProfile(r *scanner.Response) bool {
 // differ from each other, so public catalogs and profiles, pages, soft
 // 404s and "same answer for every id" are not findings. A record without
 // personal data (a basket) counts when the scan knows it is someone
-// else's (see ownership.elsewhere) and anonymous callers cannot read it.
-type BOLAIDEnumeration struct{}
+// else's (see ownership.elsewhere) and anonymous callers cannot read it;
+// this works with one identity too, from what its login answer, token,
+// /me record and owns: say it owns.
+//
+// Its value keeps per-scan state (what ownership judged, for coverage),
+// so make one per scan (rules.All does).
+type BOLAIDEnumeration struct {
+	mu sync.Mutex
+	// judged says, per operation ("GET /rest/basket/{id}"), what
+	// ownership judged its records without personal data by, or why it
+	// could not (see ownership.basis).
+	judged map[string]ownershipBasis
+}
+
+var _ scanner.Explainer = (*BOLAIDEnumeration)(nil)
 
 // Info implements scanner.Rule.
-func (BOLAIDEnumeration) Info() finding.RuleInfo { return info("bola-id-enumeration") }
+func (*BOLAIDEnumeration) Info() finding.RuleInfo { return info("bola-id-enumeration") }
+
+// Explain implements scanner.Explainer: the operations whose records
+// without personal data ownership judged, and by what, then those it
+// could not judge (an owner field, but no object of the caller's known to
+// compare it with). Nothing when ownership judged no record (every record
+// was personal, or none had an owner field).
+func (r *BOLAIDEnumeration) Explain() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var judged, not []string
+	for _, op := range slices.Sorted(maps.Keys(r.judged)) {
+		b := r.judged[op]
+		if b.judged {
+			judged = append(judged, op+" by "+b.how)
+		} else {
+			not = append(not, op+": "+b.how)
+		}
+	}
+	var parts []string
+	if len(judged) > 0 {
+		parts = append(parts, "records without personal data judged by ownership on "+strings.Join(judged, "; "))
+	}
+	if len(not) > 0 {
+		parts = append(parts, "records without personal data not judged on "+strings.Join(not, "; "))
+	}
+	return strings.Join(parts, "; "), false
+}
+
+// note keeps what ownership judged an operation's records by.
+func (r *BOLAIDEnumeration) note(op string, b ownershipBasis) {
+	if b.how == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.judged == nil {
+		r.judged = map[string]ownershipBasis{}
+	}
+	if old, ok := r.judged[op]; !ok || (b.judged && !old.judged) {
+		r.judged[op] = b
+	}
+}
 
 // Enumeration bounds.
 const (
@@ -204,7 +261,7 @@ const (
 )
 
 // Check implements scanner.Rule.
-func (BOLAIDEnumeration) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+func (r *BOLAIDEnumeration) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
 	// Operations declared public or optional-auth serve everyone by
 	// design (a public directory).
 	if !t.Safe() || t.Op.Security == openapi.SecurityPublic || t.Op.Security == openapi.SecurityOptional {
@@ -212,18 +269,23 @@ func (BOLAIDEnumeration) Check(ctx context.Context, t *scanner.Target) []finding
 	}
 	id := t.Main()
 	vals := t.Values()
+	op := t.Op.Method + " " + t.Op.Path
 	for _, key := range idParams(t, vals) {
-		if f, ok := enumerate(ctx, t, id, vals, key); ok {
+		f, ok, basis := enumerate(ctx, t, id, vals, key)
+		r.note(op, basis)
+		if ok {
 			return []finding.Finding{f}
 		}
 	}
 	return nil
 }
 
-func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, vals map[string]string, key string) (finding.Finding, bool) {
+// enumerate guesses keys of parameter key next to its value. basis says
+// what ownership judged records without personal data by, for coverage.
+func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, vals map[string]string, key string) (finding.Finding, bool, ownershipBasis) {
 	keys := neighbours(vals[key], guesses)
 	if len(keys) == 0 {
-		return finding.Finding{}, false
+		return finding.Finding{}, false, ownershipBasis{}
 	}
 	type record struct {
 		resp *scanner.Response
@@ -266,11 +328,11 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 		others = slices.DeleteFunc(others, func(o record) bool { return o.note != "" && owners.public(ctx, o.vals) })
 	}
 	if len(others) < needOthers {
-		return finding.Finding{}, false
+		return finding.Finding{}, false, owners.basis
 	}
 	again := t.Resend(ctx, others[0].resp)
 	if !t.Success(again) || scanner.Similarity(again.Body, others[0].resp.Body) < sameContent {
-		return finding.Finding{}, false
+		return finding.Finding{}, false, owners.basis
 	}
 	_, name, _ := strings.Cut(key, ":")
 	who := "without credentials"
@@ -292,12 +354,18 @@ func enumerate(ctx context.Context, t *scanner.Target, id *scanner.Identity, val
 	for _, o := range others[:min(len(others), needOthers)] {
 		rs = append(rs, o.resp)
 	}
-	if own != nil {
+	switch {
+	case own != nil:
 		rs = append(rs, own.resp)
 		// Say what the last exchange is: it is not one of the above.
 		summary += fmt.Sprintf(" Evidence: the first %d of them, then the caller's own record (%s) for comparison.", min(len(others), needOthers), describe(own.resp))
+	case owners.own != nil:
+		// No personal record of the caller's: its own object, whose
+		// owner field the others' were compared with, stands for it.
+		rs = append(rs, owners.own)
+		summary += fmt.Sprintf(" Evidence: the first %d of them, then the caller's own object, %s, for comparison: %s.", min(len(others), needOthers), describe(owners.own), owners.ownHow)
 	}
-	return t.NewFinding("bola-id-enumeration", finding.ConfidenceHigh, summary, rs...), true
+	return t.NewFinding("bola-id-enumeration", finding.ConfidenceHigh, summary, rs...), true, owners.basis
 }
 
 // ownership tells bola-id-enumeration whose an object without personal
@@ -312,9 +380,30 @@ type ownership struct {
 	// value what it holds there; looked up once, "" when none does.
 	field, value string
 	looked       bool
+	// own is the caller's answer for its own object that lookUp found,
+	// ownClaim how the scan learned it is the caller's, and ownHow that
+	// with how the answer confirms it, for evidence; nil when none.
+	own              *scanner.Response
+	ownClaim, ownHow string
 	// anonymous is the anonymous answer to the first object judged by
 	// ownership, nil until asked.
 	anonymous *scanner.Response
+	// basis is what ownership judged the records by, for coverage.
+	basis ownershipBasis
+}
+
+// ownershipBasis says what ownership judged an operation's records
+// without personal data by (judged), or why it could not.
+type ownershipBasis struct {
+	judged bool
+	how    string
+}
+
+// judgedBy keeps the first thing ownership judged a record by.
+func (o *ownership) judgedBy(format string, args ...any) {
+	if !o.basis.judged {
+		o.basis = ownershipBasis{judged: true, how: fmt.Sprintf(format, args...)}
+	}
 }
 
 // elsewhere says whose object the answer r to key value v is, when the
@@ -328,23 +417,41 @@ func (o *ownership) elsewhere(ctx context.Context, v string, r *scanner.Response
 	if o.caller.IsAnonymous() {
 		return "", "", false
 	}
-	if _, mine := t.Carries(o.caller, r.Body); mine {
+	if how, mine := t.Carries(o.caller, r.Body); mine {
+		if _, _, _, owned := t.OwnerField(r.Body); owned {
+			o.judgedBy("the caller's own records (%s)", how)
+		}
 		return "", "", false
 	}
 	if c, known := t.Belongs(o.p, v); known && c.Owner != o.caller {
 		if _, confirmed := t.Confirms(o.p, c, r.Body); !c.Weak || confirmed {
+			o.judgedBy("what the scan learned %s owns (%s)", t.Who(c.Owner), c.How)
 			return "identity:" + c.Owner.Name, fmt.Sprintf("it belongs to %s: %s", t.Who(c.Owner), c.How), true
 		}
 	}
 	path, value, owner, found := t.OwnerField(r.Body)
 	switch {
-	case !found || owner == o.caller:
+	case !found:
+		return "", "", false
+	case owner == o.caller:
+		o.judgedBy("the caller's own records (their %s names it)", path)
 		return "", "", false
 	case owner != nil:
+		o.judgedBy("its %s naming %s", path, t.Who(owner))
 		return "identity:" + owner.Name, fmt.Sprintf("its %s %s names %s", path, value, t.Who(owner)), true
 	}
 	o.lookUp(ctx)
-	if o.field != path || o.value == value {
+	switch {
+	case o.field == "":
+		if !o.basis.judged {
+			o.basis.how = fmt.Sprintf("no object of %s's was known to compare its %s with (declare one with owns:)", t.Who(o.caller), path)
+		}
+		return "", "", false
+	case o.field != path:
+		return "", "", false
+	}
+	o.judgedBy("their %s against that of the caller's own object, %s (%s)", path, describe(o.own), o.ownClaim)
+	if o.value == value {
 		return "", "", false
 	}
 	return path + "=" + value, fmt.Sprintf("its %s is %s; the caller's own has %s", path, value, o.value), true
@@ -370,7 +477,10 @@ func (o *ownership) lookUp(ctx context.Context) {
 			continue
 		}
 		if path, value, owner, ok := o.t.OwnerField(r.Body); ok && owner == o.caller {
-			o.field, o.value = path, value
+			o.field, o.value, o.own, o.ownClaim, o.ownHow = path, value, r, c.How, c.How
+			if how, carried := o.t.Carries(o.caller, r.Body); carried {
+				o.ownHow += "; " + how
+			}
 			return
 		}
 	}

@@ -20,7 +20,7 @@ func All(opts ...Option) []scanner.Rule {
 		SpecOperationWithoutSecurity{},
 		AuthnMissing{},
 		BOLACrossUserRead{},
-		BOLAIDEnumeration{},
+		&BOLAIDEnumeration{},
 		VerboseErrorDisclosure{},
 	}
 	rules = append(rules, BFLARules()...)
