@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"net/url"
@@ -58,9 +59,18 @@ var debugPaths = []string{
 // Bounds of discovery, so that it costs a scan little and the same every
 // run.
 const (
-	// maxUnlistedProbes bounds the candidates sent (the rules' one
-	// confirming request per endpoint found comes on top).
+	// maxUnlistedProbes bounds the candidates sent from the common paths,
+	// the listed collections, the servers path and the links (the rules'
+	// one confirming request per endpoint found comes on top).
 	maxUnlistedProbes = 40
+	// maxDiscoveryRequests bounds discovery's requests with the front
+	// end's share: the root page, its scripts and the routes they name,
+	// after the other sources. A single-page app's bundle names one API
+	// route per front-end service (Juice Shop's about 35 under /rest and
+	// /api), and the other sources take 13 to 40 places: within 40 the
+	// bundle's routes would hardly be tried. 64 small anonymous GETs
+	// once per scan are 0.3% of the default budget.
+	maxDiscoveryRequests = 64
 	// maxCollectionProbes bounds the listed collections tried with
 	// /_debug appended.
 	maxCollectionProbes = 8
@@ -256,7 +266,7 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 		if matchesAny(routes, "GET", c.path) {
 			continue
 		}
-		if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: c.path}); changes {
+		if namedToChange(c.path) {
 			continue
 		}
 		if s.refuse(&Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: c.path}}) != nil {
@@ -265,6 +275,24 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 		out = append(out, c)
 	}
 	return out
+}
+
+// namedToChange reports whether an unlisted path's names say it changes
+// state. Besides the rules for a described route's path, each segment is
+// read as a method's name, whose first or last word is its verb: a
+// front end names its routes after what they do (Juice Shop's GET
+// /rest/saveLoginIp records the caller's address), and nothing describes
+// an unlisted route to say otherwise.
+func namedToChange(p string) bool {
+	if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: p}); changes {
+		return true
+	}
+	for _, seg := range strings.Split(strings.Trim(p, "/"), "/") {
+		if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: "/", OperationID: seg}); changes {
+			return true
+		}
+	}
+	return false
 }
 
 // unlistedTarget is the Target of a discovered endpoint: anonymous only
@@ -278,8 +306,8 @@ func (s *scan) unlistedTarget(op *openapi.Operation, source string) *Target {
 // one.
 func (t *Target) Unlisted() string { return t.unlisted }
 
-// discoverUnlisted sends the candidates (within maxUnlistedProbes and the
-// budget left), keeps what answers with content of its own, and runs the
+// discoverUnlisted sends the candidates (within the bounds and the budget
+// left), keeps what answers with content of its own, and runs the
 // UnlistedJudge rules on it. ops are the scanned operations (their
 // findings' coverage indexes come first); incomplete is why the scan
 // stopped early, when it did: discovery then does not start.
@@ -290,14 +318,27 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		return nil, cov
 	}
 	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
-	n := min(len(cands), maxUnlistedProbes)
-	if s.client.budget > 0 {
-		left := int(s.client.budget - s.client.sent.Load() - s.client.reserve.Load())
-		if left-2 < n {
-			// Two go to the catch-all's calibration.
-			n = max(left-2, 0)
-			cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, len(cands))
-		}
+	total := len(cands)
+	cands = cands[:min(len(cands), maxUnlistedProbes)]
+	// The front end's routes come last, in what the bound and the budget
+	// leave after the other sources (two requests go to the catch-all).
+	room := maxDiscoveryRequests - len(cands)
+	if left, ok := s.budgetLeft(); ok {
+		room = min(room, left-2-len(cands))
+	}
+	fromScripts, fetched := s.scriptCandidates(ctx, s.describedFirsts(ops), room)
+	if len(fromScripts) > 0 {
+		cands = s.screenCandidates(append(cands, fromScripts...), ops)
+		total += len(cands) - min(total, maxUnlistedProbes)
+	}
+	n := min(len(cands), maxDiscoveryRequests-fetched)
+	if n < total {
+		cov.Reason = fmt.Sprintf("tried %d of %d candidates: discovery's bound is %d paths from common names, collections and links, %d requests with the front end's page, scripts and routes",
+			n, total, maxUnlistedProbes, maxDiscoveryRequests)
+	}
+	if left, ok := s.budgetLeft(); ok && left-2 < n {
+		n = max(left-2, 0)
+		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, total)
 	}
 	if n == 0 {
 		return nil, cov
@@ -323,8 +364,9 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		return nil, cov
 	}
 	var kept []*Target
+	parents := map[string]*Response{}
 	for i, r := range answers {
-		if !s.ownAnswer(r, fallbacks) {
+		if !s.ownAnswer(r, fallbacks) || s.likeParentCatchAll(ctx, cands[i].path, r, parents) {
 			continue
 		}
 		s.remember(targets[i].Op, cacheKey(r.Request), r)
@@ -336,6 +378,66 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		cov.Reason = "the request budget was spent before every endpoint found was judged"
 	}
 	return fs, cov
+}
+
+// budgetLeft returns the requests the budget still allows, and false when
+// there is no budget.
+func (s *scan) budgetLeft() (int, bool) {
+	if s.client.budget <= 0 {
+		return 0, false
+	}
+	return int(s.client.budget - s.client.sent.Load() - s.client.reserve.Load()), true
+}
+
+// likeParentCatchAll reports whether r, the answer to p, looks like what
+// p's parent answers for a name that certainly does not exist: a
+// /users/v1/{name} route that answers 200 for any name would otherwise
+// make /users/v1/_debug look found. One request per parent (remembered in
+// parents), only for the paths that answered; a path at the root has the
+// root's catch-alls.
+func (s *scan) likeParentCatchAll(ctx context.Context, p string, r *Response, parents map[string]*Response) bool {
+	parent := path.Dir(p)
+	if parent == "/" || parent == "." {
+		return false
+	}
+	missing, ok := parents[parent]
+	if !ok {
+		u := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: parent + "/authgate-missing-7f3a9c2e"}
+		missing = s.do(ctx, &Request{Method: "GET", URL: u, Identity: Anonymous})
+		parents[parent] = missing
+	}
+	if missing.Err != nil || !missing.OK() {
+		return false
+	}
+	return FingerprintOf(missing).Matches(r) || sameKeys(missing, r)
+}
+
+// sameKeys reports whether two answers are JSON of the same status,
+// media type and keys, whatever the values: a route that echoes the name
+// it was given ({"name":"_debug","books":[]}) answers every name alike.
+func sameKeys(a, b *Response) bool {
+	if a.Status != b.Status || mediaType(a.Header) != mediaType(b.Header) {
+		return false
+	}
+	ka, kb := jsonKeys(a.Body), jsonKeys(b.Body)
+	return len(ka) > 0 && slices.Equal(ka, kb)
+}
+
+// jsonKeys returns the sorted key paths of a JSON body ("books[].title"),
+// nil when it is not JSON.
+func jsonKeys(body []byte) []string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var keys []string
+	flatten("", v, func(p, _ string) {
+		if !slices.Contains(keys, p) {
+			keys = append(keys, p)
+		}
+	})
+	slices.Sort(keys)
+	return keys
 }
 
 // catchAlls are the anonymous answers to paths that certainly do not
