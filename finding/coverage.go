@@ -20,8 +20,8 @@ type Coverage struct {
 
 // DiscoveryCoverage is safe mode's look for endpoints the description
 // does not list: how many parameterless GETs it sent anonymously and
-// which answered with content of their own. The rules that read answers
-// (credentials-in-response, verbose-error-disclosure) judged those.
+// which answered with content of their own. The rules that judge an
+// answer alone (credentials-in-response) judged those.
 type DiscoveryCoverage struct {
 	Tried int                  `json:"tried"`
 	Found []DiscoveredEndpoint `json:"found"`

@@ -21,13 +21,16 @@ import (
 // item 8): sensitive data on a GET nobody described (a debug listing of
 // every user with a password, a config dump) is found only if the scan
 // asks for it. After the rest of the scan, a bounded, fixed-order list of
-// parameterless GETs is sent anonymously; what answers 2xx with content
-// that is not the server's catch-all becomes an operation that the rules
-// reading answers judge (UnlistedJudge), and coverage lists what was
-// tried and found. The exact list is in docs/discovery.md.
+// parameterless GETs is sent anonymously (common debug paths, /_debug
+// under listed collections, the servers path, links in answers, then the
+// routes the front end's scripts name: discovery_scripts.go); what
+// answers 2xx with content that is not the server's catch-all (nor its
+// parent's) becomes an operation that the rules judging an answer alone
+// judge (UnlistedJudge), and coverage lists what was tried and found. The
+// exact list is in docs/discovery.md.
 
 // UnlistedJudge is a rule that may judge an endpoint the description does
-// not list: it decides from the answer alone (secrets, stack traces),
+// not list: it decides from a 2xx answer alone (secrets in it),
 // never from what the description claims (that the route is protected,
 // that it selects someone's object). Other rules never see such endpoints.
 type UnlistedJudge interface {
@@ -320,13 +323,19 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
 	total := len(cands)
 	cands = cands[:min(len(cands), maxUnlistedProbes)]
+	if left, ok := s.budgetLeft(); ok && left <= 2 {
+		// Two go to the catch-all's calibration, and would be all.
+		cov.Reason = fmt.Sprintf("tried 0 of %d candidates: the request budget was spent", total)
+		return nil, cov
+	}
+	fallbacks, page := s.catchAlls(ctx)
 	// The front end's routes come last, in what the bound and the budget
-	// leave after the other sources (two requests go to the catch-all).
+	// leave after the other sources.
 	room := maxDiscoveryRequests - len(cands)
 	if left, ok := s.budgetLeft(); ok {
-		room = min(room, left-2-len(cands))
+		room = min(room, left-len(cands))
 	}
-	fromScripts, fetched := s.scriptCandidates(ctx, s.describedFirsts(ops), room)
+	fromScripts, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
 	if len(fromScripts) > 0 {
 		cands = s.screenCandidates(append(cands, fromScripts...), ops)
 		total += len(cands) - min(total, maxUnlistedProbes)
@@ -336,15 +345,14 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		cov.Reason = fmt.Sprintf("tried %d of %d candidates: discovery's bound is %d paths from common names, collections and links, %d requests with the front end's page, scripts and routes",
 			n, total, maxUnlistedProbes, maxDiscoveryRequests)
 	}
-	if left, ok := s.budgetLeft(); ok && left-2 < n {
-		n = max(left-2, 0)
+	if left, ok := s.budgetLeft(); ok && left < n {
+		n = max(left, 0)
 		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, total)
 	}
 	if n == 0 {
 		return nil, cov
 	}
 	cands = cands[:n]
-	fallbacks := s.catchAlls(ctx)
 	answers := make([]*Response, n)
 	targets := make([]*Target, n)
 	var wg sync.WaitGroup
@@ -443,19 +451,23 @@ func jsonKeys(body []byte) []string {
 // catchAlls are the anonymous answers to paths that certainly do not
 // exist, at the origin's root: one segment and two (a SPA answers its
 // index.html to both; a /{slug} route only to the first). The scan's own
-// calibration, under the API's base path, is one of them.
-func (s *scan) catchAlls(ctx context.Context) []Fingerprint {
-	var fps []Fingerprint
+// calibration, under the API's base path, is one of them. page is the
+// answer to the one-segment path when it is a page of the app (a SPA's
+// index.html, which names its scripts), nil otherwise.
+func (s *scan) catchAlls(ctx context.Context) (fps []Fingerprint, page *Response) {
 	if fp, ok := s.soft404[identityName(Anonymous)]; ok {
 		fps = append(fps, fp)
 	}
-	for _, p := range []string{"/authgate-missing-7f3a9c2e", "/authgate-missing-7f3a9c2e/nothing-here"} {
+	for i, p := range []string{"/authgate-missing-7f3a9c2e", "/authgate-missing-7f3a9c2e/nothing-here"} {
 		r := s.do(ctx, &Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: p}, Identity: Anonymous})
 		if r.Err == nil {
 			fps = append(fps, FingerprintOf(r))
 		}
+		if i == 0 && appPage(r) {
+			page = r
+		}
 	}
-	return fps
+	return fps, page
 }
 
 // ownAnswer reports whether r is an endpoint's own answer: 2xx, not a

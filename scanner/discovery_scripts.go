@@ -142,23 +142,33 @@ func (s *scan) describedFirsts(ops []openapi.Operation) map[string]bool {
 	return out
 }
 
+// appPage reports whether r is an HTML page that loads scripts.
+func appPage(r *Response) bool {
+	return r.OK() && strings.Contains(mediaType(r.Header), "html") && scriptSrc.Match(r.Body)
+}
+
 // scriptCandidates reads the root page and its scripts and returns the
 // routes they name, each with its source ("script /main.js"), and the
-// requests it sent. room is how many requests discovery has left; the
+// requests it sent. page is the root catch-all's answer when it is the
+// app's page (a single-page app answers it to every path): then the root
+// is not asked for. room is how many requests discovery has left; the
 // page and the scripts take at most room-1 of them, so that one place is
 // left for a route.
-func (s *scan) scriptCandidates(ctx context.Context, firsts map[string]bool, room int) ([]candidate, int) {
+func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[string]bool, room int) ([]candidate, int) {
 	if room < 3 {
 		return nil, 0 // the page, one script, one route
 	}
 	root := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}
-	page := s.do(ctx, &Request{Method: "GET", URL: root, Identity: Anonymous})
-	sent := 1
-	if !page.OK() || !strings.Contains(mediaType(page.Header), "html") {
+	sent := 0
+	if page == nil {
+		page = s.do(ctx, &Request{Method: "GET", URL: root, Identity: Anonymous})
+		sent++
+	}
+	if !appPage(page) {
 		return nil, sent
 	}
 	var out []candidate
-	for _, p := range scriptsIn(page.Body, root, min(maxScripts, room-2)) {
+	for _, p := range scriptsIn(page.Body, root, min(maxScripts, room-1-sent)) {
 		if ctx.Err() != nil {
 			break
 		}

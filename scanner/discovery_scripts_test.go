@@ -1,6 +1,7 @@
 package scanner_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/scanner"
 )
 
 // A Juice Shop-like app (issue 12, item 8): its description lists only
@@ -175,6 +177,9 @@ func TestDiscoveryJuiceShopScript(t *testing.T) {
 			t.Errorf("%s sent %d times", k, n)
 		}
 	}
+	if n := j.hit("GET /"); n != 1 {
+		t.Errorf("GET / sent %d times; want the wait probe only (the catch-all's answer is the app's page)", n)
+	}
 	if n := j.hit("GET /main.js"); n != 1 {
 		t.Errorf("main.js read %d times; want once", n)
 	}
@@ -230,5 +235,77 @@ func TestDiscoveryParentCatchAll(t *testing.T) {
 	}
 	if n := j.hit("GET /rest/admin/authgate-missing-7f3a9c2e"); n != 1 {
 		t.Errorf("the parent /rest/admin asked %d times; want once", n)
+	}
+}
+
+// TestDiscoveryJuiceShopDeterministic: the same found endpoints, findings
+// and coverage at concurrency 1 and 8.
+func TestDiscoveryJuiceShopDeterministic(t *testing.T) {
+	_, srv, _ := startJuice(t, true, true)
+	show := func(res *scanner.Result) string {
+		b, _ := json.Marshal(struct {
+			D  *finding.DiscoveryCoverage
+			F  []string
+			RC []finding.RuleCoverage
+		}{res.Coverage.Discovery, fingerprints(res), res.Coverage.Rules})
+		return string(b)
+	}
+	one := show(discoveryScan(t, srv.URL, 1, 0))
+	for range 2 {
+		if eight := show(discoveryScan(t, srv.URL, 8, 0)); eight != one {
+			t.Fatalf("concurrency 8 differs from 1:\n%s\n%s", eight, one)
+		}
+	}
+}
+
+// TestDiscoveryScriptBound: a bundle naming 100 routes that all answer
+// costs at most the bound, page and script included; the routes are
+// tried in the bundle's order and coverage says the bound cut them.
+func TestDiscoveryScriptBound(t *testing.T) {
+	var mu sync.Mutex
+	routeHits := 0
+	var js strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&js, `get("/api/r%d");`, i)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case p == "/openapi.json":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, vampiSpec)
+		case p == "/":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<html><script src="/app.js"></script></html>`)
+		case p == "/app.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, js.String())
+		case strings.HasPrefix(p, "/api/r"):
+			mu.Lock()
+			routeHits++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"%s":{"rows":1}}`, strings.TrimPrefix(p, "/api/"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	res := discoveryScan(t, srv.URL, 4, 0)
+	cov := res.Coverage.Discovery
+	// The page and the script are two of the 64.
+	if cov.Tried != 62 || !strings.Contains(cov.Reason, "bound") {
+		t.Errorf("tried %d (reason %q); want 62 and the bound named", cov.Tried, cov.Reason)
+	}
+	got := foundPaths(cov)
+	if len(got) == 0 || got[0] != "/api/r0" || slices.Contains(got, "/api/r99") {
+		t.Errorf("found %q; want the bundle's first routes, not its last", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Each found route is sent once more by credentials-in-response only
+	// when it shows a secret; these show none.
+	if routeHits != len(got) || routeHits > 62 {
+		t.Errorf("the routes got %d requests for %d found", routeHits, len(got))
 	}
 }
