@@ -247,16 +247,25 @@ func (s *scan) unlistedCandidates(ops []openapi.Operation) []candidate {
 	return out
 }
 
-// screenCandidates drops duplicates, the described operations (a link to
-// /api/notes/{id}'s object is no news), and what the scan must never send:
-// --exclude, skipped routes, and paths whose names say they change state
-// (a link to /createdb).
+// screenCandidates drops duplicates, the described operations, and what
+// the scan must never send: --exclude, skipped routes, and paths whose
+// names say they change state (a link to /createdb). A path that only fits
+// a described template counts as described when an answer linked it (a
+// link to /books/v1/{book_title}'s object is no news), not when it is a
+// name discovery made up or read in a script: VAmPI describes GET
+// /users/v1/{username}, and /users/v1/_debug is another route (that the
+// template's handler answers every name alike is likeParentCatchAll's
+// business).
 func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []candidate {
 	prefix := s.apiPrefix()
-	routes := make([]safety.Exclusion, 0, len(ops))
+	var literal, templated []safety.Exclusion
 	for _, op := range ops {
-		if op.Method == "GET" {
-			routes = append(routes, safety.ExactRoute("GET", prefix+op.Path))
+		switch {
+		case op.Method != "GET":
+		case strings.Contains(op.Path, "{"):
+			templated = append(templated, safety.ExactRoute("GET", prefix+op.Path))
+		default:
+			literal = append(literal, safety.ExactRoute("GET", prefix+op.Path))
 		}
 	}
 	var out []candidate
@@ -266,7 +275,7 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 			continue
 		}
 		seen[c.path] = true
-		if matchesAny(routes, "GET", c.path) {
+		if matchesAny(literal, "GET", c.path) || strings.HasPrefix(c.source, "link in ") && matchesAny(templated, "GET", c.path) {
 			continue
 		}
 		if namedToChange(c.path) {

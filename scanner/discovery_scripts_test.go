@@ -309,3 +309,40 @@ func TestDiscoveryScriptBound(t *testing.T) {
 		t.Errorf("the routes got %d requests for %d found", routeHits, len(got))
 	}
 }
+
+// TestDiscoveryScriptCapped: a bundle over the client's 1 MiB body cap is
+// scanned as far as it was read: a route early in it is tried, one past
+// the cap never is.
+func TestDiscoveryScriptCapped(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	bundle := `get("/rest/early");` + strings.Repeat(`var x=function(e){return e};`, 45000) + `get("/rest/late");`
+	if len(bundle) < 1<<20+1000 {
+		t.Fatalf("bundle of %d bytes is not over the cap", len(bundle))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/openapi.json":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, vampiSpec)
+		case "/":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<html><script src="/app.js"></script></html>`)
+		case "/app.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			fmt.Fprint(w, bundle)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	discoveryScan(t, srv.URL, 2, 0)
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/rest/early"] != 1 || hits["/rest/late"] != 0 {
+		t.Errorf("/rest/early sent %d times, /rest/late %d; want 1 and 0", hits["/rest/early"], hits["/rest/late"])
+	}
+}

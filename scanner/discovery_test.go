@@ -399,3 +399,58 @@ func TestDiscoveryDotenv(t *testing.T) {
 		}
 	}
 }
+
+// TestDiscoveryUnderTemplatedRoute: VAmPI describes GET
+// /users/v1/{username}; /users/v1/_debug fits that template but is another
+// route, so it is tried and found (the template answers 404 for a name
+// that does not exist). A link to an object of a described template is
+// still not tried.
+func TestDiscoveryUnderTemplatedRoute(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/openapi.json":
+			fmt.Fprint(w, `{"openapi":"3.0.3","info":{"title":"vampi","version":"1"},"paths":{
+"/users/v1":{"get":{"security":[],"responses":{"200":{"description":"ok"}}}},
+"/users/v1/{username}":{"get":{"security":[],"parameters":[{"name":"username","in":"path","required":true,"schema":{"type":"string"},"example":"name1"}],"responses":{"200":{"description":"ok"}}}}}}`)
+		case "/users/v1":
+			fmt.Fprint(w, `{"users":[{"username":"name1","email":"mail1@mail.com","profile":"/users/v1/name1"}]}`)
+		case "/users/v1/name1":
+			fmt.Fprint(w, `{"username":"name1","email":"mail1@mail.com"}`)
+		case "/users/v1/_debug":
+			fmt.Fprint(w, `{"users":[{"admin":true,"email":"admin@mail.com","password":"pass2","username":"admin"}]}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"status":"fail","message":"User not found"}`)
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := scanner.Scan(ctx, scanner.Options{Target: srv.URL, OpenAPI: srv.URL + "/openapi.json",
+		Client: scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second}, Wait: time.Second, Rules: rules.All()}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	without := hits["/users/v1/name1"]
+	mu.Unlock()
+	res := discoveryScan(t, srv.URL, 4, 0)
+	if got := foundPaths(res.Coverage.Discovery); !slices.Equal(got, []string{"/users/v1/_debug"}) {
+		t.Errorf("found %q; want /users/v1/_debug", got)
+	}
+	if fs := ruleFindings(res, "credentials-in-response"); len(fs) != 1 || fs[0].Path != "/users/v1/_debug" {
+		t.Errorf("credentials-in-response findings = %+v; want one on GET /users/v1/_debug", fs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The scan reads name1 as the described operation; discovery does not
+	// add a request for the linked object.
+	if n := hits["/users/v1/name1"] - without; n != without {
+		t.Errorf("the linked object /users/v1/name1 was asked %d times with discovery, %d without", n, without)
+	}
+}
