@@ -550,13 +550,17 @@ type Claim struct {
 	// object is about the owner, so another identity's read of it must
 	// show the owner's data too (see Carries).
 	Personal bool
-	// Weak is set when the value fits the parameter only by an
-	// abbreviation (bid for /basket/{id}): the owner's answer must show
-	// the object is its own (see Confirms) before it counts.
+	// Weak is set when the owner's answer must show the object is its
+	// own (see Confirms) before it counts: an object id a login answer or
+	// token hands the owner (planId may name a plan everyone reads; bid
+	// fits /basket/{id} only by an abbreviation).
 	Weak bool
 	// Shown are the keys of the object that a list already shows the
 	// other identity (see Reveals); nil when no list shows it to them.
 	Shown []string
+	// Declared is set when the config says the owner owns it (owns:):
+	// the user's word, which needs no answer to confirm it.
+	Declared bool
 }
 
 // Claims returns values of parameter p that belong to the primary or the
@@ -590,7 +594,7 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 	for _, id := range []*Identity{t.Primary, t.Peer} {
 		for _, o := range t.s.owned {
 			if o.owner == id && o.kind == kindDeclared && fitsDeclared(o.key, t.Op.Path, p) {
-				add(Claim{Owner: id, Value: o.value, How: o.how})
+				add(Claim{Owner: id, Value: o.value, How: o.how, Declared: true})
 			}
 		}
 	}

@@ -398,7 +398,11 @@ func listObjects(body []byte) []map[string]any {
 
 // fitsOwned reports whether an object the harvest learned (kindSeen,
 // kindHeld, kindListed) fits parameter p of the operation at path, and
-// whether only weakly (see fitsHeld).
+// whether only weakly: the owner's answer must then confirm it (see
+// Target.Confirms). A held id always is: a login answer's planId or
+// languageId names reference data every user reads, not an object the
+// user owns, however well its name fits /plans/{id}; and bid fits
+// /basket/{id} only by an abbreviation (see fitsHeld).
 func fitsOwned(o owned, path string, p openapi.Param) (fit, weak bool) {
 	name := normKey(p.Name)
 	switch o.kind {
@@ -409,7 +413,8 @@ func fitsOwned(o owned, path string, p openapi.Param) (fit, weak bool) {
 			(o.key == "id" && p.In == "path" && strings.HasPrefix(path, o.path+"/")) ||
 			(o.key == "id" && selfPaths.MatchString(o.path) && strings.Contains(name, "user")), false
 	case kindHeld:
-		return fitsHeld(o.key, path, p)
+		fit, _ := fitsHeld(o.key, path, p)
+		return fit, fit
 	case kindListed:
 		return fitsListed(o, path, p), false
 	case kindDeclared:
@@ -470,9 +475,11 @@ func (t *Target) Confirms(p openapi.Param, c Claim, body []byte) (how string, ok
 	return how, ok
 }
 
-// privateKey matches the keys of fields that are private by name:
-// credentials, secrets, contact and payment details, notes.
-var privateKey = regexp.MustCompile(`(?i)(secret|private|pass(word|phrase)?|pwd|token|api_?key|credential|^pin$|otp|ssn|social_?security|iban|card|account_?number|balance|salary|income|address|phone|mobile|e-?mail|birth|dob|medical|diagnos|^notes?$)`)
+// privateKey matches the keys of fields that no catalogue shows, whoever
+// reads it: credentials, secrets, payment and health details. Contact
+// details are not among them: an event's page shows its venue's address
+// and phone, a shop's page its email, to every member by design.
+var privateKey = regexp.MustCompile(`(?i)(secret|private|pass(word|phrase)?|pwd|token|api_?key|credential|^pin$|otp|ssn|social_?security|iban|card|account_?number|balance|salary|income|medical|diagnos)`)
 
 // maxShownKey bounds a key quoted in evidence: the answer is the target's.
 const maxShownKey = 64
@@ -480,11 +487,11 @@ const maxShownKey = 64
 // Reveals reports whether an answer about a claim's object shows the
 // other identity something private that the list it already reads the
 // object in (see Claim.Shown) does not: a non-empty field the list does
-// not show whose name says it is private (secret, password, token,
-// address, phone, card, balance, notes …). A post's body or a book's
-// description, shown to every signed-in user of an API whose list names
-// each object's owner to everyone, is a catalogue's page, not another's
-// private object. key names the field, for evidence. An object no list
+// not show whose name says no catalogue shows it (secret, password,
+// token, card, balance …). A post's body, a book's description or an
+// event's venue address, shown to every signed-in user of an API whose
+// list names each object's owner to everyone, is a catalogue's page, not
+// another's private object. key names the field, for evidence. An object no list
 // shows the other identity reveals whatever it shows.
 func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
 	if c.Shown == nil {

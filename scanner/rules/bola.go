@@ -219,7 +219,7 @@ func (r *BOLAIDEnumeration) Explain() (string, bool) {
 	var judged, not []string
 	for _, op := range slices.Sorted(maps.Keys(r.judged)) {
 		b := r.judged[op]
-		if b.judged {
+		if b.rank > notJudged {
 			judged = append(judged, op+" by "+b.how)
 		} else {
 			not = append(not, op+": "+b.how)
@@ -245,7 +245,7 @@ func (r *BOLAIDEnumeration) note(op string, b ownershipBasis) {
 	if r.judged == nil {
 		r.judged = map[string]ownershipBasis{}
 	}
-	if old, ok := r.judged[op]; !ok || (b.judged && !old.judged) {
+	if old, ok := r.judged[op]; !ok || b.rank > old.rank {
 		r.judged[op] = b
 	}
 }
@@ -393,16 +393,27 @@ type ownership struct {
 }
 
 // ownershipBasis says what ownership judged an operation's records
-// without personal data by (judged), or why it could not.
+// without personal data by, or (rank notJudged) why it could not.
 type ownershipBasis struct {
-	judged bool
-	how    string
+	rank int
+	how  string
 }
 
-// judgedBy keeps the first thing ownership judged a record by.
-func (o *ownership) judgedBy(format string, args ...any) {
-	if !o.basis.judged {
-		o.basis = ownershipBasis{judged: true, how: fmt.Sprintf(format, args...)}
+// What ownership judged records by, the most telling last: coverage names
+// the most telling (that others' records were told apart from the
+// caller's says more than that the caller's own were recognised).
+const (
+	notJudged = iota
+	byOwnRecords
+	byOwners
+)
+
+// judgedBy keeps what ownership judged a record by, unless something more
+// telling is kept already (the first of equal rank: keys are tried in a
+// fixed order).
+func (o *ownership) judgedBy(rank int, format string, args ...any) {
+	if rank > o.basis.rank {
+		o.basis = ownershipBasis{rank: rank, how: fmt.Sprintf(format, args...)}
 	}
 }
 
@@ -419,13 +430,13 @@ func (o *ownership) elsewhere(ctx context.Context, v string, r *scanner.Response
 	}
 	if how, mine := t.Carries(o.caller, r.Body); mine {
 		if _, _, _, owned := t.OwnerField(r.Body); owned {
-			o.judgedBy("the caller's own records (%s)", how)
+			o.judgedBy(byOwnRecords, "the caller's own records (%s)", how)
 		}
 		return "", "", false
 	}
 	if c, known := t.Belongs(o.p, v); known && c.Owner != o.caller {
 		if _, confirmed := t.Confirms(o.p, c, r.Body); !c.Weak || confirmed {
-			o.judgedBy("what the scan learned %s owns (%s)", t.Who(c.Owner), c.How)
+			o.judgedBy(byOwners, "what the scan learned %s owns (%s)", t.Who(c.Owner), c.How)
 			return "identity:" + c.Owner.Name, fmt.Sprintf("it belongs to %s: %s", t.Who(c.Owner), c.How), true
 		}
 	}
@@ -434,23 +445,23 @@ func (o *ownership) elsewhere(ctx context.Context, v string, r *scanner.Response
 	case !found:
 		return "", "", false
 	case owner == o.caller:
-		o.judgedBy("the caller's own records (their %s names it)", path)
+		o.judgedBy(byOwnRecords, "the caller's own records (their %s names it)", path)
 		return "", "", false
 	case owner != nil:
-		o.judgedBy("its %s naming %s", path, t.Who(owner))
+		o.judgedBy(byOwners, "its %s naming %s", path, t.Who(owner))
 		return "identity:" + owner.Name, fmt.Sprintf("its %s %s names %s", path, value, t.Who(owner)), true
 	}
 	o.lookUp(ctx)
 	switch {
 	case o.field == "":
-		if !o.basis.judged {
+		if o.basis.rank == notJudged {
 			o.basis.how = fmt.Sprintf("no object of %s's was known to compare its %s with (declare one with owns:)", t.Who(o.caller), path)
 		}
 		return "", "", false
 	case o.field != path:
 		return "", "", false
 	}
-	o.judgedBy("their %s against that of the caller's own object, %s (%s)", path, describe(o.own), o.ownClaim)
+	o.judgedBy(byOwners, "their %s against that of the caller's own object, %s (%s)", path, describe(o.own), o.ownClaim)
 	if o.value == value {
 		return "", "", false
 	}
@@ -459,7 +470,11 @@ func (o *ownership) elsewhere(ctx context.Context, v string, r *scanner.Response
 
 // lookUp finds the owner field of the caller's own object: the first of
 // its objects the scan knows (see scanner.Target.Claims) whose answer
-// holds the caller's own id, name or email in an owner field.
+// holds the caller's own id, name or email in an owner field, or any
+// value in it when the config says the caller owns the object (owns:
+// with an opaque token: nothing else says who the caller is). An object
+// a login answer merely hands the caller (an organisation's id) may be
+// owned by someone else, so its owner field must name the caller.
 func (o *ownership) lookUp(ctx context.Context) {
 	if o.looked {
 		return
@@ -476,7 +491,7 @@ func (o *ownership) lookUp(ctx context.Context) {
 		if !o.t.Success(r) {
 			continue
 		}
-		if path, value, owner, ok := o.t.OwnerField(r.Body); ok && owner == o.caller {
+		if path, value, owner, ok := o.t.OwnerField(r.Body); ok && (owner == o.caller || (owner == nil && c.Declared)) {
 			o.field, o.value, o.own, o.ownClaim, o.ownHow = path, value, r, c.How, c.How
 			if how, carried := o.t.Carries(o.caller, r.Body); carried {
 				o.ownHow += "; " + how
