@@ -105,3 +105,48 @@ func TestHarvestOneIdentity(t *testing.T) {
 		t.Errorf("two identities: no listed object of alice's read from GET /api/notes: %q", f)
 	}
 }
+
+// TestOwnValues: a path parameter takes an object the identity owns (its
+// owns:, then what its login answer hands it, then what a list names it
+// the owner of), or its own name where the parameter selects a user; a
+// parameter nothing fits keeps its example, and another identity's
+// objects are never used.
+func TestOwnValues(t *testing.T) {
+	alice := NewIdentity("alice", []Header{{Name: "Authorization", Value: "Bearer a-opaque-token-1"}})
+	bob := NewIdentity("bob", []Header{{Name: "Authorization", Value: "Bearer b-opaque-token-2"}})
+	s := &scan{primary: alice, peer: bob, owned: []owned{
+		{owner: bob, kind: kindListed, path: "/books/v1", key: "booktitle", value: "bookTitle12"},
+		{owner: alice, kind: kindListed, path: "/books/v1", key: "booktitle", value: "bookTitle77"},
+		{owner: alice, kind: kindHeld, key: "bid", value: "3"},
+		{owner: alice, kind: kindDeclared, key: "orderid", value: "o-9"},
+		{owner: alice, kind: kindHeld, key: "orderid", value: "o-1"},
+		{owner: alice, kind: kindName, key: "username", value: "name1"},
+	}}
+	path := func(name string) openapi.Param {
+		return openapi.Param{Name: name, In: "path", Required: true, Example: "ex-" + name}
+	}
+	tests := []struct {
+		route string
+		param string
+		want  string
+	}{
+		{"/books/v1/{book_title}", "book_title", "bookTitle77"},
+		{"/rest/basket/{id}", "id", "3"},
+		{"/orders/{order_id}", "order_id", "o-9"},
+		{"/users/v1/{username}", "username", "name1"},
+		{"/shops/{shop_id}", "shop_id", "ex-shop_id"},
+	}
+	for _, tc := range tests {
+		op := &openapi.Operation{Method: http.MethodGet, Path: tc.route, Params: []openapi.Param{path(tc.param)}}
+		if got := s.target(op).OwnValues(alice)["path:"+tc.param]; got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.route, got, tc.want)
+		}
+	}
+	op := &openapi.Operation{Method: http.MethodGet, Path: "/books/v1/{book_title}", Params: []openapi.Param{path("book_title")}}
+	if got := s.target(op).OwnValues(bob)["path:book_title"]; got != "bookTitle12" {
+		t.Errorf("bob's book: %s, want bookTitle12", got)
+	}
+	if got := s.target(op).OwnValues(Anonymous)["path:book_title"]; got != "ex-book_title" {
+		t.Errorf("anonymous: %s, want the example", got)
+	}
+}

@@ -536,3 +536,48 @@ func (t *Target) OwnerField(body []byte) (path, value string, owner *Identity, o
 	}
 	return "", "", nil, false
 }
+
+// OwnValues returns the operation's parameter values (see Values) with
+// each path parameter that an object of id's fits set to that object, for
+// rules that need an answer id may read (a JWT probe on /books/{title},
+// whose example names no book): the first of id's owns: values, objects
+// its login answer or token hands it, objects a list names it the owner
+// of, ids only it sees, then its own id, login name or email where the
+// parameter selects a principal. Parameters nothing of id's fits keep
+// their value. Unlike Claims, it records nothing for coverage.
+func (t *Target) OwnValues(id *Identity) map[string]string {
+	vals := t.Values()
+	if id == nil || id.IsAnonymous() {
+		return vals
+	}
+	for _, p := range t.Op.Params {
+		key := p.In + ":" + p.Name
+		if _, ok := vals[key]; !ok || p.In != "path" {
+			continue
+		}
+		if v, ok := t.ownValue(id, p); ok {
+			vals[key] = v
+		}
+	}
+	return vals
+}
+
+// ownValue is the first value of parameter p that the scan knows is id's
+// object (see OwnValues for the order).
+func (t *Target) ownValue(id *Identity, p openapi.Param) (string, bool) {
+	kinds := append([]int{kindDeclared, kindHeld, kindListed, kindSeen}, selfKinds(t.Op.Path, p)...)
+	for _, kind := range kinds {
+		for _, o := range t.s.owned {
+			if o.owner != id || o.kind != kind {
+				continue
+			}
+			if o.self() {
+				return o.value, true // selfKinds said p takes it
+			}
+			if fit, _ := fitsOwned(o, t.Op.Path, p); fit {
+				return o.value, true
+			}
+		}
+	}
+	return "", false
+}
