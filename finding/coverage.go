@@ -28,6 +28,10 @@ type DiscoveryCoverage struct {
 	// Reason says why discovery did not try every candidate ("" when it
 	// did).
 	Reason string `json:"reason,omitempty"`
+	// Scripts are the front end's scripts read for the API routes they
+	// name ("/main.js"), in the order read; empty when the root page
+	// loads none of the target's own.
+	Scripts []string `json:"scripts,omitempty"`
 }
 
 // DiscoveredEndpoint is one unlisted GET endpoint that answered.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
@@ -37,7 +38,8 @@ func coverageOf(r *Report) *finding.Coverage {
 		c.Writes = &finding.WriteCoverage{Created: append([]finding.CreatedObject{}, w.Created...), Left: w.Left}
 	}
 	if d := r.Coverage.Discovery; d != nil {
-		c.Discovery = &finding.DiscoveryCoverage{Tried: d.Tried, Found: append([]finding.DiscoveredEndpoint{}, d.Found...), Reason: d.Reason}
+		c.Discovery = &finding.DiscoveryCoverage{Tried: d.Tried, Found: append([]finding.DiscoveredEndpoint{}, d.Found...), Reason: d.Reason,
+			Scripts: slices.Clone(d.Scripts)}
 	}
 	return &c
 }
@@ -53,6 +55,9 @@ func discoverySummary(d *finding.DiscoveryCoverage) string {
 	s := fmt.Sprintf("tried %s the description does not list, %d answered", Plural(d.Tried, "path"), len(d.Found))
 	if d.Tried == 0 {
 		s = "tried no path beyond the description"
+	}
+	if len(d.Scripts) > 0 {
+		s += "; API routes read in " + strings.Join(d.Scripts, ", ")
 	}
 	if d.Reason != "" {
 		s += " (" + d.Reason + ")"

@@ -344,7 +344,8 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 	if left, ok := s.budgetLeft(); ok {
 		room = min(room, left-len(cands))
 	}
-	fromScripts, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
+	fromScripts, read, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
+	cov.Scripts = read
 	if len(fromScripts) > 0 {
 		cands = s.screenCandidates(append(cands, fromScripts...), ops)
 		total += len(cands) - min(total, maxUnlistedProbes)

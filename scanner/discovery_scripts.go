@@ -148,26 +148,24 @@ func appPage(r *Response) bool {
 }
 
 // scriptCandidates reads the root page and its scripts and returns the
-// routes they name, each with its source ("script /main.js"), and the
-// requests it sent. page is the root catch-all's answer when it is the
+// routes they name, each with its source ("script /main.js"), the
+// scripts read and the requests it sent. page is the root catch-all's answer when it is the
 // app's page (a single-page app answers it to every path): then the root
 // is not asked for. room is how many requests discovery has left; the
 // page and the scripts take at most room-1 of them, so that one place is
 // left for a route.
-func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[string]bool, room int) ([]candidate, int) {
+func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[string]bool, room int) (cands []candidate, read []string, sent int) {
 	if room < 3 {
-		return nil, 0 // the page, one script, one route
+		return nil, nil, 0 // the page, one script, one route
 	}
 	root := &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}
-	sent := 0
 	if page == nil {
 		page = s.do(ctx, &Request{Method: "GET", URL: root, Identity: Anonymous})
 		sent++
 	}
 	if !appPage(page) {
-		return nil, sent
+		return nil, nil, sent
 	}
-	var out []candidate
 	for _, p := range scriptsIn(page.Body, root, min(maxScripts, room-1-sent)) {
 		if ctx.Err() != nil {
 			break
@@ -177,10 +175,11 @@ func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[
 		if !r.OK() || strings.Contains(mediaType(r.Header), "html") {
 			continue // a single-page app's fallback page, not the script
 		}
+		read = append(read, p)
 		// The client read at most its body cap: what was read is scanned.
 		for _, route := range routesIn(r.Body, firsts) {
-			out = append(out, candidate{route, "script " + p})
+			cands = append(cands, candidate{route, "script " + p})
 		}
 	}
-	return out, sent
+	return cands, read, sent
 }

@@ -202,6 +202,9 @@ func TestDiscoveryJuiceShopScript(t *testing.T) {
 	if !coveredBy(res, "credentials-in-response", "GET /rest/memories") {
 		t.Error("credentials-in-response's coverage does not list GET /rest/memories")
 	}
+	if !slices.Equal(cov.Scripts, []string{"/main.js"}) {
+		t.Errorf("coverage.discovery.scripts = %q; want /main.js only", cov.Scripts)
+	}
 	if cov.Tried > 64 || cov.Reason != "" {
 		t.Errorf("tried %d, reason %q; want every candidate within the bound", cov.Tried, cov.Reason)
 	}
