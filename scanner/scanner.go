@@ -286,8 +286,8 @@ type scan struct {
 	// soft404 holds, per identity name, the answer to a path that
 	// certainly does not exist.
 	soft404 map[string]Fingerprint
-	// owned holds ids that the primary identity sees and the peer does
-	// not (see harvest).
+	// owned is what the scan learned about who the identities are and
+	// what they own (see harvest).
 	owned []owned
 
 	mu    sync.Mutex
