@@ -329,40 +329,11 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		cov.Reason = "not tried: the scan stopped early"
 		return nil, cov
 	}
-	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
-	total := len(cands)
-	cands = cands[:min(len(cands), maxUnlistedProbes)]
-	if left, ok := s.budgetLeft(); ok && left <= 2 {
-		// Two go to the catch-all's calibration, and would be all.
-		cov.Reason = fmt.Sprintf("tried 0 of %d candidates: the request budget was spent", total)
-		return nil, cov
-	}
-	fallbacks, page := s.catchAlls(ctx)
-	// The front end's routes come last, in what the bound and the budget
-	// leave after the other sources.
-	room := maxDiscoveryRequests - len(cands)
-	if left, ok := s.budgetLeft(); ok {
-		room = min(room, left-len(cands))
-	}
-	fromScripts, read, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
-	cov.Scripts = read
-	if len(fromScripts) > 0 {
-		cands = s.screenCandidates(append(cands, fromScripts...), ops)
-		total += len(cands) - min(total, maxUnlistedProbes)
-	}
-	n := min(len(cands), maxDiscoveryRequests-fetched)
-	if n < total {
-		cov.Reason = fmt.Sprintf("tried %d of %d candidates: discovery's bound is %d paths from common names, collections and links, %d requests with the front end's page, scripts and routes",
-			n, total, maxUnlistedProbes, maxDiscoveryRequests)
-	}
-	if left, ok := s.budgetLeft(); ok && left < n {
-		n = max(left, 0)
-		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, total)
-	}
+	cands, fallbacks := s.unlistedPlan(ctx, ops, cov)
+	n := len(cands)
 	if n == 0 {
 		return nil, cov
 	}
-	cands = cands[:n]
 	answers := make([]*Response, n)
 	targets := make([]*Target, n)
 	var wg sync.WaitGroup
@@ -396,6 +367,45 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 		cov.Reason = "the request budget was spent before every endpoint found was judged"
 	}
 	return fs, cov
+}
+
+// unlistedPlan returns the candidates discovery sends, in order, within
+// the bounds and the budget left, and the catch-all answers to compare
+// their answers with. On the way it reads the front end's page and
+// scripts, and notes in cov the scripts read and why not every candidate
+// is sent.
+func (s *scan) unlistedPlan(ctx context.Context, ops []openapi.Operation, cov *finding.DiscoveryCoverage) ([]candidate, []Fingerprint) {
+	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
+	total := len(cands)
+	cands = cands[:min(len(cands), maxUnlistedProbes)]
+	if left, ok := s.budgetLeft(); ok && left <= 2 {
+		// Two go to the catch-all's calibration, and would be all.
+		cov.Reason = fmt.Sprintf("tried 0 of %d candidates: the request budget was spent", total)
+		return nil, nil
+	}
+	fallbacks, page := s.catchAlls(ctx)
+	// The front end's routes come last, in what the bound and the budget
+	// leave after the other sources.
+	room := maxDiscoveryRequests - len(cands)
+	if left, ok := s.budgetLeft(); ok {
+		room = min(room, left-len(cands))
+	}
+	fromScripts, read, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
+	cov.Scripts = read
+	if len(fromScripts) > 0 {
+		cands = s.screenCandidates(append(cands, fromScripts...), ops)
+		total += len(cands) - min(total, maxUnlistedProbes)
+	}
+	n := min(len(cands), maxDiscoveryRequests-fetched)
+	if n < total {
+		cov.Reason = fmt.Sprintf("tried %d of %d candidates: discovery's bound is %d paths from common names, collections and links, %d requests with the front end's page, scripts and routes",
+			n, total, maxUnlistedProbes, maxDiscoveryRequests)
+	}
+	if left, ok := s.budgetLeft(); ok && left < n {
+		n = max(left, 0)
+		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, total)
+	}
+	return cands[:n], fallbacks
 }
 
 // budgetLeft returns the requests the budget still allows, and false when

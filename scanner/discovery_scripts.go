@@ -149,11 +149,11 @@ func appPage(r *Response) bool {
 
 // scriptCandidates reads the root page and its scripts and returns the
 // routes they name, each with its source ("script /main.js"), the
-// scripts read and the requests it sent. page is the root catch-all's answer when it is the
-// app's page (a single-page app answers it to every path): then the root
-// is not asked for. room is how many requests discovery has left; the
-// page and the scripts take at most room-1 of them, so that one place is
-// left for a route.
+// scripts read and the requests it sent. page is the root catch-all's
+// answer when it is the app's page (a single-page app answers it to every
+// path): then the root is not asked for. room is how many requests
+// discovery has left; the page and the scripts take at most room-1 of
+// them, so that one place is left for a route.
 func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[string]bool, room int) (cands []candidate, read []string, sent int) {
 	if room < 3 {
 		return nil, nil, 0 // the page, one script, one route
