@@ -70,6 +70,15 @@ var stateVerbs = map[string]stateVerb{
 	"suspend": weakVerb, "lock": weakVerb, "unlock": weakVerb, "unblock": weakVerb,
 	"impersonate": weakVerb, "upgrade": weakVerb, "downgrade": weakVerb, "vote": weakVerb,
 	"upvote": weakVerb, "downvote": weakVerb, "unfollow": weakVerb,
+	"change": weakVerb, "close": weakVerb, "reopen": weakVerb, "end": weakVerb,
+	"finish": weakVerb, "submit": weakVerb, "redeem": weakVerb, "join": weakVerb,
+	"mute": weakVerb, "unmute": weakVerb, "kick": weakVerb, "promote": weakVerb,
+	"demote": weakVerb, "unlink": weakVerb, "unshare": weakVerb, "disconnect": weakVerb,
+	// Workflows: assigning, answering and undoing.
+	"mark": weakVerb, "unmark": weakVerb, "assign": weakVerb, "unassign": weakVerb,
+	"reassign": weakVerb, "decline": weakVerb, "deny": weakVerb, "dismiss": weakVerb,
+	"acknowledge": weakVerb, "attach": weakVerb, "detach": weakVerb, "undo": weakVerb,
+	"redo": weakVerb, "revert": weakVerb, "retry": weakVerb, "repeat": weakVerb,
 }
 
 // sessionVerbs end the caller's own session: the active logout rule needs
@@ -90,6 +99,26 @@ var stateObjects = map[string]bool{
 	"order": true, "orders": true, "invoice": true, "invoices": true, "cart": true,
 	"message": true, "messages": true, "notification": true, "notifications": true,
 	"server": true, "service": true, "system": true, "factory": true,
+	"password": true, "passwords": true, "passcode": true, "pin": true, "username": true,
+	"session": true, "sessions": true,
+}
+
+// nounCompounds are nouns that open with a verb: the verb in them acts on
+// nothing (/end-users, /enduser, /api/changelog, "End users").
+var nounCompounds = map[string]bool{
+	"enduser": true, "endusers": true, "endpoint": true, "endpoints": true,
+	"changelog": true, "changelogs": true, "changeset": true, "changesets": true,
+	"markup": true, "markups": true,
+}
+
+// complements finish a verb that opens a route's last segment: what it
+// marks or sets something as (mark-read, mark-as-paid, mark-all-read).
+// After them the verb is the route's action even when it is not the
+// segment's last word.
+var complements = map[string]bool{
+	"as": true, "all": true, "read": true, "unread": true, "seen": true, "unseen": true,
+	"done": true, "undone": true, "paid": true, "unpaid": true, "spam": true,
+	"default": true, "primary": true,
 }
 
 // readVerbs open names of routes that only read ("getPasswordResetStatus",
@@ -164,22 +193,34 @@ func (h Hit) EndsSession() bool { return sessionVerbs[h.Verb] }
 
 // StateChange says why op, by its names, changes state: where ("path",
 // "operationId", "summary", "description") and the word that says so; ok
-// is false when nothing says so. It ignores op.Method: a name that says
+// is false when nothing says so. The first name that speaks is quoted,
+// unless a later one says the route ends the caller's session: GET
+// /session/end with operationId logoutUser is a logout, which active
+// mode keeps for its logout rule. It ignores op.Method: a name that says
 // "drop" says so whatever the method.
 func StateChange(op Operation) (where string, hit Hit, ok bool) {
-	if h, ok := pathVerb(op.Path); ok {
-		return "path", h, true
+	names := []struct {
+		where string
+		find  func() (Hit, bool)
+	}{
+		{"path", func() (Hit, bool) { return pathVerb(op.Path) }},
+		{"operationId", func() (Hit, bool) { return idVerb(op.OperationID) }},
+		{"summary", func() (Hit, bool) { return proseVerb(op.Summary) }},
+		{"description", func() (Hit, bool) { return proseVerb(op.Description) }},
 	}
-	if h, ok := idVerb(op.OperationID); ok {
-		return "operationId", h, true
+	for _, n := range names {
+		h, found := n.find()
+		if !found {
+			continue
+		}
+		if !ok {
+			where, hit, ok = n.where, h, true
+		}
+		if h.EndsSession() {
+			return n.where, h, true
+		}
 	}
-	if h, ok := proseVerb(op.Summary); ok {
-		return "summary", h, true
-	}
-	if h, ok := proseVerb(op.Description); ok {
-		return "description", h, true
-	}
-	return "", Hit{}, false
+	return where, hit, ok
 }
 
 // StateChangingGET reports whether op is a GET, HEAD or OPTIONS whose
@@ -213,7 +254,9 @@ func readMethod(method string) bool {
 
 // pathVerb finds a state-changing word in a route: a strong verb in any
 // literal segment, a weak one in the last literal segment unless that
-// segment starts with a read verb.
+// segment starts with a read verb. Words are the segment's own, split at
+// case changes, dashes and underscores: /weekend, /calendar, /closet and
+// /trademark hold no verb.
 func pathVerb(path string) (Hit, bool) {
 	segs := strings.Split(path, "/")
 	literal := func(seg string) bool {
@@ -233,11 +276,11 @@ func pathVerb(path string) (Hit, bool) {
 		weakAt := strongOnly
 		if i == last && len(words) > 0 && !readVerbs[words[0]] {
 			// The segment's action, not a thing named after one:
-			// create-db and send-welcome-email act, send-history
-			// and load-balancers are things.
+			// create-db, send-welcome-email and mark-all-read act,
+			// send-history and load-balancers are things.
 			end := words[len(words)-1]
 			weakAt = func(j int) bool {
-				return j == len(words)-1 || stateObjects[end] || particles[end]
+				return j == len(words)-1 || stateObjects[end] || particles[end] || complements[words[j+1]]
 			}
 		}
 		if h, ok := wordsVerb(words, weakAt); ok {
@@ -272,6 +315,9 @@ func idVerb(id string) (Hit, bool) {
 func wordsVerb(words []string, weakAt func(int) bool) (Hit, bool) {
 	counts := func(i int, s stateVerb) bool { return s == strongVerb || weakAt(i) }
 	for i, w := range words {
+		if i+1 < len(words) && nounCompounds[w+words[i+1]] {
+			continue // end-users: people, not an action
+		}
 		if v, s, ok := verbOf(w, false); ok && counts(i, s) {
 			return Hit{w, v}, true
 		}
@@ -289,6 +335,9 @@ func wordsVerb(words []string, weakAt func(int) bool) (Hit, bool) {
 // inflected, also its -s and -ing forms (drops, re-seeds, resetting).
 // The strongest reading wins.
 func verbOf(w string, inflected bool) (string, stateVerb, bool) {
+	if nounCompounds[w] {
+		return "", 0, false
+	}
 	if s, ok := stateVerbs[w]; ok {
 		return w, s, true
 	}
@@ -380,6 +429,9 @@ func leadingVerb(words []string) (Hit, bool) {
 			return Hit{}, false
 		}
 		w := words[i]
+		if i+1 < len(words) && nounCompounds[w+words[i+1]] {
+			return Hit{}, false // "End users may…": a subject, not a verb
+		}
 		if v, _, ok := verbOf(w, true); ok {
 			return Hit{w, v}, true
 		}
