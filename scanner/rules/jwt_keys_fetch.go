@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/authgate/authgate/scanner"
+	"github.com/authgate/authgate/scanner/safety"
 )
 
 // Where jwt-alg-confusion looks for the server's public keys, in this
@@ -125,7 +126,11 @@ func jwtFound(keys []*jwtPublicKey, form string) string {
 }
 
 // get fetches u anonymously, once per scan, and returns its body when the
-// answer is a complete 200; otherwise it notes why not.
+// answer is a complete 200; otherwise it notes why not. A URL whose name
+// says it changes state is not fetched: a jwks_uri or openIdConnectUrl is
+// the target's text, and one that points at /admin/keys/rotate must not
+// get a GET there, any more than a link discovery reads (the scan's own
+// screen refuses what --exclude covers and the operations it skipped).
 func (s *jwtKeySearch) get(u *url.URL) ([]byte, bool) {
 	// Credentials in a served URL (http://user:pass@host/…) are not
 	// the scan's to send.
@@ -134,6 +139,10 @@ func (s *jwtKeySearch) get(u *url.URL) ([]byte, bool) {
 		return nil, false
 	}
 	s.seen[u.String()] = true
+	if hit, changes := safety.UnlistedStateChange(u.Path); changes {
+		s.note(jwtShown(u), "a name that says it changes state ('"+hit.Word+"'), not fetched")
+		return nil, false
+	}
 	req := s.t.Request(scanner.Anonymous, nil)
 	req.Method = http.MethodGet
 	req.URL = u
