@@ -290,21 +290,13 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 }
 
 // namedToChange reports whether an unlisted path's names say it changes
-// state. Besides the rules for a described route's path, each segment is
-// read as a method's name, whose first or last word is its verb: a
-// front end names its routes after what they do (Juice Shop's GET
-// /rest/saveLoginIp records the caller's address), and nothing describes
-// an unlisted route to say otherwise.
+// state, read more strictly than a described route's (see
+// safety.UnlistedStateChange: Juice Shop's GET /rest/saveLoginIp records
+// the caller's address). The key search screens the URLs it fetches the
+// same way.
 func namedToChange(p string) bool {
-	if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: p}); changes {
-		return true
-	}
-	for _, seg := range strings.Split(strings.Trim(p, "/"), "/") {
-		if _, _, changes := safety.StateChangingGET(safety.Operation{Method: "GET", Path: "/", OperationID: seg}); changes {
-			return true
-		}
-	}
-	return false
+	_, changes := safety.UnlistedStateChange(p)
+	return changes
 }
 
 // unlistedTarget is the Target of a discovered endpoint: anonymous only
