@@ -54,6 +54,12 @@ var apiSegments = map[string]bool{
 	"api": true, "rest": true, "v1": true, "v2": true, "v3": true, "users": true, "internal": true,
 }
 
+// maxScriptBytes caps what is read of one script: an app's own bundle is
+// often past the client's 1 MiB cap for API answers (Angular's main.js of
+// a real shop is 1 to 3 MiB), and the routes can be anywhere in it. At
+// most maxScripts are read, one at a time, and only scanned for literals.
+const maxScriptBytes = 8 << 20
+
 // scriptsIn returns the paths of the same-origin .js scripts a page loads,
 // the app's own bundles first (library bundles only when there is nothing
 // else), in the page's order, at most max. page is the page's URL.
@@ -170,13 +176,13 @@ func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[
 		if ctx.Err() != nil {
 			break
 		}
-		r := s.do(ctx, &Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: p}, Identity: Anonymous})
+		r := s.do(ctx, &Request{Method: "GET", URL: &url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: p}, Identity: Anonymous, Limit: maxScriptBytes})
 		sent++
 		if !r.OK() || strings.Contains(mediaType(r.Header), "html") {
 			continue // a single-page app's fallback page, not the script
 		}
 		read = append(read, p)
-		// The client read at most its body cap: what was read is scanned.
+		// The client read at most maxScriptBytes: what was read is scanned.
 		for _, route := range routesIn(r.Body, firsts) {
 			cands = append(cands, candidate{route, "script " + p})
 		}
