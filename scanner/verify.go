@@ -770,6 +770,15 @@ func (s *scan) noteUnauthorized(ctx context.Context, id *Identity, req *Request)
 		time.Now().UTC().Format(time.RFC3339), req.Method, req.URL.Path, c.t.Op.Method, c.t.Op.Path, describeAnswer(again)))
 }
 
+// Verified reports whether the API accepted id's credentials when the
+// scan verified its identities (and still does, as far as the scan saw):
+// rules that judge a credential offline (a JWT's HMAC key) may then say
+// that the API accepts it.
+func (id *Identity) Verified() bool {
+	c := id.getCover()
+	return c.verified && !c.expired
+}
+
 // noteLater records what happened to id after its verification.
 func (id *Identity) noteLater(why string, verified bool) {
 	id.coverMu.Lock()

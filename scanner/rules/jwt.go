@@ -250,7 +250,8 @@ type jwtRoute struct {
 
 // jwtRouteAt returns t's operation as a jwtRoute when the primary
 // identity carries a JWT that accept takes (nil: any), the operation is
-// safe to send, and it is protected in fact. The real and anonymous
+// safe to send, and it is protected in fact (see jwtRealAnswer for the
+// values chosen). With the example values, the real and anonymous
 // requests are the ones other rules send: the cache answers them.
 func jwtRouteAt(ctx context.Context, t *scanner.Target, accept func(*jwtToken) bool) (jwtRoute, bool) {
 	if t.Primary == nil || !t.Safe() {
@@ -260,9 +261,8 @@ func jwtRouteAt(ctx context.Context, t *scanner.Target, accept func(*jwtToken) b
 	if !ok || (accept != nil && !accept(cred.tok)) {
 		return jwtRoute{}, false
 	}
-	vals := t.Values()
-	real := t.Send(ctx, t.Primary, vals)
-	if !t.Success(real) {
+	vals, real, ok := jwtRealAnswer(ctx, t)
+	if !ok {
 		t.Untested() // nothing to compare a forged token's answer with
 		return jwtRoute{}, false
 	}
@@ -272,6 +272,28 @@ func jwtRouteAt(ctx context.Context, t *scanner.Target, accept func(*jwtToken) b
 		return jwtRoute{}, false
 	}
 	return jwtRoute{t: t, cred: cred, vals: vals, real: real}, true
+}
+
+// jwtRealAnswer returns the values with which the primary identity's
+// real token gets data from t's operation, and that answer: the
+// description's example values first (the request other rules send, which
+// the cache answers), else the primary identity's own objects (see
+// Target.OwnValues), since an example often names no object at all
+// (VAmPI's /books/v1/{book_title} with bookTitle77 answers 404 to
+// everyone, while the primary's own book answers it). ok is false when
+// neither gets a successful answer.
+func jwtRealAnswer(ctx context.Context, t *scanner.Target) (map[string]string, *scanner.Response, bool) {
+	vals := t.Values()
+	real := t.Send(ctx, t.Primary, vals)
+	if t.Success(real) {
+		return vals, real, true
+	}
+	own := t.OwnValues(t.Primary)
+	if maps.Equal(own, vals) {
+		return nil, nil, false
+	}
+	real = t.Send(ctx, t.Primary, own)
+	return own, real, t.Success(real)
 }
 
 // jwtProtectedRoute is jwtRouteAt for the per-route rules: only GET

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,13 +18,29 @@ import (
 // (--jwt-wordlist) and then the built-in list (wordlist.Builtin); then the
 // token's claims are signed again with it (the header re-encoded so that
 // the token is one the scanner minted, not the captured one) and sent
-// once.
+// once, on the first route that answers the primary identity data and
+// refuses anonymous callers.
+//
+// A key found offline but confirmed on no route (the API has no such
+// route, or none with values the scan knows) is still reported, at medium
+// confidence: the key verifies the token the API accepted from the
+// primary identity (identities are verified before any rule runs), which
+// only the API's own key, or a verifier that checks nothing, explains;
+// the step not seen is a minted token being accepted. A route that
+// refuses the minted token settles it the other way: no finding (the
+// token came from another issuer). Group drops the unconfirmed finding
+// once a route has settled it; coverage says when none did.
 type JWTWeakHMACSecret struct {
 	probe jwtProbe
 	once  sync.Once
 	// user is the --jwt-wordlist list; nil: none.
 	user  *wordlist.List
 	found *jwtCracked // nil when no key was found
+
+	mu sync.Mutex
+	// confirmed: a route accepted a token minted with the key; refused: a
+	// route refused it.
+	confirmed, refused bool
 }
 
 // Info implements scanner.Rule.
@@ -31,12 +48,13 @@ func (*JWTWeakHMACSecret) Info() finding.RuleInfo { return info("jwt-weak-hmac-s
 
 // Check implements scanner.Rule.
 func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
+	var fresh *jwtToken // the token, when this call found its key
 	cracked := func(tok *jwtToken) bool {
 		r.once.Do(func() {
 			// One search per scan: the primary identity's first token
 			// (a key signs every token the API issues).
 			if c, ok := jwtCrack(tok, r.user, wordlist.Builtin()); ok {
-				r.found = &c
+				r.found, fresh = &c, tok
 			}
 			// The offline search judged the token, whatever it found:
 			// coverage lists the operation (the first in spec order).
@@ -44,39 +62,109 @@ func (r *JWTWeakHMACSecret) Check(ctx context.Context, t *scanner.Target) []find
 		})
 		return r.found != nil
 	}
-	return r.probe.run(ctx, t, cracked, func(ctx context.Context, p jwtRoute) ([]finding.Finding, bool) {
-		tok := p.cred.tok
-		// The same header, with a space JSON ignores, so the signature
-		// differs from the captured token's.
-		hb, _ := jwtB64.DecodeString(strings.SplitN(tok.signingInput, ".", 2)[0])
-		header := jwtB64.EncodeToString(append([]byte(" "), hb...))
-		input := header + "." + tok.payloadB64
-		minted := input + "." + jwtSign(jwtHMACHash(tok.alg), r.found.key, input)
-		resp := p.send(ctx, "jwt-weak-secret", minted)
-		if !p.accepted(resp) {
-			return nil, true
-		}
-		summary := fmt.Sprintf("The primary identity's %s JWT is signed with a key from %s (%s). A token the scanner signed with that key, with the same claims, was accepted: %s answered %d with the same data as the real token. Anyone can mint tokens for any user.",
-			jwtSafeName(tok.alg), r.found.where(), jwtMaskSecret(string(r.found.key)), describe(resp), resp.Status)
-		return []finding.Finding{jwtAPIWide(p.t, "jwt-weak-hmac-secret", finding.ConfidenceHigh, summary, resp)}, true
-	})
+	fs := r.probe.run(ctx, t, cracked, r.mint)
+	if fresh != nil && !r.settled() {
+		// No route here; a later one may settle it (see Group).
+		fs = append(fs, r.unconfirmed(t, fresh))
+	}
+	return fs
+}
+
+// mint sends the token's claims signed with the found key on route p.
+func (r *JWTWeakHMACSecret) mint(ctx context.Context, p jwtRoute) ([]finding.Finding, bool) {
+	tok := p.cred.tok
+	// The same header, with a space JSON ignores, so the signature
+	// differs from the captured token's.
+	hb, _ := jwtB64.DecodeString(strings.SplitN(tok.signingInput, ".", 2)[0])
+	header := jwtB64.EncodeToString(append([]byte(" "), hb...))
+	input := header + "." + tok.payloadB64
+	minted := input + "." + jwtSign(jwtHMACHash(tok.alg), r.found.key, input)
+	resp := p.send(ctx, "jwt-weak-secret", minted)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !p.accepted(resp) {
+		r.refused = true
+		return nil, true
+	}
+	r.confirmed = true
+	summary := fmt.Sprintf("The primary identity's %s JWT is signed with a key from %s. A token the scanner signed with that key, with the same claims, was accepted: %s answered %d with the same data as the real token. Anyone can mint tokens for any user. %s",
+		jwtSafeName(tok.alg), r.found.where(), describe(resp), resp.Status, jwtKeyWithheld)
+	return []finding.Finding{jwtAPIWide(p.t, "jwt-weak-hmac-secret", finding.ConfidenceHigh, summary, resp)}, true
+}
+
+// jwtKeyWithheld says why a finding names neither the key nor where it
+// is: the built-in list ships with authgate and a --jwt-wordlist file is
+// usually committed next to the config, so a position is the key for
+// anyone who reads the report (a pull-request comment).
+const jwtKeyWithheld = "The key is not shown, nor its place in the list: whoever reads this report can read the list too. Rotate the key."
+
+// unconfirmed is the finding for a key found offline before any route
+// confirmed it (see JWTWeakHMACSecret). Its confidence is medium when the
+// token is the API's own, because the API accepted it (the identity was
+// verified) or its login issued it; low when it is only the token the
+// configuration gives, which the scan could not tie to the API.
+func (r *JWTWeakHMACSecret) unconfirmed(t *scanner.Target, tok *jwtToken) finding.Finding {
+	var origin []string
+	if t.Primary.Login != nil {
+		origin = append(origin, "issued by the API's login")
+	}
+	if t.Primary.Verified() {
+		origin = append(origin, "accepted by the API when the scan verified its identities")
+	}
+	conf := finding.ConfidenceMedium
+	if len(origin) == 0 {
+		conf = finding.ConfidenceLow
+		origin = append(origin, "given in its credentials; the scan could not verify that the API accepts it")
+	}
+	summary := fmt.Sprintf("The primary identity's %s JWT (%s) is signed with a key from %s, found offline. Not confirmed: no operation answered the primary identity data while refusing anonymous requests (with the description's example values or the primary identity's own objects), so no token signed with the key was sent. If the API verifies its tokens with that key, anyone can mint tokens for any user. %s",
+		jwtSafeName(tok.alg), strings.Join(origin, ", "), r.found.where(), jwtKeyWithheld)
+	return jwtAPIWide(t, "jwt-weak-hmac-secret", conf, summary)
+}
+
+// settled reports whether a route confirmed or refused a minted token.
+func (r *JWTWeakHMACSecret) settled() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.confirmed || r.refused
+}
+
+var (
+	_ scanner.Grouper   = (*JWTWeakHMACSecret)(nil)
+	_ scanner.Explainer = (*JWTWeakHMACSecret)(nil)
+)
+
+// Group implements scanner.Grouper: the unconfirmed finding stands only
+// when no route settled the key (see JWTWeakHMACSecret).
+func (r *JWTWeakHMACSecret) Group(fs []finding.Finding, _ []string) []finding.Finding {
+	if !r.settled() {
+		return fs
+	}
+	return slices.DeleteFunc(fs, func(f finding.Finding) bool { return f.Confidence != finding.ConfidenceHigh })
+}
+
+// Explain implements scanner.Explainer: a key found but confirmed on no
+// route is a check that ran in part.
+func (r *JWTWeakHMACSecret) Explain() (string, bool) {
+	if r.found == nil || r.settled() {
+		return "", false
+	}
+	return "a key verifying the primary identity's token was found offline, but no token signed with it was sent: no operation answered the primary identity data while refusing anonymous requests (tried with the description's example values, then the primary identity's own objects); reported at medium confidence", false
 }
 
 // jwtCracked is a key that verified a token, and where it was found.
 type jwtCracked struct {
 	key   []byte
 	user  bool // from the user's wordlist, else the built-in list
-	entry int  // 1-based, in its list
-	line  int  // the user's list: the line of the file
+	entry int  // 1-based, in its list; 0: none found
 }
 
-// where names the list and entry of the key, never the key: the finding
-// is read by people who must not learn it.
+// where names the list of the key, and nothing that identifies the key
+// in it (see jwtKeyWithheld).
 func (c jwtCracked) where() string {
 	if c.user {
-		return fmt.Sprintf("the user wordlist (--jwt-wordlist): user wordlist entry %d, line %d", c.entry, c.line)
+		return "your wordlist (--jwt-wordlist)"
 	}
-	return fmt.Sprintf("authgate's built-in list of weak secrets: built-in list entry %d", c.entry)
+	return "authgate's built-in list of weak secrets"
 }
 
 // jwtCrack tries the lists in order (the user's first; nil lists are
@@ -96,7 +184,7 @@ func jwtCrack(tok *jwtToken, lists ...*wordlist.List) (jwtCracked, bool) {
 	for n, l := range lists {
 		if i := l.First(newMatcher); i >= 0 {
 			user := n == 0 && len(lists) > 1
-			found = jwtCracked{key: bytes.Clone(l.At(i)), user: user, entry: i + 1, line: l.Line(i)}
+			found = jwtCracked{key: bytes.Clone(l.At(i)), user: user, entry: i + 1}
 			break
 		}
 	}
@@ -201,17 +289,4 @@ func FindWeakHMACSecret(token string) (secret string, entry int, ok bool) {
 		return "", 0, false
 	}
 	return string(c.key), c.entry, true
-}
-
-// jwtMaskSecret shows a found key's shape without the key: reports are
-// posted where people who must not learn it can read them.
-func jwtMaskSecret(s string) string {
-	switch n := len(s); {
-	case n == 0:
-		return "the empty string"
-	case n <= 3:
-		return fmt.Sprintf("%d characters", n)
-	default:
-		return fmt.Sprintf("%d characters, %q…", n, s[:1])
-	}
 }

@@ -62,8 +62,8 @@ func userList(t *testing.T, contents string) *wordlist.List {
 }
 
 // TestJWTWeakSecretLists: the key is found in the user's wordlist first,
-// then the built-in list, and the finding says which list and entry
-// without showing the key.
+// then the built-in list, and the finding says which list, without the
+// key or its place in the list (see TestJWTWeakSecretWithheld).
 func TestJWTWeakSecretLists(t *testing.T) {
 	const userKey = "Correct-Horse-Battery-Staple-42"
 	tests := []struct {
@@ -72,14 +72,14 @@ func TestJWTWeakSecretLists(t *testing.T) {
 		user  string // --jwt-wordlist contents; "" for none
 		where string // "" when no finding is wanted
 	}{
-		{"VAmPI's key random, built-in list", "random", "", "built-in list entry "},
-		{"a dictionary word", "tangerine", "", "built-in list entry "},
+		{"VAmPI's key random, built-in list", "random", "", builtinList},
+		{"a dictionary word", "tangerine", "", builtinList},
 		{"fixed twin: long random key", jwtStrongKey, "", ""},
 		{"fixed twin with a user list", jwtStrongKey, "one\ntwo\n", ""},
-		{"user wordlist entry, numbered by line", userKey, "first\n\n" + userKey + "\n", "user wordlist entry 2, line 3"},
-		{"user list tried first", "random", "random\n", "user wordlist entry 1, line 1"},
-		{"CRLF and BOM", userKey, "\ufeff" + userKey + "\r\nother\r\n", "user wordlist entry 1, line 1"},
-		{"exact bytes: a trailing space is another key", "random", "random \n", "built-in list entry "},
+		{"user wordlist, after an empty line", userKey, "first\n\n" + userKey + "\n", userWordlist},
+		{"user list tried first", "random", "random\n", userWordlist},
+		{"CRLF and BOM", userKey, "\ufeff" + userKey + "\r\nother\r\n", userWordlist},
+		{"exact bytes: a trailing space is another key", "random", "random \n", builtinList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
