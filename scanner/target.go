@@ -94,6 +94,20 @@ func (t *Target) Values() map[string]string {
 	return v
 }
 
+// Optional returns, in the description's order, the optional parameters
+// that Values leaves out (optional, not in the path, no example), with
+// credentials excluded as there: a rule that must reach them (the error
+// probe puts its quote in a search's q) sets them itself.
+func (t *Target) Optional() []openapi.Param {
+	var out []openapi.Param
+	for _, p := range t.Op.Params {
+		if !p.Required && p.In != "path" && p.Example == "" && !t.isCredential(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // placeholder invents a value of the parameter's type.
 func placeholder(p openapi.Param) string {
 	switch {

@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 
@@ -93,7 +94,19 @@ var leaks = []leak{
 // malformed are the values sent for every parameter: an empty key, one
 // over every common key-size limit (DynamoDB's 2,048 bytes), and one that
 // breaks naive parsers and query builders.
-var malformed = []string{"", strings.Repeat("A", 2100), `authgate'"<>{}\`}
+var malformed = []string{"", strings.Repeat("A", 2100), breaker}
+
+// breaker is the malformed value that breaks naive parsers and query
+// builders: a quote for SQL, a double quote and braces for JSON and
+// templates, a backslash for escaping.
+const breaker = `authgate'"<>{}\`
+
+// maxOptional bounds the optional query parameters one request puts
+// breaker in. All go in one request, so the probe costs one request per
+// operation however many filters it has; past a few, a longer URL mostly
+// adds the chance that one filter's validation (a 400) hides another's
+// leak.
+const maxOptional = 4
 
 // Check implements scanner.Rule.
 func (VerboseErrorDisclosure) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
@@ -113,25 +126,62 @@ func (VerboseErrorDisclosure) Check(ctx context.Context, t *scanner.Target) []fi
 			}
 		}
 	}
-	if len(vals) == 0 {
-		return nil
-	}
-	for _, bad := range malformed {
-		probe := map[string]string{}
-		for k := range vals {
-			v := bad
-			if strings.HasPrefix(k, "path:") && v == "" {
-				// An empty path segment changes the route, not the value.
-				v = " "
-			}
-			probe[k] = v
-		}
+	for _, probe := range probes(t, vals) {
 		r := t.Send(ctx, id, probe)
 		if f, ok := disclose(ctx, t, r, normalBody); ok {
 			return []finding.Finding{f}
 		}
 	}
 	return nil
+}
+
+// probes are the malformed requests, in the order they are sent: every
+// parameter of vals set to each malformed value, then, when the operation
+// has optional string query parameters that vals leaves out (a search's q
+// without an example), vals as they are with breaker in those.
+func probes(t *scanner.Target, vals map[string]string) []map[string]string {
+	var out []map[string]string
+	if len(vals) > 0 {
+		for _, bad := range malformed {
+			probe := map[string]string{}
+			for k := range vals {
+				v := bad
+				if strings.HasPrefix(k, "path:") && v == "" {
+					// An empty path segment changes the route, not the value.
+					v = " "
+				}
+				probe[k] = v
+			}
+			out = append(out, probe)
+		}
+	}
+	if probe, ok := optionalProbe(t, vals); ok {
+		out = append(out, probe)
+	}
+	return out
+}
+
+// optionalProbe is vals with breaker in the first maxOptional optional
+// query parameters that take a string (or say no type), in the
+// description's order. The parameters vals carries keep their normal
+// values, so that a valid id or page still leads the server to the code
+// that reads the filter. Only the quote goes there: an empty optional
+// filter is the same as none, and the over-long value is for keys, which
+// are required.
+func optionalProbe(t *scanner.Target, vals map[string]string) (map[string]string, bool) {
+	probe := maps.Clone(vals)
+	n := 0
+	for _, p := range t.Optional() {
+		if n == maxOptional {
+			break
+		}
+		if p.In != "query" || (p.Type != "string" && p.Type != "") {
+			continue
+		}
+		probe["query:"+p.Name] = breaker
+		n++
+	}
+	return probe, n > 0
 }
 
 // disclose checks r for a leak that the normal answer does not also show,
