@@ -13,17 +13,8 @@ import (
 // no JSON, so credentials-in-response reads it here. Discovery asks for
 // /.env on every target (see scanner/discovery.go).
 
-var (
-	// envLine is one assignment: KEY=value, optionally after "export".
-	envLine = regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$`)
-	// envSecretKey matches variable names whose value is a secret:
-	// DB_PASSWORD, SECRET_KEY, STRIPE_API_KEY, AWS_SECRET_ACCESS_KEY,
-	// GITHUB_TOKEN, JWT_SECRET.
-	envSecretKey = regexp.MustCompile(`(?i)(^|[_.])(password|passwd|pwd|pass|secret|secret_?key|api_?key|private_?key|access_?key|client_?secret|token|auth_?token|access_?token)$`)
-	// envReference matches a value that names another variable instead
-	// of holding the secret: ${DB_PASSWORD}, $SECRET.
-	envReference = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`)
-)
+// envLine is one assignment: KEY=value, optionally after "export".
+var envLine = regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$`)
 
 // minEnvLines is the fewest assignments a body needs to be taken for a
 // dotenv file; one "password=x" line in prose is not one.
@@ -50,15 +41,17 @@ func dotenvSecrets(body []byte) (leaks, values []string, ok bool) {
 			continue
 		}
 		assignments++
-		k, v := m[1], envValue(m[2])
-		if !envSecretKey.MatchString(k) || len(v) < minSecretValue || masked.MatchString(v) || publishable.MatchString(v) || envReference.MatchString(v) {
+		// Every name is an environment variable's: GITHUB_TOKEN and
+		// DB_PASS are the deployment's credentials (see secretName).
+		k := m[1]
+		what, hide := judgeSecret(k, envValue(m[2]), true)
+		values = append(values, hide...)
+		if what == "" {
 			continue
 		}
-		d := fmt.Sprintf("a secret value under %q", safeName(k))
-		if !slices.Contains(leaks, d) {
+		if d := fmt.Sprintf("%s under %q", what, safeName(k)); !slices.Contains(leaks, d) {
 			leaks = append(leaks, d)
 		}
-		values = append(values, v)
 	}
 	if assignments < minEnvLines || other*10 > assignments+other {
 		return nil, nil, false

@@ -41,9 +41,11 @@ func apiWide(f finding.Finding, key string) finding.Finding {
 	return f
 }
 
-// newFinding is Target.NewFinding with the secrets the target leaked in
-// its answers (password hashes, keys; see secretsIn) hidden from the
-// evidence: the engine's redactor only knows the scan's own credentials.
+// newFinding is Target.NewFinding with every credential the target showed
+// in its answers (password hashes, keys, tokens, session ids, a URL's
+// password; see secretsIn) hidden from the evidence, not only those the
+// summary names: the engine's redactor only knows the scan's own
+// credentials, and the evidence is posted where anyone can read it.
 func newFinding(t *scanner.Target, rule string, conf finding.Confidence, summary string, rs ...*scanner.Response) finding.Finding {
 	f := t.NewFinding(rule, conf, summary, rs...)
 	var values []string
@@ -51,6 +53,7 @@ func newFinding(t *scanner.Target, rule string, conf finding.Confidence, summary
 		_, v := secretsIn(r.Body)
 		values = append(values, v...)
 	}
+	values = slices.Compact(slices.Sorted(slices.Values(values)))
 	// The raw body may hold the value JSON-escaped (PHP writes "\/" for
 	// "/"): hide that form too.
 	for _, v := range slices.Clone(values) {
@@ -62,11 +65,34 @@ func newFinding(t *scanner.Target, rule string, conf finding.Confidence, summary
 	}
 	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
 	for i := range f.Evidence.Exchanges {
+		x := &f.Evidence.Exchanges[i]
 		for _, v := range values {
-			f.Evidence.Exchanges[i].ResponseBody = strings.ReplaceAll(f.Evidence.Exchanges[i].ResponseBody, v, "[REDACTED]")
+			x.ResponseBody = strings.ReplaceAll(x.ResponseBody, v, "[REDACTED]")
+		}
+		if x.Truncated {
+			x.ResponseBody = hideCutSecret(x.ResponseBody, values)
 		}
 	}
 	return f
+}
+
+// minCutSecret is the shortest start of a secret hidden where the
+// evidence is cut: fewer characters tell nothing, and hiding them would
+// eat innocent text that merely ends like a secret begins.
+const minCutSecret = 3
+
+// hideCutSecret hides the start of a secret that the evidence limit cut
+// off at the end of body (`"password":"hun` of hunter2), which the
+// replacement of whole values cannot see.
+func hideCutSecret(body string, values []string) string {
+	for _, v := range values {
+		for n := len(v) - 1; n >= minCutSecret; n-- {
+			if strings.HasSuffix(body, v[:n]) {
+				return body[:len(body)-n] + "[REDACTED]"
+			}
+		}
+	}
+	return body
 }
 
 // originOf returns scheme://host of the operation's requests.
@@ -260,10 +286,10 @@ func (c *CookieInsecure) judge(t *scanner.Target, r *scanner.Response, what stri
 			// Deleting a cookie exposes nothing.
 			continue
 		}
-		if infraCookie.MatchString(ck.Name) {
+		if infraCookie.MatchString(ck.Name) || csrfCookie.MatchString(ck.Name) {
 			continue
 		}
-		named := sessionCookie.MatchString(ck.Name) && !csrfCookie.MatchString(ck.Name)
+		named := sessionCookie.MatchString(ck.Name)
 		if !named && (ck.HttpOnly || !looksRandom(ck.Value)) {
 			continue
 		}
@@ -314,9 +340,11 @@ func (c *CookieInsecure) Explain() (string, bool) {
 	return note, false
 }
 
-// csrfCookie matches anti-CSRF cookies, which scripts must read (the
-// double-submit pattern of Angular, Laravel, Django): HttpOnly would break
-// them, so only Secure and SameSite are expected.
+// csrfCookie matches anti-CSRF cookies (the double-submit pattern of
+// Angular, Spring, Laravel, Django): scripts must read them, and reading
+// or sending one grants nothing without the session cookie, so they are
+// no session cookies whatever their value looks like. Their random value
+// would otherwise pass for a session id.
 var csrfCookie = regexp.MustCompile(`(?i)(xsrf|csrf)`)
 
 // infraCookie matches analytics and load-balancer cookies, which carry no
@@ -329,7 +357,7 @@ func cookieMissing(ck *http.Cookie, https bool) []string {
 	if https && !ck.Secure {
 		missing = append(missing, "Secure")
 	}
-	if !ck.HttpOnly && !csrfCookie.MatchString(ck.Name) {
+	if !ck.HttpOnly {
 		missing = append(missing, "HttpOnly")
 	}
 	if ck.SameSite == 0 {
@@ -500,9 +528,6 @@ var (
 	// password key, since content hashes and ETags look the same.
 	hexDigest   = regexp.MustCompile(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
 	passwordKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|pass|password_?hash|hashed_?password|pwd_?hash|pass_?hash|hash)$`)
-	// secretKey matches keys whose value is a secret whatever it looks like.
-	secretKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|secret|client_?secret|api_?key|private_?key|secret_?key|secret_?access_?key|aws_?secret_?access_?key)$`)
-	// masked matches values that hide the secret: "****", "•••", "[REDACTED]".
 	// masked matches values shown partly or not at all: "****",
 	// "sk_live_••••4242", "xxxx-xxxx-9f3a".
 	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?redacted\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
@@ -544,30 +569,23 @@ func (CredentialsInResponse) Check(ctx context.Context, t *scanner.Target) []fin
 	return []finding.Finding{newFinding(t, "credentials-in-response", conf, summary, r)}
 }
 
-// secretsIn describes the secrets in a JSON body ("a bcrypt hash under
-// \"password_hash\"") and returns their values for redaction.
+// secretsIn describes the secrets in a body, a JSON answer or a dotenv
+// file ("a bcrypt hash under \"password_hash\""), and returns every value
+// to hide from the evidence: the secrets, and the credentials that are no
+// finding by themselves (tokens, session ids; see judgeSecret).
 func secretsIn(body []byte) (leaks, values []string) {
 	if leaks, values, ok := dotenvSecrets(body); ok {
 		return leaks, values // a .env file (see dotenv.go)
 	}
-	scanner.EachScalar(body, true, func(k, v string) {
-		v = strings.TrimSpace(v)
-		var what string
-		switch {
-		case cryptHash.MatchString(v):
-			what = "a password hash"
-		case passwordKey.MatchString(k) && hexDigest.MatchString(v) && !strings.EqualFold(k, "hash"):
-			what = "a hex password digest"
-		case secretKey.MatchString(k) && len(v) >= minSecretValue && !masked.MatchString(v) && !publishable.MatchString(v):
-			what = "a secret value"
-		default:
+	eachNamedScalar(body, func(k, v string) {
+		what, hide := judgeSecret(k, v, false)
+		values = append(values, hide...)
+		if what == "" {
 			return
 		}
-		d := fmt.Sprintf("%s under %q", what, safeName(k))
-		if !slices.Contains(leaks, d) {
+		if d := fmt.Sprintf("%s under %q", what, safeName(k)); !slices.Contains(leaks, d) {
 			leaks = append(leaks, d)
 		}
-		values = append(values, v)
 	})
 	return leaks, values
 }
