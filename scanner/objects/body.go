@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authgate/authgate/internal/ident"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -229,7 +230,7 @@ func uniqueLooking(name string, s *openapi.Schema) bool {
 	if s.Format == "email" {
 		return true
 	}
-	w := words(name)
+	w := ident.Words(name)
 	return len(w) > 0 && (uniqueNames[strings.Join(w, "")] || uniqueNames[w[len(w)-1]])
 }
 

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/authgate/authgate/internal/ident"
 )
 
 // wrapperNames are the keys APIs most often wrap a created object in; they
@@ -212,7 +214,7 @@ func idNames(itemParam string) []string {
 // resourceName is the object's name in an id parameter: order for orderId,
 // order_id, order-id and OrderID; "" for id itself.
 func resourceName(itemParam string) string {
-	w := words(itemParam)
+	w := ident.Words(itemParam)
 	if len(w) < 2 || (w[len(w)-1] != "id" && w[len(w)-1] != "uuid") {
 		return ""
 	}

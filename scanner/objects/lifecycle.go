@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/authgate/authgate/internal/ident"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -225,7 +226,7 @@ func isCollection(seg string) bool {
 	if isVersion(seg) {
 		return false
 	}
-	w := words(seg)
+	w := ident.Words(seg)
 	if len(w) == 0 {
 		return false
 	}
@@ -236,35 +237,4 @@ func isCollection(seg string) bool {
 func isVersion(seg string) bool {
 	s := strings.ToLower(seg)
 	return len(s) > 1 && s[0] == 'v' && unicode.IsDigit(rune(s[1]))
-}
-
-// words splits an identifier into lower-case words at separators and
-// camelCase boundaries: resetPassword, reset-password, reset_password and
-// RESET_PASSWORD all give [reset password].
-func words(s string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	rs := []rune(s)
-	for i, r := range rs {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-			continue
-		case unicode.IsUpper(r) && len(cur) > 0:
-			prevLower := unicode.IsLower(rs[i-1]) || unicode.IsDigit(rs[i-1])
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			if prevLower || (unicode.IsUpper(rs[i-1]) && nextLower) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return out
 }

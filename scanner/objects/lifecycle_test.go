@@ -124,14 +124,3 @@ func TestLifecycleItem(t *testing.T) {
 		t.Error("Item(PATCH) found on a lifecycle without a PATCH")
 	}
 }
-
-func TestWords(t *testing.T) {
-	for in, want := range map[string]string{
-		"resetPassword": "[reset password]", "RESET_PASSWORD": "[reset password]",
-		"OrderID": "[order id]", "order-id": "[order id]", "APIKeys": "[api keys]", "2fa": "[2fa]",
-	} {
-		if got := fmt.Sprint(words(in)); got != want {
-			t.Errorf("words(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/authgate/authgate/internal/ident"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -132,7 +133,7 @@ func prefer(write *openapi.Schema, name string, fallback *openapi.Schema) *opena
 
 // isPrivilege reports whether name is a privilege name in any spelling.
 func isPrivilege(name string) bool {
-	return privilegeNames[strings.Join(words(name), "")]
+	return privilegeNames[strings.Join(ident.Words(name), "")]
 }
 
 // unwrapRead returns the object inside an answer envelope: when read shares
@@ -229,7 +230,7 @@ var privilegedWords = []string{"admin", "root", "super", "owner", "staff", "mana
 func forbiddenValue(name string, s *openapi.Schema) json.RawMessage {
 	g := gen{seed: massSeed}
 	typ := schemaType(s)
-	switch strings.Join(words(name), "") {
+	switch strings.Join(ident.Words(name), "") {
 	case "role", "roles", "permissions":
 		if v, ok := privilegedEnum(s); ok {
 			return mustJSON(v)

@@ -8,7 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
+
+	"github.com/authgate/authgate/internal/ident"
 )
 
 // This file decides which named values in a target's answer are secrets
@@ -18,39 +19,6 @@ import (
 // spring.datasource.password, AWS_SECRET_ACCESS_KEY. The last word says
 // what the value is: password_min_length is a length, passwordPolicy a
 // policy, secretsManagerRegion a region.
-
-// keyWords splits a key into lower-case words at separators and at
-// camel-case boundaries: "AWSSecretAccessKey" and "aws_secret_access_key"
-// both give aws, secret, access, key.
-func keyWords(k string) []string {
-	var words []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			words = append(words, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	rs := []rune(k)
-	for i, r := range rs {
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			flush()
-			continue
-		}
-		if unicode.IsUpper(r) && len(cur) > 0 {
-			prev := rs[i-1]
-			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
-			// fooBar, foo2Bar, and the last capital of an acronym
-			// before a word (JWTSecret: JWT, Secret).
-			if unicode.IsLower(prev) || unicode.IsDigit(prev) || (unicode.IsUpper(prev) && nextLower) {
-				flush()
-			}
-		}
-		cur = append(cur, r)
-	}
-	flush()
-	return words
-}
 
 // singular drops a plural s from the word lists below ("passwords",
 // "tokens"); other words are left alone.
@@ -88,7 +56,7 @@ var (
 // or an upper-case key of a JSON environment dump), where a token or a
 // PASS is the deployment's own credential rather than the caller's.
 func secretName(k string, env bool) bool {
-	ws := keyWords(k)
+	ws := ident.Words(k)
 	if len(ws) == 0 {
 		return false
 	}
@@ -117,7 +85,7 @@ func credentialName(k string, env bool) bool {
 	if secretName(k, true) {
 		return true
 	}
-	ws := keyWords(k)
+	ws := ident.Words(k)
 	if len(ws) == 0 {
 		return false
 	}

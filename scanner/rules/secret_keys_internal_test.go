@@ -6,28 +6,6 @@ import (
 	"testing"
 )
 
-func TestKeyWords(t *testing.T) {
-	tests := []struct {
-		key  string
-		want []string
-	}{
-		{"DB_PASSWORD", []string{"db", "password"}},
-		{"jwtSecret", []string{"jwt", "secret"}},
-		{"spring.datasource.password", []string{"spring", "datasource", "password"}},
-		{"AWSSecretAccessKey", []string{"aws", "secret", "access", "key"}},
-		{"JWTSecret", []string{"jwt", "secret"}},
-		{"oauth2Token", []string{"oauth2", "token"}},
-		{"x-api-key", []string{"x", "api", "key"}},
-		{"password", []string{"password"}},
-		{"", nil},
-	}
-	for _, tt := range tests {
-		if got := keyWords(tt.key); !slices.Equal(got, tt.want) {
-			t.Errorf("keyWords(%q) = %q; want %q", tt.key, got, tt.want)
-		}
-	}
-}
-
 // TestSecretsInJudged pins which answers credentials-in-response reports:
 // secret names read by words, in the shapes environment dumps take, and
 // the names, values and placeholders that are not secrets.

@@ -3,6 +3,8 @@ package safety
 import (
 	"net/http"
 	"strings"
+
+	"github.com/authgate/authgate/internal/ident"
 )
 
 // A GET is supposed to change nothing, and a scanner sends GETs freely: it
@@ -272,7 +274,7 @@ func pathVerb(path string) (Hit, bool) {
 		if !literal(seg) {
 			continue
 		}
-		words := identWords(seg)
+		words := ident.Tokens(seg)
 		weakAt := strongOnly
 		if i == last && len(words) > 0 && !readVerbs[words[0]] {
 			// The segment's action, not a thing named after one:
@@ -297,7 +299,7 @@ func strongOnly(int) bool { return false }
 // anywhere, a weak one as its first or last word, unless it starts with a
 // read verb.
 func idVerb(id string) (Hit, bool) {
-	words := identWords(id)
+	words := ident.Tokens(id)
 	if len(words) == 0 || readVerbs[words[0]] {
 		return Hit{}, false
 	}
@@ -498,52 +500,3 @@ func eachSentence(text string, fn func(words []string) bool) bool {
 }
 
 func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
-
-// identWords splits an identifier or path segment into lower-case words
-// at separators, case changes and digits: "resetDB" → reset db,
-// "create_db-v2" → create db v 2, "HTTPReset" → http reset.
-func identWords(s string) []string {
-	var out []string
-	rs := []rune(s)
-	start := -1
-	flush := func(end int) {
-		if start >= 0 && end > start {
-			out = append(out, strings.ToLower(string(rs[start:end])))
-		}
-		start = -1
-	}
-	class := func(r rune) int {
-		switch {
-		case r >= 'a' && r <= 'z':
-			return 1
-		case r >= 'A' && r <= 'Z':
-			return 2
-		case r >= '0' && r <= '9':
-			return 3
-		}
-		return 0
-	}
-	for i, r := range rs {
-		c := class(r)
-		if c == 0 {
-			flush(i)
-			continue
-		}
-		if start < 0 {
-			start = i
-			continue
-		}
-		prev := class(rs[i-1])
-		switch {
-		case c == 2 && prev == 1, // resetDB: t|D
-			c == 3 && prev != 3, prev == 3 && c != 3: // v2, 2fa
-			flush(i)
-			start = i
-		case c == 1 && prev == 2 && i-start > 1: // HTTPReset: P|Re
-			flush(i - 1)
-			start = i - 1
-		}
-	}
-	flush(len(rs))
-	return out
-}

@@ -1,0 +1,69 @@
+// Package ident reads identifiers as words: JSON keys, parameter and
+// property names, path segments and operation ids. The scanner decides
+// what a name means by its words (resetPassword and reset_password are
+// both "reset password"), so every place that does must split alike.
+package ident
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Words splits s into lower-case words at every character that is neither
+// a letter nor a digit and at camel-case boundaries: resetPassword,
+// reset-password, RESET_PASSWORD give [reset password]; an acronym ends
+// before the capital that opens the next word (JWTSecret: [jwt secret]).
+// Digits stay with the letters before them (oauth2Token: [oauth2 token],
+// 2fa: [2fa]), so names read as the words people write.
+func Words(s string) []string {
+	return split([]rune(s), false)
+}
+
+// Tokens splits s like Words, but letters and digits are words apart
+// (create_db-v2: [create db v 2], 2fa: [2 fa]) and only ASCII letters and
+// digits count, others separate. The safety screen reads path segments
+// and operation ids this way, so a version or a count glued to a verb
+// (reset2, v2reset) does not hide it.
+func Tokens(s string) []string {
+	rs := []rune(s)
+	for i, r := range rs {
+		if r > unicode.MaxASCII {
+			rs[i] = ' '
+		}
+	}
+	return split(rs, true)
+}
+
+// split is Words, with digitsApart Tokens' digit boundaries.
+func split(rs []rune, digitsApart bool) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
+		}
+	}
+	for i, r := range rs {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			flush()
+			continue
+		}
+		if len(cur) > 0 {
+			prev := rs[i-1]
+			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			switch {
+			case digitsApart && unicode.IsDigit(prev) != unicode.IsDigit(r):
+				// v2, 2fa
+				flush()
+			case unicode.IsUpper(r) && (unicode.IsLower(prev) || unicode.IsDigit(prev) || unicode.IsUpper(prev) && nextLower):
+				// fooBar, foo2Bar, and the last capital of an
+				// acronym before a word (JWTSecret: JWT, Secret).
+				flush()
+			}
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return out
+}
