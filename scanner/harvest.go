@@ -376,7 +376,7 @@ func callerScalars(body []byte, fn func(path, key, value string)) {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if v, ok := scalarText(top[k]); ok {
+		if v, ok := ScalarText(top[k]); ok {
 			fn(k, k, v)
 			continue
 		}
@@ -385,15 +385,17 @@ func callerScalars(body []byte, fn func(path, key, value string)) {
 			continue
 		}
 		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
-			if v, ok := scalarText(inner[k2]); ok {
+			if v, ok := ScalarText(inner[k2]); ok {
 				fn(k+"."+k2, k2, v)
 			}
 		}
 	}
 }
 
-// scalarText is the text of a JSON scalar decoded with UseNumber.
-func scalarText(v any) (string, bool) {
+// ScalarText is the text of a JSON scalar (string, number, boolean) decoded
+// with UseNumber; null, objects and arrays are no scalar. Rules that read
+// answers by name (credentials-in-response) use it too.
+func ScalarText(v any) (string, bool) {
 	switch t := v.(type) {
 	case string:
 		return t, true

@@ -207,7 +207,7 @@ func ownerKinds(key string) []int {
 func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Identity, ok bool) {
 	for _, k := range slices.Sorted(maps.Keys(rec)) {
 		n := normKey(k)
-		if v, isScalar := scalarText(rec[k]); isScalar && ownerField.MatchString(n) && v != "" {
+		if v, isScalar := ScalarText(rec[k]); isScalar && ownerField.MatchString(n) && v != "" {
 			return k, v, namedBy(facts, ownerKinds(n), v), true
 		}
 		inner, isObject := rec[k].(map[string]any)
@@ -216,7 +216,7 @@ func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Iden
 		}
 		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
 			n2 := normKey(k2)
-			if v, isScalar := scalarText(inner[k2]); isScalar && ownerChild.MatchString(n2) && v != "" {
+			if v, isScalar := ScalarText(inner[k2]); isScalar && ownerChild.MatchString(n2) && v != "" {
 				return k + "." + k2, v, namedBy(facts, ownerKinds(n2), v), true
 			}
 		}
@@ -320,7 +320,7 @@ func listed(la listAnswer, rec map[string]any, self []owned) (listedRecord, bool
 	lr := listedRecord{from: la.r.Request.Identity, owner: owner, path: la.path, ownerPath: ownerPath, ownerValue: ownerValue, keys: map[string]string{}}
 	for _, k := range slices.Sorted(maps.Keys(rec)) {
 		n := normKey(k)
-		if s, isScalar := scalarText(rec[k]); isScalar && (personKey.MatchString(k) || isEmail(s)) && !ownerField.MatchString(n) {
+		if s, isScalar := ScalarText(rec[k]); isScalar && (personKey.MatchString(k) || isEmail(s)) && !ownerField.MatchString(n) {
 			return listedRecord{}, false // a person's record
 		}
 		v, ok := idText(k, rec[k])

@@ -2467,7 +2467,7 @@ func (w *Writes) Names(id *Identity, body []byte) (how string, ok bool) {
 				walk(e, key, parent, depth+1)
 			}
 		default:
-			val, isScalar := scalarText(x)
+			val, isScalar := ScalarText(x)
 			if !isScalar {
 				return
 			}

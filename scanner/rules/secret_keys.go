@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/authgate/authgate/internal/ident"
+	"github.com/authgate/authgate/scanner"
 )
 
 // This file decides which named values in a target's answer are secrets
@@ -217,7 +218,7 @@ func eachNamedScalar(body []byte, fn func(name, value string)) bool {
 		switch t := v.(type) {
 		case map[string]any:
 			if n, ok := t["name"].(string); ok {
-				if _, scalar := secretScalar(t["value"]); scalar {
+				if _, scalar := scanner.ScalarText(t["value"]); scalar {
 					name = n // {"name": "DB_PASSWORD", "value": "pw"}
 				}
 			}
@@ -233,27 +234,11 @@ func eachNamedScalar(body []byte, fn func(name, value string)) bool {
 				walk(c, name, depth+1)
 			}
 		default:
-			if s, ok := secretScalar(v); ok {
+			if s, ok := scanner.ScalarText(v); ok {
 				fn(name, s)
 			}
 		}
 	}
 	walk(root, "", 0)
 	return true
-}
-
-// secretScalar returns a JSON scalar as text; null is no scalar here.
-func secretScalar(v any) (string, bool) {
-	switch t := v.(type) {
-	case string:
-		return t, true
-	case json.Number:
-		return t.String(), true
-	case bool:
-		if t {
-			return "true", true
-		}
-		return "false", true
-	}
-	return "", false
 }
