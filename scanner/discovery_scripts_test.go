@@ -1,7 +1,6 @@
 package scanner_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/authgate/authgate/finding"
-	"github.com/authgate/authgate/scanner"
 )
 
 // A Juice Shop-like app (issue 12, item 8): its description lists only
@@ -28,12 +26,10 @@ const juiceSpec = `{"openapi":"3.0.3","info":{"title":"juice","version":"1"},
 // juice is the target; leaky says whether the memories' users carry
 // their password hashes.
 type juice struct {
-	leaky bool
-	other string // another host's origin, whose script the page loads
-	echo  bool   // /rest/admin/{name} answers every name (see TestDiscoveryParentCatchAll)
-
-	mu   sync.Mutex
-	hits map[string]int
+	leaky      bool
+	other      string // another host's origin, whose script the page loads
+	echo       bool   // /rest/admin/{name} answers every name (see TestDiscoveryParentCatchAll)
+	hitCounter        // by "METHOD /path"
 }
 
 // juiceIndex is the app's page: Angular's bundles, and a script on another
@@ -65,9 +61,7 @@ var juiceMain = func() string {
 }()
 
 func (j *juice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	j.mu.Lock()
-	j.hits[r.Method+" "+r.URL.Path]++
-	j.mu.Unlock()
+	j.add(r.Method + " " + r.URL.Path)
 	writeJSON := func(body string) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		fmt.Fprint(w, body)
@@ -111,19 +105,13 @@ func (j *juice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (j *juice) hit(key string) int {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.hits[key]
-}
-
 // startJuice serves a juice and another host that counts what it gets.
 func startJuice(t *testing.T, leaky, echo bool) (*juice, *httptest.Server, *otherHost) {
 	t.Helper()
 	o := &otherHost{}
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
-	j := &juice{leaky: leaky, echo: echo, other: os.URL, hits: map[string]int{}}
+	j := &juice{leaky: leaky, echo: echo, other: os.URL}
 	srv := httptest.NewServer(j)
 	t.Cleanup(srv.Close)
 	return j, srv, o
@@ -245,20 +233,7 @@ func TestDiscoveryParentCatchAll(t *testing.T) {
 // and coverage at concurrency 1 and 8.
 func TestDiscoveryJuiceShopDeterministic(t *testing.T) {
 	_, srv, _ := startJuice(t, true, true)
-	show := func(res *scanner.Result) string {
-		b, _ := json.Marshal(struct {
-			D  *finding.DiscoveryCoverage
-			F  []string
-			RC []finding.RuleCoverage
-		}{res.Coverage.Discovery, fingerprints(res), res.Coverage.Rules})
-		return string(b)
-	}
-	one := show(discoveryScan(t, srv.URL, 1, 0))
-	for range 2 {
-		if eight := show(discoveryScan(t, srv.URL, 8, 0)); eight != one {
-			t.Fatalf("concurrency 8 differs from 1:\n%s\n%s", eight, one)
-		}
-	}
+	sameAtConcurrency1And8(t, srv.URL)
 }
 
 // TestDiscoveryScriptBound: a bundle naming 100 routes that all answer

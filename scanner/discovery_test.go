@@ -34,15 +34,11 @@ const vampiSpec = `{"openapi":"3.0.3","info":{"title":"vampi","version":"1"},
 type vampi struct {
 	debug, spa bool
 	other      string // another host's URL, linked from the books
-
-	mu   sync.Mutex
-	hits map[string]int
+	hitCounter        // by "METHOD /path"
 }
 
 func (v *vampi) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	v.mu.Lock()
-	v.hits[r.Method+" "+r.URL.Path]++
-	v.mu.Unlock()
+	v.add(r.Method + " " + r.URL.Path)
 	writeJSON := func(body string) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, body)
@@ -71,10 +67,27 @@ func (v *vampi) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (v *vampi) hit(key string) int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.hits[key]
+// hitCounter counts the requests a test server gets by a key of its
+// choice; the scan sends them concurrently.
+type hitCounter struct {
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func (c *hitCounter) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.hits == nil {
+		c.hits = map[string]int{}
+	}
+	c.hits[key]++
+}
+
+// hit is how many requests key got so far.
+func (c *hitCounter) hit(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits[key]
 }
 
 // otherHost counts every request it gets: discovery must never send one.
@@ -96,7 +109,7 @@ func startVampi(t *testing.T, debug, spa bool) (*vampi, *httptest.Server, *other
 	o := &otherHost{}
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
-	v := &vampi{debug: debug, spa: spa, other: os.URL, hits: map[string]int{}}
+	v := &vampi{debug: debug, spa: spa, other: os.URL}
 	srv := httptest.NewServer(v)
 	t.Cleanup(srv.Close)
 	return v, srv, o
@@ -265,6 +278,14 @@ func TestDiscoveryOff(t *testing.T) {
 // at concurrency 1 and 8.
 func TestDiscoveryDeterministic(t *testing.T) {
 	_, srv, _ := startVampi(t, true, false)
+	sameAtConcurrency1And8(t, srv.URL)
+}
+
+// sameAtConcurrency1And8 fails t unless discovery scans of target at
+// concurrency 8, twice, find the same endpoints and findings and cover
+// the same as one at concurrency 1.
+func sameAtConcurrency1And8(t *testing.T, target string) {
+	t.Helper()
 	show := func(res *scanner.Result) string {
 		b, _ := json.Marshal(struct {
 			D  *finding.DiscoveryCoverage
@@ -273,9 +294,9 @@ func TestDiscoveryDeterministic(t *testing.T) {
 		}{res.Coverage.Discovery, fingerprints(res), res.Coverage.Rules})
 		return string(b)
 	}
-	one := show(discoveryScan(t, srv.URL, 1, 0))
+	one := show(discoveryScan(t, target, 1, 0))
 	for range 2 {
-		if eight := show(discoveryScan(t, srv.URL, 8, 0)); eight != one {
+		if eight := show(discoveryScan(t, target, 8, 0)); eight != one {
 			t.Fatalf("concurrency 8 differs from 1:\n%s\n%s", eight, one)
 		}
 	}
@@ -293,12 +314,9 @@ func fingerprints(res *scanner.Result) []string {
 // collection's /_debug is tried under /api and the finding names the
 // full path.
 func TestDiscoveryUnderBasePath(t *testing.T) {
-	var mu sync.Mutex
-	hits := map[string]int{}
+	var hits hitCounter // by path
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits[r.URL.Path]++
-		mu.Unlock()
+		hits.add(r.URL.Path)
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/openapi.json":
@@ -322,10 +340,8 @@ func TestDiscoveryUnderBasePath(t *testing.T) {
 	if len(fs) != 1 || fs[0].Path != "/api/users/_debug" {
 		t.Fatalf("findings = %+v", fs)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if hits["/api/api/users/_debug"] != 0 || hits["/api/_debug"] != 0 {
-		t.Errorf("a discovered path was joined to the base path: %v", hits)
+	if twice, root := hits.hit("/api/api/users/_debug"), hits.hit("/api/_debug"); twice != 0 || root != 0 {
+		t.Errorf("a discovered path was joined to the base path: /api/api/users/_debug asked %d times, /api/_debug %d", twice, root)
 	}
 }
 
@@ -406,12 +422,9 @@ func TestDiscoveryDotenv(t *testing.T) {
 // that does not exist). A link to an object of a described template is
 // still not tried.
 func TestDiscoveryUnderTemplatedRoute(t *testing.T) {
-	var mu sync.Mutex
-	hits := map[string]int{}
+	var hits hitCounter // by path
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits[r.URL.Path]++
-		mu.Unlock()
+		hits.add(r.URL.Path)
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/openapi.json":
@@ -436,9 +449,7 @@ func TestDiscoveryUnderTemplatedRoute(t *testing.T) {
 		Client: scanner.ClientOptions{Concurrency: 4, Timeout: 5 * time.Second}, Wait: time.Second, Rules: rules.All()}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	without := hits["/users/v1/name1"]
-	mu.Unlock()
+	without := hits.hit("/users/v1/name1")
 	res := discoveryScan(t, srv.URL, 4, 0)
 	if got := foundPaths(res.Coverage.Discovery); !slices.Equal(got, []string{"/users/v1/_debug"}) {
 		t.Errorf("found %q; want /users/v1/_debug", got)
@@ -446,11 +457,9 @@ func TestDiscoveryUnderTemplatedRoute(t *testing.T) {
 	if fs := ruleFindings(res, "credentials-in-response"); len(fs) != 1 || fs[0].Path != "/users/v1/_debug" {
 		t.Errorf("credentials-in-response findings = %+v; want one on GET /users/v1/_debug", fs)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	// The scan reads name1 as the described operation; discovery does not
 	// add a request for the linked object.
-	if n := hits["/users/v1/name1"] - without; n != without {
+	if n := hits.hit("/users/v1/name1") - without; n != without {
 		t.Errorf("the linked object /users/v1/name1 was asked %d times with discovery, %d without", n, without)
 	}
 }
