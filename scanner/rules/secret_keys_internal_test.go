@@ -44,17 +44,23 @@ func TestSecretsInJudged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			leaks, _ := secretsIn([]byte(tt.body))
-			var keys []string
-			for _, l := range leaks {
-				_, k, _ := strings.Cut(l, ` under "`)
-				keys = append(keys, strings.TrimSuffix(k, `"`))
-			}
-			slices.Sort(keys)
-			if !slices.Equal(keys, tt.want) {
+			if keys := leakKeys(leaks); !slices.Equal(keys, tt.want) {
 				t.Errorf("leaks %q; want under %q", leaks, tt.want)
 			}
 		})
 	}
+}
+
+// leakKeys are the names secretsIn's leaks are under ("… under \"KEY\""),
+// sorted.
+func leakKeys(leaks []string) []string {
+	var keys []string
+	for _, l := range leaks {
+		_, k, _ := strings.Cut(l, ` under "`)
+		keys = append(keys, strings.TrimSuffix(k, `"`))
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // TestSecretsInHides pins what the evidence masks: every credential of
@@ -92,13 +98,7 @@ func TestDotenvSecretsJudged(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			leaks, values := secretsIn([]byte(tt.env))
-			var keys []string
-			for _, l := range leaks {
-				_, k, _ := strings.Cut(l, ` under "`)
-				keys = append(keys, strings.TrimSuffix(k, `"`))
-			}
-			slices.Sort(keys)
-			if !slices.Equal(keys, tt.want) {
+			if keys := leakKeys(leaks); !slices.Equal(keys, tt.want) {
 				t.Errorf("leaks %q; want under %q", leaks, tt.want)
 			}
 			for _, h := range tt.hidden {
