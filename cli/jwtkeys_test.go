@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -50,22 +49,7 @@ func keyedAPI(t *testing.T, key *rsa.PrivateKey, file []byte, hits *atomic.Int64
 		}
 		return false
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		switch {
-		case r.URL.Path == "/me" && verify(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")):
-			w.Write([]byte(`{"id":1001,"name":"Alice","email":"alice@example.com"}`))
-		case r.URL.Path == "/me":
-			w.WriteHeader(401)
-			w.Write([]byte(`{"error":"unauthorized"}`))
-		default:
-			w.WriteHeader(404)
-			w.Write([]byte(`{"error":"not found"}`))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	return jwtMeAPI(t, verify, hits)
 }
 
 // rs256Token mints the primary's token with the API's private key.

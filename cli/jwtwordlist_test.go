@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,31 +17,17 @@ import (
 // hs256API verifies HS256 tokens with key and serves /me to them.
 func hs256API(t *testing.T, key string, hits *atomic.Int64) *httptest.Server {
 	t.Helper()
-	b64 := base64.RawURLEncoding
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		parts := strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), ".")
-		ok := false
-		if len(parts) == 3 {
-			m := hmac.New(sha256.New, []byte(key))
-			m.Write([]byte(parts[0] + "." + parts[1]))
-			sig, err := b64.DecodeString(parts[2])
-			ok = err == nil && hmac.Equal(sig, m.Sum(nil))
+	verify := func(tok string) bool {
+		parts := strings.Split(tok, ".")
+		if len(parts) != 3 {
+			return false
 		}
-		switch {
-		case r.URL.Path == "/me" && ok:
-			w.Write([]byte(`{"id":1001,"name":"Alice","email":"alice@example.com"}`))
-		case r.URL.Path == "/me":
-			w.WriteHeader(401)
-			w.Write([]byte(`{"error":"unauthorized"}`))
-		default:
-			w.WriteHeader(404)
-			w.Write([]byte(`{"error":"not found"}`))
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+		m := hmac.New(sha256.New, []byte(key))
+		m.Write([]byte(parts[0] + "." + parts[1]))
+		sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+		return err == nil && hmac.Equal(sig, m.Sum(nil))
+	}
+	return jwtMeAPI(t, verify, hits)
 }
 
 func hs256Token(key string) string {
