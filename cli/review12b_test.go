@@ -839,6 +839,25 @@ func review12bHas(r *report.Report, rule, method, path string) bool {
 	return false
 }
 
+// review12bWant is a finding the faithful app must get and its fixed
+// twin must not, and the defect its absence shows.
+type review12bWant struct{ rule, method, path, defect string }
+
+// review12bWants checks each want against r: a DEFECT when the faithful
+// app lacks it, a false positive when fixed (named by app) has its rule.
+func review12bWants(t *testing.T, r *report.Report, fixed bool, app string, wants []review12bWant) {
+	t.Helper()
+	for _, w := range wants {
+		got := review12bHas(r, w.rule, w.method, w.path)
+		if !fixed && !got {
+			t.Errorf("DEFECT %s: no %s %s %s", w.defect, w.rule, w.method, w.path)
+		}
+		if fixed && review12bHas(r, w.rule, "", "") {
+			t.Errorf("DEFECT (false positive on %s): %s reported", app, w.rule)
+		}
+	}
+}
+
 func review12bList(r *report.Report) string {
 	var out []string
 	for _, f := range r.Findings {
@@ -910,10 +929,7 @@ func TestReview12BJuiceShop(t *testing.T) {
 					t.Fatalf("identity %s not verified (%s): the scan proves nothing", c.Name, c.How)
 				}
 			}
-			type want struct {
-				rule, method, path, defect string
-			}
-			wants := []want{
+			wants := []review12bWant{
 				// Item 1: jim's basket id (2) is only in his login answer ("bid");
 				// bender reads it with 200.
 				{"bola-cross-user-read", "GET", "/rest/basket/{id}", "item 1: the login answer's bid is not used as jim's object (scanner/harvest_sources.go, rules/bola.go)"},
@@ -928,15 +944,7 @@ func TestReview12BJuiceShop(t *testing.T) {
 				// Item 6: SQLITE_ERROR with the SQL in a 500 of the search.
 				{"verbose-error-disclosure", "GET", "/rest/products/search", "item 6: the search's q is an optional query parameter without an example (how a user describes it), and VerboseErrorDisclosure.Check probes only t.Values(), which drops such parameters (rules/errors.go Check, scanner/target.go Values): the quote never reaches q"},
 			}
-			for _, w := range wants {
-				got := review12bHas(r, w.rule, w.method, w.path)
-				if !fixed && !got {
-					t.Errorf("DEFECT %s: no %s %s %s", w.defect, w.rule, w.method, w.path)
-				}
-				if fixed && review12bHas(r, w.rule, "", "") {
-					t.Errorf("DEFECT (false positive on the fixed shop): %s reported", w.rule)
-				}
-			}
+			review12bWants(t, r, fixed, "the fixed shop", wants)
 			if fixed && review12bHas(r, "credentials-in-response", "", "") {
 				t.Errorf("DEFECT (false positive on the fixed shop): credentials-in-response reported")
 			}
@@ -1125,7 +1133,7 @@ func TestReview12BVAmPI(t *testing.T) {
 			if strings.Contains(output, `"pass1"`) || strings.Contains(output, `"pass2"`) || strings.Contains(output, "password: pass") || strings.Contains(output, "password=pass") {
 				t.Errorf("DEFECT (redaction): a VAmPI password is shown in the output")
 			}
-			wants := []struct{ rule, method, path, defect string }{
+			wants := []review12bWant{
 				// Item 2: books keyed by title, owner field "user" in the public list.
 				{"bola-cross-user-read", "GET", "/books/v1/{book_title}", "item 2: the list's owner field user is not used for ownership (scanner/harvest_sources.go, rules/bola.go)"},
 				// Item 4: HS256 key "random".
@@ -1133,15 +1141,7 @@ func TestReview12BVAmPI(t *testing.T) {
 				// Item 8: the unlisted /users/v1/_debug with every password.
 				{"credentials-in-response", "GET", "/users/v1/_debug", "item 8: /users/v1/_debug is never sent: screenCandidates drops it as described because it fits VAmPI's GET /users/v1/{username} (scanner/discovery.go screenCandidates/matchesAny)"},
 			}
-			for _, w := range wants {
-				got := review12bHas(r, w.rule, w.method, w.path)
-				if !fixed && !got {
-					t.Errorf("DEFECT %s: no %s %s %s", w.defect, w.rule, w.method, w.path)
-				}
-				if fixed && review12bHas(r, w.rule, "", "") {
-					t.Errorf("DEFECT (false positive on the fixed VAmPI): %s reported", w.rule)
-				}
-			}
+			review12bWants(t, r, fixed, "the fixed VAmPI", wants)
 			// Item 4 is confirmed on the primary's own book, not only
 			// reported from the offline crack (medium confidence).
 			if !fixed {
