@@ -7,10 +7,7 @@ import "testing"
 // are not, even when a verb hides inside a word (preset, asset) or names a
 // thing (/checkout/sessions, "Returns the list of charges").
 func TestStateChangeNames(t *testing.T) {
-	changes := []struct {
-		op         Operation
-		where, say string
-	}{
+	changes := []stateChangeCase{
 		{Operation{Path: "/createdb"}, "path", "createdb"},
 		{Operation{Path: "/create-db"}, "path", "create"},
 		{Operation{Path: "/db/create"}, "path", "create"},
@@ -74,12 +71,7 @@ func TestStateChangeNames(t *testing.T) {
 		{Operation{Path: "/jobs/next", Summary: "Returns the next job and deletes it from the queue"}, "summary", "deletes"},
 		{Operation{Path: "/balance", Summary: "Returns the balance, then charges the card"}, "summary", "charges"},
 	}
-	for _, c := range changes {
-		where, hit, ok := StateChange(c.op)
-		if !ok || where != c.where || hit.Word != c.say {
-			t.Errorf("%s %q %q %q: got (%q, %q, %v), want (%q, %q)", c.op.Path, c.op.OperationID, c.op.Summary, c.op.Description, where, hit.Word, ok, c.where, c.say)
-		}
-	}
+	checkStateChanges(t, changes)
 
 	reads := []Operation{
 		{Path: "/users/{id}/settings"},
@@ -120,6 +112,32 @@ func TestStateChangeNames(t *testing.T) {
 		{Path: "/x", Description: "This is not destructive."},
 		{Path: "/x", Description: "Returns the database status. Useful before a reset"},
 	}
+	checkReads(t, reads)
+}
+
+// stateChangeCase is a route that acts: where its name says so and the
+// word quoted.
+type stateChangeCase struct {
+	op         Operation
+	where, say string
+}
+
+// checkStateChanges fails t for each case StateChange misses or explains
+// otherwise.
+func checkStateChanges(t *testing.T, changes []stateChangeCase) {
+	t.Helper()
+	for _, c := range changes {
+		where, hit, ok := StateChange(c.op)
+		if !ok || where != c.where || hit.Word != c.say {
+			t.Errorf("%s %q %q %q: got (%q, %q, %v), want (%q, %q)", c.op.Path, c.op.OperationID, c.op.Summary, c.op.Description, where, hit.Word, ok, c.where, c.say)
+		}
+	}
+}
+
+// checkReads fails t for each route that only reads but StateChange
+// says acts (a skipped read is lost coverage).
+func checkReads(t *testing.T, reads []Operation) {
+	t.Helper()
 	for _, op := range reads {
 		if where, hit, ok := StateChange(op); ok {
 			t.Errorf("%s %q %q %q: want no state change, got %s says %q", op.Path, op.OperationID, op.Summary, op.Description, where, hit.Word)

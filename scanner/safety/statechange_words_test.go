@@ -7,10 +7,7 @@ import "testing"
 // camelCase or glued), operationId or summary; safe mode must not send
 // them with valid credentials, and discovery must not try them.
 func TestStateChangeAccountWords(t *testing.T) {
-	changes := []struct {
-		op         Operation
-		where, say string
-	}{
+	changes := []stateChangeCase{
 		{Operation{Path: "/rest/user/change-password"}, "path", "change"},
 		{Operation{Path: "/api/account/change_password"}, "path", "change"},
 		{Operation{Path: "/api/account/changePassword"}, "path", "change"},
@@ -45,12 +42,7 @@ func TestStateChangeAccountWords(t *testing.T) {
 		{Operation{Path: "/x", Summary: "Marks all notifications as read"}, "summary", "marks"},
 		{Operation{Path: "/x", Summary: "Ends the current session"}, "summary", "ends"},
 	}
-	for _, c := range changes {
-		where, hit, ok := StateChange(c.op)
-		if !ok || where != c.where || hit.Word != c.say {
-			t.Errorf("%s %q %q: got (%q, %q, %v), want (%q, %q)", c.op.Path, c.op.OperationID, c.op.Summary, where, hit.Word, ok, c.where, c.say)
-		}
-	}
+	checkStateChanges(t, changes)
 }
 
 // TestStateChangeAccountWordsNegatives: the new verbs are matched as whole
@@ -96,11 +88,7 @@ func TestStateChangeAccountWordsNegatives(t *testing.T) {
 		{Path: "/x", Summary: "Returns the change log"},
 		{Path: "/x", Summary: "Lists closed tickets"},
 	}
-	for _, op := range reads {
-		if where, hit, ok := StateChange(op); ok {
-			t.Errorf("%s %q %q only reads, but %s says %q", op.Path, op.OperationID, op.Summary, where, hit.Word)
-		}
-	}
+	checkReads(t, reads)
 }
 
 // TestStateChangeSessionNameWins: a route whose path says "end" and whose
