@@ -26,15 +26,21 @@ func writeJSON(w io.Writer, r *Report, _ Options) error {
 		b.FixedFindings = sorted(b.FixedFindings)
 		c.Baseline = &b
 	}
-	data, err := json.MarshalIndent(&c, "", "  ")
+	return writeIndentedJSON(w, &c)
+}
+
+// writeIndentedJSON writes v as indented JSON and one newline, safe to
+// print to a CI log (the JSON report and SARIF both may be, with -o -).
+func writeIndentedJSON(w io.Writer, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	// The JSON may be printed to a CI log, where the runner acts on "##["
-	// anywhere in a line. It can only occur inside a string, where
-	// \u0023 means the same "#".
+	// The runner acts on "##[" anywhere in a line. It can only occur
+	// inside a string, where \u0023 means the same "#".
 	data = bytes.ReplaceAll(data, []byte(legacyWorkflowCommand), []byte(`#\u0023[`))
-	// DEL is the one ASCII control character encoding/json leaves raw.
+	// DEL is the one ASCII control character encoding/json leaves raw;
+	// it too can only occur inside a string.
 	data = bytes.ReplaceAll(data, []byte{asciiDEL}, []byte(`\u007f`))
 	data = append(escapeUnsafeRunes(data), '\n')
 	_, err = w.Write(data)

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -273,18 +271,7 @@ func WriteSARIF(w io.Writer, r *Report, fallback finding.Location) error {
 			Properties: props,
 		}},
 	}
-	data, err := json.MarshalIndent(&log, "", "  ")
-	if err != nil {
-		return err
-	}
-	// As for JSON: the file may be printed to a CI log (-o -), where the
-	// runner acts on "##[" anywhere; inside a string \u0023 is the same "#".
-	data = bytes.ReplaceAll(data, []byte(legacyWorkflowCommand), []byte(`#\u0023[`))
-	// encoding/json leaves DEL raw; it can only occur inside a string.
-	data = bytes.ReplaceAll(data, []byte{asciiDEL}, []byte(`\u007f`))
-	data = append(escapeUnsafeRunes(data), '\n')
-	_, err = w.Write(data)
-	return err
+	return writeIndentedJSON(w, &log)
 }
 
 // sarifRules returns the metadata of every rule that has a finding, sorted
