@@ -105,24 +105,33 @@ func (c confusionAPI) mint(claims map[string]any) string {
 	return input + "." + jwtB64.EncodeToString(sig)
 }
 
-// verify returns the token's subject, "" when the API refuses it.
-func (c confusionAPI) verify(token string) string {
+// splitTestJWT reads a token the test APIs get: its header's alg, its
+// claims, the signing input and the signature; ok is false unless all
+// three parts decode (base64url, JSON objects).
+func splitTestJWT(token string) (alg string, claims map[string]any, input string, sig []byte, ok bool) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return ""
+		return "", nil, "", nil, false
 	}
 	hb, err1 := jwtB64.DecodeString(parts[0])
 	pb, err2 := jwtB64.DecodeString(parts[1])
 	sig, err3 := jwtB64.DecodeString(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil {
+	var header map[string]any
+	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &header) != nil || json.Unmarshal(pb, &claims) != nil {
+		return "", nil, "", nil, false
+	}
+	alg, _ = header["alg"].(string)
+	return alg, claims, parts[0] + "." + parts[1], sig, true
+}
+
+// verify returns the token's subject, "" when the API refuses it.
+func (c confusionAPI) verify(token string) string {
+	alg, claims, input, sig, ok := splitTestJWT(token)
+	if !ok {
 		return ""
 	}
-	var header, claims map[string]any
-	if json.Unmarshal(hb, &header) != nil || json.Unmarshal(pb, &claims) != nil {
-		return ""
-	}
-	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	switch alg, _ := header["alg"].(string); {
+	digest := sha256.Sum256([]byte(input))
+	switch {
 	case alg == "RS256" && !c.ec:
 		if rsa.VerifyPKCS1v15(&confusionRSAKey().PublicKey, crypto.SHA256, digest[:], sig) != nil {
 			return ""
@@ -135,7 +144,7 @@ func (c confusionAPI) verify(token string) string {
 		// The flaw: the verification key, loaded as PEM bytes, used as
 		// the HMAC secret because the token says HS256.
 		m := hmac.New(sha256.New, c.secret())
-		m.Write([]byte(parts[0] + "." + parts[1]))
+		m.Write([]byte(input))
 		if !hmac.Equal(sig, m.Sum(nil)) {
 			return ""
 		}

@@ -71,20 +71,12 @@ type keyFileAPI struct {
 // verify returns the token's subject, "" when the API refuses it: RS256
 // with the key, or (vulnerable) HS256 with the file's exact bytes.
 func (a keyFileAPI) verify(token string) string {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	alg, claims, input, sig, ok := splitTestJWT(token)
+	if !ok {
 		return ""
 	}
-	hb, err1 := jwtB64.DecodeString(parts[0])
-	pb, err2 := jwtB64.DecodeString(parts[1])
-	sig, err3 := jwtB64.DecodeString(parts[2])
-	var header, claims map[string]any
-	if err1 != nil || err2 != nil || err3 != nil || json.Unmarshal(hb, &header) != nil || json.Unmarshal(pb, &claims) != nil {
-		return ""
-	}
-	input := parts[0] + "." + parts[1]
 	digest := sha256.Sum256([]byte(input))
-	switch header["alg"] {
+	switch alg {
 	case "RS256":
 		if rsa.VerifyPKCS1v15(&confusionRSAKey().PublicKey, crypto.SHA256, digest[:], sig) != nil {
 			return ""
