@@ -13,22 +13,28 @@ import (
 	"github.com/authgate/authgate/scanner/rules/wordlist"
 )
 
+// hs256SignedBy reports whether token is an HS256 JWT signed with key;
+// its claims are not read.
+func hs256SignedBy(token, key string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	var header struct{ Alg string }
+	if hb, err := jwtB64.DecodeString(parts[0]); err != nil || json.Unmarshal(hb, &header) != nil || header.Alg != "HS256" {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte(parts[0] + "." + parts[1]))
+	sig, err := jwtB64.DecodeString(parts[2])
+	return err == nil && hmac.Equal(sig, m.Sum(nil))
+}
+
 // keyedJWTAPI is jwtAPI's correct verifier with the HS256 key given: VAmPI
 // signs and verifies its tokens with the key "random".
 func keyedJWTAPI(key string) http.Handler {
 	verify := func(r *http.Request) map[string]any {
-		parts := strings.Split(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), ".")
-		if len(parts) != 3 {
-			return nil
-		}
-		var header struct{ Alg string }
-		if hb, err := jwtB64.DecodeString(parts[0]); err != nil || json.Unmarshal(hb, &header) != nil || header.Alg != "HS256" {
-			return nil
-		}
-		m := hmac.New(sha256.New, []byte(key))
-		m.Write([]byte(parts[0] + "." + parts[1]))
-		sig, err := jwtB64.DecodeString(parts[2])
-		if err != nil || !hmac.Equal(sig, m.Sum(nil)) {
+		if !hs256SignedBy(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), key) {
 			return nil
 		}
 		return users["1001"]
