@@ -108,12 +108,11 @@ func (j *juice) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // startJuice serves a juice and another host that counts what it gets.
 func startJuice(t *testing.T, leaky, echo bool) (*juice, *httptest.Server, *otherHost) {
 	t.Helper()
-	o := &otherHost{}
-	os := httptest.NewServer(o)
-	t.Cleanup(os.Close)
-	j := &juice{leaky: leaky, echo: echo, other: os.URL}
-	srv := httptest.NewServer(j)
-	t.Cleanup(srv.Close)
+	j := &juice{leaky: leaky, echo: echo}
+	srv, o := serveBesideOtherHost(t, func(other string) http.Handler {
+		j.other = other
+		return j
+	})
 	return j, srv, o
 }
 

@@ -106,13 +106,24 @@ func (o *otherHost) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 // startVampi serves a vampi and the other host; both close with the test.
 func startVampi(t *testing.T, debug, spa bool) (*vampi, *httptest.Server, *otherHost) {
 	t.Helper()
+	v := &vampi{debug: debug, spa: spa}
+	srv, o := serveBesideOtherHost(t, func(other string) http.Handler {
+		v.other = other
+		return v
+	})
+	return v, srv, o
+}
+
+// serveBesideOtherHost serves an otherHost, then the target target
+// builds with that host's URL (to link to it); both close with the test.
+func serveBesideOtherHost(t *testing.T, target func(other string) http.Handler) (*httptest.Server, *otherHost) {
+	t.Helper()
 	o := &otherHost{}
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
-	v := &vampi{debug: debug, spa: spa, other: os.URL}
-	srv := httptest.NewServer(v)
+	srv := httptest.NewServer(target(os.URL))
 	t.Cleanup(srv.Close)
-	return v, srv, o
+	return srv, o
 }
 
 func discoveryScan(t *testing.T, target string, concurrency, budget int) *scanner.Result {
