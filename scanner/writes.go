@@ -933,7 +933,7 @@ func (w *Writes) listed(ctx context.Context, o *Object) (id string, found, reada
 	}
 	var hits []json.RawMessage
 	collect := func(body []byte) {
-		for _, rec := range listRecords(body) {
+		for _, rec := range ListRecords(body) {
 			if SoftDeleted(rec) {
 				continue
 			}
@@ -1195,7 +1195,7 @@ func (w *Writes) listIDs(ctx context.Context, o *Object) []string {
 		return nil
 	}
 	var ids []string
-	for _, rec := range listRecords(r.Body) {
+	for _, rec := range ListRecords(r.Body) {
 		if id, ok := objects.NewID(rec, "", idParam(o.Kind)); ok {
 			ids = append(ids, id)
 		}
@@ -1213,9 +1213,11 @@ func (w *Writes) listOp(k objects.Lifecycle) *openapi.Operation {
 	return nil
 }
 
-// listRecords are the records of a list answer: a JSON array, or the one
+// ListRecords are the records of a list answer: a JSON array, or the one
 // array-valued property of an object ({"data": [...]}, {"items": [...]}).
-func listRecords(body []byte) []json.RawMessage {
+// A null or scalar sibling ({"data": [...], "next": null}) is no second
+// list; two array-valued properties are ambiguous and give nothing.
+func ListRecords(body []byte) []json.RawMessage {
 	var arr []json.RawMessage
 	if json.Unmarshal(body, &arr) == nil {
 		return arr

@@ -898,8 +898,8 @@ func TestListRecords(t *testing.T) {
 		`{"a": [1], "b": [2]}`:                0,
 		`{"id": 1}`:                           0,
 	} {
-		if got := len(listRecords([]byte(body))); got != want {
-			t.Errorf("listRecords(%s): %d records, want %d", body, got, want)
+		if got := len(ListRecords([]byte(body))); got != want {
+			t.Errorf("ListRecords(%s): %d records, want %d", body, got, want)
 		}
 	}
 }

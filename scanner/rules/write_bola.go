@@ -539,36 +539,12 @@ func (j *crossWrite) recordOf(r *scanner.Response, o *scanner.Object) ([]byte, b
 		return nil, false
 	}
 	param := o.Kind.Items[0].Param
-	for _, rec := range listed(r.Body) {
+	for _, rec := range scanner.ListRecords(r.Body) {
 		if id, ok := objects.NewID(rec, "", param); ok && id == o.ID {
 			return rec, true
 		}
 	}
 	return nil, false
-}
-
-// listed are the records of a list answer: a JSON array, or the one
-// array-valued property of an object ({"data": [...]}).
-func listed(body []byte) []json.RawMessage {
-	var arr []json.RawMessage
-	if json.Unmarshal(body, &arr) == nil {
-		return arr
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(body, &obj) != nil {
-		return nil
-	}
-	var only []json.RawMessage
-	for _, raw := range obj {
-		var a []json.RawMessage
-		if json.Unmarshal(raw, &a) == nil {
-			if only != nil {
-				return nil // two lists: which one holds the records is unknown
-			}
-			only = a
-		}
-	}
-	return only
 }
 
 // groupKey matches (normalised) keys that name a group of users: an
