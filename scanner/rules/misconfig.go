@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/authgate/authgate/finding"
 	"github.com/authgate/authgate/scanner"
@@ -211,8 +212,36 @@ type CookieInsecure struct {
 // Info implements scanner.Rule.
 func (*CookieInsecure) Info() finding.RuleInfo { return info("cookie-insecure") }
 
-// sessionCookie matches the names frameworks give session cookies.
-var sessionCookie = regexp.MustCompile(`(?i)(^|[_.-])(session|sess|sid|ssid|token|auth|jwt)([_.-]|$)|^(connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|laravel_session|_session_id)$|session`)
+// frameworkSession matches the exact names frameworks give their session
+// cookies: such a cookie holds the session whatever its value looks like
+// (an ASP.NET session id may be letters only).
+var frameworkSession = regexp.MustCompile(`(?i)^(connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|laravel_session|_session_id)$`)
+
+// sessionCookie matches names that suggest a session (session, sid,
+// token, auth, jwt as a word, or "session" anywhere). Apps also give such
+// names to cookies that scripts must read and that carry no credential
+// (session_expires_at=<date>, auth_method=password), so a cookie named so
+// is a session cookie only when its value could be a credential: see
+// credentialValue.
+var sessionCookie = regexp.MustCompile(`(?i)(^|[_.-])(session|sess|sid|ssid|token|auth|jwt)([_.-]|$)|session`)
+
+// rememberCookie matches the cookies that keep a user signed in: Spring
+// Security's remember-me (any spelling: remember_me, rememberMe), Devise's
+// remember_<scope>_token, Laravel's remember_<guard>_<sha1>. Sent back,
+// one signs its holder in for weeks: a login credential, judged like a
+// session cookie (a "rememberMe=true" that stores a checkbox is no
+// credential, and credentialValue tells them apart).
+var rememberCookie = regexp.MustCompile(`(?i)^(remember[-_]?me|remember_\w+_token|remember_\w+_[0-9a-f]{40})$`)
+
+// sessionNamed reports whether ck is a session cookie by its name: a
+// framework's session cookie, or a session-like or remember-me name with
+// a value that could be a credential.
+func sessionNamed(ck *http.Cookie) bool {
+	if frameworkSession.MatchString(ck.Name) {
+		return true
+	}
+	return (sessionCookie.MatchString(ck.Name) || rememberCookie.MatchString(ck.Name)) && credentialValue(ck.Value)
+}
 
 // minRandomCookie is the shortest value taken for a session id when the
 // name says nothing: 16 characters is 64+ bits in hex, shorter values are
@@ -222,13 +251,54 @@ const minRandomCookie = 16
 // randomValue matches opaque, token-like values.
 var randomValue = regexp.MustCompile(`^[A-Za-z0-9+/=_.%-]+$`)
 
+// looksRandom reports whether v is an opaque token: minRandomCookie or
+// more token characters mixing letters and digits, and not a compact
+// date (20261207T080000Z).
 func looksRandom(v string) bool {
-	if len(v) < minRandomCookie || !randomValue.MatchString(v) {
+	if len(v) < minRandomCookie || !randomValue.MatchString(v) || timeValue(v) {
 		return false
 	}
 	return strings.ContainsAny(v, "0123456789") && strings.IndexFunc(v, func(r rune) bool {
 		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
 	}) >= 0
+}
+
+// credentialValue reports whether a cookie's value could be a credential:
+// URL-decoded, it holds a run of token characters (letters, digits,
+// + / = _ -) that looksRandom. Every framework's session value does: a
+// random id in hex or base64, a UUID, a signed value (connect.sid's
+// "s:<id>.<signature>", Rails' "<data>--<digest>"), a JWT, an encrypted
+// blob. A date or time, a number, a boolean or a word does not: those
+// are what apps tell their scripts (session_expires_at, auth_method).
+func credentialValue(v string) bool {
+	if u, err := url.PathUnescape(v); err == nil {
+		v = u
+	}
+	if timeValue(v) {
+		return false
+	}
+	for _, run := range strings.FieldsFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+/=_-", r))
+	}) {
+		if looksRandom(run) {
+			return true
+		}
+	}
+	return false
+}
+
+// timeLayouts are the ways cookies carry a date or time.
+var timeLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "20060102T150405Z0700",
+	"20060102T150405", "2006-01-02", http.TimeFormat, time.RFC1123Z, time.RFC850, time.ANSIC}
+
+// timeValue reports whether v is a date or a time in one of timeLayouts.
+func timeValue(v string) bool {
+	for _, l := range timeLayouts {
+		if _, err := time.Parse(l, v); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Check implements scanner.Rule. The logins' answers come first, at every
@@ -289,7 +359,7 @@ func (c *CookieInsecure) judge(t *scanner.Target, r *scanner.Response, what stri
 		if infraCookie.MatchString(ck.Name) || csrfCookie.MatchString(ck.Name) {
 			continue
 		}
-		named := sessionCookie.MatchString(ck.Name)
+		named := sessionNamed(ck)
 		if !named && (ck.HttpOnly || !looksRandom(ck.Value)) {
 			continue
 		}
