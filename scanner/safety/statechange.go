@@ -164,6 +164,24 @@ var objectWords = map[string]bool{
 	"any": true, "your": true, "my": true, "our": true,
 }
 
+// nounPrepositions follow a noun, never a verb: nothing is "changed
+// since" or "ended of". A weak verb's form directly before one is the
+// head of a noun phrase ("Changes since a revision", "End of day
+// report"), where an acting sentence puts the verb's object, often after
+// a determiner, a possessive or "all" ("Changes the user's password",
+// "Mark all notifications as read"). "in" joins them after an -s or -ing
+// form only ("Reverts in the history"): a base form before "in" is an
+// order ("Pay in full", "Run in the background"). to, from, for and with
+// are left out: verbs take them ("Subscribes to a topic", "Import from
+// CSV", "Vote for a post"), so "Changes to the order" stays a verb.
+var nounPrepositions = map[string]bool{"of": true, "since": true}
+
+// nounBefore reports whether the weak verb v, written w, is a noun
+// because next follows it; see nounPrepositions.
+func nounBefore(w, v, next string) bool {
+	return nounPrepositions[next] || (next == "in" && w != v)
+}
+
 // alarms are words that say a route is dangerous wherever prose uses
 // them, unless negated ("not destructive"; "non-destructive" is one word).
 var alarms = map[string]bool{"destructive": true, "irreversible": true, "irreversibly": true}
@@ -434,7 +452,10 @@ func leadingVerb(words []string) (Hit, bool) {
 		if i+1 < len(words) && nounCompounds[w+words[i+1]] {
 			return Hit{}, false // "End users may…": a subject, not a verb
 		}
-		if v, _, ok := verbOf(w, true); ok {
+		if v, s, ok := verbOf(w, true); ok {
+			if s == weakVerb && i+1 < len(words) && nounBefore(w, v, words[i+1]) {
+				return Hit{}, false // "Changes since a revision": a subject
+			}
 			return Hit{w, v}, true
 		}
 		if i+1 < len(words) && particles[words[i+1]] {
