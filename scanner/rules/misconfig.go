@@ -599,11 +599,14 @@ var (
 	hexDigest   = regexp.MustCompile(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
 	passwordKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|pass|password_?hash|hashed_?password|pwd_?hash|pass_?hash|hash)$`)
 	// masked matches values shown partly or not at all: "****",
-	// "sk_live_••••4242", "xxxx-xxxx-9f3a".
-	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?redacted\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
+	// "sk_live_••••4242", "xxxx-xxxx-9f3a", and the marks frameworks put
+	// in a secret's place: Rails' filter_parameters "[FILTERED]" (also
+	// as a connection string's password), Sentry's "[Filtered]".
+	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?(redacted|filtered)\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
 	// publishable matches keys that are public by design: Stripe's
-	// publishable keys, Firebase and Google browser keys.
-	publishable = regexp.MustCompile(`^(pk_(live|test)_|AIza|pub_|public_)`)
+	// publishable keys, Firebase and Google browser keys, Mapbox public
+	// access tokens ("pk.eyJ…"; its secret tokens are "sk.eyJ…").
+	publishable = regexp.MustCompile(`^(pk_(live|test)_|AIza|pub_|public_|pk\.eyJ)`)
 )
 
 // minSecretValue is the shortest value taken for a leaked secret; shorter

@@ -50,14 +50,42 @@ var (
 	// credentialKeyKinds are the words before a last "key" or "id" that
 	// make it such a credential (session_id, access_key, clientKey).
 	credentialKeyKinds = []string{"session", "auth", "access", "app", "client", "license"}
+	// publicKeyKinds are words before a last "key" that make it public
+	// whatever else the name says: publicApiKey, and Algolia's
+	// searchApiKey/searchOnlyApiKey, made to be embedded in every
+	// InstantSearch front end (its adminApiKey is a secret).
+	publicKeyKinds = []string{"public", "publishable", "search"}
+	// quantityWords are words that make a name a number when they come
+	// before its last word: MAX_TOKENS and OPENAI_MAX_TOKENS are an LLM
+	// client's limit, NUM_KEYS a count, not a token or a key.
+	quantityWords = []string{"max", "maximum", "min", "minimum", "num", "number", "count", "total"}
+	// shellVariables are environment names every Unix process has whose
+	// value is no secret though their word is: PWD is the working
+	// directory ("/workspace/app"), not a password. Only the exact,
+	// upper-case names: a "pwd" key of an API answer is a password.
+	shellVariables = []string{"PWD", "OLDPWD"}
 )
+
+// nameWords are the words of key k that say what its value is, or none
+// when the whole name says it is no credential: a shell variable (PWD)
+// or a quantity (MAX_TOKENS).
+func nameWords(k string) []string {
+	if slices.Contains(shellVariables, k) {
+		return nil
+	}
+	ws := ident.Words(k)
+	if len(ws) > 1 && slices.ContainsFunc(ws[:len(ws)-1], func(w string) bool { return slices.Contains(quantityWords, w) }) {
+		return nil
+	}
+	return ws
+}
 
 // secretName reports whether a value under key k is a secret whatever it
 // looks like; env is true for environment variable names (a dotenv file,
 // or an upper-case key of a JSON environment dump), where a token or a
 // PASS is the deployment's own credential rather than the caller's.
 func secretName(k string, env bool) bool {
-	ws := ident.Words(k)
+	ws := nameWords(k)
 	if len(ws) == 0 {
 		return false
 	}
@@ -67,6 +95,9 @@ func secretName(k string, env bool) bool {
 		return true
 	case last == "key" && len(ws) > 1:
 		prev := ws[:len(ws)-1]
+		if slices.ContainsFunc(prev, func(w string) bool { return slices.Contains(publicKeyKinds, w) }) {
+			return false
+		}
 		if slices.ContainsFunc(prev, func(w string) bool { return slices.Contains(secretKeyKinds, w) }) {
 			return true
 		}
@@ -86,7 +117,7 @@ func credentialName(k string, env bool) bool {
 	if secretName(k, true) {
 		return true
 	}
-	ws := ident.Words(k)
+	ws := nameWords(k)
 	if len(ws) == 0 {
 		return false
 	}
@@ -103,11 +134,98 @@ var envName = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 
 // placeholder matches values that stand for a secret instead of holding
 // one: references to another variable (${DB_PASSWORD}, $SECRET, Spring's
-// ${db.password:}), templates ({{ secret }}, <your-key>) and the words of
-// example files (changeme, your_api_key_here). A deployment that really
+// ${db.password:}, Symfony's %env(APP_SECRET)% and %kernel.secret%,
+// Windows' %DB_PASSWORD%), templates ({{ secret }}, <your-key>) and the
+// words of example files (changeme, your_api_key_here). A deployment that really
 // uses "changeme" leaks a weak password, but an example file is far more
 // likely, and a finding on it would be a false positive.
-var placeholder = regexp.MustCompile(`(?i)^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|%\([^)]*\)s|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|todo|tbd|fixme|placeholder|example|dummy|your[-_ ].*|.*[-_ ]here)$`)
+var placeholder = regexp.MustCompile(`(?i)^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|%\([^)]*\)s|%env\([^)]*\)%|%[A-Za-z_][A-Za-z0-9_.]*%|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|todo|tbd|fixme|placeholder|example|dummy|your[-_ ].*|.*[-_ ]here)$`)
+
+// A value under a secret name is still no secret when its shape says what
+// it is: a front end's configuration and HAL or JSON:API answers link to
+// the password pages ({"forgotPassword": "/auth/forgot-password"}),
+// translation tables label the password field ({"LABEL_PASSWORD":
+// "Password"}, {"forgotPassword": "Forgot your password?"}).
+
+// pathSegment matches a path segment as people name them: lower case with
+// digits and punctuation (forgot-password, v1, app.js), a capitalised
+// word (Users) or a template ({id}). A mixed-case run (K7MDENG, T0AB12)
+// is a random string, so a base64 secret that starts with "/" is not
+// taken for a path.
+var pathSegment = regexp.MustCompile(`^([a-z0-9._~%-]+|[A-Z][a-z][a-z0-9._~%-]*|\{[A-Za-z_]+\})$`)
+
+// pathShaped reports whether v is an absolute path of named segments.
+func pathShaped(v string) bool {
+	if !strings.HasPrefix(v, "/") {
+		return false
+	}
+	inner := strings.TrimSuffix(v[1:], "/")
+	if inner == "" {
+		return true
+	}
+	for seg := range strings.SplitSeq(inner, "/") {
+		if !pathSegment.MatchString(seg) {
+			return false
+		}
+	}
+	return true
+}
+
+// linkShaped reports whether v is a web link that carries no credential:
+// an http(s) URL without userinfo, a path of named segments (so a Slack
+// webhook's /services/T000/B000/XXXX stays a secret) and no credential
+// among its query parameters (a signed URL's signature, a token).
+func linkShaped(v string) bool {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return false
+	}
+	if u.Path != "" && !pathShaped(u.Path) {
+		return false
+	}
+	for name := range u.Query() {
+		if credentialName(name, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// interpolation matches the placeholders of translation strings:
+// {{length}} (Angular, i18next), {count} (ICU), %s.
+var interpolation = regexp.MustCompile(`\{\{[^}]*\}\}|\{[^{}]*\}|%[sd]`)
+
+// prose matches capitalised text in words: letters and the punctuation of
+// sentences. A password has digits or symbols, or is lower case; a label
+// starts with a capital.
+var prose = regexp.MustCompile(`^\p{Lu}[\p{L}\p{M} '’,.:;!?…()-]*$`)
+
+// labelShaped reports whether v, under key k, is a label or a sentence
+// of a translation table rather than a secret: capitalised prose that is
+// a phrase ("Forgot your password?", "Mot de passe") or names the key's
+// own last word ("Password" under LABEL_PASSWORD). A lower-case "secret"
+// under JWT_SECRET stays a (weak) secret.
+func labelShaped(k, v string) bool {
+	text := strings.TrimSpace(interpolation.ReplaceAllString(v, ""))
+	if !prose.MatchString(text) {
+		return false
+	}
+	if strings.Contains(text, " ") {
+		return true
+	}
+	ws := nameWords(k)
+	if len(ws) == 0 {
+		return false
+	}
+	last := singular(ws[len(ws)-1])
+	return slices.ContainsFunc(ident.Words(text), func(w string) bool { return singular(w) == last })
+}
+
+// readable reports whether v, under secret name k, is no secret by its
+// shape: a path, a link or a label.
+func readable(k, v string) bool {
+	return pathShaped(v) || linkShaped(v) || labelShaped(k, v)
+}
 
 // jwtShaped matches a JSON Web Token: hidden wherever it shows.
 var jwtShaped = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*$`)
@@ -133,6 +251,8 @@ func judgeSecret(k, v string, env bool) (what string, hide []string) {
 	case passwordKey.MatchString(k) && hexDigest.MatchString(v) && !strings.EqualFold(k, "hash"):
 		return "a hex password digest", []string{v}
 	case publishable.MatchString(v):
+		return "", nil
+	case secretName(k, env) && readable(k, v):
 		return "", nil
 	case secretName(k, env) && len(v) >= minSecretValue:
 		return "a secret value", []string{v}

@@ -29,6 +29,15 @@ func TestSecretsInJudged(t *testing.T) {
 		{"ado.net connection string", `{"ConnectionString":"Server=db;Database=shop;User Id=shop;Password=Sup3rS3cret;"}`, []string{"ConnectionString"}},
 		{"bcrypt anywhere", `{"u":"$2b$12$` + strings.Repeat("a", 53) + `"}`, []string{"u"}},
 		{"plural", `{"passwords":["hunter2-db"]}`, []string{"passwords"}},
+		{"a lower-case pwd key is a password", `{"user":"bob","pwd":"hunter2-db"}`, []string{"pwd"}},
+		{"env token beside a limit", `{"OPENAI_MAX_TOKENS":"4096","OPENAI_API_KEY":"sk-proj-a1b2c3d4"}`, []string{"OPENAI_API_KEY"}},
+		{"weak secrets in lower case", `{"JWT_SECRET":"secret","password":"password"}`, []string{"JWT_SECRET", "password"}},
+		{"password with digits", `{"password":"Password1"}`, []string{"password"}},
+		{"webhook url under a secret name", `{"webhookSecret":"https://hooks.slack.com/services/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"}`, []string{"webhookSecret"}},
+		{"signed link under a secret name", `{"secret":"https://files.example.com/a/b?X-Amz-Signature=9f8e7d6c5b4a"}`, []string{"secret"}},
+		{"base64 secret that starts with a slash", `{"client_secret":"/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, []string{"client_secret"}},
+		{"algolia admin key", `{"adminApiKey":"8f3a9c2e7b1d4f6a"}`, []string{"adminApiKey"}},
+		{"mapbox secret token", `{"apiKey":"sk.eyJ1IjoiYWNtZSJ9.q1w2e3r4t5y6"}`, []string{"apiKey"}},
 		// Not secrets.
 		{"password policy names", `{"password_min_length":"12345678","passwordPolicy":"strong-required","passwordless":"enabled","secretsManagerRegion":"us-east-1","secretQuestion":"first pet?"}`, nil},
 		{"masked by spring", `{"propertySources":[{"name":"app","properties":{"spring.datasource.password":{"value":"******"}}}]}`, nil},
@@ -40,6 +49,11 @@ func TestSecretsInJudged(t *testing.T) {
 		{"in-app keys", `{"primaryKey":"order_id","idempotencyKey":"5f0c7b3e-1111","key":"chair-123"}`, nil},
 		{"hex under hash", `{"hash":"5f4dcc3b5aa765d61d8327deb882cf99"}`, nil},
 		{"not json", `hello world`, nil},
+		{"shell and quantity names", `{"PWD":"/usr/src/app","OLDPWD":"/root","MAX_TOKENS":"4096","NUM_API_KEYS":"12"}`, nil},
+		{"links and paths", `{"forgotPassword":"/auth/forgot-password","changePassword":"https://app.example.com/account/password?next=/home","resetPassword":"/users/{id}/password/"}`, nil},
+		{"labels", `{"LABEL_PASSWORD":"Password","newPassword":"New password","hint":{"password":"Mot de passe"},"forgotPassword":"Forgot your password? Reset it in {count} steps."}`, nil},
+		{"public client keys", `{"searchApiKey":"6be0576ff61c053d","searchOnlyApiKey":"6be0576ff61c053d","publicApiKey":"a1b2c3d4e5","mapboxKey":"pk.eyJ1IjoiYWNtZSJ9.q1w2e3r4"}`, nil},
+		{"framework masks", `{"password":"[FILTERED]","otp_secret":"[Filtered]","db":"postgres://app:[FILTERED]@db/app","secret":"%env(APP_SECRET)%","mailer_password":"%mailer.password%"}`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +108,7 @@ func TestDotenvSecretsJudged(t *testing.T) {
 		{"laravel", "APP_ENV=production\nAPP_KEY=base64:Zm9vYmFyYmF6cXV4\n", []string{"APP_KEY"}, []string{"base64:Zm9vYmFyYmF6cXV4"}},
 		{"example file", "DB_PASSWORD=changeme\nJWT_SECRET=${JWT_SECRET}\nDATABASE_URL=postgresql://shop:<password>@db/shop\n", nil, nil},
 		{"local url without password", "REDIS_URL=redis://localhost:6379\nPORT=3000\n", nil, nil},
+		{"shell variables, limits and framework references", "PWD=/srv/app\nMAX_TOKENS=4096\nAPP_SECRET=%env(APP_SECRET)%\nDB_PASSWORD=[FILTERED]\n", nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
