@@ -44,10 +44,11 @@ const (
 	// maxSpecBytes caps an API description read from the target: large
 	// enterprise documents run to tens of megabytes.
 	maxSpecBytes = 64 << 20
-	// maxRetryAfter caps how long Retry-After pauses may hold one request,
-	// in total over its resends, so a hostile or misconfigured target
-	// cannot stall CI for hours (ClientOptions.MaxRetryAfter overrides it
-	// in tests).
+	// maxRetryAfter caps the Retry-After pauses of a whole scan, in
+	// total: a hostile or misconfigured target that throttles every
+	// request cannot stall CI for longer than this. A pause that would go
+	// past it is not waited, and its request not sent again (see pause;
+	// ClientOptions.MaxRetryAfter overrides it in tests).
 	maxRetryAfter = 30 * time.Second
 	// maxThrottleResends is how often one request is sent again after a
 	// 429/503 with Retry-After; the scanner's own throttling is never a
@@ -55,9 +56,8 @@ const (
 	maxThrottleResends = 2
 	// maxThrottleRounds is how many throttling pauses in a row, with no
 	// usable answer in between, the client sits out before it gives up on
-	// the target: a 429/503 storm then costs at most this many times
-	// maxRetryAfter, and every later request fails at once with
-	// ErrThrottled instead of adding to the storm.
+	// the target, however short the pauses: every later request then
+	// fails at once with ErrThrottled instead of adding to the storm.
 	maxThrottleRounds = 3
 	// maxHeaderBytes caps a response's headers: real ones, cookies and
 	// all, stay far below; endless header lines must not fill memory
@@ -108,7 +108,10 @@ func (r *Response) OK() bool { return r.Err == nil && r.Status >= 200 && r.Statu
 
 // ClientOptions bound the target client.
 type ClientOptions struct {
-	Rate        float64       // requests per second; 0: unlimited
+	// Rate is the ceiling of the adaptive rate in requests per second
+	// (see adaptiveRate): the scan starts at min(AdaptiveStartRate,
+	// Rate) and never exceeds Rate. 0: unlimited, and no adaptation.
+	Rate        float64
 	Concurrency int           // requests in flight at once
 	Timeout     time.Duration // per request, headers and body
 	Budget      int           // requests in total; 0: unlimited
@@ -123,6 +126,9 @@ type ClientOptions struct {
 	// Transport replaces the default transport (tests); InsecureTLS does
 	// not apply to it.
 	Transport http.RoundTripper
+	// clock replaces the real clock (tests: a fake one, so that pauses
+	// and rates are checked without waiting).
+	clock clock
 }
 
 // Client sends the scanner's requests: no automatic retries, no redirect
@@ -147,15 +153,20 @@ type Client struct {
 	refused atomic.Bool
 	failed  atomic.Int64 // requests without a usable answer (see Do)
 
-	maxWait time.Duration // Retry-After allowance of one request
+	clock clock
+	// adapt moves the limiter's rate (under limMu); nil without a rate.
+	adapt *adaptiveRate
+
+	maxWait time.Duration // Retry-After allowance of the whole scan
 	// rounds counts throttling pauses in a row with no usable answer in
 	// between; at maxThrottleRounds the client gives up (gaveUp).
 	rounds atomic.Int32
 	gaveUp atomic.Bool
 
 	mu         sync.Mutex
-	pauseUntil time.Time // Retry-After pause shared by all requests
-	roundStart time.Time // when the latest throttling round began
+	pauseUntil time.Time     // Retry-After pause shared by all requests
+	roundStart time.Time     // when the latest throttling round began
+	paused     time.Duration // Retry-After pauses so far, in total
 }
 
 // NewClient returns a Client bounded by opts.
@@ -173,10 +184,16 @@ func NewClient(opts ClientOptions) *Client {
 		}
 		tr = t
 	}
+	clk := opts.clock
+	if clk == nil {
+		clk = realClock{}
+	}
 	lim := rate.NewLimiter(rate.Inf, 1)
+	var adapt *adaptiveRate
 	if opts.Rate > 0 {
 		// A burst of one keeps the rate exact from the first request.
-		lim = rate.NewLimiter(rate.Limit(opts.Rate), 1)
+		adapt = newAdaptiveRate(opts.Rate)
+		lim = rate.NewLimiter(rate.Limit(adapt.rate), 1)
 	}
 	c := &Client{
 		http: &http.Client{
@@ -190,6 +207,8 @@ func NewClient(opts ClientOptions) *Client {
 		slots:   make(chan struct{}, max(opts.Concurrency, 1)),
 		budget:  int64(opts.Budget),
 		origins: map[string]bool{},
+		clock:   clk,
+		adapt:   adapt,
 		maxWait: opts.MaxRetryAfter,
 	}
 	if c.maxWait <= 0 {
@@ -225,10 +244,12 @@ func (c *Client) Failed() int { return int(c.failed.Load()) }
 //
 // A throttled answer (429, or 503 with Retry-After) pauses every request
 // for the time the target asks and is sent again, at most
-// maxThrottleResends times and never once Retry-After pauses have held the
-// request for MaxRetryAfter in total; the last throttled answer is then
-// returned. Every attempt without a usable answer is an error in the
-// statistics, so that Failed() equals Sent() when nothing answered.
+// maxThrottleResends times, never once the scan's Retry-After pauses
+// would pass MaxRetryAfter in total, and never once the client gave up
+// (too many pauses in a row); the last throttled answer is then returned.
+// Every attempt
+// without a usable answer is an error in the statistics, so that Failed()
+// equals Sent() when nothing answered.
 func (c *Client) Do(ctx context.Context, req *Request) *Response {
 	if !c.origins[origin(req.URL)] {
 		return &Response{Request: req, Err: fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))}
@@ -236,9 +257,8 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 	// last is the latest answer. A request not sent (budget, throttling,
 	// cancelled) is neither a request nor an error in the statistics.
 	var last *Response
-	var waited time.Duration // in Retry-After pauses, over all attempts
 	for attempt := 0; ; attempt++ {
-		resp, sentAt, err := c.attempt(ctx, req, &waited)
+		resp, sentAt, err := c.attempt(ctx, req)
 		if err != nil {
 			if last == nil {
 				return &Response{Request: req, Err: err}
@@ -252,8 +272,7 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 		if resp.Err != nil || req.ThrottleIsAnswer {
 			break
 		}
-		d, throttled := c.throttled(resp, sentAt)
-		if !throttled || attempt >= maxThrottleResends || waited+d > c.maxWait {
+		if !c.pause(resp, sentAt) || attempt >= maxThrottleResends || c.gaveUp.Load() {
 			break
 		}
 	}
@@ -266,7 +285,7 @@ func (c *Client) Do(ctx context.Context, req *Request) *Response {
 // attempt sends req once: budget, a concurrency slot, then the shared
 // pause and the rate limiter, so that no request leaves during a pause
 // (one queued for a slot included). An error means it was not sent.
-func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duration) (*Response, time.Time, error) {
+func (c *Client) attempt(ctx context.Context, req *Request) (*Response, time.Time, error) {
 	if c.gaveUp.Load() {
 		return nil, time.Time{}, c.throttledError()
 	}
@@ -287,7 +306,7 @@ func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duratio
 		return nil, time.Time{}, err
 	}
 	defer release()
-	if err := c.wait(ctx, waited); err != nil {
+	if err := c.wait(ctx); err != nil {
 		c.sent.Add(-1)
 		return nil, time.Time{}, err
 	}
@@ -296,8 +315,9 @@ func (c *Client) attempt(ctx context.Context, req *Request, waited *time.Duratio
 		return nil, time.Time{}, c.throttledError()
 	}
 	resp := &Response{Request: req}
-	sentAt := time.Now()
+	sentAt := c.clock.Now()
 	c.send(ctx, req, resp)
+	c.answered(ctx, resp, sentAt)
 	return resp, sentAt, nil
 }
 
@@ -327,24 +347,18 @@ func usable(resp *Response) bool {
 	return resp.Err == nil && resp.Status != http.StatusTooManyRequests && !gatewayDown(resp.Status)
 }
 
-// wait blocks for the rate limiter and any shared Retry-After pause,
-// adding the pause to *waited; a pause beyond what is left of the
-// request's allowance is not waited out but fails with ErrThrottled.
-func (c *Client) wait(ctx context.Context, waited *time.Duration) error {
-	c.mu.Lock()
-	pause := time.Until(c.pauseUntil)
-	c.mu.Unlock()
-	if pause > 0 {
-		if *waited+pause > c.maxWait {
-			return fmt.Errorf("%w: it asked for a pause beyond the %s a request waits", ErrThrottled, c.maxWait)
+// wait blocks for any shared Retry-After pause (extended while it
+// waited, too), then for the rate limiter.
+func (c *Client) wait(ctx context.Context) error {
+	for {
+		c.mu.Lock()
+		pause := c.pauseUntil.Sub(c.clock.Now())
+		c.mu.Unlock()
+		if pause <= 0 || c.gaveUp.Load() {
+			break
 		}
-		*waited += pause
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := c.clock.Sleep(ctx, pause); err != nil {
+			return err
 		}
 	}
 	return c.waitRate(ctx)
@@ -360,49 +374,49 @@ func (c *Client) waitRate(ctx context.Context) error {
 		return err
 	}
 	c.limMu.Lock()
-	r := c.limiter.ReserveN(time.Now(), 1)
+	now := c.clock.Now()
+	r := c.limiter.ReserveN(now, 1)
+	if c.adapt != nil && r.OK() {
+		d := r.DelayFrom(now)
+		c.adapt.sent(now.Add(d), d > 0)
+	}
 	c.limMu.Unlock()
 	if !r.OK() {
 		return fmt.Errorf("rate limiter: no request can ever be allowed")
 	}
-	d := r.Delay()
-	if d == 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if err := c.clock.Sleep(ctx, r.DelayFrom(now)); err != nil {
 		c.limMu.Lock()
-		r.CancelAt(time.Now())
+		r.CancelAt(c.clock.Now())
 		c.limMu.Unlock()
-		return ctx.Err()
+		return err
 	}
+	return nil
 }
 
-// throttled reports whether resp is the target throttling the scanner
-// (429, or 503 with Retry-After) and, if so, pauses every request for the
-// time the target asked, capped at the request allowance, and returns that
-// time. A throttled answer to a request sent after the latest pause began
-// starts a new round: the pause did not help; too many rounds in a row
-// and the client gives up.
-func (c *Client) throttled(resp *Response, sentAt time.Time) (time.Duration, bool) {
+// pause reports whether resp is the target throttling the scanner (429,
+// or 503 with Retry-After) and, if so, pauses every request for the time
+// the target asked and reports whether the request is to be sent again
+// after it. A throttled answer to a request sent after the latest pause
+// began starts a new round: the pause did not help, and after too many
+// rounds in a row the client gives up on the target. The scan's pauses
+// add up to at most MaxRetryAfter: past it, throttled answers are returned
+// as they are, without a pause or a resend, so that a storm costs at most
+// that much waiting while the routes that still answer are scanned.
+func (c *Client) pause(resp *Response, sentAt time.Time) bool {
 	if resp.Status != http.StatusTooManyRequests && resp.Status != http.StatusServiceUnavailable {
-		return 0, false
+		return false
 	}
-	d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	d, ok := retryAfter(resp.Header.Get("Retry-After"), now)
 	if !ok {
 		if resp.Status == http.StatusServiceUnavailable {
-			return 0, false
+			return false
 		}
 		d = time.Second
 	}
 	d = min(d, c.maxWait)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
 	if !sentAt.Before(c.roundStart) {
 		c.roundStart = now
 		if c.rounds.Add(1) > maxThrottleRounds {
@@ -410,9 +424,221 @@ func (c *Client) throttled(resp *Response, sentAt time.Time) (time.Duration, boo
 		}
 	}
 	if until := now.Add(d); until.After(c.pauseUntil) {
+		// Only what the pause adds to the one already set counts:
+		// requests held together wait one pause, not one each.
+		added := until.Sub(later(now, c.pauseUntil))
+		if c.paused+added > c.maxWait {
+			return false // the scan's pauses are spent
+		}
+		c.paused += added
 		c.pauseUntil = until
 	}
-	return d, true
+	return true
+}
+
+// later is the later of two times.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// clock is the client's time: the real one, or a fake in tests so that
+// pauses and rates are checked without waiting for them.
+type clock interface {
+	Now() time.Time
+	// Sleep waits d (nothing when d <= 0) or until ctx is done.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Bounds of the adaptive rate, each with its reason.
+const (
+	// AdaptiveStartRate is the rate, in requests per second, a scan
+	// starts at (or its --rate when lower): a preview deployment on one
+	// small instance takes it easily, and a target that keeps up sees the
+	// rate rise within a few answers.
+	AdaptiveStartRate = 20.0
+	// rateGrowth is the rise per fast, clean answer. Twenty per cent
+	// takes the rate from 20/s to 500/s in 18 answers (about 0.3 s) and
+	// to 10,000/s in 35: quick enough that a fast target is scanned at
+	// its own speed, while a slower one shows trouble long before the
+	// rate is far past what it takes.
+	rateGrowth = 1.2
+	// rateBackoff is the cut on a throttled, failed or slowed answer:
+	// the rate actually sent is halved at once.
+	rateBackoff = 0.5
+	// minRateShare of the start rate is the least the rate is cut to: a
+	// target that fails every request (down, or broken routes) must not
+	// make the scan crawl for hours; one that throttles even then gets
+	// its Retry-After pauses and the storm bound.
+	minRateShare = 0.5
+	// latencyWarmup answers set the latency baseline before latency can
+	// cut the rate.
+	latencyWarmup = 8
+	// latencyWeight is the weight of one answer in the recent latency
+	// (an average over about the last eight answers).
+	latencyWeight = 8
+	// latencyRise × the baseline, and latencySlack above it, is the
+	// target slowing down under the scan's load: the rate is cut. The
+	// slack keeps noise of a fast target (1 ms to 3 ms) from counting.
+	latencyRise  = 3.0
+	latencySlack = 25 * time.Millisecond
+	// latencyHold × the baseline, and half the slack above it, holds the
+	// rate where it is: no rise while the target is getting slower.
+	latencyHold = 1.5
+	// gapWeight is the weight of one send in the average time between
+	// two sends (about the last eight): what a cut halves.
+	gapWeight = 8
+)
+
+// adaptiveRate is the rate a scan sends at, below its ceiling (--rate):
+// it starts at AdaptiveStartRate, rises with every fast, clean answer,
+// and is cut at once on a throttled (429, 503), failed (no answer, 502,
+// 504) or slowed answer. Only answers to requests sent after the latest
+// cut move it: the others describe the rate before it, and one burst of
+// errors cuts once, not once per request in flight. It changes when
+// requests leave, never what they are, so findings do not depend on it.
+// The Client guards it with limMu.
+type adaptiveRate struct {
+	ceiling, rate float64
+	since         time.Time // the latest cut
+
+	answers   int           // clean answers measured
+	lat, base time.Duration // recent latency; its lowest since the latest slow-down
+	based     bool          // base is set (after latencyWarmup answers)
+
+	lastSent time.Time
+	gap      time.Duration // average time between two sends
+	gaps     int
+	// limited: the latest request waited for the rate. Only then does
+	// the rate rise: when concurrency or the target's latency bounds the
+	// scan, a higher limit would send nothing more, and a later cut would
+	// cut a limit far above what is sent instead of slowing the scan.
+	limited bool
+}
+
+func newAdaptiveRate(ceiling float64) *adaptiveRate {
+	return &adaptiveRate{ceiling: ceiling, rate: min(AdaptiveStartRate, ceiling)}
+}
+
+// sent records a request leaving at now, after waiting for the rate
+// (limited) or not.
+func (a *adaptiveRate) sent(now time.Time, limited bool) {
+	a.limited = limited
+	if !a.lastSent.IsZero() {
+		d := max(now.Sub(a.lastSent), 0)
+		if a.gaps == 0 {
+			a.gap = d
+		} else {
+			a.gap += (d - a.gap) / gapWeight
+		}
+		a.gaps++
+	}
+	a.lastSent = later(now, a.lastSent)
+}
+
+// sending is the rate requests actually leave at (+Inf before two have).
+func (a *adaptiveRate) sending() float64 {
+	if a.gaps == 0 || a.gap <= 0 {
+		return math.Inf(1)
+	}
+	return float64(time.Second) / float64(a.gap)
+}
+
+// answered takes the answer to a request sent at sentAt and received at
+// now (trouble: throttled or failed) and returns the new rate and whether
+// it changed.
+func (a *adaptiveRate) answered(sentAt, now time.Time, trouble bool) (float64, bool) {
+	if sentAt.Before(a.since) {
+		return a.rate, false
+	}
+	old := a.rate
+	switch {
+	case trouble:
+		a.cut(now)
+	case a.measure(now.Sub(sentAt)):
+		a.cut(now)
+		// Measured afresh: a target that stays slower is the new
+		// normal, cut once; one that keeps slowing is cut again.
+		a.answers, a.based = 0, false
+	case a.limited && !a.holding():
+		a.rate = min(a.rate*rateGrowth, a.ceiling)
+	}
+	return a.rate, a.rate != old
+}
+
+// measure adds one clean answer's latency and reports whether the target
+// has slowed down under the scan.
+func (a *adaptiveRate) measure(d time.Duration) bool {
+	a.answers++
+	if a.answers == 1 {
+		a.lat = d
+	} else {
+		a.lat += (d - a.lat) / latencyWeight
+	}
+	if a.answers >= latencyWarmup && (!a.based || a.lat < a.base) {
+		a.base, a.based = a.lat, true
+	}
+	return a.based && float64(a.lat) > latencyRise*float64(a.base) && a.lat-a.base > latencySlack
+}
+
+// holding reports whether the target is getting slower: no rise.
+func (a *adaptiveRate) holding() bool {
+	return a.based && float64(a.lat) > latencyHold*float64(a.base) && a.lat-a.base > latencySlack/2
+}
+
+// cut halves the rate actually sent (or the limit, when lower), down to
+// minRateShare of the start rate.
+func (a *adaptiveRate) cut(now time.Time) {
+	r := min(a.rate, a.sending())
+	a.rate = max(r*rateBackoff, minRateShare*min(AdaptiveStartRate, a.ceiling))
+	a.since = now
+}
+
+// answered lets the adaptive rate (when there is one) judge an answer: a
+// 429 that is the answer a rule wanted, and a request the scan itself
+// cancelled, say nothing about the target's load.
+func (c *Client) answered(ctx context.Context, resp *Response, sentAt time.Time) {
+	if c.adapt == nil || ctx.Err() != nil || (resp.Request.ThrottleIsAnswer && resp.Status == http.StatusTooManyRequests) {
+		return
+	}
+	c.limMu.Lock()
+	defer c.limMu.Unlock()
+	now := c.clock.Now()
+	if r, changed := c.adapt.answered(sentAt, now, !usable(resp)); changed {
+		c.limiter.SetLimitAt(now, rate.Limit(r))
+	}
+}
+
+// currentRate is the rate requests may leave at now, in requests per second
+// (+Inf: unlimited).
+func (c *Client) currentRate() float64 {
+	c.limMu.Lock()
+	defer c.limMu.Unlock()
+	if l := c.limiter.Limit(); l != rate.Inf {
+		return float64(l)
+	}
+	return math.Inf(1)
 }
 
 // gatewayDown reports whether a status is a proxy saying the application
