@@ -428,7 +428,7 @@ func fitsOwned(o owned, path string, p openapi.Param) (fit, weak bool) {
 // hands it, an object a list shows as its own. Rules try such a parameter
 // although its name does not look like an id ({book_title}).
 func (t *Target) Owned(p openapi.Param) bool {
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedFor(p) {
 		if o.kind == kindDeclared || o.kind == kindHeld || o.kind == kindListed {
 			if fit, _ := fitsOwned(o, t.Op.Path, p); fit {
 				return true
@@ -442,7 +442,7 @@ func (t *Target) Owned(p openapi.Param) bool {
 // whose object it is (a list only one identity sees, owns:, a login
 // answer or token, a list's owner field); ok is false when it did not.
 func (t *Target) Belongs(p openapi.Param, value string) (Claim, bool) {
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedValued(value) {
 		if o.self() || o.value != value {
 			continue
 		}
@@ -519,7 +519,7 @@ func (t *Target) OwnerField(body []byte) (path, value string, owner *Identity, o
 		return "", "", nil, false
 	}
 	var self []owned
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedFew() {
 		if o.self() {
 			self = append(self, o)
 		}
@@ -566,8 +566,9 @@ func (t *Target) OwnValues(id *Identity) map[string]string {
 // object (see OwnValues for the order).
 func (t *Target) ownValue(id *Identity, p openapi.Param) (string, bool) {
 	kinds := append([]int{kindDeclared, kindHeld, kindListed, kindSeen}, selfKinds(t.Op.Path, p)...)
+	facts := t.ownedFor(p)
 	for _, kind := range kinds {
-		for _, o := range t.s.owned {
+		for _, o := range facts {
 			if o.owner != id || o.kind != kind {
 				continue
 			}
