@@ -642,7 +642,10 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 // Carries reports whether an answer is about identity id: a scalar at its
 // top (or in one wrapper object) is id's own email, login name, principal
 // id (a bare "id" only where the operation serves principals) or a value
-// the config says it owns under that key. how says which, for evidence.
+// the config says it owns under that key, or one of its member lists
+// names id (a project's memberIds: [11, 12], a document's sharedWith: see
+// memberScalars): a record shared with id is about id too. how says
+// which, for evidence.
 func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 	if id == nil {
 		return "", false
@@ -651,7 +654,8 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 	for _, p := range t.Op.Params {
 		principalOp = principalOp || selectsPrincipal(t.Op.Path, p)
 	}
-	callerScalars(body, func(path, key, value string) {
+	member := false // visiting a member list's principals
+	visit := func(path, key, value string) {
 		if ok {
 			return
 		}
@@ -665,9 +669,9 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 			case kindEmail:
 				match = true
 			case kindName:
-				match = selfNameKey.MatchString(k)
+				match = selfNameKey.MatchString(k) || (member && k == "")
 			case kindID:
-				match = selfIDKey.MatchString(k) || k == "ownerid" || k == "owner" || (k == "id" && principalOp)
+				match = selfIDKey.MatchString(k) || k == "ownerid" || k == "owner" || (k == "id" && (principalOp || member)) || (k == "" && member)
 			case kindDeclared:
 				match = k == o.key
 			}
@@ -682,7 +686,10 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 			}
 			return
 		}
-	})
+	}
+	callerScalars(body, visit)
+	member = true
+	memberScalars(body, visit)
 	return how, ok
 }
 

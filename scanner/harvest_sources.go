@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/authgate/authgate/internal/ident"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -475,20 +476,51 @@ func (t *Target) Confirms(p openapi.Param, c Claim, body []byte) (how string, ok
 	return how, ok
 }
 
-// privateKey matches the keys of fields that no catalogue shows, whoever
-// reads it: credentials, secrets, payment and health details. Contact
-// details are not among them: an event's page shows its venue's address
-// and phone, a shop's page its email, to every member by design.
-var privateKey = regexp.MustCompile(`(?i)(secret|private|pass(word|phrase)?|pwd|token|api_?key|credential|^pin$|otp|ssn|social_?security|iban|card|account_?number|balance|salary|income|medical|diagnos)`)
+// privateWords are the words of the keys of fields that no catalogue
+// shows, whoever reads it: credentials, secrets, payment and health
+// details. Two-word terms are written joined (api_key, cardNumber and
+// apikey all give "apikey"). A bare "card" is not among them: Twitter's
+// twitter_card, a board's card and a game's card are no payment card.
+// Contact details are not among them either: an event's page shows its
+// venue's address and phone, a shop's page its email, to every member by
+// design.
+var privateWords = map[string]bool{
+	"secret": true, "secrets": true, "private": true, "password": true, "passwords": true, "passwd": true,
+	"passphrase": true, "pass": true, "pwd": true, "token": true, "apikey": true, "credential": true,
+	"credentials": true, "otp": true, "ssn": true, "socialsecurity": true, "iban": true, "cvv": true, "cvc": true,
+	"creditcard": true, "debitcard": true, "cardnumber": true, "accountnumber": true, "balance": true,
+	"salary": true, "income": true, "medical": true, "diagnosis": true, "diagnoses": true,
+}
+
+// privateName reports whether a key names a field no catalogue shows: one
+// of its words, or two of them joined, is a private word (see
+// privateWords), or its last word is "pin" (pin, cardPin, but not
+// pinLocation). Words are whole words of the key (see ident.Words), so
+// businessName holds no ssn and passengers no pass.
+func privateName(key string) bool {
+	ws := ident.Words(key)
+	for i, w := range ws {
+		if privateWords[w] || i+1 < len(ws) && privateWords[w+ws[i+1]] {
+			return true
+		}
+	}
+	return len(ws) > 0 && ws[len(ws)-1] == "pin"
+}
+
+// noDatum matches the values that say nothing about anyone: an empty
+// text, a flag ("private": false says the object is not private) and
+// zero.
+var noDatum = regexp.MustCompile(`^(|true|false|0(\.0+)?)$`)
 
 // maxShownKey bounds a key quoted in evidence: the answer is the target's.
 const maxShownKey = 64
 
 // Reveals reports whether an answer about a claim's object shows the
 // other identity something private that the list it already reads the
-// object in (see Claim.Shown) does not: a non-empty field the list does
-// not show whose name says no catalogue shows it (secret, password,
-// token, card, balance …). A post's body, a book's description or an
+// object in (see Claim.Shown) does not: a field the list does not show
+// whose name says no catalogue shows it (secret, password, token,
+// cardNumber, balance …; see privateName) and whose value is a datum (not
+// empty, a flag or zero: see noDatum). A post's body, a book's description or an
 // event's venue address, shown to every signed-in user of an API whose
 // list names each object's owner to everyone, is a catalogue's page, not
 // another's private object. key names the field, for evidence. An object no list
@@ -499,8 +531,8 @@ func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
 	}
 	EachScalar(body, false, func(k, v string) {
 		n := normKey(k)
-		if key == "" && v != "" && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
-			!slices.Contains(c.Shown, n) && privateKey.MatchString(k) {
+		if key == "" && !noDatum.MatchString(v) && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
+			!slices.Contains(c.Shown, n) && privateName(k) {
 			key = k
 		}
 	})
