@@ -171,6 +171,14 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 		// than the CLI's default unless told otherwise.
 		cfg.Wait = DefaultWait
 	}
+	if v := a.gh.GetInput("max-duration"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input max-duration: %q is not a duration like 10m or 90s", v))
+		} else {
+			cfg.MaxDuration = d
+		}
+	}
 	if v := a.gh.GetInput("insecure-tls"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

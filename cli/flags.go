@@ -50,10 +50,13 @@ Gate:
   --max-score-drop N         fail when the score dropped more than N points below the baseline's
 
 Bounds:
-  --rate N                   requests per second, 0 for unlimited (default 50)
+  --rate N                   most requests per second: the rate starts at 20/s and rises while the
+                             target answers fast and cleanly, and drops at once on 429/503, errors
+                             or slower answers; 0 for unlimited (default 10000)
   --concurrency N            parallel requests (default 8)
   --timeout D                per-request timeout (default 10s)
-  --budget N                 max requests in total (default 20000)
+  --budget N                 max requests in total, a hard bound (default 20 per operation, at least 20000)
+  --max-duration D           stop at D with a partial report marked incomplete, exit 3 (default 0: no bound)
   --shard I/N                scan only shard I of N of the operations
   --wait D                   wait up to D for the target to answer (default 5s)
   --insecure-tls             accept a self-signed certificate: no certificate checks for the target
@@ -240,7 +243,8 @@ func (sf *scanFlags) flagSet() *flag.FlagSet {
 	})
 	integer("concurrency", func(c *config.Config) *int { return &c.Concurrency })
 	duration("timeout", func(c *config.Config) *time.Duration { return &c.Timeout })
-	integer("budget", func(c *config.Config) *int { return &c.Budget })
+	integer("budget", func(c *config.Config) *int { c.BudgetSet = true; return &c.Budget })
+	duration("max-duration", func(c *config.Config) *time.Duration { return &c.MaxDuration })
 	set("shard", func(c *config.Config, v string) error {
 		s, err := config.ParseShard(v)
 		c.Shard = s

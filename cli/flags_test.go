@@ -68,7 +68,7 @@ func TestParseScanFlags(t *testing.T) {
 				"--fail-under", "80", "--fail-on", "critical", "--baseline", "base.json",
 				"--baseline-url", "https://prod.example.com", "--max-score-drop", "3",
 				"--rate", "2.5", "--concurrency", "16", "--timeout", "3s", "--budget", "99",
-				"--shard", "2/3", "--wait", "1m", "--no-discovery", testTarget,
+				"--shard", "2/3", "--wait", "1m", "--max-duration", "15m", "--no-discovery", testTarget,
 			},
 			check: func(t *testing.T, c config.Config) {
 				want := config.Config{
@@ -80,8 +80,8 @@ func TestParseScanFlags(t *testing.T) {
 					Outputs:   []config.Output{{Format: "markdown", Path: "-"}, {Format: "json", Path: "r.json"}, {Format: "sarif", Path: "r.out"}},
 					FailUnder: 80, FailUnderSet: true, FailOn: "critical", Baseline: "base.json",
 					BaselineURL: "https://prod.example.com", MaxScoreDrop: 3,
-					Rate: 2.5, Concurrency: 16, Timeout: 3 * time.Second, Budget: 99,
-					Shard: config.Shard{Index: 2, Count: 3}, Wait: time.Minute,
+					Rate: 2.5, Concurrency: 16, Timeout: 3 * time.Second, Budget: 99, BudgetSet: true,
+					Shard: config.Shard{Index: 2, Count: 3}, Wait: time.Minute, MaxDuration: 15 * time.Minute,
 				}
 				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got  %+v\nwant %+v", c, want)

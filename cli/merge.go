@@ -253,6 +253,10 @@ func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, erro
 	}
 	res.Duration = time.Duration(longest) * time.Millisecond
 	res.Incomplete = strings.Join(incomplete, "; ")
+	// Out of budget when every incomplete shard was (see buildReport).
+	res.BudgetExhausted = len(incomplete) > 0 && !slices.ContainsFunc(shards, func(r *report.Report) bool {
+		return r.Incomplete != "" && !budgetStopped(r.Incomplete)
+	})
 	res.Coverage = mergeCoverage(paths, shards)
 	return res, nil
 }

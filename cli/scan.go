@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/authgate/authgate/baseline"
@@ -37,6 +39,8 @@ func runScan(ctx context.Context, args []string, env Env) int {
 // locations), write every report and decide the exit code. The report is
 // nil when the scan produced none.
 func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*report.Report, int) {
+	ctx, cancel := withMaxDuration(ctx, cfg.MaxDuration)
+	defer cancel()
 	// Open the outputs and read the baseline before scanning, so that a
 	// bad path costs nothing.
 	outs, err := openOutputs(cfg.Outputs, env)
@@ -71,7 +75,7 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		res, err := scanner.Scan(ctx, scanOptions(bcfg, prog.report))
 		prog.finish()
 		if err != nil {
-			return nil, scanError(env, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err))
+			return nil, scanError(env, stoppedError(ctx, fmt.Errorf("baseline %s: %w", cfg.BaselineURL, err)))
 		}
 		base = buildReport(res, cfg, nil)
 		prog.label = ""
@@ -87,18 +91,59 @@ func scanAndGate(ctx context.Context, cfg config.Config, env Env, h *hooks) (*re
 		// The scan could not run (no operation answered, an identity
 		// the API refuses): one line says why, and no report or score
 		// suggests that something was tested.
-		return nil, scanError(env, err)
+		return nil, scanError(env, stoppedError(ctx, err))
 	}
 	rep := buildReport(res, cfg, base)
 	if !publish(rep, outs, env, h) {
 		return rep, ExitScanFailed
 	}
-	switch {
-	case ctx.Err() != nil:
-		fmt.Fprintf(env.Stderr, "authgate: scan interrupted; the report is incomplete\n")
+	if res.Interrupted {
+		// A signal or --max-duration: the scan could not run to its
+		// end, whatever the gate says of what it saw (exit 3).
+		why := "scan interrupted"
+		var bound scanner.MaxDuration
+		if errors.As(context.Cause(ctx), &bound) {
+			why = bound.Error()
+		}
+		line := oneLine(why + "; the report is incomplete")
+		fmt.Fprintf(env.Stderr, "authgate: %s\n", line)
+		if env.Stopped != nil {
+			env.Stopped(line)
+		}
 		return rep, exitInterrupted
 	}
 	return rep, verdict(rep, env)
+}
+
+// withMaxDuration bounds the whole run (a --baseline-url scan included)
+// by --max-duration; 0 is no bound. The deadline's cause names the
+// bound (scanner.MaxDuration), so the report's incomplete reason and the
+// last line say "max duration 5m reached" rather than "context deadline
+// exceeded".
+func withMaxDuration(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, d, scanner.MaxDuration(d))
+}
+
+// stoppedError is err, or, when the run's context ended (a signal or
+// --max-duration) before the scan could produce a report, err prefixed
+// with why and no longer wrapped: an identity whose login was cut off is
+// the deadline's doing, not a configuration error (exit 3, not 2).
+func stoppedError(ctx context.Context, err error) error {
+	if ctx.Err() == nil {
+		return err
+	}
+	why := "interrupted"
+	var bound scanner.MaxDuration
+	if errors.As(context.Cause(ctx), &bound) {
+		why = bound.Error()
+	}
+	if strings.Contains(err.Error(), why) {
+		return errors.New(err.Error())
+	}
+	return fmt.Errorf("%s: %v", why, err)
 }
 
 // publish lets the hooks add to the report and writes every output. A
@@ -198,7 +243,19 @@ func scanOptions(cfg config.Config, progress func(scanner.Progress)) scanner.Opt
 		ReadFile: os.ReadFile,
 		Rules:    rules.All(append(wordlist, rules.WithJWTPublicKeys(jwtKeys...))...),
 		APIRules: rules.APIRules(),
+		// The default budget grows with the API; a given one is a bound.
+		BudgetPerOperation: budgetPerOperation(cfg),
 	}
+}
+
+// budgetPerOperation is how the default budget scales with the API (see
+// scanner.Options.BudgetPerOperation); 0 when the budget was given, which
+// makes it a hard bound.
+func budgetPerOperation(cfg config.Config) int {
+	if cfg.BudgetSet {
+		return 0
+	}
+	return config.DefaultBudgetPerOperation
 }
 
 // buildReport scores the result, compares it with the baseline (nil for
@@ -223,9 +280,18 @@ func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *r
 		Suppressed: suppressed,
 	}
 	rep.Grade = score.Grade(rep.Score)
+	// What the request budget left unchecked can only hide findings: a
+	// gate that judges no finding (fail-under 0, fail-on none, no
+	// score-drop check) cannot fail because of it, and the rules the
+	// budget stopped are listed in the coverage, not gate reasons.
+	budgetOnly := res.BudgetExhausted && !judgesFindings(cfg, base != nil)
+	missing := res.Coverage.Missing()
+	if budgetOnly {
+		missing = slices.DeleteFunc(missing, func(r finding.RuleCoverage) bool { return budgetStopped(r.Reason) })
+	}
 	gate := score.GateInput{
 		Score: rep.Score, FailUnder: cfg.FailUnder, FailUnderSet: cfg.FailUnderSet, FailOn: cfg.FailOn,
-		New: findings, MaxScoreDrop: cfg.MaxScoreDrop, Missing: res.Coverage.Missing(),
+		New: findings, MaxScoreDrop: cfg.MaxScoreDrop, Missing: missing,
 	}
 	if base != nil {
 		d := baseline.Diff(base.Findings, findings)
@@ -239,13 +305,35 @@ func buildReport(res *scanner.Result, cfg config.Config, base *report.Report) *r
 	report.Sort(rep.Findings)
 	rep.Findings = nonNil(rep.Findings)
 	rep.Gate = score.Decide(gate)
-	if rep.Incomplete != "" {
+	if rep.Incomplete != "" && !budgetOnly {
 		// A scan that stopped early never passes silently: what it did
-		// not check could hold anything.
+		// not check could hold anything. (Out of budget with a gate
+		// that judges no finding, it passes with a warning: see verdict.)
 		rep.Gate.Passed = false
 		rep.Gate.Reasons = append(rep.Gate.Reasons, "the scan is incomplete: "+rep.Incomplete)
 	}
 	return rep
+}
+
+// budgetStopped reports whether an incomplete or not-run reason is the
+// request budget running out (scanner's "request budget of N exhausted",
+// also as a shard report's reason, which merge reads back).
+func budgetStopped(reason string) bool {
+	i := strings.Index(reason, "request budget of ")
+	return i >= 0 && strings.Contains(reason[i:], " exhausted")
+}
+
+// judgesFindings reports whether the gate can fail because of a finding:
+// a score threshold above 0 (with a baseline only when given), fail-on
+// other than none, or a score-drop check against a baseline. Switched
+// off (--fail-under 0 --fail-on none), the scan is a report only.
+func judgesFindings(cfg config.Config, hasBaseline bool) bool {
+	failUnder := cfg.FailUnder
+	if hasBaseline && !cfg.FailUnderSet {
+		failUnder = 0
+	}
+	failOn := strings.ToLower(strings.TrimSpace(cfg.FailOn))
+	return failUnder > 0 || failOn != score.FailOnNone || (hasBaseline && cfg.MaxScoreDrop >= 0)
 }
 
 func nonNil(fs []finding.Finding) []finding.Finding {

@@ -70,12 +70,22 @@ type Config struct {
 	// moves to the report's suppressed list.
 	Suppress []finding.Suppression `yaml:"suppress"`
 
-	Rate        float64       `yaml:"rate"`        // requests per second, 0: unlimited
+	Rate        float64       `yaml:"rate"`        // ceiling of the adaptive rate, requests per second; 0: unlimited
 	Concurrency int           `yaml:"concurrency"` // parallel requests
 	Timeout     time.Duration `yaml:"timeout"`     // per request
 	Budget      int           `yaml:"budget"`      // max requests in total
-	Wait        time.Duration `yaml:"wait"`        // wait for the target before scanning
-	Shard       Shard         `yaml:"-"`           // from --shard I/N, or the file's shard: "I/N"
+	// BudgetSet records that Budget was given (flag or file): then it is
+	// a hard bound. Left at its default, the scan raises it to
+	// DefaultBudgetPerOperation requests per operation once it knows the
+	// API's size, so that a large API is not cut short by a bound meant
+	// to stop runaway scans.
+	BudgetSet bool          `yaml:"-"`
+	Wait      time.Duration `yaml:"wait"` // wait for the target before scanning
+	// MaxDuration bounds the whole run (a --baseline-url scan included):
+	// when it is reached the scan stops, writes a partial report marked
+	// incomplete and exits 3, as after an interrupt. 0: no bound.
+	MaxDuration time.Duration `yaml:"maxDuration"`
+	Shard       Shard         `yaml:"-"` // from --shard I/N, or the file's shard: "I/N"
 	// InsecureTLS accepts the scanned deployments' certificates unchecked
 	// (a self-signed preview); never the GitHub API's. Default false.
 	InsecureTLS bool `yaml:"insecureTls"`
@@ -156,12 +166,21 @@ const (
 	DefaultMode        = "safe"
 	DefaultFailUnder   = 70 // the contract's default threshold: grade C or better
 	DefaultFailOn      = "high"
-	DefaultRate        = 50 // polite to a preview deployment, fast enough for hundreds of operations
+	DefaultRate        = 10000 // the adaptive rate's ceiling: a scan starts at 20/s and rises only while the target keeps up (scanner.AdaptiveStartRate)
 	DefaultConcurrency = 8
 	DefaultTimeout     = 10 * time.Second
 	DefaultBudget      = 20000 // far above what a safe scan of 1,000 operations needs; stops runaway scans
-	DefaultWait        = 5 * time.Second
-	DefaultFile        = ".authgate.yml"
+	// DefaultBudgetPerOperation scales the default budget with the API:
+	// max(DefaultBudget, this × operations). A whole scan sends 7.3
+	// requests per operation of a large read-only API in safe and active
+	// mode alike, and 16.7 on the demo in active mode, whose operations
+	// are mostly objects the writes create, change and delete
+	// (BenchmarkRequestsPerOperation, BenchmarkDemoRequestsPerOperation in
+	// cli/); 20 covers the costliest with room for confirmations of
+	// findings, and still stops a scan that loops.
+	DefaultBudgetPerOperation = 20
+	DefaultWait               = 5 * time.Second
+	DefaultFile               = ".authgate.yml"
 )
 
 // Default returns a Config with every default set.

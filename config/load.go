@@ -205,8 +205,12 @@ var fields = []field{
 	{"rate", number(func(c *Config) *float64 { return &c.Rate })},
 	{"concurrency", integer(func(c *Config) *int { return &c.Concurrency })},
 	{"timeout", duration(func(c *Config) *time.Duration { return &c.Timeout })},
-	{"budget", integer(func(c *Config) *int { return &c.Budget })},
+	{"budget", func(st *loadState, n *yaml.Node) error {
+		st.cfg.BudgetSet = st.cfg.BudgetSet || !isNull(n)
+		return integer(func(c *Config) *int { return &c.Budget })(st, n)
+	}},
 	{"wait", duration(func(c *Config) *time.Duration { return &c.Wait })},
+	{"maxDuration", duration(func(c *Config) *time.Duration { return &c.MaxDuration })},
 	{"insecureTls", func(st *loadState, n *yaml.Node) error { return decodeBool(n, &st.cfg.InsecureTLS) }},
 	{"jwtPublicKeys", list(func(c *Config) *[]string { return &c.JWTPublicKeys })},
 	{"jwtWordlist", str(func(c *Config) *string { return &c.JWTWordlist })},

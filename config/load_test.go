@@ -76,6 +76,7 @@ discovery: false
 					Concurrency:  4,
 					Timeout:      90 * time.Second,
 					Budget:       500,
+					BudgetSet:    true,
 					Wait:         0,
 					Shard:        Shard{2, 4},
 				}

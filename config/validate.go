@@ -85,6 +85,9 @@ func (c *Config) Validate() error {
 	if c.Wait < 0 {
 		add("wait", "%s must not be negative", c.Wait)
 	}
+	if c.MaxDuration < 0 {
+		add("max-duration", "%s must not be negative (0: no bound)", c.MaxDuration)
+	}
 	if c.Shard != (Shard{}) {
 		if err := c.Shard.check(); err != nil {
 			add("shard", "%v", err)

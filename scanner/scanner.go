@@ -76,6 +76,12 @@ type Options struct {
 	ReadFile     func(string) ([]byte, error) // reads --openapi files; nil: os.ReadFile
 	Rules        []Rule                       // the checks, from rules.All() (once per scan)
 	APIRules     []APIRule                    // whole-API checks, from rules.APIRules()
+	// BudgetPerOperation, when more than 0, makes Client.Budget a floor
+	// that scales with the API: once the scan knows its operations the
+	// budget is max(Client.Budget, BudgetPerOperation × operations), so
+	// that a bound meant to stop runaway scans does not cut a large API
+	// short. 0: Client.Budget is a hard bound (an explicit --budget).
+	BudgetPerOperation int
 }
 
 // Progress is reported as the scan advances.
@@ -100,6 +106,13 @@ type Result struct {
 	// Incomplete explains why the scan stopped early; "" when it ran to
 	// the end.
 	Incomplete string
+	// Interrupted says the scan's context ended before the scan did (a
+	// signal, or the CLI's --max-duration): Incomplete then says which.
+	// It is read once, with Incomplete, so the two always agree.
+	Interrupted bool
+	// BudgetExhausted says Incomplete is the request budget running out,
+	// a bound the user set (or the default's), not a failing target.
+	BudgetExhausted bool
 	// Warnings are problems that did not stop the scan, e.g. references
 	// in the API description that do not resolve.
 	Warnings []string
@@ -169,6 +182,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	s.registerAccounts(ctx, ops)
 	s.warnings = append(s.warnings, s.unusedSettings(ops)...)
 	all := ops
+	s.scaleBudget(len(all))
 	ops = shard(ops, opts.Shard)
 	s.calibrate(ctx)
 	if err := s.verifyIdentities(ctx, all); err != nil && !s.dropRejected(err) {
@@ -198,9 +212,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		fs, skipped = s.runAPIRules(ctx, all)
 		findings = append(findings, fs...)
 		if ctx.Err() != nil {
-			incomplete = "interrupted: " + ctx.Err().Error()
+			incomplete = stopReason(ctx)
 		} else if s.client.exhausted() {
-			incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+			incomplete = s.budgetSpent()
 		}
 	}
 	var created *finding.WriteCoverage
@@ -227,6 +241,13 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		fs, discovered = s.discoverUnlisted(ctx, ops, incomplete)
 		findings = append(findings, fs...)
 	}
+	// Read once: a deadline that passes from here on no longer changes
+	// what the report says.
+	interrupted := ctx.Err() != nil
+	if interrupted && incomplete == "" {
+		// Stopped in the clean-up or discovery, after the checks.
+		incomplete = stopReason(ctx)
+	}
 	res := &Result{
 		Target:     redactURL(base),
 		StartedAt:  start,
@@ -237,6 +258,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		Findings:   dedupe(findings),
 		SpecSource: s.specSource,
 		Incomplete: incomplete,
+
+		Interrupted:     interrupted,
+		BudgetExhausted: incomplete != "" && incomplete == s.budgetSpent(),
 	}
 	res.Coverage.Rules = s.ruleCoverage(append(slices.Clip(ops), s.unlisted.ops...), incomplete)
 	res.Coverage.Operations.Scanned = len(ops)
@@ -260,10 +284,10 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	s.progress(Progress{Phase: "done", Done: len(ops), Total: len(ops), Requests: res.Requests})
 	// An interrupted scan keeps its partial report (marked interrupted),
 	// whatever it saw before the signal.
-	if res.Requests > 0 && res.Errors == res.Requests && ctx.Err() == nil {
+	if res.Requests > 0 && res.Errors == res.Requests && !interrupted {
 		return res, fmt.Errorf("%w: none of %d requests got a usable answer from %s", ErrScanFailed, res.Requests, res.Target)
 	}
-	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 && ctx.Err() == nil {
+	if len(ops) > 0 && s.answeredOps == 0 && res.Errors > 0 && !interrupted {
 		// What did answer (the description, the wait probe) is not the
 		// API: a scan that saw no operation tested nothing.
 		return res, fmt.Errorf("%w: none of the %d operations got a usable answer from %s (%d of %d requests failed: timeouts, connection errors, 429 or 502-504)", ErrScanFailed, len(ops), res.Target, res.Errors, res.Requests)
@@ -287,12 +311,8 @@ type scan struct {
 	// certainly does not exist.
 	soft404 map[string]Fingerprint
 	// owned is what the scan learned about who the identities are and
-	// what they own (see harvest); ownedIdx files it for the rules'
-	// per-operation lookups (see ownedIndex).
-	owned    []owned
-	ownedIdx ownedIndex
-	// described files the description's operations (Target.Described).
-	described describedOps
+	// what they own (see harvest).
+	owned []owned
 
 	mu    sync.Mutex
 	cache map[string]*Response
@@ -389,7 +409,7 @@ func (s *scan) waitForTarget(ctx context.Context) error {
 			last = fmt.Errorf("it answered %d", resp.Status)
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(s.base), ctx.Err())
+			return fmt.Errorf("%w: %s: %v", ErrUnreachable, redactURL(s.base), context.Cause(ctx))
 		}
 		if time.Now().After(deadline) {
 			if err := targetTLSError(s.base, last); err != nil {
@@ -544,7 +564,7 @@ feed:
 		select {
 		case jobs <- i:
 		case <-ctx.Done():
-			incomplete = "interrupted: " + ctx.Err().Error()
+			incomplete = stopReason(ctx)
 			break feed
 		}
 	}
@@ -575,9 +595,9 @@ feed:
 	case ctx.Err() != nil:
 		// Interrupted after the last operation was handed out: its
 		// requests failed because of the interruption, not the target.
-		incomplete = "interrupted: " + ctx.Err().Error()
+		incomplete = stopReason(ctx)
 	case s.client.budget > 0 && s.client.exhausted():
-		incomplete = fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+		incomplete = s.budgetSpent()
 	case len(ops) > 0 && redirected == len(ops):
 		// A login wall or SSO proxy in front of the preview: nothing
 		// of the API was seen, which must not pass as a clean scan.
@@ -586,6 +606,55 @@ feed:
 		incomplete = fmt.Sprintf("%d of %d operations got no usable answer (connection errors, timeouts, 429 or 502-504)", unanswered, len(ops))
 	}
 	return all, incomplete
+}
+
+// MaxDuration is the cause of a context that the run's own time bound
+// ended (the CLI's --max-duration: context.WithTimeoutCause(ctx, d,
+// scanner.MaxDuration(d))), as opposed to a signal: the scan's
+// incomplete reason names the bound.
+type MaxDuration time.Duration
+
+// Error is "max duration 5m reached", the bound spelled as people write
+// it (5m, 1h30m, 90s: not 5m0s).
+func (d MaxDuration) Error() string {
+	s := time.Duration(d).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return "max duration " + s + " reached"
+}
+
+// stopReason says why the scan's context ended, for Result.Incomplete:
+// "max duration 5m reached; later checks were skipped" at the run's time
+// bound (MaxDuration), else an interruption (a signal).
+func stopReason(ctx context.Context) string {
+	var bound MaxDuration
+	if errors.As(context.Cause(ctx), &bound) {
+		return bound.Error() + "; later checks were skipped"
+	}
+	return "interrupted: " + ctx.Err().Error()
+}
+
+// budgetSpent is the incomplete reason of a scan the request budget
+// stopped (see Result.BudgetExhausted).
+func (s *scan) budgetSpent() string {
+	return fmt.Sprintf("request budget of %d exhausted; later checks were skipped", s.client.budget)
+}
+
+// scaleBudget raises a default budget to Options.BudgetPerOperation
+// requests per operation of the whole API (every shard harvests over
+// all of it). It runs before the operations are checked: the requests
+// so far (logins, the description) were sent one after the other and
+// none is in flight, and the workers that read the budget start after.
+func (s *scan) scaleBudget(operations int) {
+	per := int64(s.opts.BudgetPerOperation)
+	if per <= 0 || s.client.budget <= 0 {
+		return
+	}
+	s.client.budget = max(s.client.budget, per*int64(operations))
 }
 
 // SpecOrdered is a rule whose decision on one operation settles the
