@@ -282,7 +282,7 @@ var eventsSpec = bolaSpec(`  /login:
 
 // TestReview12APublicCatalogueOwnerFieldIsNoBOLA pins a false positive of
 // ownership from list owner fields (scanner/harvest_sources.go
-// listedFacts with Target.Reveals and its privateKey): an event listed
+// listedFacts with Target.Reveals and its privateName): an event listed
 // publicly with its organiser ("owner") becomes the organiser's private
 // object, and because the members' page adds the venue's "address" —
 // private by name only — bob reading the Go meetup's page is reported as
