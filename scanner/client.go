@@ -120,8 +120,8 @@ type ClientOptions struct {
 	// InsecureTLS accepts any certificate of the target (a self-signed
 	// preview): the user asked for it, for the scanned origins only.
 	InsecureTLS bool
-	// MaxRetryAfter caps the time Retry-After pauses may hold one request
-	// in total; 0 means 30 s. Tests shorten it.
+	// MaxRetryAfter caps the Retry-After pauses of the whole scan, in
+	// total; 0 means 30 s. Tests shorten it.
 	MaxRetryAfter time.Duration
 	// Transport replaces the default transport (tests); InsecureTLS does
 	// not apply to it.
