@@ -101,6 +101,7 @@ const (
 // it sees and owner fields of lists need the peer to be told apart from
 // what everyone sees, so no list is read for them.
 func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
+	defer s.indexOwned()
 	var facts []owned
 	for _, id := range []*Identity{s.primary, s.peer} {
 		if id != nil {
@@ -449,8 +450,12 @@ func idValues(body []byte) [][2]string {
 
 // normKey folds case and separators: user_id, userId and user-id match.
 func normKey(k string) string {
-	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(k))
+	return keySeparators.Replace(strings.ToLower(k))
 }
+
+// keySeparators drops the separators normKey ignores; built once, as a
+// Replacer is costly to build and safe to share.
+var keySeparators = strings.NewReplacer("_", "", "-", "")
 
 // selfPaths are collection-less operations that describe the caller.
 var selfPaths = regexp.MustCompile(`(?i)/(me|self|profile|account|user|whoami|current_?user)$`)
@@ -583,8 +588,9 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 		}
 		out = append(out, c)
 	}
+	facts := t.ownedFor(p) // the facts that may fit p (see ownedIndex)
 	seen := 0
-	for _, o := range t.s.owned {
+	for _, o := range facts {
 		if o.kind != kindSeen || seen >= maxOwnedTries {
 			continue
 		}
@@ -594,7 +600,7 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 		}
 	}
 	for _, id := range []*Identity{t.Primary, t.Peer} {
-		for _, o := range t.s.owned {
+		for _, o := range facts {
 			if o.owner == id && o.kind == kindDeclared && fitsDeclared(o.key, t.Op.Path, p) {
 				add(Claim{Owner: id, Value: o.value, How: o.how, Declared: true})
 			}
@@ -604,7 +610,7 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 	// list shows with an owner field naming it.
 	for _, id := range []*Identity{t.Primary, t.Peer} {
 		tries := 0
-		for _, o := range t.s.owned {
+		for _, o := range facts {
 			if o.owner != id || (o.kind != kindHeld && o.kind != kindListed) || tries >= maxOwnedTries {
 				continue
 			}
@@ -618,7 +624,7 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 		for _, id := range []*Identity{t.Primary, t.Peer} {
 			tries := 0
 			for _, kind := range kinds {
-				for _, o := range t.s.owned {
+				for _, o := range facts {
 					if o.owner == id && o.kind == kind && tries < maxClaimTries {
 						tries++
 						add(Claim{Owner: id, Value: o.value, How: fmt.Sprintf("%s is %s", o.how, o.value), Personal: true})
@@ -636,7 +642,10 @@ func (t *Target) Claims(p openapi.Param) []Claim {
 // Carries reports whether an answer is about identity id: a scalar at its
 // top (or in one wrapper object) is id's own email, login name, principal
 // id (a bare "id" only where the operation serves principals) or a value
-// the config says it owns under that key. how says which, for evidence.
+// the config says it owns under that key, or one of its member lists
+// names id (a project's memberIds: [11, 12], a document's sharedWith: see
+// memberScalars): a record shared with id is about id too. how says
+// which, for evidence.
 func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 	if id == nil {
 		return "", false
@@ -645,12 +654,13 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 	for _, p := range t.Op.Params {
 		principalOp = principalOp || selectsPrincipal(t.Op.Path, p)
 	}
-	callerScalars(body, func(path, key, value string) {
+	member := false // visiting a member list's principals
+	visit := func(path, key, value string) {
 		if ok {
 			return
 		}
 		k := normKey(key)
-		for _, o := range t.s.owned {
+		for _, o := range t.ownedFew() {
 			if o.owner != id || !strings.EqualFold(o.value, value) {
 				continue
 			}
@@ -659,9 +669,9 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 			case kindEmail:
 				match = true
 			case kindName:
-				match = selfNameKey.MatchString(k)
+				match = selfNameKey.MatchString(k) || (member && k == "")
 			case kindID:
-				match = selfIDKey.MatchString(k) || k == "ownerid" || k == "owner" || (k == "id" && principalOp)
+				match = selfIDKey.MatchString(k) || k == "ownerid" || k == "owner" || (k == "id" && (principalOp || member)) || (k == "" && member)
 			case kindDeclared:
 				match = k == o.key
 			}
@@ -676,7 +686,10 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 			}
 			return
 		}
-	})
+	}
+	callerScalars(body, visit)
+	member = true
+	memberScalars(body, visit)
 	return how, ok
 }
 
@@ -688,7 +701,7 @@ func (t *Target) Who(id *Identity) string {
 	}
 	label := ""
 	for _, kind := range []int{kindName, kindEmail} {
-		for _, o := range t.s.owned {
+		for _, o := range t.ownedFew() {
 			if o.owner == id && o.kind == kind && label == "" {
 				label = o.value
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/authgate/authgate/internal/ident"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -428,7 +429,7 @@ func fitsOwned(o owned, path string, p openapi.Param) (fit, weak bool) {
 // hands it, an object a list shows as its own. Rules try such a parameter
 // although its name does not look like an id ({book_title}).
 func (t *Target) Owned(p openapi.Param) bool {
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedFor(p) {
 		if o.kind == kindDeclared || o.kind == kindHeld || o.kind == kindListed {
 			if fit, _ := fitsOwned(o, t.Op.Path, p); fit {
 				return true
@@ -442,7 +443,7 @@ func (t *Target) Owned(p openapi.Param) bool {
 // whose object it is (a list only one identity sees, owns:, a login
 // answer or token, a list's owner field); ok is false when it did not.
 func (t *Target) Belongs(p openapi.Param, value string) (Claim, bool) {
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedValued(value) {
 		if o.self() || o.value != value {
 			continue
 		}
@@ -475,20 +476,51 @@ func (t *Target) Confirms(p openapi.Param, c Claim, body []byte) (how string, ok
 	return how, ok
 }
 
-// privateKey matches the keys of fields that no catalogue shows, whoever
-// reads it: credentials, secrets, payment and health details. Contact
-// details are not among them: an event's page shows its venue's address
-// and phone, a shop's page its email, to every member by design.
-var privateKey = regexp.MustCompile(`(?i)(secret|private|pass(word|phrase)?|pwd|token|api_?key|credential|^pin$|otp|ssn|social_?security|iban|card|account_?number|balance|salary|income|medical|diagnos)`)
+// privateWords are the words of the keys of fields that no catalogue
+// shows, whoever reads it: credentials, secrets, payment and health
+// details. Two-word terms are written joined (api_key, cardNumber and
+// apikey all give "apikey"). A bare "card" is not among them: Twitter's
+// twitter_card, a board's card and a game's card are no payment card.
+// Contact details are not among them either: an event's page shows its
+// venue's address and phone, a shop's page its email, to every member by
+// design.
+var privateWords = map[string]bool{
+	"secret": true, "secrets": true, "private": true, "password": true, "passwords": true, "passwd": true,
+	"passphrase": true, "pass": true, "pwd": true, "token": true, "apikey": true, "credential": true,
+	"credentials": true, "otp": true, "ssn": true, "socialsecurity": true, "iban": true, "cvv": true, "cvc": true,
+	"creditcard": true, "debitcard": true, "cardnumber": true, "accountnumber": true, "balance": true,
+	"salary": true, "income": true, "medical": true, "diagnosis": true, "diagnoses": true,
+}
+
+// privateName reports whether a key names a field no catalogue shows: one
+// of its words, or two of them joined, is a private word (see
+// privateWords), or its last word is "pin" (pin, cardPin, but not
+// pinLocation). Words are whole words of the key (see ident.Words), so
+// businessName holds no ssn and passengers no pass.
+func privateName(key string) bool {
+	ws := ident.Words(key)
+	for i, w := range ws {
+		if privateWords[w] || i+1 < len(ws) && privateWords[w+ws[i+1]] {
+			return true
+		}
+	}
+	return len(ws) > 0 && ws[len(ws)-1] == "pin"
+}
+
+// noDatum matches the values that say nothing about anyone: an empty
+// text, a flag ("private": false says the object is not private) and
+// zero.
+var noDatum = regexp.MustCompile(`^(|true|false|0(\.0+)?)$`)
 
 // maxShownKey bounds a key quoted in evidence: the answer is the target's.
 const maxShownKey = 64
 
 // Reveals reports whether an answer about a claim's object shows the
 // other identity something private that the list it already reads the
-// object in (see Claim.Shown) does not: a non-empty field the list does
-// not show whose name says no catalogue shows it (secret, password,
-// token, card, balance …). A post's body, a book's description or an
+// object in (see Claim.Shown) does not: a field the list does not show
+// whose name says no catalogue shows it (secret, password, token,
+// cardNumber, balance …; see privateName) and whose value is a datum (not
+// empty, a flag or zero: see noDatum). A post's body, a book's description or an
 // event's venue address, shown to every signed-in user of an API whose
 // list names each object's owner to everyone, is a catalogue's page, not
 // another's private object. key names the field, for evidence. An object no list
@@ -499,8 +531,8 @@ func (t *Target) Reveals(c Claim, body []byte) (key string, ok bool) {
 	}
 	EachScalar(body, false, func(k, v string) {
 		n := normKey(k)
-		if key == "" && v != "" && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
-			!slices.Contains(c.Shown, n) && privateKey.MatchString(k) {
+		if key == "" && !noDatum.MatchString(v) && len(k) <= maxShownKey && !strings.ContainsFunc(k, unicode.IsControl) &&
+			!slices.Contains(c.Shown, n) && privateName(k) {
 			key = k
 		}
 	})
@@ -519,7 +551,7 @@ func (t *Target) OwnerField(body []byte) (path, value string, owner *Identity, o
 		return "", "", nil, false
 	}
 	var self []owned
-	for _, o := range t.s.owned {
+	for _, o := range t.ownedFew() {
 		if o.self() {
 			self = append(self, o)
 		}
@@ -566,8 +598,9 @@ func (t *Target) OwnValues(id *Identity) map[string]string {
 // object (see OwnValues for the order).
 func (t *Target) ownValue(id *Identity, p openapi.Param) (string, bool) {
 	kinds := append([]int{kindDeclared, kindHeld, kindListed, kindSeen}, selfKinds(t.Op.Path, p)...)
+	facts := t.ownedFor(p)
 	for _, kind := range kinds {
-		for _, o := range t.s.owned {
+		for _, o := range facts {
 			if o.owner != id || o.kind != kind {
 				continue
 			}

@@ -311,8 +311,12 @@ type scan struct {
 	// certainly does not exist.
 	soft404 map[string]Fingerprint
 	// owned is what the scan learned about who the identities are and
-	// what they own (see harvest).
-	owned []owned
+	// what they own (see harvest); ownedIdx files it for the rules'
+	// per-operation lookups (see ownedIndex).
+	owned    []owned
+	ownedIdx ownedIndex
+	// described files the description's operations (Target.Described).
+	described describedOps
 
 	mu    sync.Mutex
 	cache map[string]*Response

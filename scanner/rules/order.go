@@ -70,6 +70,11 @@ func amongFirst(t *scanner.Target, n int, eligible func(*openapi.Operation) bool
 	}
 	rank := 0
 	for i := range doc.Operations {
+		if rank >= n {
+			// Only the first n count: the rest of the description
+			// need not be read (issue 13, linear cost).
+			return !t.Described()
+		}
 		op := &doc.Operations[i]
 		if op.Method == t.Op.Method && op.Path == t.Op.Path {
 			return rank < n

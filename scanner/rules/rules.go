@@ -131,18 +131,7 @@ func describe(r *scanner.Response) string {
 
 // fromDocument reports whether the operation comes from the API
 // description (and not from a flag or the target URL).
-func fromDocument(t *scanner.Target) bool {
-	doc := t.Document()
-	if doc == nil {
-		return false
-	}
-	for _, op := range doc.Operations {
-		if op.Method == t.Op.Method && op.Path == t.Op.Path {
-			return true
-		}
-	}
-	return false
-}
+func fromDocument(t *scanner.Target) bool { return t.Described() }
 
 // APIRules returns the whole-API rules (the active session, account and
 // login rules) in a fixed order; call it once per scan. The rules that

@@ -1,0 +1,333 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/authgate/authgate/cli"
+	"github.com/authgate/authgate/internal/testapi"
+)
+
+// Issue 13's scale benchmarks run the scan in this process (cli.Run, as
+// the binary does) against the synthetic API served by a child process:
+// the re-executed test binary with serveEnv set. The target's CPU and
+// memory then stay out of what is measured, and -cpuprofile shows the
+// scanner alone.
+//
+//	go test -run '^$' -bench 'ScanScale/ops=1000$|ClientRatio' -benchtime 1x -count 3 .
+//	go test -run '^$' -bench 'ScanScale/ops=20000' -benchtime 1x -cpuprofile /tmp/cpu.out .
+const serveEnv = "AUTHGATE_BENCH_SERVE_OPS"
+
+// init turns the test binary into the target when serveEnv is set: it
+// serves testapi.New(n) on a loopback port, prints the URL, and exits when
+// its standard input closes (when the benchmark ends, or dies).
+func init() {
+	v := os.Getenv(serveEnv)
+	if v == "" {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad", serveEnv, v)
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Printf("http://%s\n", ln.Addr())
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
+	http.Serve(ln, testapi.New(n))
+	os.Exit(0)
+}
+
+// childTarget starts the target process for an n-operation API and
+// returns its base URL; the process ends with the benchmark.
+func childTarget(b *testing.B, n int) string {
+	b.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), serveEnv+"="+strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("target process: %v", err)
+	}
+	return strings.TrimSpace(line)
+}
+
+// cpuTime is the CPU time (user and system) this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// scaleRun is what one measured scan cost.
+type scaleRun struct {
+	cpu          time.Duration
+	requests     int
+	peakRSS      int64 // bytes, the kernel's high-water mark during the scan
+	peakLiveHeap uint64
+}
+
+// BenchmarkScanScale is a whole safe scan (every rule, two identities,
+// discovery on, no rate limit, a budget no scan reaches) of a zero-latency loopback API
+// with 1,000 and 20,000 GET operations: the caller's lists and objects,
+// public lists and searches (internal/testapi). It reports the CPU the
+// scan used per operation of the API (issue 13's goal: at 20,000 within
+// 1.2× of at 1,000), the requests it sent, the peak RSS of the process
+// during the scan (goal: under 100 MB at 20,000) and the peak live heap.
+// The 20,000 case takes about a minute a run.
+func BenchmarkScanScale(b *testing.B) {
+	for _, n := range []int{1000, 20000} {
+		b.Run(fmt.Sprintf("ops=%d", n), func(b *testing.B) {
+			url := childTarget(b, n)
+			var last scaleRun
+			for b.Loop() {
+				last = measureScan(b, url, n)
+			}
+			b.ReportMetric(float64(last.cpu.Microseconds())/1e3/float64(n), "cpu-ms/op-api")
+			b.ReportMetric(float64(last.cpu.Microseconds())/float64(last.requests), "cpu-µs/request")
+			b.ReportMetric(float64(last.requests), "requests/scan")
+			b.ReportMetric(float64(last.peakRSS)/1e6, "peak-RSS-MB")
+			b.ReportMetric(float64(last.peakLiveHeap)/1e6, "peak-live-heap-MB")
+		})
+	}
+}
+
+// measureScan runs one scan of url through cli.Run and measures it.
+func measureScan(b *testing.B, url string, n int) scaleRun {
+	out := filepath.Join(b.TempDir(), "report.json")
+	args := []string{"scan", url, "--rate", "0", "--budget", "100000000", "--config", "",
+		"--auth", "Authorization: Bearer " + testapi.TokenA,
+		"--peer-auth", "Authorization: Bearer " + testapi.TokenB,
+		"-o", "json=" + out}
+	env := cli.Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(string) string { return "" }}
+	resetPeakRSS(b)
+	stop := sampleLiveHeap()
+	start := cpuTime(b)
+	code := cli.Run(context.Background(), args, env)
+	cpu := cpuTime(b) - start
+	peakHeap := stop()
+	if code != 0 {
+		b.Fatalf("scan exited %d", code)
+	}
+	return scaleRun{cpu: cpu, requests: scaleReport(b, out, n), peakRSS: peakRSS(b), peakLiveHeap: peakHeap}
+}
+
+// scaleReport checks that the scan was whole and clean, and returns its
+// request count.
+func scaleReport(b *testing.B, path string, n int) int {
+	b.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rep struct {
+		Stats struct {
+			Operations, Requests, Errors int
+		}
+		Findings []json.RawMessage
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		b.Fatal(err)
+	}
+	if rep.Stats.Operations != n || rep.Stats.Errors != 0 || len(rep.Findings) != 0 {
+		b.Fatalf("scanned %d operations with %d errors and %d findings, want %d and none", rep.Stats.Operations, rep.Stats.Errors, len(rep.Findings), n)
+	}
+	return rep.Stats.Requests
+}
+
+// resetPeakRSS returns freed memory to the system and resets the kernel's
+// high-water mark of the process's resident memory (Linux: writing 5 to
+// clear_refs), so peakRSS measures the scan that follows.
+func resetPeakRSS(b *testing.B) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Logf("peak RSS not reset (%v): it covers the whole process", err)
+	}
+}
+
+// peakRSS reads the process's resident high-water mark (VmHWM).
+func peakRSS(b *testing.B) int64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// heapProfileEnv names a file to which sampleLiveHeap writes a heap
+// profile each time the live heap reaches a new peak (at most every
+// 2 s): what the scan holds at its largest, which a -memprofile taken
+// after the scan cannot show.
+//
+//	AUTHGATE_BENCH_HEAPPROFILE=/tmp/heap.out go test -run '^$' -bench 'ScanScale/ops=20000' -benchtime 1x .
+const heapProfileEnv = "AUTHGATE_BENCH_HEAPPROFILE"
+
+// sampleLiveHeap samples the live heap (as of each GC) every 20 ms until
+// the returned function is called, which returns the largest sample.
+func sampleLiveHeap() func() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	var peak uint64
+	var profiled time.Time
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if live := sample[0].Value.Uint64(); live > peak {
+				peak = live
+				profileHeap(&profiled)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return peak
+	}
+}
+
+// BenchmarkClientRatio is the CPU per request of a whole scan against
+// that of a plain net/http client sending the same number of GETs to the
+// same 1,000-operation target, in this one process, with the scan's
+// concurrency (8): issue 13's goal is a ratio of at most 2.
+func BenchmarkClientRatio(b *testing.B) {
+	const n = 1000
+	url := childTarget(b, n)
+	var scan, plain time.Duration
+	requests := 0
+	for b.Loop() {
+		r := measureScan(b, url, n)
+		scan, requests = r.cpu, r.requests
+		plain = plainClient(b, url, n, requests)
+	}
+	scanPer := float64(scan.Nanoseconds()) / float64(requests) / 1e3
+	plainPer := float64(plain.Nanoseconds()) / float64(requests) / 1e3
+	b.ReportMetric(scanPer, "scan-cpu-µs/request")
+	b.ReportMetric(plainPer, "plain-cpu-µs/request")
+	b.ReportMetric(scanPer/plainPer, "ratio")
+	b.ReportMetric(float64(requests), "requests/scan")
+}
+
+// plainClient sends total authenticated GETs over the API's operations
+// (lists, objects, public lists, searches, in turn) with 8 workers, reads
+// every body, and returns the CPU it used.
+func plainClient(b *testing.B, base string, n, total int) time.Duration {
+	paths := make([]string, 0, n)
+	for i := range n {
+		r := i / 4
+		switch i % 4 {
+		case 0:
+			paths = append(paths, fmt.Sprintf("/r%d/items", r))
+		case 1:
+			paths = append(paths, fmt.Sprintf("/r%d/items/%d", r, (r+1)*10+1))
+		case 2:
+			paths = append(paths, fmt.Sprintf("/r%d/public", r))
+		default:
+			paths = append(paths, fmt.Sprintf("/r%d/search?q=x", r))
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	defer client.CloseIdleConnections()
+	next := make(chan string)
+	var wg sync.WaitGroup
+	start := cpuTime(b)
+	for range 8 {
+		wg.Go(func() {
+			for p := range next {
+				req, _ := http.NewRequest(http.MethodGet, base+p, nil)
+				req.Header.Set("Authorization", "Bearer "+testapi.TokenA)
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	for i := range total {
+		next <- paths[i%len(paths)]
+	}
+	close(next)
+	wg.Wait()
+	return cpuTime(b) - start
+}
+
+// profileHeap writes the heap profile to heapProfileEnv's file, if set,
+// unless it did less than 2 s ago.
+func profileHeap(last *time.Time) {
+	path := os.Getenv(heapProfileEnv)
+	if path == "" || time.Since(*last) < 2*time.Second {
+		return
+	}
+	*last = time.Now()
+	if f, err := os.Create(path); err == nil {
+		pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
+}
