@@ -247,9 +247,8 @@ func (c *Client) Failed() int { return int(c.failed.Load()) }
 // maxThrottleResends times, never once the scan's Retry-After pauses
 // would pass MaxRetryAfter in total, and never once the client gave up
 // (too many pauses in a row); the last throttled answer is then returned.
-// Every attempt
-// without a usable answer is an error in the statistics, so that Failed()
-// equals Sent() when nothing answered.
+// Every attempt without a usable answer is an error in the statistics,
+// so that Failed() equals Sent() when nothing answered.
 func (c *Client) Do(ctx context.Context, req *Request) *Response {
 	if !c.origins[origin(req.URL)] {
 		return &Response{Request: req, Err: fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))}
