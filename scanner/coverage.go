@@ -101,6 +101,11 @@ func (s *scan) ruleCoverage(ops []openapi.Operation, incomplete string) []findin
 		}
 		if len(c.Operations) > 0 {
 			c.Status = finding.RuleRan
+			if incomplete != "" && len(c.Operations) < len(ops) {
+				// The scan stopped (budget, --max-duration) before the
+				// rule could see every operation: the rest is untested.
+				c.Reason = fmt.Sprintf("partly: tested %d of the %d operations before the scan stopped early: %s", len(c.Operations), len(ops), incomplete)
+			}
 		} else {
 			c.Status, c.Reason = s.whyNotRun(info, incomplete)
 		}
