@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/authgate/authgate/scanner/openapi"
@@ -114,19 +115,14 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 		return
 	}
 	var lists []listAnswer
-	for i := range ops {
-		op := &ops[i]
-		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) {
-			continue
+	s.readLists(ctx, ops, func(h harvested) {
+		if h.b == nil {
+			// Not sent (the scan stopped), or the primary got no
+			// answer and the GET is no /me.
+			return
 		}
-		t := s.target(op)
-		vals := t.Values()
-		a := t.Send(ctx, s.primary, vals)
+		op, t, a, b := h.t.Op, h.t, h.a, h.b
 		self := describesCaller(op)
-		if !t.Success(a) && !self {
-			continue
-		}
-		b := t.Send(ctx, s.peer, vals)
 		if self {
 			where := "its answer to GET " + op.Path
 			for _, r := range []*Response{a, b} {
@@ -136,7 +132,7 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 			}
 		}
 		if !t.Success(a) {
-			continue
+			return
 		}
 		lists = append(lists, listAnswer{op.Path, a})
 		if t.Success(b) {
@@ -157,7 +153,7 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 			s.owned = append(s.owned, owned{owner: s.primary, kind: kindSeen, path: op.Path, key: kv[0], value: kv[1],
 				how: fmt.Sprintf("it is in %q's answer to GET %s and not in %q's", s.primary.Name, op.Path, s.peer.Name)})
 		}
-	}
+	})
 	known := distinctFacts(facts)
 	// Owner fields are matched once every identity's own facts are known
 	// (a /me answer may come after the list that names it).
@@ -183,18 +179,105 @@ func freeFacts(id *Identity) []owned {
 // callerFacts reads who id is from its answers to the parameterless GETs
 // that describe their caller (/me, /profile), in operation order.
 func (s *scan) callerFacts(ctx context.Context, id *Identity, ops []openapi.Operation) []owned {
-	var facts []owned
+	var idx []int
 	for i := range ops {
-		op := &ops[i]
-		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) || !describesCaller(op) {
-			continue
-		}
-		t := s.target(op)
-		if r := t.Send(ctx, id, t.Values()); t.Success(r) {
-			facts = append(facts, answerFacts(id, r.Body, "its answer to GET "+op.Path, true)...)
+		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) && describesCaller(op) {
+			idx = append(idx, i)
 		}
 	}
+	var facts []owned
+	send := func(k int) harvested {
+		t := s.target(&ops[idx[k]])
+		return harvested{t: t, a: t.Send(ctx, id, t.Values())}
+	}
+	inParallel(ctx, s.workers(), len(idx), send, func(_ int, h harvested) {
+		if h.t != nil && h.t.Success(h.a) {
+			facts = append(facts, answerFacts(id, h.a.Body, "its answer to GET "+h.t.Op.Path, true)...)
+		}
+	})
 	return facts
+}
+
+// harvested is what the harvest read of one parameterless GET: the
+// primary's answer a and the peer's b (nil when it was not asked).
+type harvested struct {
+	t    *Target
+	a, b *Response
+}
+
+// readLists sends the harvest's requests for the parameterless GETs of ops
+// on the scan's pool of workers: the primary's, then the peer's when the
+// primary got a success or the GET describes its caller. use gets the
+// answers in operation order, so what is learned from them does not
+// depend on the concurrency or on which answer arrived first.
+func (s *scan) readLists(ctx context.Context, ops []openapi.Operation, use func(harvested)) {
+	var idx []int
+	for i := range ops {
+		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) {
+			idx = append(idx, i)
+		}
+	}
+	send := func(k int) harvested {
+		t := s.target(&ops[idx[k]])
+		vals := t.Values()
+		h := harvested{t: t, a: t.Send(ctx, s.primary, vals)}
+		if t.Success(h.a) || describesCaller(t.Op) {
+			h.b = t.Send(ctx, s.peer, vals)
+		}
+		return h
+	}
+	inParallel(ctx, s.workers(), len(idx), send, func(_ int, h harvested) { use(h) })
+}
+
+// workers is how many of the scan's requests may be in flight at once
+// (--concurrency; the Client bounds them as well).
+func (s *scan) workers() int { return max(s.opts.Client.Concurrency, 1) }
+
+// inParallel calls fn(0) … fn(n-1) on at most workers goroutines and
+// hands each result to use in index order, as soon as it and every one
+// before it are in, and drops it then: results wait only for the slower
+// ones before them, not for the whole run. Once ctx is done the calls not
+// yet started are not made (use gets their zero value): the sends would
+// be refused anyway.
+func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, use func(i int, v T)) {
+	out := make([]T, n)
+	done := make([]chan struct{}, n)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = fn(i)
+				close(done[i])
+			}
+		})
+	}
+	go func() {
+		defer close(next)
+		for i := range n {
+			if ctx.Err() == nil {
+				select {
+				case next <- i:
+					continue
+				case <-ctx.Done():
+				}
+			}
+			for j := i; j < n; j++ {
+				close(done[j])
+			}
+			return
+		}
+	}()
+	for i := range n {
+		<-done[i]
+		use(i, out[i])
+		var zero T
+		out[i] = zero
+	}
+	wg.Wait()
 }
 
 // distinctFacts drops the self facts that both identities share and the
