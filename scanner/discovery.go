@@ -257,17 +257,7 @@ func (s *scan) unlistedCandidates(ops []openapi.Operation) []candidate {
 // template's handler answers every name alike is likeParentCatchAll's
 // business).
 func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []candidate {
-	prefix := s.apiPrefix()
-	var literal, templated []safety.Exclusion
-	for _, op := range ops {
-		switch {
-		case op.Method != "GET":
-		case strings.Contains(op.Path, "{"):
-			templated = append(templated, safety.ExactRoute("GET", prefix+op.Path))
-		default:
-			literal = append(literal, safety.ExactRoute("GET", prefix+op.Path))
-		}
-	}
+	described := newDescribedGETs(s.apiPrefix(), ops)
 	var out []candidate
 	seen := map[string]bool{}
 	for _, c := range cands {
@@ -275,7 +265,7 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 			continue
 		}
 		seen[c.path] = true
-		if matchesAny(literal, "GET", c.path) || strings.HasPrefix(c.source, "link in ") && matchesAny(templated, "GET", c.path) {
+		if described.literal(c.path) || strings.HasPrefix(c.source, "link in ") && described.template(c.path) {
 			continue
 		}
 		if namedToChange(c.path) {
@@ -287,6 +277,62 @@ func (s *scan) screenCandidates(cands []candidate, ops []openapi.Operation) []ca
 		out = append(out, c)
 	}
 	return out
+}
+
+// describedGETs are the described GET routes, for screenCandidates. A
+// route without parameters is looked up by its path; the templates are
+// compiled (safety.ExactRoute) only when a linked path asks, and once:
+// one regexp per operation held at once was 66 MB of a 20,000-operation
+// API's scan, its largest live heap.
+type describedGETs struct {
+	paths     map[string]bool // literal routes, as routeKey files them
+	templates []string
+	compiled  []safety.Exclusion // of templates, on first use
+}
+
+func newDescribedGETs(prefix string, ops []openapi.Operation) *describedGETs {
+	d := &describedGETs{paths: map[string]bool{}}
+	for _, op := range ops {
+		switch {
+		case op.Method != "GET":
+		case strings.Contains(op.Path, "{"):
+			d.templates = append(d.templates, prefix+op.Path)
+		default:
+			d.paths[routeKey(prefix+op.Path)] = true
+		}
+	}
+	return d
+}
+
+// routeKey is a literal route as safety.ExactRoute reads it: a trailing
+// slash does not count (/reset/ is /reset), except in "/".
+func routeKey(route string) string {
+	if route == "/" {
+		return route
+	}
+	return strings.TrimRight(route, "/")
+}
+
+// literal reports whether p is a described route without parameters, as
+// safety.ExactRoute("GET", route) matches it: the route itself or the
+// route and one slash ("/" only itself).
+func (d *describedGETs) literal(p string) bool {
+	if d.paths[p] {
+		return true
+	}
+	k, ok := strings.CutSuffix(p, "/")
+	return ok && k != "/" && d.paths[k]
+}
+
+// template reports whether p fits a described template.
+func (d *describedGETs) template(p string) bool {
+	if d.compiled == nil {
+		d.compiled = make([]safety.Exclusion, 0, len(d.templates))
+		for _, t := range d.templates {
+			d.compiled = append(d.compiled, safety.ExactRoute("GET", t))
+		}
+	}
+	return matchesAny(d.compiled, "GET", p)
 }
 
 // namedToChange reports whether an unlisted path's names say it changes
