@@ -101,7 +101,10 @@ const (
 // it sends anyway: the rules ask for them later from the cache). Ids only
 // it sees and owner fields of lists need the peer to be told apart from
 // what everyone sees, so no list is read for them.
-func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
+//
+// scope says which parameterless GETs of ops are read for ids and owner
+// fields (see harvestScope); nil: all of them.
+func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []bool) {
 	defer s.indexOwned()
 	var facts []owned
 	for _, id := range []*Identity{s.primary, s.peer} {
@@ -115,7 +118,7 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation) {
 		return
 	}
 	var lists []listAnswer
-	s.readLists(ctx, ops, func(h harvested) {
+	s.readLists(ctx, ops, scope, func(h harvested) {
 		if h.b == nil {
 			// Not sent (the scan stopped), or the primary got no
 			// answer and the GET is no /me.
@@ -206,14 +209,15 @@ type harvested struct {
 }
 
 // readLists sends the harvest's requests for the parameterless GETs of ops
-// on the scan's pool of workers: the primary's, then the peer's when the
-// primary got a success or the GET describes its caller. use gets the
-// answers in operation order, so what is learned from them does not
-// depend on the concurrency or on which answer arrived first.
-func (s *scan) readLists(ctx context.Context, ops []openapi.Operation, use func(harvested)) {
+// (those scope selects; nil: all) on the scan's pool of workers: the
+// primary's, then the peer's when the primary got a success or the GET
+// describes its caller. use gets the answers in operation order, so what
+// is learned from them does not depend on the concurrency or on which
+// answer arrived first.
+func (s *scan) readLists(ctx context.Context, ops []openapi.Operation, scope []bool, use func(harvested)) {
 	var idx []int
 	for i := range ops {
-		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) {
+		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) && (scope == nil || scope[i]) {
 			idx = append(idx, i)
 		}
 	}

@@ -113,7 +113,7 @@ func harvestAt(t *testing.T, api *listsAPI, concurrency int, peer bool) (facts [
 	if peer {
 		s.peer = NewIdentity("bob", []Header{{Name: "Authorization", Value: "Bearer tok-bob"}})
 	}
-	s.harvest(context.Background(), api.ops())
+	s.harvest(context.Background(), api.ops(), nil)
 	for _, o := range s.owned {
 		facts = append(facts, fmt.Sprintf("%s %d %s %s=%s (%s)", o.owner.Name, o.kind, o.path, o.key, o.value, o.how))
 	}
@@ -168,7 +168,7 @@ func TestHarvestRunsConcurrently(t *testing.T) {
 	}
 	s.opts.Client.Concurrency = 4
 	done := make(chan struct{})
-	go func() { s.harvest(context.Background(), api.ops()); close(done) }()
+	go func() { s.harvest(context.Background(), api.ops(), nil); close(done) }()
 	select {
 	case <-api.opened:
 	case <-done:

@@ -78,7 +78,7 @@ func TestHarvestOneIdentity(t *testing.T) {
 	}
 
 	s := scanWith(false)
-	s.harvest(context.Background(), ops)
+	s.harvest(context.Background(), ops, nil)
 	want := []string{
 		fmt.Sprintf("alice %d sub=u-1001", kindID),
 		fmt.Sprintf("alice %d orderid=o-9", kindDeclared),
@@ -95,7 +95,7 @@ func TestHarvestOneIdentity(t *testing.T) {
 
 	clear(got)
 	s = scanWith(true)
-	s.harvest(context.Background(), ops)
+	s.harvest(context.Background(), ops, nil)
 	for _, k := range []string{"alice GET /api/me", "bob GET /api/me", "alice GET /api/notes", "bob GET /api/notes"} {
 		if got[k] != 1 {
 			t.Errorf("two identities: %d of %s, want 1 (requests %v)", got[k], k, got)

@@ -190,16 +190,17 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if s.primary != nil {
-		// Over every operation, not just this shard's: a collection and
-		// its items often land in different shards. With one identity
-		// only what it says of itself is read (see harvest).
-		s.harvest(ctx, all)
-		if opts.Shard[1] > 1 {
-			// Other shards' answers are never asked for again.
-			for i := range all {
-				if i%opts.Shard[1] != opts.Shard[0]-1 {
-					s.forget(&all[i])
-				}
+		// A shard reads only the lists its own operations can use (see
+		// harvestScope): its own, their collections, the caller's own
+		// records, and lists that may hold the ids its parameters are
+		// named after. With one identity only what it says of itself is
+		// read (see harvest).
+		mine := shardMembers(all, opts.Shard)
+		s.harvest(ctx, all, s.harvestScope(all, mine))
+		// Other shards' answers are never asked for again.
+		for i := range mine {
+			if !mine[i] {
+				s.forget(&all[i])
 			}
 		}
 	}
@@ -792,16 +793,16 @@ func truncateText(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
 
-// shard keeps operation i of every count, 1-based, so that matrix jobs
-// split the operations without overlap.
+// shard keeps the operations of shard sh = {index, count} (1-based), in
+// their order: see shardMembers.
 func shard(ops []openapi.Operation, sh [2]int) []openapi.Operation {
-	idx, n := sh[0], sh[1]
-	if n <= 1 {
+	mine := shardMembers(ops, sh)
+	if mine == nil {
 		return ops
 	}
 	var out []openapi.Operation
 	for i := range ops {
-		if i%n == idx-1 {
+		if mine[i] {
 			out = append(out, ops[i])
 		}
 	}
