@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"io"
-	"regexp"
 	"sync"
 
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/report"
 )
 
@@ -20,7 +20,7 @@ var actionInputs = map[string]string{
 }
 
 // flagWord is a whole flag: "--auth" but not the start of "--auth-x".
-var flagWord = regexp.MustCompile(`--[a-z][a-z-]*`)
+var flagWord = lazyre.New(`--[a-z][a-z-]*`)
 
 // inputWords rewrites the flags of s that have an Action input of
 // another name (see actionInputs).

@@ -7,12 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/authgate/authgate/config"
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // scanUsage is the help of `authgate scan`. It is written by hand to read
@@ -359,11 +359,11 @@ func flagError(err error) string {
 // flagMessages are the flag package's two other errors, for flags it
 // does not know and flags given last without a value.
 var flagMessages = []struct {
-	re     *regexp.Regexp
+	re     *lazyre.Regexp
 	format string
 }{
-	{regexp.MustCompile(`^flag provided but not defined: -(\S+)$`), "unknown flag %s"},
-	{regexp.MustCompile(`^flag needs an argument: -(\S+)$`), "%s needs a value"},
+	{lazyre.New(`^flag provided but not defined: -(\S+)$`), "unknown flag %s"},
+	{lazyre.New(`^flag needs an argument: -(\S+)$`), "%s needs a value"},
 }
 
 // dashed spells a flag name as the usage does: -o, --rate.

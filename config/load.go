@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // MaxFileSize bounds the config file read: a real one is a few hundred
@@ -493,7 +493,7 @@ func describe(n *yaml.Node) string {
 }
 
 // yamlLine matches the line number yaml.v3 puts in its syntax errors.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = lazyre.New(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns a yaml.v3 error into one "file:line: message" line.
 func yamlError(name string, err error) error {
@@ -518,10 +518,14 @@ func yamlError(name string, err error) error {
 // case style (flags are kebab-case, keys camelCase) or one a typo away.
 func suggest(key string) string { return suggestFrom(key, Keys()) }
 
+// keySeparators drops - and _, so that kebab- and snake-case keys compare
+// equal (one Replacer for every call).
+var keySeparators = strings.NewReplacer("-", "", "_", "")
+
 // suggestFrom is suggest among keys, or "" when none is close.
 func suggestFrom(key string, keys []string) string {
 	norm := func(s string) string {
-		return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(s))
+		return strings.ToLower(keySeparators.Replace(s))
 	}
 	best, bestDist := "", maxSuggestDistance+1
 	for _, k := range keys {
@@ -599,7 +603,7 @@ func (w where) item(i int) where {
 }
 
 // plainKey is what a key may look like to be shown unquoted in a path.
-var plainKey = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+var plainKey = lazyre.New(`^[A-Za-z0-9_.-]+$`)
 
 // pathKey shows a user's key (a login body's field name) in a path; an
 // odd one is quoted so that a message stays on one line.
@@ -988,10 +992,10 @@ func decodeValue(st *loadState, n *yaml.Node, at where, depth int, budget *int) 
 // bigInt matches what YAML writes as an integer, for one that yaml.v3
 // turned into a float because it does not fit 64 bits: sent as a float
 // it would silently lose digits.
-var bigInt = regexp.MustCompile(`^[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9_]+)$`)
+var bigInt = lazyre.New(`^[-+]?(0x[0-9a-fA-F_]+|0o[0-7_]+|[0-9_]+)$`)
 
 // leadingZero matches integers written with a leading zero (0123, -007).
-var leadingZero = regexp.MustCompile(`^[-+]?0[0-9_]+$`)
+var leadingZero = lazyre.New(`^[-+]?0[0-9_]+$`)
 
 // decodeScalar keeps YAML's types: an int stays int64 and a float
 // float64, so that a JSON body carries what the file says.

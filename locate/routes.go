@@ -2,9 +2,10 @@ package locate
 
 import (
 	"path"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // language says which route declarations a file may hold.
@@ -51,15 +52,15 @@ type route struct {
 // Python: Flask `@app.route('/user', methods=[...])`, `@bp.get(...)`,
 // FastAPI `@router.get("/user")`, `@app.api_route(...)`. Decorators only:
 // `requests.get('/user')` is a client call.
-var pyDecorator = regexp.MustCompile(`^\s*@\s*[A-Za-z_][\w.]*\.(route|api_route|get|post|put|patch|delete|head|options)\(\s*(?:(?:rule|path)\s*=\s*)?[rRuU]?(?:'([^']*)'|"([^"]*)")`)
+var pyDecorator = lazyre.New(`^\s*@\s*[A-Za-z_][\w.]*\.(route|api_route|get|post|put|patch|delete|head|options)\(\s*(?:(?:rule|path)\s*=\s*)?[rRuU]?(?:'([^']*)'|"([^"]*)")`)
 
 // pyAddURLRule is Flask's non-decorator registration.
-var pyAddURLRule = regexp.MustCompile(`\.add_url_rule\(\s*(?:rule\s*=\s*)?[rRuU]?(?:'([^']*)'|"([^"]*)")`)
+var pyAddURLRule = lazyre.New(`\.add_url_rule\(\s*(?:rule\s*=\s*)?[rRuU]?(?:'([^']*)'|"([^"]*)")`)
 
 // jsCall is Express (and Koa router, Fastify, Hono) `app.get('/user'`,
 // `router.post("/user"`, `app.route('/user')`; the receiver is captured to
 // leave HTTP clients out.
-var jsCall = regexp.MustCompile("(?:^|[^\\w$.])([A-Za-z_$][\\w$]*)\\.(get|post|put|patch|delete|head|options|all|route)\\(\\s*(?:'([^']*)'|\"([^\"]*)\"|`([^`]*)`)")
+var jsCall = lazyre.New("(?:^|[^\\w$.])([A-Za-z_$][\\w$]*)\\.(get|post|put|patch|delete|head|options|all|route)\\(\\s*(?:'([^']*)'|\"([^\"]*)\"|`([^`]*)`)")
 
 // jsClients are receivers that send requests rather than declare routes.
 var jsClients = map[string]bool{
@@ -71,20 +72,20 @@ var jsClients = map[string]bool{
 // goCall is net/http `HandleFunc("/user"` and `Handle("GET /user"`, chi
 // `r.Get("/user"`, gin `r.GET("/user"`, echo `e.GET("/user"`, gorilla
 // `r.HandleFunc("/user", h).Methods("GET")`.
-var goCall = regexp.MustCompile("\\.(HandleFunc|Handle|Get|Post|Put|Patch|Delete|Head|Options|Connect|Trace|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE|Any)\\(\\s*(?:\"([^\"]*)\"|`([^`]*)`)")
+var goCall = lazyre.New("\\.(HandleFunc|Handle|Get|Post|Put|Patch|Delete|Head|Options|Connect|Trace|GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE|Any)\\(\\s*(?:\"([^\"]*)\"|`([^`]*)`)")
 
 // goMethodCall is chi's `r.Method("GET", "/user", h)`.
-var goMethodCall = regexp.MustCompile("\\.(?:Method|MethodFunc)\\(\\s*(?:http\\.Method(\\w+)|\"(\\w+)\")\\s*,\\s*(?:\"([^\"]*)\"|`([^`]*)`)")
+var goMethodCall = lazyre.New("\\.(?:Method|MethodFunc)\\(\\s*(?:http\\.Method(\\w+)|\"(\\w+)\")\\s*,\\s*(?:\"([^\"]*)\"|`([^`]*)`)")
 
 // gorillaMethods is gorilla/mux's `.Methods("GET", http.MethodPost)`.
-var gorillaMethods = regexp.MustCompile(`\.Methods\(([^)]*)\)`)
+var gorillaMethods = lazyre.New(`\.Methods\(([^)]*)\)`)
 
 // pyMethodsArg is the methods= argument of a Flask or FastAPI route; the
 // group is empty when it is not a literal list.
-var pyMethodsArg = regexp.MustCompile(`methods\s*=\s*(?:[\[({]([^\])}]*))?`)
+var pyMethodsArg = lazyre.New(`methods\s*=\s*(?:[\[({]([^\])}]*))?`)
 
 // methodWord is one method name inside a methods list.
-var methodWord = regexp.MustCompile(`["'](\w+)["']|http\.Method(\w+)`)
+var methodWord = lazyre.New(`["'](\w+)["']|http\.Method(\w+)`)
 
 // maxCallLines bounds how far a call's arguments are followed onto the next
 // lines (formatters put each argument, even each list item, on its own).

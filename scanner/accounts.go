@@ -18,12 +18,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -157,15 +157,15 @@ type signup struct {
 
 // loginOperation matches login operations by path or operation id, most
 // telling first: login and sign-in, then sessions, then tokens and auth.
-var loginOperation = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)(log-?in|sign-?in)`),
-	regexp.MustCompile(`(?i)(^|[/_.-])sessions?($|[/_.-])`),
-	regexp.MustCompile(`(?i)(^|[/_.-])(tokens?|auth|authenticate|authentication)($|[/_.-])`),
+var loginOperation = []*lazyre.Regexp{
+	lazyre.New(`(?i)(log-?in|sign-?in)`),
+	lazyre.New(`(?i)(^|[/_.-])sessions?($|[/_.-])`),
+	lazyre.New(`(?i)(^|[/_.-])(tokens?|auth|authenticate|authentication)($|[/_.-])`),
 }
 
 // notLogin matches operations that look like a login by name but are not
 // one: refreshing or revoking a token, logging out, verifying a code.
-var notLogin = regexp.MustCompile(`(?i)(refresh|revoke|log-?out|sign-?out|verify|introspect|reset|forgot|recover|register|sign-?up|2fa|mfa|otp)`)
+var notLogin = lazyre.New(`(?i)(refresh|revoke|log-?out|sign-?out|verify|introspect|reset|forgot|recover|register|sign-?up|2fa|mfa|otp)`)
 
 // signupFlow finds the signup operation (flows.register, else the
 // description's register/sign-up POST) and how to log in: a configured
@@ -382,10 +382,10 @@ func (s *scan) accountRefused(ctx context.Context, id *Identity, me *openapi.Ope
 // credentials; names of the login's own secrets (API keys, codes) are
 // left alone.
 var (
-	emailField    = regexp.MustCompile(`(?i)^(e-?mail|e-?mail_?address|mail)$`)
-	nameField     = regexp.MustCompile(`(?i)^(user_?name|user|login|handle|nick_?name|screen_?name|account(_?name)?|identifier)$`)
-	passwordField = regexp.MustCompile(`(?i)^(pass(word)?|pwd|passwd|pass_?phrase)$`)
-	confirmField  = regexp.MustCompile(`(?i)^(confirm_?pass(word)?|pass(word)?_?confirm(ation)?|pass(word)?_?(again|repeat|2|check|verify)|repeat_?pass(word)?|verify_?pass(word)?)$`)
+	emailField    = lazyre.New(`(?i)^(e-?mail|e-?mail_?address|mail)$`)
+	nameField     = lazyre.New(`(?i)^(user_?name|user|login|handle|nick_?name|screen_?name|account(_?name)?|identifier)$`)
+	passwordField = lazyre.New(`(?i)^(pass(word)?|pwd|passwd|pass_?phrase)$`)
+	confirmField  = lazyre.New(`(?i)^(confirm_?pass(word)?|pass(word)?_?confirm(ation)?|pass(word)?_?(again|repeat|2|check|verify)|repeat_?pass(word)?|verify_?pass(word)?)$`)
 )
 
 // signupFields is the signup body: Options.Bodies' entry for the
@@ -590,7 +590,7 @@ func loginFields(op *openapi.Operation, c credentials, signupFields map[string]a
 
 // passwordGrant matches token endpoints, whose form login is OAuth2's
 // password grant.
-var passwordGrant = regexp.MustCompile(`(?i)(^|[/_.-])(token|oauth)`)
+var passwordGrant = lazyre.New(`(?i)(^|[/_.-])(token|oauth)`)
 
 // formLoginFields is a form login for the new account: username (its name,
 // or its address when the signup asked for no name) and password, plus
@@ -622,18 +622,18 @@ func carries(fields map[string]any, v string) bool {
 
 // tokenKeys rank the JSON fields a login answer may carry its token in,
 // best first; refresh tokens never qualify.
-var tokenKeys = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)^access_?token$`),
-	regexp.MustCompile(`(?i)^(token|jwt)$`),
-	regexp.MustCompile(`(?i)^(auth|session|bearer)_?token$`),
-	regexp.MustCompile(`(?i)^(id_?token|key|api_?key|session_?id|sid)$`),
+var tokenKeys = []*lazyre.Regexp{
+	lazyre.New(`(?i)^access_?token$`),
+	lazyre.New(`(?i)^(token|jwt)$`),
+	lazyre.New(`(?i)^(auth|session|bearer)_?token$`),
+	lazyre.New(`(?i)^(id_?token|key|api_?key|session_?id|sid)$`),
 }
 
 // tokenHeaders are answer headers that carry a token.
 var tokenHeaders = []string{"Authorization", "X-Auth-Token", "X-Access-Token"}
 
 // sessionCookie matches cookie names that hold a session.
-var sessionCookie = regexp.MustCompile(`(?i)(sess|sid|token|auth|jwt|login)`)
+var sessionCookie = lazyre.New(`(?i)(sess|sid|token|auth|jwt|login)`)
 
 // minTokenLen is the shortest value taken for a token: a session id or a
 // JWT is far longer, while "ok" or a user id of a few digits is not one.
@@ -928,7 +928,7 @@ func AccountParam(op *openapi.Operation) (openapi.Param, bool) {
 }
 
 // versionSegment matches an API version in a route (v1, v2beta).
-var versionSegment = regexp.MustCompile(`(?i)^v[0-9]+[a-z0-9]*$`)
+var versionSegment = lazyre.New(`(?i)^v[0-9]+[a-z0-9]*$`)
 
 // findOperation is the operation method path of ops, nil when none.
 func findOperation(ops []openapi.Operation, method, path string) *openapi.Operation {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -43,12 +43,12 @@ const (
 // flowPath recognises each flow's operation in a description by its path
 // or operation id, and the methods it may use.
 var flowPath = map[string]struct {
-	re      *regexp.Regexp
+	re      *lazyre.Regexp
 	methods []string
 }{
-	FlowLogout:   {regexp.MustCompile(`(?i)(log-?out|log-?off|sign-?out)`), []string{"POST", "DELETE", "GET"}},
-	FlowRegister: {regexp.MustCompile(`(?i)(register|registration|sign-?up|create-?account)`), []string{"POST", "PUT"}},
-	FlowRecovery: {regexp.MustCompile(`(?i)(forgot|recover|(password|pwd)[/_-]?reset|reset[/_-]?password|lost-?password)`), []string{"POST"}},
+	FlowLogout:   {lazyre.New(`(?i)(log-?out|log-?off|sign-?out)`), []string{"POST", "DELETE", "GET"}},
+	FlowRegister: {lazyre.New(`(?i)(register|registration|sign-?up|create-?account)`), []string{"POST", "PUT"}},
+	FlowRecovery: {lazyre.New(`(?i)(forgot|recover|(password|pwd)[/_-]?reset|reset[/_-]?password|lost-?password)`), []string{"POST"}},
 }
 
 // API is the whole API as API rules see it.
@@ -348,7 +348,7 @@ func (a *API) findCheck(ctx context.Context) (*Target, bool) {
 	tried := 0
 	for i := range a.ops {
 		op := &a.ops[i]
-		if op.Method != http.MethodGet || !safeOperation(op) || hasPathParam(op) {
+		if op.Method != http.MethodGet || !a.s.safeOp(op) || hasPathParam(op) {
 			continue
 		}
 		if tried++; tried > maxCheckCandidates {

@@ -101,6 +101,10 @@ type Response struct {
 	Body      []byte
 	Truncated bool
 	Err       error
+
+	// judged holds what the comparison toolkit concluded about the
+	// answer (see answerMemo): one answer is judged by several rules.
+	judged atomic.Pointer[answerMemo]
 }
 
 // OK reports whether the target answered with a 2xx status.
@@ -710,15 +714,17 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 		limit = maxBodyBytes
 	}
 	var in io.Reader = hresp.Body
+	size := hresp.ContentLength
 	if gzipped && strings.EqualFold(strings.TrimSpace(hresp.Header.Get("Content-Encoding")), "gzip") {
 		// As the transport does: the rules see the decoded body.
 		hresp.Header.Del("Content-Encoding")
 		hresp.Header.Del("Content-Length")
 		in = &gunzipper{wire: countingReader{r: hresp.Body}}
+		size = -1
 	}
 	// The cap applies to the decoded body, and the decoder stops a bomb
 	// (a few kilobytes that expand to gigabytes) as soon as it is one.
-	body, err := io.ReadAll(io.LimitReader(in, limit+1))
+	body, err := readAtMost(in, limit+1, size)
 	resp.Status = hresp.StatusCode
 	resp.Header = hresp.Header
 	if int64(len(body)) > limit {
@@ -736,6 +742,31 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 		resp.Truncated = true
 		resp.Err = fmt.Errorf("reading the body: %w", describeNetError(req.URL, err))
 	}
+}
+
+// readAtMost is io.ReadAll(io.LimitReader(r, n)) into a buffer sized for
+// the size the answer announced (Content-Length; -1: unknown), so that
+// the body is read in one allocation instead of a doubling series.
+func readAtMost(r io.Reader, n, size int64) ([]byte, error) {
+	c := int64(512)
+	if size >= 0 {
+		c = size + 1 // room for the read that sees the end
+	}
+	b := make([]byte, 0, max(min(c, n), 1))
+	for int64(len(b)) < n {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+		m, err := r.Read(b[len(b):int(min(int64(cap(b)), n))])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // maxGzipRatio is the most decoded bytes per byte on the wire a gzip body

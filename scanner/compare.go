@@ -5,17 +5,102 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // This file is the response-comparison toolkit every rule shares: what
 // counts as a refusal, what is a soft 404, and how alike two bodies are.
 
 // Refusal says why a response is not a real answer, or "" when it is one.
+// A 2xx answer is judged once (several rules ask about the same one).
 func Refusal(r *Response) string {
+	if m := r.memo(); m != nil {
+		m.refusalOnce.Do(func() { m.refusal = refusal(r, m) })
+		return m.refusal
+	}
+	return refusal(r, nil)
+}
+
+// HasContent is HasContent(r.Body), judged once per answer.
+func (r *Response) HasContent() bool {
+	if m := r.memo(); m != nil {
+		m.contentOnce.Do(func() { m.content = hasContent(r.Body, m) })
+		return m.content
+	}
+	return HasContent(r.Body)
+}
+
+// shareJudgement lets c, a copy of r with the same status and body (the
+// cache hands each hit its own copy), use what is judged of r and its
+// other copies instead of judging the same answer again.
+func (r *Response) shareJudgement(c *Response) {
+	if m := r.memo(); m != nil && c != nil {
+		c.judged.Store(m)
+	}
+}
+
+// answerMemo is what Refusal and HasContent concluded about one 2xx
+// answer, with the JSON value of its body that both read, decoded once.
+// It belongs to the answer as it was judged (status and body): an answer
+// changed afterwards (tests build and reuse them) is judged again.
+type answerMemo struct {
+	status int
+	body   *byte
+	size   int
+
+	refusalOnce sync.Once
+	refusal     string
+	contentOnce sync.Once
+	content     bool
+	jsonOnce    sync.Once
+	value       any
+	isJSON      bool
+}
+
+// memo returns r's memo, or nil when r is not a 2xx answer (those are
+// refused by their status at once and not worth keeping anything for).
+func (r *Response) memo() *answerMemo {
+	if r == nil || r.Err != nil || r.Status < 200 || r.Status >= 300 {
+		return nil
+	}
+	body, size := unsafe.SliceData(r.Body), len(r.Body)
+	for {
+		m := r.judged.Load()
+		if m != nil && m.status == r.Status && m.body == body && m.size == size {
+			return m
+		}
+		fresh := &answerMemo{status: r.Status, body: body, size: size}
+		if r.judged.CompareAndSwap(m, fresh) {
+			return fresh
+		}
+	}
+}
+
+// decoded is the JSON value of the trimmed body, decoded once; ok is
+// false when the body is not JSON.
+func (m *answerMemo) decoded(trimmed []byte) (any, bool) {
+	if m == nil {
+		var v any
+		err := json.Unmarshal(trimmed, &v)
+		return v, err == nil
+	}
+	m.jsonOnce.Do(func() {
+		m.isJSON = json.Unmarshal(trimmed, &m.value) == nil
+		if !m.isJSON {
+			m.value = nil
+		}
+	})
+	return m.value, m.isJSON
+}
+
+// refusal is Refusal, reading the JSON value through m (when not nil).
+func refusal(r *Response, m *answerMemo) string {
 	switch {
 	case r == nil || r.Err != nil:
 		return "no answer"
@@ -32,7 +117,7 @@ func Refusal(r *Response) string {
 		return "status " + strconv.Itoa(r.Status)
 	case isLoginForm(r.Body):
 		return "login form"
-	case isDenialBody(r.Body):
+	case isDenial(r.Body, m):
 		return "denial in the body"
 	case len(bytes.TrimSpace(r.Body)) == 0:
 		return "empty body"
@@ -40,11 +125,11 @@ func Refusal(r *Response) string {
 	return ""
 }
 
-var loginLocation = regexp.MustCompile(`(?i)(log-?in|sign-?in|auth|sso|oauth|session|account)`)
+var loginLocation = lazyre.New(`(?i)(log-?in|sign-?in|auth|sso|oauth|session|account)`)
 
 var (
-	passwordInput = regexp.MustCompile(`(?i)<input[^>]+type\s*=\s*["']?password`)
-	formTag       = regexp.MustCompile(`(?i)<form\b`)
+	passwordInput = lazyre.New(`(?i)<input[^>]+type\s*=\s*["']?password`)
+	formTag       = lazyre.New(`(?i)<form\b`)
 )
 
 func isLoginForm(body []byte) bool {
@@ -52,19 +137,26 @@ func isLoginForm(body []byte) bool {
 }
 
 // denialWords are phrases that, in a short body, mean "you may not".
-var denialWords = regexp.MustCompile(`(?i)\b(unauthori[sz]ed|forbidden|access denied|permission denied|not authori[sz]ed|not allowed|authentication (is )?required|login required|please (log|sign) ?in|invalid (api[ _-]?key|token|credentials|session)|missing (api[ _-]?key|token|credentials|authorization)|token (is )?(expired|invalid|required)|not found|no such)\b`)
+var denialWords = lazyre.New(`(?i)\b(unauthori[sz]ed|forbidden|access denied|permission denied|not authori[sz]ed|not allowed|authentication (is )?required|login required|please (log|sign) ?in|invalid (api[ _-]?key|token|credentials|session)|missing (api[ _-]?key|token|credentials|authorization)|token (is )?(expired|invalid|required)|not found|no such)\b`)
 
 // maxDenialBody bounds the bodies searched for denial words: a real record
 // or page may mention "not found" in passing; an error message is short.
 const maxDenialBody = 512
 
-func isDenialBody(body []byte) bool {
+func isDenialBody(body []byte) bool { return isDenial(body, nil) }
+
+// isDenial is isDenialBody, with the body's JSON value from m when m is
+// not nil.
+func isDenial(body []byte, m *answerMemo) bool {
 	body = bytes.TrimSpace(body)
 	if len(body) > maxDenialBody {
 		return false
 	}
-	var v map[string]any
-	if json.Unmarshal(body, &v) == nil {
+	// Decoded into any, an object is the map json.Unmarshal would fill
+	// (same keys, same values); null, which leaves a map nil, is a
+	// denial in neither reading (no words in it).
+	value, isJSON := m.decoded(body)
+	if v, isObject := value.(map[string]any); isJSON && isObject {
 		for _, k := range []string{"success", "ok", "authorized", "authenticated"} {
 			if b, isBool := v[k].(bool); isBool && !b {
 				return true
@@ -143,7 +235,7 @@ func tokens(body []byte) map[string]int {
 	return out
 }
 
-var wordRE = regexp.MustCompile(`[\p{L}\p{N}_\-.:@/]+`)
+var wordRE = lazyre.New(`[\p{L}\p{N}_\-.:@/]+`)
 
 // flatten walks a JSON value and calls emit for every scalar with its path.
 // Array indices are dropped from the path, so lists compare as bags.
@@ -211,18 +303,18 @@ func lastKey(path string) string {
 }
 
 // viewerFlag matches boolean keys that describe the caller, not the object.
-var viewerFlag = regexp.MustCompile(`(?i)^(viewer_?\w*|can_?\w+|is_?(owner|mine|self|admin|editable|author)|may_?\w+|editable|deletable)$`)
+var viewerFlag = lazyre.New(`(?i)^(viewer_?\w*|can_?\w+|is_?(owner|mine|self|admin|editable|author)|may_?\w+|editable|deletable)$`)
 
 // volatileKey matches keys whose values change on every request.
-var volatileKey = regexp.MustCompile(`(?i)^(timestamp|time|now|date|server_?time|request_?id|trace_?id|span_?id|correlation_?id|nonce|csrf(_?token)?|generated_?at|served_?at|expires_?at|uptime)$`)
+var volatileKey = lazyre.New(`(?i)^(timestamp|time|now|date|server_?time|request_?id|trace_?id|span_?id|correlation_?id|nonce|csrf(_?token)?|generated_?at|served_?at|expires_?at|uptime)$`)
 
 var volatileValue = []struct {
-	re   *regexp.Regexp
+	re   *lazyre.Regexp
 	repl string
 }{
-	{regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\b`), "<time>"},
-	{regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>"},
-	{regexp.MustCompile(`(?i)\b[0-9a-f]{24,}\b`), "<hex>"},
+	{lazyre.New(`\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?\b`), "<time>"},
+	{lazyre.New(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`), "<uuid>"},
+	{lazyre.New(`(?i)\b[0-9a-f]{24,}\b`), "<hex>"},
 }
 
 // maxVolatileBytes bounds the values searched for timestamps and ids:
@@ -293,17 +385,17 @@ type Record struct {
 }
 
 var (
-	personalKey    = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|phone(_?number)?|mobile|ssn|social_?security(_?number)?|address|street|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
-	identifyingKey = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|user_?name|login|user_?id|account_?id|customer_?id|id|uid|sub)$`)
-	emailValue     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$`)
+	personalKey    = lazyre.New(`(?i)^(e-?mail(_?address)?|phone(_?number)?|mobile|ssn|social_?security(_?number)?|address|street|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
+	identifyingKey = lazyre.New(`(?i)^(e-?mail(_?address)?|user_?name|login|user_?id|account_?id|customer_?id|id|uid|sub)$`)
+	emailValue     = lazyre.New(`^[^@\s]+@[^@\s]+\.[a-zA-Z]{2,}$`)
 )
 
 // personKey is the subset of personal keys that identifies a person: a
 // store locator has an address and a phone number, but no email or surname.
-var personKey = regexp.MustCompile(`(?i)^(e-?mail(_?address)?|ssn|social_?security(_?number)?|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
+var personKey = lazyre.New(`(?i)^(e-?mail(_?address)?|ssn|social_?security(_?number)?|birth_?date|date_?of_?birth|dob|user_?name|login|first_?name|last_?name|full_?name|surname|iban|account_?number|card_?number|passport(_?number)?|national_?id|tax_?id)$`)
 
 // publicPersonKey matches the personal keys that public profiles show.
-var publicPersonKey = regexp.MustCompile(`(?i)^(user_?name|login|first_?name|last_?name|full_?name|surname)$`)
+var publicPersonKey = lazyre.New(`(?i)^(user_?name|login|first_?name|last_?name|full_?name|surname)$`)
 
 // PersonalRecord finds the personal data in a JSON body: ok is false when
 // the body is not JSON or identifies no person (an email, a username, a
@@ -407,25 +499,85 @@ func scalarString(v any) (string, bool) {
 
 // pagingKey matches the bookkeeping of an empty page: {"items": [],
 // "total": 0, "page": 1} carries no data.
-var pagingKey = regexp.MustCompile(`(?i)^(total(_?count)?|count|page(_?number|_?size)?|per_?page|limit|offset|size|next|prev(ious)?|has_?more|cursor|next_?cursor|total_?pages)$`)
+var pagingKey = lazyre.New(`(?i)^(total(_?count)?|count|page(_?number|_?size)?|per_?page|limit|offset|size|next|prev(ious)?|has_?more|cursor|next_?cursor|total_?pages)$`)
 
 // HasContent reports whether a 2xx body carries data: not empty, not a
 // JSON null, empty object or empty list.
-func HasContent(body []byte) bool {
+func HasContent(body []byte) bool { return hasContent(body, nil) }
+
+// hasContent is HasContent, with the body's JSON value from m when m is
+// not nil.
+func hasContent(body []byte, m *answerMemo) bool {
 	b := bytes.TrimSpace(body)
 	switch string(b) {
 	case "", "null", "{}", "[]", `""`:
 		return false
 	}
-	var v any
-	if json.Unmarshal(b, &v) == nil {
-		nonNull := false
-		flatten("", v, func(path, value string) {
-			if value != "null" && value != "{}" && value != "[]" && value != "" && !pagingKey.MatchString(lastKey(path)) {
-				nonNull = true
-			}
-		})
-		return nonNull
+	v, isJSON := m.decoded(b)
+	if !isJSON {
+		return true
 	}
-	return true
+	found, deep := hasData(v, 0, "")
+	if found || !deep {
+		return found
+	}
+	// A path past maxPathBytes: judge it as flatten builds it.
+	nonNull := false
+	flatten("", v, func(path, value string) {
+		if !nonNull && value != "null" && value != "{}" && value != "[]" && value != "" && !pagingKey.MatchString(lastKey(path)) {
+			nonNull = true
+		}
+	})
+	return nonNull
+}
+
+// hasData reports whether v holds a value that flatten emits as data
+// (not "null", "{}", "[]" or "") under a key that is not paging
+// bookkeeping: what HasContent asks, without building every path and
+// normalising every value. pathLen and key are the length and lastKey of
+// the path flatten would have built to v. A value that flatten would
+// show as "<volatile>", "<flag>", a number or a boolean is data;
+// normaliseVolatile keeps a string out of or in that set as it is. deep
+// reports a path longer than maxPathBytes, which flatten cuts: the
+// caller then asks flatten itself.
+func hasData(v any, pathLen int, key string) (found, deep bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if pathLen > maxPathBytes {
+			return false, true
+		}
+		for k, c := range t {
+			// flatten's path is bound(path)+"."+k: its last key is k's.
+			f, d := hasData(c, pathLen+1+len(k), lastKey(k))
+			if f {
+				return true, false
+			}
+			deep = deep || d
+		}
+		return false, deep
+	case []any:
+		if pathLen > maxPathBytes {
+			return false, true
+		}
+		for _, c := range t {
+			// bound(path)+"[]": the same last key.
+			f, d := hasData(c, pathLen+2, key)
+			if f {
+				return true, false
+			}
+			deep = deep || d
+		}
+		return false, deep
+	case string:
+		switch t {
+		case "null", "{}", "[]", "":
+			if !volatileKey.MatchString(key) {
+				return false, false
+			}
+		}
+	case float64, bool:
+	default: // nil
+		return false, false
+	}
+	return !pagingKey.MatchString(key), false
 }

@@ -2,11 +2,11 @@ package scanner
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -294,7 +294,7 @@ var notApplicable = map[string]string{
 
 // jwtShape matches a compact JWS: three base64url parts, the header a JSON
 // object ("eyJ" is base64 of `{"`).
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+var jwtShape = lazyre.New(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 // anyJWT reports whether any identity's credentials hold a JWT.
 func (s *scan) anyJWT() bool {

@@ -7,12 +7,12 @@ import (
 	"maps"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 	"github.com/authgate/authgate/scanner/safety"
 )
@@ -178,11 +178,11 @@ func linksIn(body []byte, base *url.URL) []string {
 // linkChars are the characters a discovered path may hold: what the
 // answers of an API put in its own links, and nothing a report or a
 // request would need to escape.
-var linkChars = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+/?$`)
+var linkChars = lazyre.New(`^(/[A-Za-z0-9._~-]+)+/?$`)
 
 // staticFile matches paths of files a browser loads, which hold no API
 // data.
-var staticFile = regexp.MustCompile(`(?i)\.(png|jpe?g|gif|svg|ico|webp|css|js|map|woff2?|ttf|html?|pdf|mp4|zip)$`)
+var staticFile = lazyre.New(`(?i)\.(png|jpe?g|gif|svg|ico|webp|css|js|map|woff2?|ttf|html?|pdf|mp4|zip)$`)
 
 // linkPath cleans a link's path and says whether discovery may try it: no
 // dot segments, no ids (a list of objects links each of them; reading

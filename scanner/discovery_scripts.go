@@ -4,10 +4,10 @@ import (
 	"context"
 	"net/url"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -31,21 +31,21 @@ const (
 )
 
 // scriptSrc matches a <script> tag's src attribute, quoted or not.
-var scriptSrc = regexp.MustCompile(`(?is)<script\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+var scriptSrc = lazyre.New(`(?is)<script\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 
 // baseHref matches the page's <base href>, against which relative script
 // sources resolve (Angular writes <base href="/">).
-var baseHref = regexp.MustCompile(`(?is)<base\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
+var baseHref = lazyre.New(`(?is)<base\b[^>]*?\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))`)
 
 // libraryScript matches the file names of the bundles that hold the
 // framework's code, never the app's routes (Angular's runtime, polyfills
 // and vendor bundles, webpack's runtime, Next.js' framework chunk).
-var libraryScript = regexp.MustCompile(`(?i)^(runtime|polyfills?|vendors?|framework|webpack|chunk-vendors|zone)([.~-][^/]*)?\.js$`)
+var libraryScript = lazyre.New(`(?i)^(runtime|polyfills?|vendors?|framework|webpack|chunk-vendors|zone)([.~-][^/]*)?\.js$`)
 
 // jsRoute matches a quoted string literal in JavaScript that is a
 // root-relative path: the literal entirely, so "/rest/memories" and not
 // the start of `/rest/basket/${id}` or "/rest/user/change-password?current=".
-var jsRoute = regexp.MustCompile("[\"'`](/[A-Za-z0-9._~/-]{1,200})[\"'`]")
+var jsRoute = lazyre.New("[\"'`](/[A-Za-z0-9._~/-]{1,200})[\"'`]")
 
 // apiSegments are first path segments that mark a literal as an API route
 // rather than a page of the front end's own router (/login, /search),

@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // Header is one credential header of an identity.
@@ -265,7 +266,7 @@ func (r *Redactor) add(values ...string) {
 
 // credentialParam matches query parameter names that carry credentials.
 // Their values are redacted everywhere and never sent anonymously.
-var credentialParam = regexp.MustCompile(`(?i)^(api[_-]?key|key|access[_-]?token|id[_-]?token|token|auth|auth[_-]?token|secret|client[_-]?secret|password|passwd|pwd|sig|signature|session|session[_-]?id|sid|jwt|x-api-key)$`)
+var credentialParam = lazyre.New(`(?i)^(api[_-]?key|key|access[_-]?token|id[_-]?token|token|auth|auth[_-]?token|secret|client[_-]?secret|password|passwd|pwd|sig|signature|session|session[_-]?id|sid|jwt|x-api-key)$`)
 
 // Redact replaces every known credential in s.
 func (r *Redactor) Redact(s string) string {

@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // ErrLogin: a configured identity could not log in because of its
@@ -42,16 +43,16 @@ type Login struct {
 
 // Field names recognised when UsernameField / PasswordField are not set.
 var (
-	usernameFieldName = regexp.MustCompile(`(?i)^(user_?name|user|email|e-?mail|login|account|phone|handle|user_?id)$`)
-	passwordFieldName = regexp.MustCompile(`(?i)^(pass(word)?|pwd|passwd|secret|pin)$`)
+	usernameFieldName = lazyre.New(`(?i)^(user_?name|user|email|e-?mail|login|account|phone|handle|user_?id)$`)
+	passwordFieldName = lazyre.New(`(?i)^(pass(word)?|pwd|passwd|secret|pin)$`)
 )
 
 // credentialFieldName matches body and answer fields that hold a secret
 // besides the password: client secrets, API keys, one-time codes, tokens.
-var credentialFieldName = regexp.MustCompile(`(?i)(pass|pwd|secret|api[_-]?key|token|jwt|(^|[_-])(pin|otp|totp|sid|session|session[_-]?id)$|passcode|credential)`)
+var credentialFieldName = lazyre.New(`(?i)(pass|pwd|secret|api[_-]?key|token|jwt|(^|[_-])(pin|otp|totp|sid|session|session[_-]?id)$|passcode|credential)`)
 
 // Field returns the body field whose name matches re, or set when given.
-func (l *Login) field(set string, re *regexp.Regexp) string {
+func (l *Login) field(set string, re *lazyre.Regexp) string {
 	if set != "" {
 		return set
 	}
@@ -209,7 +210,7 @@ func (l *Login) token(r *Response) (string, bool) {
 
 // failedLoginPage matches where frameworks send a refused form login:
 // back to the form (/login?error, /signin) or to an error page.
-var failedLoginPage = regexp.MustCompile(`(?i)(log-?in|sign-?in|auth|error|fail|denied|invalid)`)
+var failedLoginPage = lazyre.New(`(?i)(log-?in|sign-?in|auth|error|fail|denied|invalid)`)
 
 // failedLoginRedirect reports whether a 3xx answer sends the browser back
 // to a login form or an error page.

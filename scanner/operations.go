@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -196,7 +196,7 @@ func (s *scan) discover(ctx context.Context) (*openapi.Document, string) {
 }
 
 // yamlVersionKey finds a top-level openapi: or swagger: key in YAML.
-var yamlVersionKey = regexp.MustCompile(`(?m)^["']?(openapi|swagger)["']?\s*:`)
+var yamlVersionKey = lazyre.New(`(?m)^["']?(openapi|swagger)["']?\s*:`)
 
 // looksLikeDescription reports, in one linear pass, whether a discovered
 // body can be an OpenAPI or Swagger document: a JSON object with a
@@ -232,7 +232,7 @@ func looksLikeDescription(body []byte) bool {
 }
 
 // idSegment matches a path segment that is an object id: digits or a UUID.
-var idSegment = regexp.MustCompile(`^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
+var idSegment = lazyre.New(`^(\d+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
 
 // endpointOperation turns a concrete request ("GET /orders/42?user_id=1")
 // into an operation: ids in the path become parameters, so the route

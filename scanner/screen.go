@@ -101,11 +101,14 @@ func (s *scan) screen(ops []openapi.Operation) []openapi.Operation {
 	s.safety.safe = map[string]bool{}
 	for i := range ops {
 		op := &ops[i]
-		s.safety.safe[op.Method+" "+op.Path] = safeOperation(op)
+		// Judged once: safety.Safe is a read method whose names say no
+		// change (safety.StateChangingGET).
+		where, hit, changes := safety.StateChangingGET(safetyOperation(op))
+		s.safety.safe[op.Method+" "+op.Path] = safety.ReadMethod(op.Method) && !changes
 		reason := ""
 		if s.safety.excluded(op.Method, op.Path, s.docBase()+op.Path) {
 			reason = ExcludedReason
-		} else if where, hit, ok := safety.StateChangingGET(safetyOperation(op)); ok {
+		} else if changes {
 			switch {
 			case s.opts.Mode != finding.ModeActive:
 				reason = fmt.Sprintf("state-changing %s in safe mode (%s says '%s')", op.Method, where, hit.Word)
@@ -129,6 +132,16 @@ func (s *scan) screen(ops []openapi.Operation) []openapi.Operation {
 		}
 	}
 	return kept
+}
+
+// safeOp is safeOperation(op), as screen judged it when it screened the
+// operation (s.safety.safe is read-only once screen returns): the
+// classifier reads the operation's prose, and several steps ask.
+func (s *scan) safeOp(op *openapi.Operation) bool {
+	if safe, ok := s.safety.safe[op.Method+" "+op.Path]; ok {
+		return safe
+	}
+	return safeOperation(op)
 }
 
 // safeOperation reports whether op may be sent with valid credentials in

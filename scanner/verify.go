@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -351,7 +351,7 @@ func (v *verifier) operations(ctx context.Context) []*verifyProbe {
 	var check *Target
 	if method, path, ok := strings.Cut(strings.TrimSpace(v.s.opts.Flows.Check), " "); ok {
 		t := (&API{s: v.s, ops: v.ops}).Target(method, strings.TrimSpace(path))
-		if t.Op.Method == http.MethodGet && safeOperation(t.Op) {
+		if t.Op.Method == http.MethodGet && v.s.safeOp(t.Op) {
 			check = t
 			vals := t.Values()
 			v.probes = append(v.probes, &verifyProbe{t: t, values: vals, anon: t.Send(ctx, Anonymous, vals), check: true})
@@ -360,7 +360,7 @@ func (v *verifier) operations(ctx context.Context) []*verifyProbe {
 	var cands []*openapi.Operation
 	for i := range v.ops {
 		op := &v.ops[i]
-		if op.Method == http.MethodGet && safeOperation(op) && (check == nil || op.Path != check.Op.Path) {
+		if op.Method == http.MethodGet && v.s.safeOp(op) && (check == nil || op.Path != check.Op.Path) {
 			cands = append(cands, op)
 		}
 	}
@@ -481,7 +481,7 @@ func selfRoute(op *openapi.Operation) bool {
 }
 
 // selfPath matches the routes that answer who the caller is.
-var selfPath = regexp.MustCompile(`(?i)/(me|whoami|self|current[_-]?user|userinfo|user|profile|account|session)/?$`)
+var selfPath = lazyre.New(`(?i)/(me|whoami|self|current[_-]?user|userinfo|user|profile|account|session)/?$`)
 
 func isPersonRecord(r *Response) bool {
 	_, ok := SingleRecord(r.Body)

@@ -34,7 +34,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +42,7 @@ import (
 	"time"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -343,7 +343,7 @@ func (w *Writes) parentValues(ctx context.Context, k objects.Lifecycle, owner *I
 // userSegment matches collections of users, whose item is a parent every
 // identity has of its own (/users/{userId}/notes); not accounts or members,
 // often a bank account or a membership rather than the caller.
-var userSegment = regexp.MustCompile(`(?i)^(users?|people|persons?|profiles?|customers?|principals?)$`)
+var userSegment = lazyre.New(`(?i)^(users?|people|persons?|profiles?|customers?|principals?)$`)
 
 // ownParent is what the scan learned owner is (its id, login name or
 // email, of the kinds the parameter asks for, likeliest first) when path
@@ -539,11 +539,11 @@ const createCost = 6
 
 // refKey matches a property that names another object by its id
 // (productId, product_id, categoryID), capturing the object's name.
-var refKey = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9_]*?[A-Za-z0-9])_?(Id|ID|id)$`)
+var refKey = lazyre.New(`^([A-Za-z][A-Za-z0-9_]*?[A-Za-z0-9])_?(Id|ID|id)$`)
 
 // principalRef names the people a property may refer to: the owner's own
 // id is the value for them.
-var principalRef = regexp.MustCompile(`(?i)^(user|owner|author|creator|assignee)$`)
+var principalRef = lazyre.New(`(?i)^(user|owner|author|creator|assignee)$`)
 
 // refDepth bounds the objects created for one create's references.
 const refDepth = 2
@@ -1386,22 +1386,22 @@ func ownIDName(name string, k objects.Lifecycle) bool {
 
 // reservedHost matches the hosts no mail or request can reach anyone at
 // (RFC 2606, RFC 6761): the only ones a generated body may name.
-var reservedHost = regexp.MustCompile(`(?i)(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$`)
+var reservedHost = lazyre.New(`(?i)(^|\.)(example\.(com|net|org)|example|invalid|test|localhost)$`)
 
 // emailInText finds email addresses inside a longer string.
-var emailInText = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
+var emailInText = lazyre.New(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 
 // phoneShape is a phone number as descriptions write examples: a + and
 // at least 7 digits ("+1 415 867 5309"), or a (415) area code; dates and
 // ids, which have neither, are left alone.
-var phoneShape = regexp.MustCompile(`\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}`)
+var phoneShape = lazyre.New(`\+\d[\d\s().-]{6,}\d|\(\d{3}\)\s?\d{3}[\s.-]?\d{4}`)
 
 // fictionalPhone is a number reserved for fiction (NANP 555-0100 to
 // 555-0199): no text or call reaches anyone.
 const fictionalPhone = "+1 202 555 0100"
 
 // emailShape is a string that is an email address.
-var emailShape = regexp.MustCompile(`^[^@\s]+@([^@\s]+\.[^@\s]+)$`)
+var emailShape = lazyre.New(`^[^@\s]+@([^@\s]+\.[^@\s]+)$`)
 
 // reserveAddresses replaces, in a generated body, every email address and
 // http(s) URL outside the reserved domains with one in example.invalid:
@@ -1949,11 +1949,11 @@ const maxLearnedFields = 8
 // the common frameworks write it: Joi ("\"title\" is required"), serde
 // ("missing field `title`"), Mongoose ("Path `title` is required."), Ajv
 // ("must have required property 'title'"), and plain "title is required".
-var missingFieldPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)missing (?:required )?(?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
-	regexp.MustCompile(`(?i)required (?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
-	regexp.MustCompile(`(?i)[\x60'"]([A-Za-z_][\w-]*)[\x60'"] +(?:is +(?:a +)?required|is +missing|must be (?:provided|present|specified)|cannot be (?:blank|empty|null))`),
-	regexp.MustCompile(`(?i)\b([A-Za-z_][\w-]*) +(?:is +required|is +missing|must be (?:provided|present|specified)|can(?:'t|not) be (?:blank|empty|null))`),
+var missingFieldPatterns = []*lazyre.Regexp{
+	lazyre.New(`(?i)missing (?:required )?(?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
+	lazyre.New(`(?i)required (?:field|property|parameter|key|attribute)s?:? *[\x60'"]?([A-Za-z_][\w-]*)`),
+	lazyre.New(`(?i)[\x60'"]([A-Za-z_][\w-]*)[\x60'"] +(?:is +(?:a +)?required|is +missing|must be (?:provided|present|specified)|cannot be (?:blank|empty|null))`),
+	lazyre.New(`(?i)\b([A-Za-z_][\w-]*) +(?:is +required|is +missing|must be (?:provided|present|specified)|can(?:'t|not) be (?:blank|empty|null))`),
 }
 
 // notFieldNames are words the unquoted pattern catches that name no field
@@ -1967,7 +1967,7 @@ var notFieldNames = map[string]bool{
 
 // requiredWords in a per-field message mean the field was missing rather
 // than wrong.
-var requiredWords = regexp.MustCompile(`(?i)(required|missing|blank|empty|may not be null|must not be null|can't be null|cannot be null)`)
+var requiredWords = lazyre.New(`(?i)(required|missing|blank|empty|may not be null|must not be null|can't be null|cannot be null)`)
 
 // missingFields names the top-level body fields a 400 or 422 says are
 // missing, so the create is sent once more with them.
@@ -2427,7 +2427,7 @@ const maxNamesDepth = 8
 
 // principalKeys name the parts of a record that list people: an id under
 // one of them is a person's, not the record's own.
-var principalKeys = regexp.MustCompile(`(?i)(member|user|owner|collaborator|shared|editor|viewer|participant|assignee|author|team|people|grant|acl|permission)`)
+var principalKeys = lazyre.New(`(?i)(member|user|owner|collaborator|shared|editor|viewer|participant|assignee|author|team|people|grant|acl|permission)`)
 
 // Names reports whether body names identity id anywhere in it: the email
 // or login name the scan learned it has (or a value owns: declares), as

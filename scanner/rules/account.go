@@ -8,11 +8,11 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -120,18 +120,18 @@ func acctOp(t *scanner.Target) string { return t.Op.Method + " " + t.Op.Path }
 // them out: they are the login's credentials, not the new account's, and
 // a registration has no business receiving them (nor its curl showing
 // them).
-var acctCredentialField = regexp.MustCompile(`(?i)(passw|passphrase|passcode|pwd|secret|api[_-]?key|(access|private|client|signing)[_-]?key|token|jwt|otp|mfa|2fa|credential|signature|session|^(pin|sid|key|code|auth[_-]?code|verification[_-]?code)$|[_-](pin|sid)$)`)
+var acctCredentialField = lazyre.New(`(?i)(passw|passphrase|passcode|pwd|secret|api[_-]?key|(access|private|client|signing)[_-]?key|token|jwt|otp|mfa|2fa|credential|signature|session|^(pin|sid|key|code|auth[_-]?code|verification[_-]?code)$|[_-](pin|sid)$)`)
 
 // acctAccountParam matches parameter names that hold an account's name:
 // the throw-away's own name goes there.
-var acctAccountParam = regexp.MustCompile(`(?i)^(user[_-]?name|user|e-?mail|e-?mail[_-]?address|login|login[_-]?name|handle|phone|phone[_-]?number|account[_-]?name)$`)
+var acctAccountParam = lazyre.New(`(?i)^(user[_-]?name|user|e-?mail|e-?mail[_-]?address|login|login[_-]?name|handle|phone|phone[_-]?number|account[_-]?name)$`)
 
 // acctAccountIDParam matches query parameters that name an account by an
 // id the scanner does not know.
-var acctAccountIDParam = regexp.MustCompile(`(?i)^((user|account|member|customer|profile)[_-]?id|uid)$`)
+var acctAccountIDParam = lazyre.New(`(?i)^((user|account|member|customer|profile)[_-]?id|uid)$`)
 
 // acctPathParam finds the {name} templates of a route.
-var acctPathParam = regexp.MustCompile(`\{([^{}]+)\}`)
+var acctPathParam = lazyre.New(`\{([^{}]+)\}`)
 
 // flowValues are the parameter values for sending the flow operation t on
 // behalf of the account user (l's account): every parameter that names an
@@ -355,15 +355,15 @@ func acctKeep(a *scanner.API, reg *scanner.Target, l *scanner.Login, user, passw
 
 // registrationBackTo matches where a refused registration form sends the
 // browser: back to the form itself, or to an error page.
-var registrationBackTo = regexp.MustCompile(`(?i)(register|registration|sign-?up|create-?account|join)`)
+var registrationBackTo = lazyre.New(`(?i)(register|registration|sign-?up|create-?account|join)`)
 
 // registrationErrorPage matches a redirect's path or query that reports an
 // error (Spring MVC's /register?error, Rails' ?failed).
-var registrationErrorPage = regexp.MustCompile(`(?i)(error|fail|invalid|denied|rejected)`)
+var registrationErrorPage = lazyre.New(`(?i)(error|fail|invalid|denied|rejected)`)
 
 // registrationDone matches the pages a registration that worked leads to,
 // even under the registration's own path (/signup/complete).
-var registrationDone = regexp.MustCompile(`(?i)(success|complete|done|welcome|confirm|verify|thank)`)
+var registrationDone = lazyre.New(`(?i)(success|complete|done|welcome|confirm|verify|thank)`)
 
 // registrationRefused says why an answer that is not a 4xx still refused
 // the registration: the form rendered again (a password input: the
@@ -501,16 +501,16 @@ const minResetRandomLooking = 16
 
 // resetNotSecret matches values that hide or stand for a secret rather than
 // being one.
-var resetNotSecret = regexp.MustCompile(`(?i)^(true|false|null|none|sent|ok|x{4,}|\*+|•+|\[?redacted\]?|hidden)$|\*{3}|•`)
+var resetNotSecret = lazyre.New(`(?i)^(true|false|null|none|sent|ok|x{4,}|\*+|•+|\[?redacted\]?|hidden)$|\*{3}|•`)
 
 // resetDigit: random tokens and one-time codes nearly always hold one.
-var resetDigit = regexp.MustCompile(`[0-9]`)
+var resetDigit = lazyre.New(`[0-9]`)
 
 // resetLink finds URLs with a query in text: absolute, or a path.
-var resetLink = regexp.MustCompile(`(?i)(?:https?://|/)[^\s"'<>\\]*\?[^\s"'<>\\]+`)
+var resetLink = lazyre.New(`(?i)(?:https?://|/)[^\s"'<>\\]*\?[^\s"'<>\\]+`)
 
 func resetSecretName(name string) string {
-	return strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(name))
+	return nameSeparators.Replace(strings.ToLower(name))
 }
 
 // resetSecretLike reports whether v could be a reset secret: long enough, one
@@ -701,7 +701,7 @@ func passwordRoutes(a *scanner.API) []pwRoute {
 }
 
 // pwLastSegment matches a route's last segment that names the password.
-var pwLastSegment = regexp.MustCompile(`(?i)(passw(or)?d|pwd)s?$`)
+var pwLastSegment = lazyre.New(`(?i)(passw(or)?d|pwd)s?$`)
 
 // fields finds the password fields of body, at the top or one object
 // down; without a schema the route takes {"password"}. It reports whether
@@ -760,7 +760,7 @@ const (
 
 // pwFieldKind says what a body field named k takes.
 func pwFieldKind(k string) int {
-	n := strings.NewReplacer("_", "", "-", "", ".", "").Replace(strings.ToLower(k))
+	n := nameSeparators.Replace(strings.ToLower(k))
 	if !pwFieldName.MatchString(n) || strings.Contains(n, "passport") || strings.Contains(n, "passcode") || strings.Contains(n, "bypass") {
 		return pwNone
 	}
@@ -773,7 +773,7 @@ func pwFieldKind(k string) int {
 }
 
 // pwFieldName matches a normalised field name that holds a password.
-var pwFieldName = regexp.MustCompile(`passw(or)?d|pwd|^(new|old|current)?pass$`)
+var pwFieldName = lazyre.New(`passw(or)?d|pwd|^(new|old|current)?pass$`)
 
 // body is rt's request body setting the password to set, with current in
 // the fields that ask for the caller's current one.

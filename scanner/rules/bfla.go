@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -324,7 +324,7 @@ func selectsNothing(vals map[string]string) bool {
 // pageOnlyParam matches whole parameter names that only page or order a
 // collection. Unlike pagingParam it is anchored: "account" contains
 // "count" but selects a principal.
-var pageOnlyParam = regexp.MustCompile(`(?i)^(page|page_?size|per_?page|page_?number|offset|limit|size|count|cursor|sort|order_?by|direction)$`)
+var pageOnlyParam = lazyre.New(`(?i)^(page|page_?size|per_?page|page_?number|offset|limit|size|count|cursor|sort|order_?by|direction)$`)
 
 // roleRefused reports whether r refuses a signed-in caller's role: 403,
 // or 404 hiding the route. A 401 is not one (the credentials were not

@@ -3,9 +3,10 @@ package rules
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // A dotenv file (.env) served by a static-file handler holds the
@@ -14,7 +15,7 @@ import (
 // /.env on every target (see scanner/discovery.go).
 
 // envLine is one assignment: KEY=value, optionally after "export".
-var envLine = regexp.MustCompile(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$`)
+var envLine = lazyre.New(`^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$`)
 
 // minEnvLines is the fewest assignments a body needs to be taken for a
 // dotenv file; one "password=x" line in prose is not one.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"regexp"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -27,7 +27,7 @@ func (VerboseErrorDisclosure) Info() finding.RuleInfo { return info("verbose-err
 type leak struct {
 	stack string // the backend it reveals: "Node.js", "Java", ..., or anyStack
 	what  string // how the summary names it
-	re    *regexp.Regexp
+	re    *lazyre.Regexp
 }
 
 // anyStack marks signatures that any stack can show (SQL servers' own
@@ -43,52 +43,52 @@ const anyStack = "any"
 // the more specific entries of a stack come first.
 var leaks = []leak{
 	// Node.js. Juice Shop's 500 carries SQLite's code and the SQL it ran.
-	{"Node.js", "a SQLite error", regexp.MustCompile(`\bSQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|BUSY|LOCKED|READONLY|CORRUPT|CANTOPEN|TOOBIG|SCHEMA|NOTADB|IOERR)\b[^\n]*|near "[^"\n]*": syntax error|unrecognized token: "`)},
-	{"Node.js", "a Sequelize error", regexp.MustCompile(`\bSequelize[A-Z]\w*Error\b`)},
-	{"Node.js", "a MongoDB or Mongoose error", regexp.MustCompile(`\bMongo(Server|Network|Parse|BulkWrite|Write)?Error\b|\bMongooseError\b|\bE11000 duplicate key error|Cast to ObjectId failed for value|\bBSONTypeError\b`)},
-	{"Node.js", "a Prisma error", regexp.MustCompile("\\bPrismaClient(Known|Unknown)?(Request|Validation|Initialization|RustPanic)Error\\b|Invalid `prisma\\.\\w+\\.\\w+\\(\\)` invocation")},
-	{"Node.js", "a Node.js stack trace", regexp.MustCompile(`(?m)^\s*at .+\((/|[A-Z]:\\|node:)[^)]*:\d+:\d+\)`)},
+	{"Node.js", "a SQLite error", lazyre.New(`\bSQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|BUSY|LOCKED|READONLY|CORRUPT|CANTOPEN|TOOBIG|SCHEMA|NOTADB|IOERR)\b[^\n]*|near "[^"\n]*": syntax error|unrecognized token: "`)},
+	{"Node.js", "a Sequelize error", lazyre.New(`\bSequelize[A-Z]\w*Error\b`)},
+	{"Node.js", "a MongoDB or Mongoose error", lazyre.New(`\bMongo(Server|Network|Parse|BulkWrite|Write)?Error\b|\bMongooseError\b|\bE11000 duplicate key error|Cast to ObjectId failed for value|\bBSONTypeError\b`)},
+	{"Node.js", "a Prisma error", lazyre.New("\\bPrismaClient(Known|Unknown)?(Request|Validation|Initialization|RustPanic)Error\\b|Invalid `prisma\\.\\w+\\.\\w+\\(\\)` invocation")},
+	{"Node.js", "a Node.js stack trace", lazyre.New(`(?m)^\s*at .+\((/|[A-Z]:\\|node:)[^)]*:\d+:\d+\)`)},
 
 	// Java.
-	{"Java", "a Hibernate error", regexp.MustCompile(`\borg\.hibernate\.[\w.]+(Exception|Error)\b|could not execute statement; SQL \[|could not extract ResultSet|\bHHH\d{6}:`)},
-	{"Java", "a JDBC error", regexp.MustCompile(`\bjava\.sql\.SQL\w*Exception\b|\borg\.postgresql\.util\.PSQLException\b|\bcom\.mysql\.cj\.jdbc\.exceptions\.\w+|\borg\.h2\.jdbc\.JdbcSQL\w*Exception\b`)},
+	{"Java", "a Hibernate error", lazyre.New(`\borg\.hibernate\.[\w.]+(Exception|Error)\b|could not execute statement; SQL \[|could not extract ResultSet|\bHHH\d{6}:`)},
+	{"Java", "a JDBC error", lazyre.New(`\bjava\.sql\.SQL\w*Exception\b|\borg\.postgresql\.util\.PSQLException\b|\bcom\.mysql\.cj\.jdbc\.exceptions\.\w+|\borg\.h2\.jdbc\.JdbcSQL\w*Exception\b`)},
 	// The bare Whitelabel page ("There was an unexpected error (type=...,
 	// status=500).") and Spring Boot's default JSON name the framework and
 	// nothing else; its classes and frames say more.
-	{"Java", "a Spring exception", regexp.MustCompile(`\bat org\.springframework\.[\w$.]+\(|\borg\.springframework\.[\w.]+(Exception|Error)\b`)},
-	{"Java", "a Java stack trace", regexp.MustCompile(`(?m)^\s*at [\w$.<>/]+\([\w$]+\.(java|kt|scala):\d+\)|Exception in thread "`)},
-	{"Java", "a Java exception class", regexp.MustCompile(`\b(java|javax|jakarta)\.[a-z]\w*(\.[a-z]\w*)*\.[A-Z]\w*(Exception|Error)\b`)},
+	{"Java", "a Spring exception", lazyre.New(`\bat org\.springframework\.[\w$.]+\(|\borg\.springframework\.[\w.]+(Exception|Error)\b`)},
+	{"Java", "a Java stack trace", lazyre.New(`(?m)^\s*at [\w$.<>/]+\([\w$]+\.(java|kt|scala):\d+\)|Exception in thread "`)},
+	{"Java", "a Java exception class", lazyre.New(`\b(java|javax|jakarta)\.[a-z]\w*(\.[a-z]\w*)*\.[A-Z]\w*(Exception|Error)\b`)},
 
 	// .NET.
-	{".NET", "a .NET stack trace", regexp.MustCompile(`\bin [^\n]+\.cs:line \d+`)},
-	{".NET", "a .NET exception", regexp.MustCompile(`\b(System|Microsoft\.(EntityFrameworkCore|Data\.SqlClient|AspNetCore))(\.[A-Z]\w*)*\.\w*Exception\b`)},
+	{".NET", "a .NET stack trace", lazyre.New(`\bin [^\n]+\.cs:line \d+`)},
+	{".NET", "a .NET exception", lazyre.New(`\b(System|Microsoft\.(EntityFrameworkCore|Data\.SqlClient|AspNetCore))(\.[A-Z]\w*)*\.\w*Exception\b`)},
 
 	// Go.
-	{"Go", "a Go panic", regexp.MustCompile(`goroutine \d+ \[running\]|(?m)^panic: .+|runtime error: (invalid memory address|index out of range|slice bounds out of range|integer divide by zero)|\.go:\d+ \+0x[0-9a-f]+`)},
+	{"Go", "a Go panic", lazyre.New(`goroutine \d+ \[running\]|(?m)^panic: .+|runtime error: (invalid memory address|index out of range|slice bounds out of range|integer divide by zero)|\.go:\d+ \+0x[0-9a-f]+`)},
 
 	// Ruby and Rails.
-	{"Ruby", "a Rails exception", regexp.MustCompile(`\b(ActiveRecord|ActionController|ActionView|ActiveModel|ActionDispatch)::[A-Z]\w+|Action Controller: Exception caught`)},
-	{"Ruby", "a Ruby stack trace", regexp.MustCompile(`\.rb:\d+:in [` + "`" + `']|undefined method [` + "`" + `'][^'\n]+' for (nil|an instance of|#<)`)},
+	{"Ruby", "a Rails exception", lazyre.New(`\b(ActiveRecord|ActionController|ActionView|ActiveModel|ActionDispatch)::[A-Z]\w+|Action Controller: Exception caught`)},
+	{"Ruby", "a Ruby stack trace", lazyre.New(`\.rb:\d+:in [` + "`" + `']|undefined method [` + "`" + `'][^'\n]+' for (nil|an instance of|#<)`)},
 
 	// PHP and Laravel.
-	{"PHP", "a Laravel or Symfony exception", regexp.MustCompile(`\b(Illuminate|Symfony\\Component|Whoops)\\[\w\\]+|vendor/laravel/framework/src/`)},
-	{"PHP", "a PHP error", regexp.MustCompile(`(?i)(fatal error|parse error|warning)</b>:.+ on line <b>\d+|PHP (Fatal|Parse|Warning) error|\bPDOException\b|(?m)^#\d+ [^\n]+\.php\(\d+\): |Uncaught \w+(Exception|Error)\b`)},
+	{"PHP", "a Laravel or Symfony exception", lazyre.New(`\b(Illuminate|Symfony\\Component|Whoops)\\[\w\\]+|vendor/laravel/framework/src/`)},
+	{"PHP", "a PHP error", lazyre.New(`(?i)(fatal error|parse error|warning)</b>:.+ on line <b>\d+|PHP (Fatal|Parse|Warning) error|\bPDOException\b|(?m)^#\d+ [^\n]+\.php\(\d+\): |Uncaught \w+(Exception|Error)\b`)},
 
 	// Python.
-	{"Python", "a Python traceback", regexp.MustCompile(`Traceback \(most recent call last\)|File "[^"\n]+\.py", line \d+`)},
-	{"Python", "a Django debug page", regexp.MustCompile(`You're seeing this error because you have <code>DEBUG = True|\bdjango\.(core|db|http|urls|template)\.[\w.]+|Werkzeug Debugger`)},
-	{"Python", "a SQLAlchemy error", regexp.MustCompile(`\bsqlalchemy\.(exc|orm\.exc)\.\w+|\(Background on this error at: https?://sqlalche\.me/`)},
-	{"Python", "a psycopg error", regexp.MustCompile(`\bpsycopg2?\.(errors\.)?[A-Z]\w+|\bpsycopg2\.\w+`)},
+	{"Python", "a Python traceback", lazyre.New(`Traceback \(most recent call last\)|File "[^"\n]+\.py", line \d+`)},
+	{"Python", "a Django debug page", lazyre.New(`You're seeing this error because you have <code>DEBUG = True|\bdjango\.(core|db|http|urls|template)\.[\w.]+|Werkzeug Debugger`)},
+	{"Python", "a SQLAlchemy error", lazyre.New(`\bsqlalchemy\.(exc|orm\.exc)\.\w+|\(Background on this error at: https?://sqlalche\.me/`)},
+	{"Python", "a psycopg error", lazyre.New(`\bpsycopg2?\.(errors\.)?[A-Z]\w+|\bpsycopg2\.\w+`)},
 
 	// AWS. The bare names (ValidationException) are ordinary AWS-style
 	// error types; only the service-qualified form or DynamoDB's own
 	// wording reveals the backend.
-	{"AWS", "an AWS SDK (botocore) error message", regexp.MustCompile(`An error occurred \(\w+\) when calling the \w+ operation`)},
-	{"AWS", "a DynamoDB exception", regexp.MustCompile(`com\.amazonaws\.dynamodb\.v\d+#\w+Exception|The AttributeValue for a key attribute cannot contain|Size of hashkey has exceeded|provided key element does not match the schema`)},
-	{"AWS", "an AWS SDK class name", regexp.MustCompile(`\b(botocore\.exceptions\.\w+|com\.amazonaws\.[\w.]+|software\.amazon\.awssdk\.[\w.]+)`)},
+	{"AWS", "an AWS SDK (botocore) error message", lazyre.New(`An error occurred \(\w+\) when calling the \w+ operation`)},
+	{"AWS", "a DynamoDB exception", lazyre.New(`com\.amazonaws\.dynamodb\.v\d+#\w+Exception|The AttributeValue for a key attribute cannot contain|Size of hashkey has exceeded|provided key element does not match the schema`)},
+	{"AWS", "an AWS SDK class name", lazyre.New(`\b(botocore\.exceptions\.\w+|com\.amazonaws\.[\w.]+|software\.amazon\.awssdk\.[\w.]+)`)},
 
 	// Databases, whichever stack talks to them.
-	{anyStack, "a database error", regexp.MustCompile(`(?i)SQLSTATE\[|you have an error in your SQL syntax|\bORA-\d{5}\b|\bPG::\w+|sqlite3\.\w*Error|unclosed quotation mark|SQLException|pq: [a-z]|syntax error at or near "`)},
+	{anyStack, "a database error", lazyre.New(`(?i)SQLSTATE\[|you have an error in your SQL syntax|\bORA-\d{5}\b|\bPG::\w+|sqlite3\.\w*Error|unclosed quotation mark|SQLException|pq: [a-z]|syntax error at or near "`)},
 }
 
 // malformed are the values sent for every parameter: an empty key, one

@@ -13,13 +13,13 @@ import (
 	"hash"
 	"maps"
 	"math"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -96,7 +96,7 @@ type jwtCredential struct {
 }
 
 // jwtCandidate matches a compact-JWS-shaped substring of a header value.
-var jwtCandidate = regexp.MustCompile(`[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+var jwtCandidate = lazyre.New(`[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 // findJWT finds the JWT in id's credentials: the Authorization header
 // first, then cookies, then other headers — an identity may also carry a
@@ -668,13 +668,13 @@ func (*JWTSensitiveClaims) Info() finding.RuleInfo { return info("jwt-sensitive-
 
 var (
 	// jwtSecretClaim names claims that hold a secret when they hold a string.
-	jwtSecretClaim = regexp.MustCompile(`(?i)^(.*[_-])?(password|passwd|pwd|pass|passphrase|secret|client_?secret|private_?key|api_?key|apikey)$`)
+	jwtSecretClaim = lazyre.New(`(?i)^(.*[_-])?(password|passwd|pwd|pass|passphrase|secret|client_?secret|private_?key|api_?key|apikey)$`)
 	// jwtPersonalClaim names claims that hold sensitive personal data.
-	jwtPersonalClaim = regexp.MustCompile(`(?i)^(.*[_-])?(ssn|social_?security(_?number)?|credit_?card(_?number)?|card_?number|cc_?num(ber)?|pan|cvv|cvc|iban)$`)
+	jwtPersonalClaim = lazyre.New(`(?i)^(.*[_-])?(ssn|social_?security(_?number)?|credit_?card(_?number)?|card_?number|cc_?num(ber)?|pan|cvv|cvc|iban)$`)
 	// jwtSSNValue and jwtHashValue are values sensitive whatever their claim's name.
-	jwtSSNValue  = regexp.MustCompile(`^\d{3}-\d{2}-\d{4}$`)
-	jwtHashValue = regexp.MustCompile(`^\$(2[abxy]|argon2(id|i|d)|scrypt|pbkdf2[-_a-z0-9]*)\$`)
-	jwtCardValue = regexp.MustCompile(`^(4\d{12}(\d{3})?|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(011|5\d\d)\d{12})$`)
+	jwtSSNValue  = lazyre.New(`^\d{3}-\d{2}-\d{4}$`)
+	jwtHashValue = lazyre.New(`^\$(2[abxy]|argon2(id|i|d)|scrypt|pbkdf2[-_a-z0-9]*)\$`)
+	jwtCardValue = lazyre.New(`^(4\d{12}(\d{3})?|5[1-5]\d{14}|2[2-7]\d{14}|3[47]\d{13}|6(011|5\d\d)\d{12})$`)
 )
 
 // maxJWTClaimDepth bounds the walk of nested claims.
@@ -683,7 +683,7 @@ const maxJWTClaimDepth = 4
 // Check implements scanner.Rule.
 // jwtIDClaim matches claims that hold identifiers: the registered ones and
 // any key ending in id.
-var jwtIDClaim = regexp.MustCompile(`(?i)^(sub|jti|sid|oid|aud|iss|azp|tid|kid)$|id$`)
+var jwtIDClaim = lazyre.New(`(?i)^(sub|jti|sid|oid|aud|iss|azp|tid|kid)$|id$`)
 
 func (r *JWTSensitiveClaims) Check(_ context.Context, t *scanner.Target) []finding.Finding {
 	tok, ok := r.once.take(t)
@@ -707,7 +707,7 @@ func (r *JWTSensitiveClaims) Check(_ context.Context, t *scanner.Target) []findi
 				walk(path, e, depth+1)
 			}
 		case string:
-			digits := strings.NewReplacer(" ", "", "-", "").Replace(x)
+			digits := spacesDashes.Replace(x)
 			switch {
 			case x == "":
 			case jwtSecretClaim.MatchString(key):

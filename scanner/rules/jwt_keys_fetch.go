@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/safety"
 )
@@ -64,7 +64,7 @@ const (
 
 // jwtKeyOperation matches the path of an operation that serves a key:
 // /jwks, /.well-known/jwks.json, /auth/public-key, /keys, /certs, *.pem.
-var jwtKeyOperation = regexp.MustCompile(`(?i)(jwks|public[-_.]?key|pubkey|\.pem$|\.pub$|/certs?$|/keys$)`)
+var jwtKeyOperation = lazyre.New(`(?i)(jwks|public[-_.]?key|pubkey|\.pem$|\.pub$|/certs?$|/keys$)`)
 
 // jwtKeySearch is one scan's search for the server's public keys: the keys
 // found and what each source gave, which the coverage reports.

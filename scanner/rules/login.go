@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -118,13 +119,13 @@ func loginAnswered(r *scanner.Response) bool {
 
 // loginThrottleWords are what a throttled answer says about the client;
 // "TooManyRequestsException" (AWS) writes the words together.
-var loginThrottleWords = regexp.MustCompile(`(?i)(too[ _-]?many|rate[ _-]?limit|throttl|slow down|try again (later|in\b)|retry (later|in\b)|wait \d+ ?(s|secs?|seconds?|mins?|minutes?)\b)`)
+var loginThrottleWords = lazyre.New(`(?i)(too[ _-]?many|rate[ _-]?limit|throttl|slow down|try again (later|in\b)|retry (later|in\b)|wait \d+ ?(s|secs?|seconds?|mins?|minutes?)\b)`)
 
 // loginLockWords are what an answer of a protected account says: locked,
 // blocked, a CAPTCHA to solve, attempts counted down, a maximum of
 // attempts reached or exceeded (Cognito's "Password attempts exceeded",
 // "LimitExceededException").
-var loginLockWords = regexp.MustCompile(`(?i)(captcha|turnstile|locked|lock-?out|blocked|suspended|temporarily (disabled|unavailable)|attempts?[ _-]?(remaining|left)|remaining[ _-]attempts|exceeded|max(imum)?[ _-](number[ _-]of[ _-])?(\w+[ _-])?(attempts|tries|retries|failures))`)
+var loginLockWords = lazyre.New(`(?i)(captcha|turnstile|locked|lock-?out|blocked|suspended|temporarily (disabled|unavailable)|attempts?[ _-]?(remaining|left)|remaining[ _-]attempts|exceeded|max(imum)?[ _-](number[ _-]of[ _-])?(\w+[ _-])?(attempts|tries|retries|failures))`)
 
 // loginThrottled says how r shows that the client is being throttled, ""
 // when it does not: 429, Retry-After, a rate-limit header counted down to
@@ -500,7 +501,7 @@ func enumDiff(known, invented *scanner.Response, knownName, inventedName string)
 // enumValidationWords are what a validation error about an account name's
 // format says (DRF's "Ensure this field has no more than 15 characters.",
 // "must be a valid phone number").
-var enumValidationWords = regexp.MustCompile(`(?i)(ensure this field|format|pattern|must (be|contain|have|match|not|only)|too (long|short)|(no more than|at most|at least|no fewer than|maximum|minimum|max|min)\b.{0,20}\b(characters|chars|digits|length)|\blength\b|malformed|not a valid (e-?mail|phone|number|integer|value)|only (letters|digits|numbers)|alphanumeric|numeric)`)
+var enumValidationWords = lazyre.New(`(?i)(ensure this field|format|pattern|must (be|contain|have|match|not|only)|too (long|short)|(no more than|at most|at least|no fewer than|maximum|minimum|max|min)\b.{0,20}\b(characters|chars|digits|length)|\blength\b|malformed|not a valid (e-?mail|phone|number|integer|value)|only (letters|digits|numbers)|alphanumeric|numeric)`)
 
 // enumMalformed reports whether the invented name's answer reads as a
 // validation error about the account field that the known name's does
@@ -536,7 +537,7 @@ const minEchoedPart = 3
 // run of mask characters: "m***@e***" (Cognito's CodeDeliveryDetails),
 // "+1 ***-***-0123", "jo••••@gmail.com". Quotes and backslashes end it,
 // so JSON stays valid.
-var enumMasked = regexp.MustCompile(`[^\s"'\\<>,;()\[\]{}]*(\*{2,}|•{2,}|●{2,})[^\s"'\\<>,;()\[\]{}]*`)
+var enumMasked = lazyre.New(`[^\s"'\\<>,;()\[\]{}]*(\*{2,}|•{2,}|●{2,})[^\s"'\\<>,;()\[\]{}]*`)
 
 // enumNormalise removes name from body as the answer may echo it: as
 // sent, JSON- or URL-escaped, only the local part of an e-mail address,
@@ -564,7 +565,7 @@ func enumNormalise(body []byte, name string) []byte {
 	return re.ReplaceAllLiteral(body, []byte(enumNameMark))
 }
 
-var enumDigitRun = regexp.MustCompile(`[0-9]+`)
+var enumDigitRun = lazyre.New(`[0-9]+`)
 
 // enumDigits replaces every run of digits by one 0; JSON stays valid.
 func enumDigits(body []byte) []byte {
@@ -689,10 +690,10 @@ func enumRandom(alphabet string, n int) string {
 
 // enumPhoneLike matches account names made of digits: phone numbers,
 // numeric ids.
-var enumPhoneLike = regexp.MustCompile(`^\+?\(?[0-9][0-9 ()./-]*$`)
+var enumPhoneLike = lazyre.New(`^\+?\(?[0-9][0-9 ()./-]*$`)
 
 // enumPhoneKey names a field that holds a phone number.
-var enumPhoneKey = regexp.MustCompile(`(?i)(phone|mobile|msisdn|tel|cell)`)
+var enumPhoneKey = lazyre.New(`(?i)(phone|mobile|msisdn|tel|cell)`)
 
 // Ranges reserved for fiction, which no subscriber has: NANP's
 // 555-0100 to 555-0199 in every area code, and Ofcom's drama range for
@@ -818,13 +819,13 @@ func passwordOnlyLogin(ctx context.Context, a *scanner.API, l *scanner.Login) (*
 // description is searched with mfaAPIWords, which leave out the words
 // that name ordinary resources there (/challenges of a game).
 var (
-	mfaAnswerWords = regexp.MustCompile(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code)|verification[_ -]?code|security[_ -]?code|challenge|authenticator[_ -]?(app|code))([^a-z0-9]|$)`)
-	mfaAPIWords    = regexp.MustCompile(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code))([^a-z0-9]|$)`)
+	mfaAnswerWords = lazyre.New(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code)|verification[_ -]?code|security[_ -]?code|challenge|authenticator[_ -]?(app|code))([^a-z0-9]|$)`)
+	mfaAPIWords    = lazyre.New(`(^|[^a-z0-9])(mfa|2fa|otp|totp|hotp|u2f|web[_ -]?authn|passkeys?|fido2?|two[_ -]?factor|second[_ -]?factor|multi[_ -]?factor|one[_ -]?time[_ -]?(password|passcode|code))([^a-z0-9]|$)`)
 )
 
 // mfaCamel splits camelCase words ("mfaRequired", "OTPCode") so that the
 // word patterns see their parts.
-var mfaCamel = []*regexp.Regexp{regexp.MustCompile(`([a-z0-9])([A-Z])`), regexp.MustCompile(`([A-Z]+)([A-Z][a-z])`)}
+var mfaCamel = []*lazyre.Regexp{lazyre.New(`([a-z0-9])([A-Z])`), lazyre.New(`([A-Z]+)([A-Z][a-z])`)}
 
 func mfaWords(s string) string {
 	for _, re := range mfaCamel {

@@ -5,13 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 )
@@ -199,7 +199,7 @@ func massFinding(t *scanner.Target, conf finding.Confidence, summary string, stu
 // massGraveWords make a property's mass assignment high severity: it
 // grants privileges, moves the object to another owner or tenant, or
 // creates money.
-var massGraveWords = regexp.MustCompile(`(?i)role|admin|owner|tenant|balance|credit|permission|staff|superuser|^user_?id$`)
+var massGraveWords = lazyre.New(`(?i)role|admin|owner|tenant|balance|credit|permission|staff|superuser|^user_?id$`)
 
 // massGrave reports whether name's mass assignment is high severity.
 func massGrave(name string) bool { return massGraveWords.MatchString(name) }
@@ -208,7 +208,7 @@ func massGrave(name string) bool { return massGraveWords.MatchString(name) }
 // raise it: they are never sent on the throw-away's own account or a
 // registration, where a changed id could make the account someone else's
 // or unreachable.
-var massOwnership = regexp.MustCompile(`(?i)^(owner|owner_?id|user_?id|tenant_?id)$`)
+var massOwnership = lazyre.New(`(?i)^(owner|owner_?id|user_?id|tenant_?id)$`)
 
 // massReasonText says why a candidate is forbidden, as the summary quotes
 // it: the API's owner weighs "the description marks it readOnly" and "it

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -45,7 +45,7 @@ func massSegments(path string) []string {
 	var out []string
 	for _, s := range strings.Split(path, "/") {
 		if s != "" {
-			out = append(out, strings.NewReplacer("-", "", "_", "").Replace(strings.ToLower(s)))
+			out = append(out, dashUnderscore.Replace(strings.ToLower(s)))
 		}
 	}
 	return out
@@ -86,7 +86,7 @@ func massAccountItem(path string) (string, bool) {
 }
 
 // massVersion matches an API version segment (v1, v2beta).
-var massVersion = regexp.MustCompile(`^v[0-9]+[a-z0-9]*$`)
+var massVersion = lazyre.New(`^v[0-9]+[a-z0-9]*$`)
 
 // massOwnIDKeys are where a profile read says the account's own id.
 var massOwnIDKeys = []string{"id", "_id", "userId", "user_id", "uid", "accountId", "account_id"}
@@ -165,8 +165,7 @@ func massPrivileged(write, read *openapi.Schema) []objects.Candidate {
 
 // massSameName compares property names in any spelling (is_admin, isAdmin).
 func massSameName(a, b string) bool {
-	n := strings.NewReplacer("-", "", "_", "")
-	return strings.EqualFold(n.Replace(a), n.Replace(b))
+	return strings.EqualFold(dashUnderscore.Replace(a), dashUnderscore.Replace(b))
 }
 
 // profiles sends, as the throw-away identity, an update of its own
@@ -593,7 +592,7 @@ func massRecordOf(r *scanner.Response, name string) bool {
 
 // massPasswordField matches a registration's password and its
 // confirmation (password_confirmation, confirmPassword, pwd2).
-var massPasswordField = regexp.MustCompile(`(?i)passw|pwd`)
+var massPasswordField = lazyre.New(`(?i)passw|pwd`)
 
 // massSignupFields are the registration's own fields, from its schema
 // (required ones, and those with an example: an e-mail VAmPI requires
@@ -759,3 +758,15 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	}
 	return &massAccount{name: user, as: as, answer: r, read: read, claims: massClaims(tok)}, "", false
 }
+
+// Replacers shared by every call (a Replacer is safe for concurrent use,
+// and building one costs more than what it replaces in a short name).
+var (
+	// dashUnderscore drops - and _ (is-admin, is_admin → isadmin).
+	dashUnderscore = strings.NewReplacer("-", "", "_", "")
+	// nameSeparators drops _, - and . from a field name.
+	nameSeparators = strings.NewReplacer("_", "", "-", "", ".", "")
+	// spacesDashes drops spaces and dashes (a card or phone number's
+	// digits).
+	spacesDashes = strings.NewReplacer(" ", "", "-", "")
+)

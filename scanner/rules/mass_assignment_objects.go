@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -569,7 +569,7 @@ func massObjectConfidence(stuck []objects.Candidate, write *openapi.Schema) (fin
 
 // massOwnerName matches the properties that name an object's owner, as
 // opposed to a user it is about (an assignee's userId).
-var massOwnerName = regexp.MustCompile(`(?i)^owner(_?id)?$`)
+var massOwnerName = lazyre.New(`(?i)^owner(_?id)?$`)
 
 // massAllowed drops the candidates the body the scan sent without them
 // already carries (a body from the configuration, or a required property

@@ -7,13 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/openapi"
 )
@@ -215,7 +215,7 @@ func (*CookieInsecure) Info() finding.RuleInfo { return info("cookie-insecure") 
 // frameworkSession matches the exact names frameworks give their session
 // cookies: such a cookie holds the session whatever its value looks like
 // (an ASP.NET session id may be letters only).
-var frameworkSession = regexp.MustCompile(`(?i)^(connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|laravel_session|_session_id)$`)
+var frameworkSession = lazyre.New(`(?i)^(connect\.sid|jsessionid|phpsessid|asp\.net_sessionid|laravel_session|_session_id)$`)
 
 // sessionCookie matches names that suggest a session (session, sid,
 // token, auth, jwt as a word, or "session" anywhere). Apps also give such
@@ -223,7 +223,7 @@ var frameworkSession = regexp.MustCompile(`(?i)^(connect\.sid|jsessionid|phpsess
 // (session_expires_at=<date>, auth_method=password), so a cookie named so
 // is a session cookie only when its value could be a credential: see
 // credentialValue.
-var sessionCookie = regexp.MustCompile(`(?i)(^|[_.-])(session|sess|sid|ssid|token|auth|jwt)([_.-]|$)|session`)
+var sessionCookie = lazyre.New(`(?i)(^|[_.-])(session|sess|sid|ssid|token|auth|jwt)([_.-]|$)|session`)
 
 // rememberCookie matches the cookies that keep a user signed in: Spring
 // Security's remember-me (any spelling: remember_me, rememberMe), Devise's
@@ -231,7 +231,7 @@ var sessionCookie = regexp.MustCompile(`(?i)(^|[_.-])(session|sess|sid|ssid|toke
 // one signs its holder in for weeks: a login credential, judged like a
 // session cookie (a "rememberMe=true" that stores a checkbox is no
 // credential, and credentialValue tells them apart).
-var rememberCookie = regexp.MustCompile(`(?i)^(remember[-_]?me|remember_\w+_token|remember_\w+_[0-9a-f]{40})$`)
+var rememberCookie = lazyre.New(`(?i)^(remember[-_]?me|remember_\w+_token|remember_\w+_[0-9a-f]{40})$`)
 
 // sessionNamed reports whether ck is a session cookie by its name: a
 // framework's session cookie, or a session-like or remember-me name with
@@ -249,7 +249,7 @@ func sessionNamed(ck *http.Cookie) bool {
 const minRandomCookie = 16
 
 // randomValue matches opaque, token-like values.
-var randomValue = regexp.MustCompile(`^[A-Za-z0-9+/=_.%-]+$`)
+var randomValue = lazyre.New(`^[A-Za-z0-9+/=_.%-]+$`)
 
 // looksRandom reports whether v is an opaque token: minRandomCookie or
 // more token characters mixing letters and digits, and not a compact
@@ -415,11 +415,11 @@ func (c *CookieInsecure) Explain() (string, bool) {
 // or sending one grants nothing without the session cookie, so they are
 // no session cookies whatever their value looks like. Their random value
 // would otherwise pass for a session id.
-var csrfCookie = regexp.MustCompile(`(?i)(xsrf|csrf)`)
+var csrfCookie = lazyre.New(`(?i)(xsrf|csrf)`)
 
 // infraCookie matches analytics and load-balancer cookies, which carry no
 // session.
-var infraCookie = regexp.MustCompile(`(?i)^(awsalb\w*|awselb\w*|_ga\w*|_gid|_gat\w*|_fbp|arraffinity\w*|bigipserver\w*|__cf_bm|__cfduid|cf_clearance|_dd_s)$`)
+var infraCookie = lazyre.New(`(?i)^(awsalb\w*|awselb\w*|_ga\w*|_gid|_gat\w*|_fbp|arraffinity\w*|bigipserver\w*|__cf_bm|__cfduid|cf_clearance|_dd_s)$`)
 
 // cookieMissing lists the protective attributes ck lacks.
 func cookieMissing(ck *http.Cookie, https bool) []string {
@@ -460,7 +460,7 @@ func (APIKeyInQuery) Info() finding.RuleInfo { return info("api-key-in-query") }
 
 // queryCredential matches query parameter names that carry a credential.
 // Every name here is also redacted by the engine (its credentialParam).
-var queryCredential = regexp.MustCompile(`(?i)^(api[_-]?key|x-api-key|key|access[_-]?token|auth[_-]?token|token|auth|jwt)$`)
+var queryCredential = lazyre.New(`(?i)^(api[_-]?key|x-api-key|key|access[_-]?token|auth[_-]?token|token|auth|jwt)$`)
 
 // Check implements scanner.Rule.
 func (APIKeyInQuery) Check(ctx context.Context, t *scanner.Target) []finding.Finding {
@@ -593,20 +593,20 @@ func (CredentialsInResponse) Info() finding.RuleInfo { return info("credentials-
 var (
 	// cryptHash matches self-describing password hash formats: bcrypt,
 	// argon2, scrypt, PBKDF2 (passlib, Django, Werkzeug), sha-crypt.
-	cryptHash = regexp.MustCompile(`^(\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(id|i|d)\$\S+|\$scrypt\$\S+|\$7\$\S+|\$pbkdf2(-sha\d+)?\$\S+|pbkdf2_sha\d+\$\d+\$\S+|pbkdf2:sha\d+:\d+\$\S+|scrypt:\d+:\d+:\d+\$\S+|\$[56]\$\S+)$`)
+	cryptHash = lazyre.New(`^(\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(id|i|d)\$\S+|\$scrypt\$\S+|\$7\$\S+|\$pbkdf2(-sha\d+)?\$\S+|pbkdf2_sha\d+\$\d+\$\S+|pbkdf2:sha\d+:\d+\$\S+|scrypt:\d+:\d+:\d+\$\S+|\$[56]\$\S+)$`)
 	// hexDigest matches MD5, SHA-1 and SHA-256 hex digests; only under a
 	// password key, since content hashes and ETags look the same.
-	hexDigest   = regexp.MustCompile(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
-	passwordKey = regexp.MustCompile(`(?i)^(password|passwd|pwd|pass|password_?hash|hashed_?password|pwd_?hash|pass_?hash|hash)$`)
+	hexDigest   = lazyre.New(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$`)
+	passwordKey = lazyre.New(`(?i)^(password|passwd|pwd|pass|password_?hash|hashed_?password|pwd_?hash|pass_?hash|hash)$`)
 	// masked matches values shown partly or not at all: "****",
 	// "sk_live_••••4242", "xxxx-xxxx-9f3a", and the marks frameworks put
 	// in a secret's place: Rails' filter_parameters "[FILTERED]" (also
 	// as a connection string's password), Sentry's "[Filtered]".
-	masked = regexp.MustCompile(`(?i)^([*x•.\-]+|\[?(redacted|filtered)\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
+	masked = lazyre.New(`(?i)^([*x•.\-]+|\[?(redacted|filtered)\]?|hidden|null|none|true|false|)$|\*{3,}|•{3,}|x{4}|\.{3}|…`)
 	// publishable matches keys that are public by design: Stripe's
 	// publishable keys, Firebase and Google browser keys, Mapbox public
 	// access tokens ("pk.eyJ…"; its secret tokens are "sk.eyJ…").
-	publishable = regexp.MustCompile(`^(pk_(live|test)_|AIza|pub_|public_|pk\.eyJ)`)
+	publishable = lazyre.New(`^(pk_(live|test)_|AIza|pub_|public_|pk\.eyJ)`)
 )
 
 // minSecretValue is the shortest value taken for a leaked secret; shorter

@@ -5,11 +5,11 @@
 package rules
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -51,10 +51,10 @@ const (
 
 // idParam matches parameter names that select one object or principal.
 // The camel-case suffix is case-sensitive: orderId is an id, paid is not.
-var idParam = regexp.MustCompile(`^(?i:id|uid|uuid|user|username|user_?name|account|customer)$|(?i:[_-]id)$|[a-z]Id$|ID$|(?i:_no|_number)$`)
+var idParam = lazyre.New(`^(?i:id|uid|uuid|user|username|user_?name|account|customer)$|(?i:[_-]id)$|[a-z]Id$|ID$|(?i:_no|_number)$`)
 
 // pagingParam matches parameters that select a page, not an object.
-var pagingParam = regexp.MustCompile(`(?i)(page|offset|limit|size|count|cursor|sort|order_?by|per_?page)`)
+var pagingParam = lazyre.New(`(?i)(page|offset|limit|size|count|cursor|sort|order_?by|per_?page)`)
 
 // idParams returns the keys ("query:user_id") of the operation's path and
 // query parameters that select an object, in parameter order.
@@ -86,7 +86,7 @@ func with(vals map[string]string, key, v string) map[string]string {
 }
 
 // trailingDigits splits "u-1001" into "u-" and "1001".
-var trailingDigits = regexp.MustCompile(`^(.*?)(\d+)$`)
+var trailingDigits = lazyre.New(`^(.*?)(\d+)$`)
 
 // neighbours returns up to n guessable keys next to v: for numeric or
 // digit-suffixed keys, the following and preceding numbers with the same

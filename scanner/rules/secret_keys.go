@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/authgate/authgate/internal/ident"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -130,7 +130,7 @@ func credentialName(k string, env bool) bool {
 
 // envName matches environment variable names as dumps show them:
 // NODE_ENV, DB_PASSWORD.
-var envName = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
+var envName = lazyre.New(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 
 // placeholder matches values that stand for a secret instead of holding
 // one: references to another variable (${DB_PASSWORD}, $SECRET, Spring's
@@ -139,7 +139,7 @@ var envName = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 // words of example files (changeme, your_api_key_here). A deployment that really
 // uses "changeme" leaks a weak password, but an example file is far more
 // likely, and a finding on it would be a false positive.
-var placeholder = regexp.MustCompile(`(?i)^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|%\([^)]*\)s|%env\([^)]*\)%|%[A-Za-z_][A-Za-z0-9_.]*%|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|todo|tbd|fixme|placeholder|example|dummy|your[-_ ].*|.*[-_ ]here)$`)
+var placeholder = lazyre.New(`(?i)^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*\}\}|<[^<>]*>|%\([^)]*\)s|%env\([^)]*\)%|%[A-Za-z_][A-Za-z0-9_.]*%|change[-_ ]?me|change[-_ ]?this|replace[-_ ]?me|todo|tbd|fixme|placeholder|example|dummy|your[-_ ].*|.*[-_ ]here)$`)
 
 // A value under a secret name is still no secret when its shape says what
 // it is: a front end's configuration and HAL or JSON:API answers link to
@@ -152,7 +152,7 @@ var placeholder = regexp.MustCompile(`(?i)^(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*
 // word (Users) or a template ({id}). A mixed-case run (K7MDENG, T0AB12)
 // is a random string, so a base64 secret that starts with "/" is not
 // taken for a path.
-var pathSegment = regexp.MustCompile(`^([a-z0-9._~%-]+|[A-Z][a-z][a-z0-9._~%-]*|\{[A-Za-z_]+\})$`)
+var pathSegment = lazyre.New(`^([a-z0-9._~%-]+|[A-Z][a-z][a-z0-9._~%-]*|\{[A-Za-z_]+\})$`)
 
 // pathShaped reports whether v is an absolute path of named segments.
 func pathShaped(v string) bool {
@@ -193,12 +193,12 @@ func linkShaped(v string) bool {
 
 // interpolation matches the placeholders of translation strings:
 // {{length}} (Angular, i18next), {count} (ICU), %s.
-var interpolation = regexp.MustCompile(`\{\{[^}]*\}\}|\{[^{}]*\}|%[sd]`)
+var interpolation = lazyre.New(`\{\{[^}]*\}\}|\{[^{}]*\}|%[sd]`)
 
 // prose matches capitalised text in words: letters and the punctuation of
 // sentences. A password has digits or symbols, or is lower case; a label
 // starts with a capital.
-var prose = regexp.MustCompile(`^\p{Lu}[\p{L}\p{M} '’,.:;!?…()-]*$`)
+var prose = lazyre.New(`^\p{Lu}[\p{L}\p{M} '’,.:;!?…()-]*$`)
 
 // labelShaped reports whether v, under key k, is a label or a sentence
 // of a translation table rather than a secret: capitalised prose that is
@@ -228,7 +228,7 @@ func readable(k, v string) bool {
 }
 
 // jwtShaped matches a JSON Web Token: hidden wherever it shows.
-var jwtShaped = regexp.MustCompile(`^eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*$`)
+var jwtShaped = lazyre.New(`^eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*$`)
 
 // minHiddenValue is the shortest credential hidden without being a
 // finding: shorter values ("on", "1") would mask innocent text all over

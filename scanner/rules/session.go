@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 )
 
@@ -406,12 +406,12 @@ func logoutRequest(a *scanner.API, logout *scanner.Target, id *scanner.Identity,
 // logoutRefusedAt matches where a refused logout sends the browser: a CSRF
 // check (Auth.js's ?csrf=true confirmation page, Django's CSRF failure
 // view) or an error page.
-var logoutRefusedAt = regexp.MustCompile(`(?i)(csrf|xsrf|error|fail|denied|invalid|forbidden)`)
+var logoutRefusedAt = lazyre.New(`(?i)(csrf|xsrf|error|fail|denied|invalid|forbidden)`)
 
 // logoutRefusalBody matches a short 2xx answer that refuses the logout
 // for want of a CSRF token ({"error": "invalid CSRF token"}, "CSRF token
 // missing"), not one that merely hands out a new token.
-var logoutRefusalBody = regexp.MustCompile(`(?i)(csrf|xsrf)[^"<]{0,40}\b(invalid|missing|mismatch|fail(ed|ure)?|required|expired|not (valid|match|found|present))|\b(invalid|missing|bad|no)\b[^"<]{0,20}(csrf|xsrf)`)
+var logoutRefusalBody = lazyre.New(`(?i)(csrf|xsrf)[^"<]{0,40}\b(invalid|missing|mismatch|fail(ed|ure)?|required|expired|not (valid|match|found|present))|\b(invalid|missing|bad|no)\b[^"<]{0,20}(csrf|xsrf)`)
 
 // logoutRefusal says why a logout answer is a refusal rather than a
 // logout: no answer, a 4xx/5xx, a redirect back to the logout itself (a

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -71,9 +71,9 @@ func (WriteAuthnMissing) CheckAPI(ctx context.Context, a *scanner.API) []finding
 // replaces a collection. createOpID is the same for an operation id
 // (createReview, add_comment).
 var (
-	createWords  = regexp.MustCompile(`^(?i)\s*(create|creates|add|adds|submit|submits)\b`)
-	createOpID   = regexp.MustCompile(`^(?i:create|add|submit)([A-Z_-]|$)`)
-	accountWords = regexp.MustCompile(`(?i)^(users?|accounts?|members?|me|profiles?|register|registration|sign-?up|password|settings|config(uration)?|roles?|permissions?|sessions?|tokens?|login|logout)$`)
+	createWords  = lazyre.New(`^(?i)\s*(create|creates|add|adds|submit|submits)\b`)
+	createOpID   = lazyre.New(`^(?i:create|add|submit)([A-Z_-]|$)`)
+	accountWords = lazyre.New(`(?i)^(users?|accounts?|members?|me|profiles?|register|registration|sign-?up|password|settings|config(uration)?|roles?|permissions?|sessions?|tokens?|login|logout)$`)
 )
 
 // collectionCreates are the PUT operations on a collection (a path that
@@ -469,7 +469,7 @@ func asItemWrite(op openapi.Operation) (objects.Item, bool) {
 
 // formatSuffix is a response format appended to a route (Rails'
 // /notes.json, /notes/{id}.json): the route is the same without it.
-var formatSuffix = regexp.MustCompile(`\.(json|xml|\{format\})$`)
+var formatSuffix = lazyre.New(`\.(json|xml|\{format\})$`)
 
 // routeSegs splits a route template into its segments, without empty ones
 // (a trailing slash) and without a format suffix, so that /notes.json,
@@ -619,7 +619,7 @@ func probeVerdict(r *scanner.Response) (finding.Confidence, bool) {
 // credentialWords in a 400's body say the request was refused for its
 // credentials (some APIs answer a missing token with 400). Whole words:
 // "author is required" is about the body.
-var credentialWords = regexp.MustCompile(`(?i)\b(tokens?|auth|authentication|authori[sz]ation|unauthori[sz]ed|credentials?|log ?in|sign ?in|api[ _-]?keys?|session|bearer)\b`)
+var credentialWords = lazyre.New(`(?i)\b(tokens?|auth|authentication|authori[sz]ation|unauthori[sz]ed|credentials?|log ?in|sign ?in|api[ _-]?keys?|session|bearer)\b`)
 
 // aboutCredentials reports whether a 4xx answer is about credentials.
 func aboutCredentials(r *scanner.Response) bool {

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/objects"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -549,11 +549,11 @@ func (j *crossWrite) recordOf(r *scanner.Response, o *scanner.Object) ([]byte, b
 
 // groupKey matches (normalised) keys that name a group of users: an
 // organisation, a team, a tenant, a workspace.
-var groupKey = regexp.MustCompile(`^(org|organi[sz]ation|team|tenant|company|workspace|group|household)s?(id|uuid|slug)?$`)
+var groupKey = lazyre.New(`^(org|organi[sz]ation|team|tenant|company|workspace|group|household)s?(id|uuid|slug)?$`)
 
 // selfRoute matches the last segment of a parameterless read that
 // describes its caller (/me, DRF's /auth/user/, /profile).
-var selfRoute = regexp.MustCompile(`(?i)^(me|self|profile|account|user|whoami|current_?user|userinfo)$`)
+var selfRoute = lazyre.New(`(?i)^(me|self|profile|account|user|whoami|current_?user|userinfo)$`)
 
 // group reports whether record names a group (an organisation's or a
 // team's id) that both identities' own records name: the object is the
@@ -655,5 +655,5 @@ func groupValues(body []byte) [][2]string {
 
 // groupNorm folds a key's case and separators (org_id, orgId, org-id).
 func groupNorm(k string) string {
-	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(k))
+	return dashUnderscore.Replace(strings.ToLower(k))
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/authgate/authgate/internal/lazyre"
 )
 
 // Exclusion is one --exclude pattern: a method ("*" for any) and a path
@@ -51,7 +53,7 @@ func ExactRoute(method, route string) Exclusion {
 }
 
 // routeParam matches a {name} in a route template.
-var routeParam = regexp.MustCompile(`\{[^/{}]*\}`)
+var routeParam = lazyre.New(`\{[^/{}]*\}`)
 
 // routeRegexp matches route, a path whose {name}s stand for any text
 // within a segment, as a template or a concrete path; with wild, any rest

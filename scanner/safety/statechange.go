@@ -258,8 +258,12 @@ func StateChangingGET(op Operation) (where string, hit Hit, ok bool) {
 // that it changes state anyway.
 func Safe(op Operation) bool {
 	_, _, changes := StateChangingGET(op)
-	return readMethod(op.Method) && !changes
+	return ReadMethod(op.Method) && !changes
 }
+
+// ReadMethod reports whether method is GET, HEAD or OPTIONS (see
+// readMethod): Safe(op) is ReadMethod(op.Method) and no StateChangingGET.
+func ReadMethod(method string) bool { return readMethod(method) }
 
 // readMethod reports whether method is GET, HEAD or OPTIONS: the methods
 // HTTP defines as safe (RFC 9110, section 9.2.1) that APIs route, which a
@@ -487,7 +491,7 @@ func eachSentence(text string, fn func(words []string) bool) bool {
 		if start >= 0 {
 			w := text[start:i]
 			if joined {
-				w = strings.NewReplacer("-", "", "'", "").Replace(w)
+				w = joinedWord.Replace(w)
 			}
 			words = append(words, w)
 		}
@@ -519,5 +523,9 @@ func eachSentence(text string, fn func(words []string) bool) bool {
 	endWord(len(text))
 	return endSentence()
 }
+
+// joinedWord drops the hyphens and apostrophes inside a word (one
+// Replacer for every call: building one costs more than the replacing).
+var joinedWord = strings.NewReplacer("-", "", "'", "")
 
 func isWordByte(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
