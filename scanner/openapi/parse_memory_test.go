@@ -11,10 +11,11 @@ import (
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
-// TestParseFreesTheNodeTree checks that Parse collects a large document's
-// node tree before it returns (one forced collection, none for a small
-// document) and keeps none of it: after Parse the live heap holds the
-// text and the Document, not the tree of eight times the text's size.
+// TestParseFreesTheNodeTree checks that Parse collects the garbage of a
+// large document (node trees) before it returns (one forced collection,
+// none for a small document) and keeps none of it: after Parse the live
+// heap holds the text and the Document, not a tree of eight times the
+// text's size.
 func TestParseFreesTheNodeTree(t *testing.T) {
 	for _, tc := range []struct {
 		ops       int

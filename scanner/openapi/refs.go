@@ -26,6 +26,17 @@ type resolver struct {
 	root  *yaml.Node // the document's top-level mapping
 	refs  map[string]*yaml.Node
 	index map[*yaml.Node]map[string]*yaml.Node
+
+	// lazyPaths is set when the tree's paths object is an empty stand-in
+	// whose path items are read one batch at a time (parseJSONByPaths);
+	// lazyFound are the broken $refs of those path items, in the order
+	// findBroken would have met them.
+	lazyPaths *yaml.Node
+	lazyFound []broken
+	// outsideTree is set when a $ref was resolved to the root or into
+	// lazyPaths, whose content the tree does not hold: the document must
+	// then be read whole.
+	outsideTree bool
 }
 
 func newResolver(root *yaml.Node) *resolver {
@@ -56,6 +67,7 @@ func (r *resolver) find(ref string) *yaml.Node {
 		frag = u
 	}
 	if frag == "" {
+		r.outsideTree = r.outsideTree || r.lazyPaths != nil
 		return r.root
 	}
 	if frag[0] != '/' {
@@ -78,6 +90,9 @@ func (r *resolver) find(ref string) *yaml.Node {
 		}
 		if n == nil {
 			return nil
+		}
+		if n == r.lazyPaths {
+			r.outsideTree = true
 		}
 	}
 	return deref(n)
@@ -130,18 +145,35 @@ const maxWarnings = 20
 // of pure $refs, and the external references, which are never followed.
 // Extensions (x-...) are skipped: their content is free-form.
 func brokenRefs(r *resolver) []string {
-	type broken struct {
-		line int
-		msg  string
-	}
-	var found []broken
-	// The walk is iterative and does not enter aliases, so each node of the
-	// tree is seen once, however deep or shared it is.
-	stack := []*yaml.Node{r.root}
+	return reportBroken(findBroken(r, r.root, nil))
+}
+
+// broken is a $ref brokenRefs reports.
+type broken struct {
+	line int
+	msg  string
+}
+
+// findBroken appends the broken $refs under start to found, in the order
+// of a depth-first walk that takes the last child first. The walk is
+// iterative and does not enter aliases, so each node of the tree is seen
+// once, however deep or shared it is. A subtree is walked to its end
+// before anything pushed earlier, so walking each child of a node on its
+// own, last child first, finds the same $refs in the same order.
+//
+// Where the walk meets r.lazyPaths (the paths object of a JSON document
+// read one batch of paths at a time, see parseJSONByPaths), it takes the
+// $refs already found in its path items, r.lazyFound, instead.
+func findBroken(r *resolver, start *yaml.Node, found []broken) []broken {
+	stack := []*yaml.Node{start}
 	for len(stack) > 0 {
 		n := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if n == nil || n.Kind == yaml.AliasNode {
+			continue
+		}
+		if n == r.lazyPaths && n != nil {
+			found = append(found, r.lazyFound...)
 			continue
 		}
 		if n.Kind != yaml.MappingNode {
@@ -165,6 +197,12 @@ func brokenRefs(r *resolver) []string {
 			}
 		}
 	}
+	return found
+}
+
+// reportBroken sorts the broken $refs by line, keeping the walk's order
+// on a line, and writes them as warnings, at most maxWarnings of them.
+func reportBroken(found []broken) []string {
 	slices.SortStableFunc(found, func(a, b broken) int { return cmp.Compare(a.line, b.line) })
 	var out []string
 	for i, b := range found {

@@ -167,37 +167,45 @@ func checkStructure(root *yaml.Node) error {
 		return fmt.Errorf(`line %d: "paths" is %s, want a mapping of paths`, paths.Line, kindName(paths))
 	}
 	for i := 0; i+1 < len(paths.Content); i += 2 {
-		path, item := paths.Content[i].Value, deref(paths.Content[i+1])
-		if strings.HasPrefix(path, "x-") || isNull(item) {
+		if err := checkPathItem(paths.Content[i].Value, paths.Content[i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkPathItem is checkStructure for the path item of one path.
+func checkPathItem(path string, item *yaml.Node) error {
+	item = deref(item)
+	if strings.HasPrefix(path, "x-") || isNull(item) {
+		return nil
+	}
+	if item.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: path %q is %s, want a mapping of operations", item.Line, clean(path), kindName(item))
+	}
+	if _, params := lookup(item, "parameters"); params != nil {
+		if err := checkParams(params, fmt.Sprintf("the parameters of path %q", clean(path))); err != nil {
+			return err
+		}
+	}
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		method, ok := methods[item.Content[j].Value]
+		op := deref(item.Content[j+1])
+		if !ok {
 			continue
 		}
-		if item.Kind != yaml.MappingNode {
-			return fmt.Errorf("line %d: path %q is %s, want a mapping of operations", item.Line, clean(path), kindName(item))
+		what := method + " " + clean(path)
+		if op.Kind != yaml.MappingNode {
+			return fmt.Errorf("line %d: %s is %s, want an operation (a mapping)", op.Line, what, kindName(op))
 		}
-		if _, params := lookup(item, "parameters"); params != nil {
-			if err := checkParams(params, fmt.Sprintf("the parameters of path %q", clean(path))); err != nil {
+		if _, params := lookup(op, "parameters"); params != nil {
+			if err := checkParams(params, "the parameters of "+what); err != nil {
 				return err
 			}
 		}
-		for j := 0; j+1 < len(item.Content); j += 2 {
-			method, ok := methods[item.Content[j].Value]
-			op := deref(item.Content[j+1])
-			if !ok {
-				continue
-			}
-			what := method + " " + clean(path)
-			if op.Kind != yaml.MappingNode {
-				return fmt.Errorf("line %d: %s is %s, want an operation (a mapping)", op.Line, what, kindName(op))
-			}
-			if _, params := lookup(op, "parameters"); params != nil {
-				if err := checkParams(params, "the parameters of "+what); err != nil {
-					return err
-				}
-			}
-			if _, sec := lookup(op, "security"); sec != nil {
-				if err := checkSecurity(sec, "the security of "+what); err != nil {
-					return err
-				}
+		if _, sec := lookup(op, "security"); sec != nil {
+			if err := checkSecurity(sec, "the security of "+what); err != nil {
+				return err
 			}
 		}
 	}
