@@ -325,7 +325,8 @@ type scan struct {
 	// cacheBytes is the size of the cached bodies (see remember).
 	cacheKeys  map[string][]string
 	cacheBytes int
-	check      *Target // the check flow, once found
+	shared     answerShare // what cached answers share (see remember)
+	check      *Target     // the check flow, once found
 
 	// warnings are problems that did not stop the scan (see
 	// Result.Warnings).

@@ -1,7 +1,9 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"maps"
 	"net/http"
@@ -251,14 +253,18 @@ func fillPath(route, name, v string) string {
 }
 
 // Send sends the operation with values as id, or returns the answer an
-// earlier rule already got for the same request.
+// earlier rule already got for the same request. A cached answer comes
+// with the request built for this call, the same one as the first
+// sender's (cacheKey), so a rule that changes its answer's request
+// changes no one else's.
 func (t *Target) Send(ctx context.Context, id *Identity, values map[string]string) *Response {
 	req := t.Request(id, values)
 	key := cacheKey(req)
 	t.sent = true
 	t.s.mu.Lock()
-	if r, ok := t.s.cache[key]; ok {
+	if c, ok := t.s.cache[key]; ok {
 		t.s.mu.Unlock()
+		r := c.with(req)
 		t.count(r)
 		return r
 	}
@@ -274,9 +280,25 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 // maxCacheBytes bounds the response bodies the per-scan cache holds at
 // once. Answers beyond it are not cached (a rule asking again re-sends),
 // so peak memory does not grow with the API's size times its bodies.
+// Only bodies count: counting whole answers evicted answers rules ask for
+// again (145,048 -> 256,459 requests at 20,000 operations). What an answer
+// holds besides its body is kept small instead (see remember).
 const maxCacheBytes = 16 << 20
 
 // remember caches r under key for op, within maxCacheBytes.
+//
+// The cache holds tens of thousands of small answers at once (the
+// harvest's lists wait there for their operations' turn: 30,000 at
+// 20,000 operations), and an answer as the client returns it is several
+// times its body: the request with its URL and header map, the header map
+// the HTTP reader filled, the read buffer's spare room (up to 512 bytes
+// for a 100-byte body): 1,400 bytes for a list of two records. The cached copy keeps what a rule reads from an
+// answer and nothing more: the body cut to its length, the headers shared
+// with every cached answer that has the same ones (see answerShare), and
+// a request reduced to its method and identity (Send gives each hit the
+// request it built). r itself gets the same body and headers, so the
+// caller's answer and the cached one share them. Cached answers and their
+// headers are read-only, as they always were (every hit shares them).
 func (s *scan) remember(op *openapi.Operation, key string, r *Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -286,8 +308,12 @@ func (s *scan) remember(op *openapi.Operation, key string, r *Response) {
 	if s.cacheKeys == nil {
 		s.cacheKeys = map[string][]string{}
 	}
-	s.cache[key] = r
-	s.cacheBytes += len(r.Body)
+	r.Body = exactBody(r.Body)
+	r.Header = s.shared.header(r.Header)
+	c := r.with(s.shared.request(r.Request))
+	s.cache[key] = c
+	s.cacheBytes += len(c.Body)
+	s.shared.high = max(s.shared.high, len(s.cache))
 	k := op.Method + " " + op.Path
 	s.cacheKeys[k] = append(s.cacheKeys[k], key)
 }
@@ -303,6 +329,140 @@ func (s *scan) forget(op *openapi.Operation) {
 		delete(s.cache, key)
 	}
 	delete(s.cacheKeys, k)
+	s.shrinkCache()
+}
+
+// with returns the answer r as the answer to req: the same status,
+// headers, body and error, another request.
+func (r *Response) with(req *Request) *Response {
+	return &Response{Request: req, Status: r.Status, Header: r.Header, Body: r.Body, Truncated: r.Truncated, Err: r.Err}
+}
+
+// minCacheRebuild is the size below which the cache's maps are never
+// rebuilt: small maps cost little, and the scan's own working set (the
+// answers of the operations in flight) stays under it.
+const minCacheRebuild = 1024
+
+// shrinkCache rebuilds the cache's maps once three quarters of the
+// entries they grew to are gone (under s.mu). A Go map never gives back
+// its room: after the harvest's answers were forgotten, the empty cache
+// still held 6 MB at 20,000 operations until the end of the scan. Each
+// rebuild copies at most a quarter of the entries the map held, so it
+// costs a constant per entry remembered.
+func (s *scan) shrinkCache() {
+	if s.shared.high < minCacheRebuild || len(s.cache) > s.shared.high/4 {
+		return
+	}
+	cache := make(map[string]*Response, len(s.cache))
+	maps.Copy(cache, s.cache)
+	keys := make(map[string][]string, len(s.cacheKeys))
+	maps.Copy(keys, s.cacheKeys)
+	s.cache, s.cacheKeys = cache, keys
+	s.shared.high = len(cache)
+	// What only forgotten answers shared goes with them; the answers
+	// still cached keep theirs.
+	s.shared.headers, s.shared.requests = nil, nil
+}
+
+// answerShare is what cached answers share (under scan.mu, see remember).
+type answerShare struct {
+	// headers holds one header map per distinct set of answer headers
+	// (Content-Type, Date, Content-Length ...), by headerKey: a
+	// synthetic 20,000-operation API's 30,000 cached answers had a few
+	// hundred distinct ones, and a map of three headers is 450 bytes.
+	headers map[string]http.Header
+	// requests holds the stand-in request of cached answers, per method
+	// and identity (see request).
+	requests map[cachedRequest]*Request
+	// high is the most entries the cache held since its maps were last
+	// built (see shrinkCache).
+	high int
+	// scratch is headerKey's buffer, reused.
+	scratch []byte
+}
+
+// maxShared bounds each table of answerShare: an API that sends a header
+// of its own in every answer (a request id) has as many distinct header
+// sets as answers, and rules that forge an identity per operation (the
+// invalid-token rules) as many identities as operations; sharing gains
+// nothing there, and a table holding them would keep them all alive. A
+// table starts over when full; cached answers keep theirs either way.
+const maxShared = 1024
+
+// header returns a map with the same headers as h, shared with the cached
+// answers that have the same ones.
+func (a *answerShare) header(h http.Header) http.Header {
+	if h == nil {
+		return nil
+	}
+	a.scratch = headerKey(a.scratch[:0], h)
+	if shared, ok := a.headers[string(a.scratch)]; ok {
+		return shared
+	}
+	if a.headers == nil || len(a.headers) >= maxShared {
+		a.headers = map[string]http.Header{}
+	}
+	a.headers[string(a.scratch)] = h
+	return h
+}
+
+// headerKey appends to b an encoding of h that two header maps share only
+// when they hold the same names with the same values in the same order:
+// names sorted, every name and value preceded by its length.
+func headerKey(b []byte, h http.Header) []byte {
+	names := make([]string, 0, 16)
+	for k := range h {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(h[k])))
+		for _, v := range h[k] {
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return b
+}
+
+// spareBodyRoom is the room past a body's end that exactBody leaves.
+const spareBodyRoom = 32
+
+// cachedRequest identifies the stand-in request of a cached answer.
+type cachedRequest struct {
+	method string
+	id     *Identity
+}
+
+// request returns the stand-in for req in the cache: its method and
+// identity, which is all a reader of the cache asks of it (discovery's
+// noteLinks reads the method); a hit gets its own request (see Send).
+func (a *answerShare) request(req *Request) *Request {
+	k := cachedRequest{req.Method, req.Identity}
+	if r, ok := a.requests[k]; ok {
+		return r
+	}
+	if a.requests == nil || len(a.requests) >= maxShared {
+		a.requests = map[cachedRequest]*Request{}
+	}
+	r := &Request{Method: req.Method, Identity: req.Identity}
+	a.requests[k] = r
+	return r
+}
+
+// exactBody returns b in a slice of about its own length: a body read
+// without a Content-Length grows by doubling from 512 bytes, so a 100-byte
+// answer can hold 512. A few bytes of room are not worth a copy.
+func exactBody(b []byte) []byte {
+	if cap(b)-len(b) <= spareBodyRoom {
+		return b
+	}
+	if len(b) == 0 {
+		return []byte{} // b[:0:0] would still hold the buffer
+	}
+	return bytes.Clone(b)
 }
 
 func (t *Target) count(r *Response) {
