@@ -23,18 +23,20 @@ import (
 // GET /api/orders/{id}/items), so a collection and the operations under
 // it stay together: the harvest reads a collection's list for the items
 // under it (see harvestScope), and a shard that has both reads it once.
-// A resource larger than an even share (⌈operations / count⌉) is cut into
-// pieces of that size, in order. The pieces go to the shards largest
-// first (spec order among equals), each to the shard with the fewest
-// operations so far (the lowest index among equals). Every shard computes
-// the same split from the same operations: no overlap, every operation in
+// A resource larger than a share (⌊operations / count⌋, at least 1) is
+// cut into pieces of that size, in order, so that there are at least
+// count pieces and no shard is left empty while another has two. The
+// pieces go to the shards largest first (spec order among equals), each
+// to the shard with the fewest operations so far (the lowest index among
+// equals): shards differ by at most one share. Every shard computes the
+// same split from the same operations: no overlap, every operation in
 // exactly one shard.
 func shardMembers(ops []openapi.Operation, sh [2]int) []bool {
 	idx, n := sh[0], sh[1]
 	if n <= 1 {
 		return nil
 	}
-	share := (len(ops) + n - 1) / n
+	share := max(len(ops)/n, 1)
 	var order []string
 	groups := map[string][]int{}
 	for i := range ops {
@@ -47,7 +49,7 @@ func shardMembers(ops []openapi.Operation, sh [2]int) []bool {
 	var pieces [][]int
 	for _, r := range order {
 		for g := groups[r]; len(g) > 0; {
-			k := min(len(g), max(share, 1))
+			k := min(len(g), share)
 			pieces = append(pieces, g[:k])
 			g = g[k:]
 		}

@@ -78,11 +78,19 @@ func TestShardMembers(t *testing.T) {
 			t.Errorf("%d shards of %d operations: sizes %v", n, len(ops), size)
 		}
 	}
-	// A resource larger than an even share is cut, in order.
+	// A resource larger than a share (⌊7/2⌋ = 3) is cut, in order.
 	big := shardOps("/a", "/a/{id}", "/a/{id}/b", "/a/{id}/c", "/a/{id}/d", "/a/{id}/e", "/x")
 	first, second := shardMembers(big, [2]int{1, 2}), shardMembers(big, [2]int{2, 2})
-	if got := fmt.Sprint(first, second); got != "[true true true true false false false] [false false false false true true true]" {
+	if got := fmt.Sprint(first, second); got != "[true true true false false false true] [false false false true true true false]" {
 		t.Errorf("split of an oversized resource: %s", got)
+	}
+	// No shard is empty while there are as many operations as shards,
+	// however few the resources.
+	one := shardOps("/a", "/a/{id}", "/a/{id}/b", "/a/{id}/c", "/a/{id}/d")
+	for i := 1; i <= 5; i++ {
+		if !slices.Contains(shardMembers(one, [2]int{i, 5}), true) {
+			t.Errorf("shard %d/5 of one resource of 5 operations is empty", i)
+		}
 	}
 }
 
