@@ -121,6 +121,22 @@ paths:
       summary: One project
       parameters: [{name: projectId, in: path, required: true, schema: {type: integer}}]
       responses: {"200": {description: ok}}
+  /login:
+    post:
+      operationId: login
+      summary: Log in
+      security: []
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {username: {type: string}, password: {type: string}}}
+      responses: {"200": {description: the session}}
+  /carts/{id}:
+    get:
+      operationId: cart
+      summary: One cart
+      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
+      responses: {"200": {description: ok}}
   /users/{userId}:
     get:
       operationId: user
@@ -139,6 +155,21 @@ func (a *ownAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, ownSpec)
 		return
 	}
+	if r.Method == http.MethodPost && r.URL.Path == "/login" {
+		// A login whose answer alone names the caller's cart: its token
+		// is opaque.
+		var in struct{ Username, Password string }
+		json.NewDecoder(r.Body).Decode(&in)
+		for i, u := range ownUsers {
+			if in.Username == u.name && in.Password == "pw-"+u.name {
+				json.NewEncoder(w).Encode(map[string]any{"token": "opaque-" + u.name, "user": map[string]any{"id": u.id}, "cartId": 41 + i})
+				return
+			}
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `{"error":"bad credentials"}`)
+		return
+	}
 	if r.Method != http.MethodGet {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		fmt.Fprint(w, `{"error":"method not allowed"}`)
@@ -146,7 +177,7 @@ func (a *ownAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u := -1
 	for i := range ownUsers {
-		if r.Header.Get("Authorization") == "Bearer "+ownToken(i) {
+		if auth := r.Header.Get("Authorization"); auth == "Bearer "+ownToken(i) || auth == "Bearer opaque-"+ownUsers[i].name {
 			u = i
 		}
 	}
@@ -172,20 +203,23 @@ func (a *ownAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		body = map[string]string{"book_title": seg[1], "user": owner, "secret": "the secret of " + seg[1]}
 	case r.URL.Path == "/orders":
-		body = []map[string]int{{"id": 101 + 100*u}, {"id": 102 + 100*u}}
-	case len(seg) == 2 && seg[0] == "orders" && (seg[1] == "101" || seg[1] == "102" || seg[1] == "201" || seg[1] == "202"):
-		owner := ownUsers[(seg[1][0]-'1')%2]
+		body = []map[string]int{{"id": 101 + 2*u}, {"id": 102 + 2*u}}
+	case len(seg) == 2 && seg[0] == "orders" && seg[1] >= "101" && seg[1] <= "104" && len(seg[1]) == 3:
+		owner := ownUsers[(seg[1][2]-'1')/2]
 		body = map[string]any{"id": json.Number(seg[1]), "userId": owner.id, "total": 12.5, "card_number": "4111 1111 1111 " + seg[1]}
 	case r.URL.Path == "/invoices":
-		body = []map[string]int{{"id": 9001 + u, "order_id": 101 + 100*u}}
+		body = []map[string]int{{"id": 9001 + u, "order_id": 101 + 2*u}}
 	case r.URL.Path == "/catalog":
 		body = []map[string]any{{"sku": "chair", "price": 30}}
-	case len(seg) == 2 && seg[0] == "shipments" && (seg[1] == "101" || seg[1] == "201"):
-		owner := ownUsers[(seg[1][0]-'1')%2]
+	case len(seg) == 2 && seg[0] == "shipments" && (seg[1] == "101" || seg[1] == "103"):
+		owner := ownUsers[(seg[1][2]-'1')/2]
 		body = map[string]any{"order_id": json.Number(seg[1]), "userId": owner.id, "address": "1 Main St", "phone": "555-0100"}
 	case len(seg) == 2 && seg[0] == "baskets" && (seg[1] == "7" || seg[1] == "8"):
 		owner := ownUsers[seg[1][0]-'7']
 		body = map[string]any{"id": json.Number(seg[1]), "UserId": owner.id, "items": []string{"apple"}}
+	case len(seg) == 2 && seg[0] == "carts" && (seg[1] == "41" || seg[1] == "42"):
+		owner := ownUsers[seg[1][1]-'1']
+		body = map[string]any{"id": json.Number(seg[1]), "userId": owner.id, "items": []string{"pear"}}
 	case r.URL.Path == "/projects":
 		// Project 30 is shared (both are members); 31 is alice's, 32 bob's.
 		body = []map[string]any{{"id": 30, "memberIds": []string{"u1", "u2"}}, {"id": 31 + u, "memberIds": []string{me.id}}}
@@ -204,14 +238,29 @@ func (a *ownAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(body)
 }
 
+// shardIdentity is an identity with the bearer token tok, or one that logs
+// in to ownAPI as user when tok is "login:user".
+func shardIdentity(name, tok string) *scanner.Identity {
+	user, ok := strings.CutPrefix(tok, "login:")
+	if !ok {
+		return scanner.NewIdentity(name, []scanner.Header{{Name: "Authorization", Value: "Bearer " + tok}})
+	}
+	id := scanner.NewIdentity(name, nil)
+	id.Login = &scanner.Login{Method: "POST", Path: "/login", Format: "json",
+		Body:      map[string]any{"username": user, "password": "pw-" + user},
+		TokenFrom: "json", TokenName: "token", Send: "Authorization: Bearer {token}"}
+	return id
+}
+
 // shardScan scans url as shard {i, n} ({0, 0}: the whole API) with every
-// rule, as the CLI does by default (safe mode, discovery on).
+// rule, as the CLI does by default (safe mode, discovery on), as the
+// identities of tokens (see shardIdentity).
 func shardScan(t *testing.T, url, spec string, tokens []string, sh [2]int) *scanner.Result {
 	t.Helper()
 	opts := scanner.Options{
 		Target:    url,
 		OpenAPI:   spec,
-		Primary:   scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer " + tokens[0]}}),
+		Primary:   shardIdentity("primary", tokens[0]),
 		Mode:      finding.ModeSafe,
 		Client:    scanner.ClientOptions{Concurrency: 4, Timeout: 30 * time.Second, Budget: 1_000_000},
 		Wait:      time.Second,
@@ -221,7 +270,12 @@ func shardScan(t *testing.T, url, spec string, tokens []string, sh [2]int) *scan
 		APIRules:  rules.APIRules(),
 	}
 	if len(tokens) > 1 {
-		opts.Peer = scanner.NewIdentity("peer", []scanner.Header{{Name: "Authorization", Value: "Bearer " + tokens[1]}})
+		opts.Peer = shardIdentity("peer", tokens[1])
+	}
+	for _, id := range []*scanner.Identity{opts.Primary, opts.Peer} {
+		if id != nil && id.Login != nil {
+			opts.Identities = append(opts.Identities, id)
+		}
 	}
 	res, err := scanner.Scan(context.Background(), opts)
 	if err != nil {
@@ -320,13 +374,18 @@ func TestShardsMergeToWholeScanOwnership(t *testing.T) {
 	defer srv.Close()
 	spec := srv.URL + "/openapi.yaml"
 	for _, tt := range []struct {
+		name   string
 		tokens []string
 		want   []string // routes with a bola-cross-user-read finding
 	}{
-		{[]string{ownToken(0), ownToken(1)}, []string{"/baskets/{id}", "/books/{book_title}", "/orders/{orderId}", "/projects/{projectId}", "/shipments/{order_id}", "/users/{userId}"}},
-		{[]string{ownToken(0)}, nil},
+		{"two JWTs", []string{ownToken(0), ownToken(1)}, []string{"/baskets/{id}", "/books/{book_title}", "/orders/{orderId}", "/projects/{projectId}", "/shipments/{order_id}", "/users/{userId}"}},
+		{"one JWT", []string{ownToken(0)}, nil},
+		// Opaque tokens from a login whose answer names the caller's id
+		// and cart: the cart's id is in no list, the user's in no token.
+		{"two logins", []string{"login:alice", "login:bob"}, []string{"/books/{book_title}", "/carts/{id}", "/orders/{orderId}", "/projects/{projectId}", "/shipments/{order_id}", "/users/{userId}"}},
+		{"one login", []string{"login:alice"}, nil},
 	} {
-		t.Run(fmt.Sprintf("%d identities", len(tt.tokens)), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			// No bound on the requests: on 13 operations what every shard
 			// sends before its part (waiting, checking the identities,
 			// calibrating; ~15 requests) outweighs the harvest.
