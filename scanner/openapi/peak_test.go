@@ -3,9 +3,12 @@ package openapi
 import (
 	"io"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -71,4 +74,31 @@ func testapiDescription(tb testing.TB, n int) []byte {
 		tb.Fatalf("description: status %d, %v", rec.Code, err)
 	}
 	return data
+}
+
+// peakRSS runs f and returns the process's resident high-water mark
+// (Linux's VmHWM) during it, after returning freed memory to the system
+// and resetting the mark; 0 where that is not possible.
+func peakRSS(f func()) int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	if os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) != nil {
+		f()
+		return 0
+	}
+	f()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
