@@ -184,7 +184,7 @@ func freeFacts(id *Identity) []owned {
 func (s *scan) callerFacts(ctx context.Context, id *Identity, ops []openapi.Operation) []owned {
 	var idx []int
 	for i := range ops {
-		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) && describesCaller(op) {
+		if op := &ops[i]; op.Method == http.MethodGet && s.safeOp(op) && !hasPathParam(op) && describesCaller(op) {
 			idx = append(idx, i)
 		}
 	}
@@ -217,7 +217,7 @@ type harvested struct {
 func (s *scan) readLists(ctx context.Context, ops []openapi.Operation, scope []bool, use func(harvested)) {
 	var idx []int
 	for i := range ops {
-		if op := &ops[i]; op.Method == http.MethodGet && safeOperation(op) && !hasPathParam(op) && (scope == nil || scope[i]) {
+		if op := &ops[i]; op.Method == http.MethodGet && s.safeOp(op) && !hasPathParam(op) && (scope == nil || scope[i]) {
 			idx = append(idx, i)
 		}
 	}
