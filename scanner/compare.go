@@ -20,20 +20,30 @@ import (
 // Refusal says why a response is not a real answer, or "" when it is one.
 // A 2xx answer is judged once (several rules ask about the same one).
 func Refusal(r *Response) string {
-	if m := r.memo(); m != nil {
-		m.refusalOnce.Do(func() { m.refusal = refusal(r, m) })
-		return m.refusal
+	m := r.memo()
+	if m == nil {
+		return refusal(r, nil)
 	}
-	return refusal(r, nil)
+	m.refusalOnce.Do(func() {
+		var j jsonValue
+		m.refusal = refusal(r, &j)
+		if j.decoded {
+			// A short body was decoded to look for a denial: judge its
+			// content from the same value now, and keep neither.
+			m.contentOnce.Do(func() { m.content = hasContent(r.Body, &j) })
+		}
+	})
+	return m.refusal
 }
 
 // HasContent is HasContent(r.Body), judged once per answer.
 func (r *Response) HasContent() bool {
-	if m := r.memo(); m != nil {
-		m.contentOnce.Do(func() { m.content = hasContent(r.Body, m) })
-		return m.content
+	m := r.memo()
+	if m == nil {
+		return HasContent(r.Body)
 	}
-	return HasContent(r.Body)
+	m.contentOnce.Do(func() { m.content = hasContent(r.Body, nil) })
+	return m.content
 }
 
 // shareJudgement lets c, a copy of r with the same status and body (the
@@ -46,9 +56,10 @@ func (r *Response) shareJudgement(c *Response) {
 }
 
 // answerMemo is what Refusal and HasContent concluded about one 2xx
-// answer, with the JSON value of its body that both read, decoded once.
-// It belongs to the answer as it was judged (status and body): an answer
-// changed afterwards (tests build and reuse them) is judged again.
+// answer. It keeps the verdicts only, not the decoded body: cached
+// answers stay as small as their bodies. It belongs to the answer as it
+// was judged (status and body): an answer changed afterwards (tests
+// build and reuse them) is judged again.
 type answerMemo struct {
 	status int
 	body   *byte
@@ -58,9 +69,6 @@ type answerMemo struct {
 	refusal     string
 	contentOnce sync.Once
 	content     bool
-	jsonOnce    sync.Once
-	value       any
-	isJSON      bool
 }
 
 // memo returns r's memo, or nil when r is not a 2xx answer (those are
@@ -82,25 +90,33 @@ func (r *Response) memo() *answerMemo {
 	}
 }
 
-// decoded is the JSON value of the trimmed body, decoded once; ok is
-// false when the body is not JSON.
-func (m *answerMemo) decoded(trimmed []byte) (any, bool) {
-	if m == nil {
+// jsonValue is a trimmed body's JSON value, decoded at most once for the
+// checks of one judgement.
+type jsonValue struct {
+	decoded, isJSON bool
+	value           any
+}
+
+// decode returns the JSON value of trimmed (the same bytes on every
+// call); ok is false when it is not JSON. A nil j decodes every time.
+func (j *jsonValue) decode(trimmed []byte) (any, bool) {
+	if j == nil {
 		var v any
 		err := json.Unmarshal(trimmed, &v)
 		return v, err == nil
 	}
-	m.jsonOnce.Do(func() {
-		m.isJSON = json.Unmarshal(trimmed, &m.value) == nil
-		if !m.isJSON {
-			m.value = nil
+	if !j.decoded {
+		j.decoded = true
+		j.isJSON = json.Unmarshal(trimmed, &j.value) == nil
+		if !j.isJSON {
+			j.value = nil
 		}
-	})
-	return m.value, m.isJSON
+	}
+	return j.value, j.isJSON
 }
 
-// refusal is Refusal, reading the JSON value through m (when not nil).
-func refusal(r *Response, m *answerMemo) string {
+// refusal is Refusal, decoding the body's JSON value through j.
+func refusal(r *Response, j *jsonValue) string {
 	switch {
 	case r == nil || r.Err != nil:
 		return "no answer"
@@ -117,7 +133,7 @@ func refusal(r *Response, m *answerMemo) string {
 		return "status " + strconv.Itoa(r.Status)
 	case isLoginForm(r.Body):
 		return "login form"
-	case isDenial(r.Body, m):
+	case isDenial(r.Body, j):
 		return "denial in the body"
 	case len(bytes.TrimSpace(r.Body)) == 0:
 		return "empty body"
@@ -145,9 +161,8 @@ const maxDenialBody = 512
 
 func isDenialBody(body []byte) bool { return isDenial(body, nil) }
 
-// isDenial is isDenialBody, with the body's JSON value from m when m is
-// not nil.
-func isDenial(body []byte, m *answerMemo) bool {
+// isDenial is isDenialBody, decoding the body's JSON value through j.
+func isDenial(body []byte, j *jsonValue) bool {
 	body = bytes.TrimSpace(body)
 	if len(body) > maxDenialBody {
 		return false
@@ -155,7 +170,7 @@ func isDenial(body []byte, m *answerMemo) bool {
 	// Decoded into any, an object is the map json.Unmarshal would fill
 	// (same keys, same values); null, which leaves a map nil, is a
 	// denial in neither reading (no words in it).
-	value, isJSON := m.decoded(body)
+	value, isJSON := j.decode(body)
 	if v, isObject := value.(map[string]any); isJSON && isObject {
 		for _, k := range []string{"success", "ok", "authorized", "authenticated"} {
 			if b, isBool := v[k].(bool); isBool && !b {
@@ -505,15 +520,14 @@ var pagingKey = lazyre.New(`(?i)^(total(_?count)?|count|page(_?number|_?size)?|p
 // JSON null, empty object or empty list.
 func HasContent(body []byte) bool { return hasContent(body, nil) }
 
-// hasContent is HasContent, with the body's JSON value from m when m is
-// not nil.
-func hasContent(body []byte, m *answerMemo) bool {
+// hasContent is HasContent, decoding the body's JSON value through j.
+func hasContent(body []byte, j *jsonValue) bool {
 	b := bytes.TrimSpace(body)
 	switch string(b) {
 	case "", "null", "{}", "[]", `""`:
 		return false
 	}
-	v, isJSON := m.decoded(b)
+	v, isJSON := j.decode(b)
 	if !isJSON {
 		return true
 	}
