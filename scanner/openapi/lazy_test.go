@@ -173,6 +173,11 @@ func TestJSONByPathsDeclines(t *testing.T) {
 		{"lone CR", head + "\"paths\": {\"/a\":\r{\"get\": {}}}}", false},
 		{"line separator in a string", head + `"paths": {"/a": {"get": {"summary": "a` + "\u2028" + `b"}}}}`, false},
 		{"next line in a string", head + `"paths": {"/a": {"get": {"summary": "a` + "\u0085" + `b"}}}}`, false},
+		{"DEL in a string", head + `"paths": {"/a": {"get": {"summary": "a` + "\x7f" + `b"}}}}`, true},
+		{"invalid UTF-8 in a string", head + `"paths": {"/a": {"get": {"summary": "a` + "\xff" + `b"}}}}`, false},
+		{"byte order mark in a string", head + `"paths": {"/a": {"get": {"summary": "a` + "\ufeff" + `b"}}}}`, true},
+		{"tabs around the root", "\t" + head + `"paths": {"/a": {"get": {}}}}` + "\t\n", false},
+		{"tabs inside", head + "\"paths\":\t{\"/a\":\t{\"get\": {}}}}", true},
 		{"deep nesting", head + `"paths": {"/a": {"get": {"x-deep": ` + strings.Repeat("[", 1000) + strings.Repeat("]", 1000) + `}}}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,21 +190,30 @@ func TestJSONByPathsDeclines(t *testing.T) {
 
 // FuzzJSONByPaths checks that a JSON document read by paths gives the
 // Document of the whole reading; `go test -fuzz FuzzJSONByPaths` looks
-// for one that does not.
+// for one that does not. Inputs that are not JSON but YAML are written as
+// JSON first (indented or on one line), so the fuzzer's YAML documents
+// count too.
 func FuzzJSONByPaths(f *testing.F) {
-	for _, file := range []string{"fastapi.json", "swagger.json"} {
+	for _, file := range []string{"fastapi.json", "swagger.json", "petstore.yaml"} {
 		data, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(data, 1)
 	}
+	f.Add([]byte(brokenRefsDoc), 2)
 	f.Add(yamlToJSON(f, brokenRefsDoc, false), 2)
 	f.Add([]byte(`{"openapi": "3.0.0", "paths": {"/a": {"get": {"parameters": [{"$ref": "#/paths/~1a/get/parameters/0"}]}}, "/b": {}}}`), 1)
 	f.Add([]byte(`{"swagger": "2.0", "paths": {"/a": {"$ref": "#/x"}}, "x": {"get": {"security": [{}]}}}`), 1)
+	f.Add([]byte("openapi: 3.1.0\npaths:\n  /a:\n    get: {parameters: [{name: a, in: query, schema: {type: [integer, 'null'], example: 1e3}}]}\n"), 3)
 	f.Fuzz(func(t *testing.T, data []byte, batch int) {
-		if !looksLikeJSON(data) || !json.Valid(data) || len(data) > 1<<16 {
+		if len(data) > 1<<16 {
 			return
+		}
+		if !looksLikeJSON(data) || !json.Valid(data) {
+			if data = asJSON(data, batch%2 == 0); data == nil {
+				return
+			}
 		}
 		doc, ok := parseJSONByPaths(data, batch%64)
 		if !ok {
@@ -213,6 +227,28 @@ func FuzzJSONByPaths(f *testing.F) {
 			t.Fatalf("read by paths:\n%s\nwant (whole):\n%s", dump(doc), dump(whole))
 		}
 	})
+}
+
+// asJSON writes a YAML document whose top level is a mapping as JSON, or
+// returns nil.
+func asJSON(data []byte, indent bool) []byte {
+	var n yaml.Node
+	if yaml.Unmarshal(data, &n) != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	var b bytes.Buffer
+	budget := 1 << 14
+	if !writeJSON(&b, n.Content[0], &budget) {
+		return nil
+	}
+	if !indent {
+		return b.Bytes()
+	}
+	var out bytes.Buffer
+	if json.Indent(&out, b.Bytes(), "", "  ") != nil {
+		return nil
+	}
+	return out.Bytes()
 }
 
 // TestParseJSONPeakHeap checks the peak live heap of Parse on the 10 MB
