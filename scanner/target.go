@@ -63,6 +63,9 @@ func (t *Target) Described() bool {
 	d.once.Do(func() {
 		d.ops = map[[2]string]bool{}
 		if t.s.doc != nil {
+			// Sized once: grown by doubling, the map of 20,000
+			// operations held twice the room it needs to the end.
+			d.ops = make(map[[2]string]bool, len(t.s.doc.Operations))
 			for _, op := range t.s.doc.Operations {
 				d.ops[[2]string{op.Method, op.Path}] = true
 			}
@@ -256,7 +259,11 @@ func fillPath(route, name, v string) string {
 // earlier rule already got for the same request. A cached answer comes
 // with the request built for this call, the same one as the first
 // sender's (cacheKey), so a rule that changes its answer's request
-// changes no one else's.
+// changes no one else's. The hits of one cached answer share what is
+// judged of it (Refusal, HasContent), so it is judged once however many
+// rules ask; the first sender's answer keeps its own judgement: the
+// harvest judges tens of thousands of answers that wait in the cache,
+// and none of that need be kept for them (see remember).
 func (t *Target) Send(ctx context.Context, id *Identity, values map[string]string) *Response {
 	req := t.Request(id, values)
 	key := cacheKey(req)
@@ -265,6 +272,7 @@ func (t *Target) Send(ctx context.Context, id *Identity, values map[string]strin
 	if c, ok := t.s.cache[key]; ok {
 		t.s.mu.Unlock()
 		r := c.with(req)
+		c.shareJudgement(r)
 		t.count(r)
 		return r
 	}

@@ -236,3 +236,37 @@ func TestCacheMemoryPerAnswer(t *testing.T) {
 		t.Errorf("a cached answer of a %d-byte body holds %d bytes, want at most 700", len(body), per)
 	}
 }
+
+// TestCachedAnswerJudgedOnce: the hits of one cached answer share its
+// judgement (what Refusal and HasContent concluded), so several rules
+// asking about one answer judge it once; the first sender's answer, which
+// the harvest judges before the answer waits in the cache, keeps its own.
+func TestCachedAnswerJudgedOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `[{"id":1,"owner":"alice"}]`)
+	}))
+	defer srv.Close()
+	s, alice := cacheTestScan(t, srv)
+	op := &openapi.Operation{Method: "GET", Path: "/api/items"}
+	ctx := context.Background()
+	first := s.target(op).Send(ctx, alice, nil)
+	if Refusal(first) != "" || !first.HasContent() {
+		t.Fatalf("the answer is refused (%q) or empty", Refusal(first))
+	}
+	hit1 := s.target(op).Send(ctx, alice, nil)
+	hit2 := s.target(op).Send(ctx, alice, nil)
+	if Refusal(hit1) != "" || !hit2.HasContent() {
+		t.Fatalf("a cached answer is refused (%q) or empty", Refusal(hit1))
+	}
+	m1, m2 := hit1.judged.Load(), hit2.judged.Load()
+	if m1 == nil || m1 != m2 {
+		t.Errorf("two hits of one cached answer are judged apart (%p, %p)", m1, m2)
+	}
+	if m0 := first.judged.Load(); m0 == m1 {
+		t.Error("the first sender's judgement is kept with the cached answer")
+	}
+	if c := s.cache[cacheKey(hit1.Request)]; c == nil || c.judged.Load() != m1 {
+		t.Error("the cached answer does not hold its hits' judgement")
+	}
+}
