@@ -137,9 +137,9 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []boo
 		if !t.Success(a) {
 			return
 		}
-		lists = append(lists, listAnswer{op.Path, a})
+		lists = append(lists, listAnswer{op.Path, a.Request.Identity, a.Body})
 		if t.Success(b) {
-			lists = append(lists, listAnswer{op.Path, b})
+			lists = append(lists, listAnswer{op.Path, b.Request.Identity, b.Body})
 		}
 		peerSees := map[string]bool{}
 		if b.OK() {

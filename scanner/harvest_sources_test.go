@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"encoding/base64"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -152,7 +151,7 @@ func TestListedFacts(t *testing.T) {
 	self := []owned{{owner: alice, kind: kindName, value: "name1"}, {owner: bob, kind: kindName, value: "name2"}, {owner: bob, kind: kindID, value: "1002"}}
 	books := `{"Books": [{"book_title": "bookTitle77", "user": "name1"}, {"book_title": "bookTitle12", "user": "name2"}, {"book_title": "bookTitle3", "user": "admin"}]}`
 	answer := func(id *Identity, path, body string) listAnswer {
-		return listAnswer{path: path, r: &Response{Request: &Request{Identity: id, URL: &url.URL{Path: path}}, Status: 200, Body: []byte(body)}}
+		return listAnswer{path: path, from: id, body: []byte(body)}
 	}
 	answers := []listAnswer{
 		answer(alice, "/books/v1", books),

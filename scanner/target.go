@@ -543,7 +543,7 @@ func (t *Target) Success(r *Response) bool {
 	if t.s.soft404Answer(r.Request.Identity, r) {
 		return false
 	}
-	return HasContent(r.Body)
+	return r.HasContent() // judged once per answer (see answerMemo)
 }
 
 // soft404Answer reports whether r, id's answer, is what the server
