@@ -471,6 +471,10 @@ func EachScalar(body []byte, inLists bool, fn func(key, value string)) bool {
 	if json.Unmarshal(bytes.TrimSpace(body), &v) != nil {
 		return false
 	}
+	// keys holds the sorted keys of the objects being walked, each
+	// object's above its parent's: one buffer for the whole body instead
+	// of a sorted copy per object.
+	var keys []string
 	var walk func(any, int)
 	walk = func(v any, depth int) {
 		if depth > maxRecordDepth {
@@ -478,13 +482,18 @@ func EachScalar(body []byte, inLists bool, fn func(key, value string)) bool {
 		}
 		switch t := v.(type) {
 		case map[string]any:
-			for _, k := range slices.Sorted(maps.Keys(t)) {
+			start := len(keys)
+			keys = slices.AppendSeq(keys, maps.Keys(t))
+			mine := keys[start:]
+			slices.Sort(mine)
+			for _, k := range mine {
 				if s, ok := scalarString(t[k]); ok {
 					fn(k, s)
 					continue
 				}
 				walk(t[k], depth+1)
 			}
+			keys = keys[:start]
 		case []any:
 			if !inLists {
 				return

@@ -3,6 +3,8 @@ package scanner
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -141,5 +143,59 @@ func TestShareJudgement(t *testing.T) {
 	b.Body = []byte(`{"name":"x"}`)
 	if Refusal(b) != "" || Refusal(r) != "denial in the body" {
 		t.Error("a copy with another body was judged as the answer, or changed its verdict")
+	}
+}
+
+// oldEachScalar is EachScalar as it was before the shared key buffer.
+func oldEachScalar(body []byte, inLists bool, fn func(key, value string)) bool {
+	var v any
+	if json.Unmarshal([]byte(strings.TrimSpace(string(body))), &v) != nil {
+		return false
+	}
+	var walk func(any, int)
+	walk = func(v any, depth int) {
+		if depth > maxRecordDepth {
+			return
+		}
+		switch t := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				if s, ok := scalarString(t[k]); ok {
+					fn(k, s)
+					continue
+				}
+				walk(t[k], depth+1)
+			}
+		case []any:
+			if !inLists {
+				return
+			}
+			for _, c := range t {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(v, 0)
+	return true
+}
+
+// TestEachScalarOrder: the scalars come in the same order as before
+// (each object's keys sorted, nested objects in their parent's order),
+// with and without lists.
+func TestEachScalarOrder(t *testing.T) {
+	bodies := append([]string{
+		`{"z":1,"a":{"y":2,"b":{"x":3,"c":[{"w":4,"d":5}]}},"m":[{"k":"v","j":{"i":"h"}}],"n":null}`,
+		`[{"b":1,"a":2},{"d":{"f":1,"e":2},"c":3}]`,
+		`{"a":{"a":{"a":{"a":{"a":{"a":"deep"}}}}},"b":"x"}`,
+	}, contentBodies...)
+	for _, b := range bodies {
+		for _, inLists := range []bool{true, false} {
+			var got, want []string
+			okGot := EachScalar([]byte(b), inLists, func(k, v string) { got = append(got, k+"="+v) })
+			okWant := oldEachScalar([]byte(b), inLists, func(k, v string) { want = append(want, k+"="+v) })
+			if okGot != okWant || !slices.Equal(got, want) {
+				t.Errorf("EachScalar(%.60q, %v) = %v %q, before %v %q", b, inLists, okGot, got, okWant, want)
+			}
+		}
 	}
 }
