@@ -99,6 +99,9 @@ type unlisted struct {
 type candidate struct {
 	path   string // from the origin's root
 	source string // "common path", "link in GET /x", "servers", ...
+	// mine says this shard sends it (see unlistedCandidates); always
+	// true in a scan that is not sharded.
+	mine bool
 }
 
 // noteLinks keeps the same-origin paths found in op's cached 2xx answers
@@ -212,26 +215,40 @@ func (s *scan) apiPrefix() string { return s.base.Path + s.docBase() }
 // unlistedCandidates returns what discovery may send, in a fixed order:
 // the common paths, /_debug under the listed collections, the
 // description's servers path when the scan used another, then the links
-// in answers, by the order of the operations that got them.
-func (s *scan) unlistedCandidates(ops []openapi.Operation) []candidate {
+// in answers, by the order of the operations that got them. all are the
+// description's operations, ops the scanned ones (a shard's, see
+// shardMembers: mine marks them in all, nil when the scan is not
+// sharded).
+//
+// In a sharded scan every shard lists the same candidates but the links
+// (the collections come from all), and marks as its own (candidate.mine)
+// those it sends, so that each is sent by one shard: the common paths
+// and the servers path by the shard that looks at the whole API (1, as
+// for the API rules and the front end's scripts), a collection's /_debug
+// by the shard of that collection, and the links by the shard whose
+// answers hold them. The links in the other shards' answers are not
+// known here; see unlistedPlan for what that changes.
+func (s *scan) unlistedCandidates(all, ops []openapi.Operation, mine []bool) []candidate {
+	lead := s.discoveryLead()
 	var out []candidate
 	for _, p := range debugPaths {
-		out = append(out, candidate{p, "common path"})
+		out = append(out, candidate{p, "common path", lead})
 	}
 	prefix := s.apiPrefix()
-	var colls []string
-	for _, op := range ops {
+	var colls []int // indexes in all
+	for i, op := range all {
 		if op.Method == "GET" && !strings.Contains(op.Path, "{") && !strings.Contains(op.Path, ":") && op.Path != "/" {
-			colls = append(colls, op.Path)
+			colls = append(colls, i)
 		}
 	}
 	// Shallow collections first: /users/v1 before /users/v1/me/settings.
-	slices.SortStableFunc(colls, func(a, b string) int { return strings.Count(a, "/") - strings.Count(b, "/") })
-	for _, c := range colls[:min(len(colls), maxCollectionProbes)] {
-		out = append(out, candidate{prefix + strings.TrimSuffix(c, "/") + "/_debug", "listed collection GET " + c})
+	slices.SortStableFunc(colls, func(a, b int) int { return strings.Count(all[a].Path, "/") - strings.Count(all[b].Path, "/") })
+	for _, i := range colls[:min(len(colls), maxCollectionProbes)] {
+		c := all[i].Path
+		out = append(out, candidate{prefix + strings.TrimSuffix(c, "/") + "/_debug", "listed collection GET " + c, mine == nil || mine[i]})
 	}
 	if s.doc != nil && s.doc.BasePath != "" && s.doc.BasePath != prefix {
-		out = append(out, candidate{s.doc.BasePath, "servers"})
+		out = append(out, candidate{s.doc.BasePath, "servers", lead})
 	}
 	s.unlisted.mu.Lock()
 	idx := slices.Sorted(maps.Keys(s.unlisted.links))
@@ -240,10 +257,26 @@ func (s *scan) unlistedCandidates(ops []openapi.Operation) []candidate {
 			continue
 		}
 		for _, p := range s.unlisted.links[i] {
-			out = append(out, candidate{p, "link in GET " + ops[i].Path})
+			out = append(out, candidate{p, "link in GET " + ops[i].Path, true})
 		}
 	}
 	s.unlisted.mu.Unlock()
+	return out
+}
+
+// discoveryLead reports whether this scan sends the candidates that
+// belong to no operation (the common paths, the servers path, the front
+// end's page, scripts and routes): an unsharded scan, or shard 1.
+func (s *scan) discoveryLead() bool { return s.opts.Shard[0] <= 1 }
+
+// mineOnly returns the candidates this shard sends, in order.
+func mineOnly(cands []candidate) []candidate {
+	var out []candidate
+	for _, c := range cands {
+		if c.mine {
+			out = append(out, c)
+		}
+	}
 	return out
 }
 
@@ -358,16 +391,17 @@ func (t *Target) Unlisted() string { return t.unlisted }
 
 // discoverUnlisted sends the candidates (within the bounds and the budget
 // left), keeps what answers with content of its own, and runs the
-// UnlistedJudge rules on it. ops are the scanned operations (their
-// findings' coverage indexes come first); incomplete is why the scan
-// stopped early, when it did: discovery then does not start.
-func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, incomplete string) ([]finding.Finding, *finding.DiscoveryCoverage) {
+// UnlistedJudge rules on it. all are the description's operations, ops
+// the scanned ones (a shard's; their findings' coverage indexes come
+// first); incomplete is why the scan stopped early, when it did:
+// discovery then does not start.
+func (s *scan) discoverUnlisted(ctx context.Context, all, ops []openapi.Operation, incomplete string) ([]finding.Finding, *finding.DiscoveryCoverage) {
 	cov := &finding.DiscoveryCoverage{Found: []finding.DiscoveredEndpoint{}}
 	if incomplete != "" || ctx.Err() != nil {
 		cov.Reason = "not tried: the scan stopped early"
 		return nil, cov
 	}
-	cands, fallbacks := s.unlistedPlan(ctx, ops, cov)
+	cands, fallbacks := s.unlistedPlan(ctx, all, ops, cov)
 	n := len(cands)
 	if n == 0 {
 		return nil, cov
@@ -412,38 +446,60 @@ func (s *scan) discoverUnlisted(ctx context.Context, ops []openapi.Operation, in
 // their answers with. On the way it reads the front end's page and
 // scripts, and notes in cov the scripts read and why not every candidate
 // is sent.
-func (s *scan) unlistedPlan(ctx context.Context, ops []openapi.Operation, cov *finding.DiscoveryCoverage) ([]candidate, []Fingerprint) {
-	cands := s.screenCandidates(s.unlistedCandidates(ops), ops)
-	total := len(cands)
-	cands = cands[:min(len(cands), maxUnlistedProbes)]
+//
+// A shard (see unlistedCandidates) applies the bounds to what it knows,
+// every shard's candidates but the other shards' links, and sends its own
+// among those within them: the common paths, the collections and the
+// servers path are within the bound in every scan (at most 22 of 40), so
+// each is sent by exactly one shard, as one scan sends it. The links fill
+// the rest of the bound in each shard, from that shard's answers; when one
+// scan's links fit in its bound the shards' do too and together they send
+// the same ones, and when they do not, the shards together may send more
+// links than one scan (each shard at most one scan's bound). The first
+// shard's front-end routes come after its own links only, so it tries at
+// least those one scan tries.
+func (s *scan) unlistedPlan(ctx context.Context, all, ops []openapi.Operation, cov *finding.DiscoveryCoverage) ([]candidate, []Fingerprint) {
+	known := s.screenCandidates(s.unlistedCandidates(all, ops, shardMembers(all, s.opts.Shard)), all)
+	total := len(mineOnly(known))
+	known = known[:min(len(known), maxUnlistedProbes)]
 	if left, ok := s.budgetLeft(); ok && left <= 2 {
 		// Two go to the catch-all's calibration, and would be all.
 		cov.Reason = fmt.Sprintf("tried 0 of %d candidates: the request budget was spent", total)
 		return nil, nil
 	}
+	lead := s.discoveryLead()
+	if !lead && len(mineOnly(known)) == 0 {
+		return nil, nil // nothing of this shard's: no catch-all to ask either
+	}
 	fallbacks, page := s.catchAlls(ctx)
 	// The front end's routes come last, in what the bound and the budget
 	// leave after the other sources.
-	room := maxDiscoveryRequests - len(cands)
+	room := maxDiscoveryRequests - len(known)
 	if left, ok := s.budgetLeft(); ok {
-		room = min(room, left-len(cands))
+		room = min(room, left-len(mineOnly(known)))
 	}
-	fromScripts, read, fetched := s.scriptCandidates(ctx, page, s.describedFirsts(ops), room)
-	cov.Scripts = read
+	var fromScripts []candidate
+	fetched := 0
+	if lead {
+		var read []string
+		fromScripts, read, fetched = s.scriptCandidates(ctx, page, s.describedFirsts(all), room)
+		cov.Scripts = read
+	}
 	if len(fromScripts) > 0 {
-		cands = s.screenCandidates(append(cands, fromScripts...), ops)
-		total += len(cands) - min(total, maxUnlistedProbes)
+		before := len(known)
+		known = s.screenCandidates(append(known, fromScripts...), all)
+		total += len(known) - before
 	}
-	n := min(len(cands), maxDiscoveryRequests-fetched)
-	if n < total {
+	cands := mineOnly(known[:min(len(known), maxDiscoveryRequests-fetched)])
+	if len(cands) < total {
 		cov.Reason = fmt.Sprintf("tried %d of %d candidates: discovery's bound is %d paths from common names, collections and links, %d requests with the front end's page, scripts and routes",
-			n, total, maxUnlistedProbes, maxDiscoveryRequests)
+			len(cands), total, maxUnlistedProbes, maxDiscoveryRequests)
 	}
-	if left, ok := s.budgetLeft(); ok && left < n {
-		n = max(left, 0)
-		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", n, total)
+	if left, ok := s.budgetLeft(); ok && left < len(cands) {
+		cands = cands[:max(left, 0)]
+		cov.Reason = fmt.Sprintf("tried %d of %d candidates: the request budget was spent", len(cands), total)
 	}
-	return cands[:n], fallbacks
+	return cands, fallbacks
 }
 
 // budgetLeft returns the requests the budget still allows, and false when

@@ -184,7 +184,7 @@ func (s *scan) scriptCandidates(ctx context.Context, page *Response, firsts map[
 		read = append(read, p)
 		// The client read at most maxScriptBytes: what was read is scanned.
 		for _, route := range routesIn(r.Body, firsts) {
-			cands = append(cands, candidate{route, "script " + p})
+			cands = append(cands, candidate{route, "script " + p, true})
 		}
 	}
 	return cands, read, sent

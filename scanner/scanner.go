@@ -235,11 +235,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	var discovered *finding.DiscoveryCoverage
-	if opts.Discovery && opts.Shard[0] <= 1 {
+	if opts.Discovery {
 		// After everything else: it spends only what the description's
-		// operations left of the budget. One shard looks.
+		// operations left of the budget. Every shard looks, each sending
+		// its own part (see unlistedCandidates).
 		var fs []finding.Finding
-		fs, discovered = s.discoverUnlisted(ctx, ops, incomplete)
+		fs, discovered = s.discoverUnlisted(ctx, all, ops, incomplete)
 		findings = append(findings, fs...)
 	}
 	// Read once: a deadline that passes from here on no longer changes
