@@ -244,18 +244,21 @@ func (s *scan) workers() int { return max(s.opts.Client.Concurrency, 1) }
 // yet started are not made (use gets their zero value): the sends would
 // be refused anyway.
 func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, use func(i int, v T)) {
-	out := make([]T, n)
-	done := make([]chan struct{}, n)
-	for i := range done {
-		done[i] = make(chan struct{})
-	}
+	// One flag per result under one lock, not a channel per result: at
+	// 20,000 operations the harvest's 15,000 channels were 1.4 MB.
+	out, ready := make([]T, n), make([]bool, n)
+	var mu sync.Mutex
+	arrived := sync.NewCond(&mu) // only the loop below waits on it
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(workers, n) {
 		wg.Go(func() {
 			for i := range next {
-				out[i] = fn(i)
-				close(done[i])
+				v := fn(i)
+				mu.Lock()
+				out[i], ready[i] = v, true
+				mu.Unlock()
+				arrived.Signal()
 			}
 		})
 	}
@@ -269,17 +272,25 @@ func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, us
 				case <-ctx.Done():
 				}
 			}
+			mu.Lock()
 			for j := i; j < n; j++ {
-				close(done[j])
+				ready[j] = true
 			}
+			mu.Unlock()
+			arrived.Signal()
 			return
 		}
 	}()
 	for i := range n {
-		<-done[i]
-		use(i, out[i])
+		mu.Lock()
+		for !ready[i] {
+			arrived.Wait()
+		}
+		v := out[i]
 		var zero T
 		out[i] = zero
+		mu.Unlock()
+		use(i, v)
 	}
 	wg.Wait()
 }
