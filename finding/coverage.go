@@ -14,7 +14,8 @@ type Coverage struct {
 	Writes *WriteCoverage `json:"writes,omitempty"`
 	// Discovery is what the scan tried beyond the description: common
 	// debug paths, links in answers; nil when it did not look (turned
-	// off, or another shard looked).
+	// off); with --shard, what this shard tried (each shard tries its
+	// own part).
 	Discovery *DiscoveryCoverage `json:"discovery,omitempty"`
 }
 
