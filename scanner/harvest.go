@@ -148,13 +148,16 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []boo
 			}
 		}
 		count := map[string]int{}
+		how := "" // one text for the list's ids, kept until the end of the scan
 		for _, kv := range idValues(a.Body) {
 			if peerSees[kv[1]] || count[kv[0]] >= maxOwned {
 				continue
 			}
 			count[kv[0]]++
-			s.owned = append(s.owned, owned{owner: s.primary, kind: kindSeen, path: op.Path, key: kv[0], value: kv[1],
-				how: fmt.Sprintf("it is in %q's answer to GET %s and not in %q's", s.primary.Name, op.Path, s.peer.Name)})
+			if how == "" {
+				how = fmt.Sprintf("it is in %q's answer to GET %s and not in %q's", s.primary.Name, op.Path, s.peer.Name)
+			}
+			s.owned = append(s.owned, owned{owner: s.primary, kind: kindSeen, path: op.Path, key: kv[0], value: kv[1], how: how})
 		}
 	})
 	known := distinctFacts(facts)
