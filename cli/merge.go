@@ -277,7 +277,8 @@ func mergeShards(paths []string, shards []*report.Report) (*scanner.Result, erro
 //     part stays visible. A reason names the shard it came from;
 //   - what active mode created, every shard's list in shard order (write
 //     rules run in shard 1 only, but nothing is lost if another wrote),
-//     with Left recounted from the list.
+//     with Left recounted from the list;
+//   - discovery: every shard's part, see mergeDiscovery.
 func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 	out := finding.Coverage{
 		Identities: []finding.IdentityCoverage{},
@@ -301,9 +302,7 @@ func mergeCoverage(paths []string, shards []*report.Report) finding.Coverage {
 			}
 		}
 		out.Writes = mergeWrites(out.Writes, c.Writes)
-		if out.Discovery == nil {
-			out.Discovery = c.Discovery // one shard (the first) looks
-		}
+		out.Discovery = mergeDiscovery(out.Discovery, c.Discovery, paths[i], len(shards))
 		out.Operations.Total += c.Operations.Total
 		out.Operations.Scanned += c.Operations.Scanned
 		out.Operations.Answered += c.Operations.Answered
@@ -422,4 +421,37 @@ func mergeKey(f *finding.Finding) string {
 		return f.Fingerprint
 	}
 	return "\x00" + f.Rule + "\x00" + f.Method + "\x00" + f.Path
+}
+
+// mergeDiscovery adds one shard's discovery coverage to the merged one.
+// Every shard tries its own part of one scan's candidates
+// (docs/sharding.md, Limits): Tried is summed, Found is every shard's in
+// shard order (each path once, the first shard's entry), Scripts once
+// each, and a Reason keeps the name of its shard's file.
+func mergeDiscovery(m, d *finding.DiscoveryCoverage, path string, shards int) *finding.DiscoveryCoverage {
+	if d == nil {
+		return m
+	}
+	reason := d.Reason
+	if reason != "" && shards > 1 {
+		reason = path + ": " + reason
+	}
+	if m == nil {
+		return &finding.DiscoveryCoverage{Tried: d.Tried, Found: slices.Clone(d.Found), Reason: reason, Scripts: slices.Clone(d.Scripts)}
+	}
+	m.Tried += d.Tried
+	for _, e := range d.Found {
+		if !slices.ContainsFunc(m.Found, func(x finding.DiscoveredEndpoint) bool { return x.Path == e.Path }) {
+			m.Found = append(m.Found, e)
+		}
+	}
+	for _, sc := range d.Scripts {
+		if !slices.Contains(m.Scripts, sc) {
+			m.Scripts = append(m.Scripts, sc)
+		}
+	}
+	if reason != "" {
+		m.Reason = strings.TrimPrefix(m.Reason+"; "+reason, "; ")
+	}
+	return m
 }
