@@ -471,10 +471,23 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 		before = w.listIDs(ctx, &Object{Kind: k, Owner: owner, Parents: vals})
 	}
 	t := w.a.Target(k.Create.Method, k.Create.Path)
+	// Once sent, a create is seen through to its answer (or the request
+	// timeout), interrupted scan or not: dropped on Ctrl-C, the API may
+	// make the object after the clean-up looked for it (a slow handler),
+	// or the clean-up cannot address it (no list to find it in), and it
+	// stays on the target unreported or unnamed. The answer names the id;
+	// the reads that prove the object the scan's go on the same way (see
+	// seenThrough).
+	scan := ctx
+	if scan.Err() != nil {
+		return nil, nil, fmt.Sprintf("%s was not sent: %v", op, scan.Err())
+	}
+	ctx = seenThrough(ctx)
 	sentAt := time.Now()
 	r := w.post(ctx, t, vals, owner, body)
-	if fields := missingFields(r); len(fields) > 0 {
-		// Learn from the 400: add what it names, once.
+	if fields := missingFields(r); len(fields) > 0 && scan.Err() == nil {
+		// Learn from the 400: add what it names, once (not after
+		// Ctrl-C: the first made nothing).
 		if again, ok := addFields(body, fields, marker); ok {
 			body = again
 			r = w.post(ctx, t, vals, owner, body)
@@ -523,6 +536,18 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	}
 	return o, r, ""
 }
+
+// seenThrough is ctx (its values, the budget reserve included) without
+// its cancellation, for a create from the moment it is sent until it is
+// recorded: the scan's interruption must not cut a request the target may
+// be acting on. It stays bounded by the client's request timeout (every
+// request is), by the budget, and by the client's throttling rules. The
+// price: a create that passed its check of the scan's context just before
+// Ctrl-C still waits for its turn (a concurrency slot, the rate limiter,
+// a shared Retry-After pause) and goes out; it is recorded and cleaned up
+// like any other. The client cannot tell "not yet sent" from "on the
+// wire" to the caller, and cutting it at the wrong moment is the bug.
+func seenThrough(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // cleanupCost is what the clean-up of one object may spend of the request
 // budget: the read that finds who can see it, the DELETE, and the read

@@ -777,6 +777,9 @@ func TestReview11AInterrupted(t *testing.T) {
 // (the API has made the object, its answer is on the way). The object is
 // on the target; the report must list it as possibly left (see
 // TestReview11ACreateUnanswered). At aaf945b it is not recorded at all.
+// Since the create is seen through to its answer (see
+// TestReview11AInterruptedCreateLate), the late answer names it and the
+// clean-up deletes it.
 func TestReview11AInterruptedInCreate(t *testing.T) {
 	api := r11Rich()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -808,6 +811,103 @@ func TestReview11AInterruptedInCreate(t *testing.T) {
 		t.Fatalf("nothing was created: the test proves nothing")
 	}
 	r11CheckLeft(t, api, res)
+}
+
+// TestReview11AInterruptedCreateLate: Ctrl-C while a create is on the
+// wire and the API has not made the object yet (a slow handler, a loaded
+// server): it makes it after the scan gave the request up. At 97f6eff the
+// client drops the request on the scan's context, so the create counts as
+// answer-less; the clean-up reads alice's list at once, sees no note with
+// the marker, concludes the create made none, and reports nothing; the
+// note is made a moment later and stays on the target, unreported (the
+// flake of TestReview11AInterrupted under load: a create in flight on the
+// other worker when the PUT or DELETE stopped the scan). A create that
+// reached the transport is now seen through to its answer (within the
+// request timeout), whatever happens to the scan's context, so the object
+// is known by its id and deleted.
+//
+// The order is made by the handler, not by timing: it stops the scan,
+// then waits for the client to hang up (the request's context; never,
+// once the client waits for the answer) and, when it did, for the
+// clean-up's list read (after the interrupt) to be answered, and only
+// then makes the note. The
+// one timer is the fallback for a client that does not hang up (the fix):
+// after it the handler answers, well within the 30 s request timeout.
+func TestReview11AInterruptedCreateLate(t *testing.T) {
+	api := newR11API(r11Spec(r11CRUD("/api/notes", "noteId", "integer", r11NoteSchema, true, "get", "put", "delete")), map[string]*r11Rec{
+		"/api/notes/11": {Owner: 1, Fields: map[string]any{"id": 11, "title": "alice's plans"}},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		gated    bool          // the first create of alice's is taken
+		stopped  bool          // the scan is interrupted
+		hungUp   bool          // the client gave the create up
+		listRead chan struct{} // closed when a list read is answered after the interrupt
+	)
+	listRead = make(chan struct{})
+	var listOnce sync.Once
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/api/notes" && r11Who(r) == 1 {
+			api.ServeHTTP(w, r)
+			mu.Lock()
+			after := stopped
+			mu.Unlock()
+			if after {
+				listOnce.Do(func() { close(listRead) })
+			}
+			return
+		}
+		mu.Lock()
+		first := r.Method == http.MethodPost && r11Who(r) == 1 && !gated
+		gated = gated || first
+		mu.Unlock()
+		if !first {
+			api.ServeHTTP(w, r)
+			return
+		}
+		// Read the body first: the server notices a client that hangs
+		// up (and cancels r.Context()) only once the body is read.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		cancel() // Ctrl-C, the create on the wire
+		select {
+		case <-r.Context().Done():
+			mu.Lock()
+			hungUp = true
+			mu.Unlock()
+			select {
+			case <-listRead: // the clean-up looked and found nothing
+			case <-time.After(20 * time.Second): // no list read: go on
+			}
+		case <-time.After(time.Second): // the client waits for the answer
+		}
+		api.ServeHTTP(w, r) // the note is made now
+	})
+	res, err := r11Scan(t, ctx, h, func(o *scanner.Options) { o.Client.Timeout = 30 * time.Second })
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	r11Created(t, res)
+	if !r11Made(api) {
+		t.Fatalf("nothing was created: the test proves nothing")
+	}
+	mu.Lock()
+	if hungUp {
+		t.Errorf("the client gave up on a create the API was making")
+	}
+	mu.Unlock()
+	if ch := api.changed(); len(ch) > 0 {
+		t.Errorf("pre-existing data changed: %q", ch)
+	}
+	r11CheckLeft(t, api, res)
+	if left := api.created(); len(left) > 0 {
+		t.Errorf("left on the target: %q (the create's answer named it; the clean-up could delete it)", left)
+	}
 }
 
 // TestReview11ADeleteIgnoredNoItemGet: notes have a list and item writes
