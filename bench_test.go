@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/authgate/authgate/internal/testapi"
 )
@@ -92,12 +94,20 @@ func BenchmarkVersion(b *testing.B) {
 // while rules need them).
 //
 //	go test -run '^$' -bench ScanMemory .
+//
+// ops=20000 is issue 13's goal (peak RSS under 100 MB at 20,000
+// operations) measured on the binary alone: BenchmarkScanScale's
+// peak-RSS-MB is the test process's, which also holds the benchmark's own
+// memory (an upper bound).
 func BenchmarkScanMemory(b *testing.B) {
 	for _, pad := range []int{0, 32 << 10} {
 		b.Run(fmt.Sprintf("pad=%dKiB", pad>>10), func(b *testing.B) {
-			benchScanMemory(b, padded(testapi.New(memoryOperations), pad))
+			benchScanMemory(b, padded(testapi.New(memoryOperations), pad), memoryOperations)
 		})
 	}
+	b.Run("ops=20000", func(b *testing.B) {
+		benchScanMemory(b, testapi.New(20000), 20000)
+	})
 }
 
 // padded inserts a string of n bytes into every record the test API
@@ -120,7 +130,7 @@ func padded(h http.Handler, n int) http.Handler {
 	})
 }
 
-func benchScanMemory(b *testing.B, h http.Handler) {
+func benchScanMemory(b *testing.B, h http.Handler, ops int) {
 	bin := staticBinary(b)
 	api := httptest.NewServer(h)
 	defer api.Close()
@@ -134,20 +144,71 @@ func benchScanMemory(b *testing.B, h http.Handler) {
 			"-o", "json="+out)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		hwm := watchHWM(cmd.Process.Pid)
+		err := cmd.Wait()
+		peakKiB = max(peakKiB, hwm())
+		if err != nil {
 			b.Fatalf("scan: %v\n%s", err, stderr.String())
 		}
-		// Linux reports ru_maxrss in KiB.
-		peakKiB = max(peakKiB, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
-		requests = checkScanReport(b, out)
+		requests = checkScanReport(b, out, ops)
 	}
 	b.ReportMetric(float64(peakKiB)*1024/1e6, "peak-RSS-MB")
 	b.ReportMetric(float64(requests), "requests/scan")
 }
 
+// watchHWM samples the process's peak RSS (VmHWM, in KiB) every 5 ms
+// until it exits; the returned func stops and gives the last value read.
+// The child's getrusage ru_maxrss cannot be used: Linux carries the
+// parent's high-water mark into it when the child, started with
+// CLONE_VM, execs, so it reported the benchmark process's RSS (which
+// serves the API) whenever that was the larger. VmHWM only grows, so the
+// last sample misses at most the final 5 ms.
+func watchHWM(pid int) func() int64 {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	go func() {
+		defer close(stopped)
+		for {
+			if kib, ok := readHWM(path); ok {
+				peak.Store(max(peak.Load(), kib))
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		<-stopped
+		return peak.Load()
+	}
+}
+
+// readHWM reads VmHWM from a /proc/<pid>/status file.
+func readHWM(path string) (int64, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kib, err == nil
+		}
+	}
+	return 0, false
+}
+
 // checkScanReport makes sure the benchmark measured a whole, clean scan,
-// and returns its request count.
-func checkScanReport(b *testing.B, path string) int {
+// of ops operations, and returns its request count.
+func checkScanReport(b *testing.B, path string, ops int) int {
 	b.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -162,8 +223,8 @@ func checkScanReport(b *testing.B, path string) int {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		b.Fatal(err)
 	}
-	if rep.Stats.Operations != memoryOperations || rep.Stats.Errors != 0 || len(rep.Findings) != 0 {
-		b.Fatalf("scanned %d operations with %d errors and %d findings, want %d and none", rep.Stats.Operations, rep.Stats.Errors, len(rep.Findings), memoryOperations)
+	if rep.Stats.Operations != ops || rep.Stats.Errors != 0 || len(rep.Findings) != 0 {
+		b.Fatalf("scanned %d operations with %d errors and %d findings, want %d and none", rep.Stats.Operations, rep.Stats.Errors, len(rep.Findings), ops)
 	}
 	return rep.Stats.Requests
 }
