@@ -721,6 +721,16 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	// scan's redactor; the identity it returns is not used).
 	m.a.As("", l, password)
 	values, _ := flowValues(m.a, reg, l, user)
+	// Once sent, the registration and the login that lets the account
+	// delete itself are seen through to their answers, interrupted scan
+	// or not: dropped on Ctrl-C, the API may make the account all the
+	// same (a slow handler), and it would stay on the target unreported.
+	// They stay bounded by the request timeout.
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Sprintf("the registration %s was not sent: %v", acctOp(reg), err), false
+	}
+	scan := ctx
+	ctx = context.WithoutCancel(ctx)
 	r, err := acctPost(ctx, reg, l, values, fields)
 	if err != nil {
 		return nil, err.Error(), false
@@ -748,6 +758,7 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	// account delete itself; listed in the report either way.
 	self, _ := massOwnID(r, "id")
 	m.eng.AccountLoggedIn(acctOp(reg), user, as, self)
+	ctx = scan // recorded: the rule's own reads stop with the scan
 	read := rd.read(ctx, as, user, r)
 	if !massReadable(read) {
 		why := fmt.Sprintf("the account %s's read %s answered %s", user, acctOp(rd.t), acctStatus(read))

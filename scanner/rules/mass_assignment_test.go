@@ -1,11 +1,13 @@
 package rules_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -1540,5 +1542,101 @@ func TestMassAssignmentRegistrationViews(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMassAssignmentRegistrationInterrupted: Ctrl-C while the rule's
+// registration is on the wire, and the API makes the account after the
+// scan gave the request up (a slow handler). At 97f6eff the client drops
+// the request on the scan's context, the rule sees no answer and records
+// nothing: the account stays on the target and the report does not list
+// it. A registration that reached the transport is now seen through to
+// its answer (within the request timeout), and the account is listed,
+// and deleted where the API lets it (see Writes.AccountLoggedIn).
+//
+// The order is made by the handler: it stops the scan, then waits for the
+// client to hang up (never, once the client waits for the answer), and
+// only then makes the account. The one timer is the fallback for a client
+// that does not hang up (the fix): the handler answers after it, well
+// within the 30 s request timeout.
+func TestMassAssignmentRegistrationInterrupted(t *testing.T) {
+	api := newMassAPI(massIgnore, massAccept, massIgnore, massIgnore)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var (
+		mu            sync.Mutex
+		gated, hungUp bool
+	)
+	inner := api.handler()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := r.Method == http.MethodPost && r.URL.Path == "/api/register" && !gated
+		gated = gated || first
+		mu.Unlock()
+		if first {
+			// Read the body first: the server notices a client that
+			// hangs up only once the body is read.
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			cancel() // Ctrl-C, the registration on the wire
+			select {
+			case <-r.Context().Done():
+				mu.Lock()
+				hungUp = true
+				mu.Unlock()
+			case <-time.After(time.Second): // the client waits for the answer
+			}
+		}
+		inner.ServeHTTP(w, r) // the account is made now
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	res, err := scanner.Scan(ctx, scanner.Options{
+		Target:     srv.URL,
+		OpenAPI:    "spec.yaml",
+		ReadFile:   func(string) ([]byte, error) { return []byte(massSpec), nil },
+		Mode:       finding.ModeActive,
+		Client:     scanner.ClientOptions{Concurrency: 4, Timeout: 30 * time.Second, Budget: 5000},
+		Wait:       time.Second,
+		Primary:    scanner.NewIdentity("primary", []scanner.Header{{Name: "Authorization", Value: "Bearer alice-token"}}),
+		Identities: []*scanner.Identity{massMallory()},
+		APIRules:   []scanner.APIRule{rules.MassAssignment{}},
+	})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	mu.Lock()
+	sent, gaveUp := gated, hungUp
+	mu.Unlock()
+	if !sent {
+		t.Fatalf("no registration was sent: the test proves nothing")
+	}
+	if gaveUp {
+		t.Errorf("the client gave up on a registration the API was making")
+	}
+	listed := map[string]finding.CreatedObject{}
+	if w := res.Coverage.Writes; w != nil {
+		for _, c := range w.Created {
+			if c.Kind == "account" {
+				listed[c.Item] = c
+			}
+		}
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.registered) == 0 {
+		t.Fatalf("no account was made: the test proves nothing")
+	}
+	for _, name := range api.registered {
+		c, ok := listed[name]
+		_, stays := api.users[name]
+		switch {
+		case !ok:
+			t.Errorf("the registered account %s is not in coverage.writes (%v)", name, listed)
+		case c.Deleted == stays:
+			t.Errorf("%s: coverage says deleted %v, on the target: %v (%s)", name, c.Deleted, stays, c.Reason)
+		default:
+			t.Logf("%s: deleted %v: %s", name, c.Deleted, c.Reason)
+		}
 	}
 }
