@@ -117,7 +117,10 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []boo
 		s.owned = append(s.owned, distinctFacts(facts)...)
 		return
 	}
-	var lists []listAnswer
+	// The lists' records with an owner field, read as each answer comes
+	// in: whom they name is settled once every identity's own facts are
+	// known, and the answers' bodies are not held until then.
+	var lists []listedRecord
 	s.readLists(ctx, ops, scope, func(h harvested) {
 		if h.b == nil {
 			// Not sent (the scan stopped), or the primary got no
@@ -137,9 +140,9 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []boo
 		if !t.Success(a) {
 			return
 		}
-		lists = append(lists, listAnswer{op.Path, a.Request.Identity, a.Body})
+		lists = append(lists, listedRecords(listAnswer{op.Path, a.Request.Identity, a.Body})...)
 		if t.Success(b) {
-			lists = append(lists, listAnswer{op.Path, b.Request.Identity, b.Body})
+			lists = append(lists, listedRecords(listAnswer{op.Path, b.Request.Identity, b.Body})...)
 		}
 		peerSees := map[string]bool{}
 		if b.OK() {
@@ -163,7 +166,7 @@ func (s *scan) harvest(ctx context.Context, ops []openapi.Operation, scope []boo
 	known := distinctFacts(facts)
 	// Owner fields are matched once every identity's own facts are known
 	// (a /me answer may come after the list that names it).
-	known = append(known, listedFacts(lists, known, s.primary, s.peer)...)
+	known = append(known, listedOwned(lists, known, s.primary, s.peer)...)
 	s.owned = append(s.owned, distinctFacts(known)...)
 }
 
@@ -236,6 +239,11 @@ func (s *scan) readLists(ctx context.Context, ops []openapi.Operation, scope []b
 	inParallel(ctx, s.workers(), len(idx), send, func(_ int, h harvested) { use(h) })
 }
 
+// aheadPerWorker bounds how far inParallel's calls run ahead of the
+// results it has handed over, per worker: room for every worker to start
+// its next call while the one before waits for use.
+const aheadPerWorker = 2
+
 // workers is how many of the scan's requests may be in flight at once
 // (--concurrency; the Client bounds them as well).
 func (s *scan) workers() int { return max(s.opts.Client.Concurrency, 1) }
@@ -243,15 +251,22 @@ func (s *scan) workers() int { return max(s.opts.Client.Concurrency, 1) }
 // inParallel calls fn(0) … fn(n-1) on at most workers goroutines and
 // hands each result to use in index order, as soon as it and every one
 // before it are in, and drops it then: results wait only for the slower
-// ones before them, not for the whole run. Once ctx is done the calls not
-// yet started are not made (use gets their zero value): the sends would
-// be refused anyway.
+// ones before them, not for the whole run. A call starts only when fewer
+// than aheadPerWorker×workers results are in or being made and not yet
+// used: when use is the slower (it reads the harvest's answers one at a
+// time) the results would otherwise pile up, every answer's body with
+// them (tens of MB with 64 KiB list answers). Once ctx is done the calls
+// not yet started are not made (use gets their zero value): the sends
+// would be refused anyway.
 func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, use func(i int, v T)) {
 	// One flag per result under one lock, not a channel per result: at
 	// 20,000 operations the harvest's 15,000 channels were 1.4 MB.
 	out, ready := make([]T, n), make([]bool, n)
 	var mu sync.Mutex
 	arrived := sync.NewCond(&mu) // only the loop below waits on it
+	used := 0                    // results handed to use so far
+	room := sync.NewCond(&mu)    // only the feeder waits on it
+	ahead := max(workers, 1) * aheadPerWorker
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(workers, n) {
@@ -268,6 +283,11 @@ func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, us
 	go func() {
 		defer close(next)
 		for i := range n {
+			mu.Lock()
+			for i >= used+ahead {
+				room.Wait()
+			}
+			mu.Unlock()
 			if ctx.Err() == nil {
 				select {
 				case next <- i:
@@ -294,6 +314,10 @@ func inParallel[T any](ctx context.Context, workers, n int, fn func(i int) T, us
 		out[i] = zero
 		mu.Unlock()
 		use(i, v)
+		mu.Lock()
+		used = i + 1
+		mu.Unlock()
+		room.Signal()
 	}
 	wg.Wait()
 }

@@ -206,10 +206,21 @@ func ownerKinds(key string) []int {
 // identity among facts it names; owner is nil when it names nobody known.
 // ok is false when the record has no owner field.
 func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Identity, ok bool) {
+	path, value, key, ok := ownerFieldOf(rec)
+	if !ok {
+		return "", "", nil, false
+	}
+	return path, value, namedBy(facts, ownerKinds(key), value), true
+}
+
+// ownerFieldOf finds the owner field of a record (see ownerOf) without
+// asking whom it names: its path, its value and its normalised key (which
+// says what kinds of facts it may name, see ownerKinds).
+func ownerFieldOf(rec map[string]any) (path, value, key string, ok bool) {
 	for _, k := range slices.Sorted(maps.Keys(rec)) {
 		n := normKey(k)
 		if v, isScalar := ScalarText(rec[k]); isScalar && ownerField.MatchString(n) && v != "" {
-			return k, v, namedBy(facts, ownerKinds(n), v), true
+			return k, v, n, true
 		}
 		inner, isObject := rec[k].(map[string]any)
 		if !isObject || !ownerParent.MatchString(n) {
@@ -218,11 +229,11 @@ func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Iden
 		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
 			n2 := normKey(k2)
 			if v, isScalar := ScalarText(inner[k2]); isScalar && ownerChild.MatchString(n2) && v != "" {
-				return k + "." + k2, v, namedBy(facts, ownerKinds(n2), v), true
+				return k + "." + k2, v, n2, true
 			}
 		}
 	}
-	return "", "", nil, false
+	return "", "", "", false
 }
 
 // namedBy is the identity one of whose facts of kinds is value; nil when
@@ -252,53 +263,78 @@ func sameFact(f owned, value string) bool {
 }
 
 // listAnswer is one identity's answer to a parameterless GET: who read it
-// and its body, all listedFacts reads. Not the Response: the harvest keeps
-// every list answer until its end (20,000 at 20,000 operations), and a
-// Response holds its request (URL, header map) too, 11 MB of the
-// harvest's 46 MB live heap there. The body is the cache's (see remember).
+// and its body.
 type listAnswer struct {
 	path string
 	from *Identity
 	body []byte
 }
 
-// listedRecord is one record of a list answer with an owner field that
-// names a known identity.
+// listedRecord is one record of a list answer with an owner field: what
+// listedFacts reads of it. The harvest keeps these, not the answers'
+// bodies, until every identity's own facts are known (a /me answer may
+// come after the list that names it): a list of large records (32 KiB
+// each) held whole to the end of the harvest was tens of MB beyond the
+// cache's bound, since an answer the full cache does not take is held
+// only by the harvest.
 type listedRecord struct {
-	from, owner *Identity
-	path        string            // the list's route
-	ownerPath   string            // the owner field, e.g. "user"
-	ownerValue  string            // what it holds, e.g. "name1"
-	keys        map[string]string // normalised key → value of its other scalars
-	order       []string          // its scalar keys in key order, as written
+	from       *Identity
+	owner      *Identity   // whom the owner field names; nil until listedFacts settles it
+	path       string      // the list's route
+	ownerPath  string      // the owner field, e.g. "user"
+	ownerValue string      // what it holds, e.g. "name1"
+	ownerKey   string      // the owner field's normalised key (see ownerKinds)
+	fields     [][2]string // its other scalars that may be ids: normalised key and value, in key order
+}
+
+// listedRecords returns the records of la that listedFacts may read: those
+// with an owner field, no person's record, and a scalar that may be an id.
+func listedRecords(la listAnswer) []listedRecord {
+	var out []listedRecord
+	for _, rec := range listObjects(la.body) {
+		if lr, ok := listed(la, rec); ok {
+			out = append(out, lr)
+		}
+	}
+	return out
 }
 
 // listedFacts reads the objects that list answers show with an owner
+// field naming one of the identities (see listedOwned).
+func listedFacts(answers []listAnswer, self []owned, primary, peer *Identity) []owned {
+	var recs []listedRecord
+	for _, la := range answers {
+		recs = append(recs, listedRecords(la)...)
+	}
+	return listedOwned(recs, self, primary, peer)
+}
+
+// listedOwned reads the objects that list answers show with an owner
 // field naming one of the identities (VAmPI's GET /books/v1:
 // {"Books": [{"book_title": "bookTitle77", "user": "name1"}]}): each of
 // its scalars (but the owner field) may be the key its item route takes.
-// self are the identities' own facts, shared ones already dropped. A
-// record that is a person ({"user_id": 1, "email": …}) is about its owner,
-// not owned by it: self facts cover it. shown records the keys the other
-// identity's answer to the same list shows of the record, so that reading
-// the item is a finding only when it shows more (see Target.Reveals).
-func listedFacts(answers []listAnswer, self []owned, primary, peer *Identity) []owned {
+// recs are the answers' records in answer and document order (see
+// listedRecords). self are the identities' own facts, shared ones already
+// dropped. A record that is a person ({"user_id": 1, "email": …}) is about
+// its owner, not owned by it: self facts cover it. shown records the keys
+// the other identity's answer to the same list shows of the record, so
+// that reading the item is a finding only when it shows more (see
+// Target.Reveals).
+func listedOwned(candidates []listedRecord, self []owned, primary, peer *Identity) []owned {
 	var recs []listedRecord
 	perOwner := map[string]int{}
-	for _, la := range answers {
-		for _, rec := range listObjects(la.body) {
-			lr, ok := listed(la, rec, self)
-			if !ok {
-				continue
-			}
-			// Bound what one list says about one owner, per answer.
-			k := fmt.Sprint(la.path, "\x00", la.from.Name, "\x00", lr.owner.Name)
-			if perOwner[k] >= maxOwned {
-				continue
-			}
-			perOwner[k]++
-			recs = append(recs, lr)
+	for _, lr := range candidates {
+		lr.owner = namedBy(self, ownerKinds(lr.ownerKey), lr.ownerValue)
+		if lr.owner == nil {
+			continue
 		}
+		// Bound what one list says about one owner, per answer.
+		k := fmt.Sprint(lr.path, "\x00", lr.from.Name, "\x00", lr.owner.Name)
+		if perOwner[k] >= maxOwned {
+			continue
+		}
+		perOwner[k]++
+		recs = append(recs, lr)
 	}
 	var out []owned
 	for _, lr := range recs {
@@ -307,39 +343,44 @@ func listedFacts(answers []listAnswer, self []owned, primary, peer *Identity) []
 			reader = primary
 		}
 		shown := shownTo(recs, lr, reader)
-		for _, k := range lr.order {
-			n := normKey(k)
-			out = append(out, owned{owner: lr.owner, kind: kindListed, path: lr.path, key: n, value: lr.keys[n], shown: shown,
+		for _, f := range lr.fields {
+			out = append(out, owned{owner: lr.owner, kind: kindListed, path: lr.path, key: f[0], value: f[1], shown: shown,
 				how: fmt.Sprintf("%s: %s in %q's answer to GET %s", lr.ownerPath, lr.ownerValue, lr.from.Name, lr.path)})
 		}
 	}
 	return out
 }
 
-// listed turns one record of a list answer into a listedRecord when its
-// owner field names a known identity.
-func listed(la listAnswer, rec map[string]any, self []owned) (listedRecord, bool) {
-	ownerPath, ownerValue, owner, ok := ownerOf(rec, self)
-	if !ok || owner == nil {
+// listed turns one record of a list answer into a listedRecord when it has
+// an owner field; whom it names is left to listedOwned.
+func listed(la listAnswer, rec map[string]any) (listedRecord, bool) {
+	ownerPath, ownerValue, ownerKey, ok := ownerFieldOf(rec)
+	if !ok {
 		return listedRecord{}, false
 	}
-	lr := listedRecord{from: la.from, owner: owner, path: la.path, ownerPath: ownerPath, ownerValue: ownerValue, keys: map[string]string{}}
+	lr := listedRecord{from: la.from, path: la.path, ownerPath: ownerPath, ownerValue: ownerValue, ownerKey: ownerKey}
 	for _, k := range slices.Sorted(maps.Keys(rec)) {
 		n := normKey(k)
 		if s, isScalar := ScalarText(rec[k]); isScalar && (personKey.MatchString(k) || isEmail(s)) && !ownerField.MatchString(n) {
 			return listedRecord{}, false // a person's record
 		}
 		v, ok := idText(k, rec[k])
-		if !ok || ownerField.MatchString(n) || len(lr.order) >= maxListedKeys {
+		if !ok || ownerField.MatchString(n) || len(lr.fields) >= maxListedKeys || lr.value(n) {
 			continue
 		}
-		if _, dup := lr.keys[n]; dup {
-			continue
-		}
-		lr.keys[n] = v
-		lr.order = append(lr.order, k)
+		lr.fields = append(lr.fields, [2]string{n, v})
 	}
-	return lr, len(lr.order) > 0
+	return lr, len(lr.fields) > 0
+}
+
+// value reports whether lr holds a scalar under the normalised key n.
+func (lr *listedRecord) value(n string) bool {
+	for _, f := range lr.fields {
+		if f[0] == n {
+			return true
+		}
+	}
+	return false
 }
 
 // shownTo returns the normalised keys reader's answer to lr's list shows
@@ -353,7 +394,11 @@ func shownTo(recs []listedRecord, lr listedRecord, reader *Identity) []string {
 		if o.from != reader || o.owner != lr.owner || o.path != lr.path || !sameRecord(o, lr) {
 			continue
 		}
-		keys := slices.Sorted(maps.Keys(o.keys))
+		keys := make([]string, 0, len(o.fields)+1)
+		for _, f := range o.fields {
+			keys = append(keys, f[0])
+		}
+		slices.Sort(keys)
 		return append(keys, normKey(o.ownerPath))
 	}
 	return nil
@@ -361,8 +406,8 @@ func shownTo(recs []listedRecord, lr listedRecord, reader *Identity) []string {
 
 // sameRecord reports whether two listed records share a key and its value.
 func sameRecord(a, b listedRecord) bool {
-	for k, v := range a.keys {
-		if b.keys[k] == v {
+	for _, f := range a.fields {
+		if slices.Contains(b.fields, f) {
 			return true
 		}
 	}
