@@ -254,7 +254,16 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 		// new name; other path parameters keep the description's example:
 		// a registration creates an account, it acts on none.
 		values, _ := flowValues(a, reg, l, user)
-		r, err := acctPost(ctx, reg, l, values, fields)
+		// Once sent, the registration is seen through to its answer,
+		// interrupted scan or not: dropped on Ctrl-C, the API may make
+		// the account all the same (a slow handler), and it would stay
+		// on the target unreported. It stays bounded by the request
+		// timeout.
+		if err := ctx.Err(); err != nil {
+			a.Skip(rule, fmt.Sprintf("the registration %s was not sent: %v", acctOp(reg), err))
+			return nil, false
+		}
+		r, err := acctPost(context.WithoutCancel(ctx), reg, l, values, fields)
 		if err != nil {
 			a.Skip(rule, err.Error())
 			return nil, false
@@ -268,8 +277,11 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	// logIn logs in as the account the registration r made and records
 	// it with the write engine: logged in, it deletes itself at the end
 	// of the scan; otherwise the report lists it as left on the target.
+	// The login is sent even when the scan was interrupted since the
+	// registration (bounded by the request timeout): without it the
+	// account cannot delete itself.
 	logIn := func(user, password string, r *scanner.Response) (*scanner.Response, bool) {
-		login := a.Attempt(ctx, l, map[string]any{uk: user, pk: password}, nil)
+		login := a.Attempt(context.WithoutCancel(ctx), l, map[string]any{uk: user, pk: password}, nil)
 		tok, ok := a.Token(l, login)
 		acctKeep(a, reg, l, user, password, r, tok, ok)
 		return login, ok
