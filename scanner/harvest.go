@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"unicode"
 
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -390,7 +390,7 @@ func loginFacts(id *Identity) []owned {
 }
 
 // loginPhoneKey matches login fields that hold a phone number.
-var loginPhoneKey = regexp.MustCompile(`^(phone|phonenumber|mobile|msisdn|tel)$`)
+var loginPhoneKey = lazyre.New(`^(phone|phonenumber|mobile|msisdn|tel)$`)
 
 // tokenFacts reads who id is from the claims of the JWTs it sends: the
 // Authorization header first, then cookies, then other headers. Claims
@@ -441,12 +441,12 @@ func tokenPayloads(id *Identity) [][]byte {
 var (
 	// selfIDKey: the principal's own id. A bare "id" counts only where
 	// the object is the caller (a /me answer, the user of a login answer).
-	selfIDKey = regexp.MustCompile(`^(sub|uid|oid|useruuid|(user|account|customer|member|profile|principal)id)$`)
+	selfIDKey = lazyre.New(`^(sub|uid|oid|useruuid|(user|account|customer|member|profile|principal)id)$`)
 	// selfNameKey: the principal's login name.
-	selfNameKey = regexp.MustCompile(`^(username|preferredusername|cognito:username|login|handle|nickname|screenname)$`)
+	selfNameKey = lazyre.New(`^(username|preferredusername|cognito:username|login|handle|nickname|screenname)$`)
 	// callerWrapper: objects of a login or /me answer that hold the
 	// caller ({"user": {...}}, {"data": {...}}).
-	callerWrapper = regexp.MustCompile(`^(user|account|profile|me|principal|identity|member|customer|data|result|currentuser|viewer)$`)
+	callerWrapper = lazyre.New(`^(user|account|profile|me|principal|identity|member|customer|data|result|currentuser|viewer)$`)
 )
 
 // selfKind says what a scalar under key says about the caller: its id,
@@ -559,7 +559,7 @@ func describesCaller(op *openapi.Operation) bool {
 	return true
 }
 
-var idKey = regexp.MustCompile(`(?i)^(id|uuid|.*_id|.*Id|.*ID|.*_uuid)$`)
+var idKey = lazyre.New(`(?i)^(id|uuid|.*_id|.*Id|.*ID|.*_uuid)$`)
 
 // idValues returns (normalised key, value) pairs of id-like keys in a JSON
 // body, in document order.
@@ -583,15 +583,15 @@ func normKey(k string) string {
 var keySeparators = strings.NewReplacer("_", "", "-", "")
 
 // selfPaths are collection-less operations that describe the caller.
-var selfPaths = regexp.MustCompile(`(?i)/(me|self|profile|account|user|whoami|current_?user)$`)
+var selfPaths = lazyre.New(`(?i)/(me|self|profile|account|user|whoami|current_?user)$`)
 
 // Parameters and path segments that name a principal.
 var (
 	// principalParam matches normalised parameter names that select a
 	// user, an account or a person (user_id, userId, username, email).
-	principalParam = regexp.MustCompile(`^(uid|sub|login|email|handle|(user|account|customer|member|profile|owner|person|principal)(id|uuid|name|email|handle)?)$`)
+	principalParam = lazyre.New(`^(uid|sub|login|email|handle|(user|account|customer|member|profile|owner|person|principal)(id|uuid|name|email|handle)?)$`)
 	// principalSegment matches collections of principals (/users/{id}).
-	principalSegment = regexp.MustCompile(`(?i)^(users?|accounts?|customers?|members?|profiles?|people|persons?|principals?|me)$`)
+	principalSegment = lazyre.New(`(?i)^(users?|accounts?|customers?|members?|profiles?|people|persons?|principals?|me)$`)
 )
 
 // collectionOf is the path segment that a parameter selects in: the one

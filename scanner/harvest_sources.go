@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/authgate/authgate/internal/ident"
+	"github.com/authgate/authgate/internal/lazyre"
 	"github.com/authgate/authgate/scanner/openapi"
 )
 
@@ -39,7 +39,7 @@ const (
 // heldSkip matches the stems of ids that name no object of the caller's
 // (a session, a request, the token itself, the OAuth client) once "id"
 // or "uuid" is cut off: sid, jti, clientId, requestId.
-var heldSkip = regexp.MustCompile(`^(s|j|k|g|gu|session|token|refresh|access|client|app|application|request|trace|span|correlation|device|installation|key|nonce|auth|authentication|login|message|msg|tx|transaction|event|idempotency|rp|op|version)$`)
+var heldSkip = lazyre.New(`^(s|j|k|g|gu|session|token|refresh|access|client|app|application|request|trace|span|correlation|device|installation|key|nonce|auth|authentication|login|message|msg|tx|transaction|event|idempotency|rp|op|version)$`)
 
 // heldFacts reads the object ids that an answer about id (its login
 // answer, its token's claims) hands it as its own: keys named like an
@@ -178,12 +178,12 @@ var (
 	// ownerField matches normalised keys whose value names the record's
 	// owner: by any of its id, login name or email (user, owner), by its
 	// id (userId, ownerId), or by its email (owner_email).
-	ownerField = regexp.MustCompile(`^(user|owner|author|creator|createdby|postedby|uploadedby|userid|ownerid|authorid|creatorid|createdbyid|useruuid|owneruuid|customerid|owneremail|authoremail|creatoremail|ownername|ownerusername|authorname|authorusername)$`)
+	ownerField = lazyre.New(`^(user|owner|author|creator|createdby|postedby|uploadedby|userid|ownerid|authorid|creatorid|createdbyid|useruuid|owneruuid|customerid|owneremail|authoremail|creatoremail|ownername|ownerusername|authorname|authorusername)$`)
 	// ownerParent matches the objects that hold the owner
 	// ({"user": {"id": 1}}, {"owner": {"username": "name1"}}).
-	ownerParent = regexp.MustCompile(`^(user|owner|author|creator|createdby)$`)
+	ownerParent = lazyre.New(`^(user|owner|author|creator|createdby)$`)
 	// ownerChild matches the keys of such an object that name it.
-	ownerChild = regexp.MustCompile(`^(id|uuid|username|login|name|email)$`)
+	ownerChild = lazyre.New(`^(id|uuid|username|login|name|email)$`)
 )
 
 // ownerKinds says which facts of an identity an owner field holds: ids
@@ -560,7 +560,7 @@ func privateName(key string) bool {
 // noDatum matches the values that say nothing about anyone: an empty
 // text, a flag ("private": false says the object is not private) and
 // zero.
-var noDatum = regexp.MustCompile(`^(|true|false|0(\.0+)?)$`)
+var noDatum = lazyre.New(`^(|true|false|0(\.0+)?)$`)
 
 // maxShownKey bounds a key quoted in evidence: the answer is the target's.
 const maxShownKey = 64
