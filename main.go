@@ -41,8 +41,8 @@ func main() {
 // stays small (about 36 MB at 20,000 operations, 4 MB at 1,000), but the
 // garbage collector's default lets the heap grow to twice the live heap,
 // and more when a loaded CI machine gives it little CPU: the binary's peak
-// RSS at 20,000 operations was 94-110 MB without a limit and 87 MB with
-// this one, at no measurable CPU cost (docs/performance.md). It is soft:
+// RSS at 20,000 operations was 87-110 MB without a limit and is 72-76 MB
+// with this one, at no measurable CPU cost (docs/performance.md). It is soft:
 // a scan that needs more gets it, with more frequent collections (which
 // the runtime caps at half the CPU).
 const defaultMemoryLimit = 64 << 20
