@@ -477,12 +477,12 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	// or the clean-up cannot address it (no list to find it in), and it
 	// stays on the target unreported or unnamed. The answer names the id;
 	// the reads that prove the object the scan's go on the same way (see
-	// seenThrough).
+	// SeenThrough).
 	scan := ctx
 	if scan.Err() != nil {
 		return nil, nil, fmt.Sprintf("%s was not sent: %v", op, scan.Err())
 	}
-	ctx = seenThrough(ctx)
+	ctx = SeenThrough(ctx)
 	sentAt := time.Now()
 	r := w.post(ctx, t, vals, owner, body)
 	if fields := missingFields(r); len(fields) > 0 && scan.Err() == nil {
@@ -537,9 +537,10 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 	return o, r, ""
 }
 
-// seenThrough is ctx (its values, the budget reserve included) without
-// its cancellation, for a create from the moment it is sent until it is
-// recorded: the scan's interruption must not cut a request the target may
+// SeenThrough is ctx (its values, the budget reserve included) without
+// its cancellation, for a create (or a rule's registration and the login
+// that lets the account delete itself) from the moment it is sent until it
+// is recorded: the scan's interruption must not cut a request the target may
 // be acting on. It stays bounded by the client's request timeout (every
 // request is), by the budget, and by the client's throttling rules. The
 // price: a create that passed its check of the scan's context just before
@@ -547,7 +548,7 @@ func (w *Writes) create(ctx context.Context, k objects.Lifecycle, vals map[strin
 // a shared Retry-After pause) and goes out; it is recorded and cleaned up
 // like any other. The client cannot tell "not yet sent" from "on the
 // wire" to the caller, and cutting it at the wrong moment is the bug.
-func seenThrough(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+func SeenThrough(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // cleanupCost is what the clean-up of one object may spend of the request
 // budget: the read that finds who can see it, the DELETE, and the read

@@ -255,15 +255,13 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 		// a registration creates an account, it acts on none.
 		values, _ := flowValues(a, reg, l, user)
 		// Once sent, the registration is seen through to its answer,
-		// interrupted scan or not: dropped on Ctrl-C, the API may make
-		// the account all the same (a slow handler), and it would stay
-		// on the target unreported. It stays bounded by the request
-		// timeout.
+		// interrupted scan or not (see scanner.SeenThrough): the API may
+		// make the account all the same.
 		if err := ctx.Err(); err != nil {
 			a.Skip(rule, fmt.Sprintf("the registration %s was not sent: %v", acctOp(reg), err))
 			return nil, false
 		}
-		r, err := acctPost(context.WithoutCancel(ctx), reg, l, values, fields)
+		r, err := acctPost(scanner.SeenThrough(ctx), reg, l, values, fields)
 		if err != nil {
 			a.Skip(rule, err.Error())
 			return nil, false
@@ -281,7 +279,7 @@ func (WeakPasswordPolicy) CheckAPI(ctx context.Context, a *scanner.API) []findin
 	// registration (bounded by the request timeout): without it the
 	// account cannot delete itself.
 	logIn := func(user, password string, r *scanner.Response) (*scanner.Response, bool) {
-		login := a.Attempt(context.WithoutCancel(ctx), l, map[string]any{uk: user, pk: password}, nil)
+		login := a.Attempt(scanner.SeenThrough(ctx), l, map[string]any{uk: user, pk: password}, nil)
 		tok, ok := a.Token(l, login)
 		acctKeep(a, reg, l, user, password, r, tok, ok)
 		return login, ok

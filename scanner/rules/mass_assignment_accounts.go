@@ -723,14 +723,12 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	values, _ := flowValues(m.a, reg, l, user)
 	// Once sent, the registration and the login that lets the account
 	// delete itself are seen through to their answers, interrupted scan
-	// or not: dropped on Ctrl-C, the API may make the account all the
-	// same (a slow handler), and it would stay on the target unreported.
-	// They stay bounded by the request timeout.
+	// or not (see scanner.SeenThrough).
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Sprintf("the registration %s was not sent: %v", acctOp(reg), err), false
 	}
 	scan := ctx
-	ctx = context.WithoutCancel(ctx)
+	ctx = scanner.SeenThrough(ctx)
 	r, err := acctPost(ctx, reg, l, values, fields)
 	if err != nil {
 		return nil, err.Error(), false
@@ -769,15 +767,3 @@ func (m *massRun) register(ctx context.Context, reg *scanner.Target, l *scanner.
 	}
 	return &massAccount{name: user, as: as, answer: r, read: read, claims: massClaims(tok)}, "", false
 }
-
-// Replacers shared by every call (a Replacer is safe for concurrent use,
-// and building one costs more than what it replaces in a short name).
-var (
-	// dashUnderscore drops - and _ (is-admin, is_admin → isadmin).
-	dashUnderscore = strings.NewReplacer("-", "", "_", "")
-	// nameSeparators drops _, - and . from a field name.
-	nameSeparators = strings.NewReplacer("_", "", "-", "", ".", "")
-	// spacesDashes drops spaces and dashes (a card or phone number's
-	// digits).
-	spacesDashes = strings.NewReplacer(" ", "", "-", "")
-)

@@ -145,3 +145,15 @@ func APIRules() []scanner.APIRule {
 	rules = append(rules, WriteRules()...)
 	return append(rules, LoginRules()...)
 }
+
+// Replacers shared by every call (a Replacer is safe for concurrent use,
+// and building one costs more than what it replaces in a short name).
+var (
+	// dashUnderscore drops - and _ (is-admin, is_admin → isadmin).
+	dashUnderscore = strings.NewReplacer("-", "", "_", "")
+	// nameSeparators drops _, - and . from a field name.
+	nameSeparators = strings.NewReplacer("_", "", "-", "", ".", "")
+	// spacesDashes drops spaces and dashes (a card or phone number's
+	// digits).
+	spacesDashes = strings.NewReplacer(" ", "", "-", "")
+)
