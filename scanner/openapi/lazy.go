@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 )
 
@@ -59,11 +58,11 @@ func parseJSONByPaths(data []byte, batchBytes int) (doc *Document, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	lib, err := libopenapi.NewDocumentWithConfiguration(layout.rest(data), libConfig())
+	info, err := datamodel.ExtractSpecInfoWithConfig(layout.rest(data), libConfig())
 	if err != nil {
 		return nil, false
 	}
-	root := rootOf(lib)
+	root := rootOf(info)
 	for _, check := range []func(*yaml.Node) error{checkRoot, checkDuplicateKeys, checkStructure} {
 		if check(root) != nil {
 			return nil, false
@@ -109,7 +108,7 @@ func parseJSONByPaths(data []byte, batchBytes int) (doc *Document, ok bool) {
 		refs.lazyFound = append(refs.lazyFound, found[i]...)
 	}
 	sortOperations(ops)
-	doc = document(lib, refs, schemas, ops, brokenRefs(refs))
+	doc = document(info, refs, schemas, ops, brokenRefs(refs))
 	if refs.outsideTree {
 		return nil, false
 	}

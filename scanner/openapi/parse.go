@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/pb33f/go-yaml"
-	"github.com/pb33f/libopenapi"
 	"github.com/pb33f/libopenapi/datamodel"
 )
 
@@ -122,11 +121,11 @@ func parse(data []byte, source string) (doc *Document, err error) {
 
 // parseWhole reads the document from the node tree of its whole text.
 func parseWhole(data []byte, source string) (*Document, error) {
-	lib, err := libopenapi.NewDocumentWithConfiguration(data, libConfig())
+	info, err := datamodel.ExtractSpecInfoWithConfig(data, libConfig())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, diagnose(data, err))
 	}
-	root := rootOf(lib)
+	root := rootOf(info)
 	for _, check := range []func(*yaml.Node) error{checkRoot, checkDuplicateKeys, checkStructure} {
 		if err := check(root); err != nil {
 			return nil, fmt.Errorf("%s: %w", source, err)
@@ -135,12 +134,12 @@ func parseWhole(data []byte, source string) (*Document, error) {
 	refs := newResolver(root)
 	schemas := newSchemaReader(refs)
 	ops := operations(refs, schemas)
-	return document(lib, refs, schemas, ops, brokenRefs(refs)), nil
+	return document(info, refs, schemas, ops, brokenRefs(refs)), nil
 }
 
 // rootOf returns the top-level node of the document libopenapi parsed.
-func rootOf(lib libopenapi.Document) *yaml.Node {
-	root := lib.GetSpecInfo().RootNode
+func rootOf(info *datamodel.SpecInfo) *yaml.Node {
+	root := info.RootNode
 	if root != nil && root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
 		root = root.Content[0]
 	}
@@ -149,10 +148,10 @@ func rootOf(lib libopenapi.Document) *yaml.Node {
 
 // document assembles the Document of a tree whose operations and broken
 // references are read.
-func document(lib libopenapi.Document, refs *resolver, schemas *schemaReader, ops []Operation, warnings []string) *Document {
+func document(info *datamodel.SpecInfo, refs *resolver, schemas *schemaReader, ops []Operation, warnings []string) *Document {
 	root := refs.root
 	doc := &Document{
-		Version:         lib.GetVersion(),
+		Version:         info.Version,
 		Title:           text(value(root, "info"), "title"),
 		SecuritySchemes: map[string]Scheme{},
 		Operations:      ops,
@@ -161,7 +160,7 @@ func document(lib libopenapi.Document, refs *resolver, schemas *schemaReader, op
 	if w := schemas.warning(); w != "" {
 		doc.Warnings = append(doc.Warnings, w)
 	}
-	if lib.GetSpecInfo().SpecFormat == datamodel.OAS2 {
+	if info.SpecFormat == datamodel.OAS2 {
 		doc.BasePath = trimBasePath(text(root, "basePath"))
 		schemes(doc, refs, value(root, "securityDefinitions"))
 	} else {
