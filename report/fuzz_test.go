@@ -45,7 +45,8 @@ var fuzzSeeds = []string{
 // FuzzWriters writes a report whose every string field is hostile in every
 // format. No writer may fail or panic; JSON and SARIF must parse back
 // (SARIF against the official schema), JUnit must be well-formed XML with
-// one test case per finding plus the gate; text and Markdown must have the
+// one test case per finding plus the gate, GitLab Code Quality must match
+// its documented format with one issue per distinct fingerprint; text and Markdown must have the
 // same lines as the same report with harmless text; and no output may hold
 // a workflow command, a raw terminal control, or, in Markdown, an HTML
 // tag, a mention, a link, a code span, a character reference or a table
@@ -99,6 +100,7 @@ func FuzzWriters(f *testing.F) {
 		checkJSONRoundTrip(t, r, out["json"])
 		checkSARIF(t, r, out["sarif"])
 		checkJUnit(t, r, out["junit"])
+		checkFuzzCodeQuality(t, r, out["codequality"])
 		checkMarkdownProse(t, checkFences(t, string(out["markdown"])))
 	})
 }
@@ -338,6 +340,29 @@ func checkJUnit(t *testing.T, r *Report, out []byte) {
 	}
 	if gate := s.Cases[len(s.Cases)-1]; gate.Name != junitGateName || (gate.Failure == nil) != r.Gate.Passed {
 		t.Fatalf("junit: the gate case is %+v for passed=%v", gate, r.Gate.Passed)
+	}
+}
+
+// checkFuzzCodeQuality: the documented GitLab format, unique
+// fingerprints, one issue per distinct fingerprint (a finding without one
+// gets a derived one) plus one for an incomplete scan.
+func checkFuzzCodeQuality(t *testing.T, r *Report, out []byte) {
+	t.Helper()
+	issues := checkCodeQuality(t, out)
+	distinct := map[string]bool{}
+	for _, f := range r.Findings {
+		fp := f.Fingerprint
+		if fp == "" {
+			fp = finding.Fingerprint(f.Rule, f.Method, f.Path, "")
+		}
+		distinct[strings.ToValidUTF8(fp, "\uFFFD")] = true
+	}
+	want := len(distinct)
+	if r.Incomplete != "" {
+		want++
+	}
+	if len(issues) != want {
+		t.Fatalf("codequality: %d issues for %d distinct fingerprints (incomplete %q)", len(issues), len(distinct), r.Incomplete)
 	}
 }
 

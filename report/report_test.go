@@ -365,7 +365,7 @@ func TestFormats(t *testing.T) {
 			t.Errorf("Formats lists %q but Write fails: %v", f, err)
 		}
 	}
-	if got := Formats(); !reflect.DeepEqual(got, []string{"text", "json", "markdown", "sarif", "junit"}) {
+	if got := Formats(); !reflect.DeepEqual(got, []string{"text", "json", "markdown", "sarif", "junit", "codequality"}) {
 		t.Errorf("Formats = %v", got)
 	}
 }

@@ -27,10 +27,13 @@ var writers = map[string]func(io.Writer, *Report, Options) error{
 	"markdown": writeMarkdown,
 	"sarif":    writeSARIF,
 	"junit":    writeJUnit,
+	// codequality is GitLab's Code Quality report; no extension implies
+	// it (.json is the JSON report), so it is named: -o codequality=PATH.
+	"codequality": writeCodeQuality,
 }
 
 // formatOrder is the order Formats lists them in: the default first.
-var formatOrder = []string{"text", "json", "markdown", "sarif", "junit"}
+var formatOrder = []string{"text", "json", "markdown", "sarif", "junit", "codequality"}
 
 // Formats lists the formats Write supports, for flag help and validation.
 func Formats() []string {
