@@ -108,10 +108,14 @@ type sarifTool struct {
 }
 
 type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	// SemanticVersion is Version without its "v" when that is SemVer 2.0
+	// (SARIF 2.1.0 §3.19.12 wants exactly that format); empty for a build
+	// that knows no version ("dev+<revision>").
+	SemanticVersion string      `json:"semanticVersion,omitempty"`
+	InformationURI  string      `json:"informationUri"`
+	Rules           []sarifRule `json:"rules"`
 }
 
 type sarifMessage struct {
@@ -262,10 +266,11 @@ func WriteSARIF(w io.Writer, r *Report, fallback finding.Location) error {
 		Version: sarifVersion,
 		Runs: []sarifRun{{
 			Tool: sarifTool{Driver: sarifDriver{
-				Name:           sarifDriverName,
-				Version:        r.Tool.Version,
-				InformationURI: projectURI,
-				Rules:          rules,
+				Name:            sarifDriverName,
+				Version:         r.Tool.Version,
+				SemanticVersion: semanticVersion(r.Tool.Version),
+				InformationURI:  projectURI,
+				Rules:           rules,
 			}},
 			Results:    results,
 			Properties: props,
@@ -497,4 +502,69 @@ func isDigits(s string) bool {
 // producing an empty security-severity.
 func clampSeverity(s finding.Severity) finding.Severity {
 	return min(max(s, finding.SeverityInfo), finding.SeverityCritical)
+}
+
+// semanticVersion returns v without a leading "v" when the rest is a
+// Semantic Versioning 2.0.0 version (semver.org: MAJOR.MINOR.PATCH without
+// leading zeros, an optional pre-release of dot-separated identifiers whose
+// numeric ones have no leading zeros, optional build metadata), else "".
+func semanticVersion(v string) string {
+	s := strings.TrimPrefix(v, "v")
+	rest, build, hasBuild := strings.Cut(s, "+")
+	core, pre, hasPre := strings.Cut(rest, "-")
+	nums := strings.Split(core, ".")
+	if len(nums) != 3 {
+		return ""
+	}
+	for _, n := range nums {
+		if !isSemVerNumber(n) {
+			return ""
+		}
+	}
+	if hasPre {
+		for _, id := range strings.Split(pre, ".") {
+			if !isSemVerIdent(id) || isDigitsOnly(id) && !isSemVerNumber(id) {
+				return ""
+			}
+		}
+	}
+	if hasBuild {
+		for _, id := range strings.Split(build, ".") {
+			if !isSemVerIdent(id) {
+				return ""
+			}
+		}
+	}
+	return s
+}
+
+// isSemVerNumber: digits, no leading zero but "0" itself.
+func isSemVerNumber(s string) bool {
+	return isDigitsOnly(s) && (s == "0" || s[0] != '0')
+}
+
+// isSemVerIdent: one or more of [0-9A-Za-z-].
+func isSemVerIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigitsOnly(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -593,3 +593,58 @@ func TestSARIFSuppressionsAndCoverage(t *testing.T) {
 		t.Errorf("coverage.writes = %v, want the fixture's 3 created objects, 2 left", cov["writes"])
 	}
 }
+
+func TestSARIFSemanticVersion(t *testing.T) {
+	tests := []struct{ version, want string }{
+		{"v1.2.3", "1.2.3"},
+		{"1.0.0", "1.0.0"},
+		{"v0.0.0-20261207154116-55fbf58c4c6c", "0.0.0-20261207154116-55fbf58c4c6c"},
+		{"v0.0.0-20261207154116-55fbf58c4c6c+dirty", "0.0.0-20261207154116-55fbf58c4c6c+dirty"},
+		{"v1.2.3-rc.1", "1.2.3-rc.1"},
+		{"v1.2.3-0.alpha+build.7", "1.2.3-0.alpha+build.7"},
+		{"v1.2.3+001", "1.2.3+001"}, // build metadata may have leading zeros
+		{"dev", ""},
+		{"dev+55fbf58c4c6c", ""},
+		{"dev+55fbf58c4c6c.dirty", ""},
+		{"", ""},
+		{"v1.2", ""},
+		{"v1.2.3.4", ""},
+		{"v01.2.3", ""},
+		{"v1.2.3-01", ""}, // numeric pre-release identifier with a leading zero
+		{"v1.2.3-", ""},
+		{"v1.2.3+", ""},
+		{"v1.2.3-rc..1", ""},
+		{"v1.2.3-rc_1", ""},
+		{"vv1.2.3", ""},
+		{"v1.2.x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			r := fixture()
+			r.Tool.Version = tt.version
+			drv := parseSARIF(t, write(t, "sarif", r)).Runs[0].Tool.Driver
+			var raw struct {
+				Runs []struct {
+					Tool struct {
+						Driver struct {
+							SemanticVersion *string `json:"semanticVersion"`
+						} `json:"driver"`
+					} `json:"tool"`
+				} `json:"runs"`
+			}
+			if err := json.Unmarshal(write(t, "sarif", r), &raw); err != nil {
+				t.Fatal(err)
+			}
+			got := raw.Runs[0].Tool.Driver.SemanticVersion
+			switch {
+			case tt.want == "" && got != nil:
+				t.Errorf("semanticVersion %q for %q, want none", *got, tt.version)
+			case tt.want != "" && (got == nil || *got != tt.want):
+				t.Errorf("semanticVersion %v for %q, want %q", got, tt.version, tt.want)
+			}
+			if drv.Version != tt.version {
+				t.Errorf("version %q, want %q", drv.Version, tt.version)
+			}
+		})
+	}
+}
