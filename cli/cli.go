@@ -5,10 +5,12 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/debug"
 	"strings"
 )
@@ -35,18 +37,150 @@ type Env struct {
 	Stopped func(reason string)
 }
 
-// Version is authgate's version, set at build time with
-// -ldflags "-X github.com/authgate/authgate/cli.Version=v1.2.3".
-var Version = ""
+// Version and Revision are stamped by release builds:
+//
+//	-ldflags "-X github.com/authgate/authgate/cli.Version=v1.2.3
+//	          -X github.com/authgate/authgate/cli.Revision=<commit>"
+//
+// Unstamped (or stamped "dev", the Dockerfile's default), the version and
+// revision come from the binary's build information instead: `go install
+// …@v1.2.3` records the module version, and a build in a checkout records
+// a pseudo-version, the VCS revision and whether the tree was modified.
+var (
+	Version  = ""
+	Revision = ""
+)
 
-func version() string {
-	if Version != "" {
-		return Version
+// buildVersion is what `authgate version` reports.
+type buildVersion struct {
+	// Version is what the JSON report's tool.version and the SARIF
+	// driver's version carry: v1.2.3, a Go pseudo-version
+	// (v0.0.0-20261207154116-55fbf58c4c6c+dirty), or, when no version is
+	// known, dev+<12 hex of the revision> — bare "dev" only when the
+	// revision is unknown too.
+	Version  string `json:"version"`
+	Revision string `json:"revision,omitempty"`
+	// Time is the revision's commit time (RFC 3339), from build info.
+	Time     string `json:"time,omitempty"`
+	Modified bool   `json:"modified"`
+	Go       string `json:"go"`
+}
+
+// String is the `version` command's one line: "authgate VERSION (revision
+// REV[, modified], GO)", or "authgate VERSION (GO)" without a revision.
+// VERSION is one field without spaces, the report's tool.version.
+func (v buildVersion) String() string {
+	var details []string
+	if v.Revision != "" {
+		details = append(details, "revision "+v.Revision)
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	if v.Modified {
+		details = append(details, "modified")
 	}
-	return "dev"
+	details = append(details, v.Go)
+	return "authgate " + v.Version + " (" + strings.Join(details, ", ") + ")"
+}
+
+// shortRevision is how much of a revision a dev version names: git's
+// abbreviation in Go's pseudo-versions.
+const shortRevision = 12
+
+// versionOf works out the version from the ldflags stamps and the build
+// information (bi may be nil).
+func versionOf(stamp, revision string, bi *debug.BuildInfo) buildVersion {
+	v := buildVersion{Version: strings.TrimSpace(stamp), Revision: strings.TrimSpace(revision)}
+	if v.Version == "dev" {
+		v.Version = "" // the Dockerfile's default: nothing stamped
+	}
+	if v.Version != "" && v.Version[0] >= '0' && v.Version[0] <= '9' {
+		v.Version = "v" + v.Version // GoReleaser's {{.Version}} has no "v"
+	}
+	if bi != nil {
+		v.Go = bi.GoVersion
+		if v.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v.Version = bi.Main.Version
+		}
+		vcsRevision := ""
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				vcsRevision = s.Value
+			case "vcs.time":
+				v.Time = s.Value
+			case "vcs.modified":
+				v.Modified = s.Value == "true"
+			}
+		}
+		switch {
+		case v.Revision == "":
+			v.Revision = vcsRevision
+		case vcsRevision != "" && vcsRevision != v.Revision:
+			// A stamp names another commit than the checkout it was
+			// built in: its time and dirty flag are not the stamp's.
+			v.Time, v.Modified = "", false
+		}
+	}
+	if v.Go == "" {
+		v.Go = runtime.Version()
+	}
+	if v.Version == "" {
+		v.Version = "dev"
+		if v.Revision != "" {
+			v.Version += "+" + v.Revision[:min(len(v.Revision), shortRevision)]
+			if v.Modified {
+				v.Version += ".dirty"
+			}
+		}
+	} else if v.Modified && !strings.Contains(v.Version, "dirty") {
+		// Go marks a pseudo-version of a modified tree "+dirty"; a
+		// stamped version built from one says so the same way.
+		if strings.Contains(v.Version, "+") {
+			v.Version += ".dirty"
+		} else {
+			v.Version += "+dirty"
+		}
+	}
+	return v
+}
+
+// currentVersion is this binary's version.
+func currentVersion() buildVersion {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	return versionOf(Version, Revision, bi)
+}
+
+// version is the version the reports carry (tool.version).
+func version() string { return currentVersion().Version }
+
+// runVersion prints the version line, or with --json the same facts as
+// one JSON object.
+func runVersion(args []string, env Env) error {
+	asJSON := false
+	for _, arg := range args {
+		switch arg {
+		case "--json", "-json":
+			asJSON = true
+		case "-h", "--help", "-help":
+			fmt.Fprint(env.Stdout, "Usage: authgate version [--json]\n")
+			return flag.ErrHelp
+		default:
+			return usagef("version: unknown argument %q (it takes only --json)", arg)
+		}
+	}
+	v := currentVersion()
+	if asJSON {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(env.Stdout, "%s\n", b)
+		return err
+	}
+	_, err := fmt.Fprintln(env.Stdout, v.String())
+	return err
 }
 
 const usage = `authgate — API authentication security gate for CI
@@ -56,7 +190,7 @@ Usage:
   authgate demo                        scan the built-in vulnerable demo API
   authgate diff BASE.json HEAD.json    compare two reports: new / fixed / unchanged findings
   authgate merge -o OUT.json IN...     merge shard reports into one and gate it (authgate merge -h)
-  authgate version                     print the version
+  authgate version [--json]            print the version, VCS revision and Go version
 
 Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error, 3 scan could not run.
 `
@@ -85,8 +219,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	case "merge":
 		return runMerge(rest, env)
 	case "version", "--version", "-version":
-		fmt.Fprintf(env.Stdout, "authgate %s\n", version())
-		return ExitPassed
+		err = runVersion(rest, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return ExitPassed

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// versionJSON is `authgate version --json`.
+type versionJSON struct {
+	Version  string `json:"version"`
+	Revision string `json:"revision"`
+	Time     string `json:"time"`
+	Modified bool   `json:"modified"`
+	Go       string `json:"go"`
+}
+
+// TestVersionSourceBuild: a build in a git checkout (`go build` with VCS
+// stamping on, as it is by default) reports the checkout's HEAD revision,
+// its commit time and a clean tree; the version is Go's pseudo-version
+// naming that revision, or the tag when HEAD is tagged; after an edit the
+// tree is reported modified and the version says "+dirty".
+//
+// The checkout is a copy of the current tree committed into a fresh
+// repository, so the test builds the code under test (uncommitted changes
+// included), in CI and in a source tarball alike.
+func TestVersionSourceBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is needed for the source-build version test")
+		}
+		t.Skip("no git")
+	}
+	src := t.TempDir()
+	for _, rel := range installModuleFiles(t, ".") {
+		data, err := os.ReadFile(filepath.FromSlash(rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(src, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const commitTime = "2026-12-01T10:20:30Z"
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(),
+			"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=authgate test", "GIT_AUTHOR_EMAIL=test@example.invalid",
+			"GIT_COMMITTER_NAME=authgate test", "GIT_COMMITTER_EMAIL=test@example.invalid",
+			"GIT_AUTHOR_DATE="+commitTime, "GIT_COMMITTER_DATE="+commitTime,
+		)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "source build")
+	rev := git("rev-parse", "HEAD")
+	pseudo := regexp.MustCompile(`^v0\.0\.0-20261201102030-` + rev[:12] + `$`)
+
+	bin := versionBuild(t, src, "-buildvcs=true")
+	got := runVersionJSON(t, bin)
+	if got.Revision != rev || got.Modified || got.Time != commitTime || !pseudo.MatchString(got.Version) {
+		t.Errorf("clean checkout: version --json = %+v, want revision %s, time %s, not modified, version v0.0.0-20261201102030-%s", got, rev, commitTime, rev[:12])
+	}
+	if line, want := runVersionLine(t, bin), "authgate "+got.Version+" (revision "+rev+", "+runtime.Version()+")"; line != want {
+		t.Errorf("version = %q, want %q", line, want)
+	}
+
+	git("tag", "v1.4.0")
+	got = runVersionJSON(t, versionBuild(t, src, "-buildvcs=true"))
+	if got.Version != "v1.4.0" || got.Revision != rev || got.Modified {
+		t.Errorf("tagged checkout: version --json = %+v, want v1.4.0 at %s, not modified", got, rev)
+	}
+
+	readme := filepath.Join(src, "README.md")
+	f, err := os.OpenFile(readme, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\nan edit\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bin = versionBuild(t, src, "-buildvcs=true")
+	got = runVersionJSON(t, bin)
+	if got.Version != "v1.4.0+dirty" || got.Revision != rev || !got.Modified {
+		t.Errorf("modified checkout: version --json = %+v, want v1.4.0+dirty at %s, modified", got, rev)
+	}
+	if line, want := runVersionLine(t, bin), "authgate v1.4.0+dirty (revision "+rev+", modified, "+runtime.Version()+")"; line != want {
+		t.Errorf("version = %q, want %q", line, want)
+	}
+	checkReportVersions(t, bin, "v1.4.0+dirty")
+}
+
+// TestVersionStamped: release builds stamp cli.Version and cli.Revision
+// with -ldflags -X (.goreleaser.yaml, the Dockerfiles); the stamps win
+// over build information, a stamp without its "v" (GoReleaser's
+// {{.Version}}) gets one, and the Dockerfile's default stamp "dev" with a
+// known revision still names the revision. Only a build that knows
+// neither says a bare "dev".
+func TestVersionStamped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	const rev = "0123456789abcdef0123456789abcdef01234567"
+	const pkg = "github.com/authgate/authgate/cli."
+	tests := []struct {
+		name, version, revision string
+		want                    versionJSON
+		line                    string
+	}{
+		{"release", "v1.2.3", rev, versionJSON{Version: "v1.2.3", Revision: rev},
+			"authgate v1.2.3 (revision " + rev + ", " + runtime.Version() + ")"},
+		{"without v", "1.2.3", "", versionJSON{Version: "v1.2.3"},
+			"authgate v1.2.3 (" + runtime.Version() + ")"},
+		{"dev with a revision", "dev", rev, versionJSON{Version: "dev+0123456789ab", Revision: rev},
+			"authgate dev+0123456789ab (revision " + rev + ", " + runtime.Version() + ")"},
+		{"nothing known", "", "", versionJSON{Version: "dev"},
+			"authgate dev (" + runtime.Version() + ")"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ldflags := "-ldflags=-s -w"
+			if tt.version != "" {
+				ldflags += " -X " + pkg + "Version=" + tt.version
+			}
+			if tt.revision != "" {
+				ldflags += " -X " + pkg + "Revision=" + tt.revision
+			}
+			// -buildvcs=false: the stamps alone, as in an image built
+			// without the repository's .git.
+			bin := versionBuild(t, ".", "-buildvcs=false", ldflags)
+			tt.want.Go = runtime.Version()
+			if got := runVersionJSON(t, bin); got != tt.want {
+				t.Errorf("version --json = %+v, want %+v", got, tt.want)
+			}
+			if got := runVersionLine(t, bin); got != tt.line {
+				t.Errorf("version = %q, want %q", got, tt.line)
+			}
+			if tt.name == "release" {
+				checkReportVersions(t, bin, "v1.2.3")
+			}
+		})
+	}
+}
+
+// versionBuild builds the binary of the module in dir into a temporary file,
+// without cgo and with -trimpath (as the release and the image do, and so
+// the build reuses the packages other tests compiled).
+func versionBuild(t *testing.T, dir string, flags ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "authgate")
+	args := append([]string{"build", "-trimpath"}, flags...)
+	cmd := exec.Command("go", append(args, "-o", bin, ".")...)
+	cmd.Dir = dir
+	// GOFLAGS may set -buildvcs (go env -w); the flags above decide.
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", strings.Join(flags, " "), err, out)
+	}
+	return bin
+}
+
+func runVersionJSON(t *testing.T, bin string) versionJSON {
+	t.Helper()
+	out, err := exec.Command(bin, "version", "--json").Output()
+	if err != nil {
+		t.Fatalf("version --json: %v", err)
+	}
+	var v versionJSON
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("version --json: %v: %q", err, out)
+	}
+	return v
+}
+
+// runVersionLine is `authgate version`'s output, which must be one line.
+func runVersionLine(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "version").Output()
+	if err != nil {
+		t.Fatalf("version: %v", err)
+	}
+	line, rest, _ := strings.Cut(string(out), "\n")
+	if rest != "" {
+		t.Errorf("version printed more than one line: %q", out)
+	}
+	return line
+}
+
+// checkReportVersions runs the binary's demo scan and checks that the JSON
+// report's tool.version and the SARIF driver's version are want.
+func checkReportVersions(t *testing.T, bin, want string) {
+	t.Helper()
+	dir := t.TempDir()
+	jsonPath, sarifPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.sarif")
+	cmd := exec.Command(bin, "demo", "-o", "json="+jsonPath, "-o", "sarif="+sarifPath, "--rate", "0")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("demo: %v, want exit 1 (the vulnerable demo fails the gate)\n%s", err, out)
+	}
+	var rep struct {
+		Tool struct{ Name, Version string } `json:"tool"`
+	}
+	versionReadJSON(t, jsonPath, &rep)
+	if rep.Tool.Name != "authgate" || rep.Tool.Version != want {
+		t.Errorf("report tool = %+v, want authgate %s", rep.Tool, want)
+	}
+	var sarif struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Name, Version, InformationURI string
+				} `json:"driver"`
+			} `json:"tool"`
+		} `json:"runs"`
+	}
+	versionReadJSON(t, sarifPath, &sarif)
+	if len(sarif.Runs) != 1 || sarif.Runs[0].Tool.Driver.Version != want || sarif.Runs[0].Tool.Driver.InformationURI == "" {
+		t.Errorf("SARIF runs = %+v, want one run whose driver has version %s and an informationUri", sarif.Runs, want)
+	}
+}
+
+func versionReadJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
