@@ -42,7 +42,12 @@ func New(getenv func(string) string, w io.Writer) *Action {
 type Settings struct {
 	Token     string
 	CheckName string
-	Annotate  bool
+	// CheckRun is the check-run input: false creates no check run, and
+	// the findings go to the log's workflow-command annotations instead
+	// (the fallback of a read-only token), with the job summary and the
+	// comment as usual.
+	CheckRun bool
+	Annotate bool
 	// Comment is the comment input; nil means "default": true on pull
 	// requests, false elsewhere.
 	Comment    *bool
@@ -151,6 +156,11 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	integer("fail-under", &cfg.FailUnder)
 	cfg.FailUnderSet = cfg.FailUnderSet || a.gh.GetInput("fail-under") != ""
 	integer("max-score-drop", &cfg.MaxScoreDrop)
+	integer("concurrency", &cfg.Concurrency)
+	integer("budget", &cfg.Budget)
+	// A budget given is a hard bound; the default one grows with the API
+	// (config.DefaultBudgetPerOperation).
+	cfg.BudgetSet = cfg.BudgetSet || a.gh.GetInput("budget") != ""
 	if v := a.gh.GetInput("rate"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -170,6 +180,14 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 		// A preview deployment comes up late: in the Action, wait longer
 		// than the CLI's default unless told otherwise.
 		cfg.Wait = DefaultWait
+	}
+	if v := a.gh.GetInput("timeout"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input timeout: %q is not a duration like 10s or 1m", v))
+		} else {
+			cfg.Timeout = d
+		}
 	}
 	if v := a.gh.GetInput("max-duration"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -207,6 +225,7 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	set := Settings{
 		Token:      a.gh.GetInput("github-token"),
 		CheckName:  a.gh.GetInput("check-name"),
+		CheckRun:   true,
 		Annotate:   true,
 		SARIFPath:  a.gh.GetInput("sarif"),
 		ReportPath: a.gh.GetInput("report"),
@@ -234,6 +253,9 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	}
 	if b := boolean("annotate"); b != nil {
 		set.Annotate = *b
+	}
+	if b := boolean("check-run"); b != nil {
+		set.CheckRun = *b
 	}
 	set.Comment = boolean("comment")
 

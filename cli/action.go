@@ -409,8 +409,15 @@ func (g *github) failed(what string, err error) {
 	g.a.Warning("authgate: " + what + ": " + oneLine(err.Error()))
 }
 
+// start creates the check run, in progress; 0 when there is none: no
+// client, no commit, or the check-run input is false. A check run created
+// with GITHUB_TOKEN goes into the check suite of whichever workflow run of
+// the commit GitHub picks, so it may show under another workflow in the
+// UI (docs/action.md); check-run: false is for those who would rather
+// not have it, and the findings then go to the log's annotations, as in
+// the fallback.
 func (g *github) start(ctx context.Context) int64 {
-	if g.client == nil || g.ev.HeadSHA == "" {
+	if g.client == nil || g.ev.HeadSHA == "" || !g.set.CheckRun {
 		return 0
 	}
 	id, err := g.client.StartCheckRun(ctx, g.ev.Owner, g.ev.Repo, g.set.CheckName, g.ev.HeadSHA)
