@@ -38,7 +38,7 @@ Input:
   --no-discovery             do not look for endpoints the description does not list (/_debug, links)
 
 Reports:
-  --format FORMAT            report to stdout: text, json, sarif, markdown, junit; repeatable
+  --format FORMAT            report to stdout: text, json, sarif, markdown, junit, codequality; repeatable
   -o, --output [FORMAT=]PATH report to a file; format from the extension when omitted; repeatable
                              (without --format and -o: text to stdout)
 

@@ -27,7 +27,7 @@ would be. Every input must be a report of the same target written by the
 same authgate version. Findings seen by several shards are kept once.
 
 Reports:
-  --format FORMAT            report to stdout: text, json, sarif, markdown, junit; repeatable
+  --format FORMAT            report to stdout: text, json, sarif, markdown, junit, codequality; repeatable
   -o, --output [FORMAT=]PATH report to a file; format from the extension when omitted; repeatable
                              (without --format and -o: text to stdout)
 

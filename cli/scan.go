@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/authgate/authgate/baseline"
 	"github.com/authgate/authgate/config"
 	"github.com/authgate/authgate/finding"
+	"github.com/authgate/authgate/locate"
 	"github.com/authgate/authgate/report"
 	"github.com/authgate/authgate/scanner"
 	"github.com/authgate/authgate/scanner/openapi"
@@ -30,8 +32,55 @@ func runScan(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return exitCode(env, usageError{err})
 	}
-	_, code := scanAndGate(ctx, cfg, env, nil)
+	_, code := scanAndGate(ctx, cfg, env, codeQualityHooks(cfg, env))
 	return code
+}
+
+// codeQualityHooks locates findings in the working directory (the CI
+// checkout) when a GitLab Code Quality report is asked for: GitLab needs a
+// file and line on every issue and shows it there in the merge request's
+// diff. nil otherwise, so that other scans do not walk the tree.
+func codeQualityHooks(cfg config.Config, env Env) *hooks {
+	if !slices.ContainsFunc(cfg.Outputs, func(o config.Output) bool { return o.Format == config.FormatCodeQuality }) {
+		return nil
+	}
+	spec := cfg.OpenAPI
+	if spec == "" || strings.Contains(spec, "://") {
+		spec = repoSpec(".")
+	}
+	h := &hooks{sarifFallback: codeQualityFallback(env, spec)}
+	if finder, err := locate.New(".", spec); err == nil {
+		h.decorate = func(r *report.Report) {
+			for i := range r.Findings {
+				if loc, ok := finder.Locate(r.Findings[i].Method, r.Findings[i].Path); ok {
+					r.Findings[i].Location = &loc
+				}
+			}
+		}
+	}
+	return h
+}
+
+// codeQualityFallback is the file that findings without a location point
+// at in reports that need one: the API description when it is below the
+// working directory, else GitLab's pipeline file (CI_CONFIG_PATH, when it
+// is a file of this repository), else the report writer's default (the
+// config file).
+func codeQualityFallback(env Env, spec string) finding.Location {
+	if spec != "" && !strings.Contains(spec, "://") {
+		if abs, err := filepath.Abs(spec); err == nil {
+			if wd, err := filepath.Abs("."); err == nil {
+				if rel, err := filepath.Rel(wd, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+					return finding.Location{File: filepath.ToSlash(rel), Line: 1}
+				}
+			}
+		}
+	}
+	// "path@group/project" or a URL names another repository's file.
+	if p := env.Getenv("CI_CONFIG_PATH"); p != "" && !strings.ContainsAny(p, "@:") {
+		return finding.Location{File: p, Line: 1}
+	}
+	return finding.Location{}
 }
 
 // scanAndGate runs a validated configuration: scan, score, compare with
@@ -387,9 +436,12 @@ type hooks struct {
 func (o *outputs) write(rep *report.Report, env Env, h *hooks) error {
 	for _, out := range o.list {
 		var err error
-		if out.format == "sarif" && h != nil {
+		switch {
+		case out.format == config.FormatSARIF && h != nil:
 			err = report.WriteSARIF(out.w, rep, h.sarifFallback)
-		} else {
+		case out.format == config.FormatCodeQuality && h != nil:
+			err = report.WriteCodeQuality(out.w, rep, h.sarifFallback)
+		default:
 			err = report.Write(out.w, out.format, rep, report.Options{Color: out.color})
 		}
 		if err == nil && out.file != nil {

@@ -151,7 +151,7 @@ type Flows struct {
 
 // Output is one report destination: Path "" or "-" is stdout.
 type Output struct {
-	Format string // text, json, sarif, markdown, junit
+	Format string // text, json, sarif, markdown, junit, codequality
 	Path   string
 }
 

@@ -16,10 +16,13 @@ const (
 	FormatSARIF    = "sarif"
 	FormatMarkdown = "markdown"
 	FormatJUnit    = "junit"
+	// FormatCodeQuality is GitLab's Code Quality report. No extension
+	// implies it (.json is authgate's own report): -o codequality=PATH.
+	FormatCodeQuality = "codequality"
 )
 
 // Formats lists the report formats in the order the usage text shows them.
-var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown, FormatJUnit}
+var Formats = []string{FormatText, FormatJSON, FormatSARIF, FormatMarkdown, FormatJUnit, FormatCodeQuality}
 
 // Stdout is the Output path that means standard output.
 const Stdout = "-"
