@@ -234,14 +234,17 @@ func checkReportVersions(t *testing.T, bin, want string) {
 		Runs []struct {
 			Tool struct {
 				Driver struct {
-					Name, Version, InformationURI string
+					Name, Version, SemanticVersion, InformationURI string
 				} `json:"driver"`
 			} `json:"tool"`
 		} `json:"runs"`
 	}
 	versionReadJSON(t, sarifPath, &sarif)
-	if len(sarif.Runs) != 1 || sarif.Runs[0].Tool.Driver.Version != want || sarif.Runs[0].Tool.Driver.InformationURI == "" {
-		t.Errorf("SARIF runs = %+v, want one run whose driver has version %s and an informationUri", sarif.Runs, want)
+	// SARIF's semanticVersion is SemVer 2.0, without Go's "v"; every
+	// version this is called with is one.
+	semver := strings.TrimPrefix(want, "v")
+	if len(sarif.Runs) != 1 || sarif.Runs[0].Tool.Driver.Version != want || sarif.Runs[0].Tool.Driver.SemanticVersion != semver || sarif.Runs[0].Tool.Driver.InformationURI == "" {
+		t.Errorf("SARIF runs = %+v, want one run whose driver has version %s, semanticVersion %s and an informationUri", sarif.Runs, want, semver)
 	}
 }
 

@@ -188,6 +188,7 @@ const usage = `authgate — API authentication security gate for CI
 Usage:
   authgate scan TARGET [flags]         scan a running API (authgate scan -h for flags)
   authgate demo                        scan the built-in vulnerable demo API
+  authgate demo --serve ADDR           serve the demo API until interrupted, without scanning it
   authgate diff BASE.json HEAD.json    compare two reports: new / fixed / unchanged findings
   authgate merge -o OUT.json IN...     merge shard reports into one and gate it (authgate merge -h)
   authgate version [--json]            print the version, VCS revision and Go version

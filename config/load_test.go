@@ -174,7 +174,7 @@ discovery: false
 		{name: "bad shard", yaml: "shard: 5/4\n", wantErr: ".authgate.yml:1: shard: the shard index must be between 1 and 4, got 5"},
 		{name: "shard as a list", yaml: "shard: [1, 4]\n", wantErr: `.authgate.yml:1: shard: want "I/N", e.g. "2/4", got a list`},
 		{name: "bad output", yaml: "output: [report.pdf]\n", wantErr: `.authgate.yml: output: cannot tell the report format of "report.pdf" from its extension; write FORMAT=PATH, e.g. "json=report.pdf"`},
-		{name: "bad format", yaml: "format: yaml\n", wantErr: `.authgate.yml: format: unknown report format "yaml" (want text, json, sarif, markdown, junit)`},
+		{name: "bad format", yaml: "format: yaml\n", wantErr: `.authgate.yml: format: unknown report format "yaml" (want text, json, sarif, markdown, junit, codequality)`},
 		{name: "auth nested too deep", yaml: "auth:\n  - Authorization: {a: SECRET}\n", wantErr: `.authgate.yml:2: auth: want "Header: value" pairs with string values`},
 		{name: "auth list in a list", yaml: "auth:\n  - [SECRET]\n", wantErr: `.authgate.yml:2: auth: item 1: want "Header: value", got a list`},
 		{name: "top-level list", yaml: "- target\n", wantErr: ".authgate.yml:1: want a mapping of settings (key: value), got a list"},
