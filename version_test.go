@@ -111,6 +111,23 @@ func TestVersionSourceBuild(t *testing.T) {
 		t.Errorf("version = %q, want %q", line, want)
 	}
 	checkReportVersions(t, bin, "v1.4.0+dirty")
+
+	// A release-style build (stamps) from the modified checkout, as a
+	// local `goreleaser --snapshot` makes: the stamp is the version, and
+	// the tree it was built from is still reported modified.
+	stamp := "-ldflags=-X github.com/authgate/authgate/cli.Version=1.5.0 -X github.com/authgate/authgate/cli.Revision=" + rev
+	got = runVersionJSON(t, versionBuild(t, src, "-buildvcs=true", stamp))
+	if got.Version != "v1.5.0+dirty" || got.Revision != rev || !got.Modified || got.Time != commitTime {
+		t.Errorf("stamped build of the modified checkout: version --json = %+v, want v1.5.0+dirty at %s, modified, time %s", got, rev, commitTime)
+	}
+	// A stamped revision that is not the checkout's: the checkout's time
+	// and dirty flag describe another commit, and are left out.
+	const other = "89abcdef0123456789abcdef0123456789abcdef"
+	stamp = "-ldflags=-X github.com/authgate/authgate/cli.Version=v1.5.0 -X github.com/authgate/authgate/cli.Revision=" + other
+	got = runVersionJSON(t, versionBuild(t, src, "-buildvcs=true", stamp))
+	if want := (versionJSON{Version: "v1.5.0", Revision: other, Go: runtime.Version()}); got != want {
+		t.Errorf("stamped with another revision: version --json = %+v, want %+v", got, want)
+	}
 }
 
 // TestVersionStamped: release builds stamp cli.Version and cli.Revision
