@@ -465,11 +465,13 @@ func TestGitLabExample(t *testing.T) {
 			name     string
 			api      http.Handler
 			tamper   bool
+			noSpec   bool // the checkout has no API description
 			wantCode int
 		}{
-			{"vulnerable", demo.Vulnerable(), false, 1},
-			{"secure", demo.Secure(), false, 0},
-			{"tampered download", demo.Vulnerable(), true, 3},
+			{"vulnerable", demo.Vulnerable(), false, false, 1},
+			{"secure", demo.Secure(), false, false, 0},
+			{"tampered download", demo.Vulnerable(), true, false, 3},
+			{"vulnerable, no description in the checkout", demo.Vulnerable(), false, true, 1},
 		} {
 			t.Run(shell+"/"+tt.name, func(t *testing.T) {
 				api, requests := countingServer(t, tt.api)
@@ -477,7 +479,9 @@ func TestGitLabExample(t *testing.T) {
 				// The checkout: the pipeline file and an API description at
 				// a usual place, which the Code Quality issues point into.
 				os.WriteFile(filepath.Join(dir, ".gitlab-ci.yml"), mustRead(t, gitlabExample), 0o644)
-				os.WriteFile(filepath.Join(dir, "openapi.json"), demo.OpenAPI(), 0o644)
+				if !tt.noSpec {
+					os.WriteFile(filepath.Join(dir, "openapi.json"), demo.OpenAPI(), 0o644)
+				}
 
 				env := baseEnv(t, path)
 				for k, v := range job.Variables {
@@ -529,7 +533,17 @@ func TestGitLabExample(t *testing.T) {
 				if code == 1 && len(issues) == 0 {
 					t.Error("a failed gate with an empty Code Quality report")
 				}
-				checkCodeQualityLocations(t, dir, r, issues)
+				if !tt.noSpec {
+					checkCodeQualityLocations(t, dir, r, issues)
+					return
+				}
+				// Nothing in the checkout names an operation: every issue
+				// points at the pipeline file GitLab names, a real file.
+				for _, is := range issues {
+					if is.Location.Path != ".gitlab-ci.yml" || is.Location.Lines.Begin != 1 {
+						t.Errorf("%s points at %s:%d, want .gitlab-ci.yml:1 (CI_CONFIG_PATH)", is.CheckName, is.Location.Path, is.Location.Lines.Begin)
+					}
+				}
 			})
 		}
 	}
