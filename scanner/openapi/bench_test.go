@@ -95,8 +95,7 @@ func BenchmarkParse1000Ops(b *testing.B) {
 // internal/testapi's 20,000-operation API (about 10 MB, the document of
 // BenchmarkScanScale/ops=20000): "parse" is Parse, which reads a JSON
 // document a batch of path items at a time, "whole" Parse as it was
-// before, reading from the node tree of the whole text (as it still does
-// for YAML). peak-live-MB is the largest live heap during one more call after
+// before, reading from the node tree of the whole text. peak-live-MB is the largest live heap during one more call after
 // the timed ones, the text and the Document included; peak-RSS-MB the
 // process's resident high-water mark during another (Linux; the process
 // holds the text and the benchmark's own memory too).
@@ -129,6 +128,53 @@ func BenchmarkParse20000OpsJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkParse20000OpsYAML is BenchmarkParse20000OpsJSON for the same
+// description written as block YAML (about 6.4 MB): "parse" is Parse,
+// which reads a YAML document a batch of path items at a time too,
+// "whole" Parse as it was before, reading from the node tree of the whole
+// text.
+func BenchmarkParse20000OpsYAML(b *testing.B) {
+	data := blockYAML(b, testapiDescription(b, 20000), 2)
+	for _, bm := range []struct {
+		name  string
+		parse func([]byte, string) (*Document, error)
+	}{
+		{"parse", Parse},
+		{"whole", parseWholeYAMLAsBefore},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bm.parse(data, "openapi.yaml"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			var doc *Document
+			rss := peakRSS(func() { doc, _ = bm.parse(data, "openapi.yaml") })
+			doc = nil
+			peak := peakLiveHeap(func() { doc, _ = bm.parse(data, "openapi.yaml") })
+			runtime.KeepAlive(doc)
+			b.ReportMetric(float64(peak)/1e6, "peak-live-MB")
+			if rss > 0 {
+				b.ReportMetric(float64(rss)/1e6, "peak-RSS-MB")
+			}
+		})
+	}
+}
+
+// parseWholeYAMLAsBefore is Parse as it was before YAML documents were
+// read a batch of path items at a time: the whole tree, then the final
+// collection.
+func parseWholeYAMLAsBefore(data []byte, source string) (*Document, error) {
+	doc, err := parseWhole(data, source)
+	if len(data) >= collectAfter {
+		debug.FreeOSMemory()
+	}
+	return doc, err
 }
 
 // parseWholeAsBefore is Parse as it was before JSON documents were read a

@@ -28,7 +28,7 @@ import (
 // whole tree gives), a $ref into the paths object or to the root
 // (rare: the paths are not in the tree), line breaks that JSON and YAML
 // count differently, nesting deeper than maxLazyDepth, and a "paths" key
-// written with escapes. YAML documents are always read whole.
+// written with escapes. YAML documents are read by parseYAMLByPaths.
 
 // lazyBatchBytes is the text of path items parsed at once: big enough
 // that the parser's fixed cost per call does not count, small enough that
@@ -58,7 +58,18 @@ func parseJSONByPaths(data []byte, batchBytes int) (doc *Document, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	info, err := datamodel.ExtractSpecInfoWithConfig(layout.rest(data), libConfig())
+	return readByPaths(layout.rest(data), len(layout.members), nil, func(f func(key, item *yaml.Node) bool) bool {
+		return layout.batches(data, batchBytes, f)
+	})
+}
+
+// readByPaths reads a document from rest, its text with an empty paths
+// object standing in for its path items, and from the members path items
+// that batches gives, in order, to the function it is called with. check,
+// when not nil, vets the root of rest's tree before anything is read. It
+// reports false when the document must be read whole.
+func readByPaths(rest []byte, members int, check func(root *yaml.Node) bool, batches func(f func(key, item *yaml.Node) bool) bool) (*Document, bool) {
+	info, err := datamodel.ExtractSpecInfoWithConfig(rest, libConfig())
 	if err != nil {
 		return nil, false
 	}
@@ -72,18 +83,21 @@ func parseJSONByPaths(data []byte, batchBytes int) (doc *Document, ok bool) {
 	if paths == nil || paths.Kind != yaml.MappingNode || len(paths.Content) != 0 {
 		return nil, false
 	}
+	if check != nil && !check(root) {
+		return nil, false
+	}
 	refs := newResolver(root)
 	refs.lazyPaths = paths
 	schemas := newSchemaReader(refs)
 	global := value(root, "security")
 	var (
 		ops   []Operation
-		seen  = make(map[string]struct{}, len(layout.members))
+		seen  = make(map[string]struct{}, members)
 		found [][]broken
 	)
 	// The checks and readings parseWhole makes of each path item, in the
 	// same order; any error declines.
-	ok = layout.batches(data, batchBytes, func(key, item *yaml.Node) bool {
+	ok := batches(func(key, item *yaml.Node) bool {
 		path := key.Value
 		if _, dup := seen[path]; dup || key.Kind != yaml.ScalarNode || path == "$ref" {
 			return false
@@ -108,7 +122,7 @@ func parseJSONByPaths(data []byte, batchBytes int) (doc *Document, ok bool) {
 		refs.lazyFound = append(refs.lazyFound, found[i]...)
 	}
 	sortOperations(ops)
-	doc = document(info, refs, schemas, ops, brokenRefs(refs))
+	doc := document(info, refs, schemas, ops, brokenRefs(refs))
 	if refs.outsideTree {
 		return nil, false
 	}

@@ -70,11 +70,11 @@ func Load(path string) (*Document, error) {
 //
 // The node tree is about eight times the size of the text (85 MB live for
 // a 10 MB, 20,000-operation description) and is garbage once the
-// operations are read: none of it is kept in the Document. A JSON
-// document is therefore read a batch of path items at a time, never as a
-// whole tree (parseJSONByPaths: the same Document in under a quarter of
-// the peak heap); YAML documents, and the JSON documents that reading
-// declines, are parsed whole. After a large document Parse collects the
+// operations are read: none of it is kept in the Document. A document is
+// therefore read a batch of path items at a time, never as a whole tree
+// (parseJSONByPaths and parseYAMLByPaths: the same Document in a quarter
+// of the peak heap or less); the documents those decline (unusual
+// layouts, errors) are parsed whole. After a large document Parse collects the
 // garbage at once and returns the memory to the system, so the heap does
 // not keep growing up to the garbage collector's goal before the next
 // collection.
@@ -111,10 +111,12 @@ func parse(data []byte, source string) (doc *Document, err error) {
 	if looksLikeJSON(data) && !json.Valid(data) {
 		return nil, fmt.Errorf("%s: %w", source, diagnose(data, errors.New("invalid JSON")))
 	}
+	byPaths := parseYAMLByPaths
 	if looksLikeJSON(data) {
-		if doc, ok := parseJSONByPaths(data, lazyBatchBytes); ok {
-			return doc, nil
-		}
+		byPaths = parseJSONByPaths
+	}
+	if doc, ok := byPaths(data, lazyBatchBytes); ok {
+		return doc, nil
 	}
 	return parseWhole(data, source)
 }
