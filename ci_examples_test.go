@@ -363,21 +363,22 @@ func TestShellExampleInstall(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		tamper   bool
-		version  bool
+		version  string
 		wantCode int
 		wantMsg  string
 	}{
-		{"verified download", false, true, 1, "GATE FAILED (exit 1)"},
-		{"tampered archive", true, true, 3, "does not match the release's checksums.txt"},
-		{"no version", false, false, 3, "set AUTHGATE_VERSION"},
+		{"verified download", false, exampleVersion, 1, "GATE FAILED (exit 1)"},
+		{"tampered archive", true, exampleVersion, 3, "does not match the release's checksums.txt"},
+		{"release not found", false, "v0.0.1", 3, "cannot download authgate_0.0.1_"},
+		{"no version", false, "", 3, "set AUTHGATE_VERSION"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			api, requests := countingServer(t, demo.Vulnerable())
 			env := append(baseEnv(t, path),
 				"AUTHGATE_TARGET="+api.URL, "AUTHGATE_AUTH="+aliceAuth, "AUTHGATE_PEER_AUTH="+bobAuth,
 				"AUTHGATE_DOWNLOAD_URL="+releaseServer(t, bin, tt.tamper))
-			if tt.version {
-				env = append(env, "AUTHGATE_VERSION="+exampleVersion)
+			if tt.version != "" {
+				env = append(env, "AUTHGATE_VERSION="+tt.version)
 			}
 			code, stdout, stderr := runExample(t, t.TempDir(), env, "sh", script, "--rate", "0")
 			if code != tt.wantCode || !strings.Contains(stderr, tt.wantMsg) {
@@ -465,13 +466,15 @@ func TestGitLabExample(t *testing.T) {
 			name     string
 			api      http.Handler
 			tamper   bool
-			noSpec   bool // the checkout has no API description
+			noSpec   bool   // the checkout has no API description
+			version  string // AUTHGATE_VERSION, when not exampleVersion
 			wantCode int
 		}{
-			{"vulnerable", demo.Vulnerable(), false, false, 1},
-			{"secure", demo.Secure(), false, false, 0},
-			{"tampered download", demo.Vulnerable(), true, false, 3},
-			{"vulnerable, no description in the checkout", demo.Vulnerable(), false, true, 1},
+			{"vulnerable", demo.Vulnerable(), false, false, "", 1},
+			{"secure", demo.Secure(), false, false, "", 0},
+			{"tampered download", demo.Vulnerable(), true, false, "", 3},
+			{"release not found", demo.Vulnerable(), false, false, "v0.0.1", 3},
+			{"vulnerable, no description in the checkout", demo.Vulnerable(), false, true, "", 1},
 		} {
 			t.Run(shell+"/"+tt.name, func(t *testing.T) {
 				api, requests := countingServer(t, tt.api)
@@ -489,8 +492,12 @@ func TestGitLabExample(t *testing.T) {
 				}
 				// What the project's CI/CD variables and GitLab add; later
 				// entries win, as pipeline variables win over the job's.
+				version := exampleVersion
+				if tt.version != "" {
+					version = tt.version
+				}
 				env = append(env,
-					"AUTHGATE_VERSION="+exampleVersion,
+					"AUTHGATE_VERSION="+version,
 					"AUTHGATE_DOWNLOAD_URL="+releaseServer(t, bin, tt.tamper),
 					"PREVIEW_URL="+api.URL,
 					"AUTHGATE_TOKEN="+demo.AliceToken, "AUTHGATE_PEER_TOKEN="+demo.BobToken,

@@ -74,8 +74,11 @@ install_authgate() {
 	# Inside `install_authgate || exit 3` set -e is off, so every step
 	# says when it failed.
 	bindir=$(mktemp -d) || return 1
-	fetch "$base/$version/$archive" "$bindir/$archive" || return 1
-	fetch "$base/$version/checksums.txt" "$bindir/checksums.txt" || return 1
+	if ! { fetch "$base/$version/$archive" "$bindir/$archive" &&
+		fetch "$base/$version/checksums.txt" "$bindir/checksums.txt"; }; then
+		echo "authgate.sh: cannot download $archive of $version from $base" >&2
+		return 1
+	fi
 	want=$(awk -v f="$archive" '$2 == f { print $1 }' "$bindir/checksums.txt")
 	if command -v sha256sum >/dev/null 2>&1; then
 		got=$(sha256sum "$bindir/$archive" | cut -d ' ' -f 1)
@@ -95,7 +98,12 @@ install_authgate() {
 if ! command -v authgate >/dev/null 2>&1; then
 	install_authgate || exit 3
 fi
-authgate version
+# A binary that cannot run here (another architecture, a broken
+# download) is "could not run", 3, like the rest of the set-up.
+authgate version || {
+	echo "authgate.sh: cannot run authgate ($(command -v authgate))" >&2
+	exit 3
+}
 
 # Optional credentials become flags only when set: an empty --auth is a
 # usage error, not "no credentials".
