@@ -155,7 +155,7 @@ func WriteCodeQuality(w io.Writer, r *Report, fallback finding.Location) error {
 			if !rc.Requested || rc.Status == finding.RuleRan || rc.Status == finding.RuleNotApplicable {
 				continue
 			}
-			fp := codeQualityCoveragePrefix + rc.Rule
+			fp := strings.ToValidUTF8(codeQualityCoveragePrefix+rc.Rule, "\uFFFD")
 			if seen[fp] {
 				continue
 			}
@@ -175,7 +175,9 @@ func WriteCodeQuality(w io.Writer, r *Report, fallback finding.Location) error {
 			})
 		}
 	}
-	if r.Incomplete != "" {
+	// A hand-edited finding could carry this fingerprint; GitLab would
+	// show one of the two, so the finding stays.
+	if r.Incomplete != "" && !seen[codeQualityIncomplete] {
 		issues = append(issues, codeQualityIssue{
 			Type:        codeQualityType,
 			CheckName:   codeQualityIncompleteCheck,

@@ -367,3 +367,23 @@ func validateCodeQuality(t *testing.T, doc string) error {
 	}
 	return codeQualitySchema(t).Validate(inst)
 }
+
+// TestCodeQualityReservedFingerprints: a hand-edited report whose findings
+// carry the fingerprints of authgate's own info issues still gives unique
+// fingerprints, the findings kept.
+func TestCodeQualityReservedFingerprints(t *testing.T) {
+	r := fixture()
+	r.Incomplete = "interrupted"
+	r.Findings = append(r.Findings,
+		finding.Finding{Rule: "authn-missing", Method: "GET", Path: "/x", Fingerprint: "authgate-incomplete/v1"},
+		finding.Finding{Rule: "authn-missing", Method: "GET", Path: "/y", Fingerprint: "authgate-coverage/v1:bola-cross-user-read"},
+	)
+	issues := checkCodeQuality(t, write(t, "codequality", r))
+	checks := map[string]string{}
+	for _, is := range issues {
+		checks[is.Fingerprint] = is.CheckName
+	}
+	if len(issues) != 4 || checks["authgate-incomplete/v1"] != "authn-missing" || checks["authgate-coverage/v1:bola-cross-user-read"] != "authn-missing" {
+		t.Errorf("issues %+v", issues)
+	}
+}
