@@ -1,15 +1,33 @@
-# The authgate container Action: a static binary on a minimal image with CA
+# The authgate container Action built from source: what `uses: ./` and
+# `uses: authgate/authgate@main` run (a release's action.yml instead pins
+# the prebuilt image, docs/releasing.md; release.Dockerfile makes that one
+# from GoReleaser's binaries). A static binary on a minimal image with CA
 # certificates. No USER: the runner mounts the workspace and the
 # GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files for root, and the Action must
 # write them.
+#
+# VERSION and REVISION stamp `authgate version` and the reports'
+# tool.version (cli.Version, cli.Revision):
+#   docker build --build-arg VERSION=v1.2.3 --build-arg REVISION="$(git rev-parse HEAD)" .
+# The runner builds an Action's Dockerfile without build arguments, and
+# .git is not in the build context (.dockerignore), so such an image says
+# "dev": the version and revision are not known to it.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X github.com/authgate/authgate/cli.Version=${VERSION}" -o /authgate .
+ARG REVISION=
+RUN CGO_ENABLED=0 go build -trimpath \
+      -ldflags="-s -w -X github.com/authgate/authgate/cli.Version=${VERSION} -X github.com/authgate/authgate/cli.Revision=${REVISION}" \
+      -o /authgate .
 
 FROM gcr.io/distroless/static-debian12
+ARG VERSION=dev
+ARG REVISION=
+LABEL org.opencontainers.image.source="https://github.com/authgate/authgate" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
 COPY --from=build /authgate /authgate
 ENTRYPOINT ["/authgate"]

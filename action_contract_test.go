@@ -15,18 +15,19 @@ import (
 	"github.com/authgate/authgate/ghapi/ghtest"
 )
 
-// contractRun runs the image's binary as the runner runs a container
-// action: only INPUT_* variables, the runner's GITHUB_* files and the
-// workspace. It returns the exit code and the step's log (stdout, where
-// workflow commands go).
-func contractRun(t *testing.T, ws, ghURL, target string, extra ...string) (int, string) {
+// contractRun runs the image's binary bin (buildStatic's, or the release
+// build's in release_test.go) as the runner runs a container action: only
+// INPUT_* variables, the runner's GITHUB_* files and the workspace. It
+// returns the exit code and the step's log (stdout, where workflow
+// commands go).
+func contractRun(t *testing.T, bin, ws, ghURL, target string, extra ...string) (int, string) {
 	t.Helper()
 	tmp := t.TempDir()
 	event := filepath.Join(tmp, "event.json")
 	os.WriteFile(event, []byte(`{"pull_request":{"number":9,"head":{"sha":"c0ffee1234","repo":{"full_name":"octo/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`), 0o600)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, buildStatic(t), "action")
+	cmd := exec.CommandContext(ctx, bin, "action")
 	cmd.Dir = ws
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + tmp,
@@ -73,11 +74,18 @@ func verdictAfterGroup(t *testing.T, log, prefix string) string {
 // group; a target that is down says why everywhere, sets passed=false
 // only, and leaves no empty report for a baseline upload.
 func TestContainerContractVerdict(t *testing.T) {
+	checkContractVerdict(t, buildStatic(t))
+}
+
+// checkContractVerdict is TestContainerContractVerdict's check of one
+// binary: the source build's, or the release build's (release_test.go).
+func checkContractVerdict(t *testing.T, bin string) {
+	t.Helper()
 	gh := ghtest.New(t)
 	ws := t.TempDir()
 	for range 2 {
 		api := httptest.NewServer(demo.Vulnerable()) // a new URL per push
-		code, log := contractRun(t, ws, gh.URL, api.URL)
+		code, log := contractRun(t, bin, ws, gh.URL, api.URL)
 		api.Close()
 		if code != 1 {
 			t.Fatalf("exit %d, want 1", code)
@@ -97,7 +105,7 @@ func TestContainerContractVerdict(t *testing.T) {
 	}
 
 	down := t.TempDir()
-	code, log := contractRun(t, down, gh.URL, "http://"+freeAddr(t), "INPUT_WAIT=300ms")
+	code, log := contractRun(t, bin, down, gh.URL, "http://"+freeAddr(t), "INPUT_WAIT=300ms")
 	if code != 3 {
 		t.Fatalf("exit %d, want 3", code)
 	}
