@@ -548,7 +548,8 @@ func script(t *testing.T, dir, name string, args ...string) (int, string, string
 	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
 
-// releaseClone is a clone of this repository's HEAD with main checked out.
+// releaseClone is a clone of this repository's HEAD, without tags, with
+// main checked out.
 func releaseClone(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("bash"); err != nil {
@@ -559,7 +560,9 @@ func releaseClone(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "authgate")
-	git(t, "", "clone", "--quiet", "--no-hardlinks", root, dir)
+	// No tags: the repository's own releases (and, in the release
+	// workflow, the tag being released) are not the test's.
+	git(t, "", "clone", "--quiet", "--no-hardlinks", "--no-tags", root, dir)
 	// CI checks out a detached commit: name it main, as a release starts.
 	git(t, dir, "checkout", "--quiet", "-B", "main")
 	// The release workflow runs these tests on a release commit, whose
