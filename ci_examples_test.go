@@ -455,6 +455,16 @@ func TestGitLabExample(t *testing.T) {
 		t.Errorf("image %s: the released image has no shell, and GitLab runs script: with one", img)
 	}
 
+	// The job runs in a Linux container (alpine: busybox wget, sha256sum,
+	// tar, awk); elsewhere its script cannot run as written.
+	if runtime.GOOS != "linux" {
+		t.Skipf("the GitLab job's script runs on Linux (alpine); this is %s", runtime.GOOS)
+	}
+	for _, tool := range []string{"wget", "sha256sum", "tar", "awk", "uname", "mktemp", "sed", "cut"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed; the job's image (alpine) has it", tool)
+		}
+	}
 	bin := buildStatic(t)
 	path := systemPath(t)
 	shells := []string{"sh"} // alpine's busybox sh is POSIX, as dash is
