@@ -24,9 +24,15 @@ const maxSchemaNodes = 32
 // beyond float64, and expanding 1e999999999 exactly would take gigabytes.
 const maxExponent = 400
 
-// locations are the parameter locations authgate sends; Swagger's body and
-// formData parameters describe a request body and are left out.
-var locations = map[string]bool{"path": true, "query": true, "header": true, "cookie": true}
+// sentLocation reports the parameter locations authgate sends; Swagger's
+// body and formData parameters describe a request body and are left out.
+func sentLocation(in string) bool {
+	switch in {
+	case "path", "query", "header", "cookie":
+		return true
+	}
+	return false
+}
 
 // paramKey identifies a parameter: OpenAPI makes name and location unique.
 type paramKey struct{ name, in string }
@@ -78,7 +84,7 @@ func params(r *resolver, list *yaml.Node) []Param {
 	for _, item := range list.Content {
 		p := r.follow(item)
 		name, in := text(p, "name"), text(p, "in")
-		if p == nil || name == "" || !locations[in] {
+		if p == nil || name == "" || !sentLocation(in) {
 			continue
 		}
 		param := Param{

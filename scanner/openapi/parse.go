@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -214,11 +213,29 @@ func schemes(doc *Document, r *resolver, defs *yaml.Node) {
 	}
 }
 
-// methods maps the operation keys of a path item to authgate's methods.
-// Swagger 2.0 has no trace, but reading one does no harm.
-var methods = map[string]string{
-	"get": "GET", "put": "PUT", "post": "POST", "delete": "DELETE",
-	"options": "OPTIONS", "head": "HEAD", "patch": "PATCH", "trace": "TRACE",
+// operationMethod maps an operation key of a path item to authgate's method.
+// Swagger 2.0 has no trace, but reading one does no harm. A switch, not a
+// map, so that start-up builds nothing.
+func operationMethod(key string) (string, bool) {
+	switch key {
+	case "get":
+		return "GET", true
+	case "put":
+		return "PUT", true
+	case "post":
+		return "POST", true
+	case "delete":
+		return "DELETE", true
+	case "options":
+		return "OPTIONS", true
+	case "head":
+		return "HEAD", true
+	case "patch":
+		return "PATCH", true
+	case "trace":
+		return "TRACE", true
+	}
+	return "", false
 }
 
 // operations reads every operation of every path from the YAML tree, the
@@ -253,7 +270,7 @@ func pathOperations(r *resolver, schemas *schemaReader, global *yaml.Node, path 
 	shared := params(r, value(item, "parameters"))
 	for j := 0; j+1 < len(item.Content); j += 2 {
 		key := item.Content[j]
-		method, ok := methods[key.Value]
+		method, ok := operationMethod(key.Value)
 		// Some generators write an operation as a $ref of its own.
 		node := r.follow(item.Content[j+1])
 		if !ok || node == nil || node.Kind != yaml.MappingNode {
@@ -318,8 +335,25 @@ func security(req *yaml.Node) (Security, []string) {
 	return level, schemes
 }
 
-// serverVariable matches a {name} placeholder of a server URL.
-var serverVariable = regexp.MustCompile(`\{[^{}]*\}`)
+// expandVariables replaces each {name} placeholder of a server URL, the
+// leftmost first and without braces inside, with value(name): what
+// regexp.MustCompile(`\{[^{}]*\}`).ReplaceAllStringFunc does, without a
+// pattern compiled at start-up.
+func expandVariables(s string, value func(name string) string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '{' {
+			if end := strings.IndexAny(s[i+1:], "{}"); end >= 0 && s[i+1+end] == '}' {
+				b.WriteString(value(s[i+1 : i+1+end]))
+				i += end + 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
 
 // serverPath returns the path of a 3.x server URL with its variables set
 // to their defaults; a variable without one (the specification requires
@@ -328,8 +362,8 @@ var serverVariable = regexp.MustCompile(`\{[^{}]*\}`)
 // not known here.
 func serverPath(server *yaml.Node) string {
 	vars := value(server, "variables")
-	raw := serverVariable.ReplaceAllStringFunc(text(server, "url"), func(v string) string {
-		return text(value(vars, v[1:len(v)-1]), "default")
+	raw := expandVariables(text(server, "url"), func(name string) string {
+		return text(value(vars, name), "default")
 	})
 	u, err := url.Parse(raw)
 	if err != nil {

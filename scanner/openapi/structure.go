@@ -189,7 +189,7 @@ func checkPathItem(path string, item *yaml.Node) error {
 		}
 	}
 	for j := 0; j+1 < len(item.Content); j += 2 {
-		method, ok := methods[item.Content[j].Value]
+		method, ok := operationMethod(item.Content[j].Value)
 		op := deref(item.Content[j+1])
 		if !ok {
 			continue
