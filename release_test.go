@@ -720,20 +720,21 @@ func TestReleaseScriptRefuses(t *testing.T) {
 
 // TestReleaseChannels: scripts/release-channels lets only the newest final
 // release of a major version take vX, and only the newest of all take
-// latest; prereleases and fixes of older lines take neither.
+// latest; prereleases and fixes of older lines take neither. It names the
+// final release before each version, the changelog's start.
 func TestReleaseChannels(t *testing.T) {
 	dir := releaseClone(t)
 	for _, tag := range []string{"v0.9.0", "v1.2.3", "v1.2.4", "v1.3.0", "v1.10.0-rc.1", "v2.0.0", "v1.9.9", "v2.1.0-beta"} {
 		git(t, dir, "tag", tag)
 	}
 	tests := []struct{ tag, want string }{
-		{"v2.0.0", "newest-in-major=true\nnewest=true\n"},
-		{"v1.9.9", "newest-in-major=true\nnewest=false\n"}, // 1.9.9 > 1.3.0: versions, not strings
-		{"v1.3.0", "newest-in-major=false\nnewest=false\n"},
-		{"v1.2.4", "newest-in-major=false\nnewest=false\n"},
-		{"v0.9.0", "newest-in-major=true\nnewest=false\n"},
-		{"v1.10.0-rc.1", "newest-in-major=false\nnewest=false\n"},
-		{"v2.1.0-beta", "newest-in-major=false\nnewest=false\n"},
+		{"v2.0.0", "newest-in-major=true\nnewest=true\nprevious=v1.9.9\n"},
+		{"v1.9.9", "newest-in-major=true\nnewest=false\nprevious=v1.3.0\n"}, // 1.9.9 > 1.3.0: versions, not strings
+		{"v1.3.0", "newest-in-major=false\nnewest=false\nprevious=v1.2.4\n"},
+		{"v1.2.4", "newest-in-major=false\nnewest=false\nprevious=v1.2.3\n"},
+		{"v0.9.0", "newest-in-major=true\nnewest=false\nprevious=\n"},
+		{"v1.10.0-rc.1", "newest-in-major=false\nnewest=false\nprevious=v1.9.9\n"},
+		{"v2.1.0-beta", "newest-in-major=false\nnewest=false\nprevious=v2.0.0\n"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := script(t, dir, "release-channels", tt.tag)
