@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -491,14 +492,20 @@ func TestReleaseBuild(t *testing.T) {
 		t.Errorf("release binary %d bytes, over %d", fi.Size(), maxBinaryBytes)
 	}
 	if runtime.GOOS == "linux" {
-		// A static binary has no program interpreter (PT_INTERP): the
-		// distroless static image has no libc to load.
-		data, err := os.ReadFile(bin)
+		// Static: no program interpreter (PT_INTERP) and no shared
+		// libraries, since the distroless static image has no libc.
+		f, err := elf.Open(bin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(data, []byte("/lib64/ld-linux")) || bytes.Contains(data, []byte("/lib/ld-linux")) {
-			t.Error("the release binary names a dynamic loader: not static")
+		defer f.Close()
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Error("the release binary has a program interpreter: not static")
+			}
+		}
+		if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
+			t.Errorf("the release binary needs shared libraries %v (%v): not static", libs, err)
 		}
 	}
 
