@@ -179,7 +179,9 @@ func NewClient(opts ClientOptions) *Client {
 	if tr == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = max(opts.Concurrency, 2)
-		t.ResponseHeaderTimeout = opts.Timeout
+		// No ResponseHeaderTimeout: the client's Timeout (below) is the
+		// same length and starts before it, so it always fired first,
+		// and its timer cost every request.
 		t.MaxResponseHeaderBytes = maxHeaderBytes
 		if opts.InsecureTLS {
 			// Only this transport, which reaches only the scanned
@@ -303,12 +305,11 @@ func (c *Client) attempt(ctx context.Context, req *Request) (*Response, time.Tim
 		c.refused.Store(true)
 		return nil, time.Time{}, ErrBudget
 	}
-	release, err := c.acquire(ctx)
-	if err != nil {
+	if err := c.acquire(ctx); err != nil {
 		c.sent.Add(-1)
 		return nil, time.Time{}, err
 	}
-	defer release()
+	defer c.release()
 	if err := c.wait(ctx); err != nil {
 		c.sent.Add(-1)
 		return nil, time.Time{}, err
@@ -325,14 +326,16 @@ func (c *Client) attempt(ctx context.Context, req *Request) (*Response, time.Tim
 }
 
 // acquire takes one of the concurrency slots; release gives it back.
-func (c *Client) acquire(ctx context.Context) (release func(), err error) {
+func (c *Client) acquire(ctx context.Context) error {
 	select {
 	case c.slots <- struct{}{}:
-		return func() { <-c.slots }, nil
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
+
+func (c *Client) release() { <-c.slots }
 
 // throttledError says why a request was not sent.
 func (c *Client) throttledError() error {
@@ -920,12 +923,11 @@ func (c *Client) probe(ctx context.Context, req *Request) *Response {
 		resp.Err = fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))
 		return resp
 	}
-	release, err := c.acquire(ctx)
-	if err != nil {
+	if err := c.acquire(ctx); err != nil {
 		resp.Err = err
 		return resp
 	}
-	defer release()
+	defer c.release()
 	if err := c.waitRate(ctx); err != nil {
 		resp.Err = err
 		return resp

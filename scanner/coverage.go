@@ -49,18 +49,25 @@ type opSeen struct{ sent, answered bool }
 // noteSent records that op was sent (and answered, when usable), for the
 // coverage's counts and the running whole-API rule's operations.
 func (s *scan) noteSent(op *openapi.Operation, answered bool) {
-	key := op.Method + " " + op.Path
+	// The key is looked up from a stack buffer and made a string only
+	// when the entry changes: this runs for every answer, cached ones too.
+	var buf [128]byte
+	k := append(append(append(buf[:0], op.Method...), ' '), op.Path...)
 	s.covMu.Lock()
 	defer s.covMu.Unlock()
 	if s.opsSeen == nil {
 		s.opsSeen = map[string]opSeen{}
 	}
-	seen := s.opsSeen[key]
-	seen.sent = true
-	seen.answered = seen.answered || answered
-	s.opsSeen[key] = seen
-	if run := s.curAPI.Load(); run != nil && !slices.Contains(run.ops, key) {
-		run.ops = append(run.ops, key)
+	seen := s.opsSeen[string(k)]
+	if !seen.sent || (answered && !seen.answered) {
+		seen.sent = true
+		seen.answered = seen.answered || answered
+		s.opsSeen[string(k)] = seen
+	}
+	if run := s.curAPI.Load(); run != nil {
+		if key := string(k); !slices.Contains(run.ops, key) {
+			run.ops = append(run.ops, key)
+		}
 	}
 }
 

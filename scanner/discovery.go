@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -145,6 +146,18 @@ func (s *scan) noteLinks(i int, op *openapi.Operation) {
 // origin, without their query (a discovered endpoint is parameterless).
 // Another host's URL is never taken.
 func linksIn(body []byte, base *url.URL) []string {
+	// A link holds a slash, and JSON text holds one as "/" or escaped
+	// ("\/", "\u002f"): a body with neither has none, and is not decoded
+	// (most answers are records without links, and every answer of the
+	// scan's GETs is read here).
+	if !bytes.ContainsAny(body, `/\`) {
+		return nil
+	}
+	return linksDecoded(body, base)
+}
+
+// linksDecoded is linksIn without its shortcut: it decodes every body.
+func linksDecoded(body []byte, base *url.URL) []string {
 	var out []string
 	EachScalar(body, true, func(_, v string) {
 		v = strings.TrimSpace(v)

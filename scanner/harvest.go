@@ -495,12 +495,24 @@ func answerFacts(id *Identity, body []byte, where string, bareTop bool) []owned 
 // and one level down in its caller-like wrappers, in key order, with the
 // dotted path to it.
 func callerScalars(body []byte, fn func(path, key, value string)) {
-	var top map[string]any
+	if top, ok := jsonObject(body); ok {
+		callerScalarsOf(top, fn)
+	}
+}
+
+// jsonObject decodes the JSON object a body starts with (numbers as
+// json.Number); ok is false when it holds no object.
+func jsonObject(body []byte) (top map[string]any, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
 	dec.UseNumber()
 	if dec.Decode(&top) != nil {
-		return
+		return nil, false
 	}
+	return top, true
+}
+
+// callerScalarsOf is callerScalars of the decoded object top.
+func callerScalarsOf(top map[string]any, fn func(path, key, value string)) {
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if v, ok := ScalarText(top[k]); ok {
 			fn(k, k, v)
@@ -812,9 +824,14 @@ func (t *Target) Carries(id *Identity, body []byte) (how string, ok bool) {
 			return
 		}
 	}
-	callerScalars(body, visit)
+	// One decoding for both walks (rules ask this of many answers).
+	top, isObject := jsonObject(body)
+	if !isObject {
+		return "", false
+	}
+	callerScalarsOf(top, visit)
 	member = true
-	memberScalars(body, visit)
+	memberScalarsOf(top, visit)
 	return how, ok
 }
 

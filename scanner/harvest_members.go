@@ -1,8 +1,6 @@
 package scanner
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -44,12 +42,13 @@ func memberList(key string) bool {
 // scalars and those of one wrapper object in it (members: [{"id": 12,
 // "role": "editor"}], collaborators: [{"user": {"login": "bob"}}]).
 func memberScalars(body []byte, fn func(path, key, value string)) {
-	var top map[string]any
-	dec := json.NewDecoder(bytes.NewReader(bytes.TrimSpace(body)))
-	dec.UseNumber()
-	if dec.Decode(&top) != nil {
-		return
+	if top, ok := jsonObject(body); ok {
+		memberScalarsOf(top, fn)
 	}
+}
+
+// memberScalarsOf is memberScalars of the decoded object top.
+func memberScalarsOf(top map[string]any, fn func(path, key, value string)) {
 	lists := func(obj map[string]any, prefix string) {
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if list, ok := obj[k].([]any); ok && memberList(k) {

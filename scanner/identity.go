@@ -130,7 +130,12 @@ func (id *Identity) apply(h http.Header) {
 	if id == nil {
 		return
 	}
-	for _, c := range id.Creds() {
+	// The slice itself, not Creds' copy (one per request sent): a new
+	// token replaces id.headers (setToken), it never writes into it.
+	id.mu.RLock()
+	creds := id.headers
+	id.mu.RUnlock()
+	for _, c := range creds {
 		if c.Name == "Cookie" && h.Get("Cookie") != "" {
 			h.Set("Cookie", h.Get("Cookie")+"; "+c.Value)
 			continue

@@ -188,10 +188,17 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	// path is the route as the server decodes it, raw as it is sent: a
 	// value with a space, a slash or non-ASCII letters is escaped once.
 	path, raw := t.Op.Path, escapeRoute(t.Op.Path)
-	q := url.Values{}
+	var q url.Values // made when a value needs it; nil encodes as ""
 	h := http.Header{}
 	var cookies []string
-	for _, key := range slices.Sorted(maps.Keys(values)) {
+	// Sorted in place, on the stack for the few values an operation has:
+	// rules build a request for every cache lookup too.
+	keys := make([]string, 0, 8)
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
 		in, name, _ := strings.Cut(key, ":")
 		v := values[key]
 		switch in {
@@ -202,6 +209,9 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 			if id.IsAnonymous() && credentialParam.MatchString(name) {
 				// An anonymous request carries no credentials at all.
 				continue
+			}
+			if q == nil {
+				q = url.Values{}
 			}
 			q.Set(name, v)
 		case "header":
@@ -228,7 +238,31 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 // decoded one, and Go would escape the decoded path instead, sending a
 // value's slash as a separator (/café/{name} with "team/1").
 func escapeRoute(route string) string {
+	if escapesAsIs(route) {
+		return route
+	}
 	return placeholderBraces.Replace((&url.URL{Path: route}).EscapedPath())
+}
+
+// escapesAsIs reports whether escapeRoute(route) is route itself: no byte
+// but its braces is one a path escapes. Most routes are so, and asking
+// allocates nothing, where escaping and unescaping the braces copied the
+// route twice for every request built. Each piece between braces is
+// asked of url.URL itself (escaping is byte by byte), except "*", which
+// EscapedPath keeps as it is only when it is the whole path.
+func escapesAsIs(route string) bool {
+	start := 0
+	for i := 0; i <= len(route); i++ {
+		if i < len(route) && route[i] != '{' && route[i] != '}' {
+			continue
+		}
+		piece := route[start:i]
+		start = i + 1
+		if u := (url.URL{Path: piece}); piece == "*" || u.EscapedPath() != piece {
+			return false
+		}
+	}
+	return true
 }
 
 // placeholderBraces unescapes a route's braces; built once (a Replacer is
@@ -522,14 +556,40 @@ func (t *Target) Resend(ctx context.Context, r *Response) *Response {
 }
 
 func cacheKey(r *Request) string {
-	var b strings.Builder
 	name := "anonymous"
 	if !r.Identity.IsAnonymous() {
 		name = r.Identity.Name
 	}
-	b.WriteString(name + " " + r.Method + " " + r.URL.String())
-	for _, k := range slices.Sorted(maps.Keys(r.Header)) {
-		b.WriteString("\n" + k + ": " + strings.Join(r.Header[k], ","))
+	u := r.URL.String()
+	// Written piece by piece into one buffer of the right size, the
+	// header names sorted on the stack: a key is built for every lookup.
+	size := len(name) + len(r.Method) + len(u) + 2
+	keys := make([]string, 0, 8)
+	for k, vs := range r.Header {
+		keys = append(keys, k)
+		size += len(k) + 3 + len(vs)
+		for _, v := range vs {
+			size += len(v)
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(name)
+	b.WriteByte(' ')
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	b.WriteString(u)
+	for _, k := range keys {
+		b.WriteByte('\n')
+		b.WriteString(k)
+		b.WriteString(": ")
+		for i, v := range r.Header[k] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(v)
+		}
 	}
 	return b.String()
 }

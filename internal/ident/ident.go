@@ -16,7 +16,7 @@ import (
 // Digits stay with the letters before them (oauth2Token: [oauth2 token],
 // 2fa: [2fa]), so names read as the words people write.
 func Words(s string) []string {
-	return split([]rune(s), false)
+	return split(s, []rune(s), false)
 }
 
 // Tokens splits s like Words, but letters and digits are words apart
@@ -31,39 +31,51 @@ func Tokens(s string) []string {
 			rs[i] = ' '
 		}
 	}
-	return split(rs, true)
+	return split(s, rs, true)
 }
 
-// split is Words, with digitsApart Tokens' digit boundaries.
-func split(rs []rune, digitsApart bool) []string {
+// split is Words of s, read as rs, with digitsApart Tokens' digit
+// boundaries. A word is a run rs[start:i] of letters and digits. When s
+// has one byte per rune, a word is also s[start:i] (a byte that is not
+// ASCII is then an invalid one, read as a separator), and is taken from s
+// without a copy unless it must be lower-cased: the scan splits the keys
+// of every answer, and most are lower-case ASCII.
+func split(s string, rs []rune, digitsApart bool) []string {
 	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
+	start := 0
+	fromS := len(rs) == len(s)
+	flush := func(end int) {
+		if end > start {
+			var w string
+			if fromS {
+				w = s[start:end]
+			} else {
+				w = string(rs[start:end])
+			}
+			out = append(out, strings.ToLower(w))
 		}
+		start = end
 	}
 	for i, r := range rs {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			flush()
+			flush(i)
+			start = i + 1
 			continue
 		}
-		if len(cur) > 0 {
+		if i > start {
 			prev := rs[i-1]
 			nextLower := i+1 < len(rs) && unicode.IsLower(rs[i+1])
 			switch {
 			case digitsApart && unicode.IsDigit(prev) != unicode.IsDigit(r):
 				// v2, 2fa
-				flush()
+				flush(i)
 			case unicode.IsUpper(r) && (unicode.IsLower(prev) || unicode.IsDigit(prev) || unicode.IsUpper(prev) && nextLower):
 				// fooBar, foo2Bar, and the last capital of an
 				// acronym before a word (JWTSecret: JWT, Secret).
-				flush()
+				flush(i)
 			}
 		}
-		cur = append(cur, r)
 	}
-	flush()
+	flush(len(rs))
 	return out
 }
