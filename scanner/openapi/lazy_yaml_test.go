@@ -3,6 +3,7 @@ package openapi
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -280,6 +281,108 @@ func TestYAMLByPathsSameDocument(t *testing.T) {
 	}
 }
 
+// generateTrickyYAML writes an OpenAPI 3.1 document of n path items
+// indented by indent spaces, each drawn (from seed, the same every run)
+// with a mix of what block YAML allows: comments (after keys, between
+// members, in the first column), blank lines, literal and folded block
+// scalars with chomping and indentation indicators, multi-line plain and
+// quoted scalars, plain, single- and double-quoted path keys, flow
+// collections, extensions, $refs to components and path item $refs.
+func generateTrickyYAML(seed uint64, n, indent int) []byte {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	pad := func(level int) string { return strings.Repeat(" ", level*indent) }
+	var b strings.Builder
+	b.WriteString("openapi: 3.1.0\ninfo: {title: generated, version: '1'}\nsecurity: [{bearer: []}]\n")
+	b.WriteString("paths:" + []string{"", " # the routes", "   "}[rng.IntN(3)] + "\n")
+	for i := range n {
+		for range rng.IntN(2) {
+			b.WriteString([]string{"\n", "# a column-1 comment\n", pad(1) + "# a comment\n", pad(3) + "# deeper\n"}[rng.IntN(4)])
+		}
+		path := fmt.Sprintf("/items%d/{id}", i)
+		key := []string{path, "'" + path + "'", `"` + path + `"`}[rng.IntN(3)]
+		if rng.IntN(10) == 0 {
+			fmt.Fprintf(&b, "%s%s:\n%s$ref: '#/components/pathItems/Shared'\n", pad(1), key, pad(2))
+			continue
+		}
+		if rng.IntN(12) == 0 {
+			fmt.Fprintf(&b, "%sx-note%d: {text: skipped}\n", pad(1), i)
+			continue
+		}
+		fmt.Fprintf(&b, "%s%s:%s\n", pad(1), key, []string{"", " # item"}[rng.IntN(2)])
+		if rng.IntN(2) == 0 {
+			fmt.Fprintf(&b, "%sparameters:\n%s- $ref: '#/components/parameters/Id'\n", pad(2), pad(3))
+		}
+		for _, m := range []string{"get", "put", "post", "delete"} {
+			if rng.IntN(2) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "%s%s:\n%soperationId: %s%d\n", pad(2), m, pad(3), m, i)
+			switch rng.IntN(5) {
+			case 0:
+				fmt.Fprintf(&b, "%ssummary: a plain summary\n%sthat goes on\n", pad(3), pad(4))
+			case 1:
+				fmt.Fprintf(&b, "%ssummary: \"a quoted: summary\n%s\\ with an escape\"\n", pad(3), pad(4))
+			case 2:
+				fmt.Fprintf(&b, "%ssummary: 'single ''quoted''\n\n%safter a blank line'\n", pad(3), pad(4))
+			}
+			if rng.IntN(2) == 0 {
+				ind := []string{"|", "|-", "|+", ">", ">-", "|2"}[rng.IntN(6)]
+				extra := ""
+				if ind == "|2" {
+					extra = " "
+				}
+				fmt.Fprintf(&b, "%sdescription: %s\n%s%sfirst line: not a key\n\n%s%s  indented\n%s%s# not a comment\n", pad(3), ind, pad(4), extra, pad(4), extra, pad(4), extra)
+			}
+			if rng.IntN(4) == 0 {
+				fmt.Fprintf(&b, "%ssecurity: []\n", pad(3))
+			}
+			if rng.IntN(2) == 0 {
+				fmt.Fprintf(&b, "%sparameters: [{name: q, in: query, schema: {type: string, example: 'a: b'}}, {$ref: '#/components/parameters/Missing'}]\n", pad(3))
+			}
+			if m == "put" || m == "post" {
+				fmt.Fprintf(&b, "%srequestBody:\n%scontent:\n%sapplication/json:\n%sschema: {$ref: '#/components/schemas/Item'}\n", pad(3), pad(4), pad(5), pad(6))
+			}
+			fmt.Fprintf(&b, "%sresponses:\n%s'200':\n%sdescription: ok\n%scontent: {application/json: {schema: {$ref: '#/components/schemas/Item'}}}\n", pad(3), pad(4), pad(5), pad(5))
+		}
+	}
+	b.WriteString("components:\n")
+	for _, line := range []string{
+		"parameters:",
+		"  Id: {name: id, in: path, required: true, schema: {type: integer, example: 7}}",
+		"pathItems:",
+		"  Shared:",
+		"    get: {operationId: shared, parameters: [{$ref: '#/components/parameters/Id'}]}",
+		"schemas:",
+		"  Item:",
+		"    type: object",
+		"    properties: {id: {type: integer}, next: {$ref: '#/components/schemas/Item'}}",
+		"securitySchemes:",
+		"  bearer: {type: http, scheme: bearer}",
+	} {
+		lead := len(line) - len(strings.TrimLeft(line, " "))
+		b.WriteString(pad(1+lead/2) + line[lead:] + "\n")
+	}
+	return []byte(b.String())
+}
+
+// TestYAMLByPathsGenerated compares the reading by paths with the whole
+// one on generated documents (generateTrickyYAML) indented by two, three
+// and four spaces, in batches of one path item, of 2 KB and of the
+// default size.
+func TestYAMLByPathsGenerated(t *testing.T) {
+	for seed := range uint64(6) {
+		indent := 2 + int(seed%3)
+		data := generateTrickyYAML(seed, 80, indent)
+		for _, batch := range []int{1, 2 << 10, lazyBatchBytes} {
+			t.Run(fmt.Sprintf("seed=%d/indent=%d/batch=%d", seed, indent, batch), func(t *testing.T) {
+				if !sameAsWholeYAML(t, data, batch) {
+					t.Error("read whole, want by paths")
+				}
+			})
+		}
+	}
+}
+
 // TestYAMLByPathsDeclines checks the documents that must be read whole,
 // and that Parse then gives the whole reading's Document or error.
 func TestYAMLByPathsDeclines(t *testing.T) {
@@ -357,6 +460,7 @@ func FuzzYAMLByPaths(f *testing.F) {
 	f.Add([]byte(brokenRefsDoc), 2)
 	f.Add(fmt.Appendf(nil, trickyYAML, ""), 1)
 	f.Add([]byte(schemas30), 3)
+	f.Add(generateTrickyYAML(1, 6, 2), 1)
 	f.Add([]byte("openapi: 3.1.0\npaths:\n  /a:\n    get:\n      summary: |\n        x\n# c\n  /b: {get: {}}\n"), 1)
 	f.Add([]byte("openapi: 3.0.0\ninfo: {title: \"a\npaths:\n  /a: {get: {}}\n  b\"}\n"), 1)
 	f.Fuzz(func(t *testing.T, data []byte, batch int) {
