@@ -132,3 +132,27 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out)
 	}
 }
+
+// TestGCPercent: authgate sets its own GC percent unless the user set GOGC,
+// which the runtime then applies unchanged.
+func TestGCPercent(t *testing.T) {
+	for _, tc := range []struct {
+		env     string
+		percent int
+		set     bool
+	}{
+		{"", defaultGCPercent, true},
+		{"100", 0, false},
+		{"off", 0, false},
+	} {
+		percent, set := gcPercent(func(k string) string {
+			if k == "GOGC" {
+				return tc.env
+			}
+			return ""
+		})
+		if percent != tc.percent || set != tc.set {
+			t.Errorf("GOGC=%q: gcPercent() = %d, %v; want %d, %v", tc.env, percent, set, tc.percent, tc.set)
+		}
+	}
+}
