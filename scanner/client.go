@@ -695,15 +695,23 @@ func (c *Client) send(ctx context.Context, req *Request, resp *Response) {
 	} else {
 		req.Identity.apply(hreq.Header)
 	}
-	hreq.Header.Set("User-Agent", UserAgent)
+	// The scanner's own headers share one backing array: one allocation
+	// per request instead of one per header. Each value is capped to its
+	// one element, so nothing can append into another's.
+	own := make([]string, 0, 3)
+	set := func(name, v string) { // name is canonical
+		own = append(own, v)
+		hreq.Header[name] = own[len(own)-1 : len(own) : len(own)]
+	}
+	set("User-Agent", UserAgent)
 	if hreq.Header.Get("Accept") == "" {
-		hreq.Header.Set("Accept", "application/json, */*;q=0.5")
+		set("Accept", "application/json, */*;q=0.5")
 	}
 	// Ask for gzip ourselves rather than let the transport decode it
 	// unseen, so that the decoder can see how much came over the wire.
 	gzipped := hreq.Header.Get("Accept-Encoding") == "" && req.Method != http.MethodHead
 	if gzipped {
-		hreq.Header.Set("Accept-Encoding", "gzip")
+		set("Accept-Encoding", "gzip")
 	}
 
 	hresp, err := c.http.Do(hreq)

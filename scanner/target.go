@@ -227,9 +227,15 @@ func (t *Target) Request(id *Identity, values map[string]string) *Request {
 	if t.unlisted != "" {
 		prefix, rawPrefix = "", "" // discovered from the origin's root
 	}
-	u := &url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: prefix + path,
-		RawPath: rawPrefix + raw, RawQuery: q.Encode()}
-	return &Request{Method: t.Op.Method, URL: u, Header: h, Identity: id}
+	// The request and its URL are one allocation: rules build a request
+	// for every cache lookup too.
+	ru := &struct {
+		r Request
+		u url.URL
+	}{u: url.URL{Scheme: t.s.base.Scheme, Host: t.s.base.Host, Path: prefix + path,
+		RawPath: rawPrefix + raw, RawQuery: q.Encode()}}
+	ru.r = Request{Method: t.Op.Method, URL: &ru.u, Header: h, Identity: id}
+	return &ru.r
 }
 
 // escapeRoute is a route as sent: its own text escaped where a URL needs

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -229,16 +228,17 @@ const (
 // sameShape returns a random value as long as v with every letter and
 // digit replaced by a random one of its class; separators stay in place.
 func sameShape(v string) string {
+	var d draws
 	for {
 		b := []byte(v)
 		for i, c := range b {
 			switch {
 			case c >= 'a' && c <= 'z':
-				b[i] = randomChar(lowerChars)
+				b[i] = d.char(lowerChars)
 			case c >= 'A' && c <= 'Z':
-				b[i] = randomChar(upperChars)
+				b[i] = d.char(upperChars)
 			case c >= '0' && c <= '9':
-				b[i] = randomChar(digitChars)
+				b[i] = d.char(digitChars)
 			}
 		}
 		// A value with no letters or digits cannot change; one that
@@ -257,13 +257,25 @@ func keepSeparators(r rune) rune {
 	return r
 }
 
-func randomChar(set string) byte {
-	n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
-	if err != nil {
-		// crypto/rand does not fail on supported platforms.
-		return set[0]
+// draws hands out random characters from random bytes read a batch at a
+// time (math/big's rand.Int, one draw per character, cost four
+// allocations each: the invalid-token rules forge a token per operation).
+type draws struct{ buf []byte }
+
+// char returns a character of set (at most 256 long), each equally
+// likely: a byte past the largest multiple of len(set) is drawn again.
+func (d *draws) char(set string) byte {
+	limit := 256 - 256%len(set)
+	for {
+		if len(d.buf) == 0 {
+			d.buf = randomBytes(64)
+		}
+		c := int(d.buf[0])
+		d.buf = d.buf[1:]
+		if c < limit {
+			return set[c%len(set)]
+		}
 	}
-	return set[n.Int64()]
 }
 
 func randomBytes(n int) []byte {
