@@ -195,8 +195,12 @@ func lower(c byte) byte {
 }
 
 // foldBuf is the stack buffer of lower-casing for inputs up to its size;
-// longer ones are lowered into a buffer from foldPool.
-const foldBuf = 1024
+// longer ones are lowered into a buffer from foldPool. Inputs up to
+// smallFoldBuf use a smaller one.
+const (
+	foldBuf      = 1024
+	smallFoldBuf = 64
+)
 
 var foldPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
@@ -225,11 +229,17 @@ func (r *Regexp) mayMatch(s string) bool {
 		}
 		return false
 	}
-	var stack [foldBuf]byte
+	// Lowered into a stack buffer just large enough: a key or a short
+	// value (most inputs) does not pay for zeroing the large one.
 	var low []byte
-	if len(s) <= foldBuf {
+	switch {
+	case len(s) <= smallFoldBuf:
+		var small [smallFoldBuf]byte
+		low = small[:0]
+	case len(s) <= foldBuf:
+		var stack [foldBuf]byte
 		low = stack[:0]
-	} else {
+	default:
 		p := foldPool.Get().(*[]byte)
 		defer func() {
 			if cap(*p) <= 1<<20 {
