@@ -461,6 +461,7 @@ func FuzzYAMLByPaths(f *testing.F) {
 	f.Add(fmt.Appendf(nil, trickyYAML, ""), 1)
 	f.Add([]byte(schemas30), 3)
 	f.Add(generateTrickyYAML(1, 6, 2), 1)
+	f.Add([]byte("  /a:\n    get: {summary: x}\n  '/b':\n    post:\n      description: |\n        text\n"), 1)
 	f.Add([]byte("openapi: 3.1.0\npaths:\n  /a:\n    get:\n      summary: |\n        x\n# c\n  /b: {get: {}}\n"), 1)
 	f.Add([]byte("openapi: 3.0.0\ninfo: {title: \"a\npaths:\n  /a: {get: {}}\n  b\"}\n"), 1)
 	f.Fuzz(func(t *testing.T, data []byte, batch int) {
@@ -474,19 +475,23 @@ func FuzzYAMLByPaths(f *testing.F) {
 			}
 			data = blockYAML(t, data, 2+batch%3)
 		}
-		doc, ok := parseYAMLByPaths(data, batch%64)
-		if !ok {
-			return
-		}
-		whole, err := parseWhole(data, "fuzz.yaml")
-		if err != nil {
-			t.Fatalf("read by paths, but the whole reading fails: %v", err)
-		}
-		if !reflect.DeepEqual(doc, whole) {
-			t.Fatalf("read by paths:\n%s\nwant (whole):\n%s", dump(doc), dump(whole))
-		}
-		if msg := sameNodes(data, batch%64); msg != "" {
-			t.Fatal(msg)
+		// The input as a document, and as the text of a paths block
+		// (most inputs are not a document read by paths).
+		for _, data := range [][]byte{data, append([]byte("openapi: 3.1.0\npaths:\n"), data...)} {
+			doc, ok := parseYAMLByPaths(data, batch%64)
+			if !ok {
+				continue
+			}
+			whole, err := parseWhole(data, "fuzz.yaml")
+			if err != nil {
+				t.Fatalf("read by paths, but the whole reading fails: %v", err)
+			}
+			if !reflect.DeepEqual(doc, whole) {
+				t.Fatalf("read by paths:\n%s\nwant (whole):\n%s", dump(doc), dump(whole))
+			}
+			if msg := sameNodes(data, batch%64); msg != "" {
+				t.Fatal(msg)
+			}
 		}
 	})
 }
