@@ -19,9 +19,18 @@ import (
 // by indent spaces, the way YAML tools write API descriptions.
 func blockYAML(tb testing.TB, data []byte, indent int) []byte {
 	tb.Helper()
+	out, err := asBlockYAML(data, indent)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// asBlockYAML is blockYAML's conversion, or the error that stopped it.
+func asBlockYAML(data []byte, indent int) ([]byte, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	stack := []*yaml.Node{&n}
 	for len(stack) > 0 {
@@ -33,12 +42,12 @@ func blockYAML(tb testing.TB, data []byte, indent int) []byte {
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(indent)
 	if err := enc.Encode(&n); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	if err := enc.Close(); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 // sameAsWholeYAML parses a YAML document by paths (batches of batchBytes)
@@ -469,11 +478,10 @@ func FuzzYAMLByPaths(f *testing.F) {
 			return
 		}
 		if looksLikeJSON(data) {
-			var n yaml.Node
-			if yaml.Unmarshal(data, &n) != nil {
+			var err error
+			if data, err = asBlockYAML(data, 2+(batch%3+3)%3); err != nil {
 				return
 			}
-			data = blockYAML(t, data, 2+batch%3)
 		}
 		// The input as a document, and as the text of a paths block
 		// (most inputs are not a document read by paths).
