@@ -228,7 +228,10 @@ func NewClient(opts ClientOptions) *Client {
 
 // origin returns scheme://host:port with the default port made explicit,
 // so that http://h and http://h:80 compare equal.
-func origin(u *url.URL) string {
+func origin(u *url.URL) string { return string(appendOrigin(nil, u)) }
+
+// appendOrigin appends origin(u) to b.
+func appendOrigin(b []byte, u *url.URL) []byte {
 	port := u.Port()
 	if port == "" {
 		port = "80"
@@ -236,7 +239,19 @@ func origin(u *url.URL) string {
 			port = "443"
 		}
 	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+	b = append(b, strings.ToLower(u.Scheme)...)
+	b = append(b, "://"...)
+	b = append(b, strings.ToLower(u.Hostname())...)
+	b = append(b, ':')
+	return append(b, port...)
+}
+
+// inScope reports whether u is on one of the origins requests may go to.
+// Asked for every request, it looks the origin up from a stack buffer
+// instead of building its text.
+func (c *Client) inScope(u *url.URL) bool {
+	var buf [128]byte
+	return c.origins[string(appendOrigin(buf[:0], u))]
 }
 
 // Sent is the number of requests sent so far.
@@ -256,7 +271,7 @@ func (c *Client) Failed() int { return int(c.failed.Load()) }
 // Every attempt without a usable answer is an error in the statistics,
 // so that Failed() equals Sent() when nothing answered.
 func (c *Client) Do(ctx context.Context, req *Request) *Response {
-	if !c.origins[origin(req.URL)] {
+	if !c.inScope(req.URL) {
 		return &Response{Request: req, Err: fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))}
 	}
 	// last is the latest answer. A request not sent (budget, throttling,
@@ -927,7 +942,7 @@ func targetTLSError(target *url.URL, err error) error {
 // the rate limiter still apply.
 func (c *Client) probe(ctx context.Context, req *Request) *Response {
 	resp := &Response{Request: req}
-	if !c.origins[origin(req.URL)] {
+	if !c.inScope(req.URL) {
 		resp.Err = fmt.Errorf("%w: %s", ErrOutOfScope, origin(req.URL))
 		return resp
 	}

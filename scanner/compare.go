@@ -509,6 +509,19 @@ func EachScalar(body []byte, inLists bool, fn func(key, value string)) bool {
 
 const maxRecordDepth = 4
 
+// sortedKeys returns m's keys sorted, in buf's room when they fit: the
+// harvest and the rules walk every decoded answer's objects in key order,
+// and a caller that passes a small stack buffer allocates nothing for the
+// few keys a record has.
+func sortedKeys[V any](m map[string]V, buf []string) []string {
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
 func scalarString(v any) (string, bool) {
 	switch t := v.(type) {
 	case string:

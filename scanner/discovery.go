@@ -116,7 +116,9 @@ func (s *scan) noteLinks(i int, op *openapi.Operation) {
 	// The bodies are read outside the lock: the other workers need it.
 	var bodies [][]byte
 	s.mu.Lock()
-	for _, k := range slices.Sorted(slices.Values(s.cacheKeys[op.Method+" "+op.Path])) {
+	keys := append(make([]string, 0, 16), s.cacheKeys[op.Method+" "+op.Path]...)
+	slices.Sort(keys) // a copy: the cache's list keeps its order
+	for _, k := range keys {
 		if r := s.cache[k]; r != nil && r.Request.Method == "GET" && r.OK() {
 			bodies = append(bodies, r.Body)
 		}

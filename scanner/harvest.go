@@ -513,7 +513,7 @@ func jsonObject(body []byte) (top map[string]any, ok bool) {
 
 // callerScalarsOf is callerScalars of the decoded object top.
 func callerScalarsOf(top map[string]any, fn func(path, key, value string)) {
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	for _, k := range sortedKeys(top, make([]string, 0, 16)) {
 		if v, ok := ScalarText(top[k]); ok {
 			fn(k, k, v)
 			continue
@@ -522,7 +522,7 @@ func callerScalarsOf(top map[string]any, fn func(path, key, value string)) {
 		if !ok || !callerWrapper.MatchString(normKey(k)) {
 			continue
 		}
-		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+		for _, k2 := range sortedKeys(inner, make([]string, 0, 16)) {
 			if v, ok := ScalarText(inner[k2]); ok {
 				fn(k+"."+k2, k2, v)
 			}

@@ -2,8 +2,6 @@ package scanner
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -50,14 +48,14 @@ func memberScalars(body []byte, fn func(path, key, value string)) {
 // memberScalarsOf is memberScalars of the decoded object top.
 func memberScalarsOf(top map[string]any, fn func(path, key, value string)) {
 	lists := func(obj map[string]any, prefix string) {
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
+		for _, k := range sortedKeys(obj, make([]string, 0, 16)) {
 			if list, ok := obj[k].([]any); ok && memberList(k) {
 				membersOf(list, prefix+k, fn)
 			}
 		}
 	}
 	lists(top, "")
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	for _, k := range sortedKeys(top, make([]string, 0, 16)) {
 		if inner, ok := top[k].(map[string]any); ok && callerWrapper.MatchString(normKey(k)) {
 			lists(inner, k+".")
 		}
@@ -77,7 +75,7 @@ func membersOf(list []any, path string, fn func(path, key, value string)) {
 		if !ok {
 			continue
 		}
-		for _, k := range slices.Sorted(maps.Keys(obj)) {
+		for _, k := range sortedKeys(obj, make([]string, 0, 16)) {
 			if v, ok := ScalarText(obj[k]); ok {
 				fn(at+"."+k, k, v)
 				continue
@@ -86,7 +84,7 @@ func membersOf(list []any, path string, fn func(path, key, value string)) {
 			if !ok || !callerWrapper.MatchString(normKey(k)) {
 				continue
 			}
-			for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+			for _, k2 := range sortedKeys(inner, make([]string, 0, 16)) {
 				if v, ok := ScalarText(inner[k2]); ok {
 					fn(at+"."+k+"."+k2, k2, v)
 				}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"unicode"
@@ -67,7 +66,7 @@ func heldFacts(id *Identity, body []byte, src string) []owned {
 		out = append(out, owned{owner: id, kind: kindHeld, key: key, value: value,
 			how: fmt.Sprintf("%s %s in %q's %s", path, value, id.Name, src)})
 	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	for _, k := range sortedKeys(top, make([]string, 0, 16)) {
 		inner, ok := top[k].(map[string]any)
 		if !ok {
 			add(k, k, normKey(k), top[k])
@@ -76,7 +75,7 @@ func heldFacts(id *Identity, body []byte, src string) []owned {
 		if credentialFieldName.MatchString(k) {
 			continue
 		}
-		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+		for _, k2 := range sortedKeys(inner, make([]string, 0, 16)) {
 			key := normKey(k2)
 			if key == "id" || key == "uuid" {
 				if callerWrapper.MatchString(normKey(k)) {
@@ -217,7 +216,7 @@ func ownerOf(rec map[string]any, facts []owned) (path, value string, owner *Iden
 // asking whom it names: its path, its value and its normalised key (which
 // says what kinds of facts it may name, see ownerKinds).
 func ownerFieldOf(rec map[string]any) (path, value, key string, ok bool) {
-	for _, k := range slices.Sorted(maps.Keys(rec)) {
+	for _, k := range sortedKeys(rec, make([]string, 0, 16)) {
 		n := normKey(k)
 		if v, isScalar := ScalarText(rec[k]); isScalar && ownerField.MatchString(n) && v != "" {
 			return k, v, n, true
@@ -226,7 +225,7 @@ func ownerFieldOf(rec map[string]any) (path, value, key string, ok bool) {
 		if !isObject || !ownerParent.MatchString(n) {
 			continue
 		}
-		for _, k2 := range slices.Sorted(maps.Keys(inner)) {
+		for _, k2 := range sortedKeys(inner, make([]string, 0, 16)) {
 			n2 := normKey(k2)
 			if v, isScalar := ScalarText(inner[k2]); isScalar && ownerChild.MatchString(n2) && v != "" {
 				return k + "." + k2, v, n2, true
@@ -359,7 +358,7 @@ func listed(la listAnswer, rec map[string]any) (listedRecord, bool) {
 		return listedRecord{}, false
 	}
 	lr := listedRecord{from: la.from, path: la.path, ownerPath: ownerPath, ownerValue: ownerValue, ownerKey: ownerKey}
-	for _, k := range slices.Sorted(maps.Keys(rec)) {
+	for _, k := range sortedKeys(rec, make([]string, 0, 16)) {
 		n := normKey(k)
 		if s, isScalar := ScalarText(rec[k]); isScalar && (personKey.MatchString(k) || isEmail(s)) && !ownerField.MatchString(n) {
 			return listedRecord{}, false // a person's record
@@ -438,7 +437,7 @@ func listObjects(body []byte) []map[string]any {
 				}
 			}
 		case map[string]any:
-			for _, k := range slices.Sorted(maps.Keys(t)) {
+			for _, k := range sortedKeys(t, make([]string, 0, 16)) {
 				walk(t[k], depth+1)
 			}
 		}
@@ -609,7 +608,7 @@ func (t *Target) OwnerField(body []byte) (path, value string, owner *Identity, o
 	if path, value, owner, ok = ownerOf(top, self); ok {
 		return path, value, owner, ok
 	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
+	for _, k := range sortedKeys(top, make([]string, 0, 16)) {
 		if inner, isObject := top[k].(map[string]any); isObject && callerWrapper.MatchString(normKey(k)) {
 			if path, value, owner, ok = ownerOf(inner, self); ok {
 				return k + "." + path, value, owner, ok

@@ -3,7 +3,6 @@ package rules
 import (
 	"bytes"
 	"encoding/json"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -342,7 +341,13 @@ func eachNamedScalar(body []byte, fn func(name, value string)) bool {
 					name = n // {"name": "DB_PASSWORD", "value": "pw"}
 				}
 			}
-			for _, k := range slices.Sorted(maps.Keys(t)) {
+			// Sorted on the stack: every answer's records are walked.
+			keys := make([]string, 0, 16)
+			for k := range t {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
 				childName := k
 				if k == "value" && name != "" {
 					childName = name
