@@ -27,12 +27,17 @@ func blockYAML(tb testing.TB, data []byte, indent int) []byte {
 }
 
 // asBlockYAML is blockYAML's conversion, or the error that stopped it.
+// JSON is read with libopenapi's reader (the YAML parser takes minutes
+// on a large JSON document under the race detector).
 func asBlockYAML(data []byte, indent int) ([]byte, error) {
-	var n yaml.Node
-	if err := yaml.Unmarshal(data, &n); err != nil {
+	cfg := libConfig()
+	cfg.BypassDocumentCheck = true
+	info, err := datamodel.ExtractSpecInfoWithConfig(data, cfg)
+	if err != nil {
 		return nil, err
 	}
-	stack := []*yaml.Node{&n}
+	n := info.RootNode
+	stack := []*yaml.Node{n}
 	for len(stack) > 0 {
 		top := stack[len(stack)-1]
 		stack = append(stack[:len(stack)-1], top.Content...)
@@ -41,7 +46,7 @@ func asBlockYAML(data []byte, indent int) ([]byte, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(indent)
-	if err := enc.Encode(&n); err != nil {
+	if err := enc.Encode(n); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
