@@ -184,8 +184,8 @@ func main() { fmt.Println("floor") }
 // BenchmarkScanMemory is the peak resident memory of the real binary
 // scanning a 1,000-operation API on loopback (goal: under 100 MB): a full
 // safe scan with two identities, no rate limit, the JSON report written
-// to a file. The peak is the kernel's (getrusage maxrss of the child), so
-// it counts everything: heap, stacks, runtime and binary.
+// to a file. The peak is the kernel's (the child's VmHWM, see watchHWM),
+// so it counts everything: heap, stacks, runtime and binary.
 //
 // The test API's records are a hundred bytes; pad=32KiB adds 32 KiB to
 // each (list answers are then about 64 KiB), to show whether memory grows
@@ -197,7 +197,8 @@ func main() { fmt.Println("floor") }
 // ops=20000 is issue 13's goal (peak RSS under 100 MB at 20,000
 // operations) measured on the binary alone: BenchmarkScanScale's
 // peak-RSS-MB is the test process's, which also holds the benchmark's own
-// memory (an upper bound).
+// memory (an upper bound). ops=20000-yaml is the same scan with the
+// description in block YAML, read from a file.
 func BenchmarkScanMemory(b *testing.B) {
 	for _, pad := range []int{0, 32 << 10} {
 		b.Run(fmt.Sprintf("pad=%dKiB", pad>>10), func(b *testing.B) {
@@ -207,8 +208,7 @@ func BenchmarkScanMemory(b *testing.B) {
 	b.Run("ops=20000", func(b *testing.B) {
 		benchScanMemory(b, testapi.New(20000), 20000)
 	})
-	// The same API described in block-style YAML (6.4 MB), read from a
-	// file with --openapi: YAML users are held to the same 100 MB.
+	// YAML users are held to the same 100 MB (the description is 6.4 MB).
 	b.Run("ops=20000-yaml", func(b *testing.B) {
 		h := testapi.New(20000)
 		spec := filepath.Join(b.TempDir(), "openapi.yaml")
