@@ -407,6 +407,9 @@ func TestYAMLByPathsDeclines(t *testing.T) {
 	}{
 		{"plain", head + "paths:\n  /a:\n    get: {}\n", true},
 		{"paths first, no newline at the end", "paths:\n  /a:\n    get: {}\nopenapi: 3.0.0", true},
+		{"paths last, no newline at the end", head + "paths:\n  /a:\n    get: {}\n  /b:\n    get:\n      summary: |\n        text", true},
+		{"byte order mark", "\ufeff" + head + "paths:\n  /a: {get: {}}\n", true},
+		{"byte order mark before paths", "\ufeffpaths:\n  /a: {get: {}}\nopenapi: 3.0.0\n", false},
 		{"comment on the paths line", head + "paths:   # routes\n  /a: {get: {}}\n", true},
 		{"anchor and alias inside one operation", head + "paths:\n  /a:\n    get:\n      parameters: [&p {name: q, in: query}, *p]\n", false},
 		{"alias crossing the cut", head + "x-p: &p {name: q, in: query}\npaths:\n  /a:\n    get: {parameters: [*p]}\n", false},
