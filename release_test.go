@@ -753,3 +753,130 @@ func TestReleaseChannels(t *testing.T) {
 		t.Errorf("release-channels of a missing tag: exit %d %q", code, stderr)
 	}
 }
+
+// workflow is the part of a GitHub Actions workflow file these tests read.
+type workflow struct {
+	Permissions map[string]string `yaml:"permissions"`
+	Jobs        map[string]struct {
+		Permissions map[string]string `yaml:"permissions"`
+		Steps       []workflowStep    `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+type workflowStep struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	If   string            `yaml:"if"`
+	With map[string]string `yaml:"with"`
+}
+
+func loadWorkflow(t *testing.T, path string) workflow {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w workflow
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return w
+}
+
+// TestReleaseWorkflow: the release workflow publishes nothing before its
+// checks pass (the tag's pin, the release tests, goreleaser check), attests
+// what it published, and moves the major tag only once the image is
+// attested and can be pulled without credentials (GHCR makes a new
+// package private: the first release's image is not pullable until a
+// maintainer makes it public, and `uses: authgate/authgate@v1` must not
+// move to an image its users cannot pull).
+func TestReleaseWorkflow(t *testing.T) {
+	w := loadWorkflow(t, ".github/workflows/release.yml")
+	if len(w.Jobs) != 1 {
+		t.Fatalf("release.yml has %d jobs, want one", len(w.Jobs))
+	}
+	for _, job := range w.Jobs {
+		// where returns the index of the one step that matches.
+		where := func(what string, match func(workflowStep) bool) int {
+			t.Helper()
+			at := -1
+			for i, s := range job.Steps {
+				if match(s) {
+					if at >= 0 {
+						t.Fatalf("two steps are %s: %d and %d", what, at, i)
+					}
+					at = i
+				}
+			}
+			if at < 0 {
+				t.Fatalf("no step is %s", what)
+			}
+			return at
+		}
+		runs := func(s string) func(workflowStep) bool {
+			return func(st workflowStep) bool { return strings.Contains(st.Run, s) }
+		}
+		goreleaser := func(args string) func(workflowStep) bool {
+			return func(st workflowStep) bool {
+				return strings.HasPrefix(st.Uses, "goreleaser/goreleaser-action@") && st.With["args"] == args
+			}
+		}
+		attests := func(with string) func(workflowStep) bool {
+			return func(st workflowStep) bool {
+				return strings.HasPrefix(st.Uses, "actions/attest-build-provenance@") && st.With[with] != ""
+			}
+		}
+		pin := where("the tag's pin check", runs("scripts/check-release-tag"))
+		tests := where("the release tests", runs("go test"))
+		check := where("goreleaser check", goreleaser("check"))
+		release := where("goreleaser release", goreleaser("release --clean"))
+		files := where("the files' attestation", attests("subject-path"))
+		img := where("the image's attestation", attests("subject-digest"))
+		public := where("the anonymous pull", func(st workflowStep) bool {
+			return strings.Contains(st.Run, "DOCKER_CONFIG=") && strings.Contains(st.Run, "docker manifest inspect")
+		})
+		major := where("the major tag's move", runs("git push --force"))
+		for _, before := range []struct {
+			name string
+			at   int
+		}{{"the pin check", pin}, {"the release tests", tests}, {"goreleaser check", check}} {
+			if before.at > release {
+				t.Errorf("%s (step %d) runs after goreleaser release (step %d), which publishes", before.name, before.at, release)
+			}
+		}
+		if pin != 1 {
+			t.Errorf("the pin check is step %d, want the first after the checkout", pin)
+		}
+		if files < release || img < release {
+			t.Errorf("attestations (steps %d, %d) before goreleaser release (step %d) attest nothing", files, img, release)
+		}
+		if major < img || major < public {
+			t.Errorf("the major tag moves (step %d) before the image is attested (%d) and pullable without credentials (%d)", major, img, public)
+		}
+		if !strings.Contains(job.Steps[major].If, "newest-in-major") {
+			t.Errorf("the major tag's move runs if %q, want only for the newest release of its major version", job.Steps[major].If)
+		}
+	}
+}
+
+// TestWorkflowRunsTakeNoExpressions: no run: script of this repository's
+// workflows has a ${{ }} expression in it. GitHub pastes an expression's
+// value into the script before the shell reads it, so a tag name, a branch
+// name, a step output or an input holding $(…) or a quote would run as
+// code; values reach scripts through env: instead.
+func TestWorkflowRunsTakeNoExpressions(t *testing.T) {
+	files, err := filepath.Glob(".github/workflows/*.yml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows (%v)", err)
+	}
+	for _, f := range files {
+		for name, job := range loadWorkflow(t, f).Jobs {
+			for i, s := range job.Steps {
+				if strings.Contains(s.Run, "${{") {
+					t.Errorf("%s: job %s, step %d (%s): ${{ }} inside run:, pass it through env:", f, name, i, s.Name)
+				}
+			}
+		}
+	}
+}
