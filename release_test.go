@@ -880,3 +880,37 @@ func TestWorkflowRunsTakeNoExpressions(t *testing.T) {
 		}
 	}
 }
+
+// TestCIWorkflowSkipsTags: ci.yml runs on branches and pull requests, not
+// on tags. A release tag's commit pins the image its release workflow is
+// still building (docker://ghcr.io/authgate/authgate:vX.Y.Z), so
+// self-scan's `uses: ./` on it would fail to pull that image, or run the
+// released image instead of this checkout: a red CI run on every release.
+func TestCIWorkflowSkipsTags(t *testing.T) {
+	data, err := os.ReadFile(".github/workflows/ci.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type refs struct {
+		Branches []string `yaml:"branches"`
+		Tags     []string `yaml:"tags"`
+	}
+	var ci struct {
+		On map[string]*refs `yaml:"on"`
+	}
+	if err := yaml.Unmarshal(data, &ci); err != nil {
+		t.Fatalf("ci.yml: %v", err)
+	}
+	push, ok := ci.On["push"]
+	if !ok {
+		t.Fatal("ci.yml does not run on push")
+	}
+	if push == nil {
+		t.Fatal("ci.yml runs on every push, release tags included: want push: branches")
+	}
+	// GitHub runs a push workflow that names branches but no tags for
+	// branch pushes only.
+	if len(push.Branches) == 0 || len(push.Tags) > 0 {
+		t.Errorf("ci.yml on push: branches %q, tags %q: want branches only, so that release tags do not run it", push.Branches, push.Tags)
+	}
+}
