@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -756,11 +757,26 @@ func TestReleaseChannels(t *testing.T) {
 
 // workflow is the part of a GitHub Actions workflow file these tests read.
 type workflow struct {
+	Permissions map[string]string      `yaml:"permissions"`
+	Jobs        map[string]workflowJob `yaml:"jobs"`
+}
+
+type workflowJob struct {
 	Permissions map[string]string `yaml:"permissions"`
-	Jobs        map[string]struct {
-		Permissions map[string]string `yaml:"permissions"`
-		Steps       []workflowStep    `yaml:"steps"`
-	} `yaml:"jobs"`
+	// Needs is a job name or a list of them.
+	Needs any            `yaml:"needs"`
+	Steps []workflowStep `yaml:"steps"`
+}
+
+// needs reports whether the job names job among its needs.
+func (j workflowJob) needs(job string) bool {
+	switch n := j.Needs.(type) {
+	case string:
+		return n == job
+	case []any:
+		return slices.Contains(n, any(job))
+	}
+	return false
 }
 
 type workflowStep struct {
@@ -785,78 +801,99 @@ func loadWorkflow(t *testing.T, path string) workflow {
 }
 
 // TestReleaseWorkflow: the release workflow publishes nothing before its
-// checks pass (the tag's pin, the release tests, goreleaser check), attests
-// what it published, and moves the major tag only once the image is
-// attested and can be pulled without credentials (GHCR makes a new
-// package private: the first release's image is not pullable until a
-// maintainer makes it public, and `uses: authgate/authgate@v1` must not
-// move to an image its users cannot pull).
+// checks pass (the tag's pin, the release tests, goreleaser check), runs
+// those checks, which execute the tag's code, with a read-only token, and
+// gives write permissions only to the job that publishes. It attests what
+// it published, and moves the major tag only once the image is attested
+// and can be pulled without credentials (GHCR makes a new package
+// private: the first release's image is not pullable until a maintainer
+// makes it public, and `uses: authgate/authgate@v1` must not move to an
+// image its users cannot pull).
 func TestReleaseWorkflow(t *testing.T) {
 	w := loadWorkflow(t, ".github/workflows/release.yml")
-	if len(w.Jobs) != 1 {
-		t.Fatalf("release.yml has %d jobs, want one", len(w.Jobs))
+	if len(w.Permissions) != 0 {
+		t.Errorf("release.yml's workflow-wide permissions %v, want none: each job asks for its own", w.Permissions)
 	}
-	for _, job := range w.Jobs {
-		// where returns the index of the one step that matches.
-		where := func(what string, match func(workflowStep) bool) int {
-			t.Helper()
-			at := -1
+	type at struct {
+		job  string
+		step int
+	}
+	// where is the one step that matches.
+	where := func(what string, match func(workflowStep) bool) at {
+		t.Helper()
+		var found []at
+		for name, job := range w.Jobs {
 			for i, s := range job.Steps {
 				if match(s) {
-					if at >= 0 {
-						t.Fatalf("two steps are %s: %d and %d", what, at, i)
-					}
-					at = i
+					found = append(found, at{name, i})
 				}
 			}
-			if at < 0 {
-				t.Fatalf("no step is %s", what)
+		}
+		if len(found) != 1 {
+			t.Fatalf("%d steps are %s (%v), want one", len(found), what, found)
+		}
+		return found[0]
+	}
+	// before: a runs, and succeeds, before b starts: earlier in b's job,
+	// or in a job b's job needs.
+	before := func(a, b at) bool {
+		if a.job == b.job {
+			return a.step < b.step
+		}
+		return w.Jobs[b.job].needs(a.job)
+	}
+	runs := func(s string) func(workflowStep) bool {
+		return func(st workflowStep) bool { return strings.Contains(st.Run, s) }
+	}
+	goreleaser := func(args string) func(workflowStep) bool {
+		return func(st workflowStep) bool {
+			return strings.HasPrefix(st.Uses, "goreleaser/goreleaser-action@") && st.With["args"] == args
+		}
+	}
+	attests := func(with string) func(workflowStep) bool {
+		return func(st workflowStep) bool {
+			return strings.HasPrefix(st.Uses, "actions/attest-build-provenance@") && st.With[with] != ""
+		}
+	}
+	pin := where("the tag's pin check", runs("scripts/check-release-tag"))
+	tests := where("the release tests", runs("go test"))
+	check := where("goreleaser check", goreleaser("check"))
+	release := where("goreleaser release", goreleaser("release --clean"))
+	files := where("the files' attestation", attests("subject-path"))
+	img := where("the image's attestation", attests("subject-digest"))
+	public := where("the anonymous pull", func(st workflowStep) bool {
+		return strings.Contains(st.Run, "DOCKER_CONFIG=") && strings.Contains(st.Run, "docker manifest inspect")
+	})
+	major := where("the major tag's move", runs("git push --force"))
+
+	for _, c := range []struct {
+		name string
+		at   at
+	}{{"the pin check", pin}, {"the release tests", tests}, {"goreleaser check", check}} {
+		if !before(c.at, release) {
+			t.Errorf("%s (%v) does not finish before goreleaser release (%v), which publishes", c.name, c.at, release)
+		}
+		for perm, level := range w.Jobs[c.at.job].Permissions {
+			if level != "read" && level != "none" {
+				t.Errorf("%s runs the tag's code in job %s, which has %s: %s", c.name, c.at.job, perm, level)
 			}
-			return at
 		}
-		runs := func(s string) func(workflowStep) bool {
-			return func(st workflowStep) bool { return strings.Contains(st.Run, s) }
-		}
-		goreleaser := func(args string) func(workflowStep) bool {
-			return func(st workflowStep) bool {
-				return strings.HasPrefix(st.Uses, "goreleaser/goreleaser-action@") && st.With["args"] == args
-			}
-		}
-		attests := func(with string) func(workflowStep) bool {
-			return func(st workflowStep) bool {
-				return strings.HasPrefix(st.Uses, "actions/attest-build-provenance@") && st.With[with] != ""
-			}
-		}
-		pin := where("the tag's pin check", runs("scripts/check-release-tag"))
-		tests := where("the release tests", runs("go test"))
-		check := where("goreleaser check", goreleaser("check"))
-		release := where("goreleaser release", goreleaser("release --clean"))
-		files := where("the files' attestation", attests("subject-path"))
-		img := where("the image's attestation", attests("subject-digest"))
-		public := where("the anonymous pull", func(st workflowStep) bool {
-			return strings.Contains(st.Run, "DOCKER_CONFIG=") && strings.Contains(st.Run, "docker manifest inspect")
-		})
-		major := where("the major tag's move", runs("git push --force"))
-		for _, before := range []struct {
-			name string
-			at   int
-		}{{"the pin check", pin}, {"the release tests", tests}, {"goreleaser check", check}} {
-			if before.at > release {
-				t.Errorf("%s (step %d) runs after goreleaser release (step %d), which publishes", before.name, before.at, release)
-			}
-		}
-		if pin != 1 {
-			t.Errorf("the pin check is step %d, want the first after the checkout", pin)
-		}
-		if files < release || img < release {
-			t.Errorf("attestations (steps %d, %d) before goreleaser release (step %d) attest nothing", files, img, release)
-		}
-		if major < img || major < public {
-			t.Errorf("the major tag moves (step %d) before the image is attested (%d) and pullable without credentials (%d)", major, img, public)
-		}
-		if !strings.Contains(job.Steps[major].If, "newest-in-major") {
-			t.Errorf("the major tag's move runs if %q, want only for the newest release of its major version", job.Steps[major].If)
-		}
+	}
+	if pin.step != 1 {
+		t.Errorf("the pin check is step %d of %s, want the first after the checkout", pin.step, pin.job)
+	}
+	if !before(release, files) || !before(release, img) {
+		t.Errorf("attestations (%v, %v) before goreleaser release (%v) attest nothing", files, img, release)
+	}
+	if !before(img, major) || !before(public, major) {
+		t.Errorf("the major tag moves (%v) before the image is attested (%v) and pullable without credentials (%v)", major, img, public)
+	}
+	if !strings.Contains(w.Jobs[major.job].Steps[major.step].If, "newest-in-major") {
+		t.Errorf("the major tag's move runs if %q, want only for the newest release of its major version", w.Jobs[major.job].Steps[major.step].If)
+	}
+	wantWrite := map[string]string{"contents": "write", "packages": "write", "id-token": "write", "attestations": "write"}
+	if got := w.Jobs[release.job].Permissions; !maps.Equal(got, wantWrite) {
+		t.Errorf("the publishing job's permissions %v, want %v", got, wantWrite)
 	}
 }
 
