@@ -9,9 +9,11 @@
 # VERSION and REVISION stamp `authgate version` and the reports'
 # tool.version (cli.Version, cli.Revision):
 #   docker build --build-arg VERSION=v1.2.3 --build-arg REVISION="$(git rev-parse HEAD)" .
-# The runner builds an Action's Dockerfile without build arguments, and
-# .git is not in the build context (.dockerignore), so such an image says
-# "dev": the version and revision are not known to it.
+# The runner builds an Action's Dockerfile without build arguments; then
+# the version comes from the checkout's .git, which is in the build context
+# (`uses: ./` after actions/checkout: Go's pseudo-version and the revision,
+# "+dirty" when the tree was modified). `uses: authgate/authgate@main` is a
+# download without .git: that image says "dev", knowing neither.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -19,7 +21,7 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ARG REVISION=
-RUN CGO_ENABLED=0 go build -trimpath \
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=auto \
       -ldflags="-s -w -X github.com/authgate/authgate/cli.Version=${VERSION} -X github.com/authgate/authgate/cli.Revision=${REVISION}" \
       -o /authgate .
 

@@ -39,40 +39,8 @@ func TestVersionSourceBuild(t *testing.T) {
 		}
 		t.Skip("no git")
 	}
-	src := t.TempDir()
-	for _, rel := range installModuleFiles(t, ".") {
-		data, err := os.ReadFile(filepath.FromSlash(rel))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dst := filepath.Join(src, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	const commitTime = "2026-12-01T10:20:30Z"
-	git := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", args...)
-		cmd.Dir = src
-		cmd.Env = append(os.Environ(),
-			"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
-			"GIT_AUTHOR_NAME=authgate test", "GIT_AUTHOR_EMAIL=test@example.invalid",
-			"GIT_COMMITTER_NAME=authgate test", "GIT_COMMITTER_EMAIL=test@example.invalid",
-			"GIT_AUTHOR_DATE="+commitTime, "GIT_COMMITTER_DATE="+commitTime,
-		)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q")
-	git("add", "-A")
-	git("commit", "-q", "-m", "source build")
+	src, git := committedCopy(t, commitTime)
 	rev := git("rev-parse", "HEAD")
 	pseudo := regexp.MustCompile(`^v0\.0\.0-20261201102030-` + rev[:12] + `$`)
 
@@ -273,5 +241,100 @@ func versionReadJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// committedCopy copies the module's files (the current tree, uncommitted
+// changes included) into a fresh git repository, commits them at
+// commitTime and returns the repository and a git runner for it.
+func committedCopy(t *testing.T, commitTime string) (string, func(args ...string) string) {
+	t.Helper()
+	src := t.TempDir()
+	for _, rel := range installModuleFiles(t, ".") {
+		data, err := os.ReadFile(filepath.FromSlash(rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(src, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = src
+		cmd.Env = append(os.Environ(),
+			"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
+			"GIT_AUTHOR_NAME=authgate test", "GIT_AUTHOR_EMAIL=test@example.invalid",
+			"GIT_COMMITTER_NAME=authgate test", "GIT_COMMITTER_EMAIL=test@example.invalid",
+			"GIT_AUTHOR_DATE="+commitTime, "GIT_COMMITTER_DATE="+commitTime,
+		)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("commit", "-q", "-m", "source build")
+	return src, git
+}
+
+// TestSourceDockerfileVersion: the image the runner builds from the
+// Dockerfile for `uses: ./` (after actions/checkout, no build arguments)
+// knows the checkout's revision: .dockerignore keeps .git in the build
+// context, and the Dockerfile's own go build command, run as its RUN line
+// says with the build arguments' defaults, reports the revision and Go's
+// pseudo-version instead of a bare "dev".
+func TestSourceDockerfileVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("git is needed for the Dockerfile version test")
+		}
+		t.Skip("no git")
+	}
+	ignore, err := os.ReadFile(".dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(ignore)) {
+		if p := strings.TrimSpace(line); p != "" && !strings.HasPrefix(p, "#") {
+			if ok, _ := filepath.Match(p, ".git"); ok || strings.TrimPrefix(p, "/") == ".git" {
+				t.Fatalf(".dockerignore leaves .git out of the build context (%q): the image cannot know its revision", p)
+			}
+		}
+	}
+	var run string
+	for _, in := range dockerInstructions(t, "Dockerfile") {
+		if strings.HasPrefix(in, "RUN ") && strings.Contains(in, "go build") {
+			run = strings.TrimPrefix(in, "RUN ")
+		}
+	}
+	if !strings.Contains(run, "-o /authgate ") {
+		t.Fatalf("the Dockerfile's go build does not write /authgate: %q", run)
+	}
+	src, git := committedCopy(t, "2026-12-01T10:20:30Z")
+	rev := git("rev-parse", "HEAD")
+	bin := filepath.Join(t.TempDir(), "authgate")
+	cmd := exec.Command("sh", "-c", strings.Replace(run, "-o /authgate ", `-o "$OUT" `, 1))
+	cmd.Dir = src
+	// The build arguments' defaults (ARG VERSION=dev, ARG REVISION=), and
+	// the golang image's environment: no GOFLAGS.
+	cmd.Env = append(os.Environ(), "VERSION=dev", "REVISION=", "OUT="+bin, "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", run, err, out)
+	}
+	got := runVersionJSON(t, bin)
+	want := regexp.MustCompile(`^v0\.0\.0-20261201102030-` + rev[:12] + `$`)
+	if got.Revision != rev || got.Modified || !want.MatchString(got.Version) {
+		t.Errorf("image built from the Dockerfile: version --json = %+v, want revision %s, not modified, version %s", got, rev, want)
 	}
 }
