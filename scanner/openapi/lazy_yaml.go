@@ -16,7 +16,8 @@ import (
 // (other than a comment), and each line indented as much as its first
 // line starts a member. libopenapi parses the rest, with "paths: {}" and
 // blank lines standing in for the block, and each batch is the members'
-// lines as they are in the text: a block mapping may start indented, so
+// lines as they are in the text (the first from the line after "paths:",
+// so that the parser sees every byte of the text once): a block mapping may start indented, so
 // the batch's nodes get the columns they have in the whole text, and
 // their lines are shifted to where the batch starts.
 //
@@ -195,7 +196,15 @@ func (l yamlPaths) batches(data []byte, batchBytes int, f func(key, item *yaml.N
 		for b < len(l.members) && memberEnd(b)-l.members[a].offset <= batchBytes {
 			b++
 		}
-		info, err := datamodel.ExtractSpecInfoWithConfig(data[l.members[a].offset:memberEnd(b-1)], cfg)
+		// The first batch starts on the line after "paths:", with the
+		// comments and blank lines before the first member: the parser
+		// must see every byte the whole reading sees (a comment there
+		// that is not valid UTF-8 fails it).
+		from, line := l.members[a].offset, l.members[a].line
+		if a == 0 {
+			from, line = l.start, l.pathsLine+1
+		}
+		info, err := datamodel.ExtractSpecInfoWithConfig(data[from:memberEnd(b-1)], cfg)
 		if err != nil || info.RootNode == nil || len(info.RootNode.Content) != 1 {
 			return false
 		}
@@ -204,7 +213,7 @@ func (l yamlPaths) batches(data []byte, batchBytes int, f func(key, item *yaml.N
 			// Not parsed (the stand-in is a string) or not as counted.
 			return false
 		}
-		if !shiftYAMLLines(batch, l.members[a].line-1) {
+		if !shiftYAMLLines(batch, line-1) {
 			return false
 		}
 		for i := 0; i < len(batch.Content); i += 2 {
