@@ -15,6 +15,10 @@ func TestExpandVariablesAsRegexp(t *testing.T) {
 	texts := []string{
 		"", "/", "https://{host}:{port}/v1", "{scheme}://api.example.com/{basePath}",
 		"{}", "{{a}}", "{a{b}", "{a}b}", "}{", "{", "}", "{a", "a}", "{é}/{\xff}", "x{{}}y",
+		// Repeated and adjacent variables, names with spaces or slashes,
+		// braces left open at the end, runs of braces.
+		"https://{host}/{v}/{v}/{host}", "{a}{b}{a}", "{ }", "{a b}/{c/d}", "{a}}{{b}", "/v1/{", "{{{", "}}}",
+		"{{a}{b}}", "{x}\u00a0{ünï}/{\u2028}", "{\x00}",
 	}
 	// Every text of up to five of these pieces.
 	pieces := []string{"{", "}", "a", "é", "\xff"}
@@ -36,6 +40,22 @@ func TestExpandVariablesAsRegexp(t *testing.T) {
 			t.Errorf("expandVariables(%q) = %q, want %q", s, got, want)
 		}
 	}
+}
+
+// FuzzExpandVariables checks expandVariables against the pattern it
+// stands in for on any text.
+func FuzzExpandVariables(f *testing.F) {
+	for _, s := range []string{"https://{host}:{port}/v1/{v}/{v}", "{a{b}}", "{}{", "{é}\xff}"} {
+		f.Add(s)
+	}
+	pattern := regexp.MustCompile(`\{[^{}]*\}`)
+	value := func(name string) string { return "<" + name + ">" }
+	f.Fuzz(func(t *testing.T, s string) {
+		want := pattern.ReplaceAllStringFunc(s, func(v string) string { return value(v[1 : len(v)-1]) })
+		if got := expandVariables(s, value); got != want {
+			t.Errorf("expandVariables(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
 
 // TestOperationMethod checks the operation keys read, and that nothing
