@@ -14,12 +14,30 @@ import (
 // Each must give the whole reading's Document (or error), by paths or
 // read whole; byPaths says which.
 func TestYAMLByPathsShapes(t *testing.T) {
+	for _, tc := range yamlShapes() {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, batch := range []int{1, lazyBatchBytes} {
+				if got := sameAsWholeYAML(t, []byte(tc.data), batch); got != tc.byPaths {
+					t.Errorf("batch=%d: read by paths = %v, want %v", batch, got, tc.byPaths)
+				}
+			}
+		})
+	}
+}
+
+// yamlShape is a document of TestYAMLByPathsShapes, and whether it is
+// read by paths.
+type yamlShape struct {
+	name, data string
+	byPaths    bool
+}
+
+// yamlShapes are TestYAMLByPathsShapes' documents, also FuzzYAMLByPaths'
+// seeds.
+func yamlShapes() []yamlShape {
 	const head = "openapi: 3.0.0\ninfo: {title: t, version: '1'}\n"
 	long := strings.Repeat("x", 1<<20)
-	for _, tc := range []struct {
-		name, data string
-		byPaths    bool
-	}{
+	return []yamlShape{
 		{"comment after paths:", head + "paths: # the routes\n  /a: {get: {}}\n", true},
 		{"comment after paths: with no space", head + "paths:# not a comment\n  /a: {get: {}}\n", false},
 		{"trailing spaces after paths:", head + "paths:   \n  /a: {get: {}}\n", true},
@@ -68,6 +86,9 @@ func TestYAMLByPathsShapes(t *testing.T) {
 		{"comment on the paths line not valid UTF-8", head + "paths: # \xe4\n  /a: {get: {}}\n", false},
 		{"control character in a comment before the first member", head + "paths:\n# \x01\n  /a: {get: {}}\n", false},
 		{"comments before the first member", head + "paths:\n# one\n\n    # two\n  /a: {get: {}}\n", true},
+		{"version key only inside a path item", "info: {title: t, version: '1'}\npaths:\n  /a:\n    openapi: 3.0.0\n    swagger: '2.0'\n    get: {}\n", false},
+		{"version keys inside a path item", head + "paths:\n  /a:\n    swagger: '2.0'\n    openapi: 3.1.0\n    get: {}\n", true},
+		{"version in a comment inside the block", "info: {title: t, version: '1'}\npaths:\n# openapi: 3.0.0\n  /a: {get: {}}\n", false},
 		{"duplicate path keys", head + "paths:\n  /a: {get: {}}\n  /b: {get: {}}\n  /a: {put: {}}\n", false},
 		{"duplicate path keys, quoted differently", head + "paths:\n  /a: {get: {}}\n  '/a': {put: {}}\n", false},
 		{"duplicate path keys in different batches", head + "paths:\n  /a:\n    get: {summary: " + strings.Repeat("s", 300<<10) + "}\n  /b: {get: {}}\n  \"/a\": {put: {}}\n", false},
@@ -81,13 +102,5 @@ func TestYAMLByPathsShapes(t *testing.T) {
 		{"$ref to the paths object", head + "paths:\n  /a: {get: {}, x-all: {$ref: '#/paths'}}\n", false},
 		{"$ref path item to a component that refers back", head + "paths:\n  /a: {$ref: '#/components/pathItems/A'}\ncomponents:\n  pathItems:\n    A: {$ref: '#/paths/~1b'}\n", false},
 		{"$ref as the paths' member", head + "paths:\n  $ref: '#/x-paths'\nx-paths:\n  /a: {get: {}}\n", false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, batch := range []int{1, lazyBatchBytes} {
-				if got := sameAsWholeYAML(t, []byte(tc.data), batch); got != tc.byPaths {
-					t.Errorf("batch=%d: read by paths = %v, want %v", batch, got, tc.byPaths)
-				}
-			}
-		})
 	}
 }

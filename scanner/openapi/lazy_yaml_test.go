@@ -481,6 +481,12 @@ func FuzzYAMLByPaths(f *testing.F) {
 	f.Add([]byte("  /a:\n    get: {summary: x}\n  '/b':\n    post:\n      description: |\n        text\n"), 1)
 	f.Add([]byte("openapi: 3.1.0\npaths:\n  /a:\n    get:\n      summary: |\n        x\n# c\n  /b: {get: {}}\n"), 1)
 	f.Add([]byte("openapi: 3.0.0\ninfo: {title: \"a\npaths:\n  /a: {get: {}}\n  b\"}\n"), 1)
+	f.Add(bytes.ReplaceAll(fmt.Appendf(nil, trickyYAML, "\ufeff"), []byte("\n"), []byte("\r\n")), 1)
+	for _, tc := range yamlShapes() {
+		if len(tc.data) <= 1<<16 {
+			f.Add([]byte(tc.data), 1)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte, batch int) {
 		if len(data) > 1<<16 {
 			return
