@@ -520,11 +520,11 @@ func FuzzYAMLByPaths(f *testing.F) {
 
 // TestParseYAMLPeakHeap checks the peak live heap of Parse on the
 // 20,000-operation description of internal/testapi written as block YAML
-// (9 MB): the text, the Document and one batch of path items, not the
+// (6.4 MB): the text, the Document and one batch of path items, not the
 // node tree of the whole text.
 func TestParseYAMLPeakHeap(t *testing.T) {
 	if testing.Short() {
-		t.Skip("parses a 9 MB document")
+		t.Skip("parses a 6.4 MB document")
 	}
 	data := blockYAML(t, testapiDescription(t, 20000), 2)
 	runtime.GC()
