@@ -169,49 +169,46 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 			cfg.Rate = r
 		}
 	}
-	if v := a.gh.GetInput("wait"); v != "" {
+	// boolean reads a true/false input; nil when it was not given.
+	boolean := func(name string) *bool {
+		v := a.gh.GetInput(name)
+		if v == "" {
+			return nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("input %s: %q is not true or false", name, v))
+			return nil
+		}
+		return &b
+	}
+	// duration reads a duration input into dst and reports whether the
+	// input was given; like names an example in the error.
+	duration := func(name, like string, dst *time.Duration) bool {
+		v := a.gh.GetInput(name)
+		if v == "" {
+			return false
+		}
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("input wait: %q is not a duration like 2m or 30s", v))
-		} else {
-			cfg.Wait = d
+			errs = append(errs, fmt.Sprintf("input %s: %q is not a duration like %s", name, v, like))
+			return true
 		}
-	} else if cfg.Wait == config.DefaultWait {
+		*dst = d
+		return true
+	}
+	if !duration("wait", "2m or 30s", &cfg.Wait) && cfg.Wait == config.DefaultWait {
 		// A preview deployment comes up late: in the Action, wait longer
 		// than the CLI's default unless told otherwise.
 		cfg.Wait = DefaultWait
 	}
-	if v := a.gh.GetInput("timeout"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("input timeout: %q is not a duration like 10s or 1m", v))
-		} else {
-			cfg.Timeout = d
-		}
+	duration("timeout", "10s or 1m", &cfg.Timeout)
+	duration("max-duration", "10m or 90s", &cfg.MaxDuration)
+	if b := boolean("insecure-tls"); b != nil {
+		cfg.InsecureTLS = *b
 	}
-	if v := a.gh.GetInput("max-duration"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("input max-duration: %q is not a duration like 10m or 90s", v))
-		} else {
-			cfg.MaxDuration = d
-		}
-	}
-	if v := a.gh.GetInput("insecure-tls"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("input insecure-tls: %q is not true or false", v))
-		} else {
-			cfg.InsecureTLS = b
-		}
-	}
-	if v := a.gh.GetInput("auto-accounts"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("input auto-accounts: %q is not true or false", v))
-		} else {
-			cfg.AutoAccounts = b
-		}
+	if b := boolean("auto-accounts"); b != nil {
+		cfg.AutoAccounts = *b
 	}
 	if v := a.gh.GetInput("shard"); v != "" {
 		s, err := config.ParseShard(v)
@@ -238,18 +235,6 @@ func (a *Action) Inputs(ev Event) (config.Config, Settings, error) {
 	}
 	if set.ReportPath == "" {
 		set.ReportPath = DefaultReportPath
-	}
-	boolean := func(name string) *bool {
-		v := a.gh.GetInput(name)
-		if v == "" {
-			return nil
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("input %s: %q is not true or false", name, v))
-			return nil
-		}
-		return &b
 	}
 	if b := boolean("annotate"); b != nil {
 		set.Annotate = *b
