@@ -95,10 +95,7 @@ func installProxyModule(t *testing.T, proxy, ver string) {
 	}
 	zw := zip.NewWriter(f)
 	for _, rel := range installModuleFiles(t, ".") {
-		data, err := os.ReadFile(filepath.FromSlash(rel))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := moduleFileData(t, rel)
 		w, err := zw.Create(installModulePath + "@" + ver + "/" + rel)
 		if err != nil {
 			t.Fatal(err)
@@ -113,6 +110,40 @@ func installProxyModule(t *testing.T, proxy, ver string) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// archivePlaceholders are cli/archive_version.txt's git archive
+// placeholders by key, as committed (cli's TestArchiveVersionFile checks
+// that the file holds exactly these).
+var archivePlaceholders = map[string]string{
+	"commit": "$Format:%H$",
+	"time":   "$Format:%cI$",
+	"tag":    "$Format:%(describe:tags=true,match=v[0-9]*.[0-9]*.[0-9]*)$",
+}
+
+// moduleFileData is the module file rel (slash-separated) as a git
+// checkout holds it, and so as a module zip does: the go command turns git
+// archive's export-subst off when it makes one (cmd/go's
+// ensureGitAttributes, golang.org/issue/27153), so cli/archive_version.txt
+// keeps its placeholders there. Tests run in an extracted source archive,
+// where git archive filled them in, get them back.
+func moduleFileData(t *testing.T, rel string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.FromSlash(rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel != archiveVersionFile || strings.Contains(string(data), "$Format:") {
+		return data
+	}
+	var b strings.Builder
+	for line := range strings.Lines(string(data)) {
+		if key, _, ok := strings.Cut(line, ":"); ok && archivePlaceholders[key] != "" {
+			line = key + ": " + archivePlaceholders[key] + "\n"
+		}
+		b.WriteString(line)
+	}
+	return []byte(b.String())
 }
 
 // installModuleFiles lists the files of the module rooted at root that its module

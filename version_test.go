@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +126,15 @@ func TestVersionStamped(t *testing.T) {
 		{"nothing known", "", "", versionJSON{Version: "dev"},
 			"authgate dev (" + runtime.Version() + ")"},
 	}
+	// Run from a source archive, the tree's archive_version.txt names the
+	// archive's commit; these builds are about the stamps alone, so they
+	// build a copy holding the file as committed.
+	src := "."
+	if data, err := os.ReadFile(filepath.FromSlash(archiveVersionFile)); err != nil {
+		t.Fatal(err)
+	} else if !strings.Contains(string(data), "$Format:") {
+		src, _ = committedCopy(t, "2026-12-01T10:20:30Z")
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ldflags := "-ldflags=-s -w"
@@ -135,7 +146,7 @@ func TestVersionStamped(t *testing.T) {
 			}
 			// -buildvcs=false: the stamps alone, as in an image built
 			// without the repository's .git.
-			bin := versionBuild(t, ".", "-buildvcs=false", ldflags)
+			bin := versionBuild(t, src, "-buildvcs=false", ldflags)
 			tt.want.Go = runtime.Version()
 			if got := runVersionJSON(t, bin); got != tt.want {
 				t.Errorf("version --json = %+v, want %+v", got, tt.want)
@@ -225,9 +236,12 @@ func checkReportVersions(t *testing.T, bin, want string) {
 		} `json:"runs"`
 	}
 	versionReadJSON(t, sarifPath, &sarif)
-	// SARIF's semanticVersion is SemVer 2.0, without Go's "v"; every
-	// version this is called with is one.
-	semver := strings.TrimPrefix(want, "v")
+	// SARIF's semanticVersion is SemVer 2.0, without Go's "v"; a
+	// dev+<revision> version is not one, and the driver has none.
+	semver := ""
+	if strings.HasPrefix(want, "v") {
+		semver = strings.TrimPrefix(want, "v")
+	}
 	if len(sarif.Runs) != 1 || sarif.Runs[0].Tool.Driver.Version != want || sarif.Runs[0].Tool.Driver.SemanticVersion != semver || sarif.Runs[0].Tool.Driver.InformationURI == "" {
 		t.Errorf("SARIF runs = %+v, want one run whose driver has version %s, semanticVersion %s and an informationUri", sarif.Runs, want, semver)
 	}
@@ -245,16 +259,14 @@ func versionReadJSON(t *testing.T, path string, v any) {
 }
 
 // committedCopy copies the module's files (the current tree, uncommitted
-// changes included) into a fresh git repository, commits them at
+// changes included, archive_version.txt as committed: moduleFileData) into
+// a fresh git repository, commits them at
 // commitTime and returns the repository and a git runner for it.
 func committedCopy(t *testing.T, commitTime string) (string, func(args ...string) string) {
 	t.Helper()
 	src := t.TempDir()
 	for _, rel := range installModuleFiles(t, ".") {
-		data, err := os.ReadFile(filepath.FromSlash(rel))
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := moduleFileData(t, rel)
 		dst := filepath.Join(src, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			t.Fatal(err)
@@ -295,23 +307,140 @@ func TestSourceDockerfileVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
+	needGit(t)
+	for _, p := range dockerignorePatterns(t) {
+		if ok, _ := filepath.Match(p, ".git"); ok || strings.TrimPrefix(p, "/") == ".git" {
+			t.Fatalf(".dockerignore leaves .git out of the build context (%q): the image cannot know its revision", p)
+		}
+	}
+	src, git := committedCopy(t, "2026-12-01T10:20:30Z")
+	rev := git("rev-parse", "HEAD")
+	got := runVersionJSON(t, dockerfileBuild(t, src))
+	want := regexp.MustCompile(`^v0\.0\.0-20261201102030-` + rev[:12] + `$`)
+	if got.Revision != rev || got.Modified || !want.MatchString(got.Version) {
+		t.Errorf("image built from the Dockerfile: version --json = %+v, want revision %s, not modified, version %s", got, rev, want)
+	}
+}
+
+// archiveVersionFile is the file git archive writes the archive's commit
+// into (export-subst in .gitattributes; cli/cli.go reads it).
+const archiveVersionFile = "cli/archive_version.txt"
+
+// TestVersionSourceArchive: a source archive (GitHub's tarball and zip
+// downloads, and what the Actions runner fetches and builds for `uses:
+// authgate/authgate@main`) has no .git, but git archive wrote its commit
+// into cli/archive_version.txt. Built from the extracted archive with `go
+// build` and with the Dockerfile's own go build line and its build
+// arguments' defaults (the @main path), `version` names the commit —
+// dev+<12 hex>, the full revision and the commit's time — and so do the
+// report's tool.version and the SARIF driver. With a release tag on the
+// commit the version is the tag; with the tag on an earlier commit (git
+// describe says v1.2.3-1-g…) it is not.
+func TestVersionSourceArchive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	needGit(t)
+	for _, p := range dockerignorePatterns(t) {
+		for _, name := range []string{archiveVersionFile, "cli", filepath.Base(archiveVersionFile)} {
+			if ok, _ := filepath.Match(strings.TrimPrefix(p, "/"), name); ok {
+				t.Fatalf(".dockerignore leaves %s out of the build context (%q): the image of a source archive cannot know its commit", archiveVersionFile, p)
+			}
+		}
+	}
+	const commitTime = "2026-12-01T10:20:30Z"
+	src, git := committedCopy(t, commitTime)
+	rev := git("rev-parse", "HEAD")
+	dev := "dev+" + rev[:12]
+	want := versionJSON{Version: dev, Revision: rev, Time: commitTime, Go: runtime.Version()}
+	wantLine := "authgate " + dev + " (revision " + rev + ", " + runtime.Version() + ")"
+
+	dir := extractedArchive(t, src, git)
+	for _, build := range []struct {
+		name  string
+		build func() string
+	}{
+		{"go build", func() string { return versionBuild(t, dir, "-buildvcs=auto") }},
+		{"the Dockerfile's go build", func() string { return dockerfileBuild(t, dir) }},
+	} {
+		bin := build.build()
+		if got := runVersionJSON(t, bin); got != want {
+			t.Errorf("%s of main's source archive: version --json = %+v, want %+v", build.name, got, want)
+		}
+		if got := runVersionLine(t, bin); got != wantLine {
+			t.Errorf("%s of main's source archive: version = %q, want %q", build.name, got, wantLine)
+		}
+		if build.name == "go build" {
+			checkReportVersions(t, bin, dev)
+		}
+	}
+
+	// A release commit's archive: scripts/release makes an annotated tag.
+	git("tag", "-a", "v1.2.3", "-m", "authgate v1.2.3")
+	dir = extractedArchive(t, src, git)
+	want.Version = "v1.2.3"
+	if got := runVersionJSON(t, versionBuild(t, dir, "-buildvcs=auto")); got != want {
+		t.Errorf("release commit's source archive: version --json = %+v, want %+v", got, want)
+	}
+
+	// One commit past the tag: git describe names the tag with a suffix,
+	// which is not a version.
+	readme := filepath.Join(src, "README.md")
+	data, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(readme, append(data, "\nan edit\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("commit", "-q", "-a", "-m", "after the release")
+	rev = git("rev-parse", "HEAD")
+	dir = extractedArchive(t, src, git)
+	data, err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(archiveVersionFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "tag: v1.2.3-1-g") {
+		t.Fatalf("git archive did not describe the commit after the tag as v1.2.3-1-g…:\n%s", data)
+	}
+	want = versionJSON{Version: "dev+" + rev[:12], Revision: rev, Time: commitTime, Go: runtime.Version()}
+	if got := runVersionJSON(t, versionBuild(t, dir, "-buildvcs=auto")); got != want {
+		t.Errorf("source archive of the commit after a tag: version --json = %+v, want %+v", got, want)
+	}
+}
+
+func needGit(t *testing.T) {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("git is needed for the Dockerfile version test")
+			t.Fatal("git is needed for this version test")
 		}
 		t.Skip("no git")
 	}
+}
+
+// dockerignorePatterns are .dockerignore's patterns, comments and blank
+// lines left out.
+func dockerignorePatterns(t *testing.T) []string {
+	t.Helper()
 	ignore, err := os.ReadFile(".dockerignore")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var patterns []string
 	for line := range strings.Lines(string(ignore)) {
 		if p := strings.TrimSpace(line); p != "" && !strings.HasPrefix(p, "#") {
-			if ok, _ := filepath.Match(p, ".git"); ok || strings.TrimPrefix(p, "/") == ".git" {
-				t.Fatalf(".dockerignore leaves .git out of the build context (%q): the image cannot know its revision", p)
-			}
+			patterns = append(patterns, p)
 		}
 	}
+	return patterns
+}
+
+// dockerfileBuild runs the Dockerfile's go build line in dir, as the image
+// build does without build arguments (the runner builds an Action's
+// Dockerfile so), and returns the binary.
+func dockerfileBuild(t *testing.T, dir string) string {
+	t.Helper()
 	var run string
 	for _, in := range dockerInstructions(t, "Dockerfile") {
 		if strings.HasPrefix(in, "RUN ") && strings.Contains(in, "go build") {
@@ -321,20 +450,72 @@ func TestSourceDockerfileVersion(t *testing.T) {
 	if !strings.Contains(run, "-o /authgate ") {
 		t.Fatalf("the Dockerfile's go build does not write /authgate: %q", run)
 	}
-	src, git := committedCopy(t, "2026-12-01T10:20:30Z")
-	rev := git("rev-parse", "HEAD")
 	bin := filepath.Join(t.TempDir(), "authgate")
 	cmd := exec.Command("sh", "-c", strings.Replace(run, "-o /authgate ", `-o "$OUT" `, 1))
-	cmd.Dir = src
+	cmd.Dir = dir
 	// The build arguments' defaults (ARG VERSION=dev, ARG REVISION=), and
 	// the golang image's environment: no GOFLAGS.
 	cmd.Env = append(os.Environ(), "VERSION=dev", "REVISION=", "OUT="+bin, "GOFLAGS=", "GOTOOLCHAIN=local", "GOWORK=off")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", run, err, out)
 	}
-	got := runVersionJSON(t, bin)
-	want := regexp.MustCompile(`^v0\.0\.0-20261201102030-` + rev[:12] + `$`)
-	if got.Revision != rev || got.Modified || !want.MatchString(got.Version) {
-		t.Errorf("image built from the Dockerfile: version --json = %+v, want revision %s, not modified, version %s", got, rev, want)
+	return bin
+}
+
+// extractedArchive makes a tar archive of HEAD of the repository src with
+// git archive, as GitHub makes its source downloads (one top directory
+// named after the repository and commit), extracts it into a new directory
+// and returns the extracted tree: no .git, the export-subst files expanded.
+func extractedArchive(t *testing.T, src string, git func(args ...string) string) string {
+	t.Helper()
+	tarPath := filepath.Join(t.TempDir(), "source.tar")
+	top := "authgate-authgate-" + git("rev-parse", "--short=7", "HEAD")
+	git("archive", "--format=tar", "--prefix="+top+"/", "-o", tarPath, "HEAD")
+	f, err := os.Open(tarPath)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer f.Close()
+	dest := t.TempDir()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Clean(filepath.FromSlash(h.Name))
+		if !filepath.IsLocal(name) {
+			t.Fatalf("archive entry %q is outside the archive", h.Name)
+		}
+		path := filepath.Join(dest, name)
+		switch h.Typeflag {
+		case tar.TypeXGlobalHeader: // git's pax header with the commit id
+		case tar.TypeDir:
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		case tar.TypeReg:
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			t.Fatalf("archive entry %q of type %q: only files and directories expected", h.Name, h.Typeflag)
+		}
+	}
+	dir := filepath.Join(dest, top)
+	// Go stamps the revision of a repository enclosing the build directory
+	// (-buildvcs=auto): the extracted tree must be in none.
+	cmd := exec.Command("git", "rev-parse", "--show-toplevel")
+	cmd.Dir = dir
+	if out, err := cmd.Output(); err == nil {
+		t.Fatalf("the extracted archive %s is inside the git repository %s: set TMPDIR outside any repository", dir, strings.TrimSpace(string(out)))
+	}
+	return dir
 }

@@ -5,14 +5,17 @@ package cli
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // Exit codes of the contract.
@@ -46,6 +49,9 @@ type Env struct {
 // revision come from the binary's build information instead: `go install
 // …@v1.2.3` records the module version, and a build in a checkout records
 // a pseudo-version, the VCS revision and whether the tree was modified.
+// A build of a source archive (GitHub's downloads, `uses:
+// authgate/authgate@main`) has neither: archive_version.txt, which git
+// archive fills in, names its commit.
 var (
 	Version  = ""
 	Revision = ""
@@ -85,9 +91,20 @@ func (v buildVersion) String() string {
 // abbreviation in Go's pseudo-versions.
 const shortRevision = 12
 
-// versionOf works out the version from the ldflags stamps and the build
-// information (bi may be nil).
-func versionOf(stamp, revision string, bi *debug.BuildInfo) buildVersion {
+// versionOf works out the version from the ldflags stamps, the build
+// information (bi may be nil) and a source archive's archive_version.txt.
+//
+// Precedence: a stamp wins (a release says what it is); then build
+// information (the module version the go command resolved, the VCS
+// revision, time and dirty flag of the tree it built); the archive file
+// only fills what is still unknown, and only when it names the same commit
+// as a revision already known, if any. It is never trusted over the VCS: it
+// is expanded only in an archive, so a checkout that also has VCS
+// information is a repository the archive was extracted into (or committed
+// to), whose revision and dirty flag describe the files actually built,
+// patches included, while the archive file cannot see an edit made after
+// extraction. For the same reason it never says "modified".
+func versionOf(stamp, revision string, bi *debug.BuildInfo, archive archiveVersion) buildVersion {
 	v := buildVersion{Version: strings.TrimSpace(stamp), Revision: strings.TrimSpace(revision)}
 	if v.Version == "dev" {
 		v.Version = "" // the Dockerfile's default: nothing stamped
@@ -123,6 +140,15 @@ func versionOf(stamp, revision string, bi *debug.BuildInfo) buildVersion {
 	if v.Go == "" {
 		v.Go = runtime.Version()
 	}
+	if archive.Commit != "" && (v.Revision == "" || v.Revision == archive.Commit) {
+		v.Revision = archive.Commit
+		if v.Time == "" {
+			v.Time = archive.Time
+		}
+		if v.Version == "" {
+			v.Version = archive.Tag // "" unless the commit is a release's
+		}
+	}
 	if v.Version == "" {
 		v.Version = "dev"
 		if v.Revision != "" {
@@ -149,7 +175,88 @@ func currentVersion() buildVersion {
 	if !ok {
 		bi = nil
 	}
-	return versionOf(Version, Revision, bi)
+	return versionOf(Version, Revision, bi, parseArchiveVersion(archiveFile))
+}
+
+// archiveFile is archive_version.txt: in a source archive made by git
+// archive, the commit it was made from; in a git checkout or a module zip,
+// the placeholders as written.
+//
+//go:embed archive_version.txt
+var archiveFile string
+
+// archiveVersion is what an expanded archive_version.txt says: a commit (40
+// or 64 lowercase hex), its commit time in UTC (RFC 3339, as Go's vcs.time)
+// and the release tag on that commit, each "" when unknown.
+type archiveVersion struct {
+	Commit, Time, Tag string
+}
+
+// releaseTag is a release's tag, the grammar scripts/release accepts:
+// SemVer 2.0.0 with a "v", an optional pre-release and no build metadata.
+var releaseTag = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)` +
+	`(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$`)
+
+// describeSuffix ends what git describe says of a commit after a tag:
+// v1.2.3-4-gabcdef0 is 4 commits past v1.2.3, not v1.2.3.
+var describeSuffix = regexp.MustCompile(`-[0-9]+-g[0-9a-f]{4,}$`)
+
+// parseArchiveVersion reads archive_version.txt's "key: value" lines. The
+// file only adds facts, so what is not plainly right is left out, never
+// reported and never a panic: placeholders git did not expand (a checkout,
+// a module zip), a commit that is not 40 or 64 lowercase hex, a line
+// without a key, a repeated key (hand-edited, truncated) drop the whole
+// file; a time that is not RFC 3339 or a tag that is not exactly a release
+// version (empty, v1.2.3-4-gabcdef0, v1) drops only that value.
+func parseArchiveVersion(text string) archiveVersion {
+	var a archiveVersion
+	seen := map[string]bool{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, value, ok := strings.Cut(line, ":")
+		key, value = strings.TrimSpace(key), strings.TrimSpace(value)
+		if !ok || key == "" || seen[key] {
+			return archiveVersion{}
+		}
+		seen[key] = true
+		switch key {
+		case "commit":
+			a.Commit = value
+		case "time":
+			a.Time = value
+		case "tag":
+			a.Tag = value
+		}
+	}
+	if !isRevision(a.Commit) {
+		return archiveVersion{}
+	}
+	if t, err := time.Parse(time.RFC3339, a.Time); err == nil {
+		a.Time = t.UTC().Format(time.RFC3339Nano)
+	} else {
+		a.Time = ""
+	}
+	if !releaseTag.MatchString(a.Tag) || describeSuffix.MatchString(a.Tag) {
+		a.Tag = ""
+	}
+	return a
+}
+
+// isRevision reports whether s is a full git commit id: 40 lowercase hex
+// digits (SHA-1), or 64 in a SHA-256 repository.
+func isRevision(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // version is the version the reports carry (tool.version).
