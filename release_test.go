@@ -416,7 +416,8 @@ func TestReleaseBuild(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" {
 		// Static: no program interpreter (PT_INTERP) and no shared
-		// libraries, since the distroless static image has no libc.
+		// libraries, since the image (scratch: the binary and the CA
+		// certificates) has no libc.
 		f, err := elf.Open(bin)
 		if err != nil {
 			t.Fatal(err)
@@ -684,6 +685,7 @@ type workflow struct {
 }
 
 type workflowJob struct {
+	If          string            `yaml:"if"`
 	Permissions map[string]string `yaml:"permissions"`
 	// Needs is a job name or a list of them.
 	Needs any            `yaml:"needs"`
@@ -707,6 +709,7 @@ type workflowStep struct {
 	Run  string            `yaml:"run"`
 	If   string            `yaml:"if"`
 	With map[string]string `yaml:"with"`
+	Env  map[string]string `yaml:"env"`
 }
 
 func loadWorkflow(t *testing.T, path string) workflow {
@@ -725,12 +728,16 @@ func loadWorkflow(t *testing.T, path string) workflow {
 // TestReleaseWorkflow: the release workflow publishes nothing before its
 // checks pass (the tag's pin, the release tests, goreleaser check), runs
 // those checks, which execute the tag's code, with a read-only token, and
-// gives write permissions only to the job that publishes. It attests what
-// it published, and moves the major tag only once the image is attested
-// and can be pulled without credentials (GHCR makes a new package
-// private: the first release's image is not pullable until a maintainer
-// makes it public, and `uses: authgate/authgate@v1` must not move to an
-// image its users cannot pull).
+// gives write permissions only to the job that publishes and to the one
+// that moves the major tag. It attests what it published. Then, with a
+// read-only token, it installs the release as the README says
+// (scripts/verify-install for the tag: the release binary, docker run, go
+// install, the image's signature) and runs the tag's Action, and only
+// after all that moves the major tag, in a job that can do nothing else
+// (contents: write), for the newest release of its major version only.
+// The image must be pullable without credentials before that, too (GHCR
+// makes a new package private: `uses: authgate/authgate@v1` must not move
+// to an image its users cannot pull).
 func TestReleaseWorkflow(t *testing.T) {
 	w := loadWorkflow(t, ".github/workflows/release.yml")
 	if len(w.Permissions) != 0 {
@@ -756,13 +763,34 @@ func TestReleaseWorkflow(t *testing.T) {
 		}
 		return found[0]
 	}
+	// after: job b runs only once job a succeeded, through its needs.
+	var after func(b, a string, depth int) bool
+	after = func(b, a string, depth int) bool {
+		if depth > len(w.Jobs) {
+			return false // a cycle, which GitHub refuses anyway
+		}
+		for name := range w.Jobs {
+			if w.Jobs[b].needs(name) && (name == a || after(name, a, depth+1)) {
+				return true
+			}
+		}
+		return false
+	}
 	// before: a runs, and succeeds, before b starts: earlier in b's job,
-	// or in a job b's job needs.
+	// or in a job b's job waits for.
 	before := func(a, b at) bool {
 		if a.job == b.job {
 			return a.step < b.step
 		}
-		return w.Jobs[b.job].needs(a.job)
+		return after(b.job, a.job, 0)
+	}
+	readOnly := func(job string) bool {
+		for _, level := range w.Jobs[job].Permissions {
+			if level != "read" && level != "none" {
+				return false
+			}
+		}
+		return true
 	}
 	runs := func(s string) func(workflowStep) bool {
 		return func(st workflowStep) bool { return strings.Contains(st.Run, s) }
@@ -786,6 +814,14 @@ func TestReleaseWorkflow(t *testing.T) {
 	public := where("the anonymous pull", func(st workflowStep) bool {
 		return strings.Contains(st.Run, "DOCKER_CONFIG=") && strings.Contains(st.Run, "docker manifest inspect")
 	})
+	// The tag's Action, on the vulnerable demo (it must find something)
+	// and on the secure one.
+	vulnerable := where("the tag's Action on the vulnerable demo", func(st workflowStep) bool {
+		return st.Uses == "./" && strings.Contains(st.With["target"], "vulnerable")
+	})
+	secure := where("the tag's Action on the secure demo", func(st workflowStep) bool {
+		return st.Uses == "./" && strings.Contains(st.With["target"], "secure")
+	})
 	major := where("the major tag's move", runs("git push --force"))
 
 	for _, c := range []struct {
@@ -795,10 +831,8 @@ func TestReleaseWorkflow(t *testing.T) {
 		if !before(c.at, release) {
 			t.Errorf("%s (%v) does not finish before goreleaser release (%v), which publishes", c.name, c.at, release)
 		}
-		for perm, level := range w.Jobs[c.at.job].Permissions {
-			if level != "read" && level != "none" {
-				t.Errorf("%s runs the tag's code in job %s, which has %s: %s", c.name, c.at.job, perm, level)
-			}
+		if !readOnly(c.at.job) {
+			t.Errorf("%s runs the tag's code in job %s, which has %v", c.name, c.at.job, w.Jobs[c.at.job].Permissions)
 		}
 	}
 	if pin.step != 1 {
@@ -807,15 +841,80 @@ func TestReleaseWorkflow(t *testing.T) {
 	if !before(release, files) || !before(release, img) {
 		t.Errorf("attestations (%v, %v) before goreleaser release (%v) attest nothing", files, img, release)
 	}
-	if !before(img, major) || !before(public, major) {
-		t.Errorf("the major tag moves (%v) before the image is attested (%v) and pullable without credentials (%v)", major, img, public)
-	}
-	if !strings.Contains(w.Jobs[major.job].Steps[major.step].If, "newest-in-major") {
-		t.Errorf("the major tag's move runs if %q, want only for the newest release of its major version", w.Jobs[major.job].Steps[major.step].If)
-	}
 	wantWrite := map[string]string{"contents": "write", "packages": "write", "id-token": "write", "attestations": "write"}
 	if got := w.Jobs[release.job].Permissions; !maps.Equal(got, wantWrite) {
 		t.Errorf("the publishing job's permissions %v, want %v", got, wantWrite)
+	}
+
+	// Verify: the README's install lines for this tag, each way once, in
+	// one read-only job after everything was published and attested.
+	ways := map[string]at{}
+	for name, job := range w.Jobs {
+		for i, st := range job.Steps {
+			if !strings.Contains(st.Run, "verify-install") {
+				continue
+			}
+			way, ok := strings.CutPrefix(st.Run, `scripts/verify-install "$GITHUB_REF_NAME" `)
+			if !ok || strings.ContainsAny(way, " \n;&|$") {
+				t.Errorf("job %s step %d runs %q, want scripts/verify-install \"$GITHUB_REF_NAME\" WAY", name, i, st.Run)
+				continue
+			}
+			if _, dup := ways[way]; dup {
+				t.Errorf("the way %q is verified twice", way)
+			}
+			ways[way] = at{name, i}
+			if (way == "binary" || way == "image") && st.Env["GH_TOKEN"] == "" {
+				t.Errorf("verify-install %s runs gh attestation verify, which needs GH_TOKEN in the step's env", way)
+			}
+		}
+	}
+	if got := slices.Sorted(maps.Keys(ways)); !slices.Equal(got, []string{"binary", "docker", "go", "image"}) {
+		t.Errorf("verify-install runs the ways %q, want binary, docker, go and image", got)
+	}
+	verify := ways["binary"].job
+	for way, a := range ways {
+		if a.job != verify {
+			t.Errorf("verify-install %s runs in job %s, the others in %s", way, a.job, verify)
+		}
+	}
+	if vulnerable.job != verify || secure.job != verify || public.job != verify {
+		t.Errorf("the tag's Action (%v, %v) and the anonymous pull (%v) are not in the verify job %s", vulnerable, secure, public, verify)
+	}
+	// The Action's start is measured with the image not yet pulled: before
+	// the README's docker run pulls it.
+	if !before(vulnerable, ways["docker"]) || !before(vulnerable, secure) {
+		t.Errorf("the first run of the tag's Action (%v) is not the first pull of the image (docker run %v, %v)", vulnerable, ways["docker"], secure)
+	}
+	if !readOnly(verify) {
+		t.Errorf("the verify job %s has %v, want read-only: it runs what it downloaded", verify, w.Jobs[verify].Permissions)
+	}
+	if !before(img, ways["binary"]) || !before(files, ways["binary"]) {
+		t.Errorf("verify (%v) runs before the release is attested (%v, %v)", verify, files, img)
+	}
+	if public.step != 1 {
+		t.Errorf("the anonymous pull is step %d of %s, want the first after the checkout: a private package is the first thing to name", public.step, public.job)
+	}
+
+	// Advertise: the major tag moves only after verify, in a job that can
+	// do nothing else, and only for the newest release of its major.
+	for _, a := range append(slices.Collect(maps.Values(ways)), public, vulnerable, secure, img) {
+		if !before(a, major) || a.job == major.job {
+			t.Errorf("the major tag moves (%v) before %v finished in another job", major, a)
+		}
+	}
+	if !w.Jobs[major.job].needs(pin.job) || !w.Jobs[major.job].needs(verify) {
+		t.Errorf("the major tag's job %s needs %v, want %s (the channels) and %s", major.job, w.Jobs[major.job].Needs, pin.job, verify)
+	}
+	if got := w.Jobs[major.job].Permissions; !maps.Equal(got, map[string]string{"contents": "write"}) {
+		t.Errorf("the major tag's job %s has %v, want contents: write only", major.job, got)
+	}
+	if cond := w.Jobs[major.job].If + " " + w.Jobs[major.job].Steps[major.step].If; !strings.Contains(cond, "needs.check.outputs.newest-in-major == 'true'") {
+		t.Errorf("the major tag moves if %q, want only for the newest release of its major version", cond)
+	}
+	for name := range w.Jobs {
+		if !readOnly(name) && name != release.job && name != major.job {
+			t.Errorf("job %s can write (%v): only the publishing job and the major tag's may", name, w.Jobs[name].Permissions)
+		}
 	}
 }
 
@@ -871,5 +970,471 @@ func TestCIWorkflowSkipsTags(t *testing.T) {
 	// branch pushes only.
 	if len(push.Branches) == 0 || len(push.Tags) > 0 {
 		t.Errorf("ci.yml on push: branches %q, tags %q: want branches only, so that release tags do not run it", push.Branches, push.Tags)
+	}
+}
+
+// docBlock is the fenced block of the Markdown file that follows the line
+// starting with lead in its section heading ("## Install"): the lines the
+// docs give users, read here independently of scripts/verify-install.
+func docBlock(t *testing.T, file, heading, lead string) []string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(data), "\n")
+	start := slices.Index(lines, heading)
+	if start < 0 {
+		t.Fatalf("%s has no %q", file, heading)
+	}
+	var block []string
+	led, in := false, false
+	for _, l := range lines[start+1:] {
+		switch {
+		case strings.HasPrefix(l, "## "):
+			t.Fatalf("%s's %q: no fenced block after %q", file, heading, lead)
+		case in && l == "```":
+			return block
+		case in:
+			block = append(block, l)
+		case led && strings.HasPrefix(l, "```"):
+			in = true
+		case strings.HasPrefix(l, lead):
+			led = true
+		}
+	}
+	t.Fatalf("%s's %q: no closed block after %q", file, heading, lead)
+	return nil
+}
+
+// TestReleaseInstallLinesPrint: scripts/verify-install --print gives the
+// README's install lines (and docs/releasing.md's image check) exactly as
+// the files have them, with only the version placeholders replaced by the
+// release's: V=1.2.3 in the release block, @latest in go install, the
+// image tag in docker run. These are the lines the release workflow's
+// verify job runs for each tag.
+func TestReleaseInstallLinesPrint(t *testing.T) {
+	const tag, ver = "v9.8.7", "9.8.7"
+	for _, s := range []string{tag, ver} {
+		for _, f := range []string{"README.md", "docs/releasing.md"} {
+			if data, _ := os.ReadFile(f); bytes.Contains(data, []byte(s)) {
+				t.Fatalf("%s already holds %s: pick a version it does not name", f, s)
+			}
+		}
+	}
+	binary := docBlock(t, "README.md", "## Install", "**A release binary:**")
+	docker := docBlock(t, "README.md", "## Install", "**With Docker:**")
+	goBlock := docBlock(t, "README.md", "## Install", "**With Go**")
+	imageBlock := docBlock(t, "docs/releasing.md", "## Verifying a release", "The image:")
+
+	// The release blocks start with the version and use $V after that.
+	withV := func(block []string) []string {
+		if len(block) == 0 || !strings.HasPrefix(block[0], "V=1.2.3 ") {
+			t.Fatalf("the block does not start with V=1.2.3: %q", block)
+		}
+		return append([]string{"V=" + ver + strings.TrimPrefix(block[0], "V=1.2.3")}, block[1:]...)
+	}
+	// docker run's version line, with the release's image tag.
+	var dockerLine []string
+	for _, l := range docker {
+		if strings.HasPrefix(l, "docker run ") && strings.HasSuffix(l, " version") {
+			dockerLine = append(dockerLine, regexp.MustCompile(`(`+regexp.QuoteMeta(image)+`):\S+`).ReplaceAllString(l, "${1}:"+tag))
+		}
+	}
+	var goLine []string
+	for _, l := range goBlock {
+		if strings.HasPrefix(l, "go install ") {
+			goLine = append(goLine, strings.NewReplacer("@latest", "@"+tag, "@v1.2.3", "@"+tag).Replace(l))
+		}
+	}
+	if len(dockerLine) != 1 || len(goLine) != 1 {
+		t.Fatalf("the README's docker run … version lines %q and go install lines %q: want one each", dockerLine, goLine)
+	}
+	want := map[string][]string{
+		"binary": append([]string{"# binary: README.md, **A release binary:**"}, withV(binary)...),
+		"docker": {"# docker: README.md, **With Docker:**", dockerLine[0]},
+		"go":     {"# go: README.md, **With Go**", goLine[0]},
+		"image":  append([]string{"# image: docs/releasing.md, The image:"}, withV(imageBlock)...),
+	}
+	// What a user would see substituted is what the workflow runs.
+	for _, check := range []struct{ way, has string }{
+		{"binary", `curl -sSfLO "$base/authgate_${V}_linux_amd64.tar.gz"`},
+		{"binary", "cosign verify-blob checksums.txt"},
+		{"binary", "authgate version"},
+		{"docker", image + ":" + tag + " version"},
+		{"go", "go install github.com/authgate/authgate@" + tag},
+		{"image", "cosign verify " + image + ":v$V"},
+	} {
+		if !strings.Contains(strings.Join(want[check.way], "\n"), check.has) {
+			t.Errorf("the docs' %s lines do not have %q: %q", check.way, check.has, want[check.way])
+		}
+	}
+
+	var all []string
+	for _, way := range []string{"binary", "docker", "go", "image"} {
+		code, stdout, stderr := script(t, ".", "verify-install", "--print", tag, way)
+		if code != 0 || stderr != "" {
+			t.Fatalf("verify-install --print %s %s: exit %d %s", tag, way, code, stderr)
+		}
+		if got := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n"); !slices.Equal(got, want[way]) {
+			t.Errorf("verify-install --print %s %s:\n%s\nwant:\n%s", tag, way, stdout, strings.Join(want[way], "\n"))
+		}
+		all = append(all, want[way]...)
+	}
+	// No way named: all four, in this order.
+	if code, stdout, stderr := script(t, ".", "verify-install", "--print", tag); code != 0 || stdout != strings.Join(all, "\n")+"\n" {
+		t.Errorf("verify-install --print %s: exit %d %s\n%s", tag, code, stderr, stdout)
+	}
+	// A prerelease is installed the same way.
+	if code, stdout, stderr := script(t, ".", "verify-install", "--print", "v1.3.0-rc.1", "binary", "docker"); code != 0 ||
+		!strings.Contains(stdout, "\nV=1.3.0-rc.1   ") || !strings.Contains(stdout, image+":v1.3.0-rc.1 version\n") {
+		t.Errorf("verify-install --print v1.3.0-rc.1: exit %d %s\n%s", code, stderr, stdout)
+	}
+}
+
+// TestReleaseInstallLinesRefuses: a version that is not a release tag
+// (vMAJOR.MINOR.PATCH[-PRERELEASE], as scripts/release makes them) or an
+// unknown way is refused with one line and exit 2, before anything runs.
+func TestReleaseInstallLinesRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no v", []string{"1.2.3"}, "not a release version"},
+		{"the major tag", []string{"v1"}, "not a release version"},
+		{"two parts", []string{"v1.2"}, "not a release version"},
+		{"leading zero", []string{"v01.2.3"}, "not a release version"},
+		{"build metadata", []string{"v1.2.3+build.5"}, "not a release version"},
+		{"branch", []string{"main"}, "not a release version"},
+		{"shell characters", []string{"v1.2.3;touch x"}, "not a release version"},
+		{"newline", []string{"v1.2.3\nv1.2.4"}, "not a release version"},
+		{"empty", []string{""}, "not a release version"},
+		{"no arguments", nil, "usage"},
+		{"only --print", []string{"--print"}, "usage"},
+		{"unknown way", []string{"v1.2.3", "brew"}, `unknown way "brew"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, print := range []bool{true, false} {
+				args := tt.args
+				if print && len(args) > 0 && args[0] != "--print" {
+					args = append([]string{"--print"}, args...)
+				}
+				code, stdout, stderr := script(t, ".", "verify-install", args...)
+				if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 ||
+					!strings.HasPrefix(stderr, "verify-install: ") || !strings.Contains(stderr, tt.want) {
+					t.Errorf("verify-install %q: exit %d, stdout %q, stderr %q: want exit 2 and one line with %q", args, code, stdout, stderr, tt.want)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat("x"); err == nil {
+		t.Error("a version string ran a command")
+	}
+}
+
+// TestReleaseInstallLinesMissing: docs that lost a block, its lead-in or
+// its version placeholder make scripts/verify-install fail with one line
+// naming what is missing (exit 1), printing and running nothing: the
+// release would otherwise be "verified" by fewer lines than users run.
+func TestReleaseInstallLinesMissing(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	releasing, err := os.ReadFile("docs/releasing.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// cut removes the first line of text starting with prefix.
+	cut := func(text []byte, prefix string) []byte {
+		lines := strings.SplitAfter(string(text), "\n")
+		i := slices.IndexFunc(lines, func(l string) bool { return strings.HasPrefix(l, prefix) })
+		if i < 0 {
+			t.Fatalf("no line starts with %q", prefix)
+		}
+		return []byte(strings.Join(slices.Delete(lines, i, i+1), ""))
+	}
+	// cutBlock removes the fenced block after the line starting with lead.
+	cutBlock := func(text []byte, lead string) []byte {
+		s := string(text)
+		i := strings.Index(s, "\n"+lead)
+		open := strings.Index(s[i:], "\n```") + i
+		end := strings.Index(s[open+4:], "\n```\n") + open + 4
+		if i < 0 || open < i || end < open+4 {
+			t.Fatalf("no block after %q", lead)
+		}
+		return []byte(s[:open] + s[end+4:])
+	}
+	for _, tt := range []struct {
+		name      string
+		readme    []byte
+		releasing []byte
+		way       string
+		want      string
+	}{
+		{"no Install section", cut(readme, "## Install"), releasing, "go", `README.md has no "## Install" section`},
+		{"no release binary lead-in", cut(readme, "**A release binary:**"), releasing, "binary", `no "**A release binary:**" line`},
+		{"no Docker lead-in", cut(readme, "**With Docker:**"), releasing, "docker", `no "**With Docker:**" line`},
+		{"no Go lead-in", cut(readme, "**With Go**"), releasing, "go", `no "**With Go**" line`},
+		{"no release binary block", cutBlock(readme, "**A release binary:**"), releasing, "binary", `no fenced block after "**A release binary:**"`},
+		{"no version line", cut(readme, "V=1.2.3 "), releasing, "binary", "no version placeholder"},
+		{"no docker version line", cut(readme, "docker run --rm "+image+":v1 version"), releasing, "docker", `no single "docker run`},
+		{"no go install line", cut(readme, "go install "), releasing, "go", `the fenced block after "**With Go**" is empty`},
+		{"no image lead-in", readme, cut(releasing, "The image:"), "image", `docs/releasing.md's "## Verifying a release" has no "The image:" line`},
+		{"no releasing.md", readme, nil, "image", "no docs/releasing.md"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir() // not a git work tree: the script reads the files here
+			os.WriteFile(filepath.Join(dir, "README.md"), tt.readme, 0o644)
+			if tt.releasing != nil {
+				os.MkdirAll(filepath.Join(dir, "docs"), 0o755)
+				os.WriteFile(filepath.Join(dir, "docs", "releasing.md"), tt.releasing, 0o644)
+			}
+			for _, args := range [][]string{{"--print", "v1.2.3", tt.way}, {"v1.2.3"}} {
+				code, stdout, stderr := script(t, dir, "verify-install", args...)
+				if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 ||
+					!strings.HasPrefix(stderr, "verify-install: ") || !strings.Contains(stderr, tt.want) {
+					t.Errorf("verify-install %q: exit %d, stdout %q, stderr %q: want exit 1 and one line with %q", args, code, stdout, stderr, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// TestReleaseInstallLinesGoInstall runs scripts/verify-install's go way
+// for real, offline: the README's go install line for a tag, against this
+// tree served as that release by a local module proxy (installProxyModule,
+// as TestGoInstall), then its check of `authgate version` in GOBIN. A tag
+// the proxy does not have fails it with one last line naming the way.
+func TestReleaseInstallLinesGoInstall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs the module")
+	}
+	const tag = "v1.99.99" // v2 and up would need the module path to end in /v2
+	proxy := t.TempDir()
+	installProxyModule(t, proxy, tag)
+	realCache := installGoEnv(t, "GOMODCACHE")
+	dir := releaseClone(t)
+	git(t, dir, "tag", tag)
+	git(t, dir, "tag", "v1.99.98") // a tag the proxy has not heard of
+	gobin := t.TempDir()
+	run := func(tag string) (int, string, string) {
+		cmd := isolated(exec.Command(filepath.Join(mustAbs(t, "scripts"), "verify-install"), tag, "go"), dir)
+		cmd.Env = append(cmd.Env,
+			"GOPROXY=file://"+filepath.ToSlash(proxy)+",file://"+filepath.ToSlash(filepath.Join(realCache, "cache", "download"))+",off",
+			"GOMODCACHE="+t.TempDir(),
+			// -trimpath and no cgo only let the build reuse the other
+			// tests' compiled packages; the line itself is the README's.
+			"GOFLAGS=-modcacherw -trimpath",
+			"CGO_ENABLED=0",
+			"GOSUMDB=off", // a fake version has no checksum database entry
+			"GONOSUMDB="+installModulePath,
+			"GOTOOLCHAIN=local",
+			"GOBIN="+gobin,
+			"GOWORK=off",
+		)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
+			t.Fatal(err)
+		}
+		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	}
+
+	code, stdout, stderr := run(tag)
+	if code != 0 {
+		t.Fatalf("verify-install %s go: exit %d\n%s\n%s", tag, code, stdout, stderr)
+	}
+	// bash -x shows the README's line as it ran.
+	if want := "+ go install " + installModulePath + "@" + tag + "\n"; !strings.Contains(stderr, want) {
+		t.Errorf("the trace does not show %q:\n%s", want, stderr)
+	}
+	want := "verify-install: go install, " + gobin + "/authgate version: authgate " + tag + " (go1."
+	if !strings.Contains(stdout, want) {
+		t.Errorf("stdout does not report the checked version %q:\n%s", want, stdout)
+	}
+	if line := runVersionLine(t, filepath.Join(gobin, "authgate")); !strings.HasPrefix(line, "authgate "+tag+" (go1.") {
+		t.Errorf("the installed binary says %q", line)
+	}
+
+	code, _, stderr = run("v1.99.98")
+	lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+	if last := lines[len(lines)-1]; code != 1 || !strings.HasPrefix(last, "verify-install: go: ") || !strings.Contains(last, "failed") {
+		t.Errorf("verify-install v1.99.98 go (not on the proxy): exit %d, last line %q, want exit 1 and a verify-install: go: … failed line\n%s", code, last, stderr)
+	}
+}
+
+func mustAbs(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// shellWords splits a shell command (continued lines joined) into its
+// words: quotes removed, variables left as written, a comment dropped.
+// Enough for the docs' cosign lines; not a shell.
+func shellWords(cmd string) []string {
+	cmd = strings.ReplaceAll(cmd, "\\\n", " ")
+	var words []string
+	var w strings.Builder
+	inWord, quote := false, rune(0)
+	for _, r := range cmd {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			w.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n':
+			if inWord {
+				words = append(words, w.String())
+				w.Reset()
+				inWord = false
+			}
+		case r == '#' && !inWord:
+			return words
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words
+}
+
+// TestCISnapshotSigning: ci.yml's release-snapshot job signs the
+// snapshot's checksums.txt keyless only on pushes to main (a fork's pull
+// request gets no OIDC token; nothing of a pull request is signed), with
+// the cosign-installer release.yml pins, and verifies the bundle with the
+// README's cosign verify-blob command: the same words, the certificate
+// identity this workflow's on main instead of the release workflow's on
+// the tag. Pull requests keep --skip=sign,docker.
+func TestCISnapshotSigning(t *testing.T) {
+	const mainPush = "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+	const notMainPush = "github.event_name != 'push' || github.ref != 'refs/heads/main'"
+	ci := loadWorkflow(t, ".github/workflows/ci.yml")
+	if _, ok := ci.Permissions["id-token"]; ok {
+		t.Errorf("ci.yml grants id-token to every job: %v", ci.Permissions)
+	}
+	for name, job := range ci.Jobs {
+		if _, ok := job.Permissions["id-token"]; ok && name != "release-snapshot" {
+			t.Errorf("job %s has id-token: %v; only release-snapshot signs", name, job.Permissions)
+		}
+	}
+	job, ok := ci.Jobs["release-snapshot"]
+	if !ok {
+		t.Fatal("ci.yml has no release-snapshot job")
+	}
+	if want := map[string]string{"contents": "read", "id-token": "write"}; !maps.Equal(job.Permissions, want) {
+		t.Errorf("release-snapshot's permissions %v, want %v", job.Permissions, want)
+	}
+	var releaseCosign string
+	for _, j := range loadWorkflow(t, ".github/workflows/release.yml").Jobs {
+		for _, st := range j.Steps {
+			if strings.HasPrefix(st.Uses, "sigstore/cosign-installer@") {
+				releaseCosign = st.Uses
+			}
+		}
+	}
+	var signed, unsigned, installer, verify []int
+	for i, st := range job.Steps {
+		skip := ""
+		if args := shellWords(st.With["args"]); strings.HasPrefix(st.Uses, "goreleaser/goreleaser-action@") && slices.Contains(args, "release") {
+			if !slices.Contains(args, "--snapshot") {
+				t.Errorf("step %d runs goreleaser %q without --snapshot", i, args)
+			}
+			for _, a := range args {
+				if s, ok := strings.CutPrefix(a, "--skip="); ok {
+					skip = s
+				}
+			}
+			switch {
+			case slices.Contains(strings.Split(skip, ","), "sign"):
+				unsigned = append(unsigned, i)
+				if st.If != notMainPush || skip != "sign,docker" {
+					t.Errorf("step %d (goreleaser %q) runs if %q, want --skip=sign,docker if %q", i, args, st.If, notMainPush)
+				}
+			default:
+				signed = append(signed, i)
+				if st.If != mainPush {
+					t.Errorf("step %d (goreleaser %q) signs if %q, want only %q", i, args, st.If, mainPush)
+				}
+			}
+		}
+		if strings.HasPrefix(st.Uses, "sigstore/cosign-installer@") {
+			installer = append(installer, i)
+			if st.Uses != releaseCosign {
+				t.Errorf("cosign-installer %q, release.yml's is %q: the snapshot signs as the release does", st.Uses, releaseCosign)
+			}
+		}
+		if strings.Contains(st.Run, "cosign") {
+			if st.If != mainPush {
+				t.Errorf("step %d (%s) runs cosign if %q, want %q", i, st.Name, st.If, mainPush)
+			}
+			if strings.Contains(st.Run, "cosign verify-blob") {
+				verify = append(verify, i)
+			}
+		}
+		if len(installer) > 0 && installer[len(installer)-1] == i && st.If != mainPush {
+			t.Errorf("cosign-installer runs if %q, want %q", st.If, mainPush)
+		}
+	}
+	if len(signed) != 1 || len(unsigned) != 1 || len(installer) != 1 || len(verify) != 1 {
+		t.Fatalf("release-snapshot: signed snapshots at %v, unsigned %v, cosign-installer %v, verify-blob %v: want one each", signed, unsigned, installer, verify)
+	}
+	if !(installer[0] < signed[0] && signed[0] < verify[0]) {
+		t.Errorf("cosign-installer (%d), the signed snapshot (%d) and its verification (%d) are out of order", installer[0], signed[0], verify[0])
+	}
+
+	// The README's cosign verify-blob and CI's: the same words but the identity.
+	cosignCmd := func(lines []string) []string {
+		text := strings.Join(lines, "\n")
+		i := strings.Index(text, "cosign verify-blob")
+		if i < 0 {
+			t.Fatalf("no cosign verify-blob in %q", text)
+		}
+		end := i
+		for end < len(text) {
+			nl := strings.IndexByte(text[end:], '\n')
+			if nl < 0 {
+				end = len(text)
+				break
+			}
+			end += nl
+			if text[end-1] != '\\' {
+				break
+			}
+			end++
+		}
+		return shellWords(text[i:end])
+	}
+	readme := cosignCmd(docBlock(t, "README.md", "## Install", "**A release binary:**"))
+	ciWords := cosignCmd(strings.Split(job.Steps[verify[0]].Run, "\n"))
+	identity := func(words []string) (int, string) {
+		i := slices.Index(words, "--certificate-identity")
+		if i < 0 || i+1 >= len(words) {
+			t.Fatalf("no --certificate-identity in %q", words)
+		}
+		return i + 1, words[i+1]
+	}
+	ri, rid := identity(readme)
+	ci2, cid := identity(ciWords)
+	if ri != ci2 || !slices.Equal(slices.Delete(slices.Clone(readme), ri, ri+1), slices.Delete(slices.Clone(ciWords), ci2, ci2+1)) {
+		t.Errorf("CI verifies with %q, the README with %q: want the same words but the identity", ciWords, readme)
+	}
+	const release = "/.github/workflows/release.yml@refs/tags/v$V"
+	repo, ok := strings.CutSuffix(rid, release)
+	if !ok || repo != "https://github.com/authgate/authgate" {
+		t.Errorf("the README's identity %q, want https://github.com/authgate/authgate%s", rid, release)
+	}
+	if cid != repo+"/.github/workflows/ci.yml@refs/heads/main" && cid != "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/.github/workflows/ci.yml@refs/heads/main" {
+		t.Errorf("CI's identity %q, want this repository's .github/workflows/ci.yml@refs/heads/main", cid)
 	}
 }
