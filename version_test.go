@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -342,7 +343,9 @@ func TestVersionSourceArchive(t *testing.T) {
 	}
 	needGit(t)
 	for _, p := range dockerignorePatterns(t) {
-		for _, name := range []string{archiveVersionFile, "cli", filepath.Base(archiveVersionFile)} {
+		// Docker matches a pattern against the path and each of its
+		// parent directories (Go's filepath.Match, "**" aside).
+		for _, name := range []string{archiveVersionFile, path.Dir(archiveVersionFile)} {
 			if ok, _ := filepath.Match(strings.TrimPrefix(p, "/"), name); ok {
 				t.Fatalf(".dockerignore leaves %s out of the build context (%q): the image of a source archive cannot know its commit", archiveVersionFile, p)
 			}
@@ -490,11 +493,11 @@ func extractedArchive(t *testing.T, src string, git func(args ...string) string)
 		if !filepath.IsLocal(name) {
 			t.Fatalf("archive entry %q is outside the archive", h.Name)
 		}
-		path := filepath.Join(dest, name)
+		dst := filepath.Join(dest, name)
 		switch h.Typeflag {
 		case tar.TypeXGlobalHeader: // git's pax header with the commit id
 		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
+			if err := os.MkdirAll(dst, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		case tar.TypeReg:
@@ -502,7 +505,7 @@ func extractedArchive(t *testing.T, src string, git func(args ...string) string)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, data, 0o644); err != nil {
+			if err := os.WriteFile(dst, data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		default:
