@@ -378,8 +378,10 @@ func TestVersionSourceArchive(t *testing.T) {
 		}
 	}
 
-	// A release commit's archive: scripts/release makes an annotated tag.
+	// A release commit's archive: scripts/release makes an annotated tag,
+	// and the release workflow moves the lightweight major tag to it.
 	git("tag", "-a", "v1.2.3", "-m", "authgate v1.2.3")
+	git("tag", "v1")
 	dir = extractedArchive(t, src, git)
 	want.Version = "v1.2.3"
 	if got := runVersionJSON(t, versionBuild(t, dir, "-buildvcs=auto")); got != want {
