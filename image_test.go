@@ -456,13 +456,14 @@ func (c testCA) serveTLS(t *testing.T, h http.Handler) *httptest.Server {
 
 // TestReleaseImageRoot runs the release's binary, built as .goreleaser.yaml
 // says for this machine, chrooted into exactly the files release.Dockerfile
-// puts in the image (as root, or as root of a user namespace), with the runner's mounts (the workspace, HOME, the
-// event and the file commands) added as the runner adds them: `version`;
-// a scan of the demo API writing its reports into the workspace; https
-// targets checked against the image's CA bundle and nothing else (a test
-// CA's target fails with the TLS error until the CA is added to the
-// bundle, then scans); and the Action (`authgate action`, as action.yml
-// starts it) reporting to a GitHub API over https.
+// puts in the image (as root, or as root of a user namespace), with the
+// runner's mounts (the workspace, HOME, the event and the file commands)
+// added as the runner adds them: `version`; a scan of the demo API
+// writing its reports into the workspace; https targets checked against
+// the image's CA bundle and nothing else (a test CA's target fails with
+// the TLS error until the CA is added to the bundle, then scans); and the
+// Action (`authgate action`, as action.yml starts it) reporting to a
+// GitHub API over https.
 func TestReleaseImageRoot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -516,7 +517,9 @@ func TestReleaseImageRoot(t *testing.T) {
 		defer api.Close()
 		args := append([]string{"scan", api.URL, "--rate", "0",
 			"-o", "/github/workspace/reports/authgate.json", "-o", "reports/authgate.sarif"}, auth...)
-		os.Mkdir(filepath.Join(ws, "reports"), 0o755)
+		if err := os.Mkdir(filepath.Join(ws, "reports"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		code, _, stderr := runInImage(t, root, spec, env, args...)
 		if code != 1 {
 			t.Fatalf("scan of the vulnerable demo: exit %d, want 1 (gate failed); stderr:\n%s", code, stderr)
@@ -553,7 +556,9 @@ func TestReleaseImageRoot(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the image has no CA bundle at %s: %v", caBundle, err)
 	}
-	bundle.Write(ca.PEM)
+	if _, err := bundle.Write(ca.PEM); err != nil {
+		t.Fatal(err)
+	}
 	if err := bundle.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -574,8 +579,10 @@ func TestReleaseImageRoot(t *testing.T) {
 		ghTLS := ca.serveTLS(t, httputil.NewSingleHostReverseProxy(ghURL))
 		api := httptest.NewServer(demo.Vulnerable())
 		defer api.Close()
-		os.WriteFile(filepath.Join(root, "github", "workflow", "event.json"),
-			[]byte(`{"pull_request":{"number":9,"head":{"sha":"c0ffee1234","repo":{"full_name":"octo/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`), 0o644)
+		if err := os.WriteFile(filepath.Join(root, "github", "workflow", "event.json"),
+			[]byte(`{"pull_request":{"number":9,"head":{"sha":"c0ffee1234","repo":{"full_name":"octo/shop"}},"base":{"repo":{"full_name":"octo/shop"}}}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		action := append(slices.Clone(env),
 			"GITHUB_ACTIONS=true", "CI=true", "GITHUB_EVENT_NAME=pull_request", "GITHUB_EVENT_PATH=/github/workflow/event.json",
 			"GITHUB_REPOSITORY=octo/shop", "GITHUB_SHA=merge456", "GITHUB_WORKSPACE=/github/workspace",
@@ -597,6 +604,9 @@ func TestReleaseImageRoot(t *testing.T) {
 		}
 		if out, _ := os.ReadFile(filepath.Join(root, "github", "file_commands", "set_output_1")); !strings.Contains(string(out), "passed<<") {
 			t.Errorf("no outputs written to GITHUB_OUTPUT:\n%s", out)
+		}
+		if summary, _ := os.ReadFile(filepath.Join(root, "github", "file_commands", "step_summary_1")); !strings.Contains(string(summary), "bola-cross-user-read") {
+			t.Errorf("the job summary does not list the findings:\n%s", summary)
 		}
 		readWorkspaceReport(t, filepath.Join(ws, "authgate.json"))
 	})
