@@ -868,8 +868,11 @@ func TestReleaseWorkflow(t *testing.T) {
 			}
 		}
 	}
-	if got := slices.Sorted(maps.Keys(ways)); !slices.Equal(got, []string{"binary", "docker", "go", "image"}) {
-		t.Errorf("verify-install runs the ways %q, want binary, docker, go and image", got)
+	if got := slices.Sorted(maps.Keys(ways)); !slices.Equal(got, []string{"binary", "docker", "docker-scan", "go", "image"}) {
+		t.Errorf("verify-install runs the ways %q, want binary, docker, docker-scan, go and image", got)
+	}
+	if st := w.Jobs[ways["docker-scan"].job].Steps[ways["docker-scan"].step]; st.Env["URL"] == "" {
+		t.Error("verify-install docker-scan runs the README's scan of \"$URL\" without URL in the step's env")
 	}
 	verify := ways["binary"].job
 	for way, a := range ways {
@@ -1041,6 +1044,18 @@ func TestReleaseInstallLinesPrint(t *testing.T) {
 			dockerLine = append(dockerLine, regexp.MustCompile(`(`+regexp.QuoteMeta(image)+`):\S+`).ReplaceAllString(l, "${1}:"+tag))
 		}
 	}
+	// docker run's one-line scans (an API on this machine, reports into
+	// the current directory), with the release's image tag.
+	var dockerScan []string
+	for _, l := range docker {
+		if strings.HasPrefix(l, "docker run ") && strings.Contains(l, " scan ") && !strings.HasSuffix(l, "\\") {
+			dockerScan = append(dockerScan, regexp.MustCompile(`(`+regexp.QuoteMeta(image)+`):\S+`).ReplaceAllString(l, "${1}:"+tag))
+		}
+	}
+	if !slices.ContainsFunc(dockerScan, func(l string) bool { return strings.Contains(l, "--network host") }) ||
+		!slices.ContainsFunc(dockerScan, func(l string) bool { return strings.Contains(l, `-v "$PWD:/work"`) }) {
+		t.Errorf("the README's one-line docker scans %q: want the --network host one and the -v \"$PWD:/work\" one", dockerScan)
+	}
 	var goLine []string
 	for _, l := range goBlock {
 		if strings.HasPrefix(l, "go install ") {
@@ -1051,10 +1066,11 @@ func TestReleaseInstallLinesPrint(t *testing.T) {
 		t.Fatalf("the README's docker run … version lines %q and go install lines %q: want one each", dockerLine, goLine)
 	}
 	want := map[string][]string{
-		"binary": append([]string{"# binary: README.md, **A release binary:**"}, withV(binary)...),
-		"docker": {"# docker: README.md, **With Docker:**", dockerLine[0]},
-		"go":     {"# go: README.md, **With Go**", goLine[0]},
-		"image":  append([]string{"# image: docs/releasing.md, The image:"}, withV(imageBlock)...),
+		"binary":      append([]string{"# binary: README.md, **A release binary:**"}, withV(binary)...),
+		"docker":      {"# docker: README.md, **With Docker:**", dockerLine[0]},
+		"docker-scan": append([]string{"# docker-scan: README.md, **With Docker:**"}, dockerScan...),
+		"go":          {"# go: README.md, **With Go**", goLine[0]},
+		"image":       append([]string{"# image: docs/releasing.md, The image:"}, withV(imageBlock)...),
 	}
 	// What a user would see substituted is what the workflow runs.
 	for _, check := range []struct{ way, has string }{
@@ -1071,7 +1087,7 @@ func TestReleaseInstallLinesPrint(t *testing.T) {
 	}
 
 	var all []string
-	for _, way := range []string{"binary", "docker", "go", "image"} {
+	for _, way := range []string{"binary", "docker", "docker-scan", "go", "image"} {
 		code, stdout, stderr := script(t, ".", "verify-install", "--print", tag, way)
 		if code != 0 || stderr != "" {
 			t.Fatalf("verify-install --print %s %s: exit %d %s", tag, way, code, stderr)
@@ -1081,7 +1097,7 @@ func TestReleaseInstallLinesPrint(t *testing.T) {
 		}
 		all = append(all, want[way]...)
 	}
-	// No way named: all four, in this order.
+	// No way named: all five, in this order.
 	if code, stdout, stderr := script(t, ".", "verify-install", "--print", tag); code != 0 || stdout != strings.Join(all, "\n")+"\n" {
 		t.Errorf("verify-install --print %s: exit %d %s\n%s", tag, code, stderr, stdout)
 	}
@@ -1180,6 +1196,7 @@ func TestReleaseInstallLinesMissing(t *testing.T) {
 		{"no release binary block", cutBlock(readme, "**A release binary:**"), releasing, "binary", `no fenced block after "**A release binary:**"`},
 		{"no version line", cut(readme, "V=1.2.3 "), releasing, "binary", "no version placeholder"},
 		{"no docker version line", cut(readme, "docker run --rm "+image+":v1 version"), releasing, "docker", `no single "docker run`},
+		{"no docker scan lines", cut(cut(readme, "docker run --rm --network host "), `docker run --rm -v "$PWD:/work"`), releasing, "docker-scan", `no one-line "docker run`},
 		{"no go install line", cut(readme, "go install "), releasing, "go", `the fenced block after "**With Go**" is empty`},
 		{"no image lead-in", readme, cut(releasing, "The image:"), "image", `docs/releasing.md's "## Verifying a release" has no "The image:" line`},
 		{"no releasing.md", readme, nil, "image", "no docs/releasing.md"},
