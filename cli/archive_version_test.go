@@ -169,16 +169,76 @@ func TestVersionOfArchive(t *testing.T) {
 	}
 }
 
+// releaseTagOracle is scripts/release's version grammar, and
+// describeOracle git describe's suffix past a tag: isReleaseTag, written
+// by hand to keep regexps out of start-up, must agree with them.
+var (
+	releaseTagOracle = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)` +
+		`(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$`)
+	describeOracle = regexp.MustCompile(`-[0-9]+-g[0-9a-f]{4,}$`)
+)
+
+func releaseTagByOracle(tag string) bool {
+	return releaseTagOracle.MatchString(tag) && !describeOracle.MatchString(tag)
+}
+
+// TestIsReleaseTag: release versions and what is not one, as the oracle
+// and by name.
+func TestIsReleaseTag(t *testing.T) {
+	tests := []struct {
+		tag  string
+		want bool
+	}{
+		{"v1.2.3", true},
+		{"v0.0.0", true},
+		{"v10.20.30", true},
+		{"v1.3.0-rc.1", true},
+		{"v1.3.0-0.alpha-x.7", true},
+		{"v1.3.0-rc-12-gamma", true}, // not hex: a pre-release, not a describe suffix
+		{"v1.3.0-01a", true},         // alphanumeric: leading zeros allowed
+		{"v1.2.3-4-g0123", false},    // git describe: 4 commits past v1.2.3
+		{"v1.2.3-4-g0123456789abcdef", false},
+		{"v1.2.3-rc.1-12-g0123456", false},
+		{"", false},
+		{"v", false},
+		{"v1", false},
+		{"v1.2", false},
+		{"v1.2.3.4", false},
+		{"1.2.3", false},
+		{"V1.2.3", false},
+		{"v01.2.3", false},
+		{"v1.2.3-01", false}, // numeric pre-release with a leading zero
+		{"v1.2.3-", false},
+		{"v1.2.3-rc..1", false},
+		{"v1.2.3-rc_1", false},
+		{"v1.2.3+meta", false},
+		{"v1.2.3 ", false},
+		{"v1.2.x", false},
+		{"v1.2.3-é", false},
+	}
+	for _, tt := range tests {
+		if got := isReleaseTag(tt.tag); got != tt.want || got != releaseTagByOracle(tt.tag) {
+			t.Errorf("isReleaseTag(%q) = %v, want %v (oracle %v)", tt.tag, got, tt.want, releaseTagByOracle(tt.tag))
+		}
+	}
+}
+
 // FuzzParseArchiveVersion: whatever the file holds, parsing never panics
 // and gives either nothing or a full commit id, with a time in UTC and a
-// release tag or none.
+// release tag or none; and isReleaseTag agrees with the grammar's regexp.
 func FuzzParseArchiveVersion(f *testing.F) {
 	f.Add(archiveFile)
 	f.Add(archiveText(archiveRev, "2026-12-01T10:20:30+00:00", "v1.2.3"))
 	f.Add(archiveText(archiveRev, "2026-12-01T10:20:30+00:00", "v1.2.3-4-g0123456"))
 	f.Add(archiveText(archiveSHA2, "2026-12-01T10:20:30.5-07:00", ""))
 	f.Add("commit: " + archiveRev + "\ncommit: " + archiveRev)
+	for _, tag := range []string{"v1.2.3", "v1.3.0-rc.1", "v1.2.3-4-g0123", "v1.3.0-01a", "v1.2.3-01"} {
+		f.Add(tag)
+	}
 	f.Fuzz(func(t *testing.T, text string) {
+		if got, want := isReleaseTag(text), releaseTagByOracle(text); got != want {
+			t.Fatalf("isReleaseTag(%q) = %v, the grammar's regexp says %v", text, got, want)
+		}
 		a := parseArchiveVersion(text)
 		if a.Commit == "" {
 			if a != (archiveVersion{}) {
@@ -195,7 +255,7 @@ func FuzzParseArchiveVersion(f *testing.F) {
 				t.Fatalf("time %q is not RFC 3339 in UTC (%v)", a.Time, err)
 			}
 		}
-		if a.Tag != "" && (!releaseTag.MatchString(a.Tag) || describeSuffix.MatchString(a.Tag)) {
+		if a.Tag != "" && !isReleaseTag(a.Tag) {
 			t.Fatalf("tag %q is not a release version", a.Tag)
 		}
 		if v := versionOf("", "", nil, a); v.Revision != a.Commit || strings.ContainsAny(v.Version, " \t\n") {

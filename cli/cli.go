@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -192,14 +191,61 @@ type archiveVersion struct {
 	Commit, Time, Tag string
 }
 
-// releaseTag is a release's tag, the grammar scripts/release accepts:
-// SemVer 2.0.0 with a "v", an optional pre-release and no build metadata.
-var releaseTag = regexp.MustCompile(`^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)` +
-	`(-(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*))*)?$`)
+// isReleaseTag reports whether tag is a release's version tag, in the
+// grammar scripts/release accepts: SemVer 2.0.0 with a "v", an optional
+// pre-release and no build metadata (v1.2.3, v1.3.0-rc.1) — and not what
+// git describe says of a commit past a tag (v1.2.3-4-gabcdef0, 4 commits
+// after v1.2.3), which that grammar would otherwise take for a
+// pre-release. Hand-written rather than a regexp: a package-level regexp
+// is compiled at every start (TestInitAllocations).
+func isReleaseTag(tag string) bool {
+	rest, ok := strings.CutPrefix(tag, "v")
+	if !ok {
+		return false
+	}
+	core, pre, hasPre := strings.Cut(rest, "-")
+	nums := strings.Split(core, ".")
+	if len(nums) != 3 {
+		return false
+	}
+	for _, n := range nums {
+		if !isReleaseNumber(n) {
+			return false
+		}
+	}
+	if !hasPre {
+		return true
+	}
+	for id := range strings.SplitSeq(pre, ".") {
+		if id == "" || strings.Trim(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") != "" {
+			return false
+		}
+		if strings.Trim(id, "0123456789") == "" && !isReleaseNumber(id) {
+			return false // a numeric identifier has no leading zero
+		}
+	}
+	// git describe's suffix: -<commits since the tag>-g<abbreviated commit>.
+	parts := strings.Split(tag, "-")
+	if n := len(parts); n >= 3 && isDigits(parts[n-2]) && len(parts[n-1]) >= 5 && parts[n-1][0] == 'g' && isHex(parts[n-1][1:]) {
+		return false
+	}
+	return true
+}
 
-// describeSuffix ends what git describe says of a commit after a tag:
-// v1.2.3-4-gabcdef0 is 4 commits past v1.2.3, not v1.2.3.
-var describeSuffix = regexp.MustCompile(`-[0-9]+-g[0-9a-f]{4,}$`)
+// isReleaseNumber reports whether s is a SemVer number: digits, no leading zero.
+func isReleaseNumber(s string) bool {
+	return isDigits(s) && (s == "0" || s[0] != '0')
+}
+
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// isHex reports whether s is lowercase hexadecimal digits, as git writes
+// commit ids.
+func isHex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789abcdef") == ""
+}
 
 // parseArchiveVersion reads archive_version.txt's "key: value" lines. The
 // file only adds facts, so what is not plainly right is left out, never
@@ -239,7 +285,7 @@ func parseArchiveVersion(text string) archiveVersion {
 	} else {
 		a.Time = ""
 	}
-	if !releaseTag.MatchString(a.Tag) || describeSuffix.MatchString(a.Tag) {
+	if !isReleaseTag(a.Tag) {
 		a.Tag = ""
 	}
 	return a
@@ -248,15 +294,7 @@ func parseArchiveVersion(text string) archiveVersion {
 // isRevision reports whether s is a full git commit id: 40 lowercase hex
 // digits (SHA-1), or 64 in a SHA-256 repository.
 func isRevision(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return (len(s) == 40 || len(s) == 64) && isHex(s)
 }
 
 // version is the version the reports carry (tool.version).
