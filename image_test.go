@@ -106,19 +106,20 @@ type imageStage struct {
 	Instructions []string // what the stage does after FROM
 }
 
-// imageSpec is what a Dockerfile's final stage makes.
+// imageSpec is what a Dockerfile's final stage makes: scratch and the
+// files it copies.
 type imageSpec struct {
-	Base       string // the final stage's FROM
 	Stages     map[string]imageStage
 	Files      []imageFile
 	Entrypoint []string
 }
 
 // finalStage reads the Dockerfile at path into the image its final stage
-// makes. An instruction of the final stage that this model does not know
-// (RUN, ADD, WORKDIR, USER, ENV, a COPY of several sources or with flags
-// other than --from) fails the test: the image run and measured here is
-// the file's, or the test says it cannot tell.
+// makes. A base other than scratch (whose files the image would also
+// hold), or an instruction of the final stage that this model does not
+// know (RUN, ADD, WORKDIR, USER, ENV, a COPY of several sources or with
+// flags other than --from), fails the test: the image run and measured
+// here is the file's, or the test says it cannot tell.
 func finalStage(t *testing.T, path string) imageSpec {
 	t.Helper()
 	ins := dockerInstructions(t, path)
@@ -131,7 +132,10 @@ func finalStage(t *testing.T, path string) imageSpec {
 	if last < 0 {
 		t.Fatalf("%s has no FROM", path)
 	}
-	spec := imageSpec{Base: strings.TrimPrefix(ins[last], "FROM "), Stages: map[string]imageStage{}}
+	if base := strings.TrimPrefix(ins[last], "FROM "); base != "scratch" {
+		t.Fatalf("%s's image is FROM %s: the image test models scratch, an image of exactly the binary and the CA certificates its COPYs add", path, base)
+	}
+	spec := imageSpec{Stages: map[string]imageStage{}}
 	var stage string
 	for _, in := range ins[:last] {
 		if from, ok := strings.CutPrefix(in, "FROM "); ok {
@@ -248,10 +252,7 @@ func (s imageSpec) layOut(t *testing.T, root string, sources []string) {
 func TestReleaseDockerfile(t *testing.T) {
 	g := loadGoreleaser(t)
 	bin := g.Builds[0].Binary
-	spec := finalStage(t, "release.Dockerfile")
-	if spec.Base != "scratch" {
-		t.Errorf("release.Dockerfile's image is FROM %s, want scratch: only the binary and the CA certificates", spec.Base)
-	}
+	spec := finalStage(t, "release.Dockerfile") // FROM scratch, or it fails
 	want := []imageFile{
 		{Path: caBundle, Stage: "certs", Src: caBundle},
 		{Path: "/" + bin, Src: "${TARGETPLATFORM}/" + bin},
@@ -301,10 +302,7 @@ func TestSourceDockerfile(t *testing.T) {
 		}
 	}
 
-	spec, release := finalStage(t, "Dockerfile"), finalStage(t, "release.Dockerfile")
-	if spec.Base != release.Base {
-		t.Errorf("the Dockerfile's image is FROM %s, the release's FROM %s", spec.Base, release.Base)
-	}
+	spec, release := finalStage(t, "Dockerfile"), finalStage(t, "release.Dockerfile") // both FROM scratch
 	if !slices.Equal(spec.paths(), release.paths()) || !slices.Equal(spec.Entrypoint, release.Entrypoint) {
 		t.Errorf("the Dockerfile's image has %q, entrypoint %q; the release's %q, %q", spec.paths(), spec.Entrypoint, release.paths(), release.Entrypoint)
 	}
@@ -535,6 +533,37 @@ func TestReleaseImageRoot(t *testing.T) {
 		}
 		if !slices.Equal(names, []string{"authgate.json", "authgate.sarif"}) {
 			t.Errorf("the workspace's reports directory holds %q, want the two reports and nothing else", names)
+		}
+	})
+
+	t.Run("a target by name, through the hosts file Docker mounts", func(t *testing.T) {
+		// The image has no /etc/nsswitch.conf, /etc/hosts or
+		// /etc/resolv.conf: Docker bind-mounts the last two into every
+		// container, and Go's resolver then reads the hosts file before
+		// asking DNS (here: no resolv.conf, so 127.0.0.1:53, where
+		// nothing answers; .test names are never in public DNS).
+		api := httptest.NewServer(demo.Vulnerable())
+		defer api.Close()
+		_, port, err := net.SplitHostPort(api.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		target := "http://preview.authgate.test:" + port
+		args := append([]string{"scan", target, "--rate", "0", "--wait", "0s", "-o", "by-name.json"}, auth...)
+		if code, _, stderr := runInImage(t, root, spec, env, args...); code != 3 || !strings.Contains(stderr, "preview.authgate.test") {
+			t.Fatalf("scan of %s without a hosts file: exit %d, want 3 naming the host; stderr:\n%s", target, code, stderr)
+		}
+		hosts := filepath.Join(root, "etc", "hosts")
+		if err := os.WriteFile(hosts, []byte("127.0.0.1\tlocalhost\n127.0.0.1\tpreview.authgate.test\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(hosts)
+		if code, _, stderr := runInImage(t, root, spec, env, args...); code != 1 {
+			t.Fatalf("scan of the vulnerable demo at %s, the name in the mounted hosts file: exit %d, want 1 (gate failed); stderr:\n%s", target, code, stderr)
+		}
+		r := readWorkspaceReport(t, filepath.Join(ws, "by-name.json"))
+		if r.Target != target || r.Stats.Errors != 0 || !slices.ContainsFunc(r.Findings, func(f reportFinding) bool { return f.Rule == "bola-cross-user-read" }) {
+			t.Errorf("report of the scan by name: target %s, %d errors, findings %v; want %s, none and bola-cross-user-read", r.Target, r.Stats.Errors, r.Findings, target)
 		}
 	})
 
