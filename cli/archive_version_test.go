@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -86,9 +88,16 @@ var archivePlaceholder = regexp.MustCompile(`\$Format:[^$\n]*\$`)
 // checkout it holds the three placeholders, which name nothing; expanded
 // as git archive expands them (commit, committer time in strict ISO 8601,
 // describe) it names the commit, its time and an exact tag. Run from a
-// source archive, the file is already expanded and must name a commit.
+// source archive, the file is already expanded and must name a commit;
+// expanded in a git checkout of this module, it fails: committed so (say,
+// copied back from a download), git archive, which expands only
+// placeholders, would ship that one commit in every later source archive,
+// and every build of `uses: authgate/authgate@main` would name it.
 func TestArchiveVersionFile(t *testing.T) {
 	if !strings.Contains(archiveFile, "$Format:") {
+		if top := moduleCheckout(t); top != "" {
+			t.Fatalf("archive_version.txt is expanded in the git checkout %s: restore its $Format:…$ placeholders (CONTRIBUTING.md), or every later source archive names the commit it holds:\n%s", top, archiveFile)
+		}
 		if got := parseArchiveVersion(archiveFile); got.Commit == "" {
 			t.Fatalf("archive_version.txt is expanded (a source archive) but names no commit:\n%s", archiveFile)
 		}
@@ -113,6 +122,29 @@ func TestArchiveVersionFile(t *testing.T) {
 	if got, w := parseArchiveVersion(expand("v1.2.3-1-g0123456")), (archiveVersion{Commit: archiveRev, Time: "2026-12-01T10:20:30Z"}); got != w {
 		t.Errorf("archive_version.txt expanded after a release commit = %+v, want %+v", got, w)
 	}
+}
+
+// moduleCheckout returns the top directory of the git work tree whose top
+// is this module's root (cli's parent), or "" when the tests run elsewhere
+// (an extracted source archive, a module zip, no git).
+func moduleCheckout(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return ""
+	}
+	top, err := filepath.EvalSymlinks(strings.TrimSpace(string(out)))
+	if err != nil {
+		return ""
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root, err = filepath.EvalSymlinks(root); err != nil || root != top {
+		return ""
+	}
+	return top
 }
 
 // TestVersionOfArchive: the precedence of versionOf's sources. A stamp
