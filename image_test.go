@@ -457,7 +457,8 @@ func (c testCA) serveTLS(t *testing.T, h http.Handler) *httptest.Server {
 // puts in the image (as root, or as root of a user namespace), with the
 // runner's mounts (the workspace, HOME, the event and the file commands)
 // added as the runner adds them: `version`; a scan of the demo API
-// writing its reports into the workspace; https targets checked against
+// writing its reports into the workspace; a target by name, found only
+// through the hosts file Docker mounts; https targets checked against
 // the image's CA bundle and nothing else (a test CA's target fails with
 // the TLS error until the CA is added to the bundle, then scans); and the
 // Action (`authgate action`, as action.yml starts it) reporting to a
@@ -540,8 +541,9 @@ func TestReleaseImageRoot(t *testing.T) {
 		// The image has no /etc/nsswitch.conf, /etc/hosts or
 		// /etc/resolv.conf: Docker bind-mounts the last two into every
 		// container, and Go's resolver then reads the hosts file before
-		// asking DNS (here: no resolv.conf, so 127.0.0.1:53, where
-		// nothing answers; .test names are never in public DNS).
+		// asking DNS (here: no resolv.conf, so 127.0.0.1:53 and
+		// [::1]:53, where nothing answers; .test names are never in
+		// public DNS either).
 		api := httptest.NewServer(demo.Vulnerable())
 		defer api.Close()
 		_, port, err := net.SplitHostPort(api.Listener.Addr().String())
