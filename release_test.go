@@ -350,28 +350,15 @@ func TestReleaseTargetsInCI(t *testing.T) {
 
 // releaseBinary builds the binary for this machine exactly as
 // .goreleaser.yaml's build section says (flags, ldflags with the template
-// fields of tag on commit, env), into dir.
+// fields of tag on commit, env), into dir: image_test.go's platformBinary
+// for this machine's platform, which must be a release target.
 func releaseBinary(t *testing.T, g goreleaser, tag, commit, dir string) string {
 	t.Helper()
-	b := g.Builds[0]
 	target := runtime.GOOS + "/" + runtime.GOARCH
 	if !slices.Contains(releaseTargets, target) {
 		t.Fatalf("this machine (%s) is not a release target", target)
 	}
-	fields := releaseFields(t, tag, commit)
-	var ldflags []string
-	for _, l := range b.Ldflags {
-		ldflags = append(ldflags, render(t, l, fields))
-	}
-	bin := filepath.Join(dir, b.Binary)
-	args := append([]string{"build"}, b.Flags...)
-	args = append(args, "-ldflags="+strings.Join(ldflags, " "), "-o", bin, b.Main)
-	cmd := exec.Command("go", args...)
-	cmd.Env = append(append(os.Environ(), b.Env...), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return bin
+	return platformBinary(t, g, target, tag, commit, dir)
 }
 
 // TestReleaseBuild builds the binary as a release does and checks that
