@@ -22,10 +22,6 @@ const installModulePath = "github.com/authgate/authgate"
 // its own (the real one never sees the fake version). The installed binary
 // must report v1.99.99, the version the module proxy resolved, in `version`
 // and in the report's tool.version.
-//
-// -trimpath and CGO_ENABLED=0 only let the build reuse the compiled
-// packages of the other tests (a module cache elsewhere is another source
-// directory); the version comes from the same build information either way.
 func TestGoInstall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("installs the module")
@@ -33,21 +29,10 @@ func TestGoInstall(t *testing.T) {
 	const ver = "v1.99.99" // v2 and up would need the module path to end in /v2
 	proxy := t.TempDir()
 	installProxyModule(t, proxy, ver)
-	realCache := installGoEnv(t, "GOMODCACHE")
 	gobin := t.TempDir()
-	env := append(os.Environ(),
-		"GOPROXY=file://"+filepath.ToSlash(proxy)+",file://"+filepath.ToSlash(filepath.Join(realCache, "cache", "download"))+",off",
-		"GOMODCACHE="+t.TempDir(),
-		"GOFLAGS=-modcacherw", // t.TempDir can remove it
-		"GOSUMDB=off",         // a fake version has no checksum database entry; dependencies are checked against the module's go.sum
-		"GONOSUMDB="+installModulePath,
-		"GOTOOLCHAIN=local",
-		"GOBIN="+gobin,
-		"CGO_ENABLED=0",
-		"GOWORK=off",
-	)
+	env := append(os.Environ(), offlineInstallEnv(t, proxy, gobin)...)
 	for _, query := range []string{"latest", ver} {
-		cmd := exec.Command("go", "install", "-trimpath", installModulePath+"@"+query)
+		cmd := exec.Command("go", "install", installModulePath+"@"+query)
 		cmd.Dir = t.TempDir() // outside any module, as a user runs it
 		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -64,6 +49,32 @@ func TestGoInstall(t *testing.T) {
 		if query == "latest" {
 			checkReportVersions(t, bin, ver)
 		}
+	}
+}
+
+// offlineInstallEnv is the environment in which `go install
+// github.com/authgate/authgate@…` resolves against the GOPROXY directory
+// proxy (installProxyModule) and, for the dependencies, the module cache's
+// own download directory, offline, into a module cache of its own (the
+// real one never sees the fake version), installing into gobin.
+//
+// -trimpath (in GOFLAGS, so that a command run verbatim gets it too) and
+// CGO_ENABLED=0 only let the build reuse the compiled packages of the other
+// tests (a module cache elsewhere is another source directory); the
+// version comes from the same build information either way.
+func offlineInstallEnv(t *testing.T, proxy, gobin string) []string {
+	t.Helper()
+	realCache := installGoEnv(t, "GOMODCACHE")
+	return []string{
+		"GOPROXY=file://" + filepath.ToSlash(proxy) + ",file://" + filepath.ToSlash(filepath.Join(realCache, "cache", "download")) + ",off",
+		"GOMODCACHE=" + t.TempDir(),
+		"GOFLAGS=-modcacherw -trimpath", // -modcacherw: t.TempDir can remove it
+		"GOSUMDB=off",                   // a fake version has no checksum database entry; dependencies are checked against the module's go.sum
+		"GONOSUMDB=" + installModulePath,
+		"GOTOOLCHAIN=local",
+		"GOBIN=" + gobin,
+		"CGO_ENABLED=0",
+		"GOWORK=off",
 	}
 }
 
