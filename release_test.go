@@ -1218,26 +1218,16 @@ func TestReleaseInstallLinesGoInstall(t *testing.T) {
 	const tag = "v1.99.99" // v2 and up would need the module path to end in /v2
 	proxy := t.TempDir()
 	installProxyModule(t, proxy, tag)
-	realCache := installGoEnv(t, "GOMODCACHE")
 	dir := releaseClone(t)
 	git(t, dir, "tag", tag)
 	git(t, dir, "tag", "v1.99.98") // a tag the proxy has not heard of
 	gobin := t.TempDir()
 	run := func(tag string) (int, string, string) {
 		cmd := isolated(exec.Command(filepath.Join(mustAbs(t, "scripts"), "verify-install"), tag, "go"), dir)
-		cmd.Env = append(cmd.Env,
-			"GOPROXY=file://"+filepath.ToSlash(proxy)+",file://"+filepath.ToSlash(filepath.Join(realCache, "cache", "download"))+",off",
-			"GOMODCACHE="+t.TempDir(),
-			// -trimpath and no cgo only let the build reuse the other
-			// tests' compiled packages; the line itself is the README's.
-			"GOFLAGS=-modcacherw -trimpath",
-			"CGO_ENABLED=0",
-			"GOSUMDB=off", // a fake version has no checksum database entry
-			"GONOSUMDB="+installModulePath,
-			"GOTOOLCHAIN=local",
-			"GOBIN="+gobin,
-			"GOWORK=off",
-		)
+		// The module proxy's environment, as TestGoInstall's (-trimpath and
+		// no cgo in it only let the build reuse the other tests' compiled
+		// packages; the line itself is the README's).
+		cmd.Env = append(cmd.Env, offlineInstallEnv(t, proxy, gobin)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil && cmd.ProcessState == nil {
