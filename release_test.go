@@ -691,12 +691,14 @@ func (j workflowJob) needs(job string) bool {
 }
 
 type workflowStep struct {
-	Name string            `yaml:"name"`
-	Uses string            `yaml:"uses"`
-	Run  string            `yaml:"run"`
-	If   string            `yaml:"if"`
-	With map[string]string `yaml:"with"`
-	Env  map[string]string `yaml:"env"`
+	ID              string            `yaml:"id"`
+	Name            string            `yaml:"name"`
+	Uses            string            `yaml:"uses"`
+	Run             string            `yaml:"run"`
+	If              string            `yaml:"if"`
+	ContinueOnError bool              `yaml:"continue-on-error"`
+	With            map[string]string `yaml:"with"`
+	Env             map[string]string `yaml:"env"`
 }
 
 func loadWorkflow(t *testing.T, path string) workflow {
@@ -869,6 +871,22 @@ func TestReleaseWorkflow(t *testing.T) {
 	}
 	if vulnerable.job != verify || secure.job != verify || public.job != verify {
 		t.Errorf("the tag's Action (%v, %v) and the anonymous pull (%v) are not in the verify job %s", vulnerable, secure, public, verify)
+	}
+	// The vulnerable demo's run is allowed to fail (its gate must), so a
+	// later step of the job must judge its outcome: without one, an Action
+	// that did not even start would pass verify.
+	if st := w.Jobs[vulnerable.job].Steps[vulnerable.step]; st.ContinueOnError {
+		judged := false
+		for _, later := range w.Jobs[vulnerable.job].Steps[vulnerable.step+1:] {
+			for _, v := range later.Env {
+				if st.ID != "" && strings.Contains(v, "steps."+st.ID+".outcome") && later.Run != "" {
+					judged = true
+				}
+			}
+		}
+		if !judged {
+			t.Errorf("the tag's Action on the vulnerable demo (%v) may fail (continue-on-error) and no later step reads steps.%s.outcome", vulnerable, st.ID)
+		}
 	}
 	// The Action's start is measured with the image not yet pulled: before
 	// the README's docker run pulls it.
@@ -1063,10 +1081,13 @@ func TestReleaseInstallLinesPrint(t *testing.T) {
 	for _, check := range []struct{ way, has string }{
 		{"binary", `curl -sSfLO "$base/authgate_${V}_linux_amd64.tar.gz"`},
 		{"binary", "cosign verify-blob checksums.txt"},
+		{"binary", "sha256sum --ignore-missing -c checksums.txt"},
+		{"binary", `gh attestation verify "authgate_${V}_linux_amd64.tar.gz" --repo authgate/authgate`},
 		{"binary", "authgate version"},
 		{"docker", image + ":" + tag + " version"},
 		{"go", "go install github.com/authgate/authgate@" + tag},
 		{"image", "cosign verify " + image + ":v$V"},
+		{"image", "gh attestation verify oci://" + image + ":v$V --repo authgate/authgate"},
 	} {
 		if !strings.Contains(strings.Join(want[check.way], "\n"), check.has) {
 			t.Errorf("the docs' %s lines do not have %q: %q", check.way, check.has, want[check.way])
