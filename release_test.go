@@ -1183,9 +1183,12 @@ func TestReleaseInstallLinesMissing(t *testing.T) {
 	cutBlock := func(text []byte, lead string) []byte {
 		s := string(text)
 		i := strings.Index(s, "\n"+lead)
+		if i < 0 {
+			t.Fatalf("no %q line", lead)
+		}
 		open := strings.Index(s[i:], "\n```") + i
 		end := strings.Index(s[open+4:], "\n```\n") + open + 4
-		if i < 0 || open < i || end < open+4 {
+		if open < i || end < open+4 {
 			t.Fatalf("no block after %q", lead)
 		}
 		return []byte(s[:open] + s[end+4:])
