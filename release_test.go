@@ -1179,6 +1179,13 @@ func TestReleaseInstallLinesMissing(t *testing.T) {
 		}
 		return []byte(strings.Join(slices.Delete(lines, i, i+1), ""))
 	}
+	// swap replaces the first old in text with new.
+	swap := func(text []byte, old, new string) []byte {
+		if !bytes.Contains(text, []byte(old)) {
+			t.Fatalf("no %q", old)
+		}
+		return bytes.Replace(text, []byte(old), []byte(new), 1)
+	}
 	// cutBlock removes the fenced block after the line starting with lead.
 	cutBlock := func(text []byte, lead string) []byte {
 		s := string(text)
@@ -1209,6 +1216,10 @@ func TestReleaseInstallLinesMissing(t *testing.T) {
 		{"no docker version line", cut(readme, "docker run --rm "+image+":v1 version"), releasing, "docker", `no single "docker run`},
 		{"no docker scan lines", cut(cut(readme, "docker run --rm --network host "), `docker run --rm -v "$PWD:/work"`), releasing, "docker-scan", `no one-line "docker run`},
 		{"no go install line", cut(readme, "go install "), releasing, "go", `the fenced block after "**With Go**" is empty`},
+		// An image tag the script does not replace would run that image,
+		// not the release's.
+		{"docker version of another tag", swap(readme, image+":v1 version", image+":edge version"), releasing, "docker", "no version placeholder"},
+		{"docker scan of another tag", swap(readme, "--network host "+image+":v1 scan", "--network host "+image+":edge scan"), releasing, "docker-scan", "no version placeholder"},
 		{"no image lead-in", readme, cut(releasing, "The image:"), "image", `docs/releasing.md's "## Verifying a release" has no "The image:" line`},
 		{"no releasing.md", readme, nil, "image", "no docs/releasing.md"},
 	} {
