@@ -720,8 +720,10 @@ func loadWorkflow(t *testing.T, path string) workflow {
 // gives write permissions only to the job that publishes and to the one
 // that moves the major tag. It attests what it published. Then, with a
 // read-only token, it installs the release as the README says
-// (scripts/verify-install for the tag: the release binary, docker run, go
-// install, the image's signature) and runs the tag's Action, and only
+// (scripts/verify-install for the tag: the release binary, docker run and
+// its scans, go install, the image's signature) and runs the tag's Action
+// (its run on the vulnerable demo, allowed to fail, judged by a later
+// step), and only
 // after all that moves the major tag, in a job that can do nothing else
 // (contents: write), for the newest release of its major version only.
 // The image must be pullable without credentials before that, too (GHCR
