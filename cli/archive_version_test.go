@@ -201,7 +201,8 @@ func TestVersionOfArchive(t *testing.T) {
 	}
 }
 
-// releaseTagOracle is scripts/release's version grammar, and
+// releaseTagOracle is the release scripts' version grammar
+// (RELEASE_VERSION in scripts/common.bash), and
 // describeOracle git describe's suffix past a tag: isReleaseTag, written
 // by hand to keep regexps out of start-up, must agree with them.
 var (
