@@ -192,7 +192,8 @@ type archiveVersion struct {
 }
 
 // isReleaseTag reports whether tag is a release's version tag, in the
-// grammar scripts/release accepts: SemVer 2.0.0 with a "v", an optional
+// grammar the release scripts accept (RELEASE_VERSION in
+// scripts/common.bash): SemVer 2.0.0 with a "v", an optional
 // pre-release and no build metadata (v1.2.3, v1.3.0-rc.1) — and not what
 // git describe says of a commit past a tag (v1.2.3-4-gabcdef0, 4 commits
 // after v1.2.3), which that grammar would otherwise take for a
